@@ -1,0 +1,29 @@
+# leasefile: build, test, fuzz, bench. `make test` is what CI runs.
+GO ?= go
+PKGS := ./...
+
+.PHONY: build test vet fmt-check unit fuzz bench conformance demo clean
+
+build:
+	$(GO) build -o bin/leasefile ./cmd/leasefile
+
+test: vet fmt-check unit
+
+vet:
+	$(GO) vet $(PKGS)
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+unit:
+	$(GO) test -count=1 $(PKGS)
+
+fuzz:
+	$(GO) test ./spec -run '^$$' -fuzz FuzzParse -fuzztime 30s
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+clean:
+	rm -rf bin
