@@ -1,0 +1,27 @@
+// Package state reads and writes leasefile's state file, the record of which
+// Blazar lease each Leasefile key owns (the model is Terraform's state).
+//
+// In the pipeline, plan reads a File to know which live leases are ours, and
+// apply mutates it through a Store after every step so that an interrupt or a
+// crash loses nothing. The package is a pure library: it neither prints nor
+// talks to the network.
+//
+// Invariants:
+//
+//   - No secret is ever stored: File has no field for passwords, tokens or
+//     application-credential secrets, only the public identity of each site
+//     (auth URL, project and user IDs). Keep it that way when adding fields.
+//   - Lineage is fixed when a state is created and never changes; Serial grows
+//     by one each time a Save writes different content, and only then. Saving
+//     unchanged content writes nothing, so callers may Save after every
+//     mutation.
+//   - A Save is atomic: readers see either the old or the new file, never a
+//     mix. The file is created 0600, and the previous content is kept beside
+//     it as path + ".backup".
+//   - The JSON is stable: map keys sorted, times in UTC, intents sorted by
+//     key, empty fields omitted, so equal states produce equal bytes.
+//   - A state written by a newer leasefile (higher FormatVersion) is refused,
+//     never silently downgraded.
+//   - One run at a time holds the lock file path + ".lock"; Unlock removes it
+//     only while it still carries the holder's ID.
+package state

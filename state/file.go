@@ -1,0 +1,229 @@
+package state
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// FormatVersion is the version of the state file format this package writes.
+// Files with a higher version are refused by Load.
+const FormatVersion = 1
+
+// DefaultFileName is the state file's name, beside the Leasefile, when the
+// user does not pass --state.
+const DefaultFileName = "leasefile.state.json"
+
+// File is the content of a state file.
+type File struct {
+	FormatVersion int               `json:"format_version"`
+	Lineage       string            `json:"lineage"`
+	Serial        int64             `json:"serial"`
+	Sites         map[string]Site   `json:"sites,omitempty"`
+	Leases        map[string]*Lease `json:"leases,omitempty"`
+	Intents       []Intent          `json:"intents,omitempty"`
+
+	// baseline is the canonical JSON (serial zeroed) of the content last
+	// loaded or saved; nil until then. Save compares against it so that only
+	// real changes are written and bump Serial.
+	baseline []byte
+}
+
+// Site is the cloud identity a site was used with. It holds no secret on
+// purpose: the state may be shared, committed or attached to a bug report.
+type Site struct {
+	AuthURL   string `json:"auth_url,omitempty"`
+	ProjectID string `json:"project_id,omitempty"`
+	UserID    string `json:"user_id,omitempty"`
+	// Local is true when the site is served by the local emulator (--local).
+	Local bool `json:"local,omitempty"`
+}
+
+// Lease is what the state knows of the Blazar lease that a Leasefile key owns.
+type Lease struct {
+	ID     string    `json:"id"`
+	Name   string    `json:"name,omitempty"`
+	Site   string    `json:"site,omitempty"`
+	Status string    `json:"status,omitempty"`
+	Start  time.Time `json:"start,omitzero"`
+	End    time.Time `json:"end,omitzero"`
+	// UpdatedAt is Blazar's updated_at exactly as received, "" when null;
+	// kept verbatim so a saved plan can tell whether the lease moved since.
+	UpdatedAt string `json:"updated_at,omitempty"`
+	// Reservations maps each reservation key of the Leasefile to its
+	// reservation in Blazar.
+	Reservations map[string]Reservation `json:"reservations,omitempty"`
+	// CreatedAt is Blazar's created_at.
+	CreatedAt time.Time `json:"created_at,omitzero"`
+}
+
+// Reservation identifies one reservation of a lease.
+type Reservation struct {
+	ID           string `json:"id"`
+	ResourceType string `json:"resource_type,omitempty"`
+}
+
+// Intent records that apply is about to create a lease, so that a run
+// interrupted between Blazar's answer and the state save can find and adopt
+// that lease instead of creating a second one.
+type Intent struct {
+	Key  string    `json:"key"`
+	Site string    `json:"site,omitempty"`
+	Name string    `json:"name"`
+	Time time.Time `json:"time"`
+	// ID is the lease ID once Blazar returned it; "" while the create call
+	// has not answered.
+	ID string `json:"id,omitempty"`
+}
+
+// New returns an empty state with a fresh lineage and serial 0.
+func New() *File {
+	return &File{
+		FormatVersion: FormatVersion,
+		Lineage:       uuid.NewString(),
+		Sites:         map[string]Site{},
+		Leases:        map[string]*Lease{},
+	}
+}
+
+// Clone returns a deep copy of f, including what it was last loaded or saved
+// as, so saving the copy behaves as saving f would.
+func (f *File) Clone() *File {
+	c := *f
+	c.Sites = maps.Clone(f.Sites)
+	if c.Sites == nil {
+		c.Sites = map[string]Site{}
+	}
+	c.Leases = make(map[string]*Lease, len(f.Leases))
+	for k, l := range f.Leases {
+		c.Leases[k] = l.clone()
+	}
+	c.Intents = slices.Clone(f.Intents)
+	c.baseline = slices.Clone(f.baseline)
+	return &c
+}
+
+func (l *Lease) clone() *Lease {
+	if l == nil {
+		return nil
+	}
+	c := *l
+	c.Reservations = maps.Clone(l.Reservations)
+	return &c
+}
+
+// Keys returns the lease keys in sorted order.
+func (f *File) Keys() []string {
+	return slices.Sorted(maps.Keys(f.Leases))
+}
+
+// Lease returns the lease recorded under key. The pointer is the stored one:
+// changes through it change the state.
+func (f *File) Lease(key string) (*Lease, bool) {
+	l, ok := f.Leases[key]
+	return l, ok && l != nil
+}
+
+// SetLease records l under key, replacing any previous lease.
+func (f *File) SetLease(key string, l *Lease) {
+	if f.Leases == nil {
+		f.Leases = map[string]*Lease{}
+	}
+	f.Leases[key] = l
+}
+
+// RemoveLease forgets the lease under key; it reports whether there was one.
+func (f *File) RemoveLease(key string) bool {
+	_, ok := f.Leases[key]
+	delete(f.Leases, key)
+	return ok
+}
+
+// SetSite records the identity site was used with.
+func (f *File) SetSite(site string, id Site) {
+	if f.Sites == nil {
+		f.Sites = map[string]Site{}
+	}
+	f.Sites[site] = id
+}
+
+// AddIntent records in before a create call. An intent already recorded for
+// the same key is replaced: one key has at most one create in flight.
+func (f *File) AddIntent(in Intent) {
+	f.DropIntent(in.Key)
+	f.Intents = append(f.Intents, in)
+	slices.SortFunc(f.Intents, func(a, b Intent) int { return strings.Compare(a.Key, b.Key) })
+}
+
+// ResolveIntent stores the lease ID Blazar returned for the intent of key.
+func (f *File) ResolveIntent(key, id string) error {
+	for i := range f.Intents {
+		if f.Intents[i].Key == key {
+			f.Intents[i].ID = id
+			return nil
+		}
+	}
+	return fmt.Errorf("state: no create intent recorded for lease %q", key)
+}
+
+// PendingIntents returns a copy of the intents still recorded, sorted by key.
+// An intent without ID means the create may or may not have happened; one
+// with an ID means the lease exists but was not yet recorded under its key.
+func (f *File) PendingIntents() []Intent {
+	return slices.Clone(f.Intents)
+}
+
+// DropIntent forgets the intent of key, once its lease is recorded or known
+// not to exist; it reports whether there was one.
+func (f *File) DropIntent(key string) bool {
+	n := len(f.Intents)
+	f.Intents = slices.DeleteFunc(f.Intents, func(in Intent) bool { return in.Key == key })
+	return len(f.Intents) != n
+}
+
+// SiteMismatchError reports that the state was written against another cloud
+// identity than the one this run uses for a site.
+type SiteMismatchError struct {
+	Site  string
+	State Site // identity recorded in the state
+	Run   Site // identity of this run
+}
+
+func (e *SiteMismatchError) Error() string {
+	return fmt.Sprintf("site %s: state was written against %s, project %s; this run uses %s, project %s",
+		e.Site, describeURL(e.State), e.State.ProjectID, describeURL(e.Run), e.Run.ProjectID)
+}
+
+func describeURL(s Site) string {
+	if s.Local {
+		return s.AuthURL + " (local emulator)"
+	}
+	return s.AuthURL
+}
+
+// CheckSite returns a *SiteMismatchError if the state already records, for
+// site, another cloud or project than id; nil if it matches or if the site is
+// not recorded yet. The user ID is not compared: members of one project may
+// share a state.
+//
+// The emulator listens on a new port each run, so two local identities are
+// compared by project only; a local identity never matches a real one, which
+// keeps --local from touching a real-cloud state and the reverse.
+func (f *File) CheckSite(site string, id Site) error {
+	rec, ok := f.Sites[site]
+	if !ok {
+		return nil
+	}
+	same := rec.Local == id.Local && rec.ProjectID == id.ProjectID
+	if same && !rec.Local {
+		same = strings.TrimSuffix(rec.AuthURL, "/") == strings.TrimSuffix(id.AuthURL, "/")
+	}
+	if same {
+		return nil
+	}
+	return &SiteMismatchError{Site: site, State: rec, Run: id}
+}

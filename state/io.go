@@ -1,0 +1,237 @@
+package state
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+)
+
+// ErrNewerFormat is wrapped by the error Load returns for a state written by
+// a newer leasefile.
+var ErrNewerFormat = errors.New("state format is newer than this leasefile")
+
+// testOnlyBeforeRename, when set, runs after the temporary file is written
+// and before it replaces the state; an error aborts the save.
+var testOnlyBeforeRename func(tmp string) error
+
+// Load reads the state file at path. A missing file is an error that
+// satisfies errors.Is(err, fs.ErrNotExist); see LoadOrNew.
+func Load(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read state: %w", err)
+	}
+	f, err := decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("state %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// LoadOrNew reads the state file at path, or returns New() and existed=false
+// when there is none yet.
+func LoadOrNew(path string) (f *File, existed bool, err error) {
+	f, err = Load(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return New(), false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return f, true, nil
+}
+
+func decode(data []byte) (*File, error) {
+	var probe struct {
+		FormatVersion *int `json:"format_version"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return nil, jsonError(data, err)
+	}
+	switch {
+	case probe.FormatVersion == nil:
+		return nil, errors.New("not a leasefile state (no format_version)")
+	case *probe.FormatVersion > FormatVersion:
+		return nil, fmt.Errorf("%w: the file has format version %d, this leasefile reads up to version %d; upgrade leasefile",
+			ErrNewerFormat, *probe.FormatVersion, FormatVersion)
+	case *probe.FormatVersion < 1:
+		return nil, fmt.Errorf("invalid format_version %d", *probe.FormatVersion)
+	}
+	f := &File{}
+	if err := json.Unmarshal(data, f); err != nil {
+		return nil, jsonError(data, err)
+	}
+	if f.Lineage == "" {
+		return nil, errors.New("no lineage")
+	}
+	for k, l := range f.Leases {
+		if l == nil {
+			return nil, fmt.Errorf("lease %q is null", k)
+		}
+	}
+	if f.Sites == nil {
+		f.Sites = map[string]Site{}
+	}
+	if f.Leases == nil {
+		f.Leases = map[string]*Lease{}
+	}
+	// A file of an older format is upgraded in memory and written in the
+	// current one on the next Save.
+	f.FormatVersion = FormatVersion
+	f.normalize()
+	b, err := f.canonical(0)
+	if err != nil {
+		return nil, err
+	}
+	f.baseline = b
+	return f, nil
+}
+
+// jsonError adds a line and column to JSON errors that carry an offset, and
+// says where a good copy may be.
+func jsonError(data []byte, err error) error {
+	var off int64 = -1
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		off = syn.Offset
+	case errors.As(err, &typ):
+		off = typ.Offset
+	}
+	if off < 0 {
+		return fmt.Errorf("corrupt JSON: %v; the previous copy is in the .backup file", err)
+	}
+	before := data[:min(int(off), len(data))]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := len(before) - bytes.LastIndexByte(before, '\n')
+	return fmt.Errorf("corrupt JSON at line %d, column %d: %v; the previous copy is in the .backup file", line, col, err)
+}
+
+// normalize puts times in UTC (dropping monotonic readings) so equal states
+// encode to equal bytes.
+func (f *File) normalize() {
+	for _, l := range f.Leases {
+		l.Start, l.End, l.CreatedAt = utc(l.Start), utc(l.End), utc(l.CreatedAt)
+	}
+	for i := range f.Intents {
+		f.Intents[i].Time = utc(f.Intents[i].Time)
+	}
+}
+
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// canonical encodes f's content with the given serial, times in UTC.
+func (f *File) canonical(serial int64) ([]byte, error) {
+	c := f.Clone()
+	c.normalize()
+	c.Serial = serial
+	c.FormatVersion = FormatVersion
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode state: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// Save writes f to path if its content changed since it was last loaded or
+// saved, bumping Serial; otherwise it does nothing. On error the file at path
+// and f are left as they were.
+func (f *File) Save(path string) error {
+	if f.Lineage == "" {
+		return errors.New("save state: no lineage (make states with state.New)")
+	}
+	content, err := f.canonical(0)
+	if err != nil {
+		return err
+	}
+	if f.baseline != nil && bytes.Equal(content, f.baseline) {
+		return nil
+	}
+	serial := f.Serial + 1
+	data, err := f.canonical(serial)
+	if err != nil {
+		return err
+	}
+	old, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if err := writeAtomic(path+".backup", old); err != nil {
+			return fmt.Errorf("save state backup: %w", err)
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("save state: %w", err)
+	}
+	if err := writeAtomic(path, data); err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	f.Serial = serial
+	f.FormatVersion = FormatVersion
+	f.baseline = content
+	return nil
+}
+
+// writeAtomic replaces path with data so that a reader or a crash sees the
+// old content or the new, never a mix.
+func writeAtomic(path string, data []byte) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err := tmp.Chmod(0o600); err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if testOnlyBeforeRename != nil {
+		if err := testOnlyBeforeRename(tmp.Name()); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+// syncDir makes the rename durable. Windows cannot fsync a directory; its
+// rename is durable enough there.
+func syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}

@@ -1,0 +1,208 @@
+package state
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/user"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// ErrNotLocked is wrapped by ForceUnlock's error when there is no lock.
+var ErrNotLocked = errors.New("state is not locked")
+
+// testOnlyPollInterval is how often Lock retries a held lock.
+var testOnlyPollInterval = 100 * time.Millisecond
+
+// LockInfo is the content of a lock file: enough for a user to tell whether
+// the run holding it is still alive.
+type LockInfo struct {
+	ID        string    `json:"id"`
+	Who       string    `json:"who"`
+	Operation string    `json:"operation"`
+	Created   time.Time `json:"created"`
+	Path      string    `json:"path"`
+}
+
+// LockedError reports a lock held by another run.
+type LockedError struct {
+	Info LockInfo
+	// Err is why the lock file could not be read, if it could not; the
+	// Info is then empty except for Path.
+	Err error
+}
+
+func (e *LockedError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("state %s is locked, and the lock file cannot be read (%v); if no run is in progress, remove %s.lock",
+			e.Info.Path, e.Err, e.Info.Path)
+	}
+	return fmt.Sprintf("state %s is locked by %s since %s for %s (lock ID %s); if that run is gone, release it with: leasefile force-unlock %s",
+		e.Info.Path, e.Info.Who, e.Info.Created.UTC().Format(time.RFC3339), e.Info.Operation, e.Info.ID, e.Info.ID)
+}
+
+func (e *LockedError) Unwrap() error { return e.Err }
+
+// Locker is a held state lock.
+type Locker struct {
+	path     string // of the lock file
+	info     LockInfo
+	released bool
+}
+
+// Info returns what the lock file says about this lock.
+func (l *Locker) Info() LockInfo { return l.info }
+
+// Lock takes the lock of the state at statePath, the file statePath +
+// ".lock". Empty fields of info are filled: ID with a new UUID, Who with
+// user@host, Created with the current time, Path with statePath. While
+// another run holds the lock, Lock retries until timeout (0: a single try) or
+// until ctx is done, then returns a *LockedError.
+func Lock(ctx context.Context, statePath string, info LockInfo, timeout time.Duration) (*Locker, error) {
+	if info.ID == "" {
+		info.ID = uuid.NewString()
+	}
+	if info.Who == "" {
+		info.Who = whoAmI()
+	}
+	if info.Created.IsZero() {
+		info.Created = time.Now()
+	}
+	info.Created = info.Created.UTC()
+	if info.Path == "" {
+		info.Path = statePath
+	}
+	data, err := json.MarshalIndent(info, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode lock: %w", err)
+	}
+	lockPath := statePath + ".lock"
+	deadline := time.Now().Add(timeout)
+	for {
+		err := createExclusive(lockPath, append(data, '\n'))
+		if err == nil {
+			return &Locker{path: lockPath, info: info}, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("lock state: %w", err)
+		}
+		wait := time.Until(deadline)
+		if wait <= 0 {
+			return nil, heldError(statePath)
+		}
+		t := time.NewTimer(min(wait, testOnlyPollInterval))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("waiting for the state lock: %w: %w", ctx.Err(), heldError(statePath))
+		case <-t.C:
+		}
+	}
+}
+
+// createExclusive writes data to a new file at path, failing with
+// fs.ErrExist if there is one already.
+func createExclusive(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+	}
+	return err
+}
+
+func heldError(statePath string) *LockedError {
+	info, err := readLock(statePath + ".lock")
+	if err != nil {
+		return &LockedError{Info: LockInfo{Path: statePath}, Err: err}
+	}
+	return &LockedError{Info: info}
+}
+
+func readLock(lockPath string) (LockInfo, error) {
+	var info LockInfo
+	data, err := os.ReadFile(lockPath)
+	if err != nil {
+		return info, err
+	}
+	if err := json.Unmarshal(data, &info); err != nil {
+		return LockInfo{}, fmt.Errorf("lock file %s: %w", lockPath, err)
+	}
+	return info, nil
+}
+
+func whoAmI() string {
+	name := os.Getenv("USER")
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	if name == "" {
+		name = "unknown"
+	}
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown"
+	}
+	return name + "@" + host
+}
+
+// Unlock releases the lock. It removes the lock file only if it still holds
+// this lock's ID, and reports an error if someone force-unlocked it
+// meanwhile. Calling it again after a success does nothing.
+func (l *Locker) Unlock() error {
+	if l.released {
+		return nil
+	}
+	info, err := readLock(l.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("unlock state: lock %s was removed by someone else (force-unlock?)", l.info.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("unlock state: %w", err)
+	}
+	if info.ID != l.info.ID {
+		return fmt.Errorf("unlock state: the lock is now held by %s (lock ID %s), not by this run (lock ID %s); left in place",
+			info.Who, info.ID, l.info.ID)
+	}
+	if err := os.Remove(l.path); err != nil {
+		return fmt.Errorf("unlock state: %w", err)
+	}
+	l.released = true
+	return nil
+}
+
+// ForceUnlock removes the lock of the state at statePath if its ID is id.
+// Asking for the ID keeps a user from breaking a lock they have not looked
+// at.
+func ForceUnlock(statePath, id string) error {
+	lockPath := statePath + ".lock"
+	info, err := readLock(lockPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("force-unlock: %w (no %s)", ErrNotLocked, lockPath)
+	}
+	if err != nil {
+		return fmt.Errorf("force-unlock: %w; if no run is in progress, remove %s", err, lockPath)
+	}
+	if info.ID != id {
+		return fmt.Errorf("force-unlock: lock ID %q does not match the lock held by %s since %s for %s (lock ID %s)",
+			id, info.Who, info.Created.UTC().Format(time.RFC3339), info.Operation, info.ID)
+	}
+	if err := os.Remove(lockPath); err != nil {
+		return fmt.Errorf("force-unlock: %w", err)
+	}
+	return nil
+}
