@@ -182,6 +182,9 @@ func (f *File) PendingIntents() []Intent {
 func (f *File) DropIntent(key string) bool {
 	n := len(f.Intents)
 	f.Intents = slices.DeleteFunc(f.Intents, func(in Intent) bool { return in.Key == key })
+	if len(f.Intents) == 0 {
+		f.Intents = nil // as a loaded file without intents has it
+	}
 	return len(f.Intents) != n
 }
 

@@ -1,0 +1,143 @@
+package state
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestCheckSite(t *testing.T) {
+	const realURL = "https://chi.uc.chameleoncloud.org:5000/v3"
+	real := func(project string) Site { return Site{AuthURL: realURL, ProjectID: project, UserID: "u1"} }
+	local := func(port, project string) Site {
+		return Site{AuthURL: "http://127.0.0.1:" + port + "/chi-uc/identity/v3", ProjectID: project, Local: true}
+	}
+	tests := []struct {
+		name     string
+		recorded *Site // nil: site not in the state
+		run      Site
+		want     string // error message, "" for none
+	}{
+		{"site not recorded", nil, real("p1"), ""},
+		{"same real site", ptr(real("p1")), real("p1"), ""},
+		{"trailing slash ignored", ptr(real("p1")), Site{AuthURL: realURL + "/", ProjectID: "p1"}, ""},
+		{"other user, same project", ptr(real("p1")), Site{AuthURL: realURL, ProjectID: "p1", UserID: "u2"}, ""},
+		{"other real project", ptr(real("p1")), real("p2"),
+			"site CHI@UC: state was written against " + realURL + ", project p1; this run uses " + realURL + ", project p2"},
+		{"other real cloud", ptr(real("p1")), Site{AuthURL: "https://chi.tacc.chameleoncloud.org:5000/v3", ProjectID: "p1"},
+			"site CHI@UC: state was written against " + realURL + ", project p1; this run uses https://chi.tacc.chameleoncloud.org:5000/v3, project p1"},
+		{"local, port changed", ptr(local("4001", "demo")), local("4002", "demo"), ""},
+		{"local, other project", ptr(local("4001", "demo")), local("4001", "other"),
+			"site CHI@UC: state was written against http://127.0.0.1:4001/chi-uc/identity/v3 (local emulator), project demo; this run uses http://127.0.0.1:4001/chi-uc/identity/v3 (local emulator), project other"},
+		{"real state, --local run", ptr(real("demo")), local("4001", "demo"),
+			"site CHI@UC: state was written against " + realURL + ", project demo; this run uses http://127.0.0.1:4001/chi-uc/identity/v3 (local emulator), project demo"},
+		{"local state, real run", ptr(local("4001", "demo")), real("demo"),
+			"site CHI@UC: state was written against http://127.0.0.1:4001/chi-uc/identity/v3 (local emulator), project demo; this run uses " + realURL + ", project demo"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := New()
+			if tt.recorded != nil {
+				f.SetSite("CHI@UC", *tt.recorded)
+			}
+			f.SetSite("CHI@TACC", local("1", "unrelated"))
+			err := f.CheckSite("CHI@UC", tt.run)
+			got := ""
+			if err != nil {
+				got = err.Error()
+				var sm *SiteMismatchError
+				if !errors.As(err, &sm) || sm.Site != "CHI@UC" {
+					t.Errorf("error is not a *SiteMismatchError for CHI@UC: %#v", err)
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("CheckSite (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestIntents(t *testing.T) {
+	at := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	f := New()
+	f.AddIntent(Intent{Key: "b", Name: "b", Site: "CHI@UC", Time: at})
+	f.AddIntent(Intent{Key: "a", Name: "a", Site: "CHI@UC", Time: at})
+	f.AddIntent(Intent{Key: "c", Name: "c", Site: "CHI@TACC", Time: at})
+	// A second create for the same key replaces the first intent.
+	f.AddIntent(Intent{Key: "b", Name: "b-2", Site: "CHI@UC", Time: at.Add(time.Minute)})
+	if err := f.ResolveIntent("a", "lease-a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.ResolveIntent("zzz", "x"); err == nil {
+		t.Error("ResolveIntent of an unknown key: no error")
+	}
+	dropped := []bool{f.DropIntent("c"), f.DropIntent("c")}
+	if diff := cmp.Diff([]bool{true, false}, dropped); diff != "" {
+		t.Errorf("DropIntent results (-want +got):\n%s", diff)
+	}
+	want := []Intent{
+		{Key: "a", Name: "a", Site: "CHI@UC", Time: at, ID: "lease-a"},
+		{Key: "b", Name: "b-2", Site: "CHI@UC", Time: at.Add(time.Minute)},
+	}
+	got := f.PendingIntents()
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("PendingIntents (-want +got):\n%s", diff)
+	}
+	got[0].ID = "changed"
+	if f.Intents[0].ID != "lease-a" {
+		t.Error("PendingIntents returned the state's own slice")
+	}
+}
+
+func TestLeaseHelpers(t *testing.T) {
+	f := New()
+	f.SetLease("z", &Lease{ID: "3"})
+	f.SetLease("a", &Lease{ID: "1"})
+	f.SetLease("m", &Lease{ID: "2"})
+	removed := []bool{f.RemoveLease("m"), f.RemoveLease("m")}
+	_, okA := f.Lease("a")
+	_, okM := f.Lease("m")
+	got := struct {
+		Keys           []string
+		Removed        []bool
+		HasA, HasM     bool
+		ZeroValueKeys  []string
+		ZeroValueFound bool
+	}{Keys: f.Keys(), Removed: removed, HasA: okA, HasM: okM}
+	var zero File // the zero File must not panic on reads or SetLease
+	_, got.ZeroValueFound = zero.Lease("x")
+	zero.SetLease("x", &Lease{ID: "x"})
+	got.ZeroValueKeys = zero.Keys()
+	want := struct {
+		Keys           []string
+		Removed        []bool
+		HasA, HasM     bool
+		ZeroValueKeys  []string
+		ZeroValueFound bool
+	}{Keys: []string{"a", "z"}, Removed: []bool{true, false}, HasA: true, ZeroValueKeys: []string{"x"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestCloneIsDeep(t *testing.T) {
+	f := sample()
+	c := f.Clone()
+	if diff := cmp.Diff(f, c, ignoreBaseline); diff != "" {
+		t.Fatalf("clone differs (-want +got):\n%s", diff)
+	}
+	want := sample()
+	l, _ := c.Lease("training")
+	l.Reservations["gpus"] = Reservation{ID: "changed"}
+	l.Name = "changed"
+	c.SetSite("CHI@UC", Site{ProjectID: "changed"})
+	c.Intents[0].Name = "changed"
+	c.SetLease("new", &Lease{ID: "n"})
+	if diff := cmp.Diff(want, f, ignoreBaseline); diff != "" {
+		t.Errorf("changing the clone changed the original (-want +got):\n%s", diff)
+	}
+}
