@@ -2,6 +2,8 @@ package state
 
 import (
 	"errors"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -139,5 +141,40 @@ func TestCloneIsDeep(t *testing.T) {
 	c.SetLease("new", &Lease{ID: "n"})
 	if diff := cmp.Diff(want, f, ignoreBaseline); diff != "" {
 		t.Errorf("changing the clone changed the original (-want +got):\n%s", diff)
+	}
+}
+
+// TestNoSecretFields guards the invariant that the state has nowhere to put
+// a secret: a field added later with such a name fails here.
+func TestNoSecretFields(t *testing.T) {
+	var found []string
+	var walk func(t reflect.Type)
+	seen := map[reflect.Type]bool{}
+	walk = func(typ reflect.Type) {
+		for typ.Kind() == reflect.Pointer || typ.Kind() == reflect.Slice || typ.Kind() == reflect.Map {
+			typ = typ.Elem()
+		}
+		if typ.Kind() != reflect.Struct || seen[typ] || typ.PkgPath() != reflect.TypeFor[File]().PkgPath() {
+			return
+		}
+		seen[typ] = true
+		for i := range typ.NumField() {
+			sf := typ.Field(i)
+			name := strings.ToLower(sf.Name + " " + sf.Tag.Get("json"))
+			for _, bad := range []string{"secret", "password", "token", "credential"} {
+				if strings.Contains(name, bad) {
+					found = append(found, typ.Name()+"."+sf.Name)
+				}
+			}
+			walk(sf.Type)
+		}
+	}
+	walk(reflect.TypeFor[File]())
+	walk(reflect.TypeFor[LockInfo]())
+	if diff := cmp.Diff([]string(nil), found); diff != "" {
+		t.Errorf("fields that look like secrets (-want +got):\n%s", diff)
+	}
+	if !seen[reflect.TypeFor[Reservation]()] {
+		t.Error("walk did not reach Reservation; the guard is not looking everywhere")
 	}
 }
