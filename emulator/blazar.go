@@ -1,0 +1,479 @@
+package emulator
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// inventoryEpoch is when the inventory was "registered" in Blazar.
+var inventoryEpoch = time.Date(2024, 1, 15, 12, 0, 0, 0, time.UTC)
+
+func blazarHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Vary", "OpenStack-API-Version")
+	h.Set("OpenStack-API-Version", "reservation 1.0")
+	h.Set("X-Openstack-Request-Id", requestID())
+}
+
+var versionRe = regexp.MustCompile(`^([1-9]\d*)\.(0|[1-9]\d*)$`)
+
+// blazarOp classifies a request for fault injection and call counting.
+func blazarOp(method string, parts []string) string {
+	if len(parts) == 0 {
+		return "versions"
+	}
+	switch parts[0] {
+	case "leases":
+		switch {
+		case len(parts) == 1 && method == http.MethodGet:
+			return "list"
+		case len(parts) == 1 && method == http.MethodPost:
+			return "create"
+		case len(parts) == 2 && method == http.MethodPut:
+			return "update"
+		case len(parts) == 2 && method == http.MethodDelete:
+			return "delete"
+		}
+		return "get"
+	case "os-hosts":
+		return "hosts"
+	case "devices", "networks", "floatingips":
+		return parts[0]
+	}
+	return "other"
+}
+
+func (e *Emulator) serveBlazar(w http.ResponseWriter, r *http.Request, s *site, base, rest string) {
+	p := strings.Trim(rest, "/")
+	p = strings.TrimSuffix(p, ".json")
+	var parts []string
+	if p != "" {
+		parts = strings.Split(p, "/")
+	}
+	authURI := base + "/identity/v3"
+	isRoot := len(parts) == 0 || (len(parts) == 1 && parts[0] == "versions")
+	var api []string
+	if !isRoot {
+		if parts[0] != "v1" {
+			e.count(s.name, "other")
+			if e.authenticate(r, s) == nil {
+				writeUnauthorized(w, authURI)
+				return
+			}
+			writeWerkzeug(w, http.StatusNotFound)
+			return
+		}
+		api = parts[1:]
+	}
+	op := blazarOp(r.Method, api)
+	if e.applyFaults(w, r, s.name, op, true) {
+		return
+	}
+	tok := e.authenticate(r, s)
+	if tok == nil {
+		writeUnauthorized(w, authURI)
+		return
+	}
+	if isRoot {
+		if r.Method != http.MethodGet {
+			writeWerkzeug(w, http.StatusMethodNotAllowed)
+			return
+		}
+		writeJSON(w, http.StatusMultipleChoices, map[string]any{"versions": []any{omap{{"id", "v1.0"}, {"status", "CURRENT"},
+			{"links", []any{omap{{"href", base + "/reservation/v1"}, {"rel", "self"}}}}, {"min_version", "1.0"}, {"max_version", "1.0"}}}})
+		return
+	}
+	blazarHeaders(w)
+	if v := r.Header.Get("OpenStack-API-Version"); v != "" {
+		f := strings.Fields(v)
+		if len(f) == 2 && strings.EqualFold(f[0], "reservation") {
+			if f[1] != "latest" && f[1] != "1.0" {
+				if !versionRe.MatchString(f[1]) {
+					writeJSON(w, http.StatusBadRequest, omap{{"error", 400}, {"error_message", "API Version String " + f[1] + " is of invalid format. Must be of format MajorNum.MinorNum."}})
+					return
+				}
+				writeJSON(w, http.StatusNotAcceptable, omap{{"error", 406}, {"error_message", "Version " + f[1] + " is not supported by the API. Minimum is 1.0 and maximum is 1.0."}})
+				return
+			}
+		}
+	}
+	var body map[string]any
+	if r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch {
+		if ct := r.Header.Get("Content-Type"); ct != "" && !strings.Contains(ct, "json") {
+			writeBlazarError(w, blazarErr(http.StatusBadRequest, "Content type '%s' isn't supported", ct))
+			return
+		}
+		raw, _ := io.ReadAll(io.LimitReader(r.Body, 8<<20))
+		var err error
+		if body, err = decodeBody(raw); err != nil {
+			writeWerkzeug(w, http.StatusBadRequest)
+			return
+		}
+	}
+	if len(api) == 0 {
+		writeWerkzeug(w, http.StatusNotFound)
+		return
+	}
+	switch api[0] {
+	case "leases":
+		e.serveLeases(w, r, s, tok, api[1:], body)
+	case "os-hosts":
+		e.serveInventory(w, r, s, "host", api[1:])
+	case "devices":
+		e.serveInventory(w, r, s, "device", api[1:])
+	case "networks":
+		e.serveInventory(w, r, s, "segment", api[1:])
+	case "floatingips":
+		e.serveFloatingIPs(w, r, s, api[1:])
+	default:
+		writeWerkzeug(w, http.StatusNotFound)
+	}
+}
+
+func notFound(key, id string) *apiError {
+	return blazarErr(http.StatusNotFound, "Object with {%s: %s} not found", pyRepr(key), pyRepr(id))
+}
+
+func policyDenied(w http.ResponseWriter, rule string) {
+	writeBlazarError(w, blazarErr(http.StatusForbidden, "Policy doesn't allow blazar:%s to be performed", rule))
+}
+
+func (e *Emulator) serveLeases(w http.ResponseWriter, r *http.Request, s *site, tok *token, parts []string, body map[string]any) {
+	now := e.now()
+	switch len(parts) {
+	case 0:
+		switch r.Method {
+		case http.MethodGet:
+			e.mu.Lock()
+			ls := s.visibleLeases(tok.project.ID)
+			out := make([]any, len(ls))
+			for i, l := range ls {
+				out[i] = e.render(l, now, "")
+			}
+			e.mu.Unlock()
+			writeJSON(w, http.StatusOK, map[string]any{"leases": out})
+		case http.MethodPost:
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			l, err := e.createLease(s, tok, body, now)
+			if err == nil {
+				s.add(l)
+				err = e.persistLocked()
+			}
+			if err != nil {
+				writeBlazarError(w, err)
+				return
+			}
+			writeJSON(w, http.StatusCreated, map[string]any{"lease": e.render(l, now, "PENDING")})
+		default:
+			writeWerkzeug(w, http.StatusMethodNotAllowed)
+		}
+		return
+	case 1, 2:
+	default:
+		writeWerkzeug(w, http.StatusNotFound)
+		return
+	}
+	id := parts[0]
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	l := s.byID[id]
+	if l != nil && l.ProjectID != tok.project.ID {
+		l = nil // another project's lease looks exactly like an unknown id
+	}
+	if len(parts) == 2 {
+		kind := map[string]string{"hosts": "host", "networks": "segment", "devices": "device"}[parts[1]]
+		if kind == "" {
+			writeWerkzeug(w, http.StatusNotFound)
+			return
+		}
+		if r.Method != http.MethodGet {
+			writeWerkzeug(w, http.StatusMethodNotAllowed)
+			return
+		}
+		if l == nil {
+			writeBlazarError(w, notFound("lease_id", id))
+			return
+		}
+		rt := map[string]string{"host": "physical:host", "segment": "network", "device": "device"}[kind]
+		ids := map[string]bool{}
+		for _, x := range l.allocatedTo(rt) {
+			ids[x] = true
+		}
+		out := []any{}
+		for _, obj := range e.inventoryObjects(s, kind) {
+			if ids[obj.id] {
+				out = append(out, obj.body)
+			}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{parts[1]: out})
+		return
+	}
+	if l == nil {
+		if r.Method == http.MethodGet || r.Method == http.MethodPut || r.Method == http.MethodDelete {
+			writeBlazarError(w, notFound("lease_id", id))
+		} else {
+			writeWerkzeug(w, http.StatusMethodNotAllowed)
+		}
+		return
+	}
+	switch r.Method {
+	case http.MethodGet:
+		writeJSON(w, http.StatusOK, map[string]any{"lease": e.render(l, now, "")})
+	case http.MethodPut:
+		nl, err := e.updateLease(s, l, body, now)
+		if err != nil {
+			writeBlazarError(w, err)
+			return
+		}
+		status := ""
+		if nl != l {
+			status = "UPDATING"
+			*l = *nl
+			if err := e.persistLocked(); err != nil {
+				writeBlazarError(w, err)
+				return
+			}
+			l = s.byID[id]
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"lease": e.render(l, now, status)})
+	case http.MethodDelete:
+		s.remove(id)
+		if err := e.persistLocked(); err != nil {
+			writeBlazarError(w, err)
+			return
+		}
+		if s.inv.DeleteReturnsEmptyObject {
+			writeJSON(w, http.StatusOK, map[string]any{})
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		writeWerkzeug(w, http.StatusMethodNotAllowed)
+	}
+}
+
+type invObject struct {
+	id    string
+	body  omap
+	extra map[string]string
+}
+
+// inventoryObjects renders a site's hosts, devices or network segments as
+// Blazar shows them, extra capabilities flat and sorted.
+func (e *Emulator) inventoryObjects(s *site, kind string) []invObject {
+	var out []invObject
+	created := stamp(inventoryEpoch)
+	addExtra := func(m omap, extra map[string]string) omap {
+		for _, k := range sortedKeys(extra) {
+			m = append(m, kv{k, extra[k]})
+		}
+		return m
+	}
+	switch kind {
+	case "host":
+		for _, h := range s.inv.Hosts {
+			m := omap{{"created_at", created}, {"updated_at", nil}, {"id", h.ID}, {"vcpus", h.VCPUs}, {"cpu_info", "baremetal cpu"},
+				{"hypervisor_type", "ironic"}, {"hypervisor_version", 1}, {"hypervisor_hostname", h.Hostname},
+				{"service_name", h.Hostname}, {"memory_mb", h.MemoryMB}, {"local_gb", h.LocalGB}, {"status", nil},
+				{"availability_zone", "nova"}, {"trust_id", hexID(s.name + "/host-trust/" + h.ID)}, {"reservable", true}}
+			out = append(out, invObject{h.ID, addExtra(m, h.Extra), h.Extra})
+		}
+	case "device":
+		for _, d := range s.inv.Devices {
+			m := omap{{"created_at", created}, {"updated_at", nil}, {"id", d.ID}, {"name", d.Name}, {"device_type", d.DeviceType},
+				{"device_driver", d.DeviceDriver}, {"reservable", true}}
+			out = append(out, invObject{d.ID, addExtra(m, d.Extra), d.Extra})
+		}
+	case "segment":
+		for _, g := range s.inv.Segments {
+			m := omap{{"created_at", created}, {"updated_at", nil}, {"id", g.ID}, {"network_type", g.NetworkType},
+				{"physical_network", g.PhysicalNetwork}, {"segment_id", g.SegmentID}}
+			out = append(out, invObject{g.ID, addExtra(m, g.Extra), g.Extra})
+		}
+	}
+	return out
+}
+
+var policyPrefix = map[string]string{"host": "oshosts", "device": "devices", "segment": "networks"}
+var idKey = map[string]string{"host": "host_id", "device": "device_id", "segment": "network_id"}
+var kindType = map[string]string{"host": "physical:host", "device": "device", "segment": "network"}
+
+// serveInventory answers os-hosts, devices and networks. Reads are open to
+// any project member (Chameleon's policy); writes are admin-only.
+func (e *Emulator) serveInventory(w http.ResponseWriter, r *http.Request, s *site, kind string, parts []string) {
+	pol := policyPrefix[kind]
+	if !s.supports(kindType[kind]) {
+		writeWerkzeug(w, http.StatusNotFound)
+		return
+	}
+	now := e.now()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	objs := e.inventoryObjects(s, kind)
+	plural := map[string]string{"host": "hosts", "device": "devices", "segment": "networks"}[kind]
+	singular := map[string]string{"host": "host", "device": "device", "segment": "network"}[kind]
+	find := func(id string) *invObject {
+		for i := range objs {
+			if objs[i].id == id {
+				return &objs[i]
+			}
+		}
+		return nil
+	}
+	get := r.Method == http.MethodGet
+	switch {
+	case len(parts) == 0 && get:
+		out := make([]any, len(objs))
+		for i, o := range objs {
+			out[i] = o.body
+		}
+		writeJSON(w, http.StatusOK, map[string]any{plural: out})
+	case len(parts) == 0 && r.Method == http.MethodPost:
+		policyDenied(w, pol+":post")
+	case len(parts) == 1 && parts[0] == "allocations" && get:
+		writeJSON(w, http.StatusOK, map[string]any{"allocations": e.allocations(s, kind, objs, "", r.URL.Query(), now)})
+	case len(parts) == 1 && parts[0] == "properties" && get:
+		detail := strings.EqualFold(r.URL.Query().Get("detail"), "true")
+		var names []string
+		values := map[string][]string{}
+		for _, o := range objs {
+			for _, k := range sortedKeys(o.extra) {
+				if _, seen := values[k]; !seen {
+					names = append(names, k)
+					values[k] = []string{}
+				}
+				if !contains(values[k], o.extra[k]) {
+					values[k] = append(values[k], o.extra[k])
+				}
+			}
+		}
+		out := []any{}
+		for _, n := range names {
+			if detail {
+				out = append(out, omap{{"property", n}, {"private", false}, {"values", values[n]}})
+			} else {
+				out = append(out, omap{{"property", n}})
+			}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"resource_properties": out})
+	case len(parts) == 2 && parts[0] == "properties" && r.Method == http.MethodPatch:
+		policyDenied(w, pol+":update_resource_properties")
+	case len(parts) == 1 && parts[0] != "allocations" && parts[0] != "properties":
+		o := find(parts[0])
+		switch {
+		case !get && r.Method != http.MethodPut && r.Method != http.MethodDelete:
+			writeWerkzeug(w, http.StatusMethodNotAllowed)
+		case !get:
+			policyDenied(w, pol+":"+map[string]string{http.MethodPut: "put", http.MethodDelete: "delete"}[r.Method])
+		case o == nil:
+			writeBlazarError(w, notFound(idKey[kind], parts[0]))
+		default:
+			writeJSON(w, http.StatusOK, map[string]any{singular: o.body})
+		}
+	case len(parts) == 2 && parts[1] == "allocation":
+		o := find(parts[0])
+		switch {
+		case r.Method == http.MethodPut:
+			policyDenied(w, pol+":reallocate")
+		case !get:
+			writeWerkzeug(w, http.StatusMethodNotAllowed)
+		case o == nil:
+			writeBlazarError(w, notFound(idKey[kind], parts[0]))
+		default:
+			a := e.allocations(s, kind, objs, o.id, r.URL.Query(), now)
+			writeJSON(w, http.StatusOK, map[string]any{"allocation": a[0]})
+		}
+	case len(parts) <= 2:
+		writeWerkzeug(w, http.StatusMethodNotAllowed)
+	default:
+		writeWerkzeug(w, http.StatusNotFound)
+	}
+}
+
+// allocations lists, per resource, the reservations holding it: those
+// whose lease has not ended, or all of them when filtered by lease or
+// reservation id.
+func (e *Emulator) allocations(s *site, kind string, objs []invObject, only string, q url.Values, now time.Time) []any {
+	leaseID, resID := q.Get("lease_id"), q.Get("reservation_id")
+	filtered := leaseID != "" || resID != ""
+	byRes := map[string][]any{}
+	for _, l := range s.leases {
+		if !filtered && l.End.Before(now) {
+			continue
+		}
+		if leaseID != "" && l.ID != leaseID {
+			continue
+		}
+		for _, r := range l.Reservations {
+			if kinds[r.ResourceType].kind != kind || (resID != "" && r.ID != resID) {
+				continue
+			}
+			for _, id := range r.Allocated {
+				byRes[id] = append(byRes[id], omap{{"id", r.ID}, {"lease_id", l.ID}, {"start_date", bdate(l.Start)},
+					{"end_date", bdate(l.End)}, {"extras", map[string]any{"user_name": l.UserName}}})
+			}
+		}
+	}
+	out := []any{}
+	for _, o := range objs {
+		if only != "" && o.id != only {
+			continue
+		}
+		rs := byRes[o.id]
+		if rs == nil {
+			rs = []any{}
+		}
+		out = append(out, omap{{"resource_id", o.id}, {"reservations", rs}})
+	}
+	return out
+}
+
+func (e *Emulator) fipObjects(s *site) []omap {
+	var out []omap
+	if p := s.inv.FloatingIPs; p != nil {
+		for _, a := range p.Addresses {
+			out = append(out, omap{{"id", stableUUID(s.name + "/blazar-fip/" + a)}, {"floating_network_id", s.fipNetID},
+				{"subnet_id", s.fipSubnet}, {"floating_ip_address", a}, {"reservable", true},
+				{"created_at", stamp(inventoryEpoch)}, {"updated_at", nil}})
+		}
+	}
+	return out
+}
+
+func (e *Emulator) serveFloatingIPs(w http.ResponseWriter, r *http.Request, s *site, parts []string) {
+	if !s.supports("virtual:floatingip") {
+		writeWerkzeug(w, http.StatusNotFound)
+		return
+	}
+	objs := e.fipObjects(s)
+	switch {
+	case len(parts) == 0 && r.Method == http.MethodGet:
+		out := make([]any, len(objs))
+		for i, o := range objs {
+			out[i] = o
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"floatingips": out})
+	case len(parts) == 0 && r.Method == http.MethodPost:
+		policyDenied(w, "floatingips:post")
+	case len(parts) == 1 && r.Method == http.MethodGet:
+		for _, o := range objs {
+			if o[0].V == parts[0] {
+				writeJSON(w, http.StatusOK, map[string]any{"floatingip": o})
+				return
+			}
+		}
+		writeBlazarError(w, notFound("floatingip_id", parts[0]))
+	case len(parts) == 1 && r.Method == http.MethodDelete:
+		policyDenied(w, "floatingips:delete")
+	case len(parts) <= 1:
+		writeWerkzeug(w, http.StatusMethodNotAllowed)
+	default:
+		writeWerkzeug(w, http.StatusNotFound)
+	}
+}

@@ -1,0 +1,78 @@
+// Package emulator is a local, faithful stand-in for a Chameleon-like
+// cloud: Keystone v3, the Blazar v1 reservation API and the few Neutron
+// reads that leases need, for several sites, as one http.Handler.
+//
+// It is a product feature (`leasefile emulator serve`, `--local`), so real
+// clients (gophercloud, python-blazarclient and the `openstack reservation`
+// CLI, python-chi) must not notice a difference: answers follow Blazar's
+// JSON shapes, date formats, status codes and error messages, as recorded
+// from real services. It imports none of the project's packages, so a wrong
+// JSON tag in the client cannot hide behind the same mistake here.
+//
+// # URL layout
+//
+// For a site named "CHI@UC" the slug is "chi-uc":
+//
+//	{URL}/chi-uc/identity/        Keystone (GET / -> 300, GET /v3, POST /v3/auth/tokens)
+//	{URL}/chi-uc/reservation/v1/  Blazar (catalog type "reservation", name "blazar")
+//	{URL}/chi-uc/network/         Neutron (catalog type "network"; clients add v2.0/)
+//
+// The catalog's region (region and region_id) is the site name. A token is
+// valid only at the site that issued it.
+//
+// # Invariants
+//
+//   - Lease statuses are never stored: they are derived from the Clock on
+//     every read. Before the start a lease is PENDING; once the start passes
+//     (and not before its creation) it is STARTING for Config.StartDelay,
+//     then ACTIVE (or ERROR after FailOnStart); after the end it is
+//     TERMINATED and stays listed. Floating IPs and VLAN networks appear in
+//     Neutron exactly while the lease is ACTIVE. This is what lets a
+//     file-backed emulator move leases along between separate CLI runs.
+//   - Resources are allocated at create time (and re-checked on update);
+//     a failure rolls the whole lease back.
+//   - A project sees only its own leases; another project's lease id gets
+//     the same 404 as an unknown id. Hosts, devices, networks, floating IPs
+//     and allocations are readable by any authenticated user (Chameleon's
+//     policy); writes to them are refused as for a non-admin.
+//   - With Config.DataFile set, the leases (never tokens or secrets) are
+//     saved after every mutation: temp file in the same directory, fsync,
+//     rename, mode 0600. A failed save undoes the mutation and answers 500.
+//   - One mutex guards all state; latency and faults are served outside it.
+//
+// # Inventory file
+//
+// LoadInventory reads JSON. Users, projects and application credentials
+// default to the demo set (demo/demo, other/other, the demo-appcred
+// application credential); minutes_before_end defaults to Blazar's 60; the
+// lease policy is off unless max_lease_seconds is set. A resource type is
+// enabled at a site when the site has resources of that type. Example:
+//
+//	{
+//	  "sites": [{
+//	    "name": "CHI@UC",
+//	    "minutes_before_end": 2880,
+//	    "cleaning_gap_minutes": 0,
+//	    "max_lease_seconds": 604800,
+//	    "extension_window_seconds": 172800,
+//	    "hosts": [{"id": "1", "hypervisor_hostname": "c01", "vcpus": 48,
+//	               "memory_mb": 196608, "local_gb": 240,
+//	               "extra": {"node_type": "compute_skylake", "node_name": "c01"}}],
+//	    "network_segments": [{"id": "1", "network_type": "vlan",
+//	               "physical_network": "physnet1", "segment_id": 3000}],
+//	    "floating_ips": {"network_name": "public", "cidr": "192.0.2.0/24",
+//	               "gateway_ip": "192.0.2.1", "addresses": ["192.0.2.101"]}
+//	  }, {
+//	    "name": "CHI@Edge",
+//	    "devices": [{"id": "d1", "name": "rpi-01", "device_type": "container",
+//	               "device_driver": "k8s",
+//	               "extra": {"machine_name": "raspberrypi4-64", "uid": "u1"}}]
+//	  }]
+//	}
+//
+// Optional top-level keys: "users" ([{name, password, project}]),
+// "projects" ([{name}]) and "application_credentials" ([{id, name,
+// secret, user, restricted}]). A site may set
+// "delete_returns_empty_object": true for Chameleon's 200 {} on DELETE
+// instead of upstream's 204.
+package emulator

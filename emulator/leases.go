@@ -1,0 +1,494 @@
+package emulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"sort"
+	"strings"
+	"time"
+)
+
+var errInternal = &apiError{Status: http.StatusInternalServerError, Msg: "Internal Server Error"}
+
+func invalidStatus() *apiError {
+	return blazarErr(http.StatusInternalServerError, "Invalid lease status.")
+}
+
+// parseDate accepts exactly %Y-%m-%d %H:%M or "now" (the current minute).
+func parseDate(v any, now time.Time) (time.Time, *apiError) {
+	str, ok := v.(string)
+	if !ok {
+		return time.Time{}, blazarErr(http.StatusBadRequest, "%s is an invalid date. Required format: %%Y-%%m-%%d %%H:%%M", pyRepr(v))
+	}
+	if str == "now" {
+		return now.Truncate(time.Minute), nil
+	}
+	t, err := time.Parse(inputDate, str)
+	if err != nil {
+		return time.Time{}, blazarErr(http.StatusBadRequest, "%s is an invalid date. Required format: %%Y-%%m-%%d %%H:%%M", str)
+	}
+	return t, nil
+}
+
+func propString(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+var beforeEndOptions = map[string]bool{"": true, "default": true, "snapshot": true, "email": true}
+
+// checkParams validates a reservation's type-specific parameters (the
+// merged dict on update) and stores them in r, as the plugins'
+// _check_params do.
+func checkParams(r *reservation, v map[string]any) *apiError {
+	minMax := func() *apiError {
+		var n [2]int
+		for i, k := range []string{"min", "max"} {
+			x, present := v[k]
+			if !present || x == nil {
+				return blazarErr(http.StatusBadRequest, "Missing parameter %s", k)
+			}
+			val, ok := intLike(x)
+			if !ok {
+				return blazarErr(http.StatusBadRequest, "Malformed parameter %s", k)
+			}
+			n[i] = val
+		}
+		if n[0] <= 0 || n[1] <= 0 {
+			return blazarErr(http.StatusBadRequest, "Malformed parameter min and max (must be greater than or equal to 1)")
+		}
+		if n[1] < n[0] {
+			return blazarErr(http.StatusBadRequest, "Invalid values for min/max of hosts. Max must be equal to or larger than min.")
+		}
+		r.Min, r.Max = n[0], n[1]
+		return nil
+	}
+	required := func(keys ...string) *apiError {
+		for _, k := range keys {
+			if _, ok := v[k]; !ok {
+				return blazarErr(http.StatusBadRequest, "Missing parameter %s", k)
+			}
+		}
+		return nil
+	}
+	beforeEnd := func() *apiError {
+		be, ok := v["before_end"]
+		if !ok {
+			r.BeforeEnd = "default"
+			return nil
+		}
+		str, isStr := be.(string)
+		if !isStr || !beforeEndOptions[str] {
+			return blazarErr(http.StatusBadRequest, "Malformed parameter before_end")
+		}
+		r.BeforeEnd = str
+		return nil
+	}
+	switch r.ResourceType {
+	case "physical:host":
+		if err := minMax(); err != nil {
+			return err
+		}
+		if err := required("hypervisor_properties", "resource_properties"); err != nil {
+			return err
+		}
+		if err := beforeEnd(); err != nil {
+			return err
+		}
+		r.HypervisorProperties, r.ResourceProperties = propString(v["hypervisor_properties"]), propString(v["resource_properties"])
+		if _, err := parseRequirements(v["hypervisor_properties"]); err != nil {
+			return err
+		}
+		if _, err := parseRequirements(v["resource_properties"]); err != nil {
+			return err
+		}
+	case "device":
+		if err := minMax(); err != nil {
+			return err
+		}
+		if err := required("resource_properties"); err != nil {
+			return err
+		}
+		if err := beforeEnd(); err != nil {
+			return err
+		}
+		r.ResourceProperties = propString(v["resource_properties"])
+		if _, err := parseRequirements(v["resource_properties"]); err != nil {
+			return err
+		}
+	case "network":
+		if err := required("network_name", "network_properties", "resource_properties"); err != nil {
+			return err
+		}
+		if err := beforeEnd(); err != nil {
+			return err
+		}
+		name, _ := v["network_name"].(string)
+		if name == "" {
+			return blazarErr(http.StatusBadRequest, "Malformed parameter network_name")
+		}
+		r.NetworkName = name
+		r.NetworkDescription = propString(v["network_description"])
+		r.NetworkProperties, r.ResourceProperties = propString(v["network_properties"]), propString(v["resource_properties"])
+		if _, err := parseRequirements(v["resource_properties"]); err != nil {
+			return err
+		}
+		if _, err := parseRequirements(v["network_properties"]); err != nil {
+			return err
+		}
+	case "virtual:floatingip":
+		if err := required("network_id", "amount"); err != nil {
+			return err
+		}
+		amount, ok := intLike(v["amount"])
+		if !ok || amount < 1 {
+			return blazarErr(http.StatusBadRequest, "Malformed parameter amount")
+		}
+		netID, _ := v["network_id"].(string)
+		var req []string
+		if x, present := v["required_floatingips"]; present && x != nil {
+			list, ok := x.([]any)
+			if !ok {
+				return blazarErr(http.StatusBadRequest, "Malformed parameter required_floatingips")
+			}
+			for _, ip := range list {
+				str, _ := ip.(string)
+				if _, err := netip.ParseAddr(str); err != nil {
+					return blazarErr(http.StatusBadRequest, "IP address %s is invalid form.", propString(ip))
+				}
+				req = append(req, str)
+			}
+		}
+		if len(req) > amount {
+			return blazarErr(http.StatusBadRequest, "Invalid values for required_floatingips and amount. The amount must be equal to or larger than length of required_floatingips.")
+		}
+		r.NetworkID, r.Amount, r.RequiredIPs = netID, amount, req
+	}
+	return nil
+}
+
+// storedParams is the reservation as a parameter dict, into which a
+// partial update is merged.
+func storedParams(r *reservation) map[string]any {
+	m := map[string]any{"resource_type": r.ResourceType}
+	switch r.ResourceType {
+	case "physical:host":
+		m["min"], m["max"], m["hypervisor_properties"], m["resource_properties"], m["before_end"] = r.Min, r.Max, r.HypervisorProperties, r.ResourceProperties, r.BeforeEnd
+	case "device":
+		m["min"], m["max"], m["resource_properties"], m["before_end"] = r.Min, r.Max, r.ResourceProperties, r.BeforeEnd
+	case "network":
+		m["network_name"], m["network_description"], m["network_properties"], m["resource_properties"], m["before_end"] = r.NetworkName, r.NetworkDescription, r.NetworkProperties, r.ResourceProperties, r.BeforeEnd
+	case "virtual:floatingip":
+		req := make([]any, len(r.RequiredIPs))
+		for i, ip := range r.RequiredIPs {
+			req[i] = ip
+		}
+		m["network_id"], m["amount"], m["required_floatingips"] = r.NetworkID, r.Amount, req
+	}
+	return m
+}
+
+// policy applies Chameleon's MaxLeaseDurationFilter when the site has one.
+func (s *site) checkCreatePolicy(start, end time.Time) *apiError {
+	max := s.inv.MaxLeaseSeconds
+	if max <= 0 {
+		return nil
+	}
+	if d := int(end.Sub(start) / time.Second); d > max {
+		return blazarErr(http.StatusForbidden, "Lease duration of %d seconds must be less than or equal to the maximum lease duration of %d seconds.", d, max)
+	}
+	return nil
+}
+
+func (s *site) checkUpdatePolicy(cur *lease, start, end, now time.Time) *apiError {
+	max := s.inv.MaxLeaseSeconds
+	if max <= 0 || !(end.After(cur.End) || start.Before(cur.Start)) {
+		return nil
+	}
+	window := time.Duration(s.inv.ExtensionWindowSeconds) * time.Second
+	if s.inv.ExtensionWindowSeconds > 0 && now.Before(cur.End.Add(-window)) {
+		return blazarErr(http.StatusBadRequest, "Lease can only be extended within %d seconds of the leases current end time.", s.inv.ExtensionWindowSeconds)
+	}
+	if d := int(end.Sub(cur.End) / time.Second); d > max {
+		return blazarErr(http.StatusBadRequest, "Lease duration of %d seconds must be less than or equal to the maximum lease duration of %d seconds.", d, max)
+	}
+	return nil
+}
+
+func (s *site) beforeEndTime(start, end time.Time) (time.Time, bool) {
+	m := s.minutesBeforeEnd()
+	if m <= 0 {
+		return time.Time{}, false
+	}
+	t := end.Add(-time.Duration(m) * time.Minute)
+	if t.Before(start) {
+		t = start
+	}
+	return t, true
+}
+
+// createLease validates and schedules a lease; nothing is stored on error.
+func (e *Emulator) createLease(s *site, tok *token, body map[string]any, now time.Time) (*lease, *apiError) {
+	if tok.appCred != nil && tok.appCred.Restricted {
+		// Blazar's trust creation is refused for restricted credentials.
+		return nil, errInternal
+	}
+	var missing []string
+	for _, k := range []string{"name", "start_date", "end_date"} {
+		if v, ok := body[k]; !ok || v == nil {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, blazarErr(http.StatusBadRequest, "Missing parameter %s", strings.Join(missing, ", "))
+	}
+	minute := now.Truncate(time.Minute)
+	start, err := parseDate(body["start_date"], now)
+	if err != nil {
+		return nil, err
+	}
+	end, err := parseDate(body["end_date"], now)
+	if err != nil {
+		return nil, err
+	}
+	if start.Before(minute) {
+		return nil, blazarErr(http.StatusBadRequest, "Start date must be later than current date")
+	}
+	if !end.After(start) {
+		return nil, blazarErr(http.StatusBadRequest, "End date must be later than start date.")
+	}
+	var bed *time.Time
+	if v, ok := body["before_end_date"]; ok && v != nil {
+		t, err := parseDate(v, now)
+		if err != nil {
+			return nil, err
+		}
+		if !t.After(start) || !t.Before(end) {
+			return nil, blazarErr(http.StatusForbidden, "Datetime is out of lease limits")
+		}
+		bed = &t
+	}
+	var items []map[string]any
+	if v, ok := body["reservations"]; ok && v != nil {
+		list, ok := v.([]any)
+		if !ok {
+			return nil, blazarErr(http.StatusBadRequest, "Malformed parameter reservations")
+		}
+		for _, x := range list {
+			m, ok := x.(map[string]any)
+			if !ok {
+				return nil, blazarErr(http.StatusBadRequest, "Missing parameter resource_type")
+			}
+			items = append(items, m)
+		}
+	}
+	for _, m := range items {
+		rt, ok := m["resource_type"]
+		if !ok {
+			return nil, blazarErr(http.StatusBadRequest, "Missing parameter resource_type")
+		}
+		if str, _ := rt.(string); !s.supports(str) {
+			return nil, blazarErr(http.StatusInternalServerError, "The %s resource type is not supported", propString(rt))
+		}
+	}
+	if err := s.checkCreatePolicy(start, end); err != nil {
+		return nil, err
+	}
+	created := now.Truncate(time.Second)
+	l := &lease{ID: newUUID(), Name: fmt.Sprint(body["name"]), UserID: tok.user.ID, UserName: tok.user.Name,
+		ProjectID: tok.project.ID, TrustID: randHex(16), Start: start, End: end, CreatedAt: created, UpdatedAt: created}
+	if name, ok := body["name"].(string); ok {
+		l.Name = name
+	}
+	b := s.busy("")
+	for _, m := range items {
+		r := &reservation{ID: newUUID(), ResourceID: newUUID(), ResourceType: m["resource_type"].(string), CreatedAt: created, UpdatedAt: created}
+		if err := checkParams(r, m); err != nil {
+			return nil, err
+		}
+		if err := s.allocate(r, start, end, b, false, true); err != nil {
+			return nil, err
+		}
+		l.Reservations = append(l.Reservations, r)
+	}
+	l.Events = []*event{{ID: newUUID(), Type: "start_lease", Time: start, CreatedAt: created}, {ID: newUUID(), Type: "end_lease", Time: end, CreatedAt: created}}
+	if bed != nil {
+		l.Events = append(l.Events, &event{ID: newUUID(), Type: "before_end_lease", Time: *bed, CreatedAt: created})
+	} else if t, ok := s.beforeEndTime(start, end); ok {
+		l.Events = append(l.Events, &event{ID: newUUID(), Type: "before_end_lease", Time: t, CreatedAt: created})
+	}
+	return l, nil
+}
+
+// updateLease applies a PUT body to a copy of cur, following Blazar's
+// update_lease; it returns the new lease, or cur itself for an empty body.
+func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, now time.Time) (*lease, *apiError) {
+	ph := e.phaseOf(cur, now)
+	switch ph.status {
+	case "PENDING", "ACTIVE", "TERMINATED", "ERROR":
+	default:
+		return nil, invalidStatus()
+	}
+	if len(body) == 0 {
+		return cur, nil
+	}
+	nl := cur.clone()
+	stamp := now.Truncate(time.Second)
+	nl.UpdatedAt = stamp
+	if name, ok := body["name"]; ok {
+		nl.Name = propString(name)
+	}
+	if len(body) == 1 && body["name"] != nil {
+		return nl, nil
+	}
+	minute := now.Truncate(time.Minute)
+	start, end := cur.Start, cur.End
+	var err *apiError
+	if v, ok := body["start_date"]; ok {
+		if start, err = parseDate(v, now); err != nil {
+			return nil, err
+		}
+	}
+	if v, ok := body["end_date"]; ok {
+		if end, err = parseDate(v, now); err != nil {
+			return nil, err
+		}
+	}
+	if cur.Start.Before(minute) && !start.Equal(cur.Start) {
+		return nil, blazarErr(http.StatusBadRequest, "Cannot modify the start date of already started leases")
+	}
+	if cur.Start.After(minute) && start.Before(minute) {
+		return nil, blazarErr(http.StatusBadRequest, "Start date must be later than current date")
+	}
+	if cur.End.Before(minute) {
+		return nil, blazarErr(http.StatusBadRequest, "Terminated leases can only be renamed")
+	}
+	if end.Before(minute) || end.Before(start) {
+		return nil, blazarErr(http.StatusBadRequest, "End date must be later than current and start date")
+	}
+	var bed *time.Time
+	if v, ok := body["before_end_date"]; ok && v != nil {
+		t, err := parseDate(v, now)
+		if err != nil {
+			return nil, err
+		}
+		if !t.After(start) || !t.Before(end) {
+			return nil, blazarErr(http.StatusForbidden, "Datetime is out of lease limits")
+		}
+		bed = &t
+	}
+	changes := map[string]map[string]any{}
+	if v, ok := body["reservations"]; ok && v != nil {
+		list, ok := v.([]any)
+		if !ok {
+			return nil, blazarErr(http.StatusBadRequest, "Malformed parameter reservations")
+		}
+		var invalid []string
+		for _, x := range list {
+			m, _ := x.(map[string]any)
+			id, _ := m["id"].(string)
+			if id == "" {
+				return nil, blazarErr(http.StatusBadRequest, "Missing parameter reservation ID")
+			}
+			var found *reservation
+			for _, r := range cur.Reservations {
+				if r.ID == id {
+					found = r
+				}
+			}
+			if found == nil {
+				invalid = append(invalid, id)
+				continue
+			}
+			if rt, ok := m["resource_type"]; ok && rt != found.ResourceType {
+				return nil, blazarErr(http.StatusConflict, "resource_type cannot be updated")
+			}
+			changes[id] = m
+		}
+		if len(invalid) > 0 {
+			return nil, blazarErr(http.StatusBadRequest, "Please enter valid reservation IDs. Invalid reservation IDs are: %s", strings.Join(invalid, ","))
+		}
+	}
+	if err := s.checkUpdatePolicy(cur, start, end, minute); err != nil {
+		return nil, err
+	}
+	active := ph.status == "ACTIVE"
+	b := s.busy(cur.ID)
+	for _, r := range nl.Reservations {
+		ch := changes[r.ID]
+		params := storedParams(r)
+		if r.ResourceType == "virtual:floatingip" && ch != nil {
+			if v, ok := ch["network_id"]; ok && v != r.NetworkID {
+				return nil, blazarErr(http.StatusBadRequest, "Floating IP reservation cannot be updated with requested parameters. Updating network_id is not supported")
+			}
+			if v, ok := ch["required_floatingips"]; ok {
+				if l, isList := v.([]any); !isList || len(l) != 0 {
+					return nil, blazarErr(http.StatusBadRequest, "Floating IP reservation cannot be updated with requested parameters. Updating required_floatingips is not supported except with an empty list")
+				}
+			}
+		}
+		for k, v := range ch {
+			if k != "id" {
+				params[k] = v
+			}
+		}
+		if err := checkParams(r, params); err != nil {
+			return nil, err
+		}
+		if err := s.allocate(r, start, end, b, active, false); err != nil {
+			return nil, err
+		}
+		if ch != nil || !start.Equal(cur.Start) || !end.Equal(cur.End) {
+			r.UpdatedAt = stamp
+		}
+	}
+	oldEnd := cur.End
+	nl.Start, nl.End = start, end
+	for _, ev := range nl.Events {
+		old := ev.Time
+		switch ev.Type {
+		case "start_lease":
+			ev.Time = start
+		case "end_lease":
+			ev.Time = end
+		case "before_end_lease":
+			if bed != nil {
+				ev.Time = *bed
+			} else {
+				ev.Time = end.Add(-oldEnd.Sub(old))
+				if ev.Time.Before(start) {
+					ev.Time = start
+				}
+			}
+		}
+		if !ev.Time.Equal(old) {
+			t := stamp
+			ev.UpdatedAt = &t
+		}
+	}
+	if bed != nil && nl.event("before_end_lease") == nil {
+		t := stamp
+		nl.Events = append(nl.Events, &event{ID: newUUID(), Type: "before_end_lease", Time: *bed, CreatedAt: stamp, UpdatedAt: &t})
+	}
+	return nl, nil
+}
+
+// allocatedTo lists the resource ids a lease holds, by reservation type.
+func (l *lease) allocatedTo(rt string) []string {
+	var out []string
+	for _, r := range l.Reservations {
+		if r.ResourceType == rt {
+			out = append(out, r.Allocated...)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,370 @@
+package emulator
+
+import (
+	"encoding/json"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// resource is a schedulable thing seen through Blazar's query language:
+// cols are table columns (compared with their own type), extra the extra
+// capabilities (always compared as strings).
+type resource struct {
+	id    string
+	cols  map[string]any
+	extra map[string]string
+}
+
+// resKind maps a reservation type to the kind of resource it allocates and
+// the names Blazar uses in its errors.
+type resKind struct {
+	kind, capTable, notEnough string
+}
+
+var kinds = map[string]resKind{
+	"physical:host":      {"host", "ComputeHostExtraCapability", "Not enough hosts available"},
+	"device":             {"device", "DeviceExtraCapability", "Not enough hosts available"},
+	"network":            {"segment", "NetworkSegmentExtraCapability", "Not enough networks available"},
+	"virtual:floatingip": {"fip", "FloatingIPExtraCapability", "Not enough floating IPs available"},
+}
+
+func (s *site) resources(kind string) []resource {
+	var out []resource
+	switch kind {
+	case "host":
+		for _, h := range s.inv.Hosts {
+			out = append(out, resource{id: h.ID, extra: h.Extra, cols: map[string]any{
+				"id": h.ID, "hypervisor_hostname": h.Hostname, "vcpus": h.VCPUs, "memory_mb": h.MemoryMB,
+				"local_gb": h.LocalGB, "hypervisor_type": "ironic", "service_name": h.Hostname,
+				"availability_zone": "nova", "cpu_info": "baremetal cpu"}})
+		}
+	case "device":
+		for _, d := range s.inv.Devices {
+			out = append(out, resource{id: d.ID, extra: d.Extra, cols: map[string]any{
+				"id": d.ID, "name": d.Name, "device_type": d.DeviceType, "device_driver": d.DeviceDriver}})
+		}
+	case "segment":
+		for _, g := range s.inv.Segments {
+			out = append(out, resource{id: g.ID, extra: g.Extra, cols: map[string]any{
+				"id": g.ID, "network_type": g.NetworkType, "physical_network": g.PhysicalNetwork, "segment_id": g.SegmentID}})
+		}
+	case "fip":
+		if p := s.inv.FloatingIPs; p != nil {
+			for _, a := range p.Addresses {
+				out = append(out, resource{id: a, cols: map[string]any{"floating_ip_address": a, "floating_network_id": s.fipNetID}})
+			}
+		}
+	}
+	return out
+}
+
+type cond struct{ op, key, val string }
+
+var validOps = map[string]bool{"=": true, "==": true, "!=": true, "<": true, "<=": true, ">": true, ">=": true}
+
+// parseRequirements mirrors blazar.utils.plugins.convert_requirements: a
+// JSON string (or an already decoded list) holding one [op, "$key", "value"]
+// triple or ["and", triple, ...]; "" and "[]" mean no constraint.
+func parseRequirements(v any) ([]cond, *apiError) {
+	raw := v
+	if str, ok := v.(string); ok {
+		if str == "" {
+			return nil, nil
+		}
+		dec := json.NewDecoder(strings.NewReader(str))
+		dec.UseNumber()
+		if err := dec.Decode(&raw); err != nil || dec.More() {
+			return nil, blazarErr(http.StatusBadRequest, "Malformed requirements %s", str)
+		}
+	}
+	malformed := blazarErr(http.StatusBadRequest, "Malformed requirements %s", pyRepr(raw))
+	list, ok := raw.([]any)
+	if !ok {
+		return nil, malformed
+	}
+	if len(list) == 0 {
+		return nil, nil
+	}
+	if c, ok := triple(list); ok {
+		return []cond{c}, nil
+	}
+	if len(list) > 1 && list[0] == "and" {
+		var out []cond
+		for _, x := range list[1:] {
+			sub, ok := x.([]any)
+			if !ok {
+				return nil, malformed
+			}
+			c, ok := triple(sub)
+			if !ok {
+				return nil, malformed
+			}
+			out = append(out, c)
+		}
+		return out, nil
+	}
+	return nil, malformed
+}
+
+func triple(l []any) (cond, bool) {
+	if len(l) != 3 {
+		return cond{}, false
+	}
+	op, ok1 := l[0].(string)
+	key, ok2 := l[1].(string)
+	val, ok3 := l[2].(string)
+	if !ok1 || !ok2 || !ok3 || !validOps[op] || len(key) < 2 || key[0] != '$' || val == "" {
+		return cond{}, false
+	}
+	if op == "=" {
+		op = "=="
+	}
+	return cond{op: op, key: key[1:], val: val}, true
+}
+
+func compare(op string, c int) bool {
+	switch op {
+	case "==":
+		return c == 0
+	case "!=":
+		return c != 0
+	case "<":
+		return c < 0
+	case "<=":
+		return c <= 0
+	case ">":
+		return c > 0
+	case ">=":
+		return c >= 0
+	}
+	return false
+}
+
+// filter keeps the resources matching every condition. A key that is
+// neither a column nor any resource's extra capability is Blazar's 500.
+func filter(all []resource, conds []cond, capTable string) ([]resource, *apiError) {
+	for _, c := range conds {
+		if _, isCol := firstCol(all, c.key); isCol {
+			continue
+		}
+		known := false
+		for _, r := range all {
+			if _, ok := r.extra[c.key]; ok {
+				known = true
+				break
+			}
+		}
+		if !known {
+			return nil, blazarErr(http.StatusInternalServerError, "%s %s was not found", c.key, capTable)
+		}
+	}
+	var out []resource
+	for _, r := range all {
+		ok := true
+		for _, c := range conds {
+			if v, isCol := r.cols[c.key]; isCol {
+				switch x := v.(type) {
+				case int:
+					f, err := strconv.ParseFloat(c.val, 64)
+					if err != nil {
+						ok = ok && compare(c.op, strings.Compare(strconv.Itoa(x), c.val))
+					} else {
+						ok = ok && compare(c.op, cmpFloat(float64(x), f))
+					}
+				default:
+					ok = ok && compare(c.op, strings.Compare(x.(string), c.val))
+				}
+				continue
+			}
+			v, has := r.extra[c.key]
+			ok = ok && has && compare(c.op, strings.Compare(v, c.val))
+		}
+		if ok {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func firstCol(all []resource, key string) (any, bool) {
+	if len(all) == 0 {
+		return nil, false
+	}
+	v, ok := all[0].cols[key]
+	return v, ok
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+type interval struct{ start, end time.Time }
+
+// busyMap indexes allocations by kind+id, over every lease of the site
+// except the one being changed.
+type busyMap map[string][]interval
+
+func (s *site) busy(exclude string) busyMap {
+	b := busyMap{}
+	for _, l := range s.leases {
+		if l.ID == exclude {
+			continue
+		}
+		for _, r := range l.Reservations {
+			k := kinds[r.ResourceType].kind
+			for _, id := range r.Allocated {
+				b[k+":"+id] = append(b[k+":"+id], interval{l.Start, l.End})
+			}
+		}
+	}
+	return b
+}
+
+func (b busyMap) free(key string, start, end time.Time, gap time.Duration) bool {
+	for _, iv := range b[key] {
+		if iv.start.Before(end.Add(gap)) && iv.end.After(start.Add(-gap)) {
+			return false
+		}
+	}
+	return true
+}
+
+// allocate (re)computes r.Allocated for the window [start, end]. current
+// holds the resources already allocated (update); when active, none of them
+// may be given up, as Blazar cannot take hosts out of a running lease.
+func (s *site) allocate(r *reservation, start, end time.Time, b busyMap, active, fresh bool) *apiError {
+	k := kinds[r.ResourceType]
+	notEnough := blazarErr(http.StatusInternalServerError, "%s", k.notEnough)
+	all := s.resources(k.kind)
+	var conds []cond
+	switch r.ResourceType {
+	case "physical:host":
+		c1, err := parseRequirements(r.HypervisorProperties)
+		if err != nil {
+			return err
+		}
+		c2, err := parseRequirements(r.ResourceProperties)
+		if err != nil {
+			return err
+		}
+		conds = append(c1, c2...)
+	case "device", "network":
+		c, err := parseRequirements(r.ResourceProperties)
+		if err != nil {
+			return err
+		}
+		conds = c
+		if r.ResourceType == "network" {
+			c, err := parseRequirements(r.NetworkProperties)
+			if err != nil {
+				return err
+			}
+			_ = c // network_properties filter Neutron attributes we do not model
+		}
+	case "virtual:floatingip":
+		if r.NetworkID != s.fipNetID {
+			return notEnough
+		}
+	}
+	cands, err := filter(all, conds, k.capTable)
+	if err != nil {
+		return err
+	}
+	gap := s.gap()
+	ok := map[string]bool{}
+	var free []string
+	for _, c := range cands {
+		if b.free(k.kind+":"+c.id, start, end, gap) {
+			ok[c.id] = true
+			free = append(free, c.id)
+		}
+	}
+	// Resources never allocated come first, like Blazar's host selection.
+	sort.SliceStable(free, func(i, j int) bool {
+		return len(b[k.kind+":"+free[i]]) == 0 && len(b[k.kind+":"+free[j]]) > 0
+	})
+	var kept []string
+	for _, id := range r.Allocated {
+		if ok[id] {
+			kept = append(kept, id)
+		}
+	}
+	if active && len(kept) < len(r.Allocated) {
+		return notEnough
+	}
+	taken := map[string]bool{}
+	for _, id := range kept {
+		taken[id] = true
+	}
+	want, most := 0, 0
+	switch r.ResourceType {
+	case "physical:host", "device":
+		want, most = r.Min, r.Max
+		if fresh {
+			want = r.Max // a new reservation takes up to max
+		}
+	case "network":
+		want, most = 1, 1
+	case "virtual:floatingip":
+		want, most = r.Amount, r.Amount
+		var req []string
+		for _, ip := range r.RequiredIPs {
+			if !ok[ip] {
+				return notEnough
+			}
+			req = append(req, ip)
+			taken[ip] = true
+		}
+		for _, id := range kept {
+			if !contains(req, id) {
+				req = append(req, id)
+			}
+		}
+		kept = req
+	}
+	if len(kept) > most {
+		if active {
+			return notEnough
+		}
+		kept = kept[:most]
+	}
+	for _, id := range free {
+		if len(kept) >= want {
+			break
+		}
+		if !taken[id] {
+			kept = append(kept, id)
+			taken[id] = true
+		}
+	}
+	min := want
+	if r.ResourceType == "physical:host" || r.ResourceType == "device" {
+		min = r.Min
+	}
+	if len(kept) < min {
+		return notEnough
+	}
+	r.Allocated = kept
+	for _, id := range kept {
+		b[k.kind+":"+id] = append(b[k.kind+":"+id], interval{start, end})
+	}
+	return nil
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

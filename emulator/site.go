@@ -1,0 +1,313 @@
+package emulator
+
+import (
+	"sort"
+	"strconv"
+	"time"
+)
+
+// site is the runtime state of one site.
+type site struct {
+	name, slug string
+	inv        *Site
+	leases     []*lease // creation order
+	byID       map[string]*lease
+	fipNetID   string
+	fipSubnet  string
+}
+
+func newSite(inv *Site) *site {
+	s := &site{name: inv.Name, slug: Slug(inv.Name), inv: inv, byID: map[string]*lease{}}
+	if p := inv.FloatingIPs; p != nil {
+		s.fipNetID, s.fipSubnet = p.NetworkID, p.SubnetID
+		if s.fipNetID == "" {
+			s.fipNetID = stableUUID(inv.Name + "/network/" + p.NetworkName)
+		}
+		if s.fipSubnet == "" {
+			s.fipSubnet = stableUUID(inv.Name + "/subnet/" + p.NetworkName)
+		}
+	}
+	return s
+}
+
+func (s *site) minutesBeforeEnd() int {
+	if s.inv.MinutesBeforeEnd == nil {
+		return 60
+	}
+	return *s.inv.MinutesBeforeEnd
+}
+
+func (s *site) gap() time.Duration { return time.Duration(s.inv.CleaningGapMinutes) * time.Minute }
+
+// supports says whether a reservation type's plugin is enabled: a type is
+// enabled when the site has resources of that kind.
+func (s *site) supports(rt string) bool {
+	switch rt {
+	case "physical:host":
+		return len(s.inv.Hosts) > 0
+	case "device":
+		return len(s.inv.Devices) > 0
+	case "network":
+		return len(s.inv.Segments) > 0
+	case "virtual:floatingip":
+		return s.inv.FloatingIPs != nil
+	}
+	return false
+}
+
+func (s *site) add(l *lease) {
+	s.leases = append(s.leases, l)
+	s.byID[l.ID] = l
+}
+
+func (s *site) remove(id string) {
+	delete(s.byID, id)
+	for i, l := range s.leases {
+		if l.ID == id {
+			s.leases = append(s.leases[:i], s.leases[i+1:]...)
+			return
+		}
+	}
+}
+
+// lease is a stored lease. Its status is never stored: it is derived from
+// the clock on every read (see status), so a file-backed emulator moves
+// leases along between separate processes.
+type lease struct {
+	ID           string         `json:"id"`
+	Name         string         `json:"name"`
+	UserID       string         `json:"user_id"`
+	UserName     string         `json:"user_name"`
+	ProjectID    string         `json:"project_id"`
+	TrustID      string         `json:"trust_id"`
+	Start        time.Time      `json:"start"`
+	End          time.Time      `json:"end"`
+	CreatedAt    time.Time      `json:"created_at"`
+	UpdatedAt    time.Time      `json:"updated_at"`
+	FailOnStart  bool           `json:"fail_on_start,omitempty"`
+	Reservations []*reservation `json:"reservations"`
+	Events       []*event       `json:"events"`
+}
+
+type reservation struct {
+	ID           string    `json:"id"`
+	ResourceID   string    `json:"resource_id"`
+	ResourceType string    `json:"resource_type"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+	// physical:host and device
+	Min                  int    `json:"min,omitempty"`
+	Max                  int    `json:"max,omitempty"`
+	HypervisorProperties string `json:"hypervisor_properties,omitempty"`
+	ResourceProperties   string `json:"resource_properties,omitempty"`
+	BeforeEnd            string `json:"before_end,omitempty"`
+	// virtual:floatingip
+	NetworkID   string   `json:"network_id,omitempty"`
+	Amount      int      `json:"amount,omitempty"`
+	RequiredIPs []string `json:"required_floatingips,omitempty"`
+	// network
+	NetworkName        string `json:"network_name,omitempty"`
+	NetworkDescription string `json:"network_description,omitempty"`
+	NetworkProperties  string `json:"network_properties,omitempty"`
+	// Allocated holds host ids, device ids, segment ids or IP addresses.
+	Allocated []string `json:"allocated"`
+}
+
+type event struct {
+	ID        string     `json:"id"`
+	Type      string     `json:"event_type"`
+	Time      time.Time  `json:"time"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+}
+
+func (l *lease) clone() *lease {
+	c := *l
+	c.Reservations = make([]*reservation, len(l.Reservations))
+	for i, r := range l.Reservations {
+		rc := *r
+		rc.Allocated = append([]string(nil), r.Allocated...)
+		rc.RequiredIPs = append([]string(nil), r.RequiredIPs...)
+		c.Reservations[i] = &rc
+	}
+	c.Events = make([]*event, len(l.Events))
+	for i, ev := range l.Events {
+		evc := *ev
+		c.Events[i] = &evc
+	}
+	return &c
+}
+
+func (l *lease) event(kind string) *event {
+	for _, ev := range l.Events {
+		if ev.Type == kind {
+			return ev
+		}
+	}
+	return nil
+}
+
+// effectiveStart is when the manager would pick the start event up: not
+// before the lease was created (a "now" lease starts after its POST).
+func (l *lease) effectiveStart() time.Time {
+	if l.CreatedAt.After(l.Start) {
+		return l.CreatedAt
+	}
+	return l.Start
+}
+
+// phase is the lease's derived stable or transitional status.
+type phase struct {
+	status   string    // PENDING, STARTING, ACTIVE, TERMINATED, ERROR
+	activeAt time.Time // when it became ACTIVE or ERROR
+}
+
+func (e *Emulator) phaseOf(l *lease, now time.Time) phase {
+	es := l.effectiveStart()
+	act := es.Add(e.startDelay)
+	switch {
+	case now.Before(es):
+		return phase{status: "PENDING"}
+	case now.Before(act) && now.Before(l.End):
+		return phase{status: "STARTING"}
+	case l.FailOnStart:
+		return phase{status: "ERROR", activeAt: act}
+	case now.Before(l.End):
+		return phase{status: "ACTIVE", activeAt: act}
+	}
+	return phase{status: "TERMINATED", activeAt: act}
+}
+
+func reservationStatus(leaseStatus string) string {
+	switch leaseStatus {
+	case "STARTING", "PENDING":
+		return "pending"
+	case "ACTIVE":
+		return "active"
+	case "TERMINATED":
+		return "deleted"
+	}
+	return "error"
+}
+
+func laterOf(a time.Time, b ...time.Time) time.Time {
+	for _, t := range b {
+		if t.After(a) {
+			a = t
+		}
+	}
+	return a
+}
+
+// render builds the lease as Blazar's API shows it. statusOverride replaces
+// the derived status (UPDATING in a PUT response, PENDING in a POST one).
+func (e *Emulator) render(l *lease, now time.Time, statusOverride string) omap {
+	ph := e.phaseOf(l, now)
+	status := ph.status
+	upd := l.UpdatedAt
+	var transitions []time.Time
+	if !now.Before(l.effectiveStart()) {
+		transitions = append(transitions, l.effectiveStart())
+	}
+	if !ph.activeAt.IsZero() && !now.Before(ph.activeAt) {
+		transitions = append(transitions, ph.activeAt)
+	}
+	if status == "TERMINATED" {
+		transitions = append(transitions, l.End)
+	}
+	upd = laterOf(upd, transitions...)
+	if statusOverride != "" {
+		status = statusOverride
+	}
+	rstatus := reservationStatus(ph.status)
+	if statusOverride == "PENDING" {
+		rstatus = "pending"
+	}
+	res := make([]any, 0, len(l.Reservations))
+	for _, r := range l.Reservations {
+		ru := laterOf(r.UpdatedAt, transitions...)
+		m := omap{{"created_at", stamp(r.CreatedAt)}, {"updated_at", stamp(ru)}, {"id", r.ID}, {"lease_id", l.ID},
+			{"resource_id", r.ResourceID}, {"resource_type", r.ResourceType}, {"status", rstatus},
+			{"missing_resources", false}, {"resources_changed", false}}
+		switch r.ResourceType {
+		case "physical:host":
+			m = append(m, kv{"hypervisor_properties", r.HypervisorProperties}, kv{"resource_properties", r.ResourceProperties},
+				kv{"before_end", r.BeforeEnd}, kv{"min", r.Min}, kv{"max", r.Max})
+		case "device":
+			m = append(m, kv{"resource_properties", r.ResourceProperties}, kv{"before_end", r.BeforeEnd}, kv{"min", r.Min}, kv{"max", r.Max})
+		case "virtual:floatingip":
+			req := r.RequiredIPs
+			if req == nil {
+				req = []string{}
+			}
+			m = append(m, kv{"network_id", r.NetworkID}, kv{"amount", r.Amount}, kv{"required_floatingips", req})
+		}
+		res = append(res, m)
+	}
+	evs := make([]any, 0, len(l.Events))
+	for _, ev := range l.Events {
+		st, done := e.eventStatus(l, ev, ph, now)
+		var eu any
+		if ev.UpdatedAt != nil {
+			eu = stamp(*ev.UpdatedAt)
+		}
+		if !done.IsZero() {
+			eu = stamp(laterOf(done, derefTime(ev.UpdatedAt)))
+		}
+		evs = append(evs, omap{{"created_at", stamp(ev.CreatedAt)}, {"updated_at", eu}, {"id", ev.ID}, {"lease_id", l.ID},
+			{"event_type", ev.Type}, {"time", bdate(ev.Time)}, {"status", st}})
+	}
+	return omap{{"created_at", stamp(l.CreatedAt)}, {"updated_at", stamp(upd)}, {"id", l.ID}, {"name", l.Name},
+		{"user_id", l.UserID}, {"project_id", l.ProjectID}, {"start_date", bdate(l.Start)}, {"end_date", bdate(l.End)},
+		{"trust_id", l.TrustID}, {"status", status}, {"degraded", false}, {"reservations", res}, {"events", evs}}
+}
+
+func derefTime(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
+}
+
+// eventStatus derives an event's status and, once it ran, when it ran.
+func (e *Emulator) eventStatus(l *lease, ev *event, ph phase, now time.Time) (string, time.Time) {
+	switch ev.Type {
+	case "start_lease":
+		switch ph.status {
+		case "PENDING":
+			return "UNDONE", time.Time{}
+		case "STARTING":
+			return "IN_PROGRESS", l.effectiveStart()
+		case "ERROR":
+			return "ERROR", ph.activeAt
+		}
+		return "DONE", ph.activeAt
+	default:
+		if now.Before(ev.Time) || ph.status == "PENDING" || ph.status == "STARTING" && ev.Type == "end_lease" {
+			return "UNDONE", time.Time{}
+		}
+		return "DONE", ev.Time
+	}
+}
+
+// visibleLeases returns a project's leases (all of them for project "").
+func (s *site) visibleLeases(project string) []*lease {
+	var out []*lease
+	for _, l := range s.leases {
+		if project == "" || l.ProjectID == project {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,139 @@
+package emulator
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// persisted is the DataFile format. Statuses are not stored: they are
+// derived from the clock when read. Tokens are never stored.
+type persisted struct {
+	Version int                 `json:"version"`
+	Sites   map[string][]*lease `json:"sites"`
+}
+
+func (e *Emulator) load() error {
+	b, err := os.ReadFile(e.cfg.DataFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("emulator: %w", err)
+	}
+	if err := e.restore(b); err != nil {
+		return fmt.Errorf("emulator: %s: %w", e.cfg.DataFile, err)
+	}
+	e.lastGood = b
+	return nil
+}
+
+// restore replaces every site's leases with the ones in b.
+func (e *Emulator) restore(b []byte) error {
+	var p persisted
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	// Leases of sites missing from the inventory are kept and written back.
+	e.orphans = map[string][]*lease{}
+	for name, ls := range p.Sites {
+		if e.byName[name] == nil {
+			e.orphans[name] = ls
+		}
+	}
+	for _, s := range e.sites {
+		s.leases, s.byID = nil, map[string]*lease{}
+		for _, l := range p.Sites[s.name] {
+			s.add(l)
+		}
+	}
+	return nil
+}
+
+func (e *Emulator) marshalLocked() ([]byte, error) {
+	p := persisted{Version: 1, Sites: map[string][]*lease{}}
+	for name, ls := range e.orphans {
+		p.Sites[name] = ls
+	}
+	for _, s := range e.sites {
+		p.Sites[s.name] = s.leases
+		if p.Sites[s.name] == nil {
+			p.Sites[s.name] = []*lease{}
+		}
+	}
+	return json.MarshalIndent(p, "", " ")
+}
+
+// Save writes the state to DataFile now (a no-op in memory).
+func (e *Emulator) Save() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.saveLocked()
+}
+
+func (e *Emulator) saveLocked() error {
+	if e.cfg.DataFile == "" {
+		return nil
+	}
+	b, err := e.marshalLocked()
+	if err != nil {
+		return err
+	}
+	if err := writeAtomic(e.cfg.DataFile, b); err != nil {
+		return fmt.Errorf("emulator: save: %w", err)
+	}
+	e.lastGood = b
+	return nil
+}
+
+// persistLocked saves after a mutation; if that fails, the mutation is
+// undone so memory never runs ahead of the file.
+func (e *Emulator) persistLocked() *apiError {
+	if err := e.saveLocked(); err != nil {
+		if e.lastGood != nil {
+			_ = e.restore(e.lastGood)
+		} else {
+			_ = e.restore([]byte(`{"sites":{}}`))
+		}
+		return errInternal
+	}
+	return nil
+}
+
+// writeAtomic replaces path with b: a temp file in the same directory,
+// fsync, rename, so a crash leaves either the old or the new file.
+func writeAtomic(path string, b []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}

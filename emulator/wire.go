@@ -1,0 +1,216 @@
+package emulator
+
+import (
+	"bytes"
+	"crypto/md5"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Wire formats. Blazar serialises datetimes with a fixed 6-digit fraction
+// (python-chi and the CLI parse them with %f) and created_at/updated_at
+// without a T (python-chi parses them with "%Y-%m-%d %H:%M:%S").
+const (
+	blazarDate    = "2006-01-02T15:04:05.000000"
+	blazarStamp   = "2006-01-02 15:04:05"
+	inputDate     = "2006-01-02 15:04"
+	keystoneDate  = "2006-01-02T15:04:05.000000Z"
+	neutronDate   = "2006-01-02T15:04:05Z"
+	unauthMessage = "The request you have made requires authentication."
+)
+
+// kv and omap give ordered JSON objects: reservations and hosts have
+// type-dependent keys and we keep Blazar's key order for readers diffing
+// responses by eye.
+type kv struct {
+	K string
+	V any
+}
+
+type omap []kv
+
+func (m omap) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, p := range m {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(p.K)
+		b.Write(k)
+		b.WriteByte(':')
+		v, err := json.Marshal(p.V)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+func stamp(t time.Time) string { return t.UTC().Format(blazarStamp) }
+
+func stampPtr(t *time.Time) any {
+	if t == nil || t.IsZero() {
+		return nil
+	}
+	return stamp(*t)
+}
+
+func bdate(t time.Time) string { return t.UTC().Format(blazarDate) }
+
+func newUUID() string { return uuid.NewString() }
+
+// hexID returns a 32-hex-digit id (Keystone's format) that is stable for a
+// given seed, so user and project ids survive restarts of a file-backed
+// emulator.
+func hexID(seed string) string {
+	s := md5.Sum([]byte(seed))
+	return hex.EncodeToString(s[:])
+}
+
+// stableUUID is a dashed UUID derived from a seed: Neutron objects that
+// exist only while a reservation is active keep the same id across reads.
+func stableUUID(seed string) string {
+	return uuid.NewSHA1(uuid.NameSpaceOID, []byte(seed)).String()
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func requestID() string { return "req-" + uuid.NewString() }
+
+// apiError is a Blazar error: the body is {"error_code", "error_message",
+// "error_name"} with error_name repeating the numeric code.
+type apiError struct {
+	Status int
+	Msg    string
+}
+
+func (e *apiError) Error() string { return e.Msg }
+
+func blazarErr(status int, format string, args ...any) *apiError {
+	return &apiError{Status: status, Msg: fmt.Sprintf(format, args...)}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		body = []byte(`{"error_code": 500, "error_message": "Internal Server Error", "error_name": "INTERNAL_SERVER_ERROR"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+func writeBlazarError(w http.ResponseWriter, e *apiError) {
+	writeJSON(w, e.Status, omap{{"error_code", e.Status}, {"error_message", e.Msg}, {"error_name", e.Status}})
+}
+
+// writeWerkzeug answers like Flask does for routing-level errors.
+func writeWerkzeug(w http.ResponseWriter, status int) {
+	msg := map[int]string{
+		400: "The browser (or proxy) sent a request that this server could not understand.",
+		404: "The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.",
+		405: "The method is not allowed for the requested URL.",
+	}[status]
+	writeJSON(w, status, omap{{"error", status}, {"error_message", msg}})
+}
+
+// writeUnauthorized is keystonemiddleware's answer to a missing, unknown or
+// expired token.
+func writeUnauthorized(w http.ResponseWriter, authURI string) {
+	w.Header().Set("WWW-Authenticate", fmt.Sprintf("Keystone uri=%q", authURI))
+	writeJSON(w, http.StatusUnauthorized, map[string]any{"error": omap{{"code", 401}, {"title", "Unauthorized"}, {"message", unauthMessage}}})
+}
+
+// pyRepr renders a decoded JSON value the way Python's repr() would, since
+// Blazar interpolates Python objects into some messages.
+func pyRepr(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "None"
+	case bool:
+		if x {
+			return "True"
+		}
+		return "False"
+	case string:
+		if strings.Contains(x, "'") && !strings.Contains(x, `"`) {
+			return `"` + x + `"`
+		}
+		return "'" + strings.NewReplacer(`\`, `\\`, "'", `\'`).Replace(x) + "'"
+	case json.Number:
+		return x.String()
+	case float64:
+		if x == float64(int64(x)) {
+			return strconv.FormatInt(int64(x), 10)
+		}
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = pyRepr(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = pyRepr(k) + ": " + pyRepr(x[k])
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	return fmt.Sprint(v)
+}
+
+// intLike mirrors oslo's strutils.is_int_like: ints and strings holding an
+// int; not floats, not booleans.
+func intLike(v any) (int, bool) {
+	switch x := v.(type) {
+	case json.Number:
+		n, err := strconv.Atoi(x.String())
+		return n, err == nil
+	case string:
+		n, err := strconv.Atoi(strings.TrimSpace(x))
+		return n, err == nil
+	case int:
+		return x, true
+	}
+	return 0, false
+}
+
+func decodeBody(b []byte) (map[string]any, error) {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return map[string]any{}, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, err
+	}
+	if m == nil {
+		m = map[string]any{}
+	}
+	return m, nil
+}
