@@ -150,3 +150,14 @@ func eventsByType(l map[string]any) map[string]map[string]any {
 }
 
 func trimNL(s string) string { return strings.TrimSpace(s) }
+
+// publicNetID looks the public network up in Neutron, as python-chi does.
+func (v *env) publicNetID(site, token string) string {
+	v.t.Helper()
+	r := v.call("GET", v.base(site)+"/network/v2.0/networks?name=public", token, nil)
+	nets := r.body["networks"].([]any)
+	if r.status != 200 || len(nets) != 1 {
+		v.t.Fatalf("public network: %d %s", r.status, r.raw)
+	}
+	return nets[0].(map[string]any)["id"].(string)
+}

@@ -283,7 +283,7 @@ func (e *Emulator) eventStatus(l *lease, ev *event, ph phase, now time.Time) (st
 		}
 		return "DONE", ph.activeAt
 	default:
-		if now.Before(ev.Time) || ph.status == "PENDING" || ph.status == "STARTING" && ev.Type == "end_lease" {
+		if now.Before(ev.Time) || ph.status == "PENDING" || ph.status == "STARTING" {
 			return "UNDONE", time.Time{}
 		}
 		return "DONE", ev.Time
