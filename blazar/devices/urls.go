@@ -1,0 +1,13 @@
+package devices
+
+import "github.com/gophercloud/gophercloud/v2"
+
+const resource = "devices"
+
+func listURL(c *gophercloud.ServiceClient) string { return c.ServiceURL(resource) }
+
+func getURL(c *gophercloud.ServiceClient, id string) string { return c.ServiceURL(resource, id) }
+
+func allocationsURL(c *gophercloud.ServiceClient) string {
+	return c.ServiceURL(resource, "allocations")
+}

@@ -1,0 +1,2 @@
+// Package testing holds the fake-server tests of package hosts.
+package testing

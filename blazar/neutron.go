@@ -1,0 +1,68 @@
+package blazar
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/layer3/floatingips"
+	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/networks"
+)
+
+// NetworkIDByName returns the id of the one Neutron network named name, as
+// python-chi resolves "public" for floating IP reservations. No match is a
+// NotFound error and several matches a Conflict error, both naming what was
+// found.
+func NetworkIDByName(ctx context.Context, netClient *gophercloud.ServiceClient, name string) (string, error) {
+	page, err := networks.List(netClient, networks.ListOpts{Name: name}).AllPages(ctx)
+	if err != nil {
+		return "", ConvertError(err)
+	}
+	all, err := networks.ExtractNetworks(page)
+	if err != nil {
+		return "", err
+	}
+	// Filter again: a server that ignores ?name= must not make us pick
+	// the first network of the project.
+	var ids []string
+	for _, n := range all {
+		if n.Name == name {
+			ids = append(ids, n.ID)
+		}
+	}
+	switch len(ids) {
+	case 0:
+		return "", &Error{Kind: NotFound, Message: fmt.Sprintf("no Neutron network named %q is visible to this project", name)}
+	case 1:
+		return ids[0], nil
+	}
+	slices.Sort(ids)
+	return "", &Error{Kind: Conflict, Message: fmt.Sprintf("%d Neutron networks are named %q (%s): use the network id instead",
+		len(ids), name, strings.Join(ids, ", "))}
+}
+
+// ReservedFloatingIPs returns the addresses of the Neutron floating IPs
+// Blazar created for a virtual:floatingip reservation: those tagged
+// "reservation:<reservationID>". They exist only while the lease is active;
+// before that the list is empty, not an error.
+func ReservedFloatingIPs(ctx context.Context, netClient *gophercloud.ServiceClient, reservationID string) ([]string, error) {
+	tag := "reservation:" + reservationID
+	page, err := floatingips.List(netClient, floatingips.ListOpts{Tags: tag}).AllPages(ctx)
+	if err != nil {
+		return nil, ConvertError(err)
+	}
+	all, err := floatingips.ExtractFloatingIPs(page)
+	if err != nil {
+		return nil, err
+	}
+	addrs := []string{}
+	for _, f := range all {
+		if slices.Contains(f.Tags, tag) {
+			addrs = append(addrs, f.FloatingIP)
+		}
+	}
+	slices.Sort(addrs)
+	return addrs, nil
+}
