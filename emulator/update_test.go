@@ -36,7 +36,9 @@ func TestUpdateRules(t *testing.T) {
 		{"rename pending", pending, func(string, string) map[string]any { return map[string]any{"name": "renamed"} }, 200, "",
 			func(t *testing.T, l map[string]any) { eq(t, "renamed", l["name"]) }},
 		{"rename terminated", ended, func(string, string) map[string]any { return map[string]any{"name": "renamed"} }, 200, "",
-			func(t *testing.T, l map[string]any) { eq(t, []any{"renamed", "TERMINATED"}, []any{l["name"], l["status"]}) }},
+			func(t *testing.T, l map[string]any) {
+				eq(t, []any{"renamed", "TERMINATED"}, []any{l["name"], l["status"]})
+			}},
 		{"terminated dates", ended, func(string, string) map[string]any { return map[string]any{"end_date": "2030-01-01 13:00"} }, 400,
 			"Terminated leases can only be renamed", nil},
 		{"extend active", active, func(string, string) map[string]any { return map[string]any{"end_date": "2030-01-02 12:00"} }, 200, "",
@@ -62,7 +64,9 @@ func TestUpdateRules(t *testing.T) {
 		}, 403, "Datetime is out of lease limits", nil},
 		{"grow hosts", pending, func(h, _ string) map[string]any {
 			return map[string]any{"reservations": []any{map[string]any{"id": h, "min": 2, "max": 2}}}
-		}, 200, "", func(t *testing.T, l map[string]any) { eq(t, []any{2.0, 2.0}, []any{resv(l, 0)["min"], resv(l, 0)["max"]}) }},
+		}, 200, "", func(t *testing.T, l map[string]any) {
+			eq(t, []any{2.0, 2.0}, []any{resv(l, 0)["min"], resv(l, 0)["max"]})
+		}},
 		{"change properties", pending, func(h, _ string) map[string]any {
 			return map[string]any{"reservations": []any{map[string]any{"id": h, "resource_properties": `["==", "$node_type", "compute_cascadelake_r"]`}}}
 		}, 200, "", func(t *testing.T, l map[string]any) {
