@@ -1,0 +1,111 @@
+package spec
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestBodies compares compiled reservations with the request bodies python-chi and the
+// openstack CLI send, as blazar-api.md records them.
+func TestBodies(t *testing.T) {
+	cases := []struct {
+		name string
+		res  string // one reservation, indented for "      r:\n"
+		be   string // lease-level before_end line, or ""
+		want string // JSON
+	}{
+		{"node by type", "type: node\ncount: 2\nnode_type: compute_skylake",
+			"", `{"resource_type": "physical:host", "resource_properties": "[\"==\", \"$node_type\", \"compute_skylake\"]", "hypervisor_properties": "", "min": 2, "max": 2}`},
+		{"node unconstrained", "type: node", "",
+			`{"resource_type": "physical:host", "resource_properties": "[]", "hypervisor_properties": "", "min": 1, "max": 1}`},
+		{"node range, architecture and raw query", "type: node\nmin: 1\nmax: 4\narchitecture: x86_64\nresource_properties: [\">=\", \"$architecture.smt_size\", \"40\"]", "before_end: email",
+			`{"resource_type": "physical:host", "resource_properties": "[\"and\", [\">=\", \"$architecture.smt_size\", \"40\"], [\"==\", \"$architecture.platform_type\", \"x86_64\"]]", "hypervisor_properties": "", "min": 1, "max": 4, "before_end": "email"}`},
+		{"node with raw and", "type: node\nnode_type: gpu_rtx_6000\nresource_properties: [and, [\"==\", \"$a\", \"1\"], [\"==\", \"$b\", \"2\"]]", "",
+			`{"resource_type": "physical:host", "resource_properties": "[\"and\", [\"==\", \"$a\", \"1\"], [\"==\", \"$b\", \"2\"], [\"==\", \"$node_type\", \"gpu_rtx_6000\"]]", "hypervisor_properties": "", "min": 1, "max": 1}`},
+		{"node by name", "type: node\nnode_name: c01", "",
+			`{"resource_type": "physical:host", "resource_properties": "[\"==\", \"$node_name\", \"c01\"]", "hypervisor_properties": "", "min": 1, "max": 1}`},
+		{"device by machine", "type: device\nmachine_name: raspberrypi4-64", "",
+			`{"resource_type": "device", "min": 1, "max": 1, "resource_properties": "[\"==\", \"$machine_name\", \"raspberrypi4-64\"]"}`},
+		{"device by name and model", "type: device\ndevice_name: pi-7\ndevice_model: rpi4", "",
+			`{"resource_type": "device", "min": 1, "max": 1, "resource_properties": "[\"and\", [\"==\", \"$name\", \"pi-7\"], [\"==\", \"$model\", \"rpi4\"]]"}`},
+		{"network defaults", "type: network\nnetwork_name: exp-net", "",
+			`{"resource_type": "network", "network_name": "exp-net", "network_description": "", "resource_properties": "[\"==\", \"$physical_network\", \"physnet1\"]", "network_properties": ""}`},
+		{"network with controller", "type: network\nnetwork_name: sdn\nphysical_network: exogeni\nstitch_provider: fabric\nof_controller: {ip: 192.0.2.9, port: 6653}\nvswitch_name: br0", "",
+			`{"resource_type": "network", "network_name": "sdn", "network_description": "OFController=192.0.2.9:6653,VSwitchName=br0", "resource_properties": "[\"and\", [\"==\", \"$physical_network\", \"exogeni\"], [\"==\", \"$stitch_provider\", \"fabric\"]]", "network_properties": ""}`},
+		{"floating ip", "type: floating_ip\ncount: 2", "",
+			`{"resource_type": "virtual:floatingip", "amount": 2, "required_floatingips": []}`},
+		{"floating ip addresses", "type: floating_ip\naddresses: [192.0.2.10]", "before_end: snapshot",
+			`{"resource_type": "virtual:floatingip", "amount": 1, "required_floatingips": ["192.0.2.10"]}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			src := "version: 1\ndefaults: {site: CHI@UC}\nleases:\n  exp:\n"
+			if tc.be != "" {
+				src += "    " + tc.be + "\n"
+			}
+			src += "    reservations:\n      r:\n        " + strings.ReplaceAll(tc.res, "\n", "\n        ") + "\n"
+			f, err := Parse("Leasefile", []byte(src), env(nil))
+			if err != nil {
+				t.Fatalf("%v\n%s", err, src)
+			}
+			var want map[string]any
+			if err := json.Unmarshal([]byte(tc.want), &want); err != nil {
+				t.Fatal(err)
+			}
+			// Round-trip through JSON so ints compare with the decoded float64s.
+			raw, _ := json.Marshal(f.Leases[0].Bodies()[0])
+			var got map[string]any
+			_ = json.Unmarshal(raw, &got)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("body (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestQueryEqual(t *testing.T) {
+	a, _ := ParseQuery(`["and", ["==", "$a", "1"], ["=", "$b", "2"]]`)
+	b, _ := ParseQuery(`["and", ["==", "$b", "2"], ["==", "$a", "1"]]`)
+	c, _ := ParseQuery(`["==", "$a", "1"]`)
+	empty1, _ := ParseQuery("")
+	empty2, _ := ParseQuery("[]")
+	if !a.Equal(b) || a.Equal(c) || !empty1.Equal(empty2) || c.Equal(empty1) {
+		t.Errorf("Equal: a~b %v, a~c %v, ''~[] %v, c~'' %v", a.Equal(b), a.Equal(c), empty1.Equal(empty2), c.Equal(empty1))
+	}
+	if _, err := ParseQuery("[oops"); err == nil {
+		t.Error("ParseQuery accepted malformed JSON")
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	paths, _ := filepath.Glob("../examples/*.yaml")
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte("version: 1\nleases: {a: {reservations: {r: {type: node, count: ${X}}}}}\n"))
+	f.Add([]byte("a: &a [*a, *a]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, err := Parse("Leasefile", data, env(map[string]string{"USER": "fuzz"}))
+		if err == nil {
+			return
+		}
+		list, ok := err.(ErrorList)
+		if !ok || len(list) == 0 {
+			t.Fatalf("error is not a non-empty ErrorList: %T %v", err, err)
+		}
+		for _, e := range list {
+			if e.Pos.Line < 1 || e.Pos.Col < 1 {
+				t.Fatalf("error without a position: %v", e)
+			}
+		}
+	})
+}

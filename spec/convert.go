@@ -1,0 +1,261 @@
+package spec
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// maxNodes bounds the work done on one document, so that alias bombs ("billion laughs")
+// fail with an error instead of eating memory.
+const maxNodes = 250_000
+
+// maxDepth bounds nesting, which also stops self-referencing aliases (&a [*a]).
+const maxDepth = 64
+
+// doc is a Leasefile converted to JSON values, with the YAML position of every value (by JSON
+// pointer) and of every mapping key (by the pointer of the value it introduces).
+type doc struct {
+	root   any
+	values map[string]Pos
+	keys   map[string]Pos
+	// plain records pointers of unquoted YAML scalars that were converted to numbers or
+	// booleans: the schema may want them as strings (name: 2026), see coerce.
+	plain   map[string]string
+	errs    *collector
+	nodes   int
+	tooDeep bool
+	env     func(string) (string, bool)
+}
+
+func posOf(n *yaml.Node) Pos { return Pos{Line: n.Line, Col: n.Column} }
+
+// escapeToken escapes one JSON pointer reference token (RFC 6901).
+func escapeToken(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
+// dotted turns a JSON pointer into the dotted path users see: /leases/a/reservations/b/count
+// becomes leases.a.reservations.b.count, array indexes in brackets.
+func dotted(ptr string) string {
+	if ptr == "" {
+		return ""
+	}
+	var b strings.Builder
+	for i, tok := range strings.Split(ptr[1:], "/") {
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		if _, err := strconv.Atoi(tok); err == nil && i > 0 {
+			b.WriteString("[" + tok + "]")
+			continue
+		}
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(tok)
+	}
+	return b.String()
+}
+
+func (d *doc) convert(n *yaml.Node, ptr string) any {
+	return d.convertAt(n, ptr, 0)
+}
+
+func (d *doc) convertAt(n *yaml.Node, ptr string, depth int) any {
+	d.nodes++
+	if d.nodes > maxNodes {
+		if d.nodes == maxNodes+1 {
+			d.errs.add(posOf(n), dotted(ptr), "document too large (more than 250000 values after expanding aliases)")
+		}
+		return nil
+	}
+	if depth > maxDepth {
+		if !d.tooDeep {
+			d.tooDeep = true
+			d.errs.add(posOf(n), "", fmt.Sprintf("nested more than %d levels deep (an alias that refers to itself?)", maxDepth))
+		}
+		return nil
+	}
+	d.values[ptr] = posOf(n)
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil
+		}
+		return d.convertAt(n.Content[0], ptr, depth)
+	case yaml.AliasNode:
+		if n.Alias == nil {
+			return nil
+		}
+		return d.convertAt(n.Alias, ptr, depth)
+	case yaml.SequenceNode:
+		out := make([]any, 0, len(n.Content))
+		for i, c := range n.Content {
+			out = append(out, d.convertAt(c, fmt.Sprintf("%s/%d", ptr, i), depth+1))
+		}
+		return out
+	case yaml.MappingNode:
+		out := map[string]any{}
+		seen := map[string]*yaml.Node{}
+		d.mapping(n, ptr, out, seen, false, depth)
+		return out
+	case yaml.ScalarNode:
+		return d.scalar(n, ptr)
+	}
+	return nil
+}
+
+// mapping converts the pairs of n into out. Merge keys (<<) add the pairs of the merged
+// mappings that the mapping does not set itself, as YAML specifies.
+func (d *doc) mapping(n *yaml.Node, ptr string, out map[string]any, seen map[string]*yaml.Node, merged bool, depth int) {
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
+			merges = append(merges, v)
+			continue
+		}
+		if k.Kind != yaml.ScalarNode {
+			d.errs.add(posOf(k), dotted(ptr), "mapping keys must be plain strings")
+			continue
+		}
+		key := k.Value
+		if prev, dup := seen[key]; dup {
+			if !merged {
+				d.errs.add(posOf(k), dotted(ptr+"/"+escapeToken(key)),
+					fmt.Sprintf("duplicate key %q (first defined at line %d, column %d)", key, prev.Line, prev.Column))
+			}
+			continue
+		}
+		seen[key] = k
+		vp := ptr + "/" + escapeToken(key)
+		d.keys[vp] = posOf(k)
+		out[key] = d.convertAt(v, vp, depth+1)
+	}
+	for _, m := range merges {
+		for m.Kind == yaml.AliasNode && m.Alias != nil {
+			m = m.Alias
+		}
+		switch m.Kind {
+		case yaml.MappingNode:
+			d.mapping(m, ptr, out, seen, true, depth+1)
+		case yaml.SequenceNode:
+			for _, c := range m.Content {
+				for c.Kind == yaml.AliasNode && c.Alias != nil {
+					c = c.Alias
+				}
+				if c.Kind == yaml.MappingNode {
+					d.mapping(c, ptr, out, seen, true, depth+1)
+				}
+			}
+		default:
+			d.errs.add(posOf(m), dotted(ptr), "a merge key (<<) must name a mapping")
+		}
+	}
+}
+
+func (d *doc) scalar(n *yaml.Node, ptr string) any {
+	value, tag := n.Value, n.ShortTag()
+	if tag == "!!str" || tag == "!!timestamp" {
+		if strings.Contains(value, "$") {
+			expanded, err := expand(value, d.env)
+			if err != nil {
+				d.errs.add(posOf(n), dotted(ptr), err.Error())
+				return value
+			}
+			if expanded != value && n.Style == 0 {
+				// An unquoted ${COUNT} stands for what it expands to: count: ${N} is a number.
+				var re yaml.Node
+				if yaml.Unmarshal([]byte(expanded), &re) == nil && len(re.Content) == 1 &&
+					re.Content[0].Kind == yaml.ScalarNode {
+					tag = re.Content[0].ShortTag()
+				} else {
+					tag = "!!str"
+				}
+			}
+			value = expanded
+		}
+	}
+	switch tag {
+	case "!!null":
+		return nil
+	case "!!bool":
+		var b bool
+		if err := yaml.Unmarshal([]byte(value), &b); err == nil {
+			d.plain[ptr] = value
+			return b
+		}
+	case "!!int":
+		var i int64
+		if err := yaml.Unmarshal([]byte(value), &i); err == nil {
+			d.plain[ptr] = value
+			return json.Number(strconv.FormatInt(i, 10))
+		}
+		d.plain[ptr] = value
+		return value // too large for int64: the schema reports the type
+	case "!!float":
+		var f float64
+		if err := yaml.Unmarshal([]byte(value), &f); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+			d.plain[ptr] = value
+			return json.Number(strconv.FormatFloat(f, 'g', -1, 64))
+		}
+	}
+	// Strings, timestamps (kept as written: the schema wants strings and spec parses times
+	// itself), binary and anything else.
+	return value
+}
+
+// expand replaces ${VAR} and ${VAR:-default} with values from the environment. $${ stands
+// for a literal ${. A lone $ (as in "$node_type") is left alone.
+func expand(s string, lookup func(string) (string, bool)) (string, error) {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if strings.HasPrefix(s[i:], "$${") {
+			b.WriteString("${")
+			i += 3
+			continue
+		}
+		if !strings.HasPrefix(s[i:], "${") {
+			b.WriteByte(s[i])
+			i++
+			continue
+		}
+		end := strings.IndexByte(s[i:], '}')
+		if end < 0 {
+			return s, fmt.Errorf("unterminated ${ in %q (write $${ for a literal ${)", s)
+		}
+		expr := s[i+2 : i+end]
+		name, def, hasDef := strings.Cut(expr, ":-")
+		if !validEnvName(name) {
+			return s, fmt.Errorf("invalid variable name %q in ${%s}", name, expr)
+		}
+		v, ok := lookup(name)
+		switch {
+		case hasDef && v == "":
+			v = def
+		case !ok:
+			return s, fmt.Errorf("environment variable %s is not set (use ${%s:-default} to give a default)", name, name)
+		}
+		b.WriteString(v)
+		i += end + 1
+	}
+	return b.String(), nil
+}
+
+func validEnvName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r == '_', r >= 'A' && r <= 'Z', r >= 'a' && r <= 'z':
+		case r >= '0' && r <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}

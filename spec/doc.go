@@ -1,0 +1,18 @@
+// Package spec turns a Leasefile into a typed, validated model: the first stage of the
+// pipeline (spec -> plan -> apply).
+//
+// Parsing goes YAML text -> yaml.Node tree -> JSON values (with a map from every JSON pointer
+// back to its YAML position) -> JSON Schema validation (package schema) -> typed File ->
+// semantic checks. Every problem found by any stage is collected and reported in one run as
+// FILE:LINE:COL: dotted.path: message, sorted by position.
+//
+// Invariants:
+//   - Parse never panics on any input (FuzzParse) and every error it returns has a position.
+//   - A File returned without error satisfies every rule of the format: exactly one of end and
+//     duration, counts in range, well-formed resource queries of strings, names of at most 80
+//     characters, known sites. Later stages never re-check input.
+//   - The package does no I/O besides reading the named file, and no network access: times that
+//     depend on "now" are resolved by the caller (plan), never here.
+//   - Compile produces the exact request bodies Blazar expects, except that a floating IP
+//     reservation still names its network: resolving it to an ID needs Neutron.
+package spec

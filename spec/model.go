@@ -1,0 +1,162 @@
+package spec
+
+import (
+	"sort"
+	"time"
+)
+
+// DefaultDuration is the lease length when neither the lease nor defaults say, as in python-chi.
+const DefaultDuration = 24 * time.Hour
+
+// MaxNameLength is the longest lease name Blazar stores (its name column is String(80)).
+const MaxNameLength = 80
+
+// File is a parsed, validated Leasefile.
+type File struct {
+	Path       string
+	Version    int
+	NamePrefix string
+	Sites      map[string]SiteConfig // connection settings by site name, as written
+	Leases     []*Lease              // sorted by key
+}
+
+// SiteConfig says how to reach one site: a clouds.yaml entry and region.
+type SiteConfig struct {
+	Cloud  string
+	Region string
+}
+
+// Lease is one declared lease, with defaults applied.
+type Lease struct {
+	Key  string
+	Site string
+	Name string // the Blazar lease name: name, or name_prefix + key
+
+	Start    Time          // Now when absent
+	End      time.Time     // absolute end; zero when Duration is set
+	Duration time.Duration // length from the real start; zero when End is set
+
+	BeforeEnd           string // "" when unset: Blazar's own default applies
+	BeforeEndSet        bool
+	PreventDestroy      bool
+	CreateBeforeDestroy bool
+	Wait                string // active, created or none, after defaults
+
+	Reservations []*Reservation // sorted by key
+	Pos          Pos
+}
+
+// Type is a reservation type as written in a Leasefile.
+type Type string
+
+// The reservation types, each one Blazar resource_type.
+const (
+	Node       Type = "node"
+	Device     Type = "device"
+	Network    Type = "network"
+	FloatingIP Type = "floating_ip"
+)
+
+// ResourceType is the Blazar resource_type of the reservation type.
+func (t Type) ResourceType() string {
+	switch t {
+	case Node:
+		return "physical:host"
+	case Device:
+		return "device"
+	case Network:
+		return "network"
+	case FloatingIP:
+		return "virtual:floatingip"
+	}
+	return string(t)
+}
+
+// Reservation is one declared reservation of a lease.
+type Reservation struct {
+	Key  string
+	Type Type
+
+	// Min and Max are the accepted range of resources (count sets both); for floating IPs
+	// Min = Max = the amount.
+	Min, Max int
+
+	NodeType, Architecture, NodeName     string // node
+	MachineName, DeviceModel, DeviceName string // device
+	NetworkName, Description             string // network
+	PhysicalNetwork, VSwitchName         string // network
+	OFController                         *OFController
+	UsageType, StitchProvider            string
+	ResourceProperties                   []any    // the raw user query, nil when absent
+	FloatingNetwork                      string   // floating_ip: network name, default "public"
+	Addresses                            []string // floating_ip: specific addresses
+
+	Pos Pos
+}
+
+// OFController is an external OpenFlow controller of a network reservation.
+type OFController struct {
+	IP   string
+	Port int
+}
+
+// Lease returns the lease with the given key, or nil.
+func (f *File) Lease(key string) *Lease {
+	i := sort.Search(len(f.Leases), func(i int) bool { return f.Leases[i].Key >= key })
+	if i < len(f.Leases) && f.Leases[i].Key == key {
+		return f.Leases[i]
+	}
+	return nil
+}
+
+// SiteNames returns the sites the leases use, sorted.
+func (f *File) SiteNames() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, l := range f.Leases {
+		if !seen[l.Site] {
+			seen[l.Site] = true
+			out = append(out, l.Site)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ReservationCount is the number of reservations across all leases.
+func (f *File) ReservationCount() int {
+	n := 0
+	for _, l := range f.Leases {
+		n += len(l.Reservations)
+	}
+	return n
+}
+
+// Reservation returns the reservation with the given key, or nil.
+func (l *Lease) Reservation(key string) *Reservation {
+	for _, r := range l.Reservations {
+		if r.Key == key {
+			return r
+		}
+	}
+	return nil
+}
+
+// Window resolves the lease's start and end for a create at now: a "now" start becomes now
+// (to the minute) and a duration counts from the start.
+func (l *Lease) Window(now time.Time) (start, end time.Time) {
+	start = now.UTC().Truncate(time.Minute)
+	if !l.Start.Now {
+		start = l.Start.At
+	}
+	return start, l.EndFrom(start)
+}
+
+// EndFrom is the end of the lease if it started at start: the absolute end, or start plus
+// the duration. Plans call it with the real start of an existing lease.
+func (l *Lease) EndFrom(start time.Time) time.Time {
+	if l.Duration > 0 {
+		return start.Add(l.Duration)
+	}
+	return l.End
+}

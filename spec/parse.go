@@ -1,0 +1,418 @@
+package spec
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// DefaultNames are the file names looked for, in order, when no -f is given.
+var DefaultNames = []string{"Leasefile", "Leasefile.yaml", "leasefile.yaml"}
+
+// Options adjust parsing.
+type Options struct {
+	// LookupEnv resolves ${VAR}; nil means os.LookupEnv.
+	LookupEnv func(string) (string, bool)
+}
+
+// Find returns the first of DefaultNames present in dir.
+func Find(dir string) (string, error) {
+	for _, n := range DefaultNames {
+		p := filepath.Join(dir, n)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("no Leasefile found in %s (looked for %s); use -f FILE", dir, strings.Join(DefaultNames, ", "))
+}
+
+// Load reads and parses the Leasefile at path.
+func Load(path string, opts Options) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s: no such file", path)
+		}
+		return nil, err
+	}
+	return Parse(path, data, opts)
+}
+
+// Parse parses a Leasefile. On failure the error is an ErrorList holding every problem found,
+// each with its position; name is the file name used in the messages.
+func Parse(name string, data []byte, opts Options) (*File, error) {
+	errs := &collector{file: name}
+	lookup := opts.LookupEnv
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		errs.add(yamlErrorPos(err), "", yamlErrorMsg(err))
+		return nil, errs.list
+	}
+	if root.Kind == 0 || len(root.Content) == 0 {
+		errs.add(Pos{Line: 1, Col: 1}, "", "the file is empty: a Leasefile starts with \"version: 1\" and declares leases")
+		return nil, errs.list
+	}
+	d := &doc{values: map[string]Pos{}, keys: map[string]Pos{}, plain: map[string]string{}, errs: errs, env: lookup}
+	d.root = d.convert(&root, "")
+	if _, ok := d.root.(map[string]any); !ok {
+		errs.add(d.values[""], "", "a Leasefile is a mapping that starts with \"version: 1\"")
+		return nil, errs.list.sort()
+	}
+	if len(errs.list) == 0 || d.nodes <= maxNodes {
+		d.validate()
+	}
+	f := d.build()
+	if len(errs.list) > 0 {
+		return nil, errs.list.sort()
+	}
+	f.Path = name
+	return f, nil
+}
+
+// yamlErrorPos digs the line out of a yaml.v3 syntax error ("yaml: line 3: ...").
+func yamlErrorPos(err error) Pos {
+	var line int
+	msg := err.Error()
+	if i := strings.Index(msg, "line "); i >= 0 {
+		fmt.Sscanf(msg[i:], "line %d", &line)
+	}
+	if line < 1 {
+		line = 1
+	}
+	return Pos{Line: line, Col: 1}
+}
+
+func yamlErrorMsg(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if i := strings.Index(msg, "line "); i == 0 {
+		if j := strings.Index(msg, ": "); j >= 0 {
+			msg = msg[j+2:]
+		}
+	}
+	return "invalid YAML: " + msg
+}
+
+// builder reads the validated JSON values into the typed model, reporting semantic problems
+// as it goes. It is lenient about types: where the schema already reported a value of the
+// wrong type, the value is skipped, not reported twice.
+type builder struct {
+	d *doc
+}
+
+func (d *doc) pos(ptr string) Pos { return d.values[ptr] }
+func (d *doc) keyPos(ptr string) Pos {
+	if p, ok := d.keys[ptr]; ok {
+		return p
+	}
+	return d.values[ptr]
+}
+func (d *doc) fail(ptr, format string, args ...any) {
+	d.errs.add(d.pos(ptr), dotted(ptr), fmt.Sprintf(format, args...))
+}
+
+func str(m map[string]any, k string) (string, bool) {
+	s, ok := m[k].(string)
+	return s, ok
+}
+
+func integer(m map[string]any, k string) (int64, bool) {
+	n, ok := m[k].(json.Number)
+	if !ok {
+		return 0, false
+	}
+	i, err := n.Int64()
+	return i, err == nil
+}
+
+func boolean(m map[string]any, k string) bool {
+	b, _ := m[k].(bool)
+	return b
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+type leaseDefaults struct {
+	site, beforeEnd, wait string
+	beforeEndSet          bool
+	start                 Time
+	startSet              bool
+	duration              time.Duration
+}
+
+func (d *doc) build() *File {
+	top, _ := d.root.(map[string]any)
+	f := &File{Version: 1, Sites: map[string]SiteConfig{}}
+	f.NamePrefix, _ = str(top, "name_prefix")
+
+	var def leaseDefaults
+	def.duration = DefaultDuration
+	def.start = Time{Now: true}
+	if dm, ok := top["defaults"].(map[string]any); ok {
+		def.site, _ = str(dm, "site")
+		if s, ok := str(dm, "start"); ok {
+			if t, err := ParseTime(s); err != nil {
+				d.fail("/defaults/start", "%v", err)
+			} else {
+				def.start, def.startSet = t, true
+			}
+		}
+		if s, ok := str(dm, "duration"); ok {
+			if dur, err := ParseDuration(s); err != nil {
+				d.fail("/defaults/duration", "%v", err)
+			} else {
+				def.duration = dur
+			}
+		}
+		def.beforeEnd, def.beforeEndSet = str(dm, "before_end")
+		def.wait, _ = str(dm, "wait")
+	}
+	if sm, ok := top["sites"].(map[string]any); ok {
+		for name, v := range sm {
+			c, _ := v.(map[string]any)
+			cloud, _ := str(c, "cloud")
+			region, _ := str(c, "region")
+			f.Sites[name] = SiteConfig{Cloud: cloud, Region: region}
+		}
+	}
+	leases, _ := top["leases"].(map[string]any)
+	names := map[string]string{} // site + "\x00" + name -> lease key
+	for _, key := range sortedKeys(leases) {
+		lm, ok := leases[key].(map[string]any)
+		if !ok {
+			continue
+		}
+		l := d.lease(f, key, lm, def)
+		f.Leases = append(f.Leases, l)
+		id := l.Site + "\x00" + l.Name
+		if other, dup := names[id]; dup {
+			ptr := "/leases/" + escapeToken(key)
+			d.errs.add(d.keyPos(ptr), dotted(ptr), fmt.Sprintf("lease name %q is also the name of leases.%s on %s: names must be unique within a Leasefile so an interrupted apply can find the lease it created", l.Name, other, l.Site))
+		} else {
+			names[id] = key
+		}
+	}
+	return f
+}
+
+func (d *doc) lease(f *File, key string, lm map[string]any, def leaseDefaults) *Lease {
+	ptr := "/leases/" + escapeToken(key)
+	l := &Lease{Key: key, Pos: d.keyPos(ptr), Start: def.start}
+	l.Site, _ = str(lm, "site")
+	if l.Site == "" {
+		l.Site = def.site
+	}
+	if l.Site == "" {
+		d.errs.add(d.keyPos(ptr), dotted(ptr), "no site: set site on the lease or defaults.site (e.g. CHI@UC)")
+	}
+	if n, ok := str(lm, "name"); ok {
+		l.Name = n
+	} else {
+		l.Name = f.NamePrefix + key
+	}
+	if len(l.Name) > MaxNameLength {
+		at := d.keyPos(ptr)
+		if _, ok := lm["name"]; ok {
+			at = d.pos(ptr + "/name")
+		}
+		d.errs.add(at, dotted(ptr+"/name"), fmt.Sprintf("lease name %q is %d characters long: Blazar stores at most %d", l.Name, len(l.Name), MaxNameLength))
+	}
+	startOK := true
+	if s, ok := str(lm, "start"); ok {
+		t, err := ParseTime(s)
+		if err != nil {
+			d.fail(ptr+"/start", "%v", err)
+			startOK = false
+		} else {
+			l.Start = t
+		}
+	}
+	endStr, hasEnd := str(lm, "end")
+	durStr, hasDur := str(lm, "duration")
+	switch {
+	case hasEnd && hasDur:
+		d.errs.add(d.keyPos(ptr+"/duration"), dotted(ptr), "set either end or duration, not both")
+	case hasEnd:
+		t, err := ParseTime(endStr)
+		switch {
+		case err != nil:
+			d.fail(ptr+"/end", "%v", err)
+		case t.Now:
+			d.fail(ptr+"/end", "end cannot be now: give a time, or a duration")
+		default:
+			l.End = t.At
+			if startOK && !l.Start.Now && !l.End.After(l.Start.At) {
+				d.fail(ptr+"/end", "must be after start (%s)", l.Start)
+			}
+		}
+	case hasDur:
+		dur, err := ParseDuration(durStr)
+		if err != nil {
+			d.fail(ptr+"/duration", "%v", err)
+		}
+		l.Duration = dur
+	default:
+		l.Duration = def.duration
+	}
+	if b, ok := str(lm, "before_end"); ok {
+		l.BeforeEnd, l.BeforeEndSet = b, true
+	} else {
+		l.BeforeEnd, l.BeforeEndSet = def.beforeEnd, def.beforeEndSet
+	}
+	l.PreventDestroy = boolean(lm, "prevent_destroy")
+	l.CreateBeforeDestroy = boolean(lm, "create_before_destroy")
+	l.Wait, _ = str(lm, "wait")
+	if l.Wait == "" {
+		l.Wait = def.wait
+	}
+	if l.Wait == "" {
+		l.Wait = "active"
+		if !l.Start.Now {
+			l.Wait = "created"
+		}
+	}
+	res, _ := lm["reservations"].(map[string]any)
+	for _, rk := range sortedKeys(res) {
+		rm, ok := res[rk].(map[string]any)
+		if !ok {
+			continue
+		}
+		if r := d.reservation(ptr+"/reservations/"+escapeToken(rk), rk, rm); r != nil {
+			l.Reservations = append(l.Reservations, r)
+		}
+	}
+	return l
+}
+
+func (d *doc) reservation(ptr, key string, m map[string]any) *Reservation {
+	t, _ := str(m, "type")
+	r := &Reservation{Key: key, Type: Type(t), Pos: d.keyPos(ptr)}
+	switch r.Type {
+	case Node, Device, Network, FloatingIP:
+	default:
+		return nil // the schema reported it
+	}
+	r.NodeType, _ = str(m, "node_type")
+	r.Architecture, _ = str(m, "architecture")
+	r.NodeName, _ = str(m, "node_name")
+	r.MachineName, _ = str(m, "machine_name")
+	r.DeviceModel, _ = str(m, "device_model")
+	r.DeviceName, _ = str(m, "device_name")
+	r.NetworkName, _ = str(m, "network_name")
+	r.Description, _ = str(m, "description")
+	r.PhysicalNetwork, _ = str(m, "physical_network")
+	r.VSwitchName, _ = str(m, "vswitch_name")
+	r.UsageType, _ = str(m, "usage_type")
+	r.StitchProvider, _ = str(m, "stitch_provider")
+	r.FloatingNetwork, _ = str(m, "network")
+	if r.Type == Network && r.PhysicalNetwork == "" {
+		r.PhysicalNetwork = "physnet1"
+	}
+	if r.Type == FloatingIP && r.FloatingNetwork == "" {
+		r.FloatingNetwork = "public"
+	}
+	if oc, ok := m["of_controller"].(map[string]any); ok {
+		ip, _ := str(oc, "ip")
+		port, _ := integer(oc, "port")
+		r.OFController = &OFController{IP: ip, Port: int(port)}
+		if _, err := netip.ParseAddr(ip); err != nil && ip != "" {
+			d.fail(ptr+"/of_controller/ip", "%q is not an IP address", ip)
+		}
+	}
+	d.counts(ptr, m, r)
+	if rp, ok := m["resource_properties"].([]any); ok {
+		r.ResourceProperties = rp
+		for _, p := range checkQuery(rp) {
+			at := ptr + "/resource_properties"
+			for _, i := range p.at {
+				at += fmt.Sprintf("/%d", i)
+			}
+			d.fail(at, "%s", p.msg)
+		}
+	}
+	if r.Type == Node && r.NodeName != "" && r.Max > 1 {
+		d.fail(ptr+"/node_name", "node_name names one node: count must be 1 (python-chi raises the same error)")
+	}
+	if r.Type == Device && r.DeviceName != "" && r.Max > 1 {
+		d.fail(ptr+"/device_name", "device_name names one device: count must be 1 (python-chi raises ValueError here too)")
+	}
+	if addrs, ok := m["addresses"].([]any); ok {
+		for i, a := range addrs {
+			s, ok := a.(string)
+			if !ok {
+				continue
+			}
+			if _, err := netip.ParseAddr(s); err != nil {
+				d.fail(fmt.Sprintf("%s/addresses/%d", ptr, i), "%q is not an IP address", s)
+				continue
+			}
+			r.Addresses = append(r.Addresses, s)
+		}
+		if len(addrs) > r.Max && r.Max > 0 {
+			d.fail(ptr+"/addresses", "%d addresses listed but count is %d: list no more addresses than count", len(addrs), r.Max)
+		}
+	}
+	return r
+}
+
+// counts reads count, or min and max, into r.Min and r.Max.
+func (d *doc) counts(ptr string, m map[string]any, r *Reservation) {
+	count, hasCount := integer(m, "count")
+	minV, hasMin := integer(m, "min")
+	maxV, hasMax := integer(m, "max")
+	_, rawMin := m["min"]
+	_, rawMax := m["max"]
+	_, rawCount := m["count"]
+	switch {
+	case rawCount && (rawMin || rawMax):
+		d.fail(ptr+"/count", "set either count, or min and max, not both")
+	case rawMin != rawMax:
+		missing, present := "max", "/min"
+		if rawMax {
+			missing, present = "min", "/max"
+		}
+		d.fail(ptr+present, "min and max go together: add %s", missing)
+	case hasMin && hasMax:
+		switch {
+		case minV < 1:
+			d.fail(ptr+"/min", "must be at least 1")
+		case maxV < minV:
+			d.fail(ptr+"/max", "must be at least min (%d)", minV)
+		default:
+			r.Min, r.Max = int(minV), int(maxV)
+		}
+	case hasCount:
+		if count < 1 {
+			d.fail(ptr+"/count", "must be at least 1")
+		} else {
+			r.Min, r.Max = int(count), int(count)
+		}
+	case !rawCount && !rawMin:
+		r.Min, r.Max = 1, 1
+	}
+	if r.Max > 10000 {
+		d.fail(ptr+"/count", "%d is more than any site has", r.Max)
+		r.Max = 0
+	}
+	if r.Type == FloatingIP && r.Min != r.Max {
+		d.fail(ptr, "floating IPs take a count, not min and max")
+	}
+}

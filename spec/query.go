@@ -1,0 +1,198 @@
+package spec
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Query is a Blazar resource query as JSON values: a triple [op, "$key", "value"], or
+// ["and", triple, ...], or empty for no constraint.
+type Query []any
+
+var operators = map[string]bool{"==": true, "=": true, "!=": true, "<": true, "<=": true, ">": true, ">=": true}
+
+// queryProblem is one mistake in a query, at the element it concerns (an index path below
+// the query, e.g. [1 2] for the third element of the second sub-query).
+type queryProblem struct {
+	at  []int
+	msg string
+}
+
+// checkQuery reports every way q is not a query Blazar accepts.
+func checkQuery(q []any) []queryProblem {
+	if len(q) == 0 {
+		return nil
+	}
+	if s, ok := q[0].(string); ok && s == "and" {
+		if len(q) < 2 {
+			return []queryProblem{{msg: `"and" needs at least one sub-query, e.g. ["and", ["==", "$a", "x"], ["==", "$b", "y"]]`}}
+		}
+		var out []queryProblem
+		for i, sub := range q[1:] {
+			list, ok := sub.([]any)
+			if !ok {
+				out = append(out, queryProblem{at: []int{i + 1}, msg: `each sub-query of "and" must be a list [op, "$key", "value"]`})
+				continue
+			}
+			for _, p := range checkTriple(list) {
+				out = append(out, queryProblem{at: append([]int{i + 1}, p.at...), msg: p.msg})
+			}
+		}
+		return out
+	}
+	return checkTriple(q)
+}
+
+func checkTriple(t []any) []queryProblem {
+	if len(t) != 3 {
+		return []queryProblem{{msg: fmt.Sprintf(`a query is [op, "$key", "value"] or ["and", ...]; this one has %d elements`, len(t))}}
+	}
+	var out []queryProblem
+	for i, el := range t {
+		if _, ok := el.(string); !ok {
+			out = append(out, queryProblem{at: []int{i}, msg: fmt.Sprintf("Blazar requires strings in resource queries: write %s", quotedTriple(t))})
+			return out
+		}
+	}
+	op, key, val := t[0].(string), t[1].(string), t[2].(string)
+	if !operators[op] {
+		out = append(out, queryProblem{at: []int{0}, msg: fmt.Sprintf("unknown operator %q: use one of == = != < <= > >=", op)})
+	}
+	if !strings.HasPrefix(key, "$") || len(key) < 2 {
+		out = append(out, queryProblem{at: []int{1}, msg: fmt.Sprintf("property %q must start with $, e.g. \"$%s\"", key, strings.TrimPrefix(key, "$"))})
+	}
+	if val == "" {
+		out = append(out, queryProblem{at: []int{2}, msg: "the value must not be empty"})
+	}
+	return out
+}
+
+// quotedTriple shows t with every element as a string, the form Blazar accepts.
+func quotedTriple(t []any) string {
+	parts := make([]string, len(t))
+	for i, el := range t {
+		var s string
+		switch v := el.(type) {
+		case string:
+			s = v
+		case json.Number:
+			s = string(v)
+		default:
+			s = fmt.Sprint(v)
+		}
+		parts[i] = fmt.Sprintf("%q", s)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// Combine joins a raw user query with the constraints of friendly fields the way python-chi
+// does, so that leasefile sends what a notebook would: one constraint alone, several under
+// "and", a user "and" extended in place, nothing as [].
+func Combine(user []any, extra ...[]any) Query {
+	switch {
+	case len(user) == 0 && len(extra) == 0:
+		return Query{}
+	case len(user) == 0 && len(extra) == 1:
+		return Query(extra[0])
+	case len(user) == 0:
+		q := Query{"and"}
+		for _, e := range extra {
+			q = append(q, e)
+		}
+		return q
+	case len(extra) == 0:
+		return Query(user)
+	}
+	var q Query
+	if s, ok := user[0].(string); ok && s == "and" {
+		q = append(q, user...)
+	} else {
+		q = Query{"and", user}
+	}
+	for _, e := range extra {
+		q = append(q, e)
+	}
+	return q
+}
+
+// Encode renders the query as the JSON string Blazar stores, formatted like Python's
+// json.dumps (", " separators) so requests match what python-chi sends.
+func (q Query) Encode() string {
+	var b bytes.Buffer
+	encodeValue(&b, []any(q))
+	return b.String()
+}
+
+func encodeValue(b *bytes.Buffer, v any) {
+	switch v := v.(type) {
+	case []any:
+		b.WriteByte('[')
+		for i, el := range v {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			encodeValue(b, el)
+		}
+		b.WriteByte(']')
+	case Query:
+		encodeValue(b, []any(v))
+	default:
+		enc := json.NewEncoder(b)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(v) // strings and numbers cannot fail
+		b.Truncate(b.Len() - 1)
+	}
+}
+
+// ParseQuery decodes a query string as Blazar stores it ("" and "[]" mean no constraint).
+func ParseQuery(s string) (Query, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return Query{}, nil
+	}
+	var q []any
+	if err := json.Unmarshal([]byte(s), &q); err != nil {
+		return nil, fmt.Errorf("malformed resource query %q: %w", s, err)
+	}
+	return Query(q), nil
+}
+
+// Equal reports whether two queries ask for the same thing: "=" and "==" are one operator,
+// and the order of the sub-queries of "and" does not matter.
+func (q Query) Equal(o Query) bool {
+	return q.canonical() == o.canonical()
+}
+
+func (q Query) canonical() string {
+	norm := func(t []any) string {
+		c := append([]any(nil), t...)
+		if len(c) == 3 && c[0] == "=" {
+			c[0] = "=="
+		}
+		var b bytes.Buffer
+		encodeValue(&b, c)
+		return b.String()
+	}
+	if len(q) == 0 {
+		return "[]"
+	}
+	if s, ok := q[0].(string); ok && s == "and" {
+		subs := make([]string, 0, len(q)-1)
+		for _, sub := range q[1:] {
+			if t, ok := sub.([]any); ok {
+				subs = append(subs, norm(t))
+			} else if t, ok := sub.(Query); ok {
+				subs = append(subs, norm(t))
+			}
+		}
+		sort.Strings(subs)
+		if len(subs) == 1 {
+			return subs[0]
+		}
+		return "and" + strings.Join(subs, "")
+	}
+	return norm(q)
+}

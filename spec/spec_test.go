@@ -1,0 +1,287 @@
+package spec
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func env(vars map[string]string) Options {
+	return Options{LookupEnv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }}
+}
+
+// lease wraps the body of one lease (indented by four spaces) in a minimal Leasefile.
+func lease(body string) string {
+	return "version: 1\ndefaults:\n  site: CHI@UC\nleases:\n  exp:\n" + body
+}
+
+// parseErrs parses src and returns its errors as "LINE:COL: path: message" without the
+// file name, or nil when it is valid.
+func parseErrs(t *testing.T, src string, opts Options) []string {
+	t.Helper()
+	_, err := Parse("Leasefile", []byte(src), opts)
+	if err == nil {
+		return nil
+	}
+	var list ErrorList
+	if !errors.As(err, &list) {
+		t.Fatalf("error is %T, not ErrorList: %v", err, err)
+	}
+	var out []string
+	for _, e := range list {
+		if e.Pos.Line < 1 || e.Pos.Col < 1 {
+			t.Errorf("error without a position: %v", e)
+		}
+		out = append(out, strings.TrimPrefix(e.Error(), "Leasefile:"))
+	}
+	return out
+}
+
+// TestRules has a valid and an invalid case for every semantic rule.
+func TestRules(t *testing.T) {
+	node := "    reservations:\n      n:\n        type: node\n"
+	cases := []struct {
+		name string
+		src  string
+		env  map[string]string
+		want []string // substrings, one per expected error, in order; nil = valid
+	}{
+		{"key syntax ok", lease(node), nil, nil},
+		{"lease key syntax", strings.Replace(lease(node), "  exp:", "  Exp:", 1), nil,
+			[]string{`5:3: leases.Exp: invalid lease key "Exp"`}},
+		{"reservation key syntax", strings.Replace(lease(node), "      n:", "      -n:", 1), nil,
+			[]string{`7:7: leases.exp.reservations.-n: invalid reservation key "-n"`}},
+		{"end ok", lease("    end: 2030-01-01T00:00:00Z\n" + node), nil, nil},
+		{"end and duration", lease("    end: 2030-01-01T00:00:00Z\n    duration: 1d\n" + node), nil,
+			[]string{"7:5: leases.exp: set either end or duration, not both"}},
+		{"end after start ok", lease("    start: \"2030-01-01 00:00\"\n    end: \"2030-01-02 00:00\"\n" + node), nil, nil},
+		{"end before start", lease("    start: \"2030-01-02 00:00\"\n    end: \"2030-01-01 00:00\"\n" + node), nil,
+			[]string{"7:10: leases.exp.end: must be after start (2030-01-02 00:00)"}},
+		{"count ok", lease(node + "        count: 3\n"), nil, nil},
+		{"count zero", lease(node + "        count: 0\n"), nil, []string{"9:16: leases.exp.reservations.n.count: must be at least 1"}},
+		{"min max ok", lease(node + "        min: 1\n        max: 4\n"), nil, nil},
+		{"max below min", lease(node + "        min: 3\n        max: 2\n"), nil, []string{"10:14: leases.exp.reservations.n.max: must be at least min (3)"}},
+		{"min zero", lease(node + "        min: 0\n        max: 2\n"), nil, []string{"9:14: leases.exp.reservations.n.min: must be at least 1"}},
+		{"min without max", lease(node + "        min: 1\n"), nil, []string{"9:14: leases.exp.reservations.n.min: min and max go together: add max"}},
+		{"count and min", lease(node + "        count: 1\n        min: 1\n        max: 1\n"), nil,
+			[]string{"9:16: leases.exp.reservations.n.count: set either count, or min and max, not both"}},
+		{"device_name ok", lease("    reservations:\n      d:\n        type: device\n        device_name: pi-1\n"), nil, nil},
+		{"device_name with count", lease("    reservations:\n      d:\n        type: device\n        count: 2\n        device_name: pi-1\n"), nil,
+			[]string{"10:22: leases.exp.reservations.d.device_name: device_name names one device: count must be 1"}},
+		{"node_name with count", lease(node + "        count: 2\n        node_name: c01\n"), nil,
+			[]string{"10:20: leases.exp.reservations.n.node_name: node_name names one node: count must be 1"}},
+		{"network ok", lease("    reservations:\n      v:\n        type: network\n        network_name: net\n"), nil, nil},
+		{"network without name", lease("    reservations:\n      v:\n        type: network\n"), nil,
+			[]string{`8:9: leases.exp.reservations.v: missing required field "network_name"`}},
+		{"addresses ok", lease("    reservations:\n      ip:\n        type: floating_ip\n        count: 2\n        addresses: [192.0.2.1, \"2001:db8::1\"]\n"), nil, nil},
+		{"address invalid", lease("    reservations:\n      ip:\n        type: floating_ip\n        addresses: [192.0.2.300]\n"), nil,
+			[]string{`9:21: leases.exp.reservations.ip.addresses[0]: "192.0.2.300" is not an IP address`}},
+		{"more addresses than count", lease("    reservations:\n      ip:\n        type: floating_ip\n        addresses: [192.0.2.1, 192.0.2.2]\n"), nil,
+			[]string{"9:20: leases.exp.reservations.ip.addresses: 2 addresses listed but count is 1"}},
+		{"query ok", lease(node + "        resource_properties: [\"and\", [\"==\", \"$a\", \"1\"], [\">=\", \"$b\", \"2\"]]\n"), nil, nil},
+		{"query integer", lease(node + "        resource_properties: [\">\", \"$architecture.smt_size\", 40]\n"), nil,
+			[]string{`9:62: leases.exp.reservations.n.resource_properties[2]: Blazar requires strings in resource queries: write [">", "$architecture.smt_size", "40"]`}},
+		{"query operator", lease(node + "        resource_properties: [\"~\", \"$a\", \"1\"]\n"), nil,
+			[]string{`9:31: leases.exp.reservations.n.resource_properties[0]: unknown operator "~"`}},
+		{"query key without $", lease(node + "        resource_properties: [\"==\", \"node_type\", \"x\"]\n"), nil,
+			[]string{`9:37: leases.exp.reservations.n.resource_properties[1]: property "node_type" must start with $`}},
+		{"query and of non-list", lease(node + "        resource_properties: [\"and\", \"x\"]\n"), nil,
+			[]string{`9:38: leases.exp.reservations.n.resource_properties[1]: each sub-query of "and" must be a list`}},
+		{"query length", lease(node + "        resource_properties: [\"==\", \"$a\"]\n"), nil,
+			[]string{`9:30: leases.exp.reservations.n.resource_properties: a query is [op, "$key", "value"]`}},
+		{"name ok", lease("    name: " + strings.Repeat("n", 80) + "\n" + node), nil, nil},
+		{"name too long", lease("    name: " + strings.Repeat("n", 81) + "\n" + node), nil,
+			[]string{"6:11: leases.exp.name: lease name \"" + strings.Repeat("n", 81) + "\" is 81 characters long: Blazar stores at most 80"}},
+		{"prefix makes name too long", "version: 1\nname_prefix: " + strings.Repeat("p", 78) + "\ndefaults: {site: CHI@UC}\nleases:\n  exp:\n" + node, nil,
+			[]string{"5:3: leases.exp.name: lease name"}},
+		{"env set", "version: 1\nname_prefix: ${U}-\n" + strings.TrimPrefix(lease(node), "version: 1\n"), map[string]string{"U": "ann"}, nil},
+		{"env default", "version: 1\nname_prefix: ${U:-x}-\n" + strings.TrimPrefix(lease(node), "version: 1\n"), nil, nil},
+		{"env unset", "version: 1\nname_prefix: ${U}-\n" + strings.TrimPrefix(lease(node), "version: 1\n"), nil,
+			[]string{"2:14: name_prefix: environment variable U is not set"}},
+		{"unknown key with suggestion", lease(node + "        node_typo: x\n"), nil,
+			[]string{`9:9: leases.exp.reservations.n.node_typo: unknown field "node_typo" (did you mean "node_type"?)`}},
+		{"unknown key without suggestion", lease("    colour: red\n" + node), nil,
+			[]string{`6:5: leases.exp.colour: unknown field "colour" (expected one of:`}},
+		{"duplicate key", lease(node + "        count: 1\n        count: 2\n"), nil,
+			[]string{`10:9: leases.exp.reservations.n.count: duplicate key "count" (first defined at line 9, column 9)`}},
+		{"no site", "version: 1\nleases:\n  exp:\n" + node, nil, []string{"3:3: leases.exp: no site"}},
+		{"time seconds", lease("    start: 2030-01-01T09:00:30Z\n" + node), nil,
+			[]string{"6:12: leases.exp.start: time \"2030-01-01T09:00:30Z\" has seconds: Blazar works to the minute"}},
+		{"time garbage", lease("    start: tomorrow\n" + node), nil, []string{"6:12: leases.exp.start: invalid time \"tomorrow\""}},
+		{"duration seconds", lease("    duration: 30s\n" + node), nil, []string{"6:15: leases.exp.duration: invalid duration \"30s\": Blazar works to the minute"}},
+		{"duration ok", lease("    duration: 1d12h\n" + node), nil, nil},
+		{"duplicate names", "version: 1\ndefaults: {site: CHI@UC}\nleases:\n  a:\n    name: same\n" + node + "  b:\n    name: same\n" + node, nil,
+			[]string{`9:3: leases.b: lease name "same" is also the name of leases.a on CHI@UC`}},
+		{"number where a string is wanted", lease("    name: 2026\n" + node), nil, nil},
+		{"wrong version", strings.Replace(lease(node), "version: 1", "version: 2", 1), nil,
+			[]string{"1:10: version: unsupported Leasefile version"}},
+		{"type mismatch", lease(node + "        count: many\n"), nil,
+			[]string{`9:16: leases.exp.reservations.n.count: must be a whole number, not the text "many"`}},
+		{"bad reservation type", lease("    reservations:\n      x:\n        type: vm\n"), nil,
+			[]string{`8:15: leases.exp.reservations.x.type: value must be one of`}},
+		{"yaml syntax", "version: 1\nleases: [\n", nil, []string{"2:1: invalid YAML"}},
+		{"empty file", "", nil, []string{"1:1: the file is empty"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := parseErrs(t, tc.src, env(tc.env))
+			if len(got) != len(tc.want) {
+				t.Fatalf("got %d errors, want %d:\n%s", len(got), len(tc.want), strings.Join(got, "\n"))
+			}
+			for i := range got {
+				if !strings.HasPrefix(got[i], tc.want[i]) {
+					t.Errorf("error %d:\n got: %s\nwant: %s...", i, got[i], tc.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestParseModel(t *testing.T) {
+	src := `version: 1
+name_prefix: ${U}-
+defaults:
+  site: CHI@UC
+  duration: 2d
+sites:
+  CHI@UC: {cloud: uc, region: CHI@UC}
+leases:
+  b:
+    site: CHI@Edge
+    start: 2030-01-01T10:00:00+02:00
+    end: "2030-01-01 12:00"
+    reservations:
+      d: {type: device, min: 1, max: 3, machine_name: raspberrypi4-64}
+  a:
+    before_end: snapshot
+    reservations:
+      n:
+        type: node
+        count: ${N}
+        node_type: compute_skylake
+`
+	f, err := Parse("Leasefile", []byte(src), env(map[string]string{"U": "ann", "N": "2"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := f.Lease("a"), f.Lease("b")
+	if a == nil || b == nil || f.Lease("c") != nil {
+		t.Fatalf("lookup by key broken: %v %v", a, b)
+	}
+	got := []any{f.Sites, f.SiteNames(), a.Name, a.Site, a.Start, a.Duration, a.Wait, a.BeforeEnd,
+		a.Reservations[0].Min, b.Start.At, b.End, b.Duration, b.Wait, b.Reservations[0].Max}
+	want := []any{map[string]SiteConfig{"CHI@UC": {Cloud: "uc", Region: "CHI@UC"}}, []string{"CHI@Edge", "CHI@UC"},
+		"ann-a", "CHI@UC", Time{Now: true}, 48 * time.Hour, "active", "snapshot",
+		2, time.Date(2030, 1, 1, 8, 0, 0, 0, time.UTC), time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC),
+		time.Duration(0), "created", 3}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("model (-want +got):\n%s", diff)
+	}
+}
+
+func TestTimes(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want string // "" for now, "error" for an error
+	}{
+		{"now", ""},
+		{"2026-12-01T09:00:00Z", "2026-12-01 09:00"},
+		{"2026-12-01T09:00:00-05:00", "2026-12-01 14:00"},
+		{"2026-12-01 09:00", "2026-12-01 09:00"},
+		{"2026-12-01 09:00:00", "2026-12-01 09:00"},
+		{"2026-12-01 09:00:01", "error"},
+		{"2026-12-01T09:00:00.5Z", "error"},
+		{"2026-12-01", "error"},
+		{"", "error"},
+	} {
+		got, err := ParseTime(tc.in)
+		switch {
+		case tc.want == "error":
+			if err == nil {
+				t.Errorf("ParseTime(%q) = %v, want an error", tc.in, got)
+			}
+		case err != nil:
+			t.Errorf("ParseTime(%q): %v", tc.in, err)
+		case tc.want == "" && !got.Now, tc.want != "" && got.String() != tc.want:
+			t.Errorf("ParseTime(%q) = %v, want %q", tc.in, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		in   string
+		want time.Duration
+	}{
+		{"1d", 24 * time.Hour}, {"6h", 6 * time.Hour}, {"90m", 90 * time.Minute}, {"1d12h", 36 * time.Hour},
+		{"2d3h4m", 51*time.Hour + 4*time.Minute}, {"0m", -1}, {"1h1d", -1}, {"5", -1}, {"10s", -1}, {"", -1},
+	} {
+		got, err := ParseDuration(tc.in)
+		if tc.want < 0 {
+			if err == nil {
+				t.Errorf("ParseDuration(%q) = %v, want an error", tc.in, got)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
+		}
+		if back, _ := ParseDuration(FormatDuration(got)); back != got {
+			t.Errorf("FormatDuration(%v) = %q does not parse back", got, FormatDuration(got))
+		}
+	}
+}
+
+func TestExamplesValidate(t *testing.T) {
+	paths, err := filepath.Glob("../examples/*.yaml")
+	if err != nil || len(paths) < 5 {
+		t.Fatalf("examples: %v %v", paths, err)
+	}
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(string(data), "# yaml-language-server: $schema=") {
+			t.Errorf("%s does not reference the schema for editors", p)
+		}
+		if _, err := Parse(p, data, env(map[string]string{"USER": "ci"})); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+}
+
+func TestManyMistakesOneRun(t *testing.T) {
+	src := `version: 1
+defaults:
+  site: CHI@UC
+  duraton: 1d
+leases:
+  Training:
+    reservations:
+      n: {type: node}
+  exp:
+    start: "2026-12-01 09:00:30"
+    reservations:
+      gpus:
+        type: node
+        count: 0
+        resource_properties: ["==", "$smt", 48]
+      net:
+        type: network
+`
+	got := parseErrs(t, src, env(nil))
+	want := []string{
+		`4:3: defaults.duraton: unknown field "duraton" (did you mean "duration"?)`,
+		`6:3: leases.Training: invalid lease key "Training": use lower-case letters, digits, '-' and '_', starting with a letter or digit`,
+		`10:12: leases.exp.start: time "2026-12-01 09:00:30" has seconds: Blazar works to the minute, use 2026-12-01 09:00`,
+		`14:16: leases.exp.reservations.gpus.count: must be at least 1`,
+		`15:45: leases.exp.reservations.gpus.resource_properties[2]: Blazar requires strings in resource queries: write ["==", "$smt", "48"]`,
+		`17:9: leases.exp.reservations.net: missing required field "network_name"`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+}

@@ -1,0 +1,323 @@
+package spec
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/chameleoncloud/leasefile/schema"
+	"github.com/santhosh-tekuri/jsonschema/v5"
+)
+
+// collector gathers positioned errors of one file.
+type collector struct {
+	file string
+	list ErrorList
+}
+
+func (c *collector) add(p Pos, path, msg string) {
+	if p.Line == 0 {
+		p = Pos{Line: 1, Col: 1}
+	}
+	c.list = append(c.list, &Error{File: c.file, Pos: p, Path: path, Msg: msg})
+}
+
+var (
+	compileOnce sync.Once
+	compiled    *jsonschema.Schema
+	schemaDoc   any // the schema as JSON values, to look up allowed keys and expected types
+	compileErr  error
+)
+
+func loadSchema() (*jsonschema.Schema, error) {
+	compileOnce.Do(func() {
+		c := jsonschema.NewCompiler()
+		c.Draft = jsonschema.Draft2020
+		if compileErr = c.AddResource(schema.ID, bytes.NewReader(schema.JSON)); compileErr != nil {
+			return
+		}
+		if compiled, compileErr = c.Compile(schema.ID); compileErr != nil {
+			return
+		}
+		compileErr = json.Unmarshal(schema.JSON, &schemaDoc)
+	})
+	return compiled, compileErr
+}
+
+// schemaAt returns the schema value at a JSON pointer inside the schema document.
+func schemaAt(ptr string) any {
+	v := schemaDoc
+	if ptr == "" {
+		return v
+	}
+	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[tok]
+	}
+	return v
+}
+
+// fragment returns the JSON pointer part of an absolute keyword location.
+func fragment(loc string) string {
+	_, frag, _ := strings.Cut(loc, "#")
+	return frag
+}
+
+func leaves(e *jsonschema.ValidationError, out []*jsonschema.ValidationError) []*jsonschema.ValidationError {
+	if len(e.Causes) == 0 {
+		return append(out, e)
+	}
+	for _, c := range e.Causes {
+		out = leaves(c, out)
+	}
+	return out
+}
+
+// validate checks d.root against the schema, adding positioned errors to d.errs. Unquoted
+// YAML numbers and booleans where the schema wants a string (name: 2026) are taken as the
+// string the user wrote, as a YAML-aware reader would expect.
+func (d *doc) validate() {
+	sch, err := loadSchema()
+	if err != nil {
+		panic("spec: embedded schema does not compile: " + err.Error()) // a build defect, caught by every test
+	}
+	var errs []*jsonschema.ValidationError
+	for attempt := 0; attempt < 8; attempt++ {
+		errs = nil
+		verr := sch.Validate(d.root)
+		if verr == nil {
+			return
+		}
+		ve, ok := verr.(*jsonschema.ValidationError)
+		if !ok {
+			d.errs.add(Pos{}, "", verr.Error())
+			return
+		}
+		errs = leaves(ve, nil)
+		changed := false
+		for _, e := range errs {
+			if !strings.HasSuffix(e.AbsoluteKeywordLocation, "/type") || !strings.HasPrefix(e.Message, "expected string") {
+				continue
+			}
+			if src, ok := d.plain[e.InstanceLocation]; ok {
+				d.root = setAt(d.root, e.InstanceLocation, src)
+				delete(d.plain, e.InstanceLocation)
+				changed = true
+			}
+		}
+		if !changed {
+			break
+		}
+	}
+	for _, e := range errs {
+		d.report(e)
+	}
+}
+
+func (d *doc) report(e *jsonschema.ValidationError) {
+	ptr := e.InstanceLocation
+	path := dotted(ptr)
+	pos := d.values[ptr]
+	loc := fragment(e.AbsoluteKeywordLocation)
+	keyword := loc[strings.LastIndex(loc, "/")+1:]
+	switch {
+	case keyword == "additionalProperties":
+		d.unknownKeys(ptr, strings.TrimSuffix(loc, "/additionalProperties"))
+		return
+	case strings.Contains(loc, "/propertyNames/"):
+		// The instance location names the key itself.
+		if p, ok := d.keys[ptr]; ok {
+			pos = p
+		}
+		key := ptr[strings.LastIndex(ptr, "/")+1:]
+		what := "key"
+		if strings.Contains(loc, "/reservations/") || strings.Contains(loc, "/$defs/lease/") {
+			what = "reservation key"
+		} else if strings.Contains(loc, "/properties/leases/") {
+			what = "lease key"
+		}
+		d.errs.add(pos, path, fmt.Sprintf("invalid %s %q: use lower-case letters, digits, '-' and '_', starting with a letter or digit", what, key))
+		return
+	case keyword == "required":
+		var missing []string
+		if req, ok := schemaAt(loc).([]any); ok {
+			obj, _ := getAt(d.root, ptr).(map[string]any)
+			for _, r := range req {
+				if name, ok := r.(string); ok {
+					if _, present := obj[name]; !present {
+						missing = append(missing, name)
+					}
+				}
+			}
+		}
+		for _, m := range missing {
+			d.errs.add(pos, path, fmt.Sprintf("missing required field %q", m))
+		}
+		if len(missing) > 0 {
+			return
+		}
+	case keyword == "type":
+		want, _ := schemaAt(loc).(string)
+		d.errs.add(pos, path, fmt.Sprintf("must be %s, not %s", article(want), describe(getAt(d.root, ptr))))
+		return
+	case keyword == "minProperties" && strings.HasSuffix(ptr, "/reservations"):
+		d.errs.add(pos, path, "a lease needs at least one reservation")
+		return
+	case keyword == "minProperties" && ptr == "/leases":
+		d.errs.add(pos, path, "declare at least one lease")
+		return
+	case keyword == "minLength":
+		d.errs.add(pos, path, "must not be empty")
+		return
+	case keyword == "const" && ptr == "/version":
+		d.errs.add(pos, path, "unsupported Leasefile version: this leasefile reads version 1")
+		return
+	}
+	d.errs.add(pos, path, e.Message)
+}
+
+// unknownKeys reports every key of the object at ptr that the schema object at schemaPtr does
+// not declare, at the key's position, suggesting the closest known key.
+func (d *doc) unknownKeys(ptr, schemaPtr string) {
+	obj, _ := getAt(d.root, ptr).(map[string]any)
+	props, _ := schemaAt(schemaPtr + "/properties").(map[string]any)
+	known := make([]string, 0, len(props))
+	for k := range props {
+		known = append(known, k)
+	}
+	sort.Strings(known)
+	for key := range obj {
+		if _, ok := props[key]; ok {
+			continue
+		}
+		kp := ptr + "/" + escapeToken(key)
+		msg := fmt.Sprintf("unknown field %q", key)
+		if s := suggest(key, known); s != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		} else if len(known) > 0 {
+			msg += " (expected one of: " + strings.Join(known, ", ") + ")"
+		}
+		d.errs.add(d.keys[kp], dotted(kp), msg)
+	}
+}
+
+func article(t string) string {
+	switch t {
+	case "object":
+		return "a mapping"
+	case "array":
+		return "a list"
+	case "integer":
+		return "a whole number"
+	case "":
+		return "of another type"
+	}
+	return "a " + t
+}
+
+func describe(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "empty"
+	case string:
+		return fmt.Sprintf("the text %q", v)
+	case bool:
+		return fmt.Sprintf("%v", v)
+	case json.Number:
+		return string(v)
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "a mapping"
+	}
+	return fmt.Sprintf("%v", v)
+}
+
+func getAt(root any, ptr string) any {
+	if ptr == "" {
+		return root
+	}
+	v := root
+	for _, tok := range strings.Split(ptr[1:], "/") {
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		switch c := v.(type) {
+		case map[string]any:
+			v = c[tok]
+		case []any:
+			i := 0
+			if _, err := fmt.Sscanf(tok, "%d", &i); err != nil || i < 0 || i >= len(c) {
+				return nil
+			}
+			v = c[i]
+		default:
+			return nil
+		}
+	}
+	return v
+}
+
+// setAt replaces the value at ptr (which must exist) and returns the root.
+func setAt(root any, ptr string, nv any) any {
+	if ptr == "" {
+		return nv
+	}
+	i := strings.LastIndex(ptr, "/")
+	parent := getAt(root, ptr[:i])
+	tok := strings.ReplaceAll(strings.ReplaceAll(ptr[i+1:], "~1", "/"), "~0", "~")
+	switch c := parent.(type) {
+	case map[string]any:
+		c[tok] = nv
+	case []any:
+		var idx int
+		if _, err := fmt.Sscanf(tok, "%d", &idx); err == nil && idx >= 0 && idx < len(c) {
+			c[idx] = nv
+		}
+	}
+	return root
+}
+
+// suggest returns the known word closest to w, if it is close enough to be a likely typo.
+func suggest(w string, known []string) string {
+	best, bestDist := "", 1<<30
+	for _, k := range known {
+		if dist := levenshtein(strings.ToLower(w), k); dist < bestDist {
+			best, bestDist = k, dist
+		}
+	}
+	limit := 2
+	if len(w) > 8 {
+		limit = 3
+	}
+	if bestDist <= limit || (best != "" && (strings.HasPrefix(best, w) || strings.HasPrefix(w, best)) && len(w) >= 3) {
+		return best
+	}
+	return ""
+}
+
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
