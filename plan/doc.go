@@ -1,0 +1,13 @@
+// Package plan computes what apply must do: desired (spec) x state x live (Blazar) -> Plan.
+//
+// It is level-based, like a controller's reconcile: the plan is derived from what is observed
+// now plus the state, never from what an earlier run intended. It makes no calls and does no
+// I/O: the caller lists the live leases (one call per site) and passes them in, and renders the
+// Plan with the text, JSON or markdown renderers.
+//
+// Invariants:
+//   - A lease the state does not know is never touched, except the lease an interrupted apply
+//     of ours created (an intent without an ID), which is adopted instead of created again.
+//   - Names never identify a lease the state knows: Blazar allows duplicate names.
+//   - Applying a plan and planning again yields no changes (checked by the golden tests).
+package plan

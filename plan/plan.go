@@ -1,0 +1,248 @@
+package plan
+
+import (
+	"time"
+
+	"github.com/chameleoncloud/leasefile/state"
+)
+
+// FormatVersion is the version of the saved-plan and -json formats. It changes only when a
+// field changes meaning or disappears; new fields may be added within a version.
+const FormatVersion = 1
+
+// Action is what a plan does to one lease. Its value is its glyph, as in Terraform.
+type Action rune
+
+// The actions, with Terraform's symbols (DeleteThenCreate renders as -/+, CreateThenDelete
+// as +/-).
+const (
+	NoOp             Action = '0'
+	Create           Action = '+'
+	Update           Action = '~'
+	DeleteThenCreate Action = '∓'
+	CreateThenDelete Action = '±'
+	Delete           Action = '-'
+)
+
+// Symbol is the action's glyph as plans print it.
+func (a Action) Symbol() string {
+	switch a {
+	case DeleteThenCreate:
+		return "-/+"
+	case CreateThenDelete:
+		return "+/-"
+	case NoOp:
+		return " "
+	}
+	return string(a)
+}
+
+// IsReplace reports whether the action replaces the lease.
+func (a Action) IsReplace() bool { return a == DeleteThenCreate || a == CreateThenDelete }
+
+// Verb is the past participle that completes "lease X has been ...".
+func (a Action) Verb() string {
+	switch a {
+	case Create:
+		return "created"
+	case Update:
+		return "updated"
+	case Delete:
+		return "deleted"
+	case DeleteThenCreate, CreateThenDelete:
+		return "replaced"
+	}
+	return "left unchanged"
+}
+
+// MarshalText renders the action as a word for JSON: "create", "update", "replace"
+// (delete then create), "create-before-destroy", "delete", "no-op".
+func (a Action) MarshalText() ([]byte, error) { return []byte(a.word()), nil }
+
+// UnmarshalText reads what MarshalText wrote.
+func (a *Action) UnmarshalText(b []byte) error {
+	for _, c := range []Action{NoOp, Create, Update, DeleteThenCreate, CreateThenDelete, Delete} {
+		if c.word() == string(b) {
+			*a = c
+			return nil
+		}
+	}
+	return &unknownActionError{string(b)}
+}
+
+type unknownActionError struct{ word string }
+
+func (e *unknownActionError) Error() string { return "unknown plan action " + e.word }
+
+func (a Action) word() string {
+	switch a {
+	case Create:
+		return "create"
+	case Update:
+		return "update"
+	case DeleteThenCreate:
+		return "replace"
+	case CreateThenDelete:
+		return "create-before-destroy"
+	case Delete:
+		return "delete"
+	}
+	return "no-op"
+}
+
+// Plan is what plan computed and apply executes: drift observed, then changes. Saved with
+// -out, it carries everything apply needs to refuse it once stale.
+type Plan struct {
+	FormatVersion int       `json:"format_version"`
+	CreatedAt     time.Time `json:"created_at"`
+
+	// What the plan was made against, checked by apply PLANFILE.
+	Lineage       string                `json:"lineage"`
+	Serial        int64                 `json:"serial"`
+	StateExisted  bool                  `json:"state_existed"`
+	LeasefileHash string                `json:"leasefile_hash"` // sha256 hex of the Leasefile bytes
+	Sites         map[string]state.Site `json:"sites"`          // identity of each site planned
+
+	Destroy     bool     `json:"destroy,omitempty"`
+	RefreshOnly bool     `json:"refresh_only,omitempty"`
+	Targets     []string `json:"targets,omitempty"`
+	Warnings    []string `json:"warnings,omitempty"`
+
+	Drift    []Drift    `json:"drift,omitempty"`
+	Adopt    []Adoption `json:"adopt,omitempty"`
+	Changes  []Change   `json:"changes"`  // every lease key in the Leasefile or state, NoOp included, sorted by site then key
+	Observed []Observed `json:"observed"` // what the state should record of each live lease it tracks (refresh)
+}
+
+// Drift is a difference between the state and Blazar that someone else made.
+type Drift struct {
+	Key     string    `json:"key"`
+	Site    string    `json:"site"`
+	LeaseID string    `json:"lease_id"`
+	Kind    DriftKind `json:"kind"`
+	Detail  string    `json:"detail"` // a sentence: "end changed from 2026-12-01 09:00 to 2026-12-02 09:00"
+}
+
+// DriftKind classifies drift.
+type DriftKind string
+
+// The kinds of drift.
+const (
+	DriftDeleted      DriftKind = "deleted"       // the lease is gone from Blazar
+	DriftExpired      DriftKind = "expired"       // TERMINATED
+	DriftError        DriftKind = "error"         // ERROR status
+	DriftDegraded     DriftKind = "degraded"      // degraded, or a reservation lost resources
+	DriftEnd          DriftKind = "end_changed"   // end moved outside leasefile
+	DriftStart        DriftKind = "start_changed" // start moved outside leasefile
+	DriftName         DriftKind = "name_changed"  // renamed outside leasefile
+	DriftReservations DriftKind = "reservations_changed"
+)
+
+// Adoption records a lease that an interrupted apply created (an intent without an ID) and
+// that this plan takes into the state instead of creating it again.
+type Adoption struct {
+	Key     string `json:"key"`
+	Site    string `json:"site"`
+	LeaseID string `json:"lease_id"`
+	Name    string `json:"name"`
+}
+
+// Observed is the live view of a tracked lease that refresh writes into the state.
+type Observed struct {
+	Key   string      `json:"key"`
+	Lease state.Lease `json:"lease"`
+}
+
+// Change is the plan for one lease key.
+type Change struct {
+	Key    string `json:"key"`
+	Site   string `json:"site"`
+	Action Action `json:"action"`
+	Name   string `json:"name"` // Blazar name after the change (before it, for a delete)
+
+	LeaseID   string `json:"lease_id,omitempty"`   // the existing lease, for update/replace/delete
+	UpdatedAt string `json:"updated_at,omitempty"` // its updated_at when planned: apply refuses if it moved
+	Status    string `json:"status,omitempty"`     // its status when planned
+
+	Reasons        []string      `json:"reasons,omitempty"`   // why, in sentences
+	ForcedBy       []string      `json:"forced_by,omitempty"` // dotted fields forcing a replacement
+	DestroysActive bool          `json:"destroys_active,omitempty"`
+	Fields         []FieldChange `json:"fields,omitempty"` // what changes, for display and --diff
+
+	Create *CreateSpec `json:"create,omitempty"` // for create and replace
+	Update *UpdateSpec `json:"update,omitempty"` // for update
+	Wait   string      `json:"wait,omitempty"`   // active, created or none
+}
+
+// FieldChange is one field's before and after, as displayed.
+type FieldChange struct {
+	Path string `json:"path"` // "end", "reservations.gpus.count", "name"
+	Old  string `json:"old,omitempty"`
+	New  string `json:"new,omitempty"`
+	// Computed marks a value known only after apply ("(known after apply)").
+	Computed bool `json:"computed,omitempty"`
+}
+
+// CreateSpec is everything needed to create the lease. A "now" start is left zero and the
+// end resolved at apply time as the real start plus Duration.
+type CreateSpec struct {
+	Name         string            `json:"name"`
+	Start        time.Time         `json:"start,omitempty"` // zero: now
+	End          time.Time         `json:"end,omitempty"`   // zero: start + Duration, resolved at apply
+	Duration     time.Duration     `json:"duration,omitempty"`
+	Reservations []ReservationSpec `json:"reservations"`
+}
+
+// ReservationSpec is one reservation of a create: its key and Blazar body. Floating IP
+// bodies lack network_id: apply resolves FloatingNetwork through Neutron.
+type ReservationSpec struct {
+	Key             string         `json:"key"`
+	Type            string         `json:"type"` // spec.Type
+	Body            map[string]any `json:"body"`
+	FloatingNetwork string         `json:"floating_network,omitempty"`
+}
+
+// UpdateSpec is an in-place update: only the set fields are sent.
+type UpdateSpec struct {
+	Name         *string             `json:"name,omitempty"`
+	Start        *time.Time          `json:"start,omitempty"`
+	End          *time.Time          `json:"end,omitempty"`
+	Reservations []ReservationUpdate `json:"reservations,omitempty"`
+}
+
+// ReservationUpdate changes one existing reservation: Body holds the changed keys plus the
+// ones Blazar needs resent (min, max, hypervisor_properties; network_id), without "id".
+type ReservationUpdate struct {
+	Key  string         `json:"key"`
+	ID   string         `json:"id"`
+	Body map[string]any `json:"body"`
+}
+
+// Counts summarises a plan.
+type Counts struct {
+	Create, Update, Replace, Delete int
+}
+
+// Counts returns how many leases each action touches.
+func (p *Plan) Counts() Counts {
+	var c Counts
+	for _, ch := range p.Changes {
+		switch {
+		case ch.Action == Create:
+			c.Create++
+		case ch.Action == Update:
+			c.Update++
+		case ch.Action.IsReplace():
+			c.Replace++
+		case ch.Action == Delete:
+			c.Delete++
+		}
+	}
+	return c
+}
+
+// HasChanges reports whether applying the plan would change anything in Blazar or the state.
+func (p *Plan) HasChanges() bool {
+	c := p.Counts()
+	return c.Create+c.Update+c.Replace+c.Delete > 0 || len(p.Adopt) > 0
+}
