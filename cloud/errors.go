@@ -1,0 +1,96 @@
+package cloud
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/chameleoncloud/leasefile/blazar"
+)
+
+// ErrNoCredentials is matched (errors.Is) by a *NoCredentialsError.
+var ErrNoCredentials = errors.New("no credentials found")
+
+// ErrUnauthorized is matched (errors.Is) by an *AuthError for refused
+// credentials.
+var ErrUnauthorized = errors.New("credentials refused")
+
+// NoCredentialsError says that nothing tells how to reach a site, and what
+// was looked for.
+type NoCredentialsError struct {
+	Site string
+	// Cloud is the clouds.yaml entry that was asked for and is missing
+	// (from sites.<site>.cloud or OS_CLOUD), "" if none was.
+	Cloud       string
+	FromOSCloud bool
+	// Paths are the clouds.yaml locations searched (nil when injected).
+	Paths  []string
+	Clouds *cloudsFile
+}
+
+// Is makes errors.Is(err, ErrNoCredentials) true.
+func (e *NoCredentialsError) Is(target error) bool { return target == ErrNoCredentials }
+
+// Error says what was looked for and how to fix it.
+func (e *NoCredentialsError) Error() string {
+	var file string
+	switch {
+	case e.Clouds != nil:
+		file = fmt.Sprintf("%s has %s", e.Clouds.describe(), describeNames(e.Clouds.names()))
+	case len(e.Paths) > 0:
+		file = "no clouds.yaml in " + strings.Join(e.Paths, ", ")
+	default:
+		file = "no clouds.yaml"
+	}
+	if e.Cloud != "" {
+		from := fmt.Sprintf("sites.%s.cloud", e.Site)
+		if e.FromOSCloud {
+			from = "OS_CLOUD"
+		}
+		return fmt.Sprintf("no credentials for site %q: %s names clouds.yaml entry %q, but %s; "+
+			"fix the name, or use --local to work against the built-in emulator", e.Site, from, e.Cloud, file)
+	}
+	return fmt.Sprintf("no credentials for site %q: looked for a sites.%s.cloud setting (none), "+
+		"a clouds.yaml entry named %q (%s), OS_CLOUD (not set) and OS_AUTH_URL (not set); "+
+		"add a clouds.yaml entry, source an openrc file, or use --local to work against the built-in emulator",
+		e.Site, e.Site, e.Site, file)
+}
+
+// AuthError is a failed authentication with a site's Keystone.
+type AuthError struct {
+	Site, Source, AuthURL string
+	// StatusCode is Keystone's answer (401 for refused credentials), 0 if
+	// Keystone was not reached.
+	StatusCode int
+	Err        error
+}
+
+// Is makes errors.Is(err, ErrUnauthorized) true for refused credentials.
+func (e *AuthError) Is(target error) bool {
+	return target == ErrUnauthorized && e.StatusCode == 401
+}
+
+// Unwrap returns the underlying error.
+func (e *AuthError) Unwrap() error { return e.Err }
+
+// Error names the site, the credentials' source and Keystone's answer.
+func (e *AuthError) Error() string {
+	switch e.StatusCode {
+	case 401:
+		return fmt.Sprintf("site %q: Keystone at %s refused the credentials from %s (%v): "+
+			"check the username and password, or the application credential id and secret",
+			e.Site, e.AuthURL, e.Source, e.Err)
+	case 0:
+		return fmt.Sprintf("site %q: cannot authenticate with Keystone at %s (credentials from %s): %v", e.Site, e.AuthURL, e.Source, e.Err)
+	}
+	return fmt.Sprintf("site %q: Keystone at %s answered %d to the credentials from %s: %v", e.Site, e.AuthURL, e.StatusCode, e.Source, e.Err)
+}
+
+func authError(site, source, url string, err error) error {
+	ae := &AuthError{Site: site, Source: source, AuthURL: url, Err: err}
+	if be, ok := blazar.AsError(err); ok {
+		// Keep Keystone's message, never gophercloud's dump of the request.
+		ae.StatusCode, ae.Err = be.StatusCode, be
+	}
+	return ae
+}

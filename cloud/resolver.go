@@ -1,0 +1,324 @@
+package cloud
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/chameleoncloud/leasefile/blazar"
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack"
+	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/tokens"
+)
+
+// SiteConfig is a Leasefile's sites.<site> entry: which clouds.yaml entry
+// reaches the site, and optionally which region of it.
+type SiteConfig struct {
+	Cloud, Region string
+}
+
+// Resolver resolves site names to authenticated clients. The zero value
+// reads the process environment and the usual clouds.yaml locations. It is
+// safe for concurrent use; set its fields before the first Connect.
+type Resolver struct {
+	// Env reads environment variables; nil means os.Getenv.
+	Env func(string) string
+	// CloudsYAML, when non-nil, is used instead of searching for
+	// clouds.yaml (--local injects the emulator's).
+	CloudsYAML []byte
+	// Sites are the Leasefile's sites entries.
+	Sites map[string]SiteConfig
+	// HTTPClient is the client to copy for every site; nil means a default
+	// client. A cloud's TLS settings are applied to its transport when it
+	// is nil, an *http.Transport or a DebugTransport.
+	HTTPClient *http.Client
+	// UserAgent is prepended to gophercloud's User-Agent.
+	UserAgent string
+
+	loadOnce sync.Once
+	clouds   *cloudsFile
+	paths    []string
+	loadErr  error
+
+	mu    sync.Mutex
+	cache map[string]*pending
+}
+
+type pending struct {
+	done chan struct{}
+	site *Site
+	err  error
+}
+
+// Site is an authenticated connection to one site's project.
+type Site struct {
+	// Name is the site name as the Leasefile spells it.
+	Name string
+	// Reservation is the Blazar v1 client.
+	Reservation *gophercloud.ServiceClient
+	// Network is the Neutron client; nil when the catalog has no network
+	// endpoint.
+	Network *gophercloud.ServiceClient
+	// AuthURL, ProjectID and UserID identify the cloud and project (from
+	// the token), so a state file can tell one cloud from another.
+	AuthURL, ProjectID, UserID string
+	// Region is the catalog region used ("" when the cloud has one).
+	Region string
+	// Source says where the credentials came from, for messages, e.g.
+	// `clouds.yaml entry "chi-uc" (/home/u/.config/openstack/clouds.yaml)`.
+	Source string
+	// RestrictedAppCred is true when the token comes from a restricted
+	// application credential, with which Blazar cannot create leases.
+	RestrictedAppCred bool
+	// Provider is the authenticated provider client.
+	Provider *gophercloud.ProviderClient
+}
+
+func (r *Resolver) getenv(k string) string {
+	if r.Env != nil {
+		return r.Env(k)
+	}
+	return os.Getenv(k)
+}
+
+func (r *Resolver) load() (*cloudsFile, error) {
+	r.loadOnce.Do(func() {
+		if r.CloudsYAML == nil {
+			r.paths = searchPaths(r.getenv)
+		}
+		r.clouds, r.loadErr = loadClouds(r.CloudsYAML, r.paths)
+	})
+	return r.clouds, r.loadErr
+}
+
+// Connect returns the authenticated Site for name, authenticating on first
+// use. Concurrent calls for the same name share one authentication; a
+// failure is not cached, so a later call tries again.
+func (r *Resolver) Connect(ctx context.Context, name string) (*Site, error) {
+	r.mu.Lock()
+	if r.cache == nil {
+		r.cache = make(map[string]*pending)
+	}
+	if p, ok := r.cache[name]; ok {
+		r.mu.Unlock()
+		select {
+		case <-p.done:
+			return p.site, p.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	p := &pending{done: make(chan struct{})}
+	r.cache[name] = p
+	r.mu.Unlock()
+
+	p.site, p.err = r.connect(ctx, name)
+	if p.err != nil {
+		r.mu.Lock()
+		delete(r.cache, name)
+		r.mu.Unlock()
+	}
+	close(p.done)
+	return p.site, p.err
+}
+
+// resolved is where a site's credentials come from.
+type resolved struct {
+	source   string
+	auth     authInfo
+	authType string
+	region   string
+	iface    string
+	tls      *tls.Config
+}
+
+func (r *Resolver) resolve(name string) (*resolved, error) {
+	clouds, err := r.load()
+	if err != nil {
+		return nil, fmt.Errorf("site %q: %w", name, err)
+	}
+	cfg := r.Sites[name]
+	has := func(cloudName string) bool {
+		if clouds == nil {
+			return false
+		}
+		_, ok := clouds.entries[cloudName]
+		return ok
+	}
+	fromCloud := func(cloudName string) (*resolved, error) {
+		e := clouds.entries[cloudName]
+		src := fmt.Sprintf("clouds.yaml entry %q (%s)", cloudName, clouds.describe())
+		tc, err := tlsConfig(coalesce(r.getenv("OS_CACERT"), e.CACert), e.Verify, e.Cert, e.Key)
+		if err != nil {
+			return nil, fmt.Errorf("site %q: %s: %w", name, src, err)
+		}
+		return &resolved{source: src, auth: e.Auth, authType: e.AuthType,
+			region: coalesce(cfg.Region, e.RegionName), iface: coalesce(e.Interface, e.EndpointType), tls: tc}, nil
+	}
+	if cfg.Cloud != "" {
+		if !has(cfg.Cloud) {
+			return nil, &NoCredentialsError{Site: name, Cloud: cfg.Cloud, Paths: r.paths, Clouds: clouds}
+		}
+		return fromCloud(cfg.Cloud)
+	}
+	if has(name) {
+		return fromCloud(name)
+	}
+	if c := r.getenv("OS_CLOUD"); c != "" {
+		if !has(c) {
+			return nil, &NoCredentialsError{Site: name, Cloud: c, FromOSCloud: true, Paths: r.paths, Clouds: clouds}
+		}
+		res, err := fromCloud(c)
+		if err == nil {
+			res.source = "OS_CLOUD=" + c + ": " + res.source
+			res.region = coalesce(cfg.Region, r.getenv("OS_REGION_NAME"), res.region)
+		}
+		return res, err
+	}
+	if r.getenv("OS_AUTH_URL") != "" {
+		a, authType := envAuth(r.getenv)
+		tc, err := tlsConfig(r.getenv("OS_CACERT"), nil, r.getenv("OS_CERT"), r.getenv("OS_KEY"))
+		if err != nil {
+			return nil, fmt.Errorf("site %q: OS_* environment: %w", name, err)
+		}
+		return &resolved{source: "the OS_* environment (OS_AUTH_URL=" + a.AuthURL + ")", auth: a, authType: authType,
+			region: coalesce(cfg.Region, r.getenv("OS_REGION_NAME")), iface: r.getenv("OS_INTERFACE"), tls: tc}, nil
+	}
+	return nil, &NoCredentialsError{Site: name, Paths: r.paths, Clouds: clouds}
+}
+
+func (r *Resolver) connect(ctx context.Context, name string) (*Site, error) {
+	res, err := r.resolve(name)
+	if err != nil {
+		return nil, err
+	}
+	ao, err := authOptions(res.auth, res.authType)
+	if err != nil {
+		return nil, fmt.Errorf("site %q: %s: %w", name, res.source, err)
+	}
+	provider, err := openstack.NewClient(ao.IdentityEndpoint)
+	if err != nil {
+		return nil, fmt.Errorf("site %q: %s: auth_url %q: %w", name, res.source, ao.IdentityEndpoint, err)
+	}
+	var hc http.Client
+	if r.HTTPClient != nil {
+		hc = *r.HTTPClient
+	}
+	if res.tls != nil {
+		hc.Transport = withTLS(hc.Transport, res.tls)
+	}
+	provider.HTTPClient = hc
+	if r.UserAgent != "" {
+		provider.UserAgent.Prepend(r.UserAgent)
+	}
+	if err := openstack.Authenticate(ctx, provider, ao); err != nil {
+		return nil, authError(name, res.source, ao.IdentityEndpoint, err)
+	}
+	eo := gophercloud.EndpointOpts{Region: res.region, Availability: availability(res.iface)}
+	site := &Site{Name: name, AuthURL: ao.IdentityEndpoint, Region: res.region, Source: res.source, Provider: provider}
+	site.Reservation, err = blazar.NewReservationV1(provider, eo)
+	if err != nil {
+		return nil, fmt.Errorf("site %q: %s: %w", name, res.source, endpointError("Blazar (reservation)", res.region, err))
+	}
+	site.Network, err = newNetworkV2(provider, eo)
+	if err != nil {
+		var nf *gophercloud.ErrEndpointNotFound
+		if !errors.As(err, &nf) {
+			return nil, fmt.Errorf("site %q: %s: %w", name, res.source, endpointError("Neutron (network)", res.region, err))
+		}
+		site.Network = nil
+	}
+	if cr, ok := provider.GetAuthResult().(tokens.CreateResult); ok {
+		if p, err := cr.ExtractProject(); err == nil && p != nil {
+			site.ProjectID = p.ID
+		}
+		if u, err := cr.ExtractUser(); err == nil && u != nil {
+			site.UserID = u.ID
+		}
+		// tokens' ExtractInto already descends into "token".
+		var tok struct {
+			AppCred *struct {
+				Restricted bool `json:"restricted"`
+			} `json:"application_credential"`
+		}
+		if cr.ExtractInto(&tok) == nil && tok.AppCred != nil {
+			site.RestrictedAppCred = tok.AppCred.Restricted
+		}
+	}
+	return site, nil
+}
+
+// newNetworkV2 is openstack.NewNetworkV2 without its version discovery:
+// Neutron's catalog URL is unversioned, so gophercloud would GET it on every
+// connection to learn what "v2.0/" already says.
+func newNetworkV2(provider *gophercloud.ProviderClient, eo gophercloud.EndpointOpts) (*gophercloud.ServiceClient, error) {
+	eo.ApplyDefaults("network")
+	url, err := provider.EndpointLocator(eo)
+	if err != nil {
+		return nil, err
+	}
+	return &gophercloud.ServiceClient{ProviderClient: provider, Endpoint: url, Type: "network",
+		ResourceBase: gophercloud.NormalizeURL(url) + "v2.0/"}, nil
+}
+
+func endpointError(service, region string, err error) error {
+	var nf *gophercloud.ErrEndpointNotFound
+	if errors.As(err, &nf) {
+		where := "any region"
+		if region != "" {
+			where = fmt.Sprintf("region %q", region)
+		}
+		return fmt.Errorf("the service catalog has no %s endpoint in %s: check region_name / OS_REGION_NAME", service, where)
+	}
+	return err
+}
+
+// withTLS applies a cloud's TLS settings to the innermost transport it can
+// reach, keeping a debug trace in front of it.
+func withTLS(rt http.RoundTripper, cfg *tls.Config) http.RoundTripper {
+	switch t := rt.(type) {
+	case nil:
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig = cfg
+		return tr
+	case *http.Transport:
+		tr := t.Clone()
+		tr.TLSClientConfig = cfg
+		return tr
+	case *debugTransport:
+		c := *t
+		c.next = withTLS(t.next, cfg)
+		return &c
+	}
+	return rt
+}
+
+// Hint returns a remedy for an error of Connect or of a Blazar call, or "".
+func Hint(err error) string {
+	var nc *NoCredentialsError
+	var ae *AuthError
+	switch {
+	case errors.As(err, &nc):
+		return "set sites.<site>.cloud in the Leasefile, add a clouds.yaml entry, source an openrc file, or run with --local to use the built-in emulator"
+	case errors.As(err, &ae):
+		return "check the credentials, or create an application credential in the dashboard (Identity > Application Credentials) and use its clouds.yaml"
+	}
+	return blazar.HintFor(err, "")
+}
+
+// describeNames lists clouds.yaml entry names for messages.
+func describeNames(ns []string) string {
+	if len(ns) == 0 {
+		return "no entries"
+	}
+	q := make([]string, len(ns))
+	for i, n := range ns {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return "entries " + strings.Join(q, ", ")
+}
