@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/chameleoncloud/leasefile/schema"
+	"github.com/urfave/cli/v3"
+)
+
+func (a *app) commands() []*cli.Command {
+	return []*cli.Command{
+		a.validateCommand(),
+		a.schemaCommand(),
+		a.versionCommand(),
+	}
+}
+
+func (a *app) validateCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "validate",
+		Usage:     "check the Leasefile against the schema and the semantic rules, with no network",
+		UsageText: "leasefile validate [-f FILE]",
+		Description: "Every problem is reported in one run as FILE:LINE:COL: path: message, on stderr,\n" +
+			"and the exit status is 1. Nothing is contacted: no credentials are needed.\n\n" +
+			"Example:\n  leasefile validate -f examples/quickstart.yaml",
+		Action: func(ctx context.Context, c *cli.Command) error {
+			f, _, err := a.loadSpec()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "Leasefile is valid: %s, %s across %s.\n",
+				plural(len(f.Leases), "lease"), plural(f.ReservationCount(), "reservation"), plural(len(f.SiteNames()), "site"))
+			return nil
+		},
+	}
+}
+
+func (a *app) schemaCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "schema",
+		Usage:     "print the Leasefile JSON Schema, for editors",
+		UsageText: "leasefile schema > lease.schema.json",
+		Description: "Point your editor's YAML language server at it with a first line such as\n" +
+			"  # yaml-language-server: $schema=./lease.schema.json\n\n" +
+			"Example:\n  leasefile schema > lease.schema.json",
+		Action: func(ctx context.Context, c *cli.Command) error {
+			_, err := a.stdout.Write(schema.JSON)
+			return err
+		},
+	}
+}
+
+func (a *app) versionCommand() *cli.Command {
+	return &cli.Command{
+		Name:        "version",
+		Usage:       "print the version",
+		Description: "Example:\n  leasefile version",
+		Action: func(ctx context.Context, c *cli.Command) error {
+			fmt.Fprintln(a.stdout, versionString())
+			return nil
+		},
+	}
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/chameleoncloud/leasefile/spec"
+	"golang.org/x/term"
+)
+
+// Exit codes.
+const (
+	exitOK          = 0
+	exitError       = 1
+	exitChanges     = 2 // plan -detailed-exitcode: changes present
+	exitInterrupted = 130
+)
+
+// ui is the only code that writes diagnostics: "leasefile: error: ...", "warning:", "hint:",
+// lower case, no final period, on stderr. Plans, outputs and JSON go to stdout.
+type ui struct {
+	stdout, stderr io.Writer
+	stdin          io.Reader
+	noColor        bool
+}
+
+func (u *ui) errorf(format string, args ...any) {
+	fmt.Fprintf(u.stderr, "leasefile: error: %s\n", fmt.Sprintf(format, args...))
+}
+
+func (u *ui) warnf(format string, args ...any) {
+	fmt.Fprintf(u.stderr, "leasefile: warning: %s\n", fmt.Sprintf(format, args...))
+}
+
+func (u *ui) hintf(format string, args ...any) {
+	fmt.Fprintf(u.stderr, "leasefile: hint: %s\n", fmt.Sprintf(format, args...))
+}
+
+// isTTY reports whether w is a terminal: colours, prompts and live progress only then.
+func isTTY(w any) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// color reports whether stdout output may use ANSI colours.
+func (u *ui) color() bool {
+	return !u.noColor && isTTY(u.stdout)
+}
+
+// codeError carries an exit code through the command framework. Its message has already
+// been printed when msg is empty.
+type codeError struct {
+	code int
+	msg  string
+	hint string
+}
+
+func (e *codeError) Error() string {
+	if e.msg == "" {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.msg
+}
+
+// silent returns an error that only sets the exit code.
+func silent(code int) error { return &codeError{code: code} }
+
+// report prints err as a diagnostic and returns the exit code it stands for.
+func (u *ui) report(err error) int {
+	var ee *codeError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			u.errorf("%s", ee.msg)
+		}
+		if ee.hint != "" {
+			u.hintf("%s", ee.hint)
+		}
+		return ee.code
+	}
+	var list spec.ErrorList
+	if errors.As(err, &list) {
+		// Positioned problems (FILE:LINE:COL: ...) one per line, as compilers print them.
+		fmt.Fprintln(u.stderr, list.Error())
+		u.errorf("%s in %s", plural(len(list), "problem"), list[0].File)
+		return exitError
+	}
+	msg := err.Error()
+	u.errorf("%s", msg)
+	return exitError
+}
