@@ -25,7 +25,7 @@ type NoCredentialsError struct {
 	FromOSCloud bool
 	// Paths are the clouds.yaml locations searched (nil when injected).
 	Paths  []string
-	Clouds *cloudsFile
+	clouds *cloudsFile
 }
 
 // Is makes errors.Is(err, ErrNoCredentials) true.
@@ -35,8 +35,8 @@ func (e *NoCredentialsError) Is(target error) bool { return target == ErrNoCrede
 func (e *NoCredentialsError) Error() string {
 	var file string
 	switch {
-	case e.Clouds != nil:
-		file = fmt.Sprintf("%s has %s", e.Clouds.describe(), describeNames(e.Clouds.names()))
+	case e.clouds != nil:
+		file = fmt.Sprintf("%s has %s", e.clouds.describe(), describeNames(e.clouds.names()))
 	case len(e.Paths) > 0:
 		file = "no clouds.yaml in " + strings.Join(e.Paths, ", ")
 	default:

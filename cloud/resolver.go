@@ -162,7 +162,7 @@ func (r *Resolver) resolve(name string) (*resolved, error) {
 	}
 	if cfg.Cloud != "" {
 		if !has(cfg.Cloud) {
-			return nil, &NoCredentialsError{Site: name, Cloud: cfg.Cloud, Paths: r.paths, Clouds: clouds}
+			return nil, &NoCredentialsError{Site: name, Cloud: cfg.Cloud, Paths: r.paths, clouds: clouds}
 		}
 		return fromCloud(cfg.Cloud)
 	}
@@ -171,7 +171,7 @@ func (r *Resolver) resolve(name string) (*resolved, error) {
 	}
 	if c := r.getenv("OS_CLOUD"); c != "" {
 		if !has(c) {
-			return nil, &NoCredentialsError{Site: name, Cloud: c, FromOSCloud: true, Paths: r.paths, Clouds: clouds}
+			return nil, &NoCredentialsError{Site: name, Cloud: c, FromOSCloud: true, Paths: r.paths, clouds: clouds}
 		}
 		res, err := fromCloud(c)
 		if err == nil {
@@ -189,7 +189,7 @@ func (r *Resolver) resolve(name string) (*resolved, error) {
 		return &resolved{source: "the OS_* environment (OS_AUTH_URL=" + a.AuthURL + ")", auth: a, authType: authType,
 			region: coalesce(cfg.Region, r.getenv("OS_REGION_NAME")), iface: r.getenv("OS_INTERFACE"), tls: tc}, nil
 	}
-	return nil, &NoCredentialsError{Site: name, Paths: r.paths, Clouds: clouds}
+	return nil, &NoCredentialsError{Site: name, Paths: r.paths, clouds: clouds}
 }
 
 func (r *Resolver) connect(ctx context.Context, name string) (*Site, error) {
