@@ -1,0 +1,424 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/chameleoncloud/leasefile/blazar"
+	"github.com/chameleoncloud/leasefile/blazar/leases"
+	"github.com/chameleoncloud/leasefile/plan"
+	"github.com/chameleoncloud/leasefile/state"
+)
+
+// clockSlack tolerates a client clock ahead of Blazar's when deciding
+// whether a lease was created after an intent.
+const clockSlack = 5 * time.Second
+
+// createLease creates ch's lease: intent saved first, then the call, then
+// the lease recorded under ch.Key and the intent dropped, in one save. A
+// transient failure is followed by a look for the lease the call may have
+// created before any retry.
+func (r *runner) createLease(ch plan.Change) (*state.Lease, error) {
+	cs := ch.Create
+	if cs == nil {
+		return nil, errors.New("the plan has no create details for this lease")
+	}
+	site := r.sites[ch.Site]
+	bodies, err := r.bodies(ch.Key, ch.Site, cs)
+	if err != nil {
+		return nil, err
+	}
+	start, end, err := r.window(cs)
+	if err != nil {
+		return nil, err
+	}
+	intent := state.Intent{Key: ch.Key, Site: ch.Site, Name: cs.Name, Time: r.o.Now().UTC()}
+	if err := r.update(func(f *state.File) { f.AddIntent(intent) }); err != nil {
+		return nil, err
+	}
+	r.report(Event{Key: ch.Key, Site: ch.Site, Kind: Creating})
+	opts := leases.CreateOpts{Name: cs.Name, Start: start, End: end, Reservations: bodies}
+	delay := r.o.PollMin
+	for attempt := 1; ; attempt++ {
+		c, cancel := r.callCtx()
+		l, err := leases.Create(c, site.Reservation, opts).Extract()
+		cancel()
+		if err == nil {
+			return r.recordCreated(ch, l, false)
+		}
+		if !blazar.IsKind(err, blazar.Transient) {
+			if e, ok := blazar.AsError(err); ok && e.Kind != blazar.Internal && e.Kind != blazar.Other {
+				// Blazar refused the request and rolled back: nothing
+				// to adopt later.
+				_ = r.update(func(f *state.File) { f.DropIntent(ch.Key) })
+			}
+			return nil, err
+		}
+		found, lerr := r.findCreated(ch.Key, ch.Site, cs.Name, intent.Time)
+		if lerr != nil {
+			return nil, fmt.Errorf("%w (and listing leases to check whether it was created failed: %v; the next plan checks again)", err, lerr)
+		}
+		if found != nil {
+			return r.recordCreated(ch, found, true)
+		}
+		if attempt >= maxAttempts {
+			return nil, err
+		}
+		d := backoff(delay, err)
+		delay = min(delay*2, r.o.PollMax)
+		r.report(Event{Key: ch.Key, Site: ch.Site, Kind: Retrying, Err: err,
+			Message: fmt.Sprintf("create: %v; no lease was created, retrying in %s", err, elapsed(d))})
+		if serr := r.sleep(d); serr != nil {
+			return nil, serr
+		}
+	}
+}
+
+// findCreated returns the lease named name that this user created at site
+// after the intent time and that the state does not already hold, or nil.
+func (r *runner) findCreated(key, site, name string, since time.Time) (*leases.Lease, error) {
+	var all []leases.Lease
+	err := r.call(key, site, "list", func(c context.Context) error {
+		var err error
+		all, err = leases.ListAll(c, r.sites[site].Reservation)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	known := map[string]bool{}
+	for _, l := range r.store.Snapshot().Leases {
+		if l != nil {
+			known[l.ID] = true
+		}
+	}
+	user := r.sites[site].Identity.UserID
+	after := since.Truncate(time.Second).Add(-clockSlack)
+	var best *leases.Lease
+	for i := range all {
+		l := &all[i]
+		if l.Name != name || known[l.ID] || l.CreatedAt.Before(after) {
+			continue
+		}
+		if user != "" && l.UserID != "" && l.UserID != user {
+			continue
+		}
+		if best == nil || l.CreatedAt.Before(best.CreatedAt) {
+			best = l
+		}
+	}
+	return best, nil
+}
+
+// recordCreated writes the new lease under ch.Key and drops the intent, in
+// one save. For a create-before-destroy the old lease moves to its deposed
+// key in the same save, so it is never lost from the state.
+func (r *runner) recordCreated(ch plan.Change, l *leases.Lease, adopted bool) (*state.Lease, error) {
+	if l == nil {
+		return nil, errors.New("blazar answered the create without a lease")
+	}
+	sl := toState(l, ch.Site, mapReservations(l.Reservations, ch.Create.Reservations))
+	err := r.update(func(f *state.File) {
+		if ch.Action == plan.CreateThenDelete {
+			if old, ok := f.Lease(ch.Key); ok && old.ID == ch.LeaseID {
+				f.SetLease(DeposedKey(ch.Key), old)
+			}
+		}
+		f.SetLease(ch.Key, sl)
+		f.DropIntent(ch.Key)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if adopted {
+		r.report(Event{Key: ch.Key, Site: ch.Site, Kind: Adopted, Status: sl.Status,
+			Message: "lease " + sl.ID + " was created although the call failed"})
+	} else {
+		r.report(Event{Key: ch.Key, Site: ch.Site, Kind: Created, Status: sl.Status})
+	}
+	c := *sl
+	return &c, nil
+}
+
+// window resolves the create's dates: a zero Start is sent as "now" and
+// the end measured from the current minute, as Blazar resolves "now".
+func (r *runner) window(cs *plan.CreateSpec) (start, end time.Time, err error) {
+	base := cs.Start
+	if base.IsZero() {
+		base = r.o.Now().UTC().Truncate(time.Minute)
+	}
+	end = cs.End
+	if end.IsZero() {
+		if cs.Duration <= 0 {
+			return time.Time{}, time.Time{}, errors.New("the plan gives neither an end nor a duration")
+		}
+		end = base.Add(cs.Duration)
+	}
+	return cs.Start, end, nil
+}
+
+// bodies copies the reservation bodies, adding the floating IP network_id
+// resolved through Neutron.
+func (r *runner) bodies(key, site string, cs *plan.CreateSpec) ([]map[string]any, error) {
+	out := make([]map[string]any, len(cs.Reservations))
+	for i, rs := range cs.Reservations {
+		b := maps.Clone(rs.Body)
+		if b == nil {
+			b = map[string]any{}
+		}
+		if b["resource_type"] == "virtual:floatingip" || rs.FloatingNetwork != "" {
+			if _, ok := b["network_id"]; !ok {
+				name := rs.FloatingNetwork
+				if name == "" {
+					name = "public"
+				}
+				id, err := r.networkID(key, site, name)
+				if err != nil {
+					return nil, fmt.Errorf("reservation %s: floating IP network %q: %w", rs.Key, name, err)
+				}
+				b["network_id"] = id
+			}
+		}
+		out[i] = b
+	}
+	return out, nil
+}
+
+type netEntry struct {
+	mu sync.Mutex
+	id string
+}
+
+// networkID resolves a network name once per site, and retries a lookup
+// that failed.
+func (r *runner) networkID(key, site, name string) (string, error) {
+	s := r.sites[site]
+	if s.Network == nil {
+		return "", fmt.Errorf("site %s has no network (Neutron) endpoint to look the network up", site)
+	}
+	r.netMu.Lock()
+	e := r.nets[site+"\x00"+name]
+	if e == nil {
+		e = &netEntry{}
+		r.nets[site+"\x00"+name] = e
+	}
+	r.netMu.Unlock()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.id != "" {
+		return e.id, nil
+	}
+	var id string
+	err := r.call(key, site, "network lookup", func(c context.Context) error {
+		var err error
+		id, err = blazar.NetworkIDByName(c, s.Network, name)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	e.id = id
+	return id, nil
+}
+
+// deleteLease deletes lease id and removes it from the state under
+// stateKey. A lease already gone (known from the plan's drift, or a 404)
+// counts as deleted.
+func (r *runner) deleteLease(key, stateKey, site, id string, gone bool) error {
+	note := ""
+	if gone {
+		note = "already gone"
+	} else {
+		r.report(Event{Key: key, Site: site, Kind: Deleting})
+		err := r.call(key, site, "delete", func(c context.Context) error {
+			return leases.Delete(c, r.sites[site].Reservation, id).ExtractErr()
+		})
+		switch {
+		case blazar.IsKind(err, blazar.NotFound):
+			note = "already gone"
+		case err != nil:
+			return err
+		}
+	}
+	err := r.update(func(f *state.File) {
+		if l, ok := f.Lease(stateKey); ok && l.ID == id {
+			f.RemoveLease(stateKey)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	r.report(Event{Key: key, Site: site, Kind: Deleted, Message: note})
+	return nil
+}
+
+// updateLease sends ch's in-place update and records Blazar's answer.
+func (r *runner) updateLease(ch plan.Change) {
+	us := ch.Update
+	if us == nil {
+		r.fail(ch.Key, ch.Site, errors.New("the plan has no update details for this lease"))
+		return
+	}
+	opts := leases.UpdateOpts{Name: us.Name, Start: us.Start, End: us.End}
+	ids := map[string]string{}
+	for _, ru := range us.Reservations {
+		b := maps.Clone(ru.Body)
+		if b == nil {
+			b = map[string]any{}
+		}
+		b["id"] = ru.ID
+		opts.Reservations = append(opts.Reservations, b)
+		ids[ru.Key] = ru.ID
+	}
+	r.report(Event{Key: ch.Key, Site: ch.Site, Kind: Updating})
+	var l *leases.Lease
+	err := r.call(ch.Key, ch.Site, "update", func(c context.Context) error {
+		var err error
+		l, err = leases.Update(c, r.sites[ch.Site].Reservation, ch.LeaseID, opts).Extract()
+		return err
+	})
+	if err == nil && l == nil {
+		err = errors.New("blazar answered the update without a lease")
+	}
+	if err != nil {
+		r.fail(ch.Key, ch.Site, err)
+		return
+	}
+	err = r.update(func(f *state.File) {
+		res := map[string]state.Reservation{}
+		if old, ok := f.Lease(ch.Key); ok && old.ID == l.ID {
+			maps.Copy(res, old.Reservations)
+		}
+		for k, id := range ids {
+			res[k] = state.Reservation{ID: id}
+		}
+		live := map[string]string{}
+		for _, lr := range l.Reservations {
+			live[lr.ID] = lr.ResourceType
+		}
+		for k, v := range res {
+			if rt, ok := live[v.ID]; ok && rt != "" {
+				v.ResourceType = rt
+				res[k] = v
+			}
+		}
+		f.SetLease(ch.Key, toState(l, ch.Site, res))
+	})
+	if err != nil {
+		return
+	}
+	r.report(Event{Key: ch.Key, Site: ch.Site, Kind: Updated, Status: l.Status})
+	r.done(Outcome{Key: ch.Key, Site: ch.Site, Action: plan.Update, LeaseID: l.ID, Status: l.Status})
+}
+
+// toState is what the state records of a live lease.
+func toState(l *leases.Lease, site string, res map[string]state.Reservation) *state.Lease {
+	if len(res) == 0 {
+		res = nil
+	}
+	return &state.Lease{ID: l.ID, Name: l.Name, Site: site, Status: l.Status,
+		Start: l.StartDate, End: l.EndDate, UpdatedAt: FormatUpdatedAt(l.UpdatedAt),
+		Reservations: res, CreatedAt: l.CreatedAt}
+}
+
+// FormatUpdatedAt renders Blazar's updated_at as the state and saved plans
+// record it: "2006-01-02 15:04:05" in UTC, "" for null.
+func FormatUpdatedAt(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(blazar.TimestampLayout)
+}
+
+// mapReservations matches a created lease's reservations to the specs that
+// asked for them: same resource_type and, among several of one type, the
+// same min/max/amount/resource_properties/network_name. Blazar usually
+// answers in request order, which breaks ties.
+func mapReservations(got []leases.Reservation, specs []plan.ReservationSpec) map[string]state.Reservation {
+	out := map[string]state.Reservation{}
+	used := make([]bool, len(got))
+	pick := func(i int, rs plan.ReservationSpec, strict bool) bool {
+		if i < 0 || i >= len(got) || used[i] {
+			return false
+		}
+		rt, _ := rs.Body["resource_type"].(string)
+		if got[i].ResourceType != rt || (strict && !sameFields(got[i], rs.Body)) {
+			return false
+		}
+		used[i] = true
+		out[rs.Key] = state.Reservation{ID: got[i].ID, ResourceType: got[i].ResourceType}
+		return true
+	}
+	var rest []int
+	for si, rs := range specs {
+		if pick(si, rs, true) {
+			continue
+		}
+		found := false
+		for i := range got {
+			if pick(i, rs, true) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			rest = append(rest, si)
+		}
+	}
+	for _, si := range rest {
+		for i := range got {
+			if pick(i, specs[si], false) {
+				break
+			}
+		}
+	}
+	return out
+}
+
+func sameFields(r leases.Reservation, body map[string]any) bool {
+	intEq := func(key string, p *int) bool {
+		v, ok := body[key]
+		if !ok || p == nil {
+			return true
+		}
+		n, ok := toInt(v)
+		return ok && n == *p
+	}
+	if !intEq("min", r.Min) || !intEq("max", r.Max) || !intEq("amount", r.Amount) {
+		return false
+	}
+	if v, ok := body["resource_properties"].(string); ok && v != r.ResourceProperties {
+		return false
+	}
+	if v, ok := body["network_name"].(string); ok {
+		if got, ok := r.Extra["network_name"].(string); ok && got != v {
+			return false
+		}
+	}
+	return true
+}
+
+// toInt reads a number from a body built in Go (int) or decoded from a
+// saved plan's JSON (float64, json.Number, string).
+func toInt(v any) (int, bool) {
+	switch n := v.(type) {
+	case int:
+		return n, true
+	case int64:
+		return int(n), true
+	case float64:
+		return int(n), n == float64(int(n))
+	case interface{ Int64() (int64, error) }:
+		i, err := n.Int64()
+		return int(i), err == nil
+	case string:
+		i, err := strconv.Atoi(n)
+		return i, err == nil
+	}
+	return 0, false
+}

@@ -1,0 +1,280 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/chameleoncloud/leasefile/blazar"
+	"github.com/chameleoncloud/leasefile/blazar/leases"
+	"github.com/chameleoncloud/leasefile/plan"
+	"github.com/chameleoncloud/leasefile/state"
+)
+
+// waiter is one lease waited for until ACTIVE.
+type waiter struct {
+	ch      plan.Change // the change that made it; zero for Wait
+	key     string      // state key and the key events carry
+	site    string
+	leaseID string
+	status  string
+	lease   *leases.Lease // last seen, once the status changed
+	since   time.Time     // when it was created (or the wait began), for "ACTIVE after"
+}
+
+// TimeoutError reports leases still not ACTIVE when the wait timed out.
+type TimeoutError struct {
+	Timeout time.Duration
+	// Waiting lists "key (STATUS)" for each lease still waited for.
+	Waiting []string
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("timed out after %s waiting for %s to become ACTIVE", e.Timeout, strings.Join(e.Waiting, ", "))
+}
+
+// StatusError reports a waited-for lease that went to ERROR, or otherwise
+// can no longer become ACTIVE; Reason is Blazar's status_reason, if any.
+type StatusError struct {
+	LeaseID, Status, Reason string
+}
+
+func (e *StatusError) Error() string {
+	var msg string
+	switch e.Status {
+	case "ERROR":
+		msg = "lease went to ERROR"
+	case "":
+		msg = "lease " + e.LeaseID + " disappeared while waiting (deleted outside leasefile?)"
+	default:
+		msg = "lease is " + e.Status + " and will not become ACTIVE"
+	}
+	if e.Reason != "" {
+		msg += ": " + e.Reason
+	}
+	return msg
+}
+
+// waitPhase waits for the leases the creates queued, then settles each.
+func (r *runner) waitPhase() {
+	r.mu.Lock()
+	ws := slices.Clone(r.waits)
+	r.mu.Unlock()
+	if len(ws) == 0 {
+		return
+	}
+	r.waitLoop(ws, false, func(w *waiter) {
+		if w.ch.Action == plan.CreateThenDelete {
+			r.restoreOld(w)
+		}
+	})
+}
+
+// restoreOld undoes a create-before-destroy whose new lease failed: the old
+// lease goes back under its key and the failed one becomes the deposed
+// entry, so that the next plan deletes the failed lease, not the working
+// one.
+func (r *runner) restoreOld(w *waiter) {
+	_ = r.update(func(f *state.File) {
+		old, okOld := f.Lease(DeposedKey(w.key))
+		cur, okCur := f.Lease(w.key)
+		if okOld && okCur && cur.ID == w.leaseID {
+			f.SetLease(w.key, old)
+			f.SetLease(DeposedKey(w.key), cur)
+		}
+	})
+}
+
+// waitLoop polls with one lease-list call per site per interval until
+// every waiter is ACTIVE, failed, or the timeout passes. With immediate
+// the first poll happens at once. onFail runs for each lease that failed.
+func (r *runner) waitLoop(ws []*waiter, immediate bool, onFail func(*waiter)) {
+	start := r.o.Now()
+	deadline := start.Add(r.o.Timeout)
+	nextStill := start.Add(r.o.StillWaitingEvery)
+	interval := r.o.PollMin
+	pending := slices.Clone(ws)
+	failW := func(w *waiter, err error) {
+		if onFail != nil {
+			onFail(w)
+		}
+		r.fail(w.key, w.site, err)
+	}
+	for first := true; len(pending) > 0; first = false {
+		if !first || !immediate {
+			d := min(interval, deadline.Sub(r.o.Now()))
+			if err := r.sleep(d); err != nil {
+				return
+			}
+			interval = min(interval*2, r.o.PollMax)
+		}
+		live, errs := r.pollSites(pending)
+		if r.ctx.Err() != nil {
+			return
+		}
+		now := r.o.Now()
+		var changed []*waiter
+		var next []*waiter
+		for _, w := range pending {
+			if err, ok := errs[w.site]; ok {
+				failW(w, fmt.Errorf("waiting: list leases: %w", err))
+				continue
+			}
+			l, ok := live[w.site][w.leaseID]
+			if !ok {
+				failW(w, &StatusError{LeaseID: w.leaseID})
+				continue
+			}
+			if l.Status != w.status {
+				w.status = l.Status
+				w.lease = l
+				changed = append(changed, w)
+			}
+			switch l.Status {
+			case "ACTIVE":
+				r.report(Event{Key: w.key, Site: w.site, Kind: Active, Status: l.Status, Elapsed: now.Sub(w.since)})
+				r.settled(w)
+			case "ERROR", "TERMINATING", "TERMINATED", "DELETING":
+				failW(w, &StatusError{LeaseID: w.leaseID, Status: l.Status, Reason: l.StatusReason})
+			default:
+				if slices.Contains(changed, w) {
+					r.report(Event{Key: w.key, Site: w.site, Kind: StatusChanged, Status: l.Status, Elapsed: now.Sub(w.since)})
+				}
+				next = append(next, w)
+			}
+		}
+		if len(changed) > 0 {
+			if err := r.recordStatuses(changed); err != nil {
+				return
+			}
+		}
+		pending = next
+		if len(pending) == 0 {
+			return
+		}
+		if !now.Before(nextStill) {
+			keys := make([]string, len(pending))
+			for i, w := range pending {
+				keys[i] = w.key
+			}
+			slices.Sort(keys)
+			r.report(Event{Kind: StillWaiting, Message: strings.Join(keys, ", "), Elapsed: now.Sub(start)})
+			for !now.Before(nextStill) {
+				nextStill = nextStill.Add(r.o.StillWaitingEvery)
+			}
+		}
+		if !now.Before(deadline) {
+			for _, w := range pending {
+				failW(w, &TimeoutError{Timeout: r.o.Timeout, Waiting: []string{fmt.Sprintf("%s (%s)", w.key, w.status)}})
+			}
+			return
+		}
+	}
+}
+
+// pollSites lists the leases of every site that has a waiter, one call per
+// site, in parallel.
+func (r *runner) pollSites(ws []*waiter) (map[string]map[string]*leases.Lease, map[string]error) {
+	sites := map[string]string{} // site -> a key for retry events
+	for _, w := range ws {
+		if _, ok := sites[w.site]; !ok {
+			sites[w.site] = w.key
+		}
+	}
+	var mu sync.Mutex
+	live := map[string]map[string]*leases.Lease{}
+	errs := map[string]error{}
+	var wg sync.WaitGroup
+	for site, key := range sites {
+		wg.Go(func() {
+			var all []leases.Lease
+			err := r.call(key, site, "list", func(c context.Context) error {
+				var err error
+				all, err = leases.ListAll(c, r.sites[site].Reservation)
+				return err
+			})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if r.ctx.Err() == nil {
+					errs[site] = err
+				}
+				return
+			}
+			m := make(map[string]*leases.Lease, len(all))
+			for i := range all {
+				m[all[i].ID] = &all[i]
+			}
+			live[site] = m
+		})
+	}
+	wg.Wait()
+	return live, errs
+}
+
+// recordStatuses saves the new statuses of waited-for leases in one save.
+func (r *runner) recordStatuses(ws []*waiter) error {
+	return r.update(func(f *state.File) {
+		for _, w := range ws {
+			if l, ok := f.Lease(w.key); ok && l.ID == w.leaseID && w.lease != nil {
+				l.Status = w.lease.Status
+				l.UpdatedAt = FormatUpdatedAt(w.lease.UpdatedAt)
+				l.Start, l.End = w.lease.StartDate, w.lease.EndDate
+			}
+		}
+	})
+}
+
+// Wait blocks until the state's leases under keys (every lease when keys is
+// empty) are ACTIVE, polling with one lease-list call per site per
+// interval, and records their statuses in the state. It returns ctx.Err()
+// when cancelled, a *FailedError when some lease went to ERROR, vanished or
+// timed out (each Failure's Err is a *StatusError or *TimeoutError), and
+// nil once all are ACTIVE.
+func Wait(ctx context.Context, store *state.Store, sites map[string]Site, keys []string, o Options) error {
+	r := newRunner(ctx, store, sites, o)
+	defer r.cancel(nil)
+	snap := store.Snapshot()
+	if len(keys) == 0 {
+		for _, k := range snap.Keys() {
+			if !strings.HasSuffix(k, DeposedSuffix) {
+				keys = append(keys, k)
+			}
+		}
+	}
+	var ws []*waiter
+	now := r.o.Now()
+	for _, k := range keys {
+		l, ok := snap.Lease(k)
+		if !ok {
+			return fmt.Errorf("no lease %q in the state", k)
+		}
+		if _, ok := sites[l.Site]; !ok {
+			return fmt.Errorf("lease %q: site %s is not connected", k, l.Site)
+		}
+		ws = append(ws, &waiter{key: k, site: l.Site, leaseID: l.ID, status: l.Status, since: now})
+	}
+	r.res.Total = len(ws)
+	if len(ws) > 0 {
+		r.waitLoop(ws, true, nil)
+	}
+	res, err := r.finish(ctx)
+	if err != nil {
+		return err
+	}
+	return res.Err()
+}
+
+// FloatingIPs returns the addresses Blazar allocated for a floating IP
+// reservation: the Neutron floating IPs tagged with it. They exist while the
+// lease is ACTIVE; before, the list is empty.
+func FloatingIPs(ctx context.Context, site Site, reservationID string) ([]string, error) {
+	if site.Network == nil {
+		return nil, errors.New("the site has no network (Neutron) endpoint")
+	}
+	return blazar.ReservedFloatingIPs(ctx, site.Network, reservationID)
+}
