@@ -49,3 +49,200 @@ func TestCreateWaitsUntilActive(t *testing.T) {
 		t.Error("site identity not recorded")
 	}
 }
+
+func TestCreateWithFloatingIPs(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	res := e.mustApply(planOf(
+		create("training", "CHI@UC", hosts("nodes", 1, "compute_skylake"), fips("ip", 2)),
+		create("serving", "CHI@UC", fips("ip", 1)),
+	))
+	if len(res.Done) != 2 {
+		t.Fatalf("Done = %v, Failed = %v", res.Done, res.Failed)
+	}
+	if n := e.srv.Calls("CHI@UC", "neutron"); n != 1 {
+		t.Errorf("network lookups = %d, want 1 (cached per site and name)", n)
+	}
+	l, _ := e.saved().Lease("training")
+	ip, ok := l.Reservations["ip"]
+	if !ok || ip.ResourceType != "virtual:floatingip" {
+		t.Fatalf("reservations = %v", l.Reservations)
+	}
+	var want []string
+	for _, r := range e.leasesNamed("CHI@UC", "exp-training")[0].Reservations {
+		if r.ID == ip.ID {
+			want = r.Addresses
+		}
+	}
+	got, err := apply.FloatingIPs(t.Context(), e.sites["CHI@UC"], ip.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Errorf("addresses = %v, want 2", got)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("addresses (-emulator +FloatingIPs):\n%s", d)
+	}
+}
+
+// created applies a plan creating key and returns its state lease.
+func (e *env) created(ch plan.Change) *state.Lease {
+	e.t.Helper()
+	e.mustApply(planOf(ch))
+	l, ok := e.saved().Lease(ch.Key)
+	if !ok {
+		e.t.Fatalf("no lease %s in the state", ch.Key)
+	}
+	e.mu.Lock()
+	e.events = nil
+	e.mu.Unlock()
+	return l
+}
+
+func TestUpdateInPlace(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	old := e.created(create("training", "CHI@UC", hosts("gpus", 2, "compute_skylake")))
+	end := old.End.Add(12 * time.Hour)
+	res := e.mustApply(planOf(plan.Change{Key: "training", Site: "CHI@UC", Action: plan.Update, Name: old.Name,
+		LeaseID: old.ID, UpdatedAt: old.UpdatedAt, Update: &plan.UpdateSpec{End: &end,
+			Reservations: []plan.ReservationUpdate{{Key: "gpus", ID: old.Reservations["gpus"].ID,
+				Body: map[string]any{"min": 3, "max": 3, "hypervisor_properties": ""}}}}}))
+	if d := cmp.Diff([]apply.Outcome{{Key: "training", Site: "CHI@UC", Action: plan.Update, LeaseID: old.ID, Status: "ACTIVE"}}, res.Done); d != "" {
+		t.Errorf("Done (-want +got):\n%s", d)
+	}
+	live := e.leasesNamed("CHI@UC", "exp-training")
+	if len(live) != 1 || !live[0].End.Equal(end) || live[0].Reservations[0].Allocated != 3 {
+		t.Fatalf("emulator lease = %+v, want end %v and 3 hosts", live, end)
+	}
+	got, _ := e.saved().Lease("training")
+	if !got.End.Equal(end) || got.ID != old.ID || got.Reservations["gpus"] != old.Reservations["gpus"] {
+		t.Errorf("state lease = %+v", got)
+	}
+	if d := cmp.Diff([]string{"training: updating...", "training: updated"}, e.lines("training")); d != "" {
+		t.Errorf("events (-want +got):\n%s", d)
+	}
+}
+
+func TestDelete(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		steer func(e *env, id string) // before the apply
+		drift bool                    // the plan reports it deleted outside leasefile
+		want  string
+	}{
+		{name: "live", want: "training: deleted"},
+		{name: "404", steer: func(e *env, id string) { e.srv.DeleteLease("CHI@UC", id) }, want: "training: deleted (already gone)"},
+		{name: "drift", steer: func(e *env, id string) { e.srv.DeleteLease("CHI@UC", id) }, drift: true, want: "training: deleted (already gone)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, envOpts{})
+			old := e.created(create("training", "CHI@UC", hosts("gpus", 1, "compute_skylake")))
+			if tc.steer != nil {
+				tc.steer(e, old.ID)
+			}
+			p := planOf(plan.Change{Key: "training", Site: "CHI@UC", Action: plan.Delete, Name: old.Name, LeaseID: old.ID})
+			if tc.drift {
+				p.Drift = []plan.Drift{{Key: "training", Site: "CHI@UC", LeaseID: old.ID, Kind: plan.DriftDeleted}}
+			}
+			deletesBefore := e.srv.Calls("CHI@UC", "delete")
+			res := e.mustApply(p)
+			if len(res.Done) != 1 || res.Done[0].Action != plan.Delete {
+				t.Errorf("Done = %v", res.Done)
+			}
+			if n := len(e.srv.Leases("CHI@UC")); n != 0 {
+				t.Errorf("emulator still has %d leases", n)
+			}
+			if _, ok := e.saved().Lease("training"); ok {
+				t.Error("state still has the lease")
+			}
+			lines := e.lines("training")
+			if d := cmp.Diff(tc.want, lines[len(lines)-1]); d != "" {
+				t.Errorf("last event (-want +got):\n%s", d)
+			}
+			if calls := e.srv.Calls("CHI@UC", "delete") - deletesBefore; tc.drift && calls != 0 {
+				t.Errorf("%d delete calls for a lease the plan knows is gone", calls)
+			}
+		})
+	}
+}
+
+func indexOf(lines []string, s string) int {
+	for i, l := range lines {
+		if l == s {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestReplace(t *testing.T) {
+	for _, action := range []plan.Action{plan.DeleteThenCreate, plan.CreateThenDelete} {
+		t.Run(action.Symbol(), func(t *testing.T) {
+			e := newEnv(t, envOpts{})
+			old := e.created(create("training", "CHI@UC", hosts("gpus", 2, "compute_skylake")))
+			ch := create("training", "CHI@UC", hosts("gpus", 3, "compute_skylake"), fips("ip", 1))
+			ch.Action, ch.LeaseID = action, old.ID
+			res := e.mustApply(planOf(ch))
+
+			live := e.srv.Leases("CHI@UC")
+			if len(live) != 1 || live[0].ID == old.ID {
+				t.Fatalf("emulator leases = %+v, want only a new one", live)
+			}
+			want := []apply.Outcome{{Key: "training", Site: "CHI@UC", Action: action, LeaseID: live[0].ID, Status: "ACTIVE"}}
+			if d := cmp.Diff(want, res.Done); d != "" {
+				t.Errorf("Done (-want +got):\n%s", d)
+			}
+			f := e.saved()
+			if d := cmp.Diff([]string{"training"}, f.Keys()); d != "" {
+				t.Errorf("state keys (-want +got):\n%s", d)
+			}
+			l, _ := f.Lease("training")
+			if l.ID != live[0].ID || len(l.Reservations) != 2 {
+				t.Errorf("state lease = %+v", l)
+			}
+			lines := e.lines("training")
+			deleted, creating, active := indexOf(lines, "training: deleted"), indexOf(lines, "training: creating..."), indexOf(lines, "training: ACTIVE after 14s")
+			if deleted < 0 || creating < 0 || active < 0 || indexOf(lines, "training: replaced") < 0 {
+				t.Fatalf("events = %q", lines)
+			}
+			if action == plan.DeleteThenCreate && deleted > creating {
+				t.Errorf("created before deleting: %q", lines)
+			}
+			if action == plan.CreateThenDelete && deleted < active {
+				t.Errorf("old lease deleted before the new one was ACTIVE: %q", lines)
+			}
+		})
+	}
+}
+
+// TestCreateBeforeDestroyKeepsOldOnFailure: when the new lease fails, the
+// working old lease goes back under the key and the failed one is deposed,
+// so the next plan deletes the failed one.
+func TestCreateBeforeDestroyKeepsOldOnFailure(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	old := e.created(create("training", "CHI@UC", hosts("gpus", 2, "compute_skylake")))
+	e.onEvent = func(ev apply.Event) {
+		if ev.Kind == apply.Created {
+			for _, l := range e.srv.Leases("CHI@UC") {
+				if l.ID != old.ID {
+					e.srv.FailOnStart("CHI@UC", l.ID)
+				}
+			}
+		}
+	}
+	ch := create("training", "CHI@UC", hosts("gpus", 1, "compute_skylake"))
+	ch.Action, ch.LeaseID = plan.CreateThenDelete, old.ID
+	res, err := e.apply(planOf(ch), e.opts())
+	if err == nil || len(res.Failed) != 1 {
+		t.Fatalf("err = %v, Failed = %v", err, res.Failed)
+	}
+	f := e.saved()
+	cur, _ := f.Lease("training")
+	dep, ok := f.Lease(apply.DeposedKey("training"))
+	if cur.ID != old.ID || !ok || dep.ID == old.ID {
+		t.Errorf("state: training = %s, deposed = %+v; want the old %s under the key", cur.ID, dep, old.ID)
+	}
+	if n := len(e.srv.Leases("CHI@UC")); n != 2 {
+		t.Errorf("emulator has %d leases, want the old and the failed one", n)
+	}
+}

@@ -31,6 +31,9 @@ type env struct {
 	store *state.Store
 	path  string
 
+	// onEvent, when set, runs for each event as it is reported.
+	onEvent func(apply.Event)
+
 	mu     sync.Mutex
 	events []apply.Event
 	sleeps []time.Duration
@@ -116,7 +119,11 @@ func (e *env) opts() apply.Options {
 		Reporter: apply.ReporterFunc(func(ev apply.Event) {
 			e.mu.Lock()
 			e.events = append(e.events, ev)
+			hook := e.onEvent
 			e.mu.Unlock()
+			if hook != nil {
+				hook(ev)
+			}
 		}),
 	}
 }

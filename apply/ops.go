@@ -289,6 +289,18 @@ func (r *runner) updateLease(ch plan.Change) {
 		r.fail(ch.Key, ch.Site, err)
 		return
 	}
+	if l.Status == "UPDATING" {
+		// Blazar answers mid-update; one read gets the settled status
+		// the state should record. If it fails, UPDATING is recorded and
+		// the next refresh corrects it.
+		_ = r.call(ch.Key, ch.Site, "get", func(c context.Context) error {
+			got, err := leases.Get(c, r.sites[ch.Site].Reservation, l.ID).Extract()
+			if err == nil && got != nil {
+				l = got
+			}
+			return err
+		})
+	}
 	err = r.update(func(f *state.File) {
 		res := map[string]state.Reservation{}
 		if old, ok := f.Lease(ch.Key); ok && old.ID == l.ID {
