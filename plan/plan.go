@@ -163,6 +163,9 @@ type Change struct {
 	LeaseID   string `json:"lease_id,omitempty"`   // the existing lease, for update/replace/delete
 	UpdatedAt string `json:"updated_at,omitempty"` // its updated_at when planned: apply refuses if it moved
 	Status    string `json:"status,omitempty"`     // its status when planned
+	// Gone marks a Delete whose lease is already absent from Blazar: apply makes no API call
+	// and only removes the key from the state.
+	Gone bool `json:"gone,omitempty"`
 
 	Reasons        []string      `json:"reasons,omitempty"`   // why, in sentences
 	ForcedBy       []string      `json:"forced_by,omitempty"` // dotted fields forcing a replacement

@@ -1,0 +1,957 @@
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/chameleoncloud/leasefile/blazar/leases"
+	"github.com/chameleoncloud/leasefile/spec"
+	"github.com/chameleoncloud/leasefile/state"
+)
+
+// Input is everything Build needs: the desired leases, the state and what Blazar says now.
+type Input struct {
+	Spec         *spec.File
+	State        *state.File
+	StateExisted bool
+	// Live is every lease listed per site, as one list call returned it.
+	Live map[string][]leases.Lease
+	// Identity is this run's identity per site, UserID included (adoption checks it).
+	Identity map[string]state.Site
+	Now      time.Time
+	// Targets and Replace are -target and -replace keys: "lease" or "lease.reservation".
+	Targets, Replace []string
+	Destroy          bool
+	RefreshOnly      bool
+	LeasefileHash    string
+	// Networks resolves floating IP network names to IDs per site (site -> name -> id).
+	// Optional: without an entry, a floating IP's network is not compared with Blazar's
+	// network_id, since plan makes no Neutron call.
+	Networks map[string]map[string]string
+}
+
+// TimeLayout is how plans display lease times: Blazar's own input precision, in UTC.
+const TimeLayout = spec.BlazarLayout
+
+// updatedLayout is Blazar's updated_at format, kept verbatim in the state.
+const updatedLayout = "2006-01-02 15:04:05"
+
+// tracked is a lease the state (or an adoption) ties to a key.
+type tracked struct {
+	st      *state.Lease
+	site    string
+	live    *leases.Lease // nil when gone from Blazar
+	adopted bool
+}
+
+type builder struct {
+	in      Input
+	now     time.Time // Now truncated to the minute, as Blazar resolves "now"
+	p       *Plan
+	live    map[string]map[string]*leases.Lease // site -> id -> lease
+	tracked map[string]*tracked
+	targets map[string]bool
+	replace map[string]bool
+}
+
+// pending is a change plus the error it would raise if it is kept (not filtered out by
+// -target or -refresh-only).
+type pending struct {
+	ch  Change
+	err error
+}
+
+// Build computes the plan. It returns an error, and no plan, when the plan cannot be made
+// safely: a create with a start in the past, prevent_destroy on a lease that would be
+// destroyed, an ambiguous adoption, or an unknown -target or -replace key.
+func Build(in Input) (*Plan, error) {
+	if in.State == nil {
+		in.State = state.New()
+	}
+	if in.Spec == nil {
+		in.Spec = &spec.File{}
+	}
+	b := &builder{
+		in:      in,
+		now:     in.Now.UTC().Truncate(time.Minute),
+		live:    map[string]map[string]*leases.Lease{},
+		tracked: map[string]*tracked{},
+	}
+	b.p = &Plan{
+		FormatVersion: FormatVersion,
+		CreatedAt:     in.Now.UTC(),
+		Lineage:       in.State.Lineage,
+		Serial:        in.State.Serial,
+		StateExisted:  in.StateExisted,
+		LeasefileHash: in.LeasefileHash,
+		Sites:         map[string]state.Site{},
+		Destroy:       in.Destroy,
+		RefreshOnly:   in.RefreshOnly,
+		Changes:       []Change{},
+		Observed:      []Observed{},
+	}
+	for site, ls := range in.Live {
+		m := map[string]*leases.Lease{}
+		for i := range ls {
+			m[ls[i].ID] = &ls[i]
+		}
+		b.live[site] = m
+	}
+	var err error
+	if b.targets, err = b.keys("target", in.Targets); err != nil {
+		return nil, err
+	}
+	if b.replace, err = b.keys("replace", in.Replace); err != nil {
+		return nil, err
+	}
+	if len(b.targets) > 0 {
+		ts := make([]string, 0, len(b.targets))
+		for k := range b.targets {
+			ts = append(ts, k)
+		}
+		sort.Strings(ts)
+		b.p.Targets = ts
+		b.p.Warnings = append(b.p.Warnings, "Resource targeting is in effect: this plan only changes "+strings.Join(ts, ", ")+
+			", so it may not show every change the Leasefile asks for. Use -target only to recover from mistakes; plan again without it before relying on the result.")
+	}
+	b.track()
+	if err := b.adopt(); err != nil {
+		return nil, err
+	}
+	b.drift()
+	b.observe()
+
+	var errs []error
+	for _, key := range b.allKeys() {
+		pd := b.planKey(key)
+		ch := pd.ch
+		keep := !in.RefreshOnly && (len(b.targets) == 0 || b.targets[key])
+		if !keep && ch.Action != NoOp {
+			ch = noop(ch)
+		} else if keep && pd.err != nil {
+			errs = append(errs, pd.err)
+		}
+		b.p.Changes = append(b.p.Changes, ch)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	for site, id := range in.Identity {
+		b.p.Sites[site] = id
+	}
+	sort.SliceStable(b.p.Changes, func(i, j int) bool {
+		a, c := b.p.Changes[i], b.p.Changes[j]
+		if a.Site != c.Site {
+			return a.Site < c.Site
+		}
+		return a.Key < c.Key
+	})
+	sort.SliceStable(b.p.Drift, func(i, j int) bool {
+		a, c := b.p.Drift[i], b.p.Drift[j]
+		if a.Site != c.Site {
+			return a.Site < c.Site
+		}
+		return a.Key < c.Key
+	})
+	sort.SliceStable(b.p.Observed, func(i, j int) bool {
+		a, c := b.p.Observed[i], b.p.Observed[j]
+		if a.Lease.Site != c.Lease.Site {
+			return a.Lease.Site < c.Lease.Site
+		}
+		return a.Key < c.Key
+	})
+	return b.p, nil
+}
+
+// noop strips a change down to what a skipped (targeted out or refresh-only) key shows.
+func noop(ch Change) Change {
+	return Change{Key: ch.Key, Site: ch.Site, Action: NoOp, Name: ch.Name, LeaseID: ch.LeaseID, UpdatedAt: ch.UpdatedAt, Status: ch.Status}
+}
+
+// keys turns -target/-replace arguments into lease keys, refusing unknown ones.
+func (b *builder) keys(flag string, args []string) (map[string]bool, error) {
+	if len(args) == 0 {
+		return nil, nil
+	}
+	out := map[string]bool{}
+	for _, a := range args {
+		key, res, _ := strings.Cut(a, ".")
+		d := b.in.Spec.Lease(key)
+		_, inState := b.in.State.Lease(key)
+		if d == nil && !inState {
+			return nil, fmt.Errorf("-%s %s: no lease %q in the Leasefile or the state", flag, a, key)
+		}
+		if res != "" {
+			found := d != nil && d.Reservation(res) != nil
+			if st, ok := b.in.State.Lease(key); ok && !found {
+				_, found = st.Reservations[res]
+			}
+			if !found {
+				return nil, fmt.Errorf("-%s %s: lease %q has no reservation %q", flag, a, key, res)
+			}
+		}
+		out[key] = true
+	}
+	return out, nil
+}
+
+func (b *builder) liveLease(site, id string) *leases.Lease {
+	l := b.live[site][id]
+	if l == nil || l.Status == "DELETING" {
+		// A lease being deleted is as good as gone: nothing can be done with it.
+		return nil
+	}
+	return l
+}
+
+// track ties each state key to its live lease, by ID only.
+func (b *builder) track() {
+	for _, key := range b.in.State.Keys() {
+		st, _ := b.in.State.Lease(key)
+		c := *st
+		site := c.Site
+		if site == "" {
+			if d := b.in.Spec.Lease(key); d != nil {
+				site = d.Site
+			}
+		}
+		b.tracked[key] = &tracked{st: &c, site: site, live: b.liveLease(site, c.ID)}
+	}
+}
+
+// isOurs reports whether id is already tracked under some key.
+func (b *builder) isTracked(site, id string) bool {
+	for _, t := range b.tracked {
+		if t.site == site && t.st != nil && t.st.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// adopt resolves the intents an interrupted apply left behind.
+func (b *builder) adopt() error {
+	var errs []error
+	for _, in := range b.in.State.PendingIntents() {
+		site := in.Site
+		if site == "" {
+			if d := b.in.Spec.Lease(in.Key); d != nil {
+				site = d.Site
+			}
+		}
+		var found *leases.Lease
+		if in.ID != "" {
+			found = b.liveLease(site, in.ID)
+		} else {
+			user := b.in.Identity[site].UserID
+			var cands []*leases.Lease
+			for _, l := range b.in.Live[site] {
+				l := l
+				if l.Name != in.Name || l.Status == "DELETING" || b.isTracked(site, l.ID) {
+					continue
+				}
+				if l.CreatedAt.Before(in.Time.Add(-time.Minute)) {
+					continue
+				}
+				if user != "" && l.UserID != user {
+					continue
+				}
+				cands = append(cands, &l)
+			}
+			sort.Slice(cands, func(i, j int) bool { return cands[i].ID < cands[j].ID })
+			switch len(cands) {
+			case 0:
+			case 1:
+				found = cands[0]
+			default:
+				ids := make([]string, len(cands))
+				for i, c := range cands {
+					ids[i] = c.ID
+				}
+				errs = append(errs, fmt.Errorf("lease %q: an interrupted apply at %s may have created it, and %d leases named %q on %s fit (%s): "+
+					"run `leasefile import %s LEASE_ID` with the right one, and delete the others",
+					in.Key, in.Time.UTC().Format(TimeLayout), len(cands), in.Name, site, strings.Join(ids, ", "), in.Key))
+				continue
+			}
+		}
+		if found == nil {
+			continue
+		}
+		if t := b.tracked[in.Key]; t != nil && t.live != nil && t.live.Status != "TERMINATED" {
+			// The state still tracks a live lease for this key: an interrupted replacement.
+			// Taking the new one would orphan the old, so leave the choice to the user.
+			if t.live.ID != found.ID {
+				b.p.Warnings = append(b.p.Warnings, fmt.Sprintf("lease %q: an interrupted apply created lease %s (%q) while %s is still tracked; "+
+					"it is left alone: delete it, or `leasefile state rm %s` and `leasefile import %s %s`", in.Key, found.ID, found.Name, t.live.ID, in.Key, in.Key, found.ID))
+			}
+			continue
+		}
+		b.tracked[in.Key] = &tracked{site: site, live: found, adopted: true}
+		b.p.Adopt = append(b.p.Adopt, Adoption{Key: in.Key, Site: site, LeaseID: found.ID, Name: found.Name})
+	}
+	return errors.Join(errs...)
+}
+
+func (b *builder) allKeys() []string {
+	set := map[string]bool{}
+	for _, d := range b.in.Spec.Leases {
+		set[d.Key] = true
+	}
+	for k := range b.tracked {
+		set[k] = true
+	}
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func minute(t time.Time) time.Time { return t.UTC().Truncate(time.Minute) }
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(TimeLayout)
+}
+
+// drift compares the state with Blazar for every tracked lease.
+func (b *builder) drift() {
+	add := func(key string, t *tracked, kind DriftKind, detail string) {
+		id := ""
+		if t.st != nil {
+			id = t.st.ID
+		} else if t.live != nil {
+			id = t.live.ID
+		}
+		b.p.Drift = append(b.p.Drift, Drift{Key: key, Site: t.site, LeaseID: id, Kind: kind, Detail: detail})
+	}
+	for _, key := range b.allKeys() {
+		t := b.tracked[key]
+		if t == nil {
+			continue
+		}
+		l := t.live
+		if l == nil {
+			add(key, t, DriftDeleted, fmt.Sprintf("lease %s was deleted outside leasefile", t.st.ID))
+			continue
+		}
+		switch l.Status {
+		case "TERMINATED":
+			add(key, t, DriftExpired, fmt.Sprintf("lease %s expired at %s (TERMINATED)", l.ID, fmtTime(l.EndDate)))
+			continue
+		case "ERROR":
+			msg := fmt.Sprintf("lease %s is in ERROR", l.ID)
+			if l.StatusReason != "" {
+				msg += ": " + l.StatusReason
+			}
+			add(key, t, DriftError, msg)
+		}
+		var lost []string
+		for _, r := range l.Reservations {
+			if r.MissingResources || r.ResourcesChanged {
+				lost = append(lost, b.resName(key, t, r.ID))
+			}
+		}
+		if l.Degraded || len(lost) > 0 {
+			msg := fmt.Sprintf("lease %s is degraded", l.ID)
+			if len(lost) > 0 {
+				msg += ": reservation " + strings.Join(lost, ", ") + " lost resources"
+			}
+			add(key, t, DriftDegraded, msg)
+		}
+		if t.st == nil {
+			continue // adopted: no recorded values to compare with
+		}
+		st := t.st
+		if st.Name != "" && st.Name != l.Name {
+			add(key, t, DriftName, fmt.Sprintf("name changed from %q to %q", st.Name, l.Name))
+		}
+		if !st.Start.IsZero() && !minute(st.Start).Equal(minute(l.StartDate)) {
+			add(key, t, DriftStart, fmt.Sprintf("start changed from %s to %s", fmtTime(st.Start), fmtTime(l.StartDate)))
+		}
+		if !st.End.IsZero() && !minute(st.End).Equal(minute(l.EndDate)) {
+			add(key, t, DriftEnd, fmt.Sprintf("end changed from %s to %s", fmtTime(st.End), fmtTime(l.EndDate)))
+		}
+		var gone []string
+		for _, rk := range sortedKeys(st.Reservations) {
+			if findRes(l, st.Reservations[rk].ID) == nil {
+				gone = append(gone, rk)
+			}
+		}
+		if len(gone) > 0 {
+			add(key, t, DriftReservations, "reservation "+strings.Join(gone, ", ")+" no longer in the lease")
+		}
+	}
+}
+
+// resName names a live reservation by its key when the state knows it.
+func (b *builder) resName(key string, t *tracked, id string) string {
+	if t.st != nil {
+		for k, r := range t.st.Reservations {
+			if r.ID == id {
+				return k
+			}
+		}
+	}
+	return id
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func findRes(l *leases.Lease, id string) *leases.Reservation {
+	for i := range l.Reservations {
+		if l.Reservations[i].ID == id {
+			return &l.Reservations[i]
+		}
+	}
+	return nil
+}
+
+// match maps reservation keys to live reservations: through the state's IDs, or, when the
+// state has none for the lease (an adoption or a bare import), by type in creation order,
+// which is the key order leasefile creates them in.
+func match(d *spec.Lease, st *state.Lease, l *leases.Lease) map[string]*leases.Reservation {
+	out := map[string]*leases.Reservation{}
+	if st != nil && len(st.Reservations) > 0 {
+		for k, r := range st.Reservations {
+			if lr := findRes(l, r.ID); lr != nil {
+				out[k] = lr
+			}
+		}
+		return out
+	}
+	if d == nil {
+		return out
+	}
+	used := map[string]bool{}
+	for _, r := range d.Reservations {
+		for i := range l.Reservations {
+			lr := &l.Reservations[i]
+			if !used[lr.ID] && lr.ResourceType == r.Type.ResourceType() {
+				used[lr.ID] = true
+				out[r.Key] = lr
+				break
+			}
+		}
+	}
+	return out
+}
+
+// observe records what the state should hold for every tracked lease still in Blazar.
+func (b *builder) observe() {
+	for _, key := range sortedKeys(b.tracked) {
+		t := b.tracked[key]
+		if t.live == nil {
+			continue
+		}
+		b.p.Observed = append(b.p.Observed, Observed{Key: key, Lease: observed(t, b.in.Spec.Lease(key))})
+	}
+}
+
+func observed(t *tracked, d *spec.Lease) state.Lease {
+	l := t.live
+	out := state.Lease{
+		ID: l.ID, Name: l.Name, Site: t.site, Status: l.Status,
+		Start: l.StartDate.UTC(), End: l.EndDate.UTC(), CreatedAt: l.CreatedAt.UTC(),
+	}
+	if l.UpdatedAt != nil {
+		out.UpdatedAt = l.UpdatedAt.UTC().Format(updatedLayout)
+	}
+	m := match(d, t.st, l)
+	if len(m) > 0 {
+		out.Reservations = map[string]state.Reservation{}
+		for k, r := range m {
+			out.Reservations[k] = state.Reservation{ID: r.ID, ResourceType: r.ResourceType}
+		}
+	}
+	return out
+}
+
+// started reports whether Blazar considers the lease started: its start can no longer move.
+func (b *builder) started(l *leases.Lease) bool {
+	return !(l.Status == "PENDING" && l.StartDate.After(b.in.Now))
+}
+
+// destroysActive reports whether deleting l takes resources from running instances.
+func (b *builder) destroysActive(l *leases.Lease) bool {
+	switch l.Status {
+	case "ACTIVE", "STARTING":
+		return true
+	case "UPDATING":
+		return !l.StartDate.After(b.in.Now)
+	}
+	return false
+}
+
+func (b *builder) planKey(key string) pending {
+	d := b.in.Spec.Lease(key)
+	t := b.tracked[key]
+	if b.in.Destroy {
+		if t == nil {
+			return pending{ch: Change{Key: key, Site: d.Site, Action: NoOp, Name: d.Name}}
+		}
+		return b.planDelete(key, t, b.in.Spec.Lease(key), "destroy requested")
+	}
+	if d == nil {
+		return b.planDelete(key, t, nil, "not in the Leasefile")
+	}
+	if t == nil {
+		return b.planCreate(d, "")
+	}
+	if t.live == nil {
+		return b.planCreate(d, fmt.Sprintf("lease %s was deleted outside leasefile", t.st.ID))
+	}
+	if t.live.Status == "TERMINATED" {
+		return b.planCreate(d, fmt.Sprintf("lease %s expired; it is forgotten (deleting a TERMINATED lease is optional)", t.live.ID))
+	}
+	return b.planExisting(d, t)
+}
+
+func (b *builder) planDelete(key string, t *tracked, d *spec.Lease, why string) pending {
+	ch := Change{Key: key, Site: t.site, Action: Delete}
+	if t.st != nil {
+		ch.LeaseID, ch.Name = t.st.ID, t.st.Name
+	}
+	if t.live == nil {
+		ch.Gone = true
+		ch.Reasons = []string{why, "already gone from Blazar: only the state entry is removed"}
+		ch.Fields = []FieldChange{{Path: "id", Old: ch.LeaseID}}
+		return pending{ch: ch}
+	}
+	l := t.live
+	ch.LeaseID, ch.Name, ch.Status, ch.UpdatedAt = l.ID, l.Name, l.Status, updatedAt(l)
+	ch.Reasons = []string{why}
+	ch.DestroysActive = b.destroysActive(l)
+	ch.Fields = []FieldChange{{Path: "id", Old: l.ID}, {Path: "name", Old: l.Name}, {Path: "status", Old: l.Status},
+		{Path: "start", Old: fmtTime(l.StartDate)}, {Path: "end", Old: fmtTime(l.EndDate)}}
+	var err error
+	if d != nil && d.PreventDestroy {
+		err = fmt.Errorf("lease %q has prevent_destroy set, but this plan would delete it (%s): remove prevent_destroy from the Leasefile first", key, why)
+	}
+	return pending{ch: ch, err: err}
+}
+
+func updatedAt(l *leases.Lease) string {
+	if l.UpdatedAt == nil {
+		return ""
+	}
+	return l.UpdatedAt.UTC().Format(updatedLayout)
+}
+
+// createSpec compiles the lease into a create, and refuses a start in the past.
+func (b *builder) createSpec(d *spec.Lease) (*CreateSpec, error) {
+	cs := &CreateSpec{Name: d.Name, End: d.End, Duration: d.Duration}
+	if !d.Start.Now {
+		cs.Start = d.Start.At
+		if d.Start.At.Before(b.now) {
+			return cs, fmt.Errorf("lease %q: start %s is in the past (now is %s): move start later, or write `start: now`",
+				d.Key, fmtTime(d.Start.At), fmtTime(b.now))
+		}
+	}
+	if !d.End.IsZero() && !d.End.After(b.now) {
+		return cs, fmt.Errorf("lease %q: end %s is in the past (now is %s): move end later, or use duration", d.Key, fmtTime(d.End), fmtTime(b.now))
+	}
+	for _, r := range d.Reservations {
+		rs := ReservationSpec{Key: r.Key, Type: string(r.Type), Body: r.Body(d.BeforeEnd, d.BeforeEndSet)}
+		if r.Type == spec.FloatingIP {
+			rs.FloatingNetwork = r.FloatingNetwork
+		}
+		cs.Reservations = append(cs.Reservations, rs)
+	}
+	return cs, nil
+}
+
+// createFields lists every field of a new lease, for display.
+func createFields(d *spec.Lease) []FieldChange {
+	f := []FieldChange{{Path: "id", Computed: true}, {Path: "name", New: d.Name}, {Path: "site", New: d.Site}}
+	if d.Start.Now {
+		f = append(f, FieldChange{Path: "start", Computed: true})
+	} else {
+		f = append(f, FieldChange{Path: "start", New: fmtTime(d.Start.At)})
+	}
+	switch {
+	case d.Duration > 0 && !d.Start.Now:
+		f = append(f, FieldChange{Path: "duration", New: spec.FormatDuration(d.Duration)}, FieldChange{Path: "end", New: fmtTime(d.EndFrom(d.Start.At))})
+	case d.Duration > 0:
+		f = append(f, FieldChange{Path: "duration", New: spec.FormatDuration(d.Duration)}, FieldChange{Path: "end", Computed: true})
+	default:
+		f = append(f, FieldChange{Path: "end", New: fmtTime(d.End)})
+	}
+	for _, r := range d.Reservations {
+		p := "reservations." + r.Key + "."
+		f = append(f, FieldChange{Path: p + "id", Computed: true}, FieldChange{Path: p + "type", New: string(r.Type)})
+		switch r.Type {
+		case spec.Node, spec.Device:
+			if r.Min == r.Max {
+				f = append(f, FieldChange{Path: p + "count", New: strconv.Itoa(r.Max)})
+			} else {
+				f = append(f, FieldChange{Path: p + "min", New: strconv.Itoa(r.Min)}, FieldChange{Path: p + "max", New: strconv.Itoa(r.Max)})
+			}
+			f = append(f, FieldChange{Path: p + "resource_properties", New: r.Constraints().Encode()})
+		case spec.Network:
+			f = append(f, FieldChange{Path: p + "network_name", New: r.NetworkName}, FieldChange{Path: p + "resource_properties", New: r.Constraints().Encode()})
+			if desc := r.NetworkDescription(); desc != "" {
+				f = append(f, FieldChange{Path: p + "description", New: desc})
+			}
+		case spec.FloatingIP:
+			f = append(f, FieldChange{Path: p + "amount", New: strconv.Itoa(r.Max)}, FieldChange{Path: p + "network", New: r.FloatingNetwork})
+			if len(r.Addresses) > 0 {
+				f = append(f, FieldChange{Path: p + "addresses", New: strings.Join(r.Addresses, ", ")})
+			}
+		}
+	}
+	return f
+}
+
+func (b *builder) planCreate(d *spec.Lease, why string) pending {
+	ch := Change{Key: d.Key, Site: d.Site, Action: Create, Name: d.Name, Wait: d.Wait}
+	if why != "" {
+		ch.Reasons = []string{why}
+	}
+	cs, err := b.createSpec(d)
+	ch.Create = cs
+	ch.Fields = createFields(d)
+	if b.replace[d.Key] {
+		ch.Reasons = append(ch.Reasons, "-replace asked for, but there is no lease to replace")
+	}
+	return pending{ch: ch, err: err}
+}
+
+// diff is the comparison of one existing lease with its declaration.
+type diff struct {
+	fields   []FieldChange
+	forced   []string
+	reasons  []string
+	upd      UpdateSpec
+	updates  bool
+	err      error
+	resBodys []ReservationUpdate
+}
+
+func (df *diff) force(path, reason string) {
+	df.forced = append(df.forced, path)
+	df.reasons = append(df.reasons, reason)
+}
+
+func (b *builder) planExisting(d *spec.Lease, t *tracked) pending {
+	l := t.live
+	ch := Change{Key: d.Key, Site: d.Site, Action: NoOp, Name: d.Name, LeaseID: l.ID, UpdatedAt: updatedAt(l), Status: l.Status}
+	df := &diff{}
+	started := b.started(l)
+
+	if l.Status == "ERROR" {
+		msg := "lease is in ERROR"
+		if l.StatusReason != "" {
+			msg += ": " + l.StatusReason
+		}
+		df.reasons = append(df.reasons, msg+"; Blazar cannot repair it, so it is replaced")
+		df.forced = append(df.forced, "status")
+	}
+	if t.site != d.Site {
+		df.fields = append(df.fields, FieldChange{Path: "site", Old: t.site, New: d.Site})
+		df.force("site", fmt.Sprintf("site changed from %s to %s", t.site, d.Site))
+	}
+	if l.Name != d.Name {
+		df.fields = append(df.fields, FieldChange{Path: "name", Old: l.Name, New: d.Name})
+		name := d.Name
+		df.upd.Name = &name
+		df.updates = true
+	}
+
+	// Times: "now" never diffs; duration counts from the effective start.
+	effStart := minute(l.StartDate)
+	if !d.Start.Now && !d.Start.At.Equal(effStart) {
+		df.fields = append(df.fields, FieldChange{Path: "start", Old: fmtTime(l.StartDate), New: fmtTime(d.Start.At)})
+		if started {
+			df.force("start", "the lease has started, and Blazar cannot move the start of a started lease")
+		} else {
+			if d.Start.At.Before(b.now) {
+				df.err = fmt.Errorf("lease %q: start %s is in the past (now is %s): move start later, or write `start: now`",
+					d.Key, fmtTime(d.Start.At), fmtTime(b.now))
+			}
+			s := d.Start.At
+			df.upd.Start = &s
+			df.updates = true
+		}
+		effStart = d.Start.At
+	}
+	wantEnd := minute(d.EndFrom(effStart))
+	if !wantEnd.Equal(minute(l.EndDate)) {
+		fc := FieldChange{Path: "end", Old: fmtTime(l.EndDate), New: fmtTime(wantEnd)}
+		df.fields = append(df.fields, fc)
+		if d.Duration > 0 {
+			df.reasons = append(df.reasons, fmt.Sprintf("end follows duration %s from the lease's start %s", spec.FormatDuration(d.Duration), fmtTime(effStart)))
+		}
+		if !wantEnd.After(b.now) && df.err == nil {
+			df.err = fmt.Errorf("lease %q: the Leasefile's end %s is already past (the lease now ends %s): set a later end or duration, or remove the lease to delete it",
+				d.Key, fmtTime(wantEnd), fmtTime(l.EndDate))
+		}
+		e := wantEnd
+		df.upd.End = &e
+		df.updates = true
+	}
+
+	b.diffReservations(d, t, started, df)
+
+	if b.replace[d.Key] {
+		df.reasons = append(df.reasons, "replacement asked for with -replace")
+	}
+	replace := len(df.forced) > 0 || b.replace[d.Key]
+	ch.Fields = df.fields
+	ch.ForcedBy = df.forced
+	ch.Reasons = df.reasons
+	switch {
+	case replace:
+		ch.Action = DeleteThenCreate
+		if d.CreateBeforeDestroy {
+			ch.Action = CreateThenDelete
+		}
+		ch.DestroysActive = b.destroysActive(l)
+		ch.Wait = d.Wait
+		why := strings.Join(df.forced, ", ")
+		if why == "" {
+			why = "-replace"
+		}
+		cs, err := b.createSpec(d)
+		ch.Create = cs
+		if err != nil && !d.Start.Now && d.Start.At.Before(b.now) {
+			err = fmt.Errorf("lease %q must be replaced (forced by %s), but its start %s is in the past and a new lease cannot start then: write `start: now` or a later start, or undo the change",
+				d.Key, why, fmtTime(d.Start.At))
+		}
+		if d.PreventDestroy {
+			err = errors.Join(fmt.Errorf("lease %q has prevent_destroy set, but this plan would replace it (forced by %s): remove prevent_destroy from the Leasefile first, or undo the change", d.Key, why), err)
+		}
+		return pending{ch: ch, err: err}
+	case df.updates:
+		ch.Action = Update
+		upd := df.upd
+		upd.Reservations = df.resBodys
+		// Blazar re-checks both dates on any date change: send the end with a moved start.
+		if upd.Start != nil && upd.End == nil {
+			e := minute(l.EndDate)
+			upd.End = &e
+		}
+		ch.Update = &upd
+		return pending{ch: ch, err: df.err}
+	}
+	return pending{ch: ch}
+}
+
+func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *diff) {
+	l := t.live
+	m := match(d, t.st, l)
+	matched := map[string]bool{}
+	for _, r := range m {
+		matched[r.ID] = true
+	}
+	// Reservations in the lease that no declared key owns.
+	var removed []string
+	if t.st != nil {
+		for _, k := range sortedKeys(t.st.Reservations) {
+			if d.Reservation(k) == nil {
+				removed = append(removed, k)
+			}
+		}
+	}
+	for _, k := range removed {
+		df.fields = append(df.fields, FieldChange{Path: "reservations." + k, Old: t.st.Reservations[k].ResourceType})
+		df.force("reservations."+k, fmt.Sprintf("reservation %s was removed, and Blazar cannot remove a reservation from a lease", k))
+	}
+	for i := range l.Reservations {
+		r := &l.Reservations[i]
+		owned := matched[r.ID]
+		if t.st != nil {
+			for _, sr := range t.st.Reservations {
+				owned = owned || sr.ID == r.ID
+			}
+		}
+		if !owned {
+			df.fields = append(df.fields, FieldChange{Path: "reservations", Old: r.ID})
+			df.force("reservations", fmt.Sprintf("the lease holds reservation %s (%s) that no key of the Leasefile declares", r.ID, r.ResourceType))
+		}
+	}
+	for _, r := range d.Reservations {
+		p := "reservations." + r.Key
+		lr := m[r.Key]
+		if lr == nil {
+			df.fields = append(df.fields, FieldChange{Path: p, New: string(r.Type)})
+			df.force(p, fmt.Sprintf("reservation %s was added, and Blazar cannot add a reservation to a lease", r.Key))
+			continue
+		}
+		if lr.ResourceType != r.Type.ResourceType() {
+			df.fields = append(df.fields, FieldChange{Path: p + ".type", Old: typeOf(lr.ResourceType), New: string(r.Type)})
+			df.force(p+".type", fmt.Sprintf("reservation %s changed type, and Blazar cannot change a reservation's type", r.Key))
+			continue
+		}
+		body := map[string]any{}
+		changed := false
+		switch r.Type {
+		case spec.Node, spec.Device:
+			oldMin, oldMax := deref(lr.Min), deref(lr.Max)
+			if oldMin != r.Min || oldMax != r.Max {
+				changed = true
+				if r.Min == r.Max && oldMin == oldMax {
+					df.fields = append(df.fields, FieldChange{Path: p + ".count", Old: strconv.Itoa(oldMax), New: strconv.Itoa(r.Max)})
+				} else {
+					if oldMin != r.Min {
+						df.fields = append(df.fields, FieldChange{Path: p + ".min", Old: strconv.Itoa(oldMin), New: strconv.Itoa(r.Min)})
+					}
+					if oldMax != r.Max {
+						df.fields = append(df.fields, FieldChange{Path: p + ".max", Old: strconv.Itoa(oldMax), New: strconv.Itoa(r.Max)})
+					}
+				}
+				if started && (r.Min < oldMin || r.Max < oldMax) {
+					field := ".count"
+					if !(r.Min == r.Max && oldMin == oldMax) {
+						field = ".max"
+						if r.Min < oldMin && r.Max >= oldMax {
+							field = ".min"
+						}
+					}
+					df.force(p+field, fmt.Sprintf("reservation %s shrinks from %s to %s after the lease started, and Blazar can only add resources to a started lease",
+						r.Key, rangeText(oldMin, oldMax), rangeText(r.Min, r.Max)))
+				}
+			}
+			want := r.Constraints()
+			have, err := spec.ParseQuery(lr.ResourceProperties)
+			if err != nil || !want.Equal(have) {
+				changed = true
+				df.fields = append(df.fields, FieldChange{Path: p + ".resource_properties", Old: lr.ResourceProperties, New: want.Encode()})
+				body["resource_properties"] = want.Encode()
+			}
+			body["min"], body["max"] = r.Min, r.Max
+			if r.Type == spec.Node {
+				body["hypervisor_properties"] = lr.HypervisorProperties
+			}
+		case spec.FloatingIP:
+			if id, ok := b.in.Networks[d.Site][r.FloatingNetwork]; ok && lr.NetworkID != "" && id != lr.NetworkID {
+				df.fields = append(df.fields, FieldChange{Path: p + ".network", Old: lr.NetworkID, New: r.FloatingNetwork})
+				df.force(p+".network", fmt.Sprintf("reservation %s moves to network %s, and Blazar cannot change a floating IP reservation's network", r.Key, r.FloatingNetwork))
+			}
+			if !sameSet(r.Addresses, lr.RequiredFloatingIPs) {
+				df.fields = append(df.fields, FieldChange{Path: p + ".addresses", Old: strings.Join(sorted(lr.RequiredFloatingIPs), ", "), New: strings.Join(sorted(r.Addresses), ", ")})
+				df.force(p+".addresses", fmt.Sprintf("reservation %s asks for other addresses, and Blazar cannot change them", r.Key))
+			}
+			if deref(lr.Amount) != r.Max {
+				changed = true
+				df.fields = append(df.fields, FieldChange{Path: p + ".amount", Old: strconv.Itoa(deref(lr.Amount)), New: strconv.Itoa(r.Max)})
+				body["amount"] = r.Max
+				body["network_id"] = lr.NetworkID
+			}
+		case spec.Network:
+			// Blazar (CHI) does not return network fields; compare only what it shows.
+			if name, ok := lr.Extra["network_name"].(string); ok && name != r.NetworkName {
+				df.fields = append(df.fields, FieldChange{Path: p + ".network_name", Old: name, New: r.NetworkName})
+				df.force(p+".network_name", fmt.Sprintf("reservation %s renames its network, which Blazar cannot update", r.Key))
+			}
+			if desc, ok := lr.Extra["network_description"].(string); ok && desc != r.NetworkDescription() {
+				df.fields = append(df.fields, FieldChange{Path: p + ".description", Old: desc, New: r.NetworkDescription()})
+				df.force(p+".description", fmt.Sprintf("reservation %s changes its network description, which Blazar cannot update", r.Key))
+			}
+			if lr.ResourceProperties != "" {
+				want := r.Constraints()
+				have, err := spec.ParseQuery(lr.ResourceProperties)
+				if err != nil || !want.Equal(have) {
+					df.fields = append(df.fields, FieldChange{Path: p + ".resource_properties", Old: lr.ResourceProperties, New: want.Encode()})
+					if pn := physnet(have); pn != r.PhysicalNetwork {
+						df.force(p+".physical_network", fmt.Sprintf("reservation %s moves from physical network %s to %s, which Blazar cannot update", r.Key, pn, r.PhysicalNetwork))
+					} else {
+						changed = true
+						body["resource_properties"] = want.Encode()
+					}
+				}
+			}
+		}
+		if changed {
+			df.updates = true
+			df.resBodys = append(df.resBodys, ReservationUpdate{Key: r.Key, ID: lr.ID, Body: body})
+		}
+	}
+}
+
+// physnet finds the physical network a network query asks for.
+func physnet(q spec.Query) string {
+	var walk func(v any) string
+	walk = func(v any) string {
+		t, ok := v.([]any)
+		if !ok {
+			if q, ok := v.(spec.Query); ok {
+				t = q
+			} else {
+				return ""
+			}
+		}
+		if len(t) == 3 {
+			if k, _ := t[1].(string); k == "$physical_network" {
+				s, _ := t[2].(string)
+				return s
+			}
+		}
+		if len(t) > 0 && t[0] == "and" {
+			for _, sub := range t[1:] {
+				if s := walk(sub); s != "" {
+					return s
+				}
+			}
+		}
+		return ""
+	}
+	return walk([]any(q))
+}
+
+func rangeText(lo, hi int) string {
+	if lo == hi {
+		return strconv.Itoa(lo)
+	}
+	return fmt.Sprintf("%d-%d", lo, hi)
+}
+
+func deref(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+func sorted(s []string) []string {
+	c := append([]string(nil), s...)
+	sort.Strings(c)
+	return c
+}
+
+func sameSet(a, b []string) bool {
+	x, y := sorted(a), sorted(b)
+	if len(x) != len(y) {
+		return false
+	}
+	for i := range x {
+		if x[i] != y[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// typeOf names a Blazar resource_type the way a Leasefile writes it.
+func typeOf(resourceType string) string {
+	for _, t := range []spec.Type{spec.Node, spec.Device, spec.Network, spec.FloatingIP} {
+		if t.ResourceType() == resourceType {
+			return string(t)
+		}
+	}
+	return resourceType
+}
