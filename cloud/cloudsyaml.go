@@ -1,8 +1,8 @@
 package cloud
 
 import (
+	"bytes"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,47 +11,18 @@ import (
 	"slices"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack/config/clouds"
+	"gopkg.in/yaml.v2"
 )
 
-// cloudsFile is a clouds.yaml: where it came from and its entries, with
-// secure.yaml already merged in.
+// cloudsFile is the clouds.yaml in use. Its entries are read here only to
+// know which names exist (for the resolution order and for messages);
+// credentials come from clouds.Parse, which also merges secure.yaml.
 type cloudsFile struct {
 	path    string // "" when injected
-	entries map[string]cloudEntry
-}
-
-// cloudEntry is the part of a clouds.yaml entry leasefile uses.
-type cloudEntry struct {
-	Auth         authInfo `yaml:"auth"`
-	AuthType     string   `yaml:"auth_type"`
-	RegionName   string   `yaml:"region_name"`
-	Interface    string   `yaml:"interface"`
-	EndpointType string   `yaml:"endpoint_type"`
-	Verify       *bool    `yaml:"verify"`
-	CACert       string   `yaml:"cacert"`
-	Cert         string   `yaml:"cert"`
-	Key          string   `yaml:"key"`
-}
-
-// authInfo holds credentials from clouds.yaml or from OS_* variables.
-type authInfo struct {
-	AuthURL                     string `yaml:"auth_url"`
-	Token                       string `yaml:"token"`
-	Username                    string `yaml:"username"`
-	UserID                      string `yaml:"user_id"`
-	Password                    string `yaml:"password"`
-	ApplicationCredentialID     string `yaml:"application_credential_id"`
-	ApplicationCredentialName   string `yaml:"application_credential_name"`
-	ApplicationCredentialSecret string `yaml:"application_credential_secret"`
-	ProjectName                 string `yaml:"project_name"`
-	ProjectID                   string `yaml:"project_id"`
-	UserDomainName              string `yaml:"user_domain_name"`
-	UserDomainID                string `yaml:"user_domain_id"`
-	ProjectDomainName           string `yaml:"project_domain_name"`
-	ProjectDomainID             string `yaml:"project_domain_id"`
-	DomainName                  string `yaml:"domain_name"`
-	DomainID                    string `yaml:"domain_id"`
+	data    []byte // the injected content
+	entries map[string]clouds.Cloud
 }
 
 func (f *cloudsFile) names() []string {
@@ -66,6 +37,14 @@ func (f *cloudsFile) names() []string {
 	return ns
 }
 
+func (f *cloudsFile) has(name string) bool {
+	if f == nil {
+		return false
+	}
+	_, ok := f.entries[name]
+	return ok
+}
+
 func (f *cloudsFile) describe() string {
 	if f.path == "" {
 		return "the injected clouds.yaml"
@@ -73,8 +52,9 @@ func (f *cloudsFile) describe() string {
 	return f.path
 }
 
-// searchPaths returns where clouds.yaml is looked for, in order, as the
-// OpenStack clients do.
+// searchPaths returns where clouds.yaml is looked for, in order: the list
+// clouds.Parse uses, computed here because the Resolver's environment is
+// injectable and because messages name the paths and the file found.
 func searchPaths(getenv func(string) string) []string {
 	if p := getenv("OS_CLIENT_CONFIG_FILE"); p != "" {
 		return []string{p}
@@ -96,14 +76,17 @@ func searchPaths(getenv func(string) string) []string {
 }
 
 // loadClouds reads the injected content, or the first clouds.yaml found on
-// the search path (nil, nil if there is none).
+// the search path (nil, nil if there is none). Unlike clouds.Parse, an
+// unreadable file is an error rather than skipped, so that a permission
+// problem is not mistaken for a missing file.
 func loadClouds(injected []byte, paths []string) (*cloudsFile, error) {
 	if injected != nil {
-		entries, err := parseClouds(injected, nil)
+		f, err := decodeClouds(injected)
 		if err != nil {
 			return nil, fmt.Errorf("injected clouds.yaml: %w", err)
 		}
-		return &cloudsFile{entries: entries}, nil
+		f.data = injected
+		return f, nil
 	}
 	for _, p := range paths {
 		data, err := os.ReadFile(p)
@@ -113,108 +96,96 @@ func loadClouds(injected []byte, paths []string) (*cloudsFile, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", p, err)
 		}
-		secure, err := os.ReadFile(filepath.Join(filepath.Dir(p), "secure.yaml"))
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("read secure.yaml next to %s: %w", p, err)
-		}
-		entries, err := parseClouds(data, secure)
+		f, err := decodeClouds(data)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", p, err)
 		}
-		return &cloudsFile{path: p, entries: entries}, nil
+		f.path = p
+		return f, nil
 	}
 	return nil, nil
 }
 
-// parseClouds decodes clouds.yaml, merging secure.yaml's values over it
-// (secure.yaml holds the secrets people keep out of clouds.yaml).
-func parseClouds(data, secure []byte) (map[string]cloudEntry, error) {
-	var doc map[string]any
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+// decodeClouds uses the decoder and types clouds.Parse uses, so that both
+// agree on which entries exist.
+func decodeClouds(data []byte) (*cloudsFile, error) {
+	var c clouds.Clouds
+	if err := yaml.Unmarshal(data, &c); err != nil {
 		return nil, err
 	}
-	if secure != nil {
-		var sec map[string]any
-		if err := yaml.Unmarshal(secure, &sec); err != nil {
-			return nil, fmt.Errorf("secure.yaml: %w", err)
-		}
-		doc = merge(sec, doc).(map[string]any)
-	}
-	merged, err := yaml.Marshal(doc)
-	if err != nil {
-		return nil, err
-	}
-	var out struct {
-		Clouds map[string]cloudEntry `yaml:"clouds"`
-	}
-	if err := yaml.Unmarshal(merged, &out); err != nil {
-		return nil, err
-	}
-	return out.Clouds, nil
+	return &cloudsFile{entries: c.Clouds}, nil
 }
 
-// merge returns over merged onto under: maps recursively, scalars from over
-// unless empty.
-func merge(over, under any) any {
-	om, ok1 := over.(map[string]any)
-	um, ok2 := under.(map[string]any)
-	if ok1 && ok2 {
-		out := make(map[string]any, len(um))
-		for k, v := range um {
-			out[k] = v
-		}
-		for k, v := range om {
-			if u, ok := out[k]; ok {
-				out[k] = merge(v, u)
-			} else {
-				out[k] = v
+// parseCloud returns the credentials, endpoint options and TLS settings of
+// entry name through clouds.Parse, reading the same file as f (and the
+// secure.yaml next to it). opts override the entry; OS_CACERT, OS_CERT and
+// OS_KEY are read through getenv.
+func parseCloud(f *cloudsFile, name string, getenv func(string) string, opts ...clouds.ParseOption) (gophercloud.AuthOptions, gophercloud.EndpointOpts, *tls.Config, error) {
+	// clouds.Parse dereferences the entry's auth section unchecked.
+	if e := f.entries[name]; e.AuthInfo == nil {
+		return gophercloud.AuthOptions{}, gophercloud.EndpointOpts{}, nil, fmt.Errorf("the entry has no auth section")
+	}
+	src := clouds.WithLocations(f.path)
+	if f.path == "" {
+		src = clouds.WithCloudsYAML(bytes.NewReader(f.data))
+	}
+	all := append([]clouds.ParseOption{src, clouds.WithCloudName(name),
+		clouds.WithCACertPath(getenv("OS_CACERT")),
+		clouds.WithClientCertPath(getenv("OS_CERT")), clouds.WithClientKeyPath(getenv("OS_KEY"))}, opts...)
+	return clouds.Parse(all...)
+}
+
+// parseEnv turns an openrc's OS_* variables into what parseCloud returns,
+// by handing them to clouds.Parse as overrides of an empty entry: one set of
+// rules for both sources. openstack.AuthOptionsFromEnv is not used: it
+// ignores OS_USER_DOMAIN_NAME and OS_PROJECT_DOMAIN_*, which every Keystone
+// v3 openrc sets, and cannot read an injected environment.
+func parseEnv(getenv func(string) string, region string) (gophercloud.AuthOptions, gophercloud.EndpointOpts, *tls.Config, error) {
+	first := func(names ...string) string {
+		for _, n := range names {
+			if v := getenv(n); v != "" {
+				return v
 			}
 		}
-		return out
+		return ""
 	}
-	if over == nil || over == "" {
-		return under
-	}
-	return over
+	f := &cloudsFile{data: []byte("clouds: {environment: {auth: {}}}"),
+		entries: map[string]clouds.Cloud{"environment": {AuthInfo: &clouds.AuthInfo{}}}}
+	return parseCloud(f, "environment", getenv,
+		clouds.WithIdentityEndpoint(getenv("OS_AUTH_URL")),
+		clouds.WithToken(getenv("OS_TOKEN")),
+		clouds.WithUsername(getenv("OS_USERNAME")),
+		clouds.WithUserID(first("OS_USER_ID", "OS_USERID")),
+		clouds.WithPassword(getenv("OS_PASSWORD")),
+		clouds.WithApplicationCredentialID(getenv("OS_APPLICATION_CREDENTIAL_ID")),
+		clouds.WithApplicationCredentialName(getenv("OS_APPLICATION_CREDENTIAL_NAME")),
+		clouds.WithApplicationCredentialSecret(getenv("OS_APPLICATION_CREDENTIAL_SECRET")),
+		clouds.WithProjectName(first("OS_PROJECT_NAME", "OS_TENANT_NAME")),
+		clouds.WithProjectID(first("OS_PROJECT_ID", "OS_TENANT_ID")),
+		// The same precedence clouds.Parse gives the domain fields of an
+		// entry.
+		clouds.WithDomainID(first("OS_USER_DOMAIN_ID", "OS_PROJECT_DOMAIN_ID", "OS_DOMAIN_ID")),
+		clouds.WithDomainName(first("OS_USER_DOMAIN_NAME", "OS_PROJECT_DOMAIN_NAME", "OS_DOMAIN_NAME")),
+		clouds.WithRegion(region),
+		clouds.WithEndpointType(getenv("OS_INTERFACE")),
+	)
 }
 
-// tlsConfig builds the TLS settings of an entry: cacert (OS_CACERT wins, as
-// in gophercloud), verify: false, and a client certificate. nil means Go's
-// defaults.
-func tlsConfig(cacert string, verify *bool, cert, key string) (*tls.Config, error) {
-	if cacert == "" && verify == nil && (cert == "" || key == "") {
-		return nil, nil
-	}
-	cfg := &tls.Config{}
-	if cacert != "" {
-		pem, err := os.ReadFile(expandHome(cacert))
-		if err != nil {
-			return nil, fmt.Errorf("cacert: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("cacert %s holds no PEM certificate", cacert)
-		}
-		cfg.RootCAs = pool
-	}
-	if verify != nil && !*verify {
-		cfg.InsecureSkipVerify = true
-	}
-	if cert != "" && key != "" {
-		pair, err := tls.LoadX509KeyPair(expandHome(cert), expandHome(key))
-		if err != nil {
-			return nil, fmt.Errorf("client certificate: %w", err)
-		}
-		cfg.Certificates = []tls.Certificate{pair}
-	}
-	return cfg, nil
+// customTLS reports whether cfg changes anything from Go's defaults:
+// clouds.Parse always returns a config, and replacing the transport for
+// nothing would cost each site its own connection pool.
+func customTLS(cfg *tls.Config) bool {
+	return cfg != nil && (cfg.RootCAs != nil || cfg.InsecureSkipVerify || len(cfg.Certificates) > 0)
 }
 
-func expandHome(p string) string {
-	if rest, ok := strings.CutPrefix(p, "~/"); ok {
-		if home, err := os.UserHomeDir(); err == nil {
-			return filepath.Join(home, rest)
-		}
+// describeNames lists clouds.yaml entry names for messages.
+func describeNames(ns []string) string {
+	if len(ns) == 0 {
+		return "no entries"
 	}
-	return p
+	q := make([]string, len(ns))
+	for i, n := range ns {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return "entries " + strings.Join(q, ", ")
 }

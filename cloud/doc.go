@@ -12,10 +12,13 @@
 // Password and application-credential auth are supported; tokens
 // re-authenticate when they expire mid-run.
 //
-// The clouds.yaml reader is this package's own: gophercloud's
-// openstack/config/clouds needs gopkg.in/yaml.v2, which is not among the
-// module's dependencies. It follows that package's rules (coalescing of the
-// domain fields, verify/cacert, secure.yaml).
+// clouds.yaml and the OS_* variables are both read through gophercloud's
+// openstack/config/clouds.Parse (the latter as overrides of an empty entry),
+// so secure.yaml, cacert/verify/cert/key and the domain fields follow its
+// rules; this package only lists the file's entry names (for the resolution
+// order and messages) and turns Parse's AuthOptions into one unambiguous
+// Keystone request. openstack.AuthOptionsFromEnv is not used: it ignores
+// OS_USER_DOMAIN_NAME and OS_PROJECT_DOMAIN_*.
 //
 // Invariants: a Resolver authenticates each site once and is safe for
 // concurrent use; no password, secret or token is ever put in an error

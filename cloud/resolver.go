@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"strings"
 	"sync"
 
 	"github.com/chameleoncloud/leasefile/blazar"
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack"
+	"github.com/gophercloud/gophercloud/v2/openstack/config/clouds"
 	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/tokens"
 )
 
@@ -127,69 +127,57 @@ func (r *Resolver) Connect(ctx context.Context, name string) (*Site, error) {
 	return p.site, p.err
 }
 
-// resolved is where a site's credentials come from.
+// resolved is where a site's credentials come from, as clouds.Parse
+// returns them.
 type resolved struct {
 	source   string
-	auth     authInfo
+	auth     gophercloud.AuthOptions
 	authType string
-	region   string
-	iface    string
+	eo       gophercloud.EndpointOpts
 	tls      *tls.Config
 }
 
 func (r *Resolver) resolve(name string) (*resolved, error) {
-	clouds, err := r.load()
+	cf, err := r.load()
 	if err != nil {
 		return nil, fmt.Errorf("site %q: %w", name, err)
 	}
 	cfg := r.Sites[name]
-	has := func(cloudName string) bool {
-		if clouds == nil {
-			return false
-		}
-		_, ok := clouds.entries[cloudName]
-		return ok
-	}
-	fromCloud := func(cloudName string) (*resolved, error) {
-		e := clouds.entries[cloudName]
-		src := fmt.Sprintf("clouds.yaml entry %q (%s)", cloudName, clouds.describe())
-		tc, err := tlsConfig(coalesce(r.getenv("OS_CACERT"), e.CACert), e.Verify, e.Cert, e.Key)
+	// region is passed even when empty: clouds.Parse would otherwise let
+	// the process's OS_REGION_NAME override a named entry's region_name.
+	fromCloud := func(cloudName, source, region string) (*resolved, error) {
+		src := fmt.Sprintf("clouds.yaml entry %q (%s)", cloudName, cf.describe())
+		// The entry says which interface to use, not OS_INTERFACE.
+		ao, eo, tc, err := parseCloud(cf, cloudName, r.getenv, clouds.WithRegion(region), clouds.WithEndpointType(""))
 		if err != nil {
 			return nil, fmt.Errorf("site %q: %s: %w", name, src, err)
 		}
-		return &resolved{source: src, auth: e.Auth, authType: e.AuthType,
-			region: coalesce(cfg.Region, e.RegionName), iface: coalesce(e.Interface, e.EndpointType), tls: tc}, nil
+		return &resolved{source: source + src, auth: ao, authType: string(cf.entries[cloudName].AuthType), eo: eo, tls: tc}, nil
 	}
 	if cfg.Cloud != "" {
-		if !has(cfg.Cloud) {
-			return nil, &NoCredentialsError{Site: name, Cloud: cfg.Cloud, Paths: r.paths, clouds: clouds}
+		if !cf.has(cfg.Cloud) {
+			return nil, &NoCredentialsError{Site: name, Cloud: cfg.Cloud, Paths: r.paths, clouds: cf}
 		}
-		return fromCloud(cfg.Cloud)
+		return fromCloud(cfg.Cloud, "", cfg.Region)
 	}
-	if has(name) {
-		return fromCloud(name)
+	if cf.has(name) {
+		return fromCloud(name, "", cfg.Region)
 	}
 	if c := r.getenv("OS_CLOUD"); c != "" {
-		if !has(c) {
-			return nil, &NoCredentialsError{Site: name, Cloud: c, FromOSCloud: true, Paths: r.paths, clouds: clouds}
+		if !cf.has(c) {
+			return nil, &NoCredentialsError{Site: name, Cloud: c, FromOSCloud: true, Paths: r.paths, clouds: cf}
 		}
-		res, err := fromCloud(c)
-		if err == nil {
-			res.source = "OS_CLOUD=" + c + ": " + res.source
-			res.region = coalesce(cfg.Region, r.getenv("OS_REGION_NAME"), res.region)
-		}
-		return res, err
+		return fromCloud(c, "OS_CLOUD="+c+": ", coalesce(cfg.Region, r.getenv("OS_REGION_NAME")))
 	}
-	if r.getenv("OS_AUTH_URL") != "" {
-		a, authType := envAuth(r.getenv)
-		tc, err := tlsConfig(r.getenv("OS_CACERT"), nil, r.getenv("OS_CERT"), r.getenv("OS_KEY"))
+	if u := r.getenv("OS_AUTH_URL"); u != "" {
+		ao, eo, tc, err := parseEnv(r.getenv, coalesce(cfg.Region, r.getenv("OS_REGION_NAME")))
 		if err != nil {
 			return nil, fmt.Errorf("site %q: OS_* environment: %w", name, err)
 		}
-		return &resolved{source: "the OS_* environment (OS_AUTH_URL=" + a.AuthURL + ")", auth: a, authType: authType,
-			region: coalesce(cfg.Region, r.getenv("OS_REGION_NAME")), iface: r.getenv("OS_INTERFACE"), tls: tc}, nil
+		return &resolved{source: "the OS_* environment (OS_AUTH_URL=" + u + ")", auth: ao,
+			authType: r.getenv("OS_AUTH_TYPE"), eo: eo, tls: tc}, nil
 	}
-	return nil, &NoCredentialsError{Site: name, Paths: r.paths, clouds: clouds}
+	return nil, &NoCredentialsError{Site: name, Paths: r.paths, clouds: cf}
 }
 
 func (r *Resolver) connect(ctx context.Context, name string) (*Site, error) {
@@ -201,6 +189,9 @@ func (r *Resolver) connect(ctx context.Context, name string) (*Site, error) {
 	if err != nil {
 		return nil, fmt.Errorf("site %q: %s: %w", name, res.source, err)
 	}
+	// Not config.NewProviderClient: its TLS option replaces the transport
+	// (losing a DebugTransport), and the User-Agent must be set before the
+	// token request it makes.
 	provider, err := openstack.NewClient(ao.IdentityEndpoint)
 	if err != nil {
 		return nil, fmt.Errorf("site %q: %s: auth_url %q: %w", name, res.source, ao.IdentityEndpoint, err)
@@ -209,7 +200,7 @@ func (r *Resolver) connect(ctx context.Context, name string) (*Site, error) {
 	if r.HTTPClient != nil {
 		hc = *r.HTTPClient
 	}
-	if res.tls != nil {
+	if customTLS(res.tls) {
 		hc.Transport = withTLS(hc.Transport, res.tls)
 	}
 	provider.HTTPClient = hc
@@ -219,17 +210,17 @@ func (r *Resolver) connect(ctx context.Context, name string) (*Site, error) {
 	if err := openstack.Authenticate(ctx, provider, ao); err != nil {
 		return nil, authError(name, res.source, ao.IdentityEndpoint, err)
 	}
-	eo := gophercloud.EndpointOpts{Region: res.region, Availability: availability(res.iface)}
-	site := &Site{Name: name, AuthURL: ao.IdentityEndpoint, Region: res.region, Source: res.source, Provider: provider}
+	eo, region := res.eo, res.eo.Region
+	site := &Site{Name: name, AuthURL: ao.IdentityEndpoint, Region: region, Source: res.source, Provider: provider}
 	site.Reservation, err = blazar.NewReservationV1(provider, eo)
 	if err != nil {
-		return nil, fmt.Errorf("site %q: %s: %w", name, res.source, endpointError("Blazar (reservation)", res.region, err))
+		return nil, fmt.Errorf("site %q: %s: %w", name, res.source, endpointError("Blazar (reservation)", region, err))
 	}
 	site.Network, err = newNetworkV2(provider, eo)
 	if err != nil {
 		var nf *gophercloud.ErrEndpointNotFound
 		if !errors.As(err, &nf) {
-			return nil, fmt.Errorf("site %q: %s: %w", name, res.source, endpointError("Neutron (network)", res.region, err))
+			return nil, fmt.Errorf("site %q: %s: %w", name, res.source, endpointError("Neutron (network)", region, err))
 		}
 		site.Network = nil
 	}
@@ -309,16 +300,4 @@ func Hint(err error) string {
 		return "check the credentials, or create an application credential in the dashboard (Identity > Application Credentials) and use its clouds.yaml"
 	}
 	return blazar.HintFor(err, "")
-}
-
-// describeNames lists clouds.yaml entry names for messages.
-func describeNames(ns []string) string {
-	if len(ns) == 0 {
-		return "no entries"
-	}
-	q := make([]string, len(ns))
-	for i, n := range ns {
-		q[i] = fmt.Sprintf("%q", n)
-	}
-	return "entries " + strings.Join(q, ", ")
 }

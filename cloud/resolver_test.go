@@ -155,7 +155,7 @@ func TestResolutionOrder(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tc.want, got{res.source, res.auth.AuthURL, res.region}); diff != "" {
+			if diff := cmp.Diff(tc.want, got{res.source, res.auth.IdentityEndpoint, res.eo.Region}); diff != "" {
 				t.Errorf("resolve (-want +got):\n%s", diff)
 			}
 		})
@@ -163,6 +163,7 @@ func TestResolutionOrder(t *testing.T) {
 }
 
 func TestCloudsYAMLSearchPathAndSecureYAML(t *testing.T) {
+	k := newFakeKeystone(t, false)
 	t.Chdir(t.TempDir()) // no ./clouds.yaml
 	home := t.TempDir()
 	dir := filepath.Join(home, ".config", "openstack")
@@ -174,27 +175,90 @@ func TestCloudsYAMLSearchPathAndSecureYAML(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	write("clouds.yaml", "clouds:\n  CHI@UC:\n    auth: {auth_url: https://uc/v3, application_credential_id: abc}\n    region_name: CHI@UC\n")
-	write("secure.yaml", "clouds:\n  CHI@UC:\n    auth: {application_credential_secret: from-secure}\n")
+	write("clouds.yaml", fmt.Sprintf("clouds:\n  CHI@UC:\n    auth: {auth_url: %s, application_credential_id: %s}\n    region_name: CHI@UC\n",
+		k.authURL(), demoAppCredID))
+	// The secret is only in secure.yaml: authenticating proves the merge.
+	write("secure.yaml", "clouds:\n  CHI@UC:\n    auth: {application_credential_secret: "+demoAppSecret+"}\n")
 
 	r := &Resolver{Env: envMap("HOME", home)}
-	res, err := r.resolve("CHI@UC")
+	site, err := r.Connect(context.Background(), "CHI@UC")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := authInfo{AuthURL: "https://uc/v3", ApplicationCredentialID: "abc", ApplicationCredentialSecret: "from-secure"}
-	if diff := cmp.Diff(want, res.auth); diff != "" {
-		t.Errorf("auth (-want +got):\n%s", diff)
-	}
-	if wantSrc := fmt.Sprintf("clouds.yaml entry %q (%s)", "CHI@UC", filepath.Join(dir, "clouds.yaml")); res.source != wantSrc {
-		t.Errorf("source %q, want %q", res.source, wantSrc)
+	wantSrc := fmt.Sprintf("clouds.yaml entry %q (%s)", "CHI@UC", filepath.Join(dir, "clouds.yaml"))
+	if diff := cmp.Diff([]string{wantSrc, demoProjectID}, []string{site.Source, site.ProjectID}); diff != "" {
+		t.Errorf("source, project (-want +got):\n%s", diff)
 	}
 
 	// OS_CLIENT_CONFIG_FILE replaces the search path.
 	r = &Resolver{Env: envMap("HOME", home, "OS_CLIENT_CONFIG_FILE", filepath.Join(home, "none.yaml"))}
-	_, err = r.resolve("CHI@UC")
+	_, err = r.Connect(context.Background(), "CHI@UC")
 	if !errors.Is(err, ErrNoCredentials) || !strings.Contains(err.Error(), filepath.Join(home, "none.yaml")) {
-		t.Errorf("resolve with a missing OS_CLIENT_CONFIG_FILE = %v", err)
+		t.Errorf("Connect with a missing OS_CLIENT_CONFIG_FILE = %v", err)
+	}
+}
+
+// TestProcessEnvironmentDoesNotOverrideEntry checks that clouds.Parse's
+// defaults from the process environment (OS_REGION_NAME, OS_INTERFACE) do
+// not override an entry named like the site or in sites.<site>.cloud.
+func TestProcessEnvironmentDoesNotOverrideEntry(t *testing.T) {
+	k := newFakeKeystone(t, false)
+	t.Setenv("OS_REGION_NAME", "Elsewhere")
+	t.Setenv("OS_INTERFACE", "internal")
+	r := &Resolver{Env: envMap(), CloudsYAML: []byte("clouds:" + passwordCloud("CHI@UC", k.authURL(), demoRegion))}
+	site, err := r.Connect(context.Background(), "CHI@UC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{demoRegion, k.srv.URL + "/reservation/v1/"}, []string{site.Region, site.Reservation.Endpoint}); diff != "" {
+		t.Errorf("region, endpoint (-want +got):\n%s", diff)
+	}
+}
+
+// TestOpenrcPassword authenticates with the variables of a Keystone v3
+// openrc, whose domains are OS_USER_DOMAIN_NAME and OS_PROJECT_DOMAIN_NAME.
+func TestOpenrcPassword(t *testing.T) {
+	k := newFakeKeystone(t, false)
+	r := &Resolver{Env: envMap("OS_AUTH_URL", k.authURL(), "OS_USERNAME", demoUser, "OS_PASSWORD", demoPassword,
+		"OS_PROJECT_NAME", "demo", "OS_USER_DOMAIN_NAME", keystoneDomain, "OS_PROJECT_DOMAIN_NAME", keystoneDomain,
+		"OS_REGION_NAME", demoRegion, "OS_INTERFACE", "public", "OS_IDENTITY_API_VERSION", "3", "OS_AUTH_TYPE", "password"),
+		CloudsYAML: []byte("clouds: {}")}
+	site, err := r.Connect(context.Background(), "CHI@UC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if site.ProjectID != demoProjectID {
+		t.Errorf("project %q", site.ProjectID)
+	}
+	scope, _ := k.lastAuth["auth"].(map[string]any)["scope"].(map[string]any)
+	wantScope := map[string]any{"project": map[string]any{"name": "demo", "domain": map[string]any{"name": "Default"}}}
+	if diff := cmp.Diff(wantScope, scope); diff != "" {
+		t.Errorf("scope (-want +got):\n%s", diff)
+	}
+}
+
+func TestEntryErrors(t *testing.T) {
+	cases := []struct{ name, yaml, want string }{
+		{"no auth section", "clouds: {CHI@UC: {region_name: CHI@UC}}",
+			`site "CHI@UC": clouds.yaml entry "CHI@UC" (the injected clouds.yaml): the entry has no auth section`},
+		{"unreadable cacert", "clouds: {CHI@UC: {auth: {auth_url: https://uc/v3}, cacert: /nonexistent/ca.pem}}",
+			`site "CHI@UC": clouds.yaml entry "CHI@UC" (the injected clouds.yaml): unable to compute TLS configuration: ` +
+				`failed to open the CA cert file: open /nonexistent/ca.pem: no such file or directory`},
+		{"unsupported auth type", "clouds: {CHI@UC: {auth_type: v3oidcpassword, auth: {auth_url: https://uc/v3}}}",
+			`site "CHI@UC": clouds.yaml entry "CHI@UC" (the injected clouds.yaml): auth_type "v3oidcpassword" is not supported: ` +
+				`use an application credential (on Chameleon: Identity > Application Credentials in the dashboard) or a password`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &Resolver{Env: envMap(), CloudsYAML: []byte(tc.yaml)}
+			_, err := r.Connect(context.Background(), "CHI@UC")
+			if err == nil {
+				t.Fatal("Connect succeeded")
+			}
+			if diff := cmp.Diff(tc.want, err.Error()); diff != "" {
+				t.Errorf("message (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
@@ -360,30 +424,43 @@ func TestTLS(t *testing.T) {
 	}
 }
 
+// TestAuthOptions feeds authOptions what clouds.Parse returns: every field
+// found, the domains coalesced into DomainID / DomainName, the project as
+// TenantID / TenantName.
 func TestAuthOptions(t *testing.T) {
+	type ao = gophercloud.AuthOptions
 	cases := []struct {
 		name    string
-		in      authInfo
+		in      ao
 		typ     string
-		want    gophercloud.AuthOptions
+		want    ao
 		wantErr string
 	}{
-		{"password with project id", authInfo{AuthURL: "u", Username: "x", Password: "p", UserDomainID: "default", ProjectID: "pid"}, "password",
-			gophercloud.AuthOptions{IdentityEndpoint: "u", Username: "x", Password: "p", DomainID: "default", AllowReauth: true,
+		{"password with project id", ao{IdentityEndpoint: "u", Username: "x", Password: "p", DomainID: "default", TenantID: "pid"}, "password",
+			ao{IdentityEndpoint: "u", Username: "x", Password: "p", DomainID: "default", AllowReauth: true,
 				Scope: &gophercloud.AuthScope{ProjectID: "pid"}}, ""},
-		{"project in another domain", authInfo{AuthURL: "u", UserID: "uid", Password: "p", ProjectName: "proj", ProjectDomainName: "Other"}, "",
-			gophercloud.AuthOptions{IdentityEndpoint: "u", UserID: "uid", Password: "p", AllowReauth: true,
+		{"user id: the domain only scopes the project", ao{IdentityEndpoint: "u", UserID: "uid", Password: "p", TenantName: "proj", DomainName: "Other"}, "",
+			ao{IdentityEndpoint: "u", UserID: "uid", Password: "p", AllowReauth: true,
 				Scope: &gophercloud.AuthScope{ProjectName: "proj", DomainName: "Other"}}, ""},
-		{"app cred drops the project", authInfo{AuthURL: "u", ApplicationCredentialID: "a", ApplicationCredentialSecret: "s", ProjectName: "p"}, "",
-			gophercloud.AuthOptions{IdentityEndpoint: "u", ApplicationCredentialID: "a", ApplicationCredentialSecret: "s", AllowReauth: true}, ""},
-		{"token cannot reauthenticate", authInfo{AuthURL: "u", Token: "t", ProjectID: "pid"}, "v3token",
-			gophercloud.AuthOptions{IdentityEndpoint: "u", TokenID: "t", Scope: &gophercloud.AuthScope{ProjectID: "pid"}}, ""},
-		{"no auth url", authInfo{Username: "x", Password: "p"}, "", gophercloud.AuthOptions{}, "no auth_url (OS_AUTH_URL)"},
-		{"app cred without secret", authInfo{AuthURL: "u", ApplicationCredentialID: "a"}, "v3applicationcredential", gophercloud.AuthOptions{},
+		{"domain id wins over name", ao{IdentityEndpoint: "u", Username: "x", Password: "p", DomainID: "default", DomainName: "Default", TenantName: "proj"}, "",
+			ao{IdentityEndpoint: "u", Username: "x", Password: "p", DomainID: "default", AllowReauth: true,
+				Scope: &gophercloud.AuthScope{ProjectName: "proj", DomainID: "default"}}, ""},
+		{"app cred drops the project", ao{IdentityEndpoint: "u", ApplicationCredentialID: "a", ApplicationCredentialSecret: "s", TenantName: "p"}, "",
+			ao{IdentityEndpoint: "u", ApplicationCredentialID: "a", ApplicationCredentialSecret: "s", AllowReauth: true}, ""},
+		{"auth_type password ignores an app cred", ao{IdentityEndpoint: "u", Username: "x", Password: "p", DomainName: "Default",
+			ApplicationCredentialID: "a", ApplicationCredentialSecret: "s"}, "password",
+			ao{IdentityEndpoint: "u", Username: "x", Password: "p", DomainName: "Default", AllowReauth: true}, ""},
+		{"app cred by name and user", ao{IdentityEndpoint: "u", ApplicationCredentialName: "n", ApplicationCredentialSecret: "s",
+			Username: "x", DomainName: "Default", Password: "p"}, "v3applicationcredential",
+			ao{IdentityEndpoint: "u", ApplicationCredentialName: "n", ApplicationCredentialSecret: "s", Username: "x", DomainName: "Default", AllowReauth: true}, ""},
+		{"token cannot reauthenticate", ao{IdentityEndpoint: "u", TokenID: "t", TenantID: "pid"}, "v3token",
+			ao{IdentityEndpoint: "u", TokenID: "t", Scope: &gophercloud.AuthScope{ProjectID: "pid"}}, ""},
+		{"no auth url", ao{Username: "x", Password: "p"}, "", ao{}, "no auth_url (OS_AUTH_URL)"},
+		{"app cred without secret", ao{IdentityEndpoint: "u", ApplicationCredentialID: "a"}, "v3applicationcredential", ao{},
 			"application credential without its secret (application_credential_secret, OS_APPLICATION_CREDENTIAL_SECRET)"},
-		{"project name without domain", authInfo{AuthURL: "u", UserID: "x", Password: "p", ProjectName: "proj"}, "", gophercloud.AuthOptions{},
+		{"project name without domain", ao{IdentityEndpoint: "u", UserID: "x", Password: "p", TenantName: "proj"}, "", ao{},
 			`project "proj" is given by name without its domain (project_domain_name, OS_PROJECT_DOMAIN_NAME)`},
-		{"federation", authInfo{AuthURL: "u"}, "v3oidcpassword", gophercloud.AuthOptions{},
+		{"federation", ao{IdentityEndpoint: "u"}, "v3oidcpassword", ao{},
 			`auth_type "v3oidcpassword" is not supported: use an application credential (on Chameleon: Identity > Application Credentials in the dashboard) or a password`},
 	}
 	for _, tc := range cases {
