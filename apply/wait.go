@@ -92,11 +92,17 @@ func (r *runner) restoreOld(w *waiter) {
 // waitLoop polls with one lease-list call per site per interval until
 // every waiter is ACTIVE, failed, or the timeout passes. With immediate
 // the first poll happens at once. onFail runs for each lease that failed.
+// Between polls it also wakes for the "Still waiting" lines, so that they
+// come on time whatever the poll interval.
 func (r *runner) waitLoop(ws []*waiter, immediate bool, onFail func(*waiter)) {
 	start := r.o.Now()
 	deadline := start.Add(r.o.Timeout)
 	nextStill := start.Add(r.o.StillWaitingEvery)
 	interval := r.o.PollMin
+	nextPoll := start
+	if !immediate {
+		nextPoll = start.Add(interval)
+	}
 	pending := slices.Clone(ws)
 	failW := func(w *waiter, err error) {
 		if onFail != nil {
@@ -104,56 +110,29 @@ func (r *runner) waitLoop(ws []*waiter, immediate bool, onFail func(*waiter)) {
 		}
 		r.fail(w.key, w.site, err)
 	}
-	for first := true; len(pending) > 0; first = false {
-		if !first || !immediate {
-			d := min(interval, deadline.Sub(r.o.Now()))
-			if err := r.sleep(d); err != nil {
-				return
-			}
-			interval = min(interval*2, r.o.PollMax)
-		}
-		live, errs := r.pollSites(pending)
-		if r.ctx.Err() != nil {
-			return
-		}
+	for len(pending) > 0 {
 		now := r.o.Now()
-		var changed []*waiter
-		var next []*waiter
-		for _, w := range pending {
-			if err, ok := errs[w.site]; ok {
-				failW(w, fmt.Errorf("waiting: list leases: %w", err))
-				continue
-			}
-			l, ok := live[w.site][w.leaseID]
-			if !ok {
-				failW(w, &StatusError{LeaseID: w.leaseID})
-				continue
-			}
-			if l.Status != w.status {
-				w.status = l.Status
-				w.lease = l
-				changed = append(changed, w)
-			}
-			switch l.Status {
-			case "ACTIVE":
-				r.report(Event{Key: w.key, Site: w.site, Kind: Active, Status: l.Status, Elapsed: now.Sub(w.since)})
-				r.settled(w)
-			case "ERROR", "TERMINATING", "TERMINATED", "DELETING":
-				failW(w, &StatusError{LeaseID: w.leaseID, Status: l.Status, Reason: l.StatusReason})
-			default:
-				if slices.Contains(changed, w) {
-					r.report(Event{Key: w.key, Site: w.site, Kind: StatusChanged, Status: l.Status, Elapsed: now.Sub(w.since)})
-				}
-				next = append(next, w)
-			}
-		}
-		if len(changed) > 0 {
-			if err := r.recordStatuses(changed); err != nil {
+		if now.Before(nextPoll) {
+			wake := min(nextPoll.Sub(now), nextStill.Sub(now), deadline.Sub(now))
+			if err := r.sleep(wake); err != nil {
 				return
 			}
+			now = r.o.Now()
 		}
-		pending = next
-		if len(pending) == 0 {
+		timedOut := !now.Before(deadline)
+		if !now.Before(nextPoll) || timedOut {
+			interval = min(interval*2, r.o.PollMax)
+			nextPoll = now.Add(interval)
+			var err error
+			if pending, err = r.poll(pending, failW); err != nil || len(pending) == 0 {
+				return
+			}
+			now = r.o.Now()
+		}
+		if timedOut {
+			for _, w := range pending {
+				failW(w, &TimeoutError{Timeout: r.o.Timeout, Waiting: []string{fmt.Sprintf("%s (%s)", w.key, w.status)}})
+			}
 			return
 		}
 		if !now.Before(nextStill) {
@@ -167,13 +146,54 @@ func (r *runner) waitLoop(ws []*waiter, immediate bool, onFail func(*waiter)) {
 				nextStill = nextStill.Add(r.o.StillWaitingEvery)
 			}
 		}
-		if !now.Before(deadline) {
-			for _, w := range pending {
-				failW(w, &TimeoutError{Timeout: r.o.Timeout, Waiting: []string{fmt.Sprintf("%s (%s)", w.key, w.status)}})
+	}
+}
+
+// poll lists the waiters' sites once each and settles or fails the waiters
+// that reached a final status; it returns those still waiting. An error
+// means the run stopped (cancelled, or the state could not be saved).
+func (r *runner) poll(pending []*waiter, failW func(*waiter, error)) ([]*waiter, error) {
+	live, errs := r.pollSites(pending)
+	if r.ctx.Err() != nil {
+		return nil, r.ctx.Err()
+	}
+	now := r.o.Now()
+	var changed, next []*waiter
+	for _, w := range pending {
+		if err, ok := errs[w.site]; ok {
+			failW(w, fmt.Errorf("waiting: list leases: %w", err))
+			continue
+		}
+		l, ok := live[w.site][w.leaseID]
+		if !ok {
+			failW(w, &StatusError{LeaseID: w.leaseID})
+			continue
+		}
+		moved := l.Status != w.status
+		if moved {
+			w.status = l.Status
+			w.lease = l
+			changed = append(changed, w)
+		}
+		switch l.Status {
+		case "ACTIVE":
+			r.report(Event{Key: w.key, Site: w.site, Kind: Active, Status: l.Status, Elapsed: now.Sub(w.since)})
+			r.settled(w)
+		case "ERROR", "TERMINATING", "TERMINATED", "DELETING":
+			failW(w, &StatusError{LeaseID: w.leaseID, Status: l.Status, Reason: l.StatusReason})
+		default:
+			if moved {
+				r.report(Event{Key: w.key, Site: w.site, Kind: StatusChanged, Status: l.Status, Elapsed: now.Sub(w.since)})
 			}
-			return
+			next = append(next, w)
 		}
 	}
+	if len(changed) > 0 {
+		if err := r.recordStatuses(changed); err != nil {
+			return nil, err
+		}
+	}
+	return next, nil
 }
 
 // pollSites lists the leases of every site that has a waiter, one call per

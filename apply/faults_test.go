@@ -1,0 +1,331 @@
+package apply_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chameleoncloud/leasefile/apply"
+	"github.com/chameleoncloud/leasefile/blazar"
+	"github.com/chameleoncloud/leasefile/emulator"
+	"github.com/chameleoncloud/leasefile/plan"
+	"github.com/chameleoncloud/leasefile/state"
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestCapacityFailureLetsOthersFinish(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	res, err := e.apply(planOf(
+		create("big", "CHI@UC", hosts("gpus", 5, "gpu_a100_pcie")),
+		create("small", "CHI@UC", hosts("nodes", 1, "compute_skylake")),
+	), e.opts())
+	if err == nil || err.Error() != "1 of 2 leases failed: big: Not enough hosts available" {
+		t.Errorf("err = %v", err)
+	}
+	if len(res.Failed) != 1 || !blazar.IsKind(res.Failed[0].Err, blazar.Capacity) {
+		t.Errorf("Failed = %v", res.Failed)
+	}
+	if len(res.Done) != 1 || res.Done[0].Key != "small" || res.Done[0].Status != "ACTIVE" {
+		t.Errorf("Done = %v", res.Done)
+	}
+	f := e.saved()
+	if d := cmp.Diff([]string{"small"}, f.Keys()); d != "" {
+		t.Errorf("state keys (-want +got):\n%s", d)
+	}
+	if len(f.PendingIntents()) != 0 {
+		t.Errorf("a refused create left an intent: %v", f.PendingIntents())
+	}
+	if d := cmp.Diff([]string{"big: creating...", "big: failed: Not enough hosts available"}, e.lines("big")); d != "" {
+		t.Errorf("events (-want +got):\n%s", d)
+	}
+}
+
+func TestErrorOnStartFails(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	e.onEvent = func(ev apply.Event) {
+		if ev.Kind == apply.Created && ev.Key == "broken" {
+			e.srv.FailOnStart("CHI@UC", e.leasesNamed("CHI@UC", "exp-broken")[0].ID)
+		}
+	}
+	res, err := e.apply(planOf(
+		create("broken", "CHI@UC", hosts("nodes", 1, "compute_skylake")),
+		create("fine", "CHI@UC", hosts("nodes", 1, "compute_skylake")),
+	), e.opts())
+	if err == nil || !strings.Contains(err.Error(), "broken: lease went to ERROR") {
+		t.Errorf("err = %v", err)
+	}
+	var se *apply.StatusError
+	if len(res.Failed) != 1 || !errors.As(res.Failed[0].Err, &se) || se.Status != "ERROR" {
+		t.Errorf("Failed = %v", res.Failed)
+	}
+	if len(res.Done) != 1 || res.Done[0].Key != "fine" {
+		t.Errorf("Done = %v", res.Done)
+	}
+	if l, _ := e.saved().Lease("broken"); l == nil || l.Status != "ERROR" {
+		t.Errorf("state lease broken = %+v, want status ERROR recorded", l)
+	}
+}
+
+// cutCreate wraps a transport so that the first lease create reaches Blazar
+// but its answer is replaced by what fail returns; before answering it calls
+// atCut, the moment a crash would lose the answer.
+func cutCreate(fail func() (*http.Response, error), atCut func()) func(http.RoundTripper) http.RoundTripper {
+	return func(next http.RoundTripper) http.RoundTripper {
+		var once sync.Once
+		return rtFunc(func(req *http.Request) (*http.Response, error) {
+			resp, err := next.RoundTrip(req)
+			cut := false
+			if req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/leases") {
+				once.Do(func() { cut = true })
+			}
+			if !cut || err != nil {
+				return resp, err
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if atCut != nil {
+				atCut()
+			}
+			return fail()
+		})
+	}
+}
+
+type rtFunc func(*http.Request) (*http.Response, error)
+
+func (f rtFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func status503() (*http.Response, error) {
+	return &http.Response{StatusCode: 503, Status: "503 Service Unavailable",
+		Header: http.Header{"Content-Type": {"application/json"}},
+		Body:   io.NopCloser(strings.NewReader(`{"error_code": 503, "error_message": "Service Unavailable", "error_name": 503}`))}, nil
+}
+
+func TestTransientCreateFailureAdoptsTheLease(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		fail func() (*http.Response, error)
+	}{
+		{"503", status503},
+		{"connection reset", func() (*http.Response, error) { return nil, io.ErrUnexpectedEOF }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, envOpts{wrap: cutCreate(tc.fail, nil)})
+			res := e.mustApply(planOf(create("training", "CHI@UC", hosts("gpus", 2, "compute_skylake"))))
+			live := e.leasesNamed("CHI@UC", "exp-training")
+			if len(live) != 1 {
+				t.Fatalf("emulator has %d leases named exp-training, want exactly 1", len(live))
+			}
+			if n := e.srv.Calls("CHI@UC", "create"); n != 1 {
+				t.Errorf("create calls = %d, want 1: a create must not be retried before looking", n)
+			}
+			if len(res.Done) != 1 || res.Done[0].LeaseID != live[0].ID || res.Done[0].Status != "ACTIVE" {
+				t.Errorf("Done = %v", res.Done)
+			}
+			f := e.saved()
+			l, _ := f.Lease("training")
+			if l == nil || l.ID != live[0].ID || l.Reservations["gpus"].ID != live[0].Reservations[0].ID {
+				t.Errorf("state lease = %+v", l)
+			}
+			if len(f.PendingIntents()) != 0 {
+				t.Errorf("intents left: %v", f.PendingIntents())
+			}
+			if len(filter(e.lines("training"), "training: adopted (lease "+live[0].ID)) != 1 {
+				t.Errorf("events = %q", e.lines("training"))
+			}
+		})
+	}
+}
+
+func TestCrashBetweenCreateAndSaveLeavesIntent(t *testing.T) {
+	var atCrash *state.File
+	var e *env
+	e = newEnv(t, envOpts{wrap: cutCreate(status503, func() {
+		f, err := state.Load(e.path)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		atCrash = f
+	})})
+	e.mustApply(planOf(create("training", "CHI@UC", hosts("gpus", 1, "compute_skylake"))))
+	if atCrash == nil {
+		t.Fatal("the create was never cut")
+	}
+	want := []state.Intent{{Key: "training", Site: "CHI@UC", Name: "exp-training", Time: t0}}
+	if d := cmp.Diff(want, atCrash.PendingIntents()); d != "" {
+		t.Errorf("intents on disk when the create answered (-want +got):\n%s", d)
+	}
+	if _, ok := atCrash.Lease("training"); ok {
+		t.Error("lease recorded before the create answered")
+	}
+}
+
+func TestTooManyRequestsHonoursRetryAfter(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	e.srv.InjectFault(emulator.Fault{Site: "CHI@UC", Op: "create", Status: 429, RetryAfter: 7})
+	res := e.mustApply(planOf(create("training", "CHI@UC", hosts("gpus", 1, "compute_skylake"))))
+	if len(res.Done) != 1 {
+		t.Fatalf("Done = %v, Failed = %v", res.Done, res.Failed)
+	}
+	if n := e.srv.Calls("CHI@UC", "create"); n != 2 {
+		t.Errorf("create calls = %d, want 2", n)
+	}
+	if n := len(e.leasesNamed("CHI@UC", "exp-training")); n != 1 {
+		t.Errorf("%d leases created, want 1", n)
+	}
+	if len(e.sleeps) == 0 || e.sleeps[0] != 7*time.Second {
+		t.Errorf("sleeps = %v, want 7s (Retry-After) first", e.sleeps)
+	}
+	if len(filter(e.lines("training"), "retrying in 7s")) != 1 {
+		t.Errorf("events = %q", e.lines("training"))
+	}
+}
+
+func TestTransientDeleteRetried(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	old := e.created(create("training", "CHI@UC", hosts("gpus", 1, "compute_skylake")))
+	e.srv.InjectFault(emulator.Fault{Site: "CHI@UC", Op: "delete", Status: 503, Count: 2})
+	res := e.mustApply(planOf(plan.Change{Key: "training", Site: "CHI@UC", Action: plan.Delete, LeaseID: old.ID}))
+	if len(res.Done) != 1 || len(e.srv.Leases("CHI@UC")) != 0 {
+		t.Errorf("Done = %v, emulator = %v", res.Done, e.srv.Leases("CHI@UC"))
+	}
+	if d := cmp.Diff([]time.Duration{2 * time.Second, 4 * time.Second}, e.sleeps[len(e.sleeps)-2:]); d != "" {
+		t.Errorf("backoff (-want +got):\n%s", d)
+	}
+}
+
+func TestCancelMidWaitSavesState(t *testing.T) {
+	e := newEnv(t, envOpts{cfg: emulator.Config{StartDelay: time.Hour}})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	o := e.opts()
+	o.After = func(time.Duration) <-chan time.Time {
+		cancel() // Ctrl-C while waiting
+		return make(chan time.Time)
+	}
+	res, err := apply.Apply(ctx, planOf(create("training", "CHI@UC", hosts("gpus", 1, "compute_skylake"))), e.store, e.sites, o)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if len(res.Done)+len(res.Failed) != 0 {
+		t.Errorf("Done = %v, Failed = %v; an interrupted wait is neither", res.Done, res.Failed)
+	}
+	l, ok := e.saved().Lease("training")
+	live := e.leasesNamed("CHI@UC", "exp-training")
+	if !ok || len(live) != 1 || l.ID != live[0].ID {
+		t.Errorf("state lease = %+v, emulator = %+v", l, live)
+	}
+}
+
+func TestCancelStopsNewWork(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	ctx, cancel := context.WithCancel(context.Background())
+	o := e.opts()
+	o.Parallelism = 1
+	var created atomic.Int32
+	o.Reporter = apply.ReporterFunc(func(ev apply.Event) {
+		if ev.Kind == apply.Created && created.Add(1) == 1 {
+			cancel()
+		}
+	})
+	var chs []plan.Change
+	for _, k := range []string{"a", "b", "c"} {
+		chs = append(chs, create(k, "CHI@UC", fips("ip", 1)))
+	}
+	_, err := apply.Apply(ctx, planOf(chs...), e.store, e.sites, o)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	if n := e.srv.Calls("CHI@UC", "create"); n != 1 {
+		t.Errorf("create calls = %d, want 1: nothing new starts after Ctrl-C", n)
+	}
+	if d := cmp.Diff(1, len(e.saved().Leases)); d != "" {
+		t.Errorf("state leases (-want +got):\n%s", d)
+	}
+}
+
+func TestWaitPollsOnceperSite(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	var chs []plan.Change
+	for i := range 10 {
+		for _, site := range []string{"CHI@UC", "CHI@TACC"} {
+			chs = append(chs, create(strings.ToLower(site[4:])+string(rune('a'+i)), site, fips("ip", 1)))
+		}
+	}
+	res := e.mustApply(planOf(chs...))
+	if len(res.Done) != 20 {
+		t.Fatalf("Done = %d, Failed = %v", len(res.Done), res.Failed)
+	}
+	polls := len(e.sleeps) // each poll follows one sleep; sites poll together
+	for _, site := range []string{"CHI@UC", "CHI@TACC"} {
+		if n := e.srv.Calls(site, "list"); n != polls {
+			t.Errorf("%s: %d list calls for %d polls of 10 leases, want one per poll", site, n, polls)
+		}
+	}
+	if polls > 4 {
+		t.Errorf("%d polls for a 10s start", polls)
+	}
+}
+
+func TestWaitTimeoutNamesLeases(t *testing.T) {
+	e := newEnv(t, envOpts{cfg: emulator.Config{StartDelay: time.Hour}})
+	o := e.opts()
+	o.Timeout = time.Minute
+	res, err := e.apply(planOf(create("training", "CHI@UC", hosts("gpus", 1, "compute_skylake"))), o)
+	want := "1 of 1 lease failed: training: timed out after 1m0s waiting for training (STARTING) to become ACTIVE"
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v\nwant %s", err, want)
+	}
+	var te *apply.TimeoutError
+	if len(res.Failed) != 1 || !errors.As(res.Failed[0].Err, &te) {
+		t.Errorf("Failed = %v", res.Failed)
+	}
+	if got := filter(e.lines(""), "Still waiting"); len(got) != 1 || got[0] != "Still waiting for training... [30s elapsed]" {
+		t.Errorf("still-waiting lines = %q", got)
+	}
+}
+
+func TestWaitCommand(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	ch := create("training", "CHI@UC", hosts("gpus", 1, "compute_skylake"))
+	ch.Wait = "created"
+	res := e.mustApply(planOf(ch))
+	if len(res.Done) != 1 || res.Done[0].Status != "PENDING" {
+		t.Fatalf("Done = %v", res.Done)
+	}
+	if err := apply.Wait(t.Context(), e.store, e.sites, nil, e.opts()); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := e.saved().Lease("training"); l.Status != "ACTIVE" {
+		t.Errorf("state status = %s, want ACTIVE", l.Status)
+	}
+	if err := apply.Wait(t.Context(), e.store, e.sites, []string{"nope"}, e.opts()); err == nil {
+		t.Error("waiting for an unknown key succeeded")
+	}
+}
+
+func TestRefreshOnlyRecordsAndChangesNothing(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	p := planOf(create("training", "CHI@UC", hosts("gpus", 1, "compute_skylake")))
+	p.RefreshOnly = true
+	p.Adopt = []plan.Adoption{{Key: "old", Site: "CHI@UC", LeaseID: "L1", Name: "exp-old"}}
+	p.Observed = []plan.Observed{{Key: "other", Lease: state.Lease{ID: "L2", Site: "CHI@UC", Status: "ACTIVE"}}}
+	res := e.mustApply(p)
+	if n := e.srv.Calls("CHI@UC", "create"); n != 0 {
+		t.Errorf("%d creates in a refresh-only apply", n)
+	}
+	f := e.saved()
+	if d := cmp.Diff([]string{"old", "other"}, f.Keys()); d != "" {
+		t.Errorf("state keys (-want +got):\n%s", d)
+	}
+	if len(res.Adopted) != 1 || res.Adopted[0].LeaseID != "L1" {
+		t.Errorf("Adopted = %v", res.Adopted)
+	}
+}
