@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime/debug"
+	"time"
 
 	"github.com/chameleoncloud/leasefile/spec"
 	"github.com/urfave/cli/v3"
@@ -25,6 +25,22 @@ type app struct {
 	statePath string // --state
 	local     bool
 	debug     bool
+
+	// wd resolves relative paths; "" means the process's working directory. Tests that run
+	// commands in-process set it, with the clock and the wait timer.
+	wd    string
+	clock interface{ Now() time.Time } // nil: the real clock
+	after func(time.Duration) <-chan time.Time
+	// cloudsYAML, when set, replaces clouds.yaml discovery (tests point it at their emulator).
+	cloudsYAML []byte
+}
+
+// now is the current time, from the injected clock in tests.
+func (a *app) now() time.Time {
+	if a.clock != nil {
+		return a.clock.Now().UTC()
+	}
+	return time.Now().UTC()
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) *app {
@@ -84,28 +100,22 @@ func (a *app) command() *cli.Command {
 // leasefilePath returns the -f file, or the first default name found in the working directory.
 func (a *app) leasefilePath() (string, error) {
 	if a.file != "" {
-		return a.file, nil
+		return a.abs(a.file), nil
 	}
-	return spec.Find(".")
+	return spec.Find(a.abs("."))
 }
 
-// loadSpec parses the Leasefile; on failure every problem has been printed, one per line.
-func (a *app) loadSpec() (*spec.File, []byte, error) {
+// loadSpec parses the Leasefile; a failure is a spec.ErrorList of positioned problems.
+func (a *app) loadSpec() (*spec.File, error) {
 	path, err := a.leasefilePath()
 	if err != nil {
-		return nil, nil, err
-	}
-	f, err := spec.Load(path, spec.Options{LookupEnv: a.lookupEnv})
-	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	data, err := os.ReadFile(path)
-	return f, data, err
-}
-
-// defaultStatePath is leasefile.state.json beside the Leasefile.
-func (a *app) defaultStatePath(leasefile string) string {
-	return filepath.Join(filepath.Dir(leasefile), "leasefile.state.json")
+	if err != nil {
+		return nil, fmt.Errorf("read Leasefile: %w", err)
+	}
+	return spec.Parse(displayPath(a, path), data, spec.Options{LookupEnv: a.lookupEnv})
 }
 
 func versionString() string {

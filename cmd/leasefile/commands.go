@@ -11,6 +11,15 @@ import (
 func (a *app) commands() []*cli.Command {
 	return []*cli.Command{
 		a.validateCommand(),
+		a.planCommand(),
+		a.applyCommand(),
+		a.destroyCommand(),
+		a.showCommand(),
+		a.outputCommand(),
+		a.importCommand(),
+		a.stateCommand(),
+		a.forceUnlockCommand(),
+		a.waitCommand(),
 		a.schemaCommand(),
 		a.versionCommand(),
 	}
@@ -25,7 +34,7 @@ func (a *app) validateCommand() *cli.Command {
 			"and the exit status is 1. Nothing is contacted: no credentials are needed.\n\n" +
 			"Example:\n  leasefile validate -f examples/quickstart.yaml",
 		Action: func(ctx context.Context, c *cli.Command) error {
-			f, _, err := a.loadSpec()
+			f, err := a.loadSpec()
 			if err != nil {
 				return err
 			}

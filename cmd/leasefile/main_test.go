@@ -2,29 +2,174 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"sort"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/chameleoncloud/leasefile/emulator"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"leasefile": func() { os.Exit(run(context.Background(), os.Args, os.Stdin, os.Stdout, os.Stderr)) },
+		// The real binary, for scripts that need a separate process (emulator serve in the background).
+		"leasefile-bin": func() { os.Exit(run(context.Background(), os.Args, os.Stdin, os.Stdout, os.Stderr)) },
 	})
 }
 
-// TestScripts runs the end-to-end scripts in testdata/script: the real binary (this test
-// binary re-executed as leasefile) against files, and the emulator where a script needs one.
+// scriptStart is the emulator clock's start in every script: a fixed time, so that plans and
+// outputs are reproducible.
+var scriptStart = time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+
+// world is what one script runs against: an emulator with a fake clock.
+type world struct {
+	clock *emulator.FakeClock
+	srv   *emulator.Server
+}
+
+const worldKey = "leasefile-world"
+
+// TestScripts runs the end-to-end scripts in testdata/script. `leasefile ARGS` runs the CLI
+// in-process against the script's own emulator (over HTTP, with the real client), on a fake
+// clock that waits advance instead of sleeping; `exec leasefile-bin` runs the binary as its own process;
+// `emu` inspects and steers the emulator.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
-		RequireExplicitExec: false,
+		RequireExplicitExec: true,
 		UpdateScripts:       os.Getenv("UPDATE_SCRIPTS") != "",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("NO_COLOR", "1")
 			env.Setenv("USER", "tester")
+			clock := emulator.NewFakeClock(scriptStart)
+			srv, err := emulator.Start(emulator.Config{Clock: clock, StartDelay: 10 * time.Second})
+			if err != nil {
+				return err
+			}
+			env.Defer(func() { srv.Close() })
+			env.Values[worldKey] = &world{clock: clock, srv: srv}
+			env.Setenv("EMU_URL", srv.URL)
 			return nil
 		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"leasefile": cmdLeasefile,
+			"emu":       cmdEmu,
+		},
 	})
+}
+
+func worldOf(ts *testscript.TestScript) *world {
+	return ts.Value(worldKey).(*world)
+}
+
+// cmdLeasefile runs the CLI in-process. A non-zero exit status is written to stderr as
+// "[exit status N]" so scripts can check which failure it was.
+func cmdLeasefile(ts *testscript.TestScript, neg bool, args []string) {
+	w := worldOf(ts)
+	a := newApp(strings.NewReader(""), ts.Stdout(), ts.Stderr(), func(k string) (string, bool) {
+		v := ts.Getenv(k)
+		return v, v != ""
+	})
+	a.wd = ts.MkAbs(".")
+	a.clock = w.clock
+	a.after = func(d time.Duration) <-chan time.Time {
+		w.clock.Advance(d)
+		ch := make(chan time.Time, 1)
+		ch <- w.clock.Now()
+		return ch
+	}
+	a.cloudsYAML = w.srv.CloudsYAML()
+	code := a.run(context.Background(), append([]string{"leasefile"}, args...))
+	if code != 0 {
+		fmt.Fprintf(ts.Stderr(), "[exit status %d]\n", code)
+	}
+	if (code != 0) != neg {
+		ts.Fatalf("leasefile %s: exit status %d", strings.Join(args, " "), code)
+	}
+}
+
+// cmdEmu steers the script's emulator:
+//
+//	emu leases [SITE]            print every lease: name status start end reservations
+//	emu advance DURATION         move the clock
+//	emu fail OP STATUS [COUNT]   answer the next COUNT calls of OP with STATUS
+//	emu fail-on-start NAME       the lease named NAME goes to ERROR when it starts
+//	emu delete NAME              delete the lease named NAME, as in the GUI
+//	emu set-end NAME TIME        move its end ("2006-01-02 15:04")
+//	emu rename NAME NEW          rename it
+//	emu calls SITE OP            print how many OP calls SITE answered
+func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("emu does not fail")
+	}
+	if len(args) == 0 {
+		ts.Fatalf("usage: emu leases|advance|fail|fail-on-start|delete|set-end|rename|calls ...")
+	}
+	w := worldOf(ts)
+	e := w.srv.Emulator
+	find := func(name string) (site, id string) {
+		for _, s := range e.Sites() {
+			for _, l := range e.Leases(s) {
+				if l.Name == name {
+					return s, l.ID
+				}
+			}
+		}
+		ts.Fatalf("no lease named %q in the emulator", name)
+		return "", ""
+	}
+	switch args[0] {
+	case "leases":
+		sites := e.Sites()
+		if len(args) > 1 {
+			sites = args[1:]
+		}
+		for _, s := range sites {
+			list := e.Leases(s)
+			sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name || list[i].Name == list[j].Name && list[i].Start.Before(list[j].Start) })
+			for _, l := range list {
+				var rs []string
+				for _, r := range l.Reservations {
+					rs = append(rs, fmt.Sprintf("%s:%d", r.ResourceType, r.Allocated))
+				}
+				sort.Strings(rs)
+				fmt.Fprintf(ts.Stdout(), "%s %s %s %s %s %s\n", s, l.Name, l.Status, l.Start.Format("2006-01-02T15:04"), l.End.Format("2006-01-02T15:04"), strings.Join(rs, ","))
+			}
+		}
+	case "advance":
+		d, err := time.ParseDuration(args[1])
+		ts.Check(err)
+		w.clock.Advance(d)
+	case "fail":
+		status, err := strconv.Atoi(args[2])
+		ts.Check(err)
+		count := 1
+		if len(args) > 3 {
+			count, err = strconv.Atoi(args[3])
+			ts.Check(err)
+		}
+		e.InjectFault(emulator.Fault{Op: args[1], Status: status, Count: count, RetryAfter: 1})
+	case "fail-on-start":
+		site, id := find(args[1])
+		e.FailOnStart(site, id)
+	case "delete":
+		site, id := find(args[1])
+		ts.Check(e.DeleteLease(site, id))
+	case "set-end":
+		site, id := find(args[1])
+		t, err := time.Parse("2006-01-02 15:04", args[2])
+		ts.Check(err)
+		ts.Check(e.SetLeaseEnd(site, id, t))
+	case "rename":
+		site, id := find(args[1])
+		ts.Check(e.SetLeaseName(site, id, args[2]))
+	case "calls":
+		fmt.Fprintf(ts.Stdout(), "%d\n", e.Calls(args[1], args[2]))
+	default:
+		ts.Fatalf("unknown emu command %q", args[0])
+	}
 }

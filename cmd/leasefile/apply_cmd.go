@@ -1,0 +1,322 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/chameleoncloud/leasefile/apply"
+	"github.com/chameleoncloud/leasefile/blazar"
+	"github.com/chameleoncloud/leasefile/plan"
+	"github.com/chameleoncloud/leasefile/state"
+	"github.com/urfave/cli/v3"
+)
+
+// runOptions are the flags of commands that change leases.
+type runOptions struct {
+	autoApprove bool
+	parallelism int
+	timeout     time.Duration
+	lockTimeout time.Duration
+}
+
+func runFlags(o *runOptions) []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "auto-approve", Usage: "skip the interactive yes (required without a terminal)", Destination: &o.autoApprove},
+		&cli.IntFlag{Name: "parallelism", Value: 10, Usage: "operations at once per site", Destination: &o.parallelism},
+		&cli.DurationFlag{Name: "timeout", Value: 20 * time.Minute, Usage: "how long to wait for leases to become ACTIVE", Destination: &o.timeout},
+		&cli.DurationFlag{Name: "lock-timeout", Usage: "how long to wait for the state lock held by another run", Destination: &o.lockTimeout},
+	}
+}
+
+func (a *app) applyCommand() *cli.Command {
+	var o planOptions
+	var r runOptions
+	return &cli.Command{
+		Name:      "apply",
+		Usage:     "create, update, replace and delete leases to match the Leasefile, and wait for them",
+		UsageText: "leasefile apply [-auto-approve] [-parallelism N] [-timeout D] [PLANFILE]",
+		Description: "Without PLANFILE: plan, show the plan, ask for yes, then apply it. With PLANFILE (from\n" +
+			"plan -out): apply exactly that plan, refusing it if anything moved since it was made.\n" +
+			"The state is saved after every change; Ctrl-C lets calls in flight finish, saves and exits 130.\n\n" +
+			"Example:\n  leasefile apply -auto-approve",
+		Flags: append(planFlags(&o), runFlags(&r)...),
+		Action: func(ctx context.Context, c *cli.Command) error {
+			planFile := c.Args().First()
+			return a.runApply(ctx, planFile, o, r)
+		},
+	}
+}
+
+func (a *app) destroyCommand() *cli.Command {
+	var o planOptions
+	var r runOptions
+	o.destroy = true
+	flags := []cli.Flag{
+		&cli.StringSliceFlag{Name: "target", Usage: "delete only lease `KEY` (repeatable)", Destination: &o.targets},
+	}
+	return &cli.Command{
+		Name:        "destroy",
+		Usage:       "delete every lease in the state",
+		UsageText:   "leasefile destroy [-auto-approve] [-target KEY]...",
+		Description: "Shows the plan and asks for yes before deleting. Leases the state does not know are never touched.\n\nExample:\n  leasefile destroy -target training",
+		Flags:       append(flags, runFlags(&r)...),
+		Action: func(ctx context.Context, c *cli.Command) error {
+			return a.runApply(ctx, "", o, r)
+		},
+	}
+}
+
+// runApply is apply and destroy: lock, plan (or read the saved plan and check it is fresh),
+// confirm, execute, report.
+func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r runOptions) error {
+	s, err := a.openSession(ctx, planFile == "" && !o.destroy)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	lock, err := state.Lock(ctx, s.statePath, state.LockInfo{Operation: operationName(o)}, r.lockTimeout)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := lock.Unlock(); err != nil {
+			a.warnf("%v", err)
+		}
+	}()
+	// Another run may have changed the state while we waited for the lock.
+	if s.state, s.existed, err = state.LoadOrNew(s.statePath); err != nil {
+		return err
+	}
+
+	var p *plan.Plan
+	if planFile != "" {
+		if p, err = readPlanFile(a.abs(planFile)); err != nil {
+			return err
+		}
+		if err := a.checkFresh(ctx, s, p); err != nil {
+			return err
+		}
+	} else {
+		if p, err = a.makePlan(ctx, s, o); err != nil {
+			return err
+		}
+		if err := a.renderPlan(p, "text", false); err != nil {
+			return err
+		}
+		if !p.HasChanges() && len(p.Observed) == 0 {
+			return nil
+		}
+		if p.HasChanges() {
+			if err := a.confirm(r.autoApprove, o.destroy); err != nil {
+				return err
+			}
+		}
+	}
+	store := state.NewStore(s.statePath, s.state)
+	start := time.Now()
+	res, err := apply.Apply(ctx, p, store, s.applySites(), apply.Options{
+		Parallelism: r.parallelism,
+		Timeout:     r.timeout,
+		Now:         a.now,
+		After:       a.after,
+		Reporter:    apply.ReporterFunc(func(e apply.Event) { fmt.Fprintln(a.stdout, e.String()) }),
+	})
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	if res != nil {
+		a.printApplySummary(p, res, time.Since(start))
+	}
+	if err != nil {
+		for _, f := range resFailures(res) {
+			if h := blazar.HintFor(f.Err, "create"); h != "" {
+				a.hintf("%s", h)
+				break
+			}
+		}
+		return err
+	}
+	return nil
+}
+
+func resFailures(res *apply.Result) []apply.Failure {
+	if res == nil {
+		return nil
+	}
+	return res.Failed
+}
+
+func operationName(o planOptions) string {
+	if o.destroy {
+		return "destroy"
+	}
+	return "apply"
+}
+
+// confirm asks for "yes" on a terminal; without one, only -auto-approve proceeds.
+func (a *app) confirm(autoApprove, destroy bool) error {
+	if autoApprove {
+		return nil
+	}
+	if !isTTY(a.stdin) {
+		return &codeError{code: exitError, msg: "no terminal to confirm the plan on",
+			hint: "review the plan, then run again with -auto-approve, or save it with plan -out and apply that file"}
+	}
+	what := "perform these actions"
+	if destroy {
+		what = "destroy these leases"
+	}
+	fmt.Fprintf(a.stdout, "\nDo you want to %s?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", what)
+	line, _ := bufio.NewReader(a.stdin).ReadString('\n')
+	if strings.TrimSpace(line) != "yes" {
+		return &codeError{code: exitError, msg: "apply cancelled: nothing was changed"}
+	}
+	return nil
+}
+
+func (a *app) printApplySummary(p *plan.Plan, res *apply.Result, took time.Duration) {
+	var created, updated, replaced, deleted int
+	for _, d := range res.Done {
+		switch {
+		case d.Action == plan.Create:
+			created++
+		case d.Action == plan.Update:
+			updated++
+		case d.Action.IsReplace():
+			replaced++
+		case d.Action == plan.Delete:
+			deleted++
+		}
+	}
+	word := "Apply complete!"
+	if len(res.Failed) > 0 {
+		word = "Apply finished with errors."
+	}
+	if p.RefreshOnly {
+		fmt.Fprintf(a.stdout, "\nRefresh complete: the state records what Blazar has now.\n")
+		return
+	}
+	fmt.Fprintf(a.stdout, "\n%s Leases: %d created, %d updated, %d replaced, %d deleted", word, created, updated, replaced, deleted)
+	if len(res.Failed) > 0 {
+		fmt.Fprintf(a.stdout, ", %d failed", len(res.Failed))
+	}
+	fmt.Fprintf(a.stdout, ". (%s)\n", took.Round(time.Second))
+	for _, f := range res.Failed {
+		a.errorf("lease %s (%s): %v", f.Key, f.Site, f.Err)
+	}
+}
+
+// checkFresh refuses a saved plan that no longer describes the world: the state, the
+// Leasefile, a site's identity or a lease it changes moved since it was made.
+func (a *app) checkFresh(ctx context.Context, s *session, p *plan.Plan) error {
+	stale := func(why string) error {
+		return &codeError{code: exitError, msg: "Saved plan is stale: " + why,
+			hint: "run leasefile plan again and review the new plan"}
+	}
+	switch {
+	case p.StateExisted != s.existed:
+		return stale("the state file was created or removed since the plan was made")
+	case p.StateExisted && (p.Lineage != s.state.Lineage):
+		return stale("the plan was made for another state (lineage " + p.Lineage + ", this state is " + s.state.Lineage + ")")
+	case p.StateExisted && p.Serial != s.state.Serial:
+		return stale(fmt.Sprintf("the state changed since the plan was made (serial %d, now %d)", p.Serial, s.state.Serial))
+	case s.spec != nil && p.LeasefileHash != "" && p.LeasefileHash != s.specHash:
+		return stale("the Leasefile changed since the plan was made")
+	}
+	sites := make([]string, 0, len(p.Sites))
+	for name := range p.Sites {
+		sites = append(sites, name)
+	}
+	if err := s.connect(ctx, sites); err != nil {
+		return err
+	}
+	for name, planned := range p.Sites {
+		now := s.identity(s.sites[name])
+		if planned.ProjectID != now.ProjectID || planned.Local != now.Local || (!planned.Local && planned.AuthURL != now.AuthURL) {
+			return stale(fmt.Sprintf("site %s is now %s (project %s), the plan was made against %s (project %s)", name, now.AuthURL, now.ProjectID, planned.AuthURL, planned.ProjectID))
+		}
+	}
+	live, err := s.live(ctx)
+	if err != nil {
+		return err
+	}
+	now := a.now()
+	for _, ch := range p.Changes {
+		if ch.Action == plan.NoOp {
+			continue
+		}
+		if ch.LeaseID != "" {
+			found := false
+			for _, l := range live[ch.Site] {
+				if l.ID != ch.LeaseID {
+					continue
+				}
+				found = true
+				got := ""
+				if l.UpdatedAt != nil {
+					got = l.UpdatedAt.UTC().Format(blazar.TimestampLayout)
+				}
+				if got != ch.UpdatedAt {
+					return stale(fmt.Sprintf("lease %s was changed in Blazar since the plan was made (updated_at %s, planned at %s)", ch.Key, got, ch.UpdatedAt))
+				}
+			}
+			if !found && ch.Action != plan.Delete {
+				return stale(fmt.Sprintf("lease %s (%s) is gone from %s", ch.Key, ch.LeaseID, ch.Site))
+			}
+		}
+		if ch.Create != nil && !ch.Create.Start.IsZero() && ch.Create.Start.Before(now.Truncate(time.Minute)) {
+			return stale(fmt.Sprintf("lease %s would start at %s, which is now in the past", ch.Key, ch.Create.Start.Format("2006-01-02 15:04")))
+		}
+	}
+	return nil
+}
+
+func (a *app) waitCommand() *cli.Command {
+	var timeout time.Duration
+	return &cli.Command{
+		Name:        "wait",
+		Usage:       "block until the leases are ACTIVE, or the timeout",
+		UsageText:   "leasefile wait [-timeout D] [KEY...]",
+		Description: "Waits for the named leases (default: every lease in the state) with one list call per\nsite per poll. ERROR or the timeout is a failure.\n\nExample:\n  leasefile wait -timeout 10m training",
+		Flags: []cli.Flag{
+			&cli.DurationFlag{Name: "timeout", Value: 20 * time.Minute, Usage: "how long to wait", Destination: &timeout},
+		},
+		Action: func(ctx context.Context, c *cli.Command) error {
+			s, err := a.openSession(ctx, false)
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			keys := c.Args().Slice()
+			if len(keys) == 0 {
+				keys = s.state.Keys()
+			}
+			siteSet := map[string]bool{}
+			for _, k := range keys {
+				l, ok := s.state.Lease(k)
+				if !ok {
+					return fmt.Errorf("no lease %q in the state %s", k, s.statePath)
+				}
+				siteSet[l.Site] = true
+			}
+			var sites []string
+			for n := range siteSet {
+				sites = append(sites, n)
+			}
+			if err := s.connect(ctx, sites); err != nil {
+				return err
+			}
+			store := state.NewStore(s.statePath, s.state)
+			return apply.Wait(ctx, store, s.applySites(), keys, apply.Options{
+				Timeout:  timeout,
+				Now:      a.now,
+				After:    a.after,
+				Reporter: apply.ReporterFunc(func(e apply.Event) { fmt.Fprintln(a.stdout, e.String()) }),
+			})
+		},
+	}
+}

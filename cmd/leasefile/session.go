@@ -1,0 +1,256 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/chameleoncloud/leasefile/apply"
+	"github.com/chameleoncloud/leasefile/blazar/leases"
+	"github.com/chameleoncloud/leasefile/cloud"
+	"github.com/chameleoncloud/leasefile/emulator"
+	"github.com/chameleoncloud/leasefile/spec"
+	"github.com/chameleoncloud/leasefile/state"
+)
+
+// localDir is where --local keeps the emulator's data and its own state, beside the Leasefile.
+const localDir = ".leasefile/local"
+
+// localStartDelay is how long a local lease stays STARTING: real Blazar takes 10-20 s, the
+// demo should not make a newcomer wait that long.
+const localStartDelay = 3 * time.Second
+
+// session is what a command that talks to Blazar needs: the Leasefile, the state, and
+// authenticated sites, each obtained lazily so that commands use only what they need.
+type session struct {
+	a *app
+
+	specPath string
+	spec     *spec.File
+	specHash string
+
+	statePath string
+	state     *state.File
+	existed   bool
+
+	resolver *cloud.Resolver
+	local    *emulator.Server
+
+	mu    sync.Mutex
+	sites map[string]*cloud.Site
+}
+
+// abs resolves a path given on the command line against the working directory.
+func (a *app) abs(p string) string {
+	if p == "" || filepath.IsAbs(p) || a.wd == "" {
+		return p
+	}
+	return filepath.Join(a.wd, p)
+}
+
+// openSession loads the Leasefile (when needSpec) and the state. The Leasefile's directory
+// anchors the default state path and the --local directory.
+func (a *app) openSession(ctx context.Context, needSpec bool) (*session, error) {
+	s := &session{a: a, sites: map[string]*cloud.Site{}}
+	path, err := a.leasefilePath()
+	if err != nil {
+		if needSpec {
+			return nil, err
+		}
+		path = ""
+	}
+	s.specPath = path
+	if needSpec || path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("read Leasefile: %w", err)
+		}
+		f, err := spec.Parse(displayPath(a, path), data, spec.Options{LookupEnv: a.lookupEnv})
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(data)
+		s.spec, s.specHash = f, hex.EncodeToString(sum[:])
+	}
+	base := a.abs(".")
+	if path != "" {
+		base = filepath.Dir(path)
+	}
+	switch {
+	case a.statePath != "":
+		s.statePath = a.abs(a.statePath)
+	case a.local:
+		s.statePath = filepath.Join(base, localDir, state.DefaultFileName)
+	default:
+		s.statePath = filepath.Join(base, state.DefaultFileName)
+	}
+	st, existed, err := state.LoadOrNew(s.statePath)
+	if err != nil {
+		return nil, err
+	}
+	s.state, s.existed = st, existed
+	s.resolver = &cloud.Resolver{Env: a.getenv, UserAgent: "leasefile/" + versionString()}
+	if s.spec != nil {
+		s.resolver.Sites = map[string]cloud.SiteConfig{}
+		for name, c := range s.spec.Sites {
+			s.resolver.Sites[name] = cloud.SiteConfig{Cloud: c.Cloud, Region: c.Region}
+		}
+	}
+	if a.cloudsYAML != nil {
+		s.resolver.CloudsYAML = a.cloudsYAML
+	}
+	if a.debug {
+		s.resolver.HTTPClient = &http.Client{Transport: cloud.DebugTransport(a.stderr, nil)}
+	}
+	if a.local {
+		if err := s.startLocal(filepath.Join(base, localDir)); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// displayPath shortens path for messages: relative to the working directory when inside it.
+func displayPath(a *app, path string) string {
+	wd := a.wd
+	if wd == "" {
+		wd, _ = os.Getwd()
+	}
+	if rel, err := filepath.Rel(wd, path); err == nil && !filepath.IsAbs(rel) && rel != "" && rel[0] != '.' {
+		return rel
+	}
+	return path
+}
+
+// startLocal runs the embedded emulator on loopback, persisted in dir, and points the
+// resolver at it.
+func (s *session) startLocal(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	cfg := emulator.Config{DataFile: filepath.Join(dir, "emulator.json"), StartDelay: localStartDelay}
+	if s.a.clock != nil {
+		cfg.Clock = s.a.clock
+	}
+	srv, err := emulator.Start(cfg)
+	if err != nil {
+		return fmt.Errorf("start the local emulator: %w", err)
+	}
+	s.local = srv
+	s.resolver.CloudsYAML = srv.CloudsYAML()
+	s.resolver.Sites = nil // local clouds are named like the sites
+	return nil
+}
+
+// close stops the local emulator, saving its data.
+func (s *session) close() {
+	if s.local != nil {
+		if err := s.local.Close(); err != nil {
+			s.a.warnf("local emulator: %v", err)
+		}
+	}
+}
+
+// connect authenticates to the named sites concurrently and checks each against the
+// identity the state recorded.
+func (s *session) connect(ctx context.Context, names []string) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(names))
+	for i, name := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			site, err := s.resolver.Connect(ctx, name)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			if err := s.state.CheckSite(name, s.identity(site)); err != nil {
+				errs[i] = &codeError{code: exitError, msg: err.Error(),
+					hint: "use the state file written for this cloud (--state), or --local for the local emulator"}
+				return
+			}
+			s.mu.Lock()
+			s.sites[name] = site
+			s.mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (s *session) identity(site *cloud.Site) state.Site {
+	return state.Site{AuthURL: site.AuthURL, ProjectID: site.ProjectID, UserID: site.UserID, Local: s.local != nil}
+}
+
+// identities returns this run's identity of every connected site.
+func (s *session) identities() map[string]state.Site {
+	out := map[string]state.Site{}
+	for name, site := range s.sites {
+		out[name] = s.identity(site)
+	}
+	return out
+}
+
+// applySites adapts the connected sites for package apply.
+func (s *session) applySites() map[string]apply.Site {
+	out := map[string]apply.Site{}
+	for name, site := range s.sites {
+		out[name] = apply.Site{Reservation: site.Reservation, Network: site.Network, Identity: s.identity(site)}
+	}
+	return out
+}
+
+// siteNames is every site the Leasefile or the state mentions, sorted.
+func (s *session) siteNames() []string {
+	seen := map[string]bool{}
+	if s.spec != nil {
+		for _, n := range s.spec.SiteNames() {
+			seen[n] = true
+		}
+	}
+	for _, l := range s.state.Leases {
+		seen[l.Site] = true
+	}
+	for _, in := range s.state.Intents {
+		seen[in.Site] = true
+	}
+	names := make([]string, 0, len(seen))
+	for n := range seen {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// live lists the leases of every connected site: one call per site, all sites at once.
+func (s *session) live(ctx context.Context) (map[string][]leases.Lease, error) {
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	out := map[string][]leases.Lease{}
+	var errs []error
+	for name, site := range s.sites {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			list, err := leases.ListAll(ctx, site.Reservation)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: list leases: %w", name, err))
+				return
+			}
+			out[name] = list
+		}()
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}

@@ -1,0 +1,211 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"text/tabwriter"
+	"time"
+
+	"github.com/chameleoncloud/leasefile/plan"
+	"github.com/chameleoncloud/leasefile/state"
+	"github.com/urfave/cli/v3"
+)
+
+func (a *app) showCommand() *cli.Command {
+	var jsonOut bool
+	return &cli.Command{
+		Name:        "show",
+		Usage:       "show the state, or a saved plan",
+		UsageText:   "leasefile show [-json] [PLANFILE]",
+		Description: "Example:\n  leasefile show -json plan.json",
+		Flags:       []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON", Destination: &jsonOut}},
+		Action: func(ctx context.Context, c *cli.Command) error {
+			if pf := c.Args().First(); pf != "" {
+				p, err := readPlanFile(a.abs(pf))
+				if err != nil {
+					return err
+				}
+				if jsonOut {
+					return plan.RenderJSON(a.stdout, p)
+				}
+				return plan.RenderText(a.stdout, p, plan.TextOptions{Color: a.color()})
+			}
+			s, err := a.openSession(ctx, false)
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			if jsonOut {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(s.state)
+			}
+			if len(s.state.Leases) == 0 {
+				fmt.Fprintf(a.stdout, "The state (%s) holds no leases.\n", displayPath(a, s.statePath))
+				return nil
+			}
+			for i, k := range s.state.Keys() {
+				if i > 0 {
+					fmt.Fprintln(a.stdout)
+				}
+				l, _ := s.state.Lease(k)
+				writeStateLease(a.stdout, k, l)
+			}
+			return nil
+		},
+	}
+}
+
+func writeStateLease(w io.Writer, key string, l *state.Lease) {
+	fmt.Fprintf(w, "# lease.%s\n", key)
+	tw := tabwriter.NewWriter(w, 0, 4, 1, ' ', 0)
+	fmt.Fprintf(tw, "  id\t= %s\n  name\t= %s\n  site\t= %s\n  status\t= %s\n", l.ID, l.Name, l.Site, l.Status)
+	fmt.Fprintf(tw, "  start\t= %s\n  end\t= %s\n", fmtTime(l.Start), fmtTime(l.End))
+	rkeys := make([]string, 0, len(l.Reservations))
+	for rk := range l.Reservations {
+		rkeys = append(rkeys, rk)
+	}
+	sort.Strings(rkeys)
+	for _, rk := range rkeys {
+		r := l.Reservations[rk]
+		fmt.Fprintf(tw, "  reservations.%s\t= %s (%s)\n", rk, r.ID, r.ResourceType)
+	}
+	tw.Flush()
+}
+
+func (a *app) stateCommand() *cli.Command {
+	var lockTimeout time.Duration
+	return &cli.Command{
+		Name:        "state",
+		Usage:       "inspect and edit the state",
+		Description: "Example:\n  leasefile state list",
+		Commands: []*cli.Command{
+			{
+				Name:        "list",
+				Usage:       "list the leases in the state",
+				Description: "Example:\n  leasefile state list",
+				Action: func(ctx context.Context, c *cli.Command) error {
+					s, err := a.openSession(ctx, false)
+					if err != nil {
+						return err
+					}
+					defer s.close()
+					tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+					for _, k := range s.state.Keys() {
+						l, _ := s.state.Lease(k)
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k, l.Site, l.ID, l.Status)
+					}
+					return tw.Flush()
+				},
+			},
+			{
+				Name:        "show",
+				Usage:       "show one lease of the state",
+				UsageText:   "leasefile state show KEY",
+				Description: "Example:\n  leasefile state show training",
+				Action: func(ctx context.Context, c *cli.Command) error {
+					key := c.Args().First()
+					if key == "" {
+						return fmt.Errorf("state show needs a lease KEY")
+					}
+					s, err := a.openSession(ctx, false)
+					if err != nil {
+						return err
+					}
+					defer s.close()
+					l, ok := s.state.Lease(key)
+					if !ok {
+						return fmt.Errorf("no lease %q in the state %s", key, displayPath(a, s.statePath))
+					}
+					writeStateLease(a.stdout, key, l)
+					return nil
+				},
+			},
+			{
+				Name:        "rm",
+				Usage:       "forget leases (Blazar is not touched)",
+				UsageText:   "leasefile state rm KEY...",
+				Description: "The leases stay in Blazar; leasefile stops managing them.\n\nExample:\n  leasefile state rm training",
+				Flags:       []cli.Flag{&cli.DurationFlag{Name: "lock-timeout", Destination: &lockTimeout}},
+				Action: func(ctx context.Context, c *cli.Command) error {
+					keys := c.Args().Slice()
+					if len(keys) == 0 {
+						return fmt.Errorf("state rm needs at least one lease KEY")
+					}
+					s, err := a.openSession(ctx, false)
+					if err != nil {
+						return err
+					}
+					defer s.close()
+					return a.withStateLock(ctx, s, "state rm", lockTimeout, func(f *state.File) error {
+						for _, k := range keys {
+							l, ok := f.Lease(k)
+							if !ok {
+								return fmt.Errorf("no lease %q in the state %s", k, displayPath(a, s.statePath))
+							}
+							f.RemoveLease(k)
+							fmt.Fprintf(a.stdout, "Removed lease.%s from the state; lease %s stays in Blazar at %s.\n", k, l.ID, l.Site)
+						}
+						return nil
+					})
+				},
+			},
+		},
+	}
+}
+
+// withStateLock runs edit on the state under the lock, saving the result.
+func (a *app) withStateLock(ctx context.Context, s *session, op string, timeout time.Duration, edit func(*state.File) error) error {
+	lock, err := state.Lock(ctx, s.statePath, state.LockInfo{Operation: op}, timeout)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := lock.Unlock(); err != nil {
+			a.warnf("%v", err)
+		}
+	}()
+	f, _, err := state.LoadOrNew(s.statePath)
+	if err != nil {
+		return err
+	}
+	if err := edit(f); err != nil {
+		return err
+	}
+	return f.Save(s.statePath)
+}
+
+func (a *app) forceUnlockCommand() *cli.Command {
+	return &cli.Command{
+		Name:        "force-unlock",
+		Usage:       "release a state lock left by a run that is gone",
+		UsageText:   "leasefile force-unlock LOCK_ID",
+		Description: "Only release a lock when you are sure its run has ended: two applies at once can create duplicate leases.\n\nExample:\n  leasefile force-unlock 3f2b7c1e-...",
+		Action: func(ctx context.Context, c *cli.Command) error {
+			id := c.Args().First()
+			if id == "" {
+				return fmt.Errorf("force-unlock needs the LOCK_ID printed by the run that found the lock")
+			}
+			s, err := a.openSession(ctx, false)
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			if err := state.ForceUnlock(s.statePath, id); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "Lock %s released.\n", id)
+			return nil
+		},
+	}
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return "(unknown)"
+	}
+	return t.UTC().Format("2006-01-02 15:04") + " UTC"
+}
