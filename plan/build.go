@@ -140,8 +140,12 @@ func Build(in Input) (*Plan, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	for site, id := range in.Identity {
-		b.p.Sites[site] = id
+	for _, ch := range b.p.Changes {
+		for _, site := range []string{ch.Site, ch.FromSite} {
+			if id, ok := in.Identity[site]; ok {
+				b.p.Sites[site] = id
+			}
+		}
 	}
 	sort.SliceStable(b.p.Changes, func(i, j int) bool {
 		a, c := b.p.Changes[i], b.p.Changes[j]
@@ -722,6 +726,9 @@ func (b *builder) planExisting(d *spec.Lease, t *tracked) pending {
 		}
 		ch.DestroysActive = b.destroysActive(l)
 		ch.Wait = d.Wait
+		if t.site != d.Site {
+			ch.FromSite = t.site
+		}
 		why := strings.Join(df.forced, ", ")
 		if why == "" {
 			why = "-replace"
@@ -814,13 +821,11 @@ func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *
 						df.fields = append(df.fields, FieldChange{Path: p + ".max", Old: strconv.Itoa(oldMax), New: strconv.Itoa(r.Max)})
 					}
 				}
-				if started && (r.Min < oldMin || r.Max < oldMax) {
+				// Only a lower max takes resources away; a lower min just accepts fewer.
+				if started && r.Max < oldMax {
 					field := ".count"
 					if !(r.Min == r.Max && oldMin == oldMax) {
 						field = ".max"
-						if r.Min < oldMin && r.Max >= oldMax {
-							field = ".min"
-						}
 					}
 					df.force(p+field, fmt.Sprintf("reservation %s shrinks from %s to %s after the lease started, and Blazar can only add resources to a started lease",
 						r.Key, rangeText(oldMin, oldMax), rangeText(r.Min, r.Max)))
@@ -838,7 +843,8 @@ func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *
 				body["hypervisor_properties"] = lr.HypervisorProperties
 			}
 		case spec.FloatingIP:
-			if id, ok := b.in.Networks[d.Site][r.FloatingNetwork]; ok && lr.NetworkID != "" && id != lr.NetworkID {
+			// Network IDs are per site; a site move is a replacement anyway.
+			if id, ok := b.in.Networks[d.Site][r.FloatingNetwork]; ok && t.site == d.Site && lr.NetworkID != "" && id != lr.NetworkID {
 				df.fields = append(df.fields, FieldChange{Path: p + ".network", Old: lr.NetworkID, New: r.FloatingNetwork})
 				df.force(p+".network", fmt.Sprintf("reservation %s moves to network %s, and Blazar cannot change a floating IP reservation's network", r.Key, r.FloatingNetwork))
 			}
@@ -849,6 +855,10 @@ func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *
 			if deref(lr.Amount) != r.Max {
 				changed = true
 				df.fields = append(df.fields, FieldChange{Path: p + ".amount", Old: strconv.Itoa(deref(lr.Amount)), New: strconv.Itoa(r.Max)})
+				if started && r.Max < deref(lr.Amount) {
+					df.force(p+".amount", fmt.Sprintf("reservation %s shrinks from %d to %d floating IPs after the lease started, and Blazar can only add resources to a started lease",
+						r.Key, deref(lr.Amount), r.Max))
+				}
 				body["amount"] = r.Max
 				body["network_id"] = lr.NetworkID
 			}

@@ -282,10 +282,9 @@ func simulate(t *testing.T, in Input, p *Plan) (map[string][]leases.Lease, *stat
 		st.DropIntent(ch.Key)
 	}
 	for _, ch := range p.Changes {
-		old, _ := st.Lease(ch.Key)
 		oldSite := ch.Site
-		if old != nil && old.Site != "" {
-			oldSite = old.Site
+		if ch.FromSite != "" {
+			oldSite = ch.FromSite
 		}
 		switch ch.Action {
 		case Create:

@@ -166,6 +166,9 @@ type Change struct {
 	// Gone marks a Delete whose lease is already absent from Blazar: apply makes no API call
 	// and only removes the key from the state.
 	Gone bool `json:"gone,omitempty"`
+	// FromSite is the site of the lease a replacement deletes when the replacement moves the
+	// lease to another site (Site is then the new one); "" when the site does not change.
+	FromSite string `json:"from_site,omitempty"`
 
 	Reasons        []string      `json:"reasons,omitempty"`   // why, in sentences
 	ForcedBy       []string      `json:"forced_by,omitempty"` // dotted fields forcing a replacement
