@@ -48,18 +48,26 @@ func markdown(p *Plan, limit int) string {
 		if ch.Action == NoOp {
 			continue
 		}
-		if len(sections) == 0 || sections[len(sections)-1].title != ch.Site {
+		si := -1
+		for i := range sections {
+			if sections[i].title == ch.Site {
+				si = i
+			}
+		}
+		if si < 0 {
 			sections = append(sections, mdSection{title: ch.Site})
+			si = len(sections) - 1
 		}
-		reason := strings.Join(ch.Reasons, "; ")
+		reasons := ch.Reasons
 		if len(ch.ForcedBy) > 0 {
-			reason = "forced by " + strings.Join(ch.ForcedBy, ", ") + "; " + reason
+			reasons = append([]string{"forced by " + strings.Join(ch.ForcedBy, ", ")}, reasons...)
 		}
+		reason := strings.Join(reasons, "; ")
 		action := ch.Action.word()
 		if ch.DestroysActive {
 			action = "**" + action + " (destroys running instances)**"
 		}
-		s := &sections[len(sections)-1]
+		s := &sections[si]
 		s.rows = append(s.rows, fmt.Sprintf("| `%s` | `%s` | %s | %s |\n", ch.Action.Symbol(), ch.Key, action, mdEscape(reason)))
 		var b bytes.Buffer
 		renderChange(&b, ch, painter{}, false)
@@ -122,16 +130,20 @@ func markdown(p *Plan, limit int) string {
 		return b.String()
 	}
 	out := build()
-	// Cut in order of least value: details, then table rows, then drift lines. Halving
-	// first keeps this fast for plans of thousands of leases.
-	for _, n := range []*int{&nDetails, &nRows, &nDrift} {
-		for len(out) > limit && *n > 0 {
-			over := len(out) - limit
-			step := 1
-			if *n > 8 && over > limit/10 {
-				step = *n / 2
-			}
-			*n -= step
+	// Cut in order of least value: details, then table rows, then drift lines. Each step
+	// drops about as many items as the excess needs (by their average size), so thousands
+	// of leases take a few rounds, not thousands.
+	var allRows []string
+	for _, s := range sections {
+		allRows = append(allRows, s.rows...)
+	}
+	for _, c := range []struct {
+		n   *int
+		avg int
+	}{{&nDetails, average(details)}, {&nRows, average(allRows)}, {&nDrift, average(drift)}} {
+		for len(out) > limit && *c.n > 0 {
+			step := max(1, (len(out)-limit)/c.avg)
+			*c.n = max(0, *c.n-step)
 			out = build()
 		}
 	}
@@ -139,6 +151,15 @@ func markdown(p *Plan, limit int) string {
 		out = out[:limit-len("\n…\n")] + "\n…\n"
 	}
 	return out
+}
+
+// average is the mean length of items, at least 1.
+func average(items []string) int {
+	n := 0
+	for _, s := range items {
+		n += len(s)
+	}
+	return max(1, n/max(1, len(items)))
 }
 
 // mdEscape keeps user text (names, Blazar messages) from breaking tables or markup.
