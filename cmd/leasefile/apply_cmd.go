@@ -128,7 +128,7 @@ func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r ru
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
-	if res != nil {
+	if res != nil && (p.HasChanges() || p.RefreshOnly || len(res.Failed) > 0) {
 		a.printApplySummary(p, res, time.Since(start))
 	}
 	if err != nil {

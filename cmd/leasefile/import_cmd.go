@@ -9,6 +9,7 @@ import (
 	"github.com/chameleoncloud/leasefile/blazar/leases"
 	"github.com/chameleoncloud/leasefile/spec"
 	"github.com/chameleoncloud/leasefile/state"
+	"github.com/google/uuid"
 	"github.com/urfave/cli/v3"
 )
 
@@ -27,6 +28,9 @@ func (a *app) importCommand() *cli.Command {
 				return fmt.Errorf("import needs a lease KEY and a LEASE_ID")
 			}
 			key, id := c.Args().Get(0), c.Args().Get(1)
+			if _, err := uuid.Parse(id); err != nil {
+				return fmt.Errorf("%q is not a lease ID: give the lease's UUID (openstack reservation lease list shows it)", id)
+			}
 			s, err := a.openSession(ctx, true)
 			if err != nil {
 				return err

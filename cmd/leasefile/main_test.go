@@ -101,6 +101,7 @@ func cmdLeasefile(ts *testscript.TestScript, neg bool, args []string) {
 //	emu delete NAME              delete the lease named NAME, as in the GUI
 //	emu set-end NAME TIME        move its end ("2006-01-02 15:04")
 //	emu rename NAME NEW          rename it
+//	emu id NAME VAR              set VAR to the ID of the lease named NAME
 //	emu calls SITE OP            print how many OP calls SITE answered
 func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
@@ -111,6 +112,7 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	w := worldOf(ts)
 	e := w.srv.Emulator
+	out := ts.Stdout() // also replaces the previous command's stdout, even when emu prints nothing
 	find := func(name string) (site, id string) {
 		for _, s := range e.Sites() {
 			for _, l := range e.Leases(s) {
@@ -130,14 +132,16 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		for _, s := range sites {
 			list := e.Leases(s)
-			sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name || list[i].Name == list[j].Name && list[i].Start.Before(list[j].Start) })
+			sort.Slice(list, func(i, j int) bool {
+				return list[i].Name < list[j].Name || list[i].Name == list[j].Name && list[i].Start.Before(list[j].Start)
+			})
 			for _, l := range list {
 				var rs []string
 				for _, r := range l.Reservations {
 					rs = append(rs, fmt.Sprintf("%s:%d", r.ResourceType, r.Allocated))
 				}
 				sort.Strings(rs)
-				fmt.Fprintf(ts.Stdout(), "%s %s %s %s %s %s\n", s, l.Name, l.Status, l.Start.Format("2006-01-02T15:04"), l.End.Format("2006-01-02T15:04"), strings.Join(rs, ","))
+				fmt.Fprintf(out, "%s %s %s %s %s %s\n", s, l.Name, l.Status, l.Start.Format("2006-01-02T15:04"), l.End.Format("2006-01-02T15:04"), strings.Join(rs, ","))
 			}
 		}
 	case "advance":
@@ -167,8 +171,11 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 	case "rename":
 		site, id := find(args[1])
 		ts.Check(e.SetLeaseName(site, id, args[2]))
+	case "id": // emu id NAME VAR: set VAR to the ID of the lease named NAME
+		_, id := find(args[1])
+		ts.Setenv(args[2], id)
 	case "calls":
-		fmt.Fprintf(ts.Stdout(), "%d\n", e.Calls(args[1], args[2]))
+		fmt.Fprintf(out, "%d\n", e.Calls(args[1], args[2]))
 	default:
 		ts.Fatalf("unknown emu command %q", args[0])
 	}
