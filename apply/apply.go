@@ -77,6 +77,7 @@ func Apply(ctx context.Context, p *plan.Plan, store *state.Store, sites map[stri
 	if r.ctx.Err() == nil {
 		r.finishReplacements(gone)
 	}
+	r.dropUnsent()
 	return r.finish(ctx)
 }
 
@@ -97,11 +98,19 @@ type runner struct {
 
 	netMu sync.Mutex
 	nets  map[string]*netEntry
+
+	intents map[string]state.Intent // create intents saved, by key (guarded by mu)
+	sent    map[string]bool         // keys whose create was sent (guarded by mu)
+
+	cmu        sync.Mutex // guards queue and committing
+	queue      []*commit
+	committing bool
 }
 
 func newRunner(ctx context.Context, store *state.Store, sites map[string]Site, o Options) *runner {
 	c, cancel := context.WithCancelCause(ctx)
-	return &runner{o: o.withDefaults(), store: store, sites: sites, ctx: c, cancel: cancel, nets: map[string]*netEntry{}}
+	return &runner{o: o.withDefaults(), store: store, sites: sites, ctx: c, cancel: cancel, nets: map[string]*netEntry{},
+		intents: map[string]state.Intent{}, sent: map[string]bool{}}
 }
 
 func (r *runner) finish(ctx context.Context) (*Result, error) {
@@ -220,20 +229,61 @@ func (r *runner) recordRefresh(p *plan.Plan) error {
 	return nil
 }
 
-// update mutates and saves the state. A failed save is fatal: going on
-// would create leases that a crash could lose, so the run stops.
+// update mutates and saves the state, returning once a save that includes
+// the mutation has completed. Mutations that arrive while a save is under
+// way are applied and saved together by the next one (a group commit), so
+// parallel operations do not queue behind one fsync each.
+//
+// A failed save is fatal: going on would create leases that a crash could
+// lose, so the run stops.
 func (r *runner) update(fn func(*state.File)) error {
-	if err := r.store.Update(fn); err != nil {
-		err = fmt.Errorf("save state %s: %w", r.store.Path(), err)
-		r.mu.Lock()
-		if r.fatal == nil {
-			r.fatal = err
-		}
-		r.mu.Unlock()
-		r.cancel(err)
-		return err
+	c := &commit{fn: fn, done: make(chan error, 1)}
+	r.cmu.Lock()
+	r.queue = append(r.queue, c)
+	lead := !r.committing
+	r.committing = true
+	r.cmu.Unlock()
+	if lead {
+		r.commitLoop()
 	}
-	return nil
+	return <-c.done
+}
+
+type commit struct {
+	fn   func(*state.File)
+	done chan error
+}
+
+// commitLoop saves batches of queued mutations until the queue is empty.
+func (r *runner) commitLoop() {
+	for {
+		r.cmu.Lock()
+		batch := r.queue
+		r.queue = nil
+		if len(batch) == 0 {
+			r.committing = false
+			r.cmu.Unlock()
+			return
+		}
+		r.cmu.Unlock()
+		err := r.store.Update(func(f *state.File) {
+			for _, c := range batch {
+				c.fn(f)
+			}
+		})
+		if err != nil {
+			err = fmt.Errorf("save state %s: %w", r.store.Path(), err)
+			r.mu.Lock()
+			if r.fatal == nil {
+				r.fatal = err
+			}
+			r.mu.Unlock()
+			r.cancel(err)
+		}
+		for _, c := range batch {
+			c.done <- err
+		}
+	}
 }
 
 func (r *runner) report(e Event) {
@@ -303,6 +353,9 @@ func (p *pool) wait() { p.wg.Wait() }
 // resources are free for the creates, then creates and updates.
 func (r *runner) mutateSite(site string, chs []plan.Change, gone map[string]bool) {
 	isGone := func(ch plan.Change) bool { return gone[ch.Site+"\x00"+ch.Key+"\x00"+ch.LeaseID] }
+	if err := r.recordIntents(chs); err != nil {
+		return
+	}
 	p := r.newPool()
 	var mu sync.Mutex
 	deleted := map[string]bool{}

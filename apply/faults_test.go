@@ -246,8 +246,12 @@ func TestCancelStopsNewWork(t *testing.T) {
 	if n := e.srv.Calls("CHI@UC", "create"); n != 1 {
 		t.Errorf("create calls = %d, want 1: nothing new starts after Ctrl-C", n)
 	}
-	if d := cmp.Diff(1, len(e.saved().Leases)); d != "" {
+	f := e.saved()
+	if d := cmp.Diff(1, len(f.Leases)); d != "" {
 		t.Errorf("state leases (-want +got):\n%s", d)
+	}
+	if in := f.PendingIntents(); len(in) != 0 {
+		t.Errorf("intents of creates never sent were kept: %v", in)
 	}
 }
 

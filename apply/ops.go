@@ -19,9 +19,63 @@ import (
 // whether a lease was created after an intent.
 const clockSlack = 5 * time.Second
 
-// createLease creates ch's lease: intent saved first, then the call, then
-// the lease recorded under ch.Key and the intent dropped, in one save. A
-// transient failure is followed by a look for the lease the call may have
+// recordIntents saves, in one save, an intent for every create of chs
+// before any of them is sent: a crash after a create call then leaves the
+// intent that lets the next plan adopt the lease. One save for all keeps
+// parallel creates from queueing behind one fsync each.
+func (r *runner) recordIntents(chs []plan.Change) error {
+	now := r.o.Now().UTC()
+	var ins []state.Intent
+	for _, ch := range chs {
+		if ch.Create != nil && (ch.Action == plan.Create || ch.Action.IsReplace()) {
+			ins = append(ins, state.Intent{Key: ch.Key, Site: ch.Site, Name: ch.Create.Name, Time: now})
+		}
+	}
+	if len(ins) == 0 {
+		return nil
+	}
+	if err := r.update(func(f *state.File) {
+		for _, in := range ins {
+			f.AddIntent(in)
+		}
+	}); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, in := range ins {
+		r.intents[in.Key] = in
+	}
+	return nil
+}
+
+// dropUnsent forgets the intents of creates that were never sent
+// (cancelled, or the delete of a replacement failed), in one save.
+func (r *runner) dropUnsent() {
+	r.mu.Lock()
+	var keys []string
+	for k := range r.intents {
+		if !r.sent[k] {
+			keys = append(keys, k)
+		}
+	}
+	fatal := r.fatal
+	r.mu.Unlock()
+	if len(keys) == 0 || fatal != nil {
+		return
+	}
+	_ = r.update(func(f *state.File) {
+		for _, in := range f.PendingIntents() {
+			if mine, ok := r.intents[in.Key]; ok && !r.sent[in.Key] && in.Time.Equal(mine.Time) && in.ID == "" {
+				f.DropIntent(in.Key)
+			}
+		}
+	})
+}
+
+// createLease creates ch's lease: its intent is already saved; the call,
+// then the lease recorded under ch.Key and the intent dropped, in one save.
+// A transient failure is followed by a look for the lease the call may have
 // created before any retry.
 func (r *runner) createLease(ch plan.Change) (*state.Lease, error) {
 	cs := ch.Create
@@ -37,9 +91,12 @@ func (r *runner) createLease(ch plan.Change) (*state.Lease, error) {
 	if err != nil {
 		return nil, err
 	}
-	intent := state.Intent{Key: ch.Key, Site: ch.Site, Name: cs.Name, Time: r.o.Now().UTC()}
-	if err := r.update(func(f *state.File) { f.AddIntent(intent) }); err != nil {
-		return nil, err
+	r.mu.Lock()
+	intent, ok := r.intents[ch.Key]
+	r.sent[ch.Key] = true
+	r.mu.Unlock()
+	if !ok {
+		return nil, errors.New("internal error: no create intent was recorded")
 	}
 	r.report(Event{Key: ch.Key, Site: ch.Site, Kind: Creating})
 	opts := leases.CreateOpts{Name: cs.Name, Start: start, End: end, Reservations: bodies}
