@@ -255,7 +255,7 @@ func TestCancelStopsNewWork(t *testing.T) {
 	}
 }
 
-func TestWaitPollsOnceperSite(t *testing.T) {
+func TestWaitPollsOncePerSite(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	var chs []plan.Change
 	for i := range 10 {
