@@ -59,6 +59,7 @@ type FailedError struct {
 	Total    int
 }
 
+// Error lists every failure after the count.
 func (e *FailedError) Error() string {
 	parts := make([]string, len(e.Failures))
 	for i, f := range e.Failures {

@@ -33,6 +33,7 @@ type TimeoutError struct {
 	Waiting []string
 }
 
+// Error names the leases still waited for and their statuses.
 func (e *TimeoutError) Error() string {
 	return fmt.Sprintf("timed out after %s waiting for %s to become ACTIVE", e.Timeout, strings.Join(e.Waiting, ", "))
 }
@@ -43,6 +44,7 @@ type StatusError struct {
 	LeaseID, Status, Reason string
 }
 
+// Error says what became of the lease, with Blazar's reason when given.
 func (e *StatusError) Error() string {
 	var msg string
 	switch e.Status {
