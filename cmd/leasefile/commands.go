@@ -22,6 +22,7 @@ func (a *app) commands() []*cli.Command {
 		a.waitCommand(),
 		a.schemaCommand(),
 		a.versionCommand(),
+		a.emulatorCommand(),
 	}
 }
 

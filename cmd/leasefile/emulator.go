@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/chameleoncloud/leasefile/emulator"
+	"github.com/urfave/cli/v3"
+)
+
+func (a *app) emulatorCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "emulator",
+		Usage:     "run the built-in Keystone + Blazar + Neutron emulator for real clients",
+		UsageText: "leasefile emulator serve [options]",
+		Description: "The emulator answers like Chameleon's Keystone, Blazar and Neutron, so the\n" +
+			"`openstack reservation` CLI, python-chi, gophercloud and leasefile itself work against it offline.\n\n" +
+			"Example:\n  leasefile emulator serve --env-file emu.env",
+		Commands: []*cli.Command{a.emulatorServeCommand()},
+	}
+}
+
+// serveOptions are the flags of `emulator serve`.
+type serveOptions struct {
+	addr, inventory, data, envFile string
+	allowRemote                    bool
+	startDelay, latency, tokenTTL  time.Duration
+	faultRate                      float64
+}
+
+func (a *app) emulatorServeCommand() *cli.Command {
+	var o serveOptions
+	return &cli.Command{
+		Name:      "serve",
+		Usage:     "serve the emulator until interrupted, printing the OS_* settings to use it",
+		UsageText: "leasefile emulator serve [--addr HOST:PORT] [--data FILE] [--env-file FILE] [--inventory FILE]",
+		Description: "Prints, on stdout, where it listens, `export OS_...=...` lines for the first site\n" +
+			"(CHI@UC by default) and a commented clouds.yaml with one entry per site (named like the site).\n" +
+			"The output is safe to source. Credentials are the demo ones (demo/demo, project demo; the\n" +
+			"application credential demo-appcred/demo-secret). It listens on loopback only unless\n" +
+			"--allow-remote is given. With --data, leases survive restarts: the file is saved after\n" +
+			"every change and on SIGINT/SIGTERM, after which the command exits 0.\n\n" +
+			"Example:\n" +
+			"  leasefile emulator serve --data emu.json --env-file emu.env &\n" +
+			"  . ./emu.env && openstack reservation lease list",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:0", Usage: "listen address; port 0 picks a free port", Destination: &o.addr},
+			&cli.BoolFlag{Name: "allow-remote", Usage: "allow a non-loopback --addr (the demo credentials are public: anyone who can connect can use it)", Destination: &o.allowRemote},
+			&cli.StringFlag{Name: "inventory", Usage: "JSON inventory of sites, hosts, devices and floating IPs (default: a Chameleon-like one)", Destination: &o.inventory},
+			&cli.StringFlag{Name: "data", Usage: "JSON file persisting the leases across restarts (default: in memory)", Destination: &o.data},
+			&cli.StringFlag{Name: "env-file", Usage: "also write the export lines to this file (mode 0600), once the server accepts connections", Destination: &o.envFile},
+			&cli.DurationFlag{Name: "start-delay", Usage: "time a lease spends STARTING before ACTIVE; negative = immediate (default 10s)", Destination: &o.startDelay},
+			&cli.DurationFlag{Name: "latency", Usage: "delay added to every request", Destination: &o.latency},
+			&cli.FloatFlag{Name: "fault-rate", Usage: "probability (0..1) that a Blazar call answers 503", Destination: &o.faultRate},
+			&cli.DurationFlag{Name: "token-ttl", Usage: "lifetime of Keystone tokens (default 1h)", Destination: &o.tokenTTL},
+		},
+		Action: func(ctx context.Context, c *cli.Command) error {
+			if c.Args().Present() {
+				return &codeError{code: exitError, msg: fmt.Sprintf("emulator serve takes no arguments, got %q", c.Args().First())}
+			}
+			return a.serveEmulator(ctx, o)
+		},
+	}
+}
+
+// checkServeOptions refuses settings that would expose the emulator or make no sense.
+func checkServeOptions(o serveOptions) error {
+	host, _, err := net.SplitHostPort(o.addr)
+	if err != nil {
+		return &codeError{code: exitError, msg: fmt.Sprintf("--addr %q: want HOST:PORT, such as 127.0.0.1:0", o.addr)}
+	}
+	if !o.allowRemote && !isLoopbackHost(host) {
+		return &codeError{code: exitError,
+			msg:  fmt.Sprintf("--addr %q is not a loopback address: the emulator's credentials are public, so anyone who can connect could use it", o.addr),
+			hint: "use 127.0.0.1:PORT, or add --allow-remote if you really mean to expose it"}
+	}
+	if o.faultRate < 0 || o.faultRate > 1 {
+		return &codeError{code: exitError, msg: fmt.Sprintf("--fault-rate %g: want a probability between 0 and 1", o.faultRate)}
+	}
+	if o.latency < 0 {
+		return &codeError{code: exitError, msg: fmt.Sprintf("--latency %s: must not be negative", o.latency)}
+	}
+	if o.tokenTTL < 0 {
+		return &codeError{code: exitError, msg: fmt.Sprintf("--token-ttl %s: must not be negative", o.tokenTTL)}
+	}
+	return nil
+}
+
+// isLoopbackHost reports whether host can only be reached from this machine. An empty host
+// means every interface, so it is not loopback.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (a *app) serveEmulator(ctx context.Context, o serveOptions) error {
+	if err := checkServeOptions(o); err != nil {
+		return err
+	}
+	cfg := emulator.Config{
+		StartDelay: o.startDelay,
+		DataFile:   o.data,
+		Latency:    o.latency,
+		FaultRate:  o.faultRate,
+		TokenTTL:   o.tokenTTL,
+	}
+	if o.inventory != "" {
+		inv, err := emulator.LoadInventory(o.inventory)
+		if err != nil {
+			return err
+		}
+		cfg.Inventory = inv
+	}
+	// main already turns SIGINT/SIGTERM into a cancelled ctx; doing it here as well keeps the
+	// clean shutdown (and the final save) when run() is called without that wiring.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	srv, err := emulator.StartAddr(cfg, o.addr)
+	if err != nil {
+		return err
+	}
+	sites := srv.Sites()
+	site := sites[0]
+	exports := exportLines(srv.Env(site))
+
+	w := bufio.NewWriter(a.stdout)
+	fmt.Fprintf(w, "# leasefile emulator listening on %s (sites: %s); stop it with Ctrl-C\n", srv.URL, strings.Join(sites, ", "))
+	fmt.Fprintf(w, "# %s, password auth as the demo user:\n", site)
+	for _, l := range exports {
+		fmt.Fprintln(w, l)
+	}
+	fmt.Fprintf(w, "# clouds.yaml, one entry per site (openstack --os-cloud %s ...):\n", site)
+	for _, l := range strings.Split(strings.TrimRight(string(srv.CloudsYAML()), "\n"), "\n") {
+		fmt.Fprintf(w, "#   %s\n", l)
+	}
+	// Flushed before blocking: scripts read these lines from a pipe while we serve.
+	if err := w.Flush(); err != nil {
+		_ = srv.Close()
+		return err
+	}
+	// The env file appears only after everything above: a script that waits for it can
+	// connect at once.
+	if o.envFile != "" {
+		if err := writeFileAtomic(o.envFile, []byte(strings.Join(exports, "\n")+"\n"), 0o600); err != nil {
+			_ = srv.Close()
+			return err
+		}
+	}
+
+	<-ctx.Done()
+	if err := srv.Close(); err != nil {
+		return fmt.Errorf("stopping the emulator: %w", err)
+	}
+	if o.data != "" {
+		fmt.Fprintf(a.stdout, "# leasefile emulator stopped; leases saved in %s\n", o.data)
+	} else {
+		fmt.Fprintln(a.stdout, "# leasefile emulator stopped")
+	}
+	return nil
+}
+
+// exportLines turns KEY=VALUE pairs into lines a POSIX shell can source.
+func exportLines(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		out = append(out, "export "+k+"="+shellQuote(v))
+	}
+	return out
+}
+
+// shellQuote leaves plain values (URLs, CHI@UC) readable and single-quotes anything else.
+func shellQuote(s string) string {
+	plain := s != ""
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%+=:,./_-", r)) {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// writeFileAtomic writes through a temporary file and a rename, so a reader polling for
+// path never sees it half written.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	if err := tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
