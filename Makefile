@@ -25,5 +25,10 @@ fuzz:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
+# Real `openstack reservation` CLI (Debian packages, installed if missing: needs root) against
+# `leasefile emulator serve`; ends with "N passed, 0 failed".
+conformance:
+	bash scripts/conformance.sh
+
 clean:
 	rm -rf bin
