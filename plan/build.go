@@ -135,6 +135,13 @@ func Build(in Input) (*Plan, error) {
 		} else if keep && pd.err != nil {
 			errs = append(errs, pd.err)
 		}
+		if ch.Action != NoOp && ch.Action != Create && !ch.Gone {
+			switch ch.Status {
+			case "CREATING", "STARTING", "UPDATING", "TERMINATING":
+				// Blazar answers "Invalid lease status" to any change in these states.
+				b.p.Warnings = append(b.p.Warnings, fmt.Sprintf("lease %q is %s: Blazar refuses changes until it settles, so apply may fail for it; plan again in a minute", key, ch.Status))
+			}
+		}
 		b.p.Changes = append(b.p.Changes, ch)
 	}
 	if len(errs) > 0 {
@@ -227,7 +234,7 @@ func (b *builder) track() {
 	}
 }
 
-// isOurs reports whether id is already tracked under some key.
+// isTracked reports whether id is already tracked under some key.
 func (b *builder) isTracked(site, id string) bool {
 	for _, t := range b.tracked {
 		if t.site == site && t.st != nil && t.st.ID == id {

@@ -1,0 +1,206 @@
+package plan
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chameleoncloud/leasefile/blazar/leases"
+	"github.com/chameleoncloud/leasefile/spec"
+	"github.com/chameleoncloud/leasefile/state"
+	"github.com/google/go-cmp/cmp"
+)
+
+var now = time.Date(2026, 12, 1, 12, 0, 30, 0, time.UTC)
+
+func mustSpec(t *testing.T, src string) *spec.File {
+	t.Helper()
+	f, err := spec.Parse("Leasefile", []byte(src), spec.Options{LookupEnv: func(string) (string, bool) { return "", false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func ip(n int) *int { return &n }
+
+// oneLease is an ACTIVE lease "a" (one node, two hosts) tracked by the state.
+func oneLease() (*state.File, map[string][]leases.Lease) {
+	st := &state.File{FormatVersion: 1, Lineage: "l"}
+	start, end := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC), time.Date(2026, 12, 1, 16, 0, 0, 0, time.UTC)
+	st.SetLease("a", &state.Lease{ID: "L1", Name: "a", Site: "CHI@UC", Status: "ACTIVE", Start: start, End: end,
+		Reservations: map[string]state.Reservation{"n": {ID: "R1", ResourceType: "physical:host"}}})
+	live := map[string][]leases.Lease{"CHI@UC": {{ID: "L1", Name: "a", Status: "ACTIVE", UserID: testUser, StartDate: start, EndDate: end,
+		Reservations: []leases.Reservation{{ID: "R1", ResourceType: "physical:host", Min: ip(2), Max: ip(2),
+			HypervisorProperties: `["==", "$cpu_arch", "x86_64"]`, ResourceProperties: `["==", "$node_type", "compute_skylake"]`}}}}}
+	return st, live
+}
+
+const leaseA = `
+version: 1
+defaults: {site: CHI@UC}
+leases:
+  a:
+    duration: 6h
+    reservations:
+      n: {type: node, count: COUNT, node_type: compute_skylake}
+`
+
+func TestUpdateBodyResendsWhatBlazarNeeds(t *testing.T) {
+	st, live := oneLease()
+	p, err := Build(Input{Spec: mustSpec(t, strings.Replace(leaseA, "COUNT", "3", 1)), State: st, Live: live, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &UpdateSpec{Reservations: []ReservationUpdate{{Key: "n", ID: "R1",
+		Body: map[string]any{"min": 3, "max": 3, "hypervisor_properties": `["==", "$cpu_arch", "x86_64"]`}}}}
+	if diff := cmp.Diff(want, p.Changes[0].Update); diff != "" {
+		t.Errorf("update (-want +got):\n%s", diff)
+	}
+}
+
+// Errors belong to the changes a plan keeps: a lease left out by -target or -refresh-only
+// cannot make the plan fail.
+func TestErrorsOnlyForKeptChanges(t *testing.T) {
+	src := `
+version: 1
+defaults: {site: CHI@UC}
+leases:
+  a:
+    duration: 6h
+    reservations:
+      n: {type: node, count: 2, node_type: compute_skylake}
+  past:
+    start: "2026-11-30 09:00"
+    duration: 1d
+    reservations:
+      ip: {type: floating_ip}
+`
+	tests := []struct {
+		name    string
+		in      func(*Input)
+		wantErr string
+	}{
+		{"plain", func(*Input) {}, `lease "past": start 2026-11-30 09:00 is in the past`},
+		{"targeted away", func(in *Input) { in.Targets = []string{"a.n"} }, ""},
+		{"targeted", func(in *Input) { in.Targets = []string{"past"} }, `lease "past": start`},
+		{"refresh only", func(in *Input) { in.RefreshOnly = true }, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, live := oneLease()
+			in := Input{Spec: mustSpec(t, src), State: st, Live: live, Now: now}
+			tt.in(&in)
+			p, err := Build(in)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.HasChanges() {
+				t.Errorf("changes planned: %+v", p.Counts())
+			}
+		})
+	}
+}
+
+func TestBuildIsPureAndDeterministic(t *testing.T) {
+	st, live := oneLease()
+	before := st.Clone()
+	in := Input{Spec: mustSpec(t, strings.Replace(leaseA, "COUNT", "1", 1)), State: st, Live: live, Now: now, Identity: testIdentity()}
+	p1, err := Build(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := Build(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(p1, p2); diff != "" {
+		t.Errorf("two builds differ:\n%s", diff)
+	}
+	if diff := cmp.Diff(before.Leases, st.Leases); diff != "" {
+		t.Errorf("Build changed its input state:\n%s", diff)
+	}
+	if got := p1.Changes[0].Action; got != DeleteThenCreate {
+		t.Errorf("fewer nodes on an ACTIVE lease: action %v, want replace", got.Symbol())
+	}
+	// Only the planned site's identity is carried, for apply's staleness check.
+	if diff := cmp.Diff(map[string]state.Site{"CHI@UC": testIdentity()["CHI@UC"]}, p1.Sites); diff != "" {
+		t.Errorf("sites (-want +got):\n%s", diff)
+	}
+}
+
+// A lease that is not ours (not in the state, no intent) is never touched, whatever its name.
+func TestForeignLeasesUntouched(t *testing.T) {
+	st, live := oneLease()
+	live["CHI@UC"] = append(live["CHI@UC"], leases.Lease{ID: "X", Name: "a", Status: "ACTIVE", UserID: testUser})
+	p, err := Build(Input{Spec: mustSpec(t, strings.Replace(leaseA, "COUNT", "2", 1)), State: st, Live: live, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range p.Changes {
+		if ch.LeaseID == "X" {
+			t.Errorf("plan touches a foreign lease: %+v", ch)
+		}
+	}
+	for _, o := range p.Observed {
+		if o.Lease.ID == "X" {
+			t.Errorf("plan observes a foreign lease into the state: %+v", o)
+		}
+	}
+	if p.HasChanges() {
+		t.Errorf("changes: %+v", p.Counts())
+	}
+}
+
+func TestTransitionalWarning(t *testing.T) {
+	st, live := oneLease()
+	live["CHI@UC"][0].Status = "UPDATING"
+	p, err := Build(Input{Spec: mustSpec(t, strings.Replace(leaseA, "COUNT", "3", 1)), State: st, Live: live, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{`lease "a" is UPDATING: Blazar refuses changes until it settles, so apply may fail for it; plan again in a minute`}
+	if diff := cmp.Diff(want, p.Warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+}
+
+func TestTransitionalAndEdgeStatuses(t *testing.T) {
+	tests := []struct {
+		status     string
+		wantAction Action
+		wantDrift  []DriftKind
+	}{
+		{"ACTIVE", NoOp, nil},
+		{"STARTING", NoOp, nil},
+		{"DELETING", Create, []DriftKind{DriftDeleted}},
+		{"TERMINATED", Create, []DriftKind{DriftExpired}},
+		{"ERROR", DeleteThenCreate, []DriftKind{DriftError}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.status, func(t *testing.T) {
+			st, live := oneLease()
+			live["CHI@UC"][0].Status = tt.status
+			p, err := Build(Input{Spec: mustSpec(t, strings.Replace(leaseA, "COUNT", "2", 1)), State: st, Live: live, Now: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := p.Changes[0].Action; got != tt.wantAction {
+				t.Errorf("action %s, want %s", got.Symbol(), tt.wantAction.Symbol())
+			}
+			var kinds []DriftKind
+			for _, d := range p.Drift {
+				kinds = append(kinds, d.Kind)
+			}
+			if diff := cmp.Diff(tt.wantDrift, kinds); diff != "" {
+				t.Errorf("drift (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
