@@ -193,8 +193,8 @@ type FieldChange struct {
 // end resolved at apply time as the real start plus Duration.
 type CreateSpec struct {
 	Name         string            `json:"name"`
-	Start        time.Time         `json:"start,omitempty"` // zero: now
-	End          time.Time         `json:"end,omitempty"`   // zero: start + Duration, resolved at apply
+	Start        time.Time         `json:"start,omitzero"` // zero: now
+	End          time.Time         `json:"end,omitzero"`   // zero: start + Duration, resolved at apply
 	Duration     time.Duration     `json:"duration,omitempty"`
 	Reservations []ReservationSpec `json:"reservations"`
 }
