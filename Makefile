@@ -32,3 +32,9 @@ conformance:
 
 clean:
 	rm -rf bin
+
+# demo: the README's first command: apply the quick-start Leasefile against the embedded
+# emulator and print the outputs. Run it again to see that nothing changes the second time.
+demo:
+	$(GO) run ./cmd/leasefile --local -f examples/quickstart.yaml apply -auto-approve -timeout 2m
+	$(GO) run ./cmd/leasefile --local -f examples/quickstart.yaml output

@@ -192,15 +192,24 @@ func (a *app) printApplySummary(p *plan.Plan, res *apply.Result, took time.Durat
 			deleted++
 		}
 	}
-	word := "Apply complete!"
-	if len(res.Failed) > 0 {
-		word = "Apply finished with errors."
-	}
 	if p.RefreshOnly {
 		fmt.Fprintf(a.stdout, "\nRefresh complete: the state records what Blazar has now.\n")
 		return
 	}
-	fmt.Fprintf(a.stdout, "\n%s Leases: %d created, %d updated, %d replaced, %d deleted", word, created, updated, replaced, deleted)
+	word := "Apply"
+	if p.Destroy {
+		word = "Destroy"
+	}
+	if len(res.Failed) > 0 {
+		word += " finished with errors."
+	} else {
+		word += " complete!"
+	}
+	if p.Destroy {
+		fmt.Fprintf(a.stdout, "\n%s Leases: %d deleted", word, deleted)
+	} else {
+		fmt.Fprintf(a.stdout, "\n%s Leases: %d created, %d updated, %d replaced, %d deleted", word, created, updated, replaced, deleted)
+	}
 	if len(res.Failed) > 0 {
 		fmt.Fprintf(a.stdout, ", %d failed", len(res.Failed))
 	}

@@ -55,11 +55,19 @@ func TestScripts(t *testing.T) {
 			env.Setenv("EMU_URL", srv.URL)
 			return nil
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"leasefile": cmdLeasefile,
-			"emu":       cmdEmu,
-		},
+		Cmds: scriptCmds(),
 	})
+}
+
+func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
+	cmds := map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		"leasefile": cmdLeasefile,
+		"emu":       cmdEmu,
+	}
+	for name, c := range emulatorScriptCmds() {
+		cmds[name] = c
+	}
+	return cmds
 }
 
 func worldOf(ts *testscript.TestScript) *world {
