@@ -29,6 +29,7 @@ var scriptStart = time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
 type world struct {
 	clock *emulator.FakeClock
 	srv   *emulator.Server
+	marks map[string]int // call counts at the last "emu mark", by site and op
 }
 
 const worldKey = "leasefile-world"
@@ -51,7 +52,7 @@ func TestScripts(t *testing.T) {
 				return err
 			}
 			env.Defer(func() { srv.Close() })
-			env.Values[worldKey] = &world{clock: clock, srv: srv}
+			env.Values[worldKey] = &world{clock: clock, srv: srv, marks: map[string]int{}}
 			env.Setenv("EMU_URL", srv.URL)
 			return nil
 		},
@@ -110,7 +111,8 @@ func cmdLeasefile(ts *testscript.TestScript, neg bool, args []string) {
 //	emu set-end NAME TIME        move its end ("2006-01-02 15:04")
 //	emu rename NAME NEW          rename it
 //	emu id NAME VAR              set VAR to the ID of the lease named NAME
-//	emu calls SITE OP            print how many OP calls SITE answered
+//	emu mark                     remember the call counts
+//	emu calls SITE OP            print how many OP calls SITE answered since the mark
 func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("emu does not fail")
@@ -182,8 +184,14 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 	case "id": // emu id NAME VAR: set VAR to the ID of the lease named NAME
 		_, id := find(args[1])
 		ts.Setenv(args[2], id)
+	case "mark":
+		for _, site := range e.Sites() {
+			for _, op := range []string{"list", "get", "create", "update", "delete"} {
+				w.marks[site+" "+op] = e.Calls(site, op)
+			}
+		}
 	case "calls":
-		fmt.Fprintf(out, "%d\n", e.Calls(args[1], args[2]))
+		fmt.Fprintf(out, "%d\n", e.Calls(args[1], args[2])-w.marks[args[1]+" "+args[2]])
 	default:
 		ts.Fatalf("unknown emu command %q", args[0])
 	}
