@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -34,6 +36,7 @@ type serveOptions struct {
 	allowRemote                    bool
 	startDelay, latency, tokenTTL  time.Duration
 	faultRate                      float64
+	faults                         []string // --fault OP:STATUS[:COUNT] or OP:drop[:COUNT]
 }
 
 func (a *app) emulatorServeCommand() *cli.Command {
@@ -59,6 +62,7 @@ func (a *app) emulatorServeCommand() *cli.Command {
 			&cli.StringFlag{Name: "env-file", Usage: "also write the export lines to this file (mode 0600), once the server accepts connections", Destination: &o.envFile},
 			&cli.DurationFlag{Name: "start-delay", Usage: "time a lease spends STARTING before ACTIVE; negative = immediate (default 10s)", Destination: &o.startDelay},
 			&cli.DurationFlag{Name: "latency", Usage: "delay added to every request", Destination: &o.latency},
+			&cli.StringSliceFlag{Name: "fault", Usage: "answer the next COUNT calls of OP (create, update, delete, list, get, auth, any) with STATUS, or drop them: `OP:STATUS[:COUNT]` or OP:drop[:COUNT] (repeatable)", Destination: &o.faults},
 			&cli.FloatFlag{Name: "fault-rate", Usage: "probability (0..1) that a Blazar call answers 503", Destination: &o.faultRate},
 			&cli.DurationFlag{Name: "token-ttl", Usage: "lifetime of Keystone tokens (default 1h)", Destination: &o.tokenTTL},
 		},
@@ -84,6 +88,11 @@ func checkServeOptions(o serveOptions) error {
 	}
 	if o.faultRate < 0 || o.faultRate > 1 {
 		return &codeError{code: exitError, msg: fmt.Sprintf("--fault-rate %g: want a probability between 0 and 1", o.faultRate)}
+	}
+	for _, f := range o.faults {
+		if _, err := parseFault(f); err != nil {
+			return &codeError{code: exitError, msg: err.Error()}
+		}
 	}
 	if o.latency < 0 {
 		return &codeError{code: exitError, msg: fmt.Sprintf("--latency %s: must not be negative", o.latency)}
@@ -130,6 +139,10 @@ func (a *app) serveEmulator(ctx context.Context, o serveOptions) error {
 	srv, err := emulator.StartAddr(cfg, o.addr)
 	if err != nil {
 		return err
+	}
+	for _, f := range o.faults {
+		fault, _ := parseFault(f) // checked above
+		srv.InjectFault(fault)
 	}
 	sites := srv.Sites()
 	site := sites[0]
@@ -216,4 +229,42 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// faultOps are the kinds of call a --fault can name.
+var faultOps = []string{"create", "update", "delete", "list", "get", "auth", "hosts", "devices", "networks", "floatingips", "neutron", "any"}
+
+// parseFault reads OP:STATUS[:COUNT] or OP:drop[:COUNT]. A 429 or 503 carries Retry-After: 1.
+func parseFault(s string) (emulator.Fault, error) {
+	bad := func(why string) (emulator.Fault, error) {
+		return emulator.Fault{}, fmt.Errorf("--fault %q: %s (want OP:STATUS[:COUNT] or OP:drop[:COUNT], e.g. create:503:2)", s, why)
+	}
+	parts := strings.Split(s, ":")
+	if len(parts) < 2 || len(parts) > 3 {
+		return bad("wrong number of fields")
+	}
+	f := emulator.Fault{Op: parts[0], Count: 1}
+	if !slices.Contains(faultOps, f.Op) {
+		return bad("unknown OP, use one of " + strings.Join(faultOps, ", "))
+	}
+	if parts[1] == "drop" {
+		f.Drop = true
+	} else {
+		code, err := strconv.Atoi(parts[1])
+		if err != nil || code < 400 || code > 599 {
+			return bad("STATUS must be drop or an HTTP error status (400-599)")
+		}
+		f.Status = code
+		if code == 429 || code == 503 {
+			f.RetryAfter = 1
+		}
+	}
+	if len(parts) == 3 {
+		n, err := strconv.Atoi(parts[2])
+		if err != nil || n < 1 {
+			return bad("COUNT must be a whole number of at least 1")
+		}
+		f.Count = n
+	}
+	return f, nil
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chameleoncloud/leasefile/emulator"
 	"github.com/google/go-cmp/cmp"
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -252,5 +253,37 @@ func TestServeRefusesRemoteAddr(t *testing.T) {
 	}
 	if stdout.Len() != 0 {
 		t.Errorf("stdout = %q, want nothing", stdout.String())
+	}
+}
+
+func TestParseFault(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want emulator.Fault
+		err  string
+	}{
+		{in: "create:503", want: emulator.Fault{Op: "create", Status: 503, RetryAfter: 1, Count: 1}},
+		{in: "list:500:3", want: emulator.Fault{Op: "list", Status: 500, Count: 3}},
+		{in: "any:drop:2", want: emulator.Fault{Op: "any", Drop: true, Count: 2}},
+		{in: "get:429", want: emulator.Fault{Op: "get", Status: 429, RetryAfter: 1, Count: 1}},
+		{in: "frob:500", err: "unknown OP"},
+		{in: "create:200", err: "STATUS must be drop or an HTTP error status"},
+		{in: "create:503:0", err: "COUNT must be a whole number"},
+		{in: "create", err: "wrong number of fields"},
+	} {
+		got, err := parseFault(tc.in)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("parseFault(%q) error = %v, want one containing %q", tc.in, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("parseFault(%q): %v", tc.in, err)
+			continue
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("parseFault(%q) (-want +got):\n%s", tc.in, diff)
+		}
 	}
 }

@@ -88,7 +88,12 @@ func (a *app) makePlan(ctx context.Context, s *session, o planOptions) (*plan.Pl
 	if err != nil {
 		return nil, err
 	}
+	networks, err := s.floatingNetworks(ctx)
+	if err != nil {
+		return nil, err
+	}
 	return plan.Build(plan.Input{
+		Networks:      networks,
 		Spec:          s.spec,
 		State:         s.state,
 		StateExisted:  s.existed,

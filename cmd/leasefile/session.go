@@ -10,10 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/chameleoncloud/leasefile/apply"
+	"github.com/chameleoncloud/leasefile/blazar"
 	"github.com/chameleoncloud/leasefile/blazar/leases"
 	"github.com/chameleoncloud/leasefile/cloud"
 	"github.com/chameleoncloud/leasefile/emulator"
@@ -97,7 +99,7 @@ func (a *app) openSession(ctx context.Context, needSpec bool) (*session, error) 
 		return nil, err
 	}
 	s.state, s.existed = st, existed
-	s.resolver = &cloud.Resolver{Env: a.getenv, UserAgent: "leasefile/" + versionString()}
+	s.resolver = &cloud.Resolver{Env: a.getenv, UserAgent: "leasefile/" + strings.TrimPrefix(versionString(), "leasefile ")}
 	if s.spec != nil {
 		s.resolver.Sites = map[string]cloud.SiteConfig{}
 		for name, c := range s.spec.Sites {
@@ -253,4 +255,43 @@ func (s *session) live(ctx context.Context) (map[string][]leases.Lease, error) {
 	}
 	wg.Wait()
 	return out, errors.Join(errs...)
+}
+
+// floatingNetworks resolves, per site, the floating IP network names of leases the state
+// already tracks, so that a plan can see a reservation's network change. Leases still to be
+// created need no lookup here: apply resolves their networks.
+func (s *session) floatingNetworks(ctx context.Context) (map[string]map[string]string, error) {
+	if s.spec == nil {
+		return nil, nil
+	}
+	want := map[string]map[string]bool{}
+	for _, l := range s.spec.Leases {
+		if _, tracked := s.state.Lease(l.Key); !tracked {
+			continue
+		}
+		for _, r := range l.Reservations {
+			if r.Type == spec.FloatingIP {
+				if want[l.Site] == nil {
+					want[l.Site] = map[string]bool{}
+				}
+				want[l.Site][r.FloatingNetwork] = true
+			}
+		}
+	}
+	out := map[string]map[string]string{}
+	for site, names := range want {
+		client := s.sites[site]
+		if client == nil || client.Network == nil {
+			continue
+		}
+		out[site] = map[string]string{}
+		for name := range names {
+			id, err := blazar.NetworkIDByName(ctx, client.Network, name)
+			if err != nil {
+				return nil, fmt.Errorf("%s: floating IP network %q: %w", site, name, err)
+			}
+			out[site][name] = id
+		}
+	}
+	return out, nil
 }
