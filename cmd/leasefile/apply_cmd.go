@@ -118,13 +118,16 @@ func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r ru
 	}
 	store := state.NewStore(s.statePath, s.state)
 	start := time.Now()
+	prog := newProgress(a.stdout, isTTY(a.stdout))
+	prog.waitFor = waitedKeys(p)
 	res, err := apply.Apply(ctx, p, store, s.applySites(), apply.Options{
 		Parallelism: r.parallelism,
 		Timeout:     r.timeout,
 		Now:         a.now,
 		After:       a.after,
-		Reporter:    apply.ReporterFunc(func(e apply.Event) { fmt.Fprintln(a.stdout, e.String()) }),
+		Reporter:    prog,
 	})
+	prog.done()
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
@@ -320,11 +323,13 @@ func (a *app) waitCommand() *cli.Command {
 				return err
 			}
 			store := state.NewStore(s.statePath, s.state)
+			prog := newProgress(a.stdout, isTTY(a.stdout))
+			defer prog.done()
 			return apply.Wait(ctx, store, s.applySites(), keys, apply.Options{
 				Timeout:  timeout,
 				Now:      a.now,
 				After:    a.after,
-				Reporter: apply.ReporterFunc(func(e apply.Event) { fmt.Fprintln(a.stdout, e.String()) }),
+				Reporter: prog,
 			})
 		},
 	}
