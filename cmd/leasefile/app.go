@@ -59,7 +59,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 		return exitOK
 	}
 	if errors.Is(err, context.Canceled) {
-		a.errorf("interrupted")
+		a.errorf("interrupted: what was done is saved in the state; run the command again to continue")
 		return exitInterrupted
 	}
 	return a.report(err)
