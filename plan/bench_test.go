@@ -1,0 +1,84 @@
+package plan_test
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chameleoncloud/leasefile/blazar/leases"
+	"github.com/chameleoncloud/leasefile/plan"
+	"github.com/chameleoncloud/leasefile/spec"
+)
+
+var benchNow = time.Date(2027, 1, 1, 8, 0, 0, 0, time.UTC)
+
+var benchSites = []string{"CHI@UC", "CHI@TACC", "CHI@Edge"}
+
+// benchSpec declares n one-node (or one-device) leases over the three sites, each in its
+// own future window.
+func benchSpec(b *testing.B, n int) *spec.File {
+	var s strings.Builder
+	s.WriteString("version: 1\nname_prefix: bench-\nleases:\n")
+	for i := range n {
+		site := benchSites[i%3]
+		start := benchNow.Add(72*time.Hour + time.Duration(i/3)*2*time.Hour)
+		fmt.Fprintf(&s, "  l%04d:\n    site: %s\n    start: %q\n    duration: 1h\n    reservations:\n",
+			i, site, start.Format("2006-01-02 15:04"))
+		if site == "CHI@Edge" {
+			s.WriteString("      boards:\n        type: device\n        count: 1\n        machine_name: raspberrypi4-64\n")
+			continue
+		}
+		s.WriteString("      nodes:\n        type: node\n        count: 1\n        node_type: compute_skylake\n")
+	}
+	f, err := spec.Parse("Leasefile", []byte(s.String()), spec.Options{LookupEnv: func(string) (string, bool) { return "", false }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return f
+}
+
+// benchLive is n terminated leases of the project, none of them the Leasefile's, spread
+// over the three sites: what plan has to look through and leave alone.
+func benchLive(n int) map[string][]leases.Lease {
+	out := map[string][]leases.Lease{}
+	one := 1
+	for i := range n {
+		site := benchSites[i%3]
+		start := benchNow.Add(-time.Duration(i+48) * time.Hour)
+		out[site] = append(out[site], leases.Lease{
+			ID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i), Name: fmt.Sprintf("old-%05d", i), Status: "TERMINATED",
+			ProjectID: "p", UserID: "u", StartDate: start, EndDate: start.Add(time.Hour), CreatedAt: start.Add(-time.Hour),
+			Reservations: []leases.Reservation{{ID: fmt.Sprintf("r-%d", i), ResourceType: "physical:host", Status: "deleted",
+				Min: &one, Max: &one, ResourceProperties: `["==", "$node_type", "compute_skylake"]`, HypervisorProperties: ""}},
+		})
+	}
+	return out
+}
+
+// BenchmarkBuild1000 is the in-memory part of DESIGN.md §7's plan target: plan.Build and
+// the text rendering of 1,000 creates among 10,000 live leases, no HTTP. It shows how
+// much of cmd/leasefile's BenchmarkPlan1000 is planning rather than fetching.
+func BenchmarkBuild1000(b *testing.B) {
+	f := benchSpec(b, 1000)
+	live := benchLive(10000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	var build, render time.Duration
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		p, err := plan.Build(plan.Input{Spec: f, Live: live, Now: benchNow})
+		build += time.Since(start)
+		if err != nil || len(p.Changes) != 1000 {
+			b.Fatalf("build: %v", err)
+		}
+		start = time.Now()
+		if err := plan.RenderText(io.Discard, p, plan.TextOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		render += time.Since(start)
+	}
+	b.ReportMetric(build.Seconds()/float64(b.N), "s/build")
+	b.ReportMetric(render.Seconds()/float64(b.N), "s/render")
+}
