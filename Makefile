@@ -22,8 +22,10 @@ unit:
 fuzz:
 	$(GO) test ./spec -run '^$$' -fuzz FuzzParse -fuzztime 30s
 
+# bench: DESIGN.md §7's figures as one table beside the one-lease-at-a-time baseline
+# (about 2 minutes; BENCH_OUT=FILE keeps the raw `go test -bench` output).
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+	GO=$(GO) bash scripts/bench.sh
 
 # Real `openstack reservation` CLI (Debian packages, installed if missing: needs root) against
 # `leasefile emulator serve`; ends with "N passed, 0 failed".
