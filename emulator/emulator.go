@@ -171,13 +171,15 @@ func StartAddr(cfg Config, addr string) (*Server, error) {
 	return s, nil
 }
 
-// Close stops the server and saves the state if a DataFile is set.
+// Close stops the server. Every mutation is already saved to the DataFile, so Close writes
+// only a data file that does not exist yet: rewriting the copy loaded at start would undo
+// what another process saved in the meantime.
 func (s *Server) Close() error {
 	err := s.srv.Close()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
-	if serr := s.Emulator.Save(); serr != nil && err == nil {
+	if serr := s.Emulator.saveIfUnsaved(); serr != nil && err == nil {
 		err = serr
 	}
 	return err

@@ -74,6 +74,16 @@ func (e *Emulator) Save() error {
 	return e.saveLocked()
 }
 
+// saveIfUnsaved writes the data file only when nothing was ever loaded from or written to it.
+func (e *Emulator) saveIfUnsaved() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.lastGood != nil {
+		return nil
+	}
+	return e.saveLocked()
+}
+
 func (e *Emulator) saveLocked() error {
 	if e.cfg.DataFile == "" {
 		return nil
