@@ -391,18 +391,15 @@ func toState(l *leases.Lease, site string, res map[string]state.Reservation) *st
 		res = nil
 	}
 	return &state.Lease{ID: l.ID, Name: l.Name, Site: site, Status: l.Status,
-		Start: l.StartDate, End: l.EndDate, UpdatedAt: FormatUpdatedAt(l.UpdatedAt),
+		Start: l.StartDate, End: l.EndDate, UpdatedAt: blazar.FormatTimestamp(l.UpdatedAt),
 		Reservations: res, CreatedAt: l.CreatedAt}
 }
 
 // FormatUpdatedAt renders Blazar's updated_at as the state and saved plans
-// record it: "2006-01-02 15:04:05" in UTC, "" for null.
-func FormatUpdatedAt(t *time.Time) string {
-	if t == nil || t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(blazar.TimestampLayout)
-}
+// record it.
+//
+// Deprecated: use blazar.FormatTimestamp, which it calls.
+func FormatUpdatedAt(t *time.Time) string { return blazar.FormatTimestamp(t) }
 
 // mapReservations matches a created lease's reservations to the specs that
 // asked for them: same resource_type and, among several of one type, the

@@ -244,7 +244,7 @@ func (r *runner) recordStatuses(ws []*waiter) error {
 		for _, w := range ws {
 			if l, ok := f.Lease(w.key); ok && l.ID == w.leaseID && w.lease != nil {
 				l.Status = w.lease.Status
-				l.UpdatedAt = FormatUpdatedAt(w.lease.UpdatedAt)
+				l.UpdatedAt = blazar.FormatTimestamp(w.lease.UpdatedAt)
 				l.Start, l.End = w.lease.StartDate, w.lease.EndDate
 			}
 		}

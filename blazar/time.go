@@ -98,3 +98,13 @@ func (jt JSONTime) Ptr() *time.Time {
 	}
 	return &t
 }
+
+// FormatTimestamp renders a created_at or updated_at the way Blazar writes
+// it, in TimestampLayout and UTC, so that a recorded value compares equal to
+// a freshly listed one; "" for nil (a lease never updated).
+func FormatTimestamp(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(TimestampLayout)
+}

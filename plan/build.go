@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chameleoncloud/leasefile/blazar"
 	"github.com/chameleoncloud/leasefile/blazar/leases"
 	"github.com/chameleoncloud/leasefile/spec"
 	"github.com/chameleoncloud/leasefile/state"
@@ -36,9 +37,6 @@ type Input struct {
 
 // TimeLayout is how plans display lease times: Blazar's own input precision, in UTC.
 const TimeLayout = spec.BlazarLayout
-
-// updatedLayout is Blazar's updated_at format, kept verbatim in the state.
-const updatedLayout = "2006-01-02 15:04:05"
 
 // tracked is a lease the state (or an adoption) ties to a key.
 type tracked struct {
@@ -479,9 +477,7 @@ func observed(t *tracked, d *spec.Lease) state.Lease {
 		ID: l.ID, Name: l.Name, Site: t.site, Status: l.Status,
 		Start: l.StartDate.UTC(), End: l.EndDate.UTC(), CreatedAt: l.CreatedAt.UTC(),
 	}
-	if l.UpdatedAt != nil {
-		out.UpdatedAt = l.UpdatedAt.UTC().Format(updatedLayout)
-	}
+	out.UpdatedAt = blazar.FormatTimestamp(l.UpdatedAt)
 	m := match(d, t.st, l)
 	if len(m) > 0 {
 		out.Reservations = map[string]state.Reservation{}
@@ -556,12 +552,7 @@ func (b *builder) planDelete(key string, t *tracked, d *spec.Lease, why string) 
 	return pending{ch: ch, err: err}
 }
 
-func updatedAt(l *leases.Lease) string {
-	if l.UpdatedAt == nil {
-		return ""
-	}
-	return l.UpdatedAt.UTC().Format(updatedLayout)
-}
+func updatedAt(l *leases.Lease) string { return blazar.FormatTimestamp(l.UpdatedAt) }
 
 // createSpec compiles the lease into a create, and refuses a start in the past.
 func (b *builder) createSpec(d *spec.Lease) (*CreateSpec, error) {
