@@ -428,7 +428,7 @@ func (r *runner) createAndTrack(ch plan.Change, oldGone bool) {
 		ch.LeaseID = ""
 	}
 	w := &waiter{ch: ch, key: ch.Key, site: ch.Site, leaseID: l.ID, status: l.Status, since: r.o.Now()}
-	if waitMode(ch) == "active" && l.Status != "ACTIVE" {
+	if ch.WaitMode() == "active" && l.Status != "ACTIVE" {
 		r.mu.Lock()
 		r.waits = append(r.waits, w)
 		r.mu.Unlock()
@@ -485,18 +485,6 @@ func (r *runner) finishReplacements(gone map[string]bool) {
 		})
 	}
 	wg.Wait()
-}
-
-// waitMode returns the change's wait, defaulting as the Leasefile does:
-// active for a lease starting now, created for a future one.
-func waitMode(ch plan.Change) string {
-	if ch.Wait != "" {
-		return ch.Wait
-	}
-	if ch.Create != nil && !ch.Create.Start.IsZero() {
-		return "created"
-	}
-	return "active"
 }
 
 // callCtx is the context of one API call: detached from cancellation, so

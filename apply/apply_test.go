@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/chameleoncloud/leasefile/apply"
+	"github.com/chameleoncloud/leasefile/blazar"
 	"github.com/chameleoncloud/leasefile/plan"
 	"github.com/chameleoncloud/leasefile/state"
 	"github.com/google/go-cmp/cmp"
@@ -73,7 +74,7 @@ func TestCreateWithFloatingIPs(t *testing.T) {
 			want = r.Addresses
 		}
 	}
-	got, err := apply.FloatingIPs(t.Context(), e.sites["CHI@UC"], ip.ID)
+	got, err := blazar.ReservedFloatingIPs(t.Context(), e.sites["CHI@UC"].Network, ip.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +82,7 @@ func TestCreateWithFloatingIPs(t *testing.T) {
 		t.Errorf("addresses = %v, want 2", got)
 	}
 	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("addresses (-emulator +FloatingIPs):\n%s", d)
+		t.Errorf("addresses (-emulator +ReservedFloatingIPs):\n%s", d)
 	}
 }
 

@@ -2,7 +2,6 @@ package apply
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -289,14 +288,4 @@ func Wait(ctx context.Context, store *state.Store, sites map[string]Site, keys [
 		return err
 	}
 	return res.Err()
-}
-
-// FloatingIPs returns the addresses Blazar allocated for a floating IP
-// reservation: the Neutron floating IPs tagged with it. They exist while the
-// lease is ACTIVE; before, the list is empty.
-func FloatingIPs(ctx context.Context, site Site, reservationID string) ([]string, error) {
-	if site.Network == nil {
-		return nil, errors.New("the site has no network (Neutron) endpoint")
-	}
-	return blazar.ReservedFloatingIPs(ctx, site.Network, reservationID)
 }

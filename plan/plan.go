@@ -180,6 +180,19 @@ type Change struct {
 	Wait   string      `json:"wait,omitempty"`   // active, created or none
 }
 
+// WaitMode is what apply waits for after creating the change's lease: Wait when the
+// Leasefile set it, else "active" for a lease starting now (it is usable within seconds)
+// and "created" for one starting later (waiting would block until its start).
+func (c Change) WaitMode() string {
+	if c.Wait != "" {
+		return c.Wait
+	}
+	if c.Create != nil && !c.Create.Start.IsZero() {
+		return "created"
+	}
+	return "active"
+}
+
 // FieldChange is one field's before and after, as displayed.
 type FieldChange struct {
 	Path string `json:"path"` // "end", "reservations.gpus.count", "name"
