@@ -60,11 +60,11 @@ func Apply(ctx context.Context, p *plan.Plan, store *state.Store, sites map[stri
 		}
 		r.res.Total++
 		if _, ok := sites[oldSite(ch)]; !ok {
-			r.fail(ch.Key, ch.Site, fmt.Errorf("site %s is not connected", oldSite(ch)))
+			r.fail(ch.Key, ch.Site, firstOp(ch), fmt.Errorf("site %s is not connected", oldSite(ch)))
 			continue
 		}
 		if _, ok := sites[ch.Site]; !ok {
-			r.fail(ch.Key, ch.Site, fmt.Errorf("site %s is not connected", ch.Site))
+			r.fail(ch.Key, ch.Site, firstOp(ch), fmt.Errorf("site %s is not connected", ch.Site))
 			continue
 		}
 		bySite[ch.Site] = append(bySite[ch.Site], ch)
@@ -307,12 +307,12 @@ func (r *runner) done(o Outcome) {
 
 // fail records a lease's failure; an interruption is not a failure of the
 // lease, and a state-save error is reported once as Apply's error.
-func (r *runner) fail(key, site string, err error) {
+func (r *runner) fail(key, site, op string, err error) {
 	if errors.Is(err, context.Canceled) || r.isFatal(err) {
 		return
 	}
 	r.mu.Lock()
-	r.res.Failed = append(r.res.Failed, Failure{Key: key, Site: site, Err: err})
+	r.res.Failed = append(r.res.Failed, Failure{Key: key, Site: site, Op: op, Err: err})
 	r.mu.Unlock()
 	r.report(Event{Key: key, Site: site, Kind: Failed, Err: err})
 }
@@ -353,6 +353,19 @@ func (p *pool) run(fn func()) {
 
 func (p *pool) wait() { p.wg.Wait() }
 
+// firstOp is the operation a change starts with.
+func firstOp(ch plan.Change) string {
+	switch ch.Action {
+	case plan.Create, plan.CreateThenDelete:
+		return OpCreate
+	case plan.Update:
+		return OpUpdate
+	case plan.Delete, plan.DeleteThenCreate:
+		return OpDelete
+	}
+	return ""
+}
+
 // oldSite is where the lease a change deletes lives: the site it moves from, for a
 // replacement that moves a lease to another site.
 func oldSite(ch plan.Change) string {
@@ -378,7 +391,7 @@ func (r *runner) mutateSite(site string, chs []plan.Change, gone map[string]bool
 		}
 		p.run(func() {
 			if err := r.deleteLease(ch.Key, ch.Key, oldSite(ch), ch.LeaseID, isGone(ch)); err != nil {
-				r.fail(ch.Key, ch.Site, err)
+				r.fail(ch.Key, ch.Site, OpDelete, err)
 				return
 			}
 			if ch.Action == plan.Delete {
@@ -403,7 +416,7 @@ func (r *runner) mutateSite(site string, chs []plan.Change, gone map[string]bool
 			p.run(func() { r.updateLease(ch) })
 		case plan.Delete, plan.NoOp:
 		default:
-			r.fail(ch.Key, ch.Site, fmt.Errorf("unknown plan action %q", string(ch.Action)))
+			r.fail(ch.Key, ch.Site, "", fmt.Errorf("unknown plan action %q", string(ch.Action)))
 		}
 	}
 	p.wait()
@@ -415,7 +428,7 @@ func (r *runner) mutateSite(site string, chs []plan.Change, gone map[string]bool
 func (r *runner) createAndTrack(ch plan.Change, oldGone bool) {
 	l, err := r.createLease(ch)
 	if err != nil {
-		r.fail(ch.Key, ch.Site, err)
+		r.fail(ch.Key, ch.Site, OpCreate, err)
 		return
 	}
 	if ch.Action == plan.DeleteThenCreate {
@@ -474,7 +487,7 @@ func (r *runner) finishReplacements(gone map[string]bool) {
 				p.run(func() {
 					err := r.deleteLease(ch.Key, DeposedKey(ch.Key), oldSite(ch), ch.LeaseID, gone[oldSite(ch)+"\x00"+ch.Key+"\x00"+ch.LeaseID])
 					if err != nil {
-						r.fail(ch.Key, ch.Site, fmt.Errorf("new lease %s created, but deleting the old lease %s failed (the next apply deletes it): %w", d.newID, ch.LeaseID, err))
+						r.fail(ch.Key, ch.Site, OpDelete, fmt.Errorf("new lease %s created, but deleting the old lease %s failed (the next apply deletes it): %w", d.newID, ch.LeaseID, err))
 						return
 					}
 					r.report(Event{Key: ch.Key, Site: ch.Site, Kind: Replaced, Status: d.status})

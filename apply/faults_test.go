@@ -28,8 +28,8 @@ func TestCapacityFailureLetsOthersFinish(t *testing.T) {
 	if err == nil || err.Error() != "1 of 2 leases failed: big: Not enough hosts available" {
 		t.Errorf("err = %v", err)
 	}
-	if len(res.Failed) != 1 || !blazar.IsKind(res.Failed[0].Err, blazar.Capacity) {
-		t.Errorf("Failed = %v", res.Failed)
+	if len(res.Failed) != 1 || !blazar.IsKind(res.Failed[0].Err, blazar.Capacity) || res.Failed[0].Op != apply.OpCreate {
+		t.Errorf("Failed = %+v, want one capacity failure of op create", res.Failed)
 	}
 	if len(res.Done) != 1 || res.Done[0].Key != "small" || res.Done[0].Status != "ACTIVE" {
 		t.Errorf("Done = %v", res.Done)
@@ -61,8 +61,8 @@ func TestErrorOnStartFails(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 	var se *apply.StatusError
-	if len(res.Failed) != 1 || !errors.As(res.Failed[0].Err, &se) || se.Status != "ERROR" {
-		t.Errorf("Failed = %v", res.Failed)
+	if len(res.Failed) != 1 || !errors.As(res.Failed[0].Err, &se) || se.Status != "ERROR" || res.Failed[0].Op != apply.OpWait {
+		t.Errorf("Failed = %+v, want one ERROR failure of op wait", res.Failed)
 	}
 	if len(res.Done) != 1 || res.Done[0].Key != "fine" {
 		t.Errorf("Done = %v", res.Done)
@@ -198,6 +198,45 @@ func TestTransientDeleteRetried(t *testing.T) {
 	}
 	if d := cmp.Diff([]time.Duration{2 * time.Second, 4 * time.Second}, e.sleeps[len(e.sleeps)-2:]); d != "" {
 		t.Errorf("backoff (-want +got):\n%s", d)
+	}
+}
+
+// TestFailureNamesOp checks that each failure says which operation failed, so that the CLI
+// gives a create's hints (application credentials) only to a failed create.
+func TestFailureNamesOp(t *testing.T) {
+	for _, tc := range []struct {
+		op     string
+		change func(old *state.Lease) plan.Change
+	}{
+		{apply.OpUpdate, func(old *state.Lease) plan.Change {
+			end := old.End.Add(time.Hour)
+			return plan.Change{Key: "training", Site: "CHI@UC", Action: plan.Update, LeaseID: old.ID, Update: &plan.UpdateSpec{End: &end}}
+		}},
+		{apply.OpDelete, func(old *state.Lease) plan.Change {
+			return plan.Change{Key: "training", Site: "CHI@UC", Action: plan.Delete, LeaseID: old.ID}
+		}},
+		{apply.OpDelete, func(old *state.Lease) plan.Change {
+			ch := create("training", "CHI@UC", hosts("gpus", 1, "compute_skylake"))
+			ch.Action, ch.LeaseID = plan.DeleteThenCreate, old.ID
+			return ch
+		}},
+	} {
+		t.Run(tc.op, func(t *testing.T) {
+			e := newEnv(t, envOpts{})
+			old := e.created(create("training", "CHI@UC", hosts("gpus", 1, "compute_skylake")))
+			e.srv.InjectFault(emulator.Fault{Site: "CHI@UC", Op: tc.op, Status: 403})
+			res, err := e.apply(planOf(tc.change(old)), e.opts())
+			if err == nil {
+				t.Fatal("apply succeeded despite the fault")
+			}
+			var got []string
+			for _, f := range res.Failed {
+				got = append(got, f.Key+" "+f.Op)
+			}
+			if d := cmp.Diff([]string{"training " + tc.op}, got); d != "" {
+				t.Errorf("failures (-want +got):\n%s", d)
+			}
+		})
 	}
 }
 

@@ -318,7 +318,7 @@ func (r *runner) deleteLease(key, stateKey, site, id string, gone bool) error {
 func (r *runner) updateLease(ch plan.Change) {
 	us := ch.Update
 	if us == nil {
-		r.fail(ch.Key, ch.Site, errors.New("the plan has no update details for this lease"))
+		r.fail(ch.Key, ch.Site, OpUpdate, errors.New("the plan has no update details for this lease"))
 		return
 	}
 	opts := leases.UpdateOpts{Name: us.Name, Start: us.Start, End: us.End}
@@ -343,7 +343,7 @@ func (r *runner) updateLease(ch plan.Change) {
 		err = errors.New("blazar answered the update without a lease")
 	}
 	if err != nil {
-		r.fail(ch.Key, ch.Site, err)
+		r.fail(ch.Key, ch.Site, OpUpdate, err)
 		return
 	}
 	if l.Status == "UPDATING" {

@@ -33,8 +33,20 @@ type Outcome struct {
 // Failure is one lease whose change failed; Err carries Blazar's message.
 type Failure struct {
 	Key, Site string
-	Err       error
+	// Op is the operation that failed: OpCreate, OpUpdate, OpDelete or OpWait. When the
+	// change failed before any call (its site not connected), it is the operation the
+	// change would have started with; "" for a change apply does not know.
+	Op  string
+	Err error
 }
+
+// The operations a Failure names. They match the operation names blazar.HintFor takes.
+const (
+	OpCreate = "create"
+	OpUpdate = "update"
+	OpDelete = "delete"
+	OpWait   = "wait"
+)
 
 // Error renders "training: <message>".
 func (f Failure) Error() string { return f.Key + ": " + f.Err.Error() }

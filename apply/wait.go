@@ -109,7 +109,7 @@ func (r *runner) waitLoop(ws []*waiter, immediate bool, onFail func(*waiter)) {
 		if onFail != nil {
 			onFail(w)
 		}
-		r.fail(w.key, w.site, err)
+		r.fail(w.key, w.site, OpWait, err)
 	}
 	for len(pending) > 0 {
 		now := r.o.Now()
