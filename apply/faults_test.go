@@ -143,6 +143,30 @@ func TestTransientCreateFailureAdoptsTheLease(t *testing.T) {
 	}
 }
 
+// TestTransientCreateFailureClientClockAhead: the intent's time comes from the client's
+// clock and created_at from Blazar's. With the client 30 s ahead, the lease the failed call
+// made looks created before the intent; apply must still find it (within plan.AdoptWindow,
+// as plan would) instead of creating a second one.
+func TestTransientCreateFailureClientClockAhead(t *testing.T) {
+	e := newEnv(t, envOpts{wrap: cutCreate(status503, nil)})
+	o := e.opts()
+	o.Now = func() time.Time { return e.clock.Now().Add(30 * time.Second) }
+	res, err := e.apply(planOf(create("training", "CHI@UC", hosts("gpus", 1, "compute_skylake"))), o)
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	live := e.leasesNamed("CHI@UC", "exp-training")
+	if len(live) != 1 {
+		t.Fatalf("emulator has %d leases named exp-training, want exactly 1", len(live))
+	}
+	if n := e.srv.Calls("CHI@UC", "create"); n != 1 {
+		t.Errorf("create calls = %d, want 1", n)
+	}
+	if len(res.Done) != 1 || res.Done[0].LeaseID != live[0].ID {
+		t.Errorf("Done = %v", res.Done)
+	}
+}
+
 func TestCrashBetweenCreateAndSaveLeavesIntent(t *testing.T) {
 	var atCrash *state.File
 	var e *env

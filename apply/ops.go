@@ -15,10 +15,6 @@ import (
 	"github.com/chameleoncloud/leasefile/state"
 )
 
-// clockSlack tolerates a client clock ahead of Blazar's when deciding
-// whether a lease was created after an intent.
-const clockSlack = 5 * time.Second
-
 // recordIntents saves, in one save, an intent for every create of chs
 // before any of them is sent: a crash after a create call then leaves the
 // intent that lets the next plan adopt the lease. One save for all keeps
@@ -137,7 +133,8 @@ func (r *runner) createLease(ch plan.Change) (*state.Lease, error) {
 }
 
 // findCreated returns the lease named name that this user created at site
-// after the intent time and that the state does not already hold, or nil.
+// since the intent time (within plan.AdoptWindow, the same window a later
+// plan adopts with) and that the state does not already hold, or nil.
 func (r *runner) findCreated(key, site, name string, since time.Time) (*leases.Lease, error) {
 	var all []leases.Lease
 	err := r.call(key, site, "list", func(c context.Context) error {
@@ -155,11 +152,10 @@ func (r *runner) findCreated(key, site, name string, since time.Time) (*leases.L
 		}
 	}
 	user := r.sites[site].Identity.UserID
-	after := since.Truncate(time.Second).Add(-clockSlack)
 	var best *leases.Lease
 	for i := range all {
 		l := &all[i]
-		if l.Name != name || known[l.ID] || l.CreatedAt.Before(after) {
+		if l.Name != name || known[l.ID] || !plan.CreatedForIntent(l.CreatedAt, since) {
 			continue
 		}
 		if user != "" && l.UserID != "" && l.UserID != user {

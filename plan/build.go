@@ -263,7 +263,7 @@ func (b *builder) adopt() error {
 				if l.Name != in.Name || l.Status == "DELETING" || b.isTracked(site, l.ID) {
 					continue
 				}
-				if l.CreatedAt.Before(in.Time.Add(-time.Minute)) {
+				if !CreatedForIntent(l.CreatedAt, in.Time) {
 					continue
 				}
 				if user != "" && l.UserID != user {

@@ -138,6 +138,19 @@ const (
 	DriftReservations DriftKind = "reservations_changed"
 )
 
+// AdoptWindow is how long before an intent's recorded time a lease may have been created
+// and still count as the one that intent's create made. The intent's time is the client's
+// clock and created_at is Blazar's, so the window absorbs clock skew between them. plan
+// (adopting after an interrupted apply) and apply (looking for a lease a failed create call
+// may have made) share it, so that both find the same lease.
+const AdoptWindow = time.Minute
+
+// CreatedForIntent reports whether a lease created at createdAt (Blazar's clock) is recent
+// enough to be the lease of an intent recorded at intentTime (the client's clock).
+func CreatedForIntent(createdAt, intentTime time.Time) bool {
+	return !createdAt.Before(intentTime.Add(-AdoptWindow))
+}
+
 // Adoption records a lease that an interrupted apply created (an intent without an ID) and
 // that this plan takes into the state instead of creating it again.
 type Adoption struct {
