@@ -194,7 +194,7 @@ func planSites(p *plan.Plan) []string {
 // recordRefresh writes what the plan observed before anything changes, so
 // that the state reflects Blazar even if the run stops at the first call.
 func (r *runner) recordRefresh(p *plan.Plan) error {
-	if len(p.Adopt) == 0 && len(p.Observed) == 0 && len(planSites(p)) == 0 {
+	if len(p.Adopt) == 0 && len(p.Observed) == 0 && len(planSites(p)) == 0 && !(p.RefreshOnly && p.HasDrift()) {
 		return nil
 	}
 	err := r.update(func(f *state.File) {
@@ -220,6 +220,9 @@ func (r *runner) recordRefresh(p *plan.Plan) error {
 			}
 			f.SetLease(ob.Key, &l)
 		}
+		if p.RefreshOnly {
+			forgetDrift(f, p.Drift)
+		}
 	})
 	if err != nil {
 		return err
@@ -231,6 +234,32 @@ func (r *runner) recordRefresh(p *plan.Plan) error {
 		r.mu.Unlock()
 	}
 	return nil
+}
+
+// forgetDrift records, for a refresh-only apply, what drift says Blazar no
+// longer holds: a lease deleted outside leasefile leaves the state, and an
+// expired one is recorded TERMINATED (the plan's Observed normally carries
+// that already). Only an entry with the drift's key, site and lease ID is
+// touched, so a stale plan cannot drop a lease recorded since. A normal
+// apply needs neither: its changes recreate or forget those leases.
+func forgetDrift(f *state.File, drift []plan.Drift) {
+	for _, d := range drift {
+		l, ok := f.Lease(d.Key)
+		// An old state may lack the site (the Leasefile gave it); the ID decides then.
+		if !ok || l.ID != d.LeaseID || (l.Site != "" && l.Site != d.Site) {
+			continue
+		}
+		switch d.Kind {
+		case plan.DriftDeleted:
+			f.RemoveLease(d.Key)
+		case plan.DriftExpired:
+			if l.Status != "TERMINATED" {
+				c := *l
+				c.Status = "TERMINATED"
+				f.SetLease(d.Key, &c)
+			}
+		}
+	}
 }
 
 // update mutates and saves the state, returning once a save that includes

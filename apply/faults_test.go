@@ -396,3 +396,38 @@ func TestRefreshOnlyRecordsAndChangesNothing(t *testing.T) {
 		t.Errorf("Adopted = %v", res.Adopted)
 	}
 }
+
+// TestRefreshOnlyRecordsDrift: a -refresh-only apply forgets leases deleted outside
+// leasefile and records expired ones TERMINATED, touching only entries whose key, site and
+// lease ID all match the drift.
+func TestRefreshOnlyRecordsDrift(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	err := e.store.Update(func(f *state.File) {
+		f.SetLease("gone", &state.Lease{ID: "L-gone", Site: "CHI@UC", Status: "ACTIVE"})
+		f.SetLease("expired", &state.Lease{ID: "L-exp", Site: "CHI@UC", Status: "ACTIVE"})
+		f.SetLease("moved", &state.Lease{ID: "L-new", Site: "CHI@UC", Status: "ACTIVE"})
+		f.SetLease("elsewhere", &state.Lease{ID: "L-tacc", Site: "CHI@TACC", Status: "ACTIVE"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := planOf()
+	p.RefreshOnly = true
+	p.Drift = []plan.Drift{
+		{Key: "gone", Site: "CHI@UC", LeaseID: "L-gone", Kind: plan.DriftDeleted},
+		{Key: "expired", Site: "CHI@UC", LeaseID: "L-exp", Kind: plan.DriftExpired},
+		{Key: "moved", Site: "CHI@UC", LeaseID: "L-old", Kind: plan.DriftDeleted},
+		{Key: "elsewhere", Site: "CHI@UC", LeaseID: "L-tacc", Kind: plan.DriftDeleted},
+	}
+	e.mustApply(p)
+	f := e.saved()
+	got := map[string]string{}
+	for _, k := range f.Keys() {
+		l, _ := f.Lease(k)
+		got[k] = l.ID + " " + l.Status
+	}
+	want := map[string]string{"expired": "L-exp TERMINATED", "moved": "L-new ACTIVE", "elsewhere": "L-tacc ACTIVE"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("state (-want +got):\n%s", d)
+	}
+}

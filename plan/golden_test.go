@@ -234,6 +234,12 @@ func simulate(t *testing.T, in Input, p *Plan) (map[string][]leases.Lease, *stat
 		st.DropIntent(a.Key)
 	}
 	if p.RefreshOnly {
+		// As apply records it: leases deleted outside leasefile leave the state.
+		for _, d := range p.Drift {
+			if l, ok := st.Lease(d.Key); ok && d.Kind == DriftDeleted && l.ID == d.LeaseID {
+				st.RemoveLease(d.Key)
+			}
+		}
 		return live, st
 	}
 	now := in.Now.UTC()

@@ -273,6 +273,10 @@ func (p *Plan) Counts() Counts {
 	return c
 }
 
+// HasDrift reports whether the plan found differences someone else made between the state
+// and Blazar: what a -refresh-only apply would record.
+func (p *Plan) HasDrift() bool { return len(p.Drift) > 0 }
+
 // HasChanges reports whether applying the plan would change anything in Blazar or the state.
 func (p *Plan) HasChanges() bool {
 	c := p.Counts()

@@ -48,3 +48,22 @@ func TestCreatedForIntent(t *testing.T) {
 		})
 	}
 }
+
+func TestHasDrift(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		p              Plan
+		drift, changes bool
+	}{
+		{"empty", Plan{}, false, false},
+		{"drift only", Plan{Drift: []Drift{{Key: "a", Kind: DriftDeleted}}}, true, false},
+		{"changes only", Plan{Changes: []Change{{Key: "a", Action: Create}}}, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := []bool{tc.p.HasDrift(), tc.p.HasChanges()}
+			if d := cmp.Diff([]bool{tc.drift, tc.changes}, got); d != "" {
+				t.Errorf("[HasDrift, HasChanges] (-want +got):\n%s", d)
+			}
+		})
+	}
+}
