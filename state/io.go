@@ -167,13 +167,13 @@ func (f *File) Save(path string) error {
 	old, err := os.ReadFile(path)
 	switch {
 	case err == nil:
-		if err := writeAtomic(path+".backup", old); err != nil {
+		if err := WriteAtomic(path+".backup", old); err != nil {
 			return fmt.Errorf("save state backup: %w", err)
 		}
 	case !errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("save state: %w", err)
 	}
-	if err := writeAtomic(path, data); err != nil {
+	if err := WriteAtomic(path, data); err != nil {
 		return fmt.Errorf("save state: %w", err)
 	}
 	f.Serial = serial
@@ -182,9 +182,9 @@ func (f *File) Save(path string) error {
 	return nil
 }
 
-// writeAtomic replaces path with data so that a reader or a crash sees the
-// old content or the new, never a mix.
-func writeAtomic(path string, data []byte) (err error) {
+// WriteAtomic replaces path with data, mode 0600, so that a reader or a crash sees the old
+// content or the new, never a mix. The CLI writes saved plans with it too.
+func WriteAtomic(path string, data []byte) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."

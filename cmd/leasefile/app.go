@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"runtime/debug"
 	"time"
@@ -33,6 +34,8 @@ type app struct {
 	after func(time.Duration) <-chan time.Time
 	// cloudsYAML, when set, replaces clouds.yaml discovery (tests point it at their emulator).
 	cloudsYAML []byte
+
+	usageFailed bool // an unknown command was reported
 }
 
 // now is the current time, from the injected clock in tests.
@@ -54,12 +57,16 @@ func (a *app) getenv(k string) string {
 
 func (a *app) run(ctx context.Context, args []string) int {
 	root := a.command()
+	setUsageError(root, a.usageError)
 	err := root.Run(ctx, args)
+	if a.usageFailed {
+		return exitError
+	}
 	if err == nil {
 		return exitOK
 	}
 	if errors.Is(err, context.Canceled) {
-		a.errorf("interrupted: what was done is saved in the state; run the command again to continue")
+		a.errorf("interrupted: what was done is saved in the state; leasefile plan shows where things stand, leasefile wait keeps waiting")
 		return exitInterrupted
 	}
 	return a.report(err)
@@ -94,7 +101,26 @@ func (a *app) command() *cli.Command {
 			return ctx, nil
 		},
 		Commands: a.commands(),
+		CommandNotFound: func(ctx context.Context, c *cli.Command, name string) {
+			a.errorf("unknown command %q", name)
+			a.hintf("leasefile --help lists the commands")
+			a.usageFailed = true
+		},
+		OnUsageError: a.usageError,
 	}
+}
+
+// setUsageError gives every command the same one-line report of a bad flag.
+func setUsageError(c *cli.Command, f cli.OnUsageErrorFunc) {
+	c.OnUsageError = f
+	for _, sub := range c.Commands {
+		setUsageError(sub, f)
+	}
+}
+
+// usageError reports a bad flag or argument in one line and a hint, instead of the whole help.
+func (a *app) usageError(ctx context.Context, c *cli.Command, err error, isSubcommand bool) error {
+	return &codeError{code: exitError, msg: err.Error(), hint: fmt.Sprintf("%s --help shows the options", c.FullName())}
 }
 
 // leasefilePath returns the -f file, or the first default name found in the working directory.
@@ -111,11 +137,19 @@ func (a *app) loadSpec() (*spec.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(path)
+	data, err := a.readLeasefile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read Leasefile: %w", err)
+		return nil, err
 	}
 	return spec.Parse(displayPath(a, path), data, spec.Options{LookupEnv: a.lookupEnv})
+}
+
+func (a *app) readLeasefile(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: no such Leasefile", displayPath(a, path))
+	}
+	return data, err
 }
 
 func versionString() string {

@@ -73,7 +73,11 @@ func (a *app) destroyCommand() *cli.Command {
 // runApply is apply and destroy: lock, plan (or read the saved plan and check it is fresh),
 // confirm, execute, report.
 func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r runOptions) error {
-	s, err := a.openSession(ctx, planFile == "" && !o.destroy)
+	need := specRequired
+	if planFile != "" || o.destroy {
+		need = specOptional
+	}
+	s, err := a.openSession(ctx, need)
 	if err != nil {
 		return err
 	}
@@ -111,7 +115,7 @@ func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r ru
 			return nil
 		}
 		if p.HasChanges() {
-			if err := a.confirm(r.autoApprove, o.destroy); err != nil {
+			if err := a.confirm(ctx, r.autoApprove, o.destroy); err != nil {
 				return err
 			}
 		}
@@ -134,23 +138,27 @@ func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r ru
 	if res != nil && (p.HasChanges() || p.RefreshOnly || len(res.Failed) > 0) {
 		a.printApplySummary(p, res, time.Since(start))
 	}
-	if err != nil {
-		for _, f := range resFailures(res) {
-			if h := blazar.HintFor(f.Err, "create"); h != "" {
-				a.hintf("%s", h)
-				break
-			}
-		}
-		return err
-	}
-	return nil
-}
-
-func resFailures(res *apply.Result) []apply.Failure {
-	if res == nil {
+	if err == nil {
 		return nil
 	}
-	return res.Failed
+	if res == nil || len(res.Failed) == 0 {
+		return err
+	}
+	// The summary has named every failure; add the remedy Blazar's bare 500 on create needs.
+	creates := map[string]bool{}
+	for _, ch := range p.Changes {
+		creates[ch.Key] = ch.Create != nil
+	}
+	for _, f := range res.Failed {
+		if !creates[f.Key] {
+			continue
+		}
+		if h := blazar.HintFor(f.Err, "create"); h != "" {
+			a.hintf("%s", h)
+			break
+		}
+	}
+	return silent(exitError)
 }
 
 func operationName(o planOptions) string {
@@ -161,7 +169,7 @@ func operationName(o planOptions) string {
 }
 
 // confirm asks for "yes" on a terminal; without one, only -auto-approve proceeds.
-func (a *app) confirm(autoApprove, destroy bool) error {
+func (a *app) confirm(ctx context.Context, autoApprove, destroy bool) error {
 	if autoApprove {
 		return nil
 	}
@@ -174,7 +182,18 @@ func (a *app) confirm(autoApprove, destroy bool) error {
 		what = "destroy these leases"
 	}
 	fmt.Fprintf(a.stdout, "\nDo you want to %s?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", what)
-	line, _ := bufio.NewReader(a.stdin).ReadString('\n')
+	answer := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(a.stdin).ReadString('\n')
+		answer <- line
+	}()
+	var line string
+	select {
+	case line = <-answer:
+	case <-ctx.Done():
+		fmt.Fprintln(a.stdout)
+		return &codeError{code: exitInterrupted, msg: "apply cancelled: nothing was changed"}
+	}
 	if strings.TrimSpace(line) != "yes" {
 		return &codeError{code: exitError, msg: "apply cancelled: nothing was changed"}
 	}
@@ -236,7 +255,7 @@ func (a *app) checkFresh(ctx context.Context, s *session, p *plan.Plan) error {
 		return stale("the plan was made for another state (lineage " + p.Lineage + ", this state is " + s.state.Lineage + ")")
 	case p.StateExisted && p.Serial != s.state.Serial:
 		return stale(fmt.Sprintf("the state changed since the plan was made (serial %d, now %d)", p.Serial, s.state.Serial))
-	case s.spec != nil && p.LeasefileHash != "" && p.LeasefileHash != s.specHash:
+	case p.LeasefileHash != "" && p.LeasefileHash != s.specHash:
 		return stale("the Leasefile changed since the plan was made")
 	}
 	sites := make([]string, 0, len(p.Sites))
@@ -288,7 +307,7 @@ func (a *app) checkFresh(ctx context.Context, s *session, p *plan.Plan) error {
 }
 
 func (a *app) waitCommand() *cli.Command {
-	var timeout time.Duration
+	var timeout, lockTimeout time.Duration
 	return &cli.Command{
 		Name:        "wait",
 		Usage:       "block until the leases are ACTIVE, or the timeout",
@@ -296,13 +315,28 @@ func (a *app) waitCommand() *cli.Command {
 		Description: "Waits for the named leases (default: every lease in the state) with one list call per\nsite per poll. ERROR or the timeout is a failure.\n\nExample:\n  leasefile wait -timeout 10m training",
 		Flags: []cli.Flag{
 			&cli.DurationFlag{Name: "timeout", Value: 20 * time.Minute, Usage: "how long to wait", Destination: &timeout},
+			&cli.DurationFlag{Name: "lock-timeout", Usage: "how long to wait for the state lock held by another run", Destination: &lockTimeout},
 		},
 		Action: func(ctx context.Context, c *cli.Command) error {
-			s, err := a.openSession(ctx, false)
+			s, err := a.openSession(ctx, specNone)
 			if err != nil {
 				return err
 			}
 			defer s.close()
+			// Wait records statuses in the state: hold the lock, so an apply running beside it
+			// cannot have its work overwritten, and read the state only once the lock is ours.
+			lock, err := state.Lock(ctx, s.statePath, state.LockInfo{Operation: "wait"}, lockTimeout)
+			if err != nil {
+				return err
+			}
+			defer func() {
+				if err := lock.Unlock(); err != nil {
+					a.warnf("%v", err)
+				}
+			}()
+			if s.state, s.existed, err = state.LoadOrNew(s.statePath); err != nil {
+				return err
+			}
 			keys := c.Args().Slice()
 			if len(keys) == 0 {
 				keys = s.state.Keys()
@@ -311,7 +345,12 @@ func (a *app) waitCommand() *cli.Command {
 			for _, k := range keys {
 				l, ok := s.state.Lease(k)
 				if !ok {
-					return fmt.Errorf("no lease %q in the state %s", k, s.statePath)
+					return fmt.Errorf("no lease %q in the state %s", k, displayPath(a, s.statePath))
+				}
+				if deadline := a.now().Add(timeout); l.Status == "PENDING" && l.Start.After(deadline) {
+					return &codeError{code: exitError,
+						msg:  fmt.Sprintf("lease %s starts at %s, after the %s timeout: it cannot become ACTIVE before then", k, fmtTime(l.Start), timeout),
+						hint: "wait closer to the start, or give a longer -timeout"}
 				}
 				siteSet[l.Site] = true
 			}

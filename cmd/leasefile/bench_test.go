@@ -329,7 +329,7 @@ func peakHeap(stop <-chan struct{}) <-chan uint64 {
 // own GET, one after the other, the way python-chi's get_lease or `openstack reservation
 // lease show` is called once per lease.
 func planOnePerLease(ctx context.Context, a *app) (*plan.Plan, error) {
-	s, err := a.openSession(ctx, true)
+	s, err := a.openSession(ctx, specRequired)
 	if err != nil {
 		return nil, err
 	}

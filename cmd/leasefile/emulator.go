@@ -7,7 +7,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chameleoncloud/leasefile/emulator"
+	"github.com/chameleoncloud/leasefile/state"
 	"github.com/urfave/cli/v3"
 )
 
@@ -166,7 +166,7 @@ func (a *app) serveEmulator(ctx context.Context, o serveOptions) error {
 	// The env file appears only after everything above: a script that waits for it can
 	// connect at once.
 	if o.envFile != "" {
-		if err := writeFileAtomic(o.envFile, []byte(strings.Join(exports, "\n")+"\n"), 0o600); err != nil {
+		if err := state.WriteAtomic(o.envFile, []byte(strings.Join(exports, "\n")+"\n")); err != nil {
 			_ = srv.Close()
 			return err
 		}
@@ -207,28 +207,6 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-// writeFileAtomic writes through a temporary file and a rename, so a reader polling for
-// path never sees it half written.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // faultOps are the kinds of call a --fault can name.

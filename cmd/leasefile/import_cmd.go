@@ -31,7 +31,7 @@ func (a *app) importCommand() *cli.Command {
 			if _, err := uuid.Parse(id); err != nil {
 				return fmt.Errorf("%q is not a lease ID: give the lease's UUID (openstack reservation lease list shows it)", id)
 			}
-			s, err := a.openSession(ctx, true)
+			s, err := a.openSession(ctx, specRequired)
 			if err != nil {
 				return err
 			}

@@ -47,7 +47,7 @@ func (a *app) outputCommand() *cli.Command {
 		},
 		Action: func(ctx context.Context, c *cli.Command) error {
 			addr := c.Args().First()
-			s, err := a.openSession(ctx, false)
+			s, err := a.openSession(ctx, specOptional)
 			if err != nil {
 				return err
 			}

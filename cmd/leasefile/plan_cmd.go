@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/chameleoncloud/leasefile/plan"
+	"github.com/chameleoncloud/leasefile/state"
 	"github.com/urfave/cli/v3"
 )
 
@@ -51,7 +52,11 @@ func (a *app) planCommand() *cli.Command {
 			if jsonOut {
 				format = "json"
 			}
-			s, err := a.openSession(ctx, !o.destroy)
+			need := specRequired
+			if o.destroy {
+				need = specOptional
+			}
+			s, err := a.openSession(ctx, need)
 			if err != nil {
 				return err
 			}
@@ -123,17 +128,13 @@ func (a *app) renderPlan(p *plan.Plan, format string, diff bool) error {
 // writePlanFile saves a plan readable only by its owner: it names leases and projects.
 func writePlanFile(path string, p *plan.Plan) error {
 	var b bytes.Buffer
-	if err := plan.RenderJSON(&b, p); err != nil {
+	if err := plan.Write(&b, p); err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b.Bytes(), 0o600); err != nil {
+	if err := state.WriteAtomic(path, b.Bytes()); err != nil {
 		return fmt.Errorf("save plan: %w", err)
 	}
-	if err := os.Chmod(tmp, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return nil
 }
 
 func readPlanFile(path string) (*plan.Plan, error) {

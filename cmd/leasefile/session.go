@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/chameleoncloud/leasefile/apply"
@@ -44,7 +45,9 @@ type session struct {
 	existed   bool
 
 	resolver *cloud.Resolver
+	localDir string // set with --local: the emulator starts on the first connect
 	local    *emulator.Server
+	unlock   func() // releases localDir
 
 	mu    sync.Mutex
 	sites map[string]*cloud.Site
@@ -58,29 +61,34 @@ func (a *app) abs(p string) string {
 	return filepath.Join(a.wd, p)
 }
 
-// openSession loads the Leasefile (when needSpec) and the state. The Leasefile's directory
+// specNeed says what a command needs of the Leasefile.
+type specNeed int
+
+const (
+	specNone     specNeed = iota // never read it (state, force-unlock): they must work while it is broken
+	specOptional                 // use it when it parses, warn when it does not (destroy, output, wait)
+	specRequired                 // fail without it (plan, apply, import)
+)
+
+// openSession loads the Leasefile (as need says) and the state. The Leasefile's directory
 // anchors the default state path and the --local directory.
-func (a *app) openSession(ctx context.Context, needSpec bool) (*session, error) {
+func (a *app) openSession(ctx context.Context, need specNeed) (*session, error) {
 	s := &session{a: a, sites: map[string]*cloud.Site{}}
 	path, err := a.leasefilePath()
 	if err != nil {
-		if needSpec {
+		if need == specRequired {
 			return nil, err
 		}
 		path = ""
 	}
 	s.specPath = path
-	if needSpec || path != "" {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("read Leasefile: %w", err)
+	if path != "" && need != specNone {
+		if err := s.loadSpec(path); err != nil {
+			if need == specRequired {
+				return nil, err
+			}
+			a.warnf("ignoring the Leasefile, which does not validate (leasefile validate shows why)")
 		}
-		f, err := spec.Parse(displayPath(a, path), data, spec.Options{LookupEnv: a.lookupEnv})
-		if err != nil {
-			return nil, err
-		}
-		sum := sha256.Sum256(data)
-		s.spec, s.specHash = f, hex.EncodeToString(sum[:])
 	}
 	base := a.abs(".")
 	if path != "" {
@@ -93,6 +101,11 @@ func (a *app) openSession(ctx context.Context, needSpec bool) (*session, error) 
 		s.statePath = filepath.Join(base, localDir, state.DefaultFileName)
 	default:
 		s.statePath = filepath.Join(base, state.DefaultFileName)
+	}
+	if dir := filepath.Dir(s.statePath); a.statePath != "" {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("--state %s: directory %s does not exist", a.statePath, dir)
+		}
 	}
 	st, existed, err := state.LoadOrNew(s.statePath)
 	if err != nil {
@@ -113,11 +126,28 @@ func (a *app) openSession(ctx context.Context, needSpec bool) (*session, error) 
 		s.resolver.HTTPClient = &http.Client{Transport: cloud.DebugTransport(a.stderr, nil)}
 	}
 	if a.local {
-		if err := s.startLocal(filepath.Join(base, localDir)); err != nil {
+		s.localDir = filepath.Join(base, localDir)
+		if err := os.MkdirAll(s.localDir, 0o700); err != nil {
 			return nil, err
 		}
 	}
 	return s, nil
+}
+
+func (s *session) loadSpec(path string) error {
+	data, err := s.a.readLeasefile(path)
+	if err != nil {
+		return err
+	}
+	// The hash is of the bytes, parsed or not: a saved plan is stale once the file changed.
+	sum := sha256.Sum256(data)
+	s.specHash = hex.EncodeToString(sum[:])
+	f, err := spec.Parse(displayPath(s.a, path), data, spec.Options{LookupEnv: s.a.lookupEnv})
+	if err != nil {
+		return err
+	}
+	s.spec = f
+	return nil
 }
 
 // displayPath shortens path for messages: relative to the working directory when inside it.
@@ -133,17 +163,21 @@ func displayPath(a *app, path string) string {
 }
 
 // startLocal runs the embedded emulator on loopback, persisted in dir, and points the
-// resolver at it.
-func (s *session) startLocal(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+// resolver at it. One leasefile process at a time uses a local directory: two emulators on
+// one data file would each save their own view of it.
+func (s *session) startLocal(ctx context.Context, dir string) error {
+	unlock, err := lockDir(ctx, filepath.Join(dir, "emulator.lock"), 30*time.Second)
+	if err != nil {
 		return err
 	}
+	s.unlock = unlock
 	cfg := emulator.Config{DataFile: filepath.Join(dir, "emulator.json"), StartDelay: localStartDelay}
 	if s.a.clock != nil {
 		cfg.Clock = s.a.clock
 	}
 	srv, err := emulator.Start(cfg)
 	if err != nil {
+		unlock()
 		return fmt.Errorf("start the local emulator: %w", err)
 	}
 	s.local = srv
@@ -152,18 +186,56 @@ func (s *session) startLocal(dir string) error {
 	return nil
 }
 
-// close stops the local emulator, saving its data.
+// lockDir takes an exclusive lock on path, waiting up to timeout for another process to
+// release it; the returned function releases it.
+func lockDir(ctx context.Context, path string, timeout time.Duration) (func(), error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() { f.Close() }, nil // closing releases the lock
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
+			f.Close()
+			if errors.Is(err, syscall.EWOULDBLOCK) {
+				return nil, &codeError{code: exitError, msg: fmt.Sprintf("another leasefile --local command is using %s", filepath.Dir(path)),
+					hint: "wait for it to finish: the local emulator serves one command at a time"}
+			}
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// close stops the local emulator and releases its directory.
 func (s *session) close() {
 	if s.local != nil {
 		if err := s.local.Close(); err != nil {
 			s.a.warnf("local emulator: %v", err)
 		}
 	}
+	if s.unlock != nil {
+		s.unlock()
+	}
 }
 
 // connect authenticates to the named sites concurrently and checks each against the
 // identity the state recorded.
 func (s *session) connect(ctx context.Context, names []string) error {
+	if s.localDir != "" && s.local == nil {
+		if err := s.startLocal(ctx, s.localDir); err != nil {
+			return err
+		}
+	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(names))
 	for i, name := range names {

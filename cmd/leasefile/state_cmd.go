@@ -33,7 +33,7 @@ func (a *app) showCommand() *cli.Command {
 				}
 				return plan.RenderText(a.stdout, p, plan.TextOptions{Color: a.color()})
 			}
-			s, err := a.openSession(ctx, false)
+			s, err := a.openSession(ctx, specNone)
 			if err != nil {
 				return err
 			}
@@ -88,7 +88,7 @@ func (a *app) stateCommand() *cli.Command {
 				Usage:       "list the leases in the state",
 				Description: "Example:\n  leasefile state list",
 				Action: func(ctx context.Context, c *cli.Command) error {
-					s, err := a.openSession(ctx, false)
+					s, err := a.openSession(ctx, specNone)
 					if err != nil {
 						return err
 					}
@@ -111,7 +111,7 @@ func (a *app) stateCommand() *cli.Command {
 					if key == "" {
 						return fmt.Errorf("state show needs a lease KEY")
 					}
-					s, err := a.openSession(ctx, false)
+					s, err := a.openSession(ctx, specNone)
 					if err != nil {
 						return err
 					}
@@ -135,7 +135,7 @@ func (a *app) stateCommand() *cli.Command {
 					if len(keys) == 0 {
 						return fmt.Errorf("state rm needs at least one lease KEY")
 					}
-					s, err := a.openSession(ctx, false)
+					s, err := a.openSession(ctx, specNone)
 					if err != nil {
 						return err
 					}
@@ -189,7 +189,7 @@ func (a *app) forceUnlockCommand() *cli.Command {
 			if id == "" {
 				return fmt.Errorf("force-unlock needs the LOCK_ID printed by the run that found the lock")
 			}
-			s, err := a.openSession(ctx, false)
+			s, err := a.openSession(ctx, specNone)
 			if err != nil {
 				return err
 			}

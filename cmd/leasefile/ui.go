@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 
+	"github.com/chameleoncloud/leasefile/blazar"
+	"github.com/chameleoncloud/leasefile/cloud"
 	"github.com/chameleoncloud/leasefile/spec"
 	"golang.org/x/term"
 )
@@ -85,6 +87,17 @@ func (u *ui) report(err error) int {
 		fmt.Fprintln(u.stderr, list.Error())
 		u.errorf("%s in %s", plural(len(list), "problem"), list[0].File)
 		return exitError
+	}
+	// Remedies for refused credentials and for Blazar's answers. A missing-credentials error
+	// already ends with its remedy.
+	var ae *cloud.AuthError
+	var be *blazar.Error
+	if errors.As(err, &ae) || errors.As(err, &be) {
+		if h := cloud.Hint(err); h != "" {
+			u.errorf("%s", err.Error())
+			u.hintf("%s", h)
+			return exitError
+		}
 	}
 	msg := err.Error()
 	u.errorf("%s", msg)
