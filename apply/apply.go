@@ -469,7 +469,7 @@ func (r *runner) createAndTrack(ch plan.Change, oldGone bool) {
 		ch.Action = plan.Create
 		ch.LeaseID = ""
 	}
-	w := &waiter{ch: ch, key: ch.Key, site: ch.Site, leaseID: l.ID, status: l.Status, since: r.o.Now()}
+	w := &waiter{ch: ch, key: ch.Key, site: ch.Site, leaseID: l.ID, status: l.Status, since: r.o.Now(), start: l.Start, end: l.End}
 	if ch.WaitMode() == "active" && l.Status != "ACTIVE" {
 		r.mu.Lock()
 		r.waits = append(r.waits, w)
@@ -486,8 +486,14 @@ type deposed struct {
 	newID, status string
 }
 
-// settled is called once a created lease needs no more waiting.
+// settled is called once a created lease needs no more waiting. It first
+// corrects the end of a `start: now` lease (after the wait when there is
+// one: Blazar refuses updates while the lease is STARTING).
 func (r *runner) settled(w *waiter) {
+	if err := r.correctEnd(w); err != nil {
+		r.fail(w.key, w.site, OpUpdate, err)
+		return
+	}
 	if w.ch.Action == plan.CreateThenDelete {
 		r.mu.Lock()
 		r.deposed = append(r.deposed, deposed{ch: w.ch, newID: w.leaseID, status: w.status})

@@ -247,3 +247,47 @@ func TestCreateBeforeDestroyKeepsOldOnFailure(t *testing.T) {
 		t.Errorf("emulator has %d leases, want the old and the failed one", n)
 	}
 }
+
+// TestCreateNowCorrectsEnd: with Blazar's clock a minute ahead of apply's, Blazar starts a
+// `start: now` lease a minute later than apply measured the end from; apply corrects the end
+// at once, so that the next plan shows no `~ end`.
+func TestCreateNowCorrectsEnd(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		skew    time.Duration
+		wait    string
+		updates int // -1: not checked (Blazar refuses updates while STARTING, so apply retries)
+	}{
+		{"same clock", 0, "active", 0},
+		{"blazar a minute ahead", time.Minute, "active", 1},
+		{"blazar a minute ahead, no wait", time.Minute, "none", -1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, envOpts{})
+			o := e.opts()
+			o.Now = func() time.Time { return e.clock.Now().Add(-tc.skew) }
+			ch := create("training", "CHI@UC", hosts("gpus", 1, "compute_skylake"))
+			ch.Wait = tc.wait
+			if _, err := e.apply(planOf(ch), o); err != nil {
+				t.Fatalf("apply: %v", err)
+			}
+			wantStart := t0.Truncate(time.Minute)
+			wantEnd := wantStart.Add(6 * time.Hour)
+			live := e.leasesNamed("CHI@UC", "exp-training")
+			if len(live) != 1 {
+				t.Fatalf("%d leases, want 1", len(live))
+			}
+			l, _ := e.saved().Lease("training")
+			got := []time.Time{live[0].Start.UTC(), live[0].End.UTC(), l.Start.UTC(), l.End.UTC()}
+			if d := cmp.Diff([]time.Time{wantStart, wantEnd, wantStart, wantEnd}, got); d != "" {
+				t.Errorf("[blazar start, blazar end, state start, state end] (-want +got):\n%s", d)
+			}
+			if n := e.srv.Calls("CHI@UC", "update"); tc.updates >= 0 && n != tc.updates {
+				t.Errorf("update calls = %d, want %d; events %q", n, tc.updates, e.lines(""))
+			}
+			if tc.wait == "active" && l.Status != "ACTIVE" {
+				t.Errorf("state status = %s, want ACTIVE", l.Status)
+			}
+		})
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/chameleoncloud/leasefile/blazar"
 	"github.com/chameleoncloud/leasefile/blazar/leases"
 	"github.com/chameleoncloud/leasefile/plan"
+	"github.com/chameleoncloud/leasefile/spec"
 	"github.com/chameleoncloud/leasefile/state"
 )
 
@@ -196,6 +197,60 @@ func (r *runner) recordCreated(ch plan.Change, l *leases.Lease, adopted bool) (*
 	}
 	c := *sl
 	return &c, nil
+}
+
+// correctEnd moves the end of a just-created `start: now` + duration lease
+// to its real start plus the duration. apply sends the end from its own
+// clock's minute but Blazar picks the start from its clock: across a minute
+// boundary, or with clock skew, they differ by a minute, and the next plan
+// would show an update of the end. One End-only update fixes it now; the
+// state (and w.lease, which the wait records next) take Blazar's answer.
+func (r *runner) correctEnd(w *waiter) error {
+	cs := w.ch.Create
+	if cs == nil || !cs.Start.IsZero() || !cs.End.IsZero() || cs.Duration <= 0 {
+		return nil
+	}
+	start, end := w.start, w.end
+	if w.lease != nil {
+		start, end = w.lease.StartDate, w.lease.EndDate
+	}
+	want := start.UTC().Truncate(time.Minute).Add(cs.Duration)
+	if want.Equal(end.UTC().Truncate(time.Minute)) {
+		return nil
+	}
+	var l *leases.Lease
+	err := r.call(w.key, w.site, "update", func(c context.Context) error {
+		var err error
+		l, err = leases.Update(c, r.sites[w.site].Reservation, w.leaseID, leases.UpdateOpts{End: &want}).Extract()
+		return err
+	})
+	if err == nil && l == nil {
+		err = errors.New("blazar answered the update without a lease")
+	}
+	if err != nil {
+		return fmt.Errorf("lease %s was created ending %s, but moving its end to %s (its start plus %s) failed (the next plan shows the change): %w",
+			w.leaseID, end.UTC().Format(plan.TimeLayout), want.Format(plan.TimeLayout), spec.FormatDuration(cs.Duration), err)
+	}
+	// Blazar answers UPDATING mid-update; the lease returns to the status it
+	// had, which is what the state should keep.
+	status := w.status
+	if l.Status != "UPDATING" {
+		status = l.Status
+	}
+	updated := blazar.FormatTimestamp(l.UpdatedAt)
+	w.end, w.status = l.EndDate, status
+	if w.lease != nil {
+		c := *w.lease
+		c.EndDate, c.UpdatedAt, c.Status = l.EndDate, l.UpdatedAt, status
+		w.lease = &c
+	}
+	return r.update(func(f *state.File) {
+		if cur, ok := f.Lease(w.key); ok && cur.ID == w.leaseID {
+			c := *cur
+			c.End, c.UpdatedAt, c.Status = l.EndDate, updated, status
+			f.SetLease(w.key, &c)
+		}
+	})
 }
 
 // window resolves the create's dates: a zero Start is sent as "now" and

@@ -23,6 +23,9 @@ type waiter struct {
 	status  string
 	lease   *leases.Lease // last seen, once the status changed
 	since   time.Time     // when it was created (or the wait began), for "ACTIVE after"
+	// start and end are the dates Blazar gave the lease at creation (lease,
+	// once set, has newer ones).
+	start, end time.Time
 }
 
 // TimeoutError reports leases still not ACTIVE when the wait timed out.
