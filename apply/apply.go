@@ -17,10 +17,10 @@ import (
 // keeps the old lease between the new lease's creation and the old one's
 // deletion. Lease keys cannot contain '~', so it never collides with a
 // Leasefile key; a plan sees the deposed entry as a lease to delete.
-const DeposedSuffix = "~deposed"
+const DeposedSuffix = plan.DeposedSuffix
 
-// DeposedKey is the state key of key's deposed lease.
-func DeposedKey(key string) string { return key + DeposedSuffix }
+// DeposedKey is the state key of key's deposed lease (plan.DeposedKey).
+func DeposedKey(key string) string { return plan.DeposedKey(key) }
 
 // Apply executes p: it records the plan's adoptions and observations in the
 // state, then per site (sites in parallel, up to o.Parallelism operations

@@ -127,7 +127,7 @@ func Build(in Input) (*Plan, error) {
 	for _, key := range b.allKeys() {
 		pd := b.planKey(key)
 		ch := pd.ch
-		keep := !in.RefreshOnly && (len(b.targets) == 0 || b.targets[key])
+		keep := !in.RefreshOnly && (len(b.targets) == 0 || b.targets[strings.TrimSuffix(key, DeposedSuffix)])
 		if !keep && ch.Action != NoOp {
 			ch = noop(ch)
 		} else if keep && pd.err != nil {
@@ -291,13 +291,23 @@ func (b *builder) adopt() error {
 			continue
 		}
 		if t := b.tracked[in.Key]; t != nil && t.live != nil && t.live.Status != "TERMINATED" {
-			// The state still tracks a live lease for this key: an interrupted replacement.
-			// Taking the new one would orphan the old, so leave the choice to the user.
-			if t.live.ID != found.ID {
-				b.p.Warnings = append(b.p.Warnings, fmt.Sprintf("lease %q: an interrupted apply created lease %s (%q) while %s is still tracked; "+
-					"it is left alone: delete it, or `leasefile state rm %s` and `leasefile import %s %s`", in.Key, found.ID, found.Name, t.live.ID, in.Key, in.Key, found.ID))
+			if t.live.ID == found.ID {
+				continue
 			}
-			continue
+			// The state still tracks a live lease for this key: a create_before_destroy
+			// interrupted after its create. Finish it as apply would have: the new lease
+			// takes the key and the old one becomes the deposed lease, which this plan
+			// deletes. Leaving the new one alone would let the next apply create a third.
+			dk := DeposedKey(in.Key)
+			if _, taken := b.tracked[dk]; taken {
+				errs = append(errs, fmt.Errorf("lease %q: an interrupted apply created lease %s (%q) while the state tracks %s under the key and another lease under %s: "+
+					"keep one with `leasefile state rm %s` and `leasefile import %s LEASE_ID`, and delete the others",
+					in.Key, found.ID, found.Name, t.live.ID, dk, in.Key, in.Key))
+				continue
+			}
+			b.tracked[dk] = t
+			b.p.Warnings = append(b.p.Warnings, fmt.Sprintf("lease %q: an interrupted create_before_destroy created lease %s; it is adopted, and the old lease %s it replaces is deleted",
+				in.Key, found.ID, t.live.ID))
 		}
 		b.tracked[in.Key] = &tracked{site: site, live: found, adopted: true}
 		b.p.Adopt = append(b.p.Adopt, Adoption{Key: in.Key, Site: site, LeaseID: found.ID, Name: found.Name})
@@ -514,6 +524,9 @@ func (b *builder) planKey(key string) pending {
 		return b.planDelete(key, t, b.in.Spec.Lease(key), "destroy requested")
 	}
 	if d == nil {
+		if base, ok := strings.CutSuffix(key, DeposedSuffix); ok {
+			return b.planDelete(key, t, b.in.Spec.Lease(base), "replaced by lease."+base+" (create_before_destroy), which an earlier apply created")
+		}
 		return b.planDelete(key, t, nil, "not in the Leasefile")
 	}
 	if t == nil {

@@ -151,6 +151,14 @@ func CreatedForIntent(createdAt, intentTime time.Time) bool {
 	return !createdAt.Before(intentTime.Add(-AdoptWindow))
 }
 
+// DeposedSuffix marks the state key under which a create-before-destroy keeps the old lease
+// between the new lease's creation and the old one's deletion. Lease keys cannot contain
+// '~', so it never collides with a Leasefile key; a plan deletes the lease under it.
+const DeposedSuffix = "~deposed"
+
+// DeposedKey is the state key of key's deposed lease.
+func DeposedKey(key string) string { return key + DeposedSuffix }
+
 // Adoption records a lease that an interrupted apply created (an intent without an ID) and
 // that this plan takes into the state instead of creating it again.
 type Adoption struct {
