@@ -408,7 +408,8 @@ func oldSite(ch plan.Change) string {
 // resources are free for the creates, then creates and updates.
 func (r *runner) mutateSite(site string, chs []plan.Change, gone map[string]bool) {
 	isGone := func(ch plan.Change) bool { return gone[oldSite(ch)+"\x00"+ch.Key+"\x00"+ch.LeaseID] }
-	if err := r.recordIntents(chs); err != nil {
+	chs, err := r.recordIntents(chs)
+	if err != nil {
 		return
 	}
 	p := r.newPool()

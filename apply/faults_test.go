@@ -431,3 +431,47 @@ func TestRefreshOnlyRecordsDrift(t *testing.T) {
 		t.Errorf("state (-want +got):\n%s", d)
 	}
 }
+
+// TestStaleIntentLooksBeforeCreating: a plan made before an interrupted apply does not know
+// the intent that apply left; applying it must look for that intent's lease instead of
+// overwriting the intent and creating a second lease.
+func TestStaleIntentLooksBeforeCreating(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		made      bool // the interrupted apply's create reached Blazar
+		wantLease int
+		wantOp    []string
+	}{
+		{"lease exists", true, 1, []string{"training create"}},
+		{"no lease", false, 1, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, envOpts{})
+			ch := create("training", "CHI@UC", hosts("gpus", 1, "compute_skylake"))
+			if tc.made {
+				e.created(ch)
+			}
+			err := e.store.Update(func(f *state.File) {
+				f.RemoveLease("training")
+				f.AddIntent(state.Intent{Key: "training", Site: "CHI@UC", Name: "exp-training", Time: t0})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, _ := e.apply(planOf(ch), e.opts())
+			if n := len(e.leasesNamed("CHI@UC", "exp-training")); n != tc.wantLease {
+				t.Errorf("%d leases named exp-training, want %d", n, tc.wantLease)
+			}
+			var got []string
+			for _, f := range res.Failed {
+				got = append(got, f.Key+" "+f.Op)
+			}
+			if d := cmp.Diff(tc.wantOp, got); d != "" {
+				t.Errorf("failures (-want +got):\n%s", d)
+			}
+			if tc.made && len(e.saved().PendingIntents()) != 1 {
+				t.Errorf("the unresolved intent was lost: %v", e.saved().PendingIntents())
+			}
+		})
+	}
+}

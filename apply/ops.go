@@ -20,30 +20,71 @@ import (
 // before any of them is sent: a crash after a create call then leaves the
 // intent that lets the next plan adopt the lease. One save for all keeps
 // parallel creates from queueing behind one fsync each.
-func (r *runner) recordIntents(chs []plan.Change) error {
+//
+// It returns the changes to run: chs without those blockedByIntent failed.
+func (r *runner) recordIntents(chs []plan.Change) ([]plan.Change, error) {
 	now := r.o.Now().UTC()
-	var ins []state.Intent
-	for _, ch := range chs {
-		if ch.Create != nil && (ch.Action == plan.Create || ch.Action.IsReplace()) {
-			ins = append(ins, state.Intent{Key: ch.Key, Site: ch.Site, Name: ch.Create.Name, Time: now})
+	pendingIntents := map[string]state.Intent{}
+	for _, in := range r.store.Snapshot().PendingIntents() {
+		if in.ID == "" {
+			pendingIntents[in.Key] = in
 		}
 	}
+	var ins []state.Intent
+	run := chs[:0:0]
+	for _, ch := range chs {
+		if ch.Create == nil || !(ch.Action == plan.Create || ch.Action.IsReplace()) {
+			run = append(run, ch)
+			continue
+		}
+		if old, ok := pendingIntents[ch.Key]; ok && r.blockedByIntent(ch, old) {
+			continue
+		}
+		run = append(run, ch)
+		ins = append(ins, state.Intent{Key: ch.Key, Site: ch.Site, Name: ch.Create.Name, Time: now})
+	}
 	if len(ins) == 0 {
-		return nil
+		return run, nil
 	}
 	if err := r.update(func(f *state.File) {
 		for _, in := range ins {
 			f.AddIntent(in)
 		}
 	}); err != nil {
-		return err
+		return nil, err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, in := range ins {
 		r.intents[in.Key] = in
 	}
-	return nil
+	return run, nil
+}
+
+// blockedByIntent reports whether ch's create must not run because an
+// earlier interrupted apply left an unresolved intent for its key whose
+// lease may exist (a plan made before that apply cannot know of it).
+// Overwriting the intent would lose the only trace of that lease, so it
+// looks first, and fails the change when it finds the lease or cannot tell.
+func (r *runner) blockedByIntent(ch plan.Change, in state.Intent) bool {
+	site := in.Site
+	if site == "" {
+		site = ch.Site
+	}
+	if _, ok := r.sites[site]; !ok {
+		r.fail(ch.Key, ch.Site, OpCreate, fmt.Errorf("an interrupted apply left a create intent on %s, which is not connected: plan again with it", site))
+		return true
+	}
+	found, err := r.findCreated(ch.Key, site, in.Name, in.Time)
+	switch {
+	case err != nil:
+		r.fail(ch.Key, ch.Site, OpCreate, fmt.Errorf("an interrupted apply may have created this lease, and looking for it failed: %w; plan again", err))
+		return true
+	case found != nil:
+		r.fail(ch.Key, ch.Site, OpCreate, fmt.Errorf("an interrupted apply created lease %s (%q) for this key after this plan was made: plan again to adopt it", found.ID, found.Name))
+		return true
+	}
+	return false
 }
 
 // dropUnsent forgets the intents of creates that were never sent
