@@ -487,12 +487,6 @@ func toState(l *leases.Lease, site string, res map[string]state.Reservation) *st
 		Reservations: res, CreatedAt: l.CreatedAt}
 }
 
-// FormatUpdatedAt renders Blazar's updated_at as the state and saved plans
-// record it.
-//
-// Deprecated: use blazar.FormatTimestamp, which it calls.
-func FormatUpdatedAt(t *time.Time) string { return blazar.FormatTimestamp(t) }
-
 // mapReservations matches a created lease's reservations to the specs that
 // asked for them: same resource_type and, among several of one type, the
 // same min/max/amount/resource_properties/network_name. Blazar usually

@@ -111,7 +111,7 @@ func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r ru
 		if err := a.renderPlan(p, "text", false); err != nil {
 			return err
 		}
-		if !p.HasChanges() && len(p.Observed) == 0 {
+		if !p.HasChanges() && !p.HasDrift() && len(p.Observed) == 0 {
 			return nil
 		}
 		if p.HasChanges() {
@@ -145,12 +145,8 @@ func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r ru
 		return err
 	}
 	// The summary has named every failure; add the remedy Blazar's bare 500 on create needs.
-	creates := map[string]bool{}
-	for _, ch := range p.Changes {
-		creates[ch.Key] = ch.Create != nil
-	}
 	for _, f := range res.Failed {
-		if !creates[f.Key] {
+		if f.Op != apply.OpCreate {
 			continue
 		}
 		if h := blazar.HintFor(f.Err, "create"); h != "" {
@@ -287,10 +283,7 @@ func (a *app) checkFresh(ctx context.Context, s *session, p *plan.Plan) error {
 					continue
 				}
 				found = true
-				got := ""
-				if l.UpdatedAt != nil {
-					got = l.UpdatedAt.UTC().Format(blazar.TimestampLayout)
-				}
+				got := blazar.FormatTimestamp(l.UpdatedAt)
 				if got != ch.UpdatedAt {
 					return stale(fmt.Sprintf("lease %s was changed in Blazar since the plan was made (updated_at %s, planned at %s)", ch.Key, got, ch.UpdatedAt))
 				}

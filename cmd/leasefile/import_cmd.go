@@ -69,10 +69,8 @@ func (a *app) importCommand() *cli.Command {
 				}
 				f.SetSite(want.Site, s.identity(site))
 				sl := &state.Lease{ID: live.ID, Name: live.Name, Site: want.Site, Status: live.Status,
-					Start: live.StartDate, End: live.EndDate, CreatedAt: live.CreatedAt, Reservations: matched}
-				if live.UpdatedAt != nil {
-					sl.UpdatedAt = live.UpdatedAt.UTC().Format(blazar.TimestampLayout)
-				}
+					Start: live.StartDate, End: live.EndDate, CreatedAt: live.CreatedAt, Reservations: matched,
+					UpdatedAt: blazar.FormatTimestamp(live.UpdatedAt)}
 				f.SetLease(key, sl)
 				fmt.Fprintf(a.stdout, "Imported lease %s (%s, %s) as lease.%s.\nRun leasefile plan to see how it differs from the Leasefile.\n", live.ID, live.Name, live.Status, key)
 				return nil

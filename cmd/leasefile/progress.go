@@ -115,7 +115,7 @@ func waitedKeys(p *plan.Plan) map[string]bool {
 		if ch.Create == nil {
 			continue
 		}
-		if ch.Wait == "active" || ch.Wait == "" && ch.Create.Start.IsZero() {
+		if ch.WaitMode() == "active" {
 			keys[ch.Key] = true
 		}
 	}
