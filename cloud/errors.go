@@ -94,3 +94,15 @@ func authError(site, source, url string, err error) error {
 	}
 	return ae
 }
+
+// RegionMismatchError is credentials for one region (OS_CLOUD or the OS_* variables) used for
+// a site named differently: on Chameleon, another site.
+type RegionMismatchError struct {
+	Site, Region, Source string
+}
+
+func (e *RegionMismatchError) Error() string {
+	return fmt.Sprintf("site %q: %s is for region %q, not this site: each Chameleon site has its own credentials; "+
+		"add a clouds.yaml entry named %q (or set sites.%s.cloud in the Leasefile), or set sites.%s.region if the site's region has another name",
+		e.Site, e.Source, e.Region, e.Site, e.Site, e.Site)
+}

@@ -163,19 +163,29 @@ func (r *Resolver) resolve(name string) (*resolved, error) {
 	if cf.has(name) {
 		return fromCloud(name, "", cfg.Region)
 	}
+	// OS_CLOUD and the OS_* variables name one cloud for every site. On Chameleon each site is
+	// its own cloud, named like its region: using credentials of region CHI@UC for a lease at
+	// CHI@TACC would put the lease at the wrong site, so a region that is not the site's is
+	// refused unless the Leasefile says which region the site is.
+	sameRegion := func(res *resolved, err error) (*resolved, error) {
+		if err != nil || cfg.Region != "" || res.eo.Region == "" || res.eo.Region == name {
+			return res, err
+		}
+		return nil, &RegionMismatchError{Site: name, Region: res.eo.Region, Source: res.source}
+	}
 	if c := r.getenv("OS_CLOUD"); c != "" {
 		if !cf.has(c) {
 			return nil, &NoCredentialsError{Site: name, Cloud: c, FromOSCloud: true, Paths: r.paths, clouds: cf}
 		}
-		return fromCloud(c, "OS_CLOUD="+c+": ", coalesce(cfg.Region, r.getenv("OS_REGION_NAME")))
+		return sameRegion(fromCloud(c, "OS_CLOUD="+c+": ", coalesce(cfg.Region, r.getenv("OS_REGION_NAME"))))
 	}
 	if u := r.getenv("OS_AUTH_URL"); u != "" {
 		ao, eo, tc, err := parseEnv(r.getenv, coalesce(cfg.Region, r.getenv("OS_REGION_NAME")))
 		if err != nil {
 			return nil, fmt.Errorf("site %q: OS_* environment: %w", name, err)
 		}
-		return &resolved{source: "the OS_* environment (OS_AUTH_URL=" + u + ")", auth: ao,
-			authType: r.getenv("OS_AUTH_TYPE"), eo: eo, tls: tc}, nil
+		return sameRegion(&resolved{source: "the OS_* environment (OS_AUTH_URL=" + u + ")", auth: ao,
+			authType: r.getenv("OS_AUTH_TYPE"), eo: eo, tls: tc}, nil)
 	}
 	return nil, &NoCredentialsError{Site: name, Paths: r.paths, clouds: cf}
 }

@@ -162,6 +162,31 @@ func TestResolutionOrder(t *testing.T) {
 	}
 }
 
+// TestRegionMismatch: one set of credentials (an openrc, OS_CLOUD) is one site; using it for
+// a site of another name would put leases at the wrong site.
+func TestRegionMismatch(t *testing.T) {
+	const clouds = `clouds:
+  default: {auth: {auth_url: "https://uc/v3", application_credential_id: a, application_credential_secret: s}, region_name: CHI@UC}
+`
+	for _, tc := range []struct {
+		name string
+		env  []string
+	}{
+		{"openrc", []string{"OS_AUTH_URL", "https://uc/v3", "OS_REGION_NAME", "CHI@UC"}},
+		{"OS_CLOUD", []string{"OS_CLOUD", "default"}},
+	} {
+		r := &Resolver{Env: envMap(tc.env...), CloudsYAML: []byte(clouds)}
+		_, err := r.resolve("CHI@TACC")
+		var rm *RegionMismatchError
+		if !errors.As(err, &rm) || rm.Region != "CHI@UC" || !strings.Contains(err.Error(), `add a clouds.yaml entry named "CHI@TACC"`) {
+			t.Errorf("%s for CHI@TACC: %v, want a region mismatch naming CHI@UC", tc.name, err)
+		}
+		if _, err := r.resolve("CHI@UC"); err != nil {
+			t.Errorf("%s for its own site: %v", tc.name, err)
+		}
+	}
+}
+
 func TestCloudsYAMLSearchPathAndSecureYAML(t *testing.T) {
 	k := newFakeKeystone(t, false)
 	t.Chdir(t.TempDir()) // no ./clouds.yaml
