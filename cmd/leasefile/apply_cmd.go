@@ -82,19 +82,11 @@ func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r ru
 		return err
 	}
 	defer s.close()
-	lock, err := state.Lock(ctx, s.statePath, state.LockInfo{Operation: operationName(o)}, r.lockTimeout)
+	unlock, err := s.lockState(ctx, operationName(o), r.lockTimeout)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err := lock.Unlock(); err != nil {
-			a.warnf("%v", err)
-		}
-	}()
-	// Another run may have changed the state while we waited for the lock.
-	if s.state, s.existed, err = state.LoadOrNew(s.statePath); err != nil {
-		return err
-	}
+	defer unlock()
 
 	var p *plan.Plan
 	if planFile != "" {
@@ -317,19 +309,12 @@ func (a *app) waitCommand() *cli.Command {
 			}
 			defer s.close()
 			// Wait records statuses in the state: hold the lock, so an apply running beside it
-			// cannot have its work overwritten, and read the state only once the lock is ours.
-			lock, err := state.Lock(ctx, s.statePath, state.LockInfo{Operation: "wait"}, lockTimeout)
+			// cannot have its work overwritten.
+			unlock, err := s.lockState(ctx, "wait", lockTimeout)
 			if err != nil {
 				return err
 			}
-			defer func() {
-				if err := lock.Unlock(); err != nil {
-					a.warnf("%v", err)
-				}
-			}()
-			if s.state, s.existed, err = state.LoadOrNew(s.statePath); err != nil {
-				return err
-			}
+			defer unlock()
 			keys := c.Args().Slice()
 			if len(keys) == 0 {
 				keys = s.state.Keys()

@@ -367,3 +367,22 @@ func (s *session) floatingNetworks(ctx context.Context) (map[string]map[string]s
 	}
 	return out, nil
 }
+
+// lockState takes the state lock for op and reloads the state, which another run may have
+// changed while we waited. The returned function releases the lock.
+func (s *session) lockState(ctx context.Context, op string, timeout time.Duration) (func(), error) {
+	lock, err := state.Lock(ctx, s.statePath, state.LockInfo{Operation: op}, timeout)
+	if err != nil {
+		return nil, err
+	}
+	unlock := func() {
+		if err := lock.Unlock(); err != nil {
+			s.a.warnf("%v", err)
+		}
+	}
+	if s.state, s.existed, err = state.LoadOrNew(s.statePath); err != nil {
+		unlock()
+		return nil, err
+	}
+	return unlock, nil
+}

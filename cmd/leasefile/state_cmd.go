@@ -159,23 +159,15 @@ func (a *app) stateCommand() *cli.Command {
 
 // withStateLock runs edit on the state under the lock, saving the result.
 func (a *app) withStateLock(ctx context.Context, s *session, op string, timeout time.Duration, edit func(*state.File) error) error {
-	lock, err := state.Lock(ctx, s.statePath, state.LockInfo{Operation: op}, timeout)
+	unlock, err := s.lockState(ctx, op, timeout)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err := lock.Unlock(); err != nil {
-			a.warnf("%v", err)
-		}
-	}()
-	f, _, err := state.LoadOrNew(s.statePath)
-	if err != nil {
+	defer unlock()
+	if err := edit(s.state); err != nil {
 		return err
 	}
-	if err := edit(f); err != nil {
-		return err
-	}
-	return f.Save(s.statePath)
+	return s.state.Save(s.statePath)
 }
 
 func (a *app) forceUnlockCommand() *cli.Command {
