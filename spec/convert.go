@@ -179,26 +179,22 @@ func (d *doc) scalar(n *yaml.Node, ptr string) any {
 			value = expanded
 		}
 	}
+	// The tag says what yaml.v3 resolved the scalar to; strconv reads the few forms it
+	// accepts (0x, 0o, 0b, exponents), far cheaper than a YAML parse per scalar.
 	switch tag {
 	case "!!null":
 		return nil
 	case "!!bool":
-		var b bool
-		if err := yaml.Unmarshal([]byte(value), &b); err == nil {
-			d.plain[ptr] = value
-			return b
-		}
+		d.plain[ptr] = value
+		return strings.EqualFold(value, "true")
 	case "!!int":
-		var i int64
-		if err := yaml.Unmarshal([]byte(value), &i); err == nil {
-			d.plain[ptr] = value
+		d.plain[ptr] = value
+		if i, err := strconv.ParseInt(strings.Replace(value, "0o", "0", 1), 0, 64); err == nil {
 			return json.Number(strconv.FormatInt(i, 10))
 		}
-		d.plain[ptr] = value
 		return value // too large for int64: the schema reports the type
 	case "!!float":
-		var f float64
-		if err := yaml.Unmarshal([]byte(value), &f); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+		if f, err := strconv.ParseFloat(value, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
 			d.plain[ptr] = value
 			return json.Number(strconv.FormatFloat(f, 'g', -1, 64))
 		}
