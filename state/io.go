@@ -132,17 +132,27 @@ func utc(t time.Time) time.Time {
 	return t.UTC()
 }
 
-// canonical encodes f's content with the given serial, times in UTC.
+// canonical encodes f's content compactly with the given serial, times in UTC: what Save
+// compares to tell whether anything changed.
 func (f *File) canonical(serial int64) ([]byte, error) {
 	c := f.Clone()
 	c.normalize()
 	c.Serial = serial
 	c.FormatVersion = FormatVersion
-	b, err := json.MarshalIndent(c, "", "  ")
+	b, err := json.Marshal(c)
 	if err != nil {
 		return nil, fmt.Errorf("encode state: %w", err)
 	}
-	return append(b, '\n'), nil
+	return b, nil
+}
+
+// indented is the file form of canonical JSON: indented for people reading diffs.
+func indented(compact []byte) []byte {
+	var b bytes.Buffer
+	b.Grow(len(compact) * 2)
+	_ = json.Indent(&b, compact, "", "  ") // compact came from json.Marshal
+	b.WriteByte('\n')
+	return b.Bytes()
 }
 
 // Save writes f to path if its content changed since it was last loaded or
@@ -160,10 +170,8 @@ func (f *File) Save(path string) error {
 		return nil
 	}
 	serial := f.Serial + 1
-	data, err := f.canonical(serial)
-	if err != nil {
-		return err
-	}
+	// Only the serial differs from content: patch it in rather than encode the state again.
+	data := indented(withSerial(content, serial))
 	old, err := os.ReadFile(path)
 	switch {
 	case err == nil:
@@ -180,6 +188,13 @@ func (f *File) Save(path string) error {
 	f.FormatVersion = FormatVersion
 	f.baseline = content
 	return nil
+}
+
+// withSerial returns compact canonical JSON whose serial is 0 with the serial set instead.
+// The serial is a top-level field that encoding/json writes before any lease or intent, so
+// its first occurrence is the one to replace.
+func withSerial(content []byte, serial int64) []byte {
+	return bytes.Replace(content, []byte(`"serial":0`), []byte(fmt.Sprintf(`"serial":%d`, serial)), 1)
 }
 
 // WriteAtomic replaces path with data, mode 0600, so that a reader or a crash sees the old
