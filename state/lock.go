@@ -27,6 +27,20 @@ type LockInfo struct {
 	Operation string    `json:"operation"`
 	Created   time.Time `json:"created"`
 	Path      string    `json:"path"`
+	// Host and PID identify the process, so that a later run on the same machine can tell
+	// a lock left by a killed process from one a live run holds.
+	Host string `json:"host,omitempty"`
+	PID  int    `json:"pid,omitempty"`
+}
+
+// holderGone reports whether the lock was taken by a process of this machine that no longer
+// runs.
+func (i LockInfo) holderGone() bool {
+	host, err := os.Hostname()
+	if err != nil || i.PID <= 0 || i.Host != host {
+		return false
+	}
+	return !processAlive(i.PID)
 }
 
 // LockedError reports a lock held by another run.
@@ -41,6 +55,10 @@ func (e *LockedError) Error() string {
 	if e.Err != nil {
 		return fmt.Sprintf("state %s is locked, and the lock file cannot be read (%v); if no run is in progress, remove %s.lock",
 			e.Info.Path, e.Err, e.Info.Path)
+	}
+	if e.Info.holderGone() {
+		return fmt.Sprintf("state %s is locked by %s since %s for %s (lock ID %s), but that process (pid %d) is no longer running: it was killed or crashed; release the lock with: leasefile force-unlock %s",
+			e.Info.Path, e.Info.Who, e.Info.Created.UTC().Format(time.RFC3339), e.Info.Operation, e.Info.ID, e.Info.PID, e.Info.ID)
 	}
 	return fmt.Sprintf("state %s is locked by %s since %s for %s (lock ID %s); if that run is gone, release it with: leasefile force-unlock %s",
 		e.Info.Path, e.Info.Who, e.Info.Created.UTC().Format(time.RFC3339), e.Info.Operation, e.Info.ID, e.Info.ID)
@@ -76,6 +94,10 @@ func Lock(ctx context.Context, statePath string, info LockInfo, timeout time.Dur
 	info.Created = info.Created.UTC()
 	if info.Path == "" {
 		info.Path = statePath
+	}
+	if info.PID == 0 {
+		info.PID = os.Getpid()
+		info.Host, _ = os.Hostname()
 	}
 	data, err := json.MarshalIndent(info, "", "  ")
 	if err != nil {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -38,7 +40,8 @@ func TestLockWritesInfo(t *testing.T) {
 	if got.ID == "" || !strings.Contains(got.Who, "@") {
 		t.Errorf("lock info lacks ID or user@host: %+v", got)
 	}
-	want := LockInfo{ID: got.ID, Who: got.Who, Operation: "apply", Created: lockTime, Path: path}
+	host, _ := os.Hostname()
+	want := LockInfo{ID: got.ID, Who: got.Who, Operation: "apply", Created: lockTime, Path: path, Host: host, PID: os.Getpid()}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("lock file (-want +got):\n%s", diff)
 	}
@@ -59,6 +62,8 @@ func TestLockHeld(t *testing.T) {
 		t.Fatal(err)
 	}
 	holder.Path = path
+	holder.Host, _ = os.Hostname()
+	holder.PID = os.Getpid()
 	const wantMsg = "is locked by alice@laptop since 2026-05-01T10:00:00Z for apply (lock ID 11111111-aaaa); if that run is gone, release it with: leasefile force-unlock 11111111-aaaa"
 
 	for _, timeout := range []time.Duration{0, 20 * time.Millisecond} {
@@ -185,5 +190,29 @@ func TestForceUnlock(t *testing.T) {
 				t.Errorf("lock file remains (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestLockOfDeadProcess: a lock left by a killed run on this machine says so, with the remedy.
+func TestLockOfDeadProcess(t *testing.T) {
+	path := filepath.Join(t.TempDir(), DefaultFileName)
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
+	gone := LockInfo{ID: "22222222-bbbb", Who: "bob@" + host, Operation: "apply", Created: lockTime, Host: host, PID: cmd.Process.Pid}
+	if _, err := Lock(context.Background(), path, gone, 0); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Lock(context.Background(), path, LockInfo{Operation: "plan"}, 0)
+	want := fmt.Sprintf("but that process (pid %d) is no longer running: it was killed or crashed; release the lock with: leasefile force-unlock 22222222-bbbb", cmd.Process.Pid)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("lock of a finished process: %v\nwant it to contain %q", err, want)
+	}
+	// The live holder (this test process) is not called gone.
+	alive := LockInfo{Host: host, PID: os.Getpid()}
+	if alive.holderGone() {
+		t.Error("a live process's lock is called stale")
 	}
 }
