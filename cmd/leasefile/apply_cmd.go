@@ -270,7 +270,11 @@ func (a *app) checkFresh(ctx context.Context, s *session, p *plan.Plan) error {
 		}
 		if ch.LeaseID != "" {
 			found := false
-			for _, l := range live[ch.Site] {
+			site := ch.Site
+			if ch.FromSite != "" {
+				site = ch.FromSite // a replacement moving the lease: the old one is at the old site
+			}
+			for _, l := range live[site] {
 				if l.ID != ch.LeaseID {
 					continue
 				}
@@ -281,7 +285,7 @@ func (a *app) checkFresh(ctx context.Context, s *session, p *plan.Plan) error {
 				}
 			}
 			if !found && ch.Action != plan.Delete {
-				return stale(fmt.Sprintf("lease %s (%s) is gone from %s", ch.Key, ch.LeaseID, ch.Site))
+				return stale(fmt.Sprintf("lease %s (%s) is gone from %s", ch.Key, ch.LeaseID, site))
 			}
 		}
 		if ch.Create != nil && !ch.Create.Start.IsZero() && ch.Create.Start.Before(now.Truncate(time.Minute)) {
