@@ -194,7 +194,7 @@ func planSites(p *plan.Plan) []string {
 // recordRefresh writes what the plan observed before anything changes, so
 // that the state reflects Blazar even if the run stops at the first call.
 func (r *runner) recordRefresh(p *plan.Plan) error {
-	if len(p.Adopt) == 0 && len(p.Observed) == 0 && len(planSites(p)) == 0 && !(p.RefreshOnly && p.HasDrift()) {
+	if len(p.Adopt) == 0 && len(p.Observed) == 0 && len(p.DropIntents) == 0 && len(planSites(p)) == 0 && !(p.RefreshOnly && p.HasDrift()) {
 		return nil
 	}
 	err := r.update(func(f *state.File) {
@@ -208,6 +208,15 @@ func (r *runner) recordRefresh(p *plan.Plan) error {
 				f.SetLease(a.Key, &state.Lease{ID: a.LeaseID, Name: a.Name, Site: a.Site})
 			}
 			f.DropIntent(a.Key)
+		}
+		for _, k := range p.DropIntents {
+			// Only an unresolved intent: one with an ID names a lease Blazar
+			// returned, which must not be forgotten.
+			for _, in := range f.PendingIntents() {
+				if in.Key == k && in.ID == "" {
+					f.DropIntent(k)
+				}
+			}
 		}
 		for _, ob := range p.Observed {
 			l := ob.Lease

@@ -475,3 +475,56 @@ func TestStaleIntentLooksBeforeCreating(t *testing.T) {
 		})
 	}
 }
+
+// TestPermanentCreateFailureDropsIntent: Blazar's bare 500 on a create rolls the lease
+// back; a leftover intent would let a later plan adopt another lease of that name.
+func TestPermanentCreateFailureDropsIntent(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	e.srv.InjectFault(emulator.Fault{Site: "CHI@UC", Op: "create", Status: 500})
+	res, _ := e.apply(planOf(create("training", "CHI@UC", hosts("gpus", 1, "compute_skylake"))), e.opts())
+	if len(res.Failed) != 1 || res.Failed[0].Op != apply.OpCreate {
+		t.Fatalf("Failed = %v, want the create", res.Failed)
+	}
+	if got := e.saved().PendingIntents(); len(got) != 0 {
+		t.Errorf("intents left after a permanent create failure: %v", got)
+	}
+}
+
+// TestCreateRetriesStayWithinIntentBound: a retry whose call could end after
+// plan.IntentBound is not sent, since a later plan would not adopt its lease.
+func TestCreateRetriesStayWithinIntentBound(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	e.srv.InjectFault(emulator.Fault{Site: "CHI@UC", Op: "create", Status: 503, Count: 5})
+	o := e.opts()
+	o.CallTimeout = plan.IntentBound - plan.AdoptWindow
+	res, _ := e.apply(planOf(create("training", "CHI@UC", hosts("gpus", 1, "compute_skylake"))), o)
+	if n := e.srv.Calls("CHI@UC", "create"); n != 1 {
+		t.Errorf("create calls = %d, want 1", n)
+	}
+	if len(res.Failed) != 1 {
+		t.Errorf("Failed = %v", res.Failed)
+	}
+}
+
+// TestPlanDropIntents: apply forgets the unresolved intents the plan lists, and keeps
+// one with a lease ID.
+func TestPlanDropIntents(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	err := e.store.Update(func(f *state.File) {
+		f.AddIntent(state.Intent{Key: "old", Site: "CHI@UC", Name: "old", Time: t0.Add(-time.Hour)})
+		f.AddIntent(state.Intent{Key: "known", Site: "CHI@UC", Name: "known", Time: t0.Add(-time.Hour), ID: "lease-1"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := planOf()
+	p.DropIntents = []string{"old", "known"}
+	e.mustApply(p)
+	var got []string
+	for _, in := range e.saved().PendingIntents() {
+		got = append(got, in.Key)
+	}
+	if d := cmp.Diff([]string{"known"}, got); d != "" {
+		t.Errorf("intents (-want +got):\n%s", d)
+	}
+}

@@ -147,9 +147,11 @@ func (r *runner) createLease(ch plan.Change) (*state.Lease, error) {
 			return r.recordCreated(ch, l, false)
 		}
 		if !blazar.IsKind(err, blazar.Transient) {
-			if e, ok := blazar.AsError(err); ok && e.Kind != blazar.Internal && e.Kind != blazar.Other {
-				// Blazar refused the request and rolled back: nothing
-				// to adopt later.
+			if _, ok := blazar.AsError(err); ok {
+				// Blazar answered with a permanent error (a bare 500
+				// included): it rolled the lease back, so there is
+				// nothing to adopt later. A leftover intent would let a
+				// later plan adopt someone else's lease of that name.
 				_ = r.update(func(f *state.File) { f.DropIntent(ch.Key) })
 			}
 			return nil, err
@@ -166,6 +168,11 @@ func (r *runner) createLease(ch plan.Change) (*state.Lease, error) {
 		}
 		d := backoff(delay, err)
 		delay = min(delay*2, r.o.PollMax)
+		if r.o.Now().Sub(intent.Time)+d+r.o.CallTimeout > plan.IntentBound-plan.AdoptWindow {
+			// A lease this attempt made could end up past the window in which
+			// a later plan adopts it, and be created a second time then.
+			return nil, fmt.Errorf("%w (giving up: another attempt could outlast plan.IntentBound, %s after the intent)", err, plan.IntentBound)
+		}
 		r.report(Event{Key: ch.Key, Site: ch.Site, Kind: Retrying, Err: err,
 			Message: fmt.Sprintf("create: %v; no lease was created, retrying in %s", err, elapsed(d))})
 		if serr := r.sleep(d); serr != nil {
@@ -175,8 +182,8 @@ func (r *runner) createLease(ch plan.Change) (*state.Lease, error) {
 }
 
 // findCreated returns the lease named name that this user created at site
-// since the intent time (within plan.AdoptWindow, the same window a later
-// plan adopts with) and that the state does not already hold, or nil.
+// for the intent recorded at since (plan.CreatedForIntent, the same window a
+// later plan adopts with) and that the state does not already hold, or nil.
 func (r *runner) findCreated(key, site, name string, since time.Time) (*leases.Lease, error) {
 	var all []leases.Lease
 	err := r.call(key, site, "list", func(c context.Context) error {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chameleoncloud/leasefile/plan"
 	"github.com/chameleoncloud/leasefile/state"
 	"github.com/gophercloud/gophercloud/v2"
 )
@@ -53,10 +54,10 @@ const (
 	defaultPollMin     = 2 * time.Second
 	defaultPollMax     = 15 * time.Second
 	defaultStill       = 30 * time.Second
-	defaultCallTimeout = 2 * time.Minute
+	defaultCallTimeout = plan.CreateCallTimeout
 	// maxAttempts bounds the tries of one call that keeps failing
-	// transiently.
-	maxAttempts = 5
+	// transiently; plan.IntentBound counts on it for creates.
+	maxAttempts = plan.CreateAttempts
 )
 
 func (o Options) withDefaults() Options {

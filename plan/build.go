@@ -254,6 +254,7 @@ func (b *builder) adopt() error {
 		}
 		var found *leases.Lease
 		if in.ID != "" {
+			// Blazar returned this ID to our create: the lease is ours for certain.
 			found = b.liveLease(site, in.ID)
 		} else {
 			user := b.in.Identity[site].UserID
@@ -272,8 +273,30 @@ func (b *builder) adopt() error {
 				cands = append(cands, &l)
 			}
 			sort.Slice(cands, func(i, j int) bool { return cands[i].ID < cands[j].ID })
+			if b.in.Spec.Lease(in.Key) == nil {
+				// Adopting would only serve to delete the lease, and a name match is not
+				// proof that this intent made it: it may be a lease someone else in the
+				// project created. Forget the intent; name what may be ours.
+				msg := fmt.Sprintf("lease %q is no longer in the Leasefile, so the create intent an interrupted apply left for it at %s is forgotten",
+					in.Key, in.Time.UTC().Format(TimeLayout))
+				if len(cands) > 0 {
+					ids := make([]string, len(cands))
+					for i, c := range cands {
+						ids[i] = c.ID
+					}
+					msg += fmt.Sprintf("; lease %s (%q on %s) may be the one it created: check it and delete it yourself if so", strings.Join(ids, ", "), in.Name, site)
+				}
+				b.p.Warnings = append(b.p.Warnings, msg)
+				b.p.DropIntents = append(b.p.DropIntents, in.Key)
+				continue
+			}
 			switch len(cands) {
 			case 0:
+				if IntentExpired(in.Time, b.in.Now) {
+					// Its create never made a lease, and can no longer: forget it, or it
+					// would adopt a lease of that name created much later.
+					b.p.DropIntents = append(b.p.DropIntents, in.Key)
+				}
 			case 1:
 				found = cands[0]
 			default:

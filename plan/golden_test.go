@@ -233,6 +233,9 @@ func simulate(t *testing.T, in Input, p *Plan) (map[string][]leases.Lease, *stat
 	for _, a := range p.Adopt {
 		st.DropIntent(a.Key)
 	}
+	for _, k := range p.DropIntents {
+		st.DropIntent(k)
+	}
 	if p.RefreshOnly {
 		// As apply records it: leases deleted outside leasefile leave the state.
 		for _, d := range p.Drift {

@@ -108,10 +108,13 @@ type Plan struct {
 	Targets     []string `json:"targets,omitempty"`
 	Warnings    []string `json:"warnings,omitempty"`
 
-	Drift    []Drift    `json:"drift,omitempty"`
-	Adopt    []Adoption `json:"adopt,omitempty"`
-	Changes  []Change   `json:"changes"`  // every lease key in the Leasefile or state, NoOp included, sorted by site then key
-	Observed []Observed `json:"observed"` // what the state should record of each live lease it tracks (refresh)
+	Drift []Drift    `json:"drift,omitempty"`
+	Adopt []Adoption `json:"adopt,omitempty"`
+	// DropIntents are the keys whose create intents apply forgets: intents that can no
+	// longer be resolved (no lease made within IntentBound), or whose key left the Leasefile.
+	DropIntents []string   `json:"drop_intents,omitempty"`
+	Changes     []Change   `json:"changes"`  // every lease key in the Leasefile or state, NoOp included, sorted by site then key
+	Observed    []Observed `json:"observed"` // what the state should record of each live lease it tracks (refresh)
 }
 
 // Drift is a difference between the state and Blazar that someone else made.
@@ -145,10 +148,33 @@ const (
 // may have made) share it, so that both find the same lease.
 const AdoptWindow = time.Minute
 
-// CreatedForIntent reports whether a lease created at createdAt (Blazar's clock) is recent
-// enough to be the lease of an intent recorded at intentTime (the client's clock).
+// CreateCallTimeout is apply's default bound on one API call, and CreateAttempts how many
+// times apply sends one create at most. IntentBound is derived from them.
+const (
+	CreateCallTimeout = 2 * time.Minute
+	CreateAttempts    = 5
+)
+
+// IntentBound is how long after an intent's recorded time the create it stands for may
+// still have made a lease: every attempt apply makes (CreateAttempts calls of at most
+// CreateCallTimeout each, plus the backoff between them, which fits in AdoptWindow), plus
+// AdoptWindow of clock skew. A lease created later is not that intent's, and an intent older
+// than this without a lease never made one. apply stops retrying a create that would end
+// past it, so that plan and apply agree.
+const IntentBound = CreateCallTimeout*CreateAttempts + 2*AdoptWindow
+
+// CreatedForIntent reports whether a lease created at createdAt (Blazar's clock) may be the
+// lease of an intent recorded at intentTime (the client's clock): created within
+// [intentTime - AdoptWindow, intentTime + IntentBound].
 func CreatedForIntent(createdAt, intentTime time.Time) bool {
-	return !createdAt.Before(intentTime.Add(-AdoptWindow))
+	return !createdAt.Before(intentTime.Add(-AdoptWindow)) && !createdAt.After(intentTime.Add(IntentBound))
+}
+
+// IntentExpired reports whether an intent recorded at intentTime can no longer gain a lease
+// at now (both the client's clock): its create, if any, has answered or given up, and
+// Blazar's clock is at most AdoptWindow ahead.
+func IntentExpired(intentTime, now time.Time) bool {
+	return now.After(intentTime.Add(IntentBound + AdoptWindow))
 }
 
 // DeposedSuffix marks the state key under which a create-before-destroy keeps the old lease
@@ -288,5 +314,5 @@ func (p *Plan) HasDrift() bool { return len(p.Drift) > 0 }
 // HasChanges reports whether applying the plan would change anything in Blazar or the state.
 func (p *Plan) HasChanges() bool {
 	c := p.Counts()
-	return c.Create+c.Update+c.Replace+c.Delete > 0 || len(p.Adopt) > 0
+	return c.Create+c.Update+c.Replace+c.Delete > 0 || len(p.Adopt) > 0 || len(p.DropIntents) > 0
 }

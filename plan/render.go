@@ -64,6 +64,9 @@ func (p *Plan) Summary() string {
 	if len(p.Adopt) > 0 {
 		s += fmt.Sprintf(", %d to adopt", len(p.Adopt))
 	}
+	if len(p.DropIntents) > 0 {
+		s += fmt.Sprintf(", %d stale create intents to forget", len(p.DropIntents))
+	}
 	return s + "."
 }
 
