@@ -291,3 +291,29 @@ func TestCreateNowCorrectsEnd(t *testing.T) {
 		})
 	}
 }
+
+// TestCreateRecordsNetworkFields: Chameleon's Blazar returns no network fields, so the
+// state keeps what was sent, for the next plan to compare with; an update keeps them.
+func TestCreateRecordsNetworkFields(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	net := plan.ReservationSpec{Key: "net", Type: "network", Body: map[string]any{
+		"resource_type": "network", "network_name": "exp-net", "network_description": "d",
+		"resource_properties": `["==","$physical_network","physnet1"]`, "network_properties": "",
+	}}
+	e.mustApply(planOf(create("vlan", "CHI@UC", net)))
+	l, _ := e.saved().Lease("vlan")
+	if l == nil {
+		t.Fatal("no lease recorded")
+	}
+	want := state.Reservation{ID: l.Reservations["net"].ID, ResourceType: "network", NetworkName: "exp-net",
+		NetworkDescription: "d", ResourceProperties: `["==","$physical_network","physnet1"]`}
+	if d := cmp.Diff(want, l.Reservations["net"]); d != "" {
+		t.Errorf("recorded reservation (-want +got):\n%s", d)
+	}
+	name := "renamed"
+	e.mustApply(planOf(plan.Change{Key: "vlan", Site: "CHI@UC", Action: plan.Update, LeaseID: l.ID, Update: &plan.UpdateSpec{Name: &name}}))
+	l, _ = e.saved().Lease("vlan")
+	if d := cmp.Diff(want, l.Reservations["net"]); d != "" {
+		t.Errorf("after an update (-want +got):\n%s", d)
+	}
+}

@@ -36,7 +36,7 @@ func TestMapReservations(t *testing.T) {
 			},
 			want: map[string]state.Reservation{
 				"gpus": {ID: "r-gpu", ResourceType: "physical:host"}, "cpus": {ID: "r-cpu", ResourceType: "physical:host"},
-				"ip": {ID: "r-ip", ResourceType: "virtual:floatingip"}, "net": {ID: "r-net", ResourceType: "network"},
+				"ip": {ID: "r-ip", ResourceType: "virtual:floatingip"}, "net": {ID: "r-net", ResourceType: "network", NetworkName: "exp-net"},
 			},
 		},
 		{

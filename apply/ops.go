@@ -422,7 +422,9 @@ func (r *runner) updateLease(ch plan.Change) {
 	}
 	opts := leases.UpdateOpts{Name: us.Name, Start: us.Start, End: us.End}
 	ids := map[string]string{}
+	sent := map[string]map[string]any{}
 	for _, ru := range us.Reservations {
+		sent[ru.Key] = ru.Body
 		b := maps.Clone(ru.Body)
 		if b == nil {
 			b = map[string]any{}
@@ -463,7 +465,12 @@ func (r *runner) updateLease(ch plan.Change) {
 			maps.Copy(res, old.Reservations)
 		}
 		for k, id := range ids {
-			res[k] = state.Reservation{ID: id}
+			v := res[k]
+			if v.ID != id {
+				v = state.Reservation{ID: id}
+			}
+			// Keep, and bring up to date, what was sent that Blazar does not return.
+			res[k] = plan.Record(v, sent[k])
 		}
 		live := map[string]string{}
 		for _, lr := range l.Reservations {
@@ -510,7 +517,7 @@ func mapReservations(got []leases.Reservation, specs []plan.ReservationSpec) map
 			return false
 		}
 		used[i] = true
-		out[rs.Key] = state.Reservation{ID: got[i].ID, ResourceType: got[i].ResourceType}
+		out[rs.Key] = plan.Record(state.Reservation{ID: got[i].ID, ResourceType: got[i].ResourceType}, rs.Body)
 		return true
 	}
 	var rest []int

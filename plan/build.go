@@ -515,7 +515,15 @@ func observed(t *tracked, d *spec.Lease) state.Lease {
 	if len(m) > 0 {
 		out.Reservations = map[string]state.Reservation{}
 		for k, r := range m {
-			out.Reservations[k] = state.Reservation{ID: r.ID, ResourceType: r.ResourceType}
+			sr := state.Reservation{ID: r.ID, ResourceType: r.ResourceType}
+			if t.st != nil {
+				// Keep what apply recorded of what it sent: Blazar does not return it.
+				if old, ok := t.st.Reservations[k]; ok && old.ID == r.ID {
+					sr.NetworkName, sr.NetworkDescription = old.NetworkName, old.NetworkDescription
+					sr.ResourceProperties, sr.BeforeEnd = old.ResourceProperties, old.BeforeEnd
+				}
+			}
+			out.Reservations[k] = sr
 		}
 	}
 	return out
@@ -897,20 +905,41 @@ func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *
 				body["network_id"] = lr.NetworkID
 			}
 		case spec.Network:
-			// Blazar (CHI) does not return network fields; compare only what it shows.
-			if name, ok := lr.Extra["network_name"].(string); ok && name != r.NetworkName {
+			// Chameleon's Blazar returns no network fields: compare with what it shows, else
+			// with what apply recorded at create (rec.NetworkName is set when it recorded).
+			var rec state.Reservation
+			if t.st != nil {
+				rec = t.st.Reservations[r.Key]
+			}
+			recorded := rec.NetworkName != ""
+			name, ok := lr.Extra["network_name"].(string)
+			if !ok && recorded {
+				name, ok = rec.NetworkName, true
+			}
+			if ok && name != r.NetworkName {
 				df.fields = append(df.fields, FieldChange{Path: p + ".network_name", Old: name, New: r.NetworkName})
 				df.force(p+".network_name", fmt.Sprintf("reservation %s renames its network, which Blazar cannot update", r.Key))
 			}
-			if desc, ok := lr.Extra["network_description"].(string); ok && desc != r.NetworkDescription() {
+			desc, ok := lr.Extra["network_description"].(string)
+			if !ok && recorded {
+				desc, ok = rec.NetworkDescription, true
+			}
+			if ok && desc != r.NetworkDescription() {
 				df.fields = append(df.fields, FieldChange{Path: p + ".description", Old: desc, New: r.NetworkDescription()})
 				df.force(p+".description", fmt.Sprintf("reservation %s changes its network description, which Blazar cannot update", r.Key))
 			}
-			if lr.ResourceProperties != "" {
+			props := lr.ResourceProperties
+			if props == "" && recorded {
+				props = rec.ResourceProperties
+			}
+			if props != "" || recorded {
 				want := r.Constraints()
-				have, err := spec.ParseQuery(lr.ResourceProperties)
+				have, err := spec.ParseQuery(props)
+				if props == "" {
+					have, err = nil, nil
+				}
 				if err != nil || !want.Equal(have) {
-					df.fields = append(df.fields, FieldChange{Path: p + ".resource_properties", Old: lr.ResourceProperties, New: want.Encode()})
+					df.fields = append(df.fields, FieldChange{Path: p + ".resource_properties", Old: props, New: want.Encode()})
 					if pn := physnet(have); pn != r.PhysicalNetwork {
 						df.force(p+".physical_network", fmt.Sprintf("reservation %s moves from physical network %s to %s, which Blazar cannot update", r.Key, pn, r.PhysicalNetwork))
 					} else {

@@ -284,7 +284,7 @@ func simulate(t *testing.T, in Input, p *Plan) (map[string][]leases.Lease, *stat
 				r.NetworkID = testNetworks[ch.Site][rs.FloatingNetwork]
 			}
 			l.Reservations = append(l.Reservations, r)
-			sl.Reservations[rs.Key] = state.Reservation{ID: r.ID, ResourceType: r.ResourceType}
+			sl.Reservations[rs.Key] = Record(state.Reservation{ID: r.ID, ResourceType: r.ResourceType}, rs.Body)
 		}
 		live[ch.Site] = append(live[ch.Site], l)
 		st.SetLease(ch.Key, sl)
@@ -339,6 +339,11 @@ func simulate(t *testing.T, in Input, p *Plan) (map[string][]leases.Lease, *stat
 				}
 				if !found {
 					t.Errorf("simulate: update of reservation %s: not in lease %s", ru.ID, l.ID)
+				}
+				if sl, ok := st.Lease(ch.Key); ok {
+					if sr, ok := sl.Reservations[ru.Key]; ok {
+						sl.Reservations[ru.Key] = Record(sr, ru.Body)
+					}
 				}
 			}
 			ua := now.Truncate(time.Second)

@@ -268,6 +268,29 @@ type ReservationSpec struct {
 	FloatingNetwork string         `json:"floating_network,omitempty"`
 }
 
+// Record returns r with the fields of a request body that Blazar does not return (those
+// of a network reservation: network_name, network_description, resource_properties,
+// before_end) copied in, so that a later plan can compare with what was sent. apply calls
+// it with the body of each create and in-place update; a body without those keys leaves r
+// as it is.
+func Record(r state.Reservation, body map[string]any) state.Reservation {
+	if rt, _ := body["resource_type"].(string); rt != "" && rt != "network" {
+		return r
+	}
+	if rt, _ := body["resource_type"].(string); rt == "" && r.ResourceType != "network" {
+		return r
+	}
+	for key, dst := range map[string]*string{
+		"network_name": &r.NetworkName, "network_description": &r.NetworkDescription,
+		"resource_properties": &r.ResourceProperties, "before_end": &r.BeforeEnd,
+	} {
+		if v, ok := body[key].(string); ok {
+			*dst = v
+		}
+	}
+	return r
+}
+
 // UpdateSpec is an in-place update: only the set fields are sent.
 type UpdateSpec struct {
 	Name         *string             `json:"name,omitempty"`

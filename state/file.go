@@ -61,10 +61,19 @@ type Lease struct {
 	CreatedAt time.Time `json:"created_at,omitzero"`
 }
 
-// Reservation identifies one reservation of a lease.
+// Reservation identifies one reservation of a lease and records what was
+// sent for it where Blazar does not show it back: Chameleon's Blazar returns
+// no network fields, so a network reservation's are recorded here at create
+// (and after an update that changes them). A plan compares with them when
+// Blazar is silent. NetworkName is non-empty whenever the fields were
+// recorded, so empty values then mean "sent empty".
 type Reservation struct {
-	ID           string `json:"id"`
-	ResourceType string `json:"resource_type,omitempty"`
+	ID                 string `json:"id"`
+	ResourceType       string `json:"resource_type,omitempty"`
+	NetworkName        string `json:"network_name,omitempty"`
+	NetworkDescription string `json:"network_description,omitempty"`
+	ResourceProperties string `json:"resource_properties,omitempty"`
+	BeforeEnd          string `json:"before_end,omitempty"`
 }
 
 // Intent records that apply is about to create a lease, so that a run
