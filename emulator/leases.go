@@ -436,7 +436,10 @@ func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, now tim
 			}
 		}
 		for k, v := range ch {
-			if k != "id" {
+			// Blazar's update_reservation does not take before_end: it
+			// keeps the value given at create, so a client cannot rely on
+			// changing it.
+			if k != "id" && k != "before_end" {
 				params[k] = v
 			}
 		}

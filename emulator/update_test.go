@@ -72,6 +72,9 @@ func TestUpdateRules(t *testing.T) {
 		}, 200, "", func(t *testing.T, l map[string]any) {
 			eq(t, `["==", "$node_type", "compute_cascadelake_r"]`, resv(l, 0)["resource_properties"])
 		}},
+		{"before_end not updatable", pending, func(h, _ string) map[string]any {
+			return map[string]any{"reservations": []any{map[string]any{"id": h, "before_end": "snapshot"}}}
+		}, 200, "", func(t *testing.T, l map[string]any) { eq(t, "default", resv(l, 0)["before_end"]) }},
 		{"too many hosts", pending, func(h, _ string) map[string]any {
 			return map[string]any{"reservations": []any{map[string]any{"id": h, "min": 9, "max": 9}}}
 		}, 500, "Not enough hosts available", nil},

@@ -880,6 +880,9 @@ func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *
 				df.fields = append(df.fields, FieldChange{Path: p + ".resource_properties", Old: lr.ResourceProperties, New: want.Encode()})
 				body["resource_properties"] = want.Encode()
 			}
+			if d.BeforeEndSet && lr.BeforeEnd != "" && lr.BeforeEnd != d.BeforeEnd {
+				b.forceBeforeEnd(df, p, r.Key, lr.BeforeEnd, d.BeforeEnd)
+			}
 			body["min"], body["max"] = r.Min, r.Max
 			if r.Type == spec.Node {
 				body["hypervisor_properties"] = lr.HypervisorProperties
@@ -928,6 +931,16 @@ func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *
 				df.fields = append(df.fields, FieldChange{Path: p + ".description", Old: desc, New: r.NetworkDescription()})
 				df.force(p+".description", fmt.Sprintf("reservation %s changes its network description, which Blazar cannot update", r.Key))
 			}
+			if d.BeforeEndSet && recorded {
+				// Blazar stores "default" when the create did not send before_end.
+				have := rec.BeforeEnd
+				if have == "" {
+					have = "default"
+				}
+				if have != d.BeforeEnd {
+					b.forceBeforeEnd(df, p, r.Key, have, d.BeforeEnd)
+				}
+			}
 			props := lr.ResourceProperties
 			if props == "" && recorded {
 				props = rec.ResourceProperties
@@ -954,6 +967,13 @@ func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *
 			df.resBodys = append(df.resBodys, ReservationUpdate{Key: r.Key, ID: lr.ID, Body: body})
 		}
 	}
+}
+
+// forceBeforeEnd records a before_end change: Blazar's update does not take before_end (a
+// PUT keeps the value given at create), so only a new lease can have another.
+func (b *builder) forceBeforeEnd(df *diff, p, key, old, want string) {
+	df.fields = append(df.fields, FieldChange{Path: p + ".before_end", Old: old, New: want})
+	df.force(p+".before_end", fmt.Sprintf("reservation %s changes before_end from %s to %s, which Blazar cannot update", key, old, want))
 }
 
 // physnet finds the physical network a network query asks for.
