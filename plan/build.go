@@ -879,6 +879,11 @@ func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *
 				changed = true
 				df.fields = append(df.fields, FieldChange{Path: p + ".resource_properties", Old: lr.ResourceProperties, New: want.Encode()})
 				body["resource_properties"] = want.Encode()
+				if started {
+					// Allocated hosts that no longer match would have to leave an active
+					// reservation, which Blazar refuses ("Not enough hosts available").
+					df.force(p+".resource_properties", fmt.Sprintf("reservation %s changes its constraints after the lease started, and Blazar cannot swap the resources of a started reservation", r.Key))
+				}
 			}
 			if d.BeforeEndSet && lr.BeforeEnd != "" && lr.BeforeEnd != d.BeforeEnd {
 				b.forceBeforeEnd(df, p, r.Key, lr.BeforeEnd, d.BeforeEnd)
