@@ -541,6 +541,10 @@ func (b *builder) destroysActive(l *leases.Lease) bool {
 		return true
 	case "UPDATING":
 		return !l.StartDate.After(b.in.Now)
+	case "ERROR":
+		// A lease that failed while running can still hold the instances that
+		// started on it: inside its window, deleting it ends them.
+		return !l.StartDate.After(b.in.Now) && b.in.Now.Before(l.EndDate)
 	}
 	return false
 }
