@@ -892,6 +892,11 @@ func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *
 			if d.BeforeEndSet && lr.BeforeEnd != "" && lr.BeforeEnd != d.BeforeEnd {
 				b.forceBeforeEnd(df, p, r.Key, lr.BeforeEnd, d.BeforeEnd)
 			}
+			// The CHI fork builds allocation candidates from the partial update alone,
+			// so the constraints are resent even when unchanged, as min and max are.
+			if _, ok := body["resource_properties"]; !ok {
+				body["resource_properties"] = lr.ResourceProperties
+			}
 			body["min"], body["max"] = r.Min, r.Max
 			if r.Type == spec.Node {
 				body["hypervisor_properties"] = lr.HypervisorProperties

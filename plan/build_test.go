@@ -53,7 +53,8 @@ func TestUpdateBodyResendsWhatBlazarNeeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &UpdateSpec{Reservations: []ReservationUpdate{{Key: "n", ID: "R1",
-		Body: map[string]any{"min": 3, "max": 3, "hypervisor_properties": `["==", "$cpu_arch", "x86_64"]`}}}}
+		Body: map[string]any{"min": 3, "max": 3, "hypervisor_properties": `["==", "$cpu_arch", "x86_64"]`,
+			"resource_properties": `["==", "$node_type", "compute_skylake"]`}}}}
 	if diff := cmp.Diff(want, p.Changes[0].Update); diff != "" {
 		t.Errorf("update (-want +got):\n%s", diff)
 	}

@@ -300,7 +300,7 @@ type UpdateSpec struct {
 }
 
 // ReservationUpdate changes one existing reservation: Body holds the changed keys plus the
-// ones Blazar needs resent (min, max, hypervisor_properties; network_id), without "id".
+// ones Blazar needs resent (min, max, hypervisor_properties, resource_properties; network_id), without "id".
 type ReservationUpdate struct {
 	Key  string         `json:"key"`
 	ID   string         `json:"id"`
