@@ -133,7 +133,9 @@ func Build(in Input) (*Plan, error) {
 		} else if keep && pd.err != nil {
 			errs = append(errs, pd.err)
 		}
-		if ch.Action != NoOp && ch.Action != Create && !ch.Gone {
+		// Blazar allows a delete from any of these (X -> DELETING), and a replacement
+		// only deletes the old lease: only an update is refused.
+		if ch.Action == Update {
 			switch ch.Status {
 			case "CREATING", "STARTING", "UPDATING", "TERMINATING":
 				// Blazar answers "Invalid lease status" to any change in these states.
@@ -530,8 +532,10 @@ func observed(t *tracked, d *spec.Lease) state.Lease {
 }
 
 // started reports whether Blazar considers the lease started: its start can no longer move.
+// Blazar decides by the start date, not the status: an UPDATING lease whose start is still
+// ahead can move it.
 func (b *builder) started(l *leases.Lease) bool {
-	return !(l.Status == "PENDING" && l.StartDate.After(b.in.Now))
+	return !l.StartDate.After(b.in.Now)
 }
 
 // destroysActive reports whether deleting l takes resources from running instances.
