@@ -107,6 +107,12 @@ func Build(in Input) (*Plan, error) {
 		return nil, err
 	}
 	if len(b.targets) > 0 {
+		for _, a := range in.Replace {
+			if key, _, _ := strings.Cut(a, "."); !b.targets[key] {
+				// Targeting would skip the replacement without a word.
+				return nil, fmt.Errorf("-replace %s: lease %q is not among the -target leases, so it would not be replaced: add -target %s, or drop -replace", a, key, key)
+			}
+		}
 		ts := make([]string, 0, len(b.targets))
 		for k := range b.targets {
 			ts = append(ts, k)
