@@ -179,6 +179,9 @@ func planSites(p *plan.Plan) []string {
 	for _, ch := range p.Changes {
 		if ch.Action != plan.NoOp {
 			add(ch.Site)
+			// The old site of a move: its lease is deleted there, so its
+			// identity is checked and recorded as well.
+			add(ch.FromSite)
 		}
 	}
 	for _, a := range p.Adopt {

@@ -1,6 +1,7 @@
 package apply_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -315,5 +316,28 @@ func TestCreateRecordsNetworkFields(t *testing.T) {
 	l, _ = e.saved().Lease("vlan")
 	if d := cmp.Diff(want, l.Reservations["net"]); d != "" {
 		t.Errorf("after an update (-want +got):\n%s", d)
+	}
+}
+
+// TestMoveChecksTheOldSite: a replacement that moves a lease deletes it at its old site,
+// so the state's identity of that site must match the connection apply would delete with.
+func TestMoveChecksTheOldSite(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	err := e.store.Update(func(f *state.File) {
+		f.SetSite("CHI@TACC", state.Site{AuthURL: "https://elsewhere.example/v3", ProjectID: "another-project"})
+		f.SetLease("training", &state.Lease{ID: "old-lease", Name: "exp-training", Site: "CHI@TACC"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := create("training", "CHI@UC", hosts("gpus", 1, "compute_skylake"))
+	ch.Action, ch.LeaseID, ch.FromSite = plan.DeleteThenCreate, "old-lease", "CHI@TACC"
+	_, err = e.apply(planOf(ch), e.opts())
+	var mismatch *state.SiteMismatchError
+	if !errors.As(err, &mismatch) || mismatch.Site != "CHI@TACC" {
+		t.Fatalf("apply error = %v, want a site mismatch for CHI@TACC", err)
+	}
+	if n := e.srv.Calls("CHI@UC", "create"); n != 0 {
+		t.Errorf("create calls = %d, want none", n)
 	}
 }
