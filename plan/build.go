@@ -919,7 +919,15 @@ func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *
 			}
 			if !sameSet(r.Addresses, lr.RequiredFloatingIPs) {
 				df.fields = append(df.fields, FieldChange{Path: p + ".addresses", Old: strings.Join(sorted(lr.RequiredFloatingIPs), ", "), New: strings.Join(sorted(r.Addresses), ", ")})
-				df.force(p+".addresses", fmt.Sprintf("reservation %s asks for other addresses, and Blazar cannot change them", r.Key))
+				if len(r.Addresses) > 0 {
+					df.force(p+".addresses", fmt.Sprintf("reservation %s asks for other addresses, and Blazar cannot change them", r.Key))
+				} else {
+					// The one change Blazar accepts: required_floatingips set to [].
+					changed = true
+					body["required_floatingips"] = []string{}
+					body["amount"] = r.Max
+					body["network_id"] = lr.NetworkID
+				}
 			}
 			if deref(lr.Amount) != r.Max {
 				changed = true
