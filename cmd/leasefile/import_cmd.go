@@ -7,6 +7,7 @@ import (
 
 	"github.com/chameleoncloud/leasefile/blazar"
 	"github.com/chameleoncloud/leasefile/blazar/leases"
+	"github.com/chameleoncloud/leasefile/plan"
 	"github.com/chameleoncloud/leasefile/spec"
 	"github.com/chameleoncloud/leasefile/state"
 	"github.com/google/uuid"
@@ -125,7 +126,9 @@ func matchReservations(want *spec.Lease, live *leases.Lease) (map[string]state.R
 			return nil, fmt.Errorf("reservations %s and %s of leases.%s both match reservation %s of lease %s: make them differ in constraints or count", other, r.Key, want.Key, c.ID, live.ID)
 		}
 		used[c.ID] = r.Key
-		out[r.Key] = state.Reservation{ID: c.ID, ResourceType: c.ResourceType}
+		// What Blazar does not return (a network's name and description) is taken from the
+		// entry the user imports it under.
+		out[r.Key] = plan.Record(state.Reservation{ID: c.ID, ResourceType: c.ResourceType}, r.Body(want.BeforeEnd, want.BeforeEndSet))
 	}
 	return out, nil
 }

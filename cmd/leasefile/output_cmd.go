@@ -101,15 +101,9 @@ func (a *app) outputs(ctx context.Context, s *session, addr string) (map[string]
 		o := &leaseOutput{ID: l.ID, Name: l.Name, Site: l.Site, Status: l.Status,
 			Start: fmtTime(l.Start), End: fmtTime(l.End), Reservations: map[string]*reservationOutput{}}
 		for rk, r := range l.Reservations {
-			ro := &reservationOutput{ID: r.ID, Type: r.ResourceType}
-			if s.spec != nil {
-				if sl := s.spec.Lease(k); sl != nil {
-					if sr := sl.Reservation(rk); sr != nil && sr.NetworkName != "" {
-						ro.NetworkName = sr.NetworkName
-					}
-				}
-			}
-			o.Reservations[rk] = ro
+			// The network name is the one Blazar was sent, recorded in the state: Chameleon's
+			// Blazar does not return it, and the Leasefile may have moved on since.
+			o.Reservations[rk] = &reservationOutput{ID: r.ID, Type: r.ResourceType, NetworkName: r.NetworkName}
 		}
 		outs[k] = o
 	}
