@@ -37,6 +37,9 @@ func markdown(p *Plan, limit int) string {
 	for _, a := range p.Adopt {
 		adopt = append(adopt, fmt.Sprintf("- `%s` adopts lease `%s` (%s) on %s, created by an interrupted apply\n", a.Key, a.LeaseID, mdEscape(a.Name), a.Site))
 	}
+	for _, k := range p.DropIntents {
+		adopt = append(adopt, fmt.Sprintf("- `%s`: a create intent no lease answers to is forgotten\n", k))
+	}
 	var drift []string
 	for _, d := range p.Drift {
 		drift = append(drift, fmt.Sprintf("- `%s` (%s): %s\n", d.Key, d.Site, mdEscape(d.Detail)))
@@ -83,7 +86,7 @@ func markdown(p *Plan, limit int) string {
 		var b strings.Builder
 		b.WriteString(head)
 		if len(adopt) > 0 {
-			b.WriteString("#### Adopted\n\n")
+			b.WriteString("#### Interrupted applies\n\n")
 			for _, a := range adopt {
 				b.WriteString(a)
 			}

@@ -168,6 +168,14 @@ func RenderText(w io.Writer, p *Plan, o TextOptions) error {
 		}
 		fmt.Fprintln(bw)
 	}
+	if len(p.DropIntents) > 0 {
+		fmt.Fprintln(bw, "leasefile will forget create intents that no lease answers to (the create never happened):")
+		fmt.Fprintln(bw)
+		for _, k := range p.DropIntents {
+			fmt.Fprintf(bw, "  # intent for lease.%s will be forgotten\n", k)
+		}
+		fmt.Fprintln(bw)
+	}
 	var acts []*Change
 	for i := range p.Changes {
 		if p.Changes[i].Action != NoOp {
