@@ -38,7 +38,7 @@ func markdown(p *Plan, limit int) string {
 		adopt = append(adopt, fmt.Sprintf("- `%s` adopts lease `%s` (%s) on %s, created by an interrupted apply\n", a.Key, a.LeaseID, mdEscape(a.Name), a.Site))
 	}
 	for _, k := range p.DropIntents {
-		adopt = append(adopt, fmt.Sprintf("- `%s`: a create intent no lease answers to is forgotten\n", k))
+		adopt = append(adopt, fmt.Sprintf("- `%s`: a create intent leasefile will not act on is forgotten\n", k))
 	}
 	var drift []string
 	for _, d := range p.Drift {

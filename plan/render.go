@@ -169,7 +169,7 @@ func RenderText(w io.Writer, p *Plan, o TextOptions) error {
 		fmt.Fprintln(bw)
 	}
 	if len(p.DropIntents) > 0 {
-		fmt.Fprintln(bw, "leasefile will forget create intents that no lease answers to (the create never happened):")
+		fmt.Fprintln(bw, "leasefile will forget create intents that it will not act on (too old to match a lease, or their key left the Leasefile):")
 		fmt.Fprintln(bw)
 		for _, k := range p.DropIntents {
 			fmt.Fprintf(bw, "  # intent for lease.%s will be forgotten\n", k)
