@@ -9,19 +9,22 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/chameleoncloud/leasefile/plan"
 	"github.com/chameleoncloud/leasefile/state"
 	"github.com/urfave/cli/v3"
 )
 
 func (a *app) showCommand() *cli.Command {
 	var jsonOut bool
+	var format string
 	return &cli.Command{
 		Name:        "show",
 		Usage:       "show the state, or a saved plan",
-		UsageText:   "leasefile show [-json] [PLANFILE]",
-		Description: "Example:\n  leasefile show -json plan.json",
-		Flags:       []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON", Destination: &jsonOut}},
+		UsageText:   "leasefile show [-json] [PLANFILE]\n   leasefile show -format markdown PLANFILE",
+		Description: "A saved plan renders as text, JSON or the markdown of a pull-request comment.\n\nExample:\n  leasefile show -format markdown plan.json > comment.md",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "json", Usage: "print JSON", Destination: &jsonOut},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "for a plan: text, json or markdown", Destination: &format},
+		},
 		Action: func(ctx context.Context, c *cli.Command) error {
 			if pf := c.Args().First(); pf != "" {
 				p, err := readPlanFile(a.abs(pf))
@@ -29,9 +32,9 @@ func (a *app) showCommand() *cli.Command {
 					return err
 				}
 				if jsonOut {
-					return plan.RenderJSON(a.stdout, p)
+					format = "json"
 				}
-				return plan.RenderText(a.stdout, p, plan.TextOptions{Color: a.color()})
+				return a.renderPlan(p, format, false)
 			}
 			s, err := a.openSession(ctx, specNone)
 			if err != nil {
