@@ -55,8 +55,11 @@ func (p painter) symbol(s string) string {
 func (p *Plan) Summary() string {
 	c := p.Counts()
 	if !p.HasChanges() {
-		if p.RefreshOnly {
+		switch {
+		case p.RefreshOnly:
 			return "No changes. Applying this plan only records the objects above in the state."
+		case p.Destroy:
+			return "No changes. The state holds no lease to destroy."
 		}
 		return "No changes. Your leases match the Leasefile."
 	}

@@ -127,9 +127,6 @@ func (a *app) openSession(ctx context.Context, need specNeed) (*session, error) 
 	}
 	if a.local {
 		s.localDir = filepath.Join(base, localDir)
-		if err := os.MkdirAll(s.localDir, 0o700); err != nil {
-			return nil, err
-		}
 	}
 	return s, nil
 }
@@ -166,6 +163,9 @@ func displayPath(a *app, path string) string {
 // resolver at it. One leasefile process at a time uses a local directory: two emulators on
 // one data file would each save their own view of it.
 func (s *session) startLocal(ctx context.Context, dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
 	unlock, err := lockDir(ctx, filepath.Join(dir, "emulator.lock"), 30*time.Second)
 	if err != nil {
 		return err
@@ -371,6 +371,11 @@ func (s *session) floatingNetworks(ctx context.Context) (map[string]map[string]s
 // lockState takes the state lock for op and reloads the state, which another run may have
 // changed while we waited. The returned function releases the lock.
 func (s *session) lockState(ctx context.Context, op string, timeout time.Duration) (func(), error) {
+	if s.localDir != "" {
+		if err := os.MkdirAll(filepath.Dir(s.statePath), 0o700); err != nil {
+			return nil, err
+		}
+	}
 	lock, err := state.Lock(ctx, s.statePath, state.LockInfo{Operation: op}, timeout)
 	if err != nil {
 		return nil, err
