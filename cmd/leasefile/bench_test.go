@@ -437,10 +437,7 @@ func benchPlan(b *testing.B, latency time.Duration) {
 // CLI's own start-up (`openstack --version`), which every one-lease-at-a-time command pays
 // again; it is reported when that CLI is installed, from at most 3 runs as it is slow.
 func BenchmarkVersion(b *testing.B) {
-	bin := filepath.Join(b.TempDir(), "leasefile")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildLeasefile(b)
 	run := func(name string, args ...string) time.Duration {
 		start := time.Now()
 		out, err := exec.Command(name, args...).CombinedOutput()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -17,10 +18,7 @@ import (
 // several points of its run, then applies again as a user would: every lease ends up
 // created exactly once, and the next plan has nothing to do. DESIGN.md section 8.
 func TestKillAndReapplyConverges(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "leasefile")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildLeasefile(t)
 	const leases = 8
 	var lf strings.Builder
 	lf.WriteString("version: 1\ndefaults: {site: CHI@UC, duration: 1h}\nleases:\n")
@@ -107,4 +105,70 @@ func TestKillAndReapplyConverges(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestInterruptDuringWait sends SIGINT while apply waits for ACTIVE: calls in flight finish,
+// the state is saved with every lease, the lock is released, and the exit status is 130.
+func TestInterruptDuringWait(t *testing.T) {
+	bin := buildLeasefile(t)
+	srv, err := emulator.Start(emulator.Config{StartDelay: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	dir := t.TempDir()
+	lf := "version: 1\ndefaults: {site: CHI@UC, duration: 2h}\nleases:\n  a: {reservations: {ip: {type: floating_ip}}}\n  b: {reservations: {ip: {type: floating_ip}}}\n"
+	for name, content := range map[string]string{"Leasefile": lf, "clouds.yaml": string(srv.CloudsYAML())} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(bin, "apply", "-auto-approve")
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "NO_COLOR=1", "OS_CLIENT_CONFIG_FILE=" + filepath.Join(dir, "clouds.yaml")}
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); len(srv.Leases("CHI@UC")) < 2; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("apply never created both leases:\n%s", out.String())
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // into the wait phase: StartDelay keeps them STARTING
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != exitInterrupted {
+		t.Fatalf("apply after SIGINT: %v, want exit status %d\n%s", err, exitInterrupted, out.String())
+	}
+	if !strings.Contains(out.String(), "interrupted: what was done is saved in the state") {
+		t.Errorf("no interrupt message:\n%s", out.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "leasefile.state.json.lock")); err == nil {
+		t.Error("the state lock is still held after the interrupt")
+	}
+	st, err := os.ReadFile(filepath.Join(dir, "leasefile.state.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range srv.Leases("CHI@UC") {
+		if !strings.Contains(string(st), l.ID) {
+			t.Errorf("lease %s (%s) is in Blazar but not in the saved state", l.Name, l.ID)
+		}
+	}
+}
+
+// buildLeasefile builds the command into a temporary directory, for tests that need it as a
+// process of its own (signals, SIGKILL, start-up time).
+func buildLeasefile(tb testing.TB) string {
+	tb.Helper()
+	bin := filepath.Join(tb.TempDir(), "leasefile")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		tb.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }
