@@ -136,14 +136,13 @@ func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r ru
 	if res == nil || len(res.Failed) == 0 {
 		return err
 	}
-	// The summary has named every failure; add the remedy Blazar's bare 500 on create needs.
+	// The summary has named every failure; add each distinct remedy once (HintFor knows
+	// which hints fit which operation: the app-credential one only fits a create).
+	hinted := map[string]bool{}
 	for _, f := range res.Failed {
-		if f.Op != apply.OpCreate {
-			continue
-		}
-		if h := blazar.HintFor(f.Err, "create"); h != "" {
+		if h := blazar.HintFor(f.Err, f.Op); h != "" && !hinted[h] {
+			hinted[h] = true
 			a.hintf("%s", h)
-			break
 		}
 	}
 	return silent(exitError)
