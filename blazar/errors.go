@@ -330,7 +330,9 @@ func HintFor(err error, op string) string {
 		if strings.Contains(e.Message, "maximum lease duration") || strings.Contains(e.Message, "can only be extended within") {
 			return HintMaxDuration
 		}
-		if e.Kind == Forbidden {
+		// Only a policy refusal is about credentials; Blazar's other 403s (a before-end date
+		// outside the lease, a lease too long) say what is wrong themselves.
+		if e.Kind == Forbidden && strings.HasPrefix(e.Message, "Policy doesn't allow") {
 			return HintChameleonForbidden
 		}
 	case Unauthorized:

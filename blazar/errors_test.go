@@ -137,6 +137,7 @@ func TestHintFor(t *testing.T) {
 		{"bare 500 on delete", mk(500, "Internal Server Error"), "delete", ""},
 		{"other 500 on create", mk(500, "The foo resource type is not supported"), "create", ""},
 		{"403", mk(403, "Policy doesn't allow blazar:leases:create to be performed"), "create", HintChameleonForbidden},
+		{"before_end_date outside the lease", mk(403, "Datetime is out of lease limits"), "create", ""},
 		{"max duration", mk(403, "Lease duration of 691200 seconds must be less than or equal to the maximum lease duration of 604800 seconds."), "create", HintMaxDuration},
 		{"extension window", mk(400, "Lease can only be extended within 172800 seconds of the leases current end time."), "update", HintMaxDuration},
 		{"capacity", mk(500, "Not enough hosts available"), "create", HintCapacity},
