@@ -314,7 +314,7 @@ func (e *Emulator) createLease(s *site, tok *token, body map[string]any, now tim
 		if err := checkParams(r, m); err != nil {
 			return nil, err
 		}
-		if err := s.allocate(r, start, end, b, false, true); err != nil {
+		if err := s.allocate(r, start, end, b, false); err != nil {
 			return nil, err
 		}
 		l.Reservations = append(l.Reservations, r)
@@ -422,7 +422,10 @@ func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, now tim
 	}
 	active := ph.status == "ACTIVE"
 	b := s.busy(cur.ID)
-	for _, r := range nl.Reservations {
+	for i, r := range nl.Reservations {
+		// The lease's own reservations not yet reallocated keep their
+		// current resources: one growing first must not take them.
+		rb := b.with(start, end, nl.Reservations[i+1:])
 		ch := changes[r.ID]
 		params := storedParams(r)
 		if r.ResourceType == "virtual:floatingip" && ch != nil {
@@ -446,9 +449,10 @@ func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, now tim
 		if err := checkParams(r, params); err != nil {
 			return nil, err
 		}
-		if err := s.allocate(r, start, end, b, active, false); err != nil {
+		if err := s.allocate(r, start, end, rb, active); err != nil {
 			return nil, err
 		}
+		b.add(r, start, end)
 		if ch != nil || !start.Equal(cur.Start) || !end.Equal(cur.End) {
 			r.UpdatedAt = stamp
 		}

@@ -3,6 +3,7 @@ package emulator
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -229,6 +230,27 @@ func (s *site) busy(exclude string) busyMap {
 	return b
 }
 
+// add marks r's allocations busy over [start, end].
+func (b busyMap) add(r *reservation, start, end time.Time) {
+	k := kinds[r.ResourceType].kind
+	for _, id := range r.Allocated {
+		b[k+":"+id] = append(b[k+":"+id], interval{start, end})
+	}
+}
+
+// with is a copy of b in which others' allocations are also busy over
+// [start, end]; b itself is left alone.
+func (b busyMap) with(start, end time.Time, others []*reservation) busyMap {
+	c := make(busyMap, len(b))
+	for k, v := range b {
+		c[k] = slices.Clip(v)
+	}
+	for _, r := range others {
+		c.add(r, start, end)
+	}
+	return c
+}
+
 func (b busyMap) free(key string, start, end time.Time, gap time.Duration) bool {
 	for _, iv := range b[key] {
 		if iv.start.Before(end.Add(gap)) && iv.end.After(start.Add(-gap)) {
@@ -241,7 +263,7 @@ func (b busyMap) free(key string, start, end time.Time, gap time.Duration) bool 
 // allocate (re)computes r.Allocated for the window [start, end]. current
 // holds the resources already allocated (update); when active, none of them
 // may be given up, as Blazar cannot take hosts out of a running lease.
-func (s *site) allocate(r *reservation, start, end time.Time, b busyMap, active, fresh bool) *apiError {
+func (s *site) allocate(r *reservation, start, end time.Time, b busyMap, active bool) *apiError {
 	k := kinds[r.ResourceType]
 	notEnough := blazarErr(http.StatusInternalServerError, "%s", k.notEnough)
 	all := s.resources(k.kind)
@@ -308,10 +330,10 @@ func (s *site) allocate(r *reservation, start, end time.Time, b busyMap, active,
 	want, most := 0, 0
 	switch r.ResourceType {
 	case "physical:host", "device":
-		want, most = r.Min, r.Max
-		if fresh {
-			want = r.Max // a new reservation takes up to max
-		}
+		// Create and update alike take up to max and fail only below min:
+		// Blazar's _update_allocations keeps what still fits and looks for
+		// max - kept more, so raising max grows even an active reservation.
+		want, most = r.Max, r.Max
 	case "network":
 		want, most = 1, 1
 	case "virtual:floatingip":

@@ -173,3 +173,63 @@ func TestUpdateExtendChecksCapacity(t *testing.T) {
 		t.Errorf("shorten: %d %s", r.status, r.raw)
 	}
 }
+
+// TestUpdateRaisingMaxAllocates: like Blazar's _update_allocations, an
+// update keeps the allocated resources and looks for up to max - kept more,
+// failing only below min, whether the lease is pending or active.
+func TestUpdateRaisingMaxAllocates(t *testing.T) {
+	skylake := `["==", "$node_type", "compute_skylake"]`
+	host := func(min, max int) map[string]any {
+		return map[string]any{"resource_type": "physical:host", "min": min, "max": max, "hypervisor_properties": "", "resource_properties": skylake}
+	}
+	tests := []struct {
+		name    string
+		res     []any // reservations of the lease under test
+		blocked int   // of the 8 compute_skylake at CHI@UC, held by another lease
+		advance time.Duration
+		change  func(ids []string) []any
+		status  int
+		want    []int // allocated per reservation after the update
+	}{
+		{"pending max up", []any{host(1, 1)}, 5, 0, func(ids []string) []any {
+			return []any{map[string]any{"id": ids[0], "min": 1, "max": 4}}
+		}, 200, []int{3}},
+		{"pending min not met", []any{host(1, 1)}, 5, 0, func(ids []string) []any {
+			return []any{map[string]any{"id": ids[0], "min": 4, "max": 4}}
+		}, 500, []int{1}},
+		{"active max up", []any{host(1, 1)}, 5, 2 * time.Hour, func(ids []string) []any {
+			return []any{map[string]any{"id": ids[0], "max": 3}}
+		}, 200, []int{3}},
+		{"sibling keeps its host", []any{host(1, 1), host(1, 1)}, 6, 0, func(ids []string) []any {
+			return []any{map[string]any{"id": ids[0], "max": 2}}
+		}, 200, []int{1, 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			v := newEnv(t, emulator.Config{StartDelay: -1})
+			tok := v.login("CHI@UC", "demo")
+			body := hostLease("u", "2030-01-01 10:00", "2030-01-02 10:00", "compute_skylake", 1)
+			body["reservations"] = tc.res
+			l := v.create("CHI@UC", tok, body)
+			v.create("CHI@UC", tok, hostLease("blocker", "2030-01-01 09:30", "2030-01-03 10:00", "compute_skylake", tc.blocked))
+			var ids []string
+			for i := range tc.res {
+				ids = append(ids, resv(l, i)["id"].(string))
+			}
+			v.clock.Advance(tc.advance)
+			r := v.call("PUT", v.blazar("CHI@UC")+"/leases/"+l["id"].(string), tok, map[string]any{"reservations": tc.change(ids)})
+			if r.status != tc.status {
+				t.Fatalf("status %d, want %d: %s", r.status, tc.status, r.raw)
+			}
+			var got []int
+			for _, li := range v.emu.Leases("CHI@UC") {
+				if li.ID == l["id"] {
+					for _, ri := range li.Reservations {
+						got = append(got, ri.Allocated)
+					}
+				}
+			}
+			eq(t, tc.want, got)
+		})
+	}
+}
