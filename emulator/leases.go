@@ -12,6 +12,9 @@ import (
 
 var errInternal = &apiError{Status: http.StatusInternalServerError, Msg: "Internal Server Error"}
 
+// errUnexpected is Blazar's answer to a non-Blazar exception (internal_error).
+var errUnexpected = &apiError{Status: http.StatusInternalServerError, Msg: "Internal Server Error", Name: "INTERNAL_SERVER_ERROR"}
+
 func invalidStatus() *apiError {
 	return blazarErr(http.StatusInternalServerError, "Invalid lease status.")
 }

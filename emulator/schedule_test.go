@@ -236,3 +236,19 @@ func TestInventoryReads(t *testing.T) {
 		}
 	}
 }
+
+// TestDeviceAllocationBroken: Chameleon's per-device allocation route is
+// broken (500 from an unexpected exception); the list route works.
+func TestDeviceAllocationBroken(t *testing.T) {
+	v := newEnv(t, emulator.Config{})
+	tok := v.login("CHI@Edge", "demo")
+	id := v.call("GET", v.blazar("CHI@Edge")+"/devices", tok, nil).body["devices"].([]any)[0].(map[string]any)["id"].(string)
+	r := v.call("GET", v.blazar("CHI@Edge")+"/devices/"+id+"/allocation", tok, nil)
+	want := map[string]any{"error_code": 500.0, "error_message": "Internal Server Error", "error_name": "INTERNAL_SERVER_ERROR"}
+	if d := cmp.Diff(want, r.body); r.status != 500 || d != "" {
+		t.Errorf("device allocation: %d (-want +got):\n%s", r.status, d)
+	}
+	if r := v.call("GET", v.blazar("CHI@Edge")+"/devices/allocations", tok, nil); r.status != 200 {
+		t.Errorf("device allocations: %d %s", r.status, r.raw)
+	}
+}

@@ -161,10 +161,12 @@ func randHex(n int) string {
 func requestID() string { return "req-" + uuid.NewString() }
 
 // apiError is a Blazar error: the body is {"error_code", "error_message",
-// "error_name"} with error_name repeating the numeric code.
+// "error_name"} with error_name repeating the numeric code, except for
+// the unexpected exceptions Blazar's internal_error answers, named by Name.
 type apiError struct {
 	Status int
 	Msg    string
+	Name   string
 }
 
 func (e *apiError) Error() string { return e.Msg }
@@ -188,7 +190,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeBlazarError(w http.ResponseWriter, e *apiError) {
-	writeJSON(w, e.Status, omap{{"error_code", e.Status}, {"error_message", e.Msg}, {"error_name", e.Status}})
+	var name any = e.Status
+	if e.Name != "" {
+		name = e.Name
+	}
+	writeJSON(w, e.Status, omap{{"error_code", e.Status}, {"error_message", e.Msg}, {"error_name", name}})
 }
 
 // writeWerkzeug answers like Flask does for routing-level errors.
