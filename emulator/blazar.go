@@ -389,7 +389,7 @@ func (e *Emulator) serveInventory(w http.ResponseWriter, r *http.Request, s *sit
 			// Chameleon's route lacks query=True, so the view is called
 			// without its query argument: a TypeError, hence a 500.
 			// python-chi lists all allocations instead.
-			writeBlazarError(w, errUnexpected)
+			writeBlazarError(w, errInternal)
 		default:
 			a := e.allocations(s, kind, objs, o.id, r.URL.Query(), now)
 			writeJSON(w, http.StatusOK, map[string]any{"allocation": a[0]})

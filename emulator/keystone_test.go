@@ -195,3 +195,21 @@ func TestTokenExpiryAndSite(t *testing.T) {
 		t.Errorf("expired token at neutron: %d", r.status)
 	}
 }
+
+// TestRestrictedAppCredCreate: Blazar's trust creation fails for a
+// restricted application credential, an unexpected exception that
+// internal_error answers with a named 500 (blazar-api.md §5.1.2).
+func TestRestrictedAppCredCreate(t *testing.T) {
+	v := newEnv(t, emulator.Config{})
+	r := v.call("POST", v.base("CHI@UC")+"/identity/v3/auth/tokens", "", appCredAuth(map[string]any{
+		"id": emulator.RestrictedAppCredID, "secret": emulator.RestrictedAppCredSecret}))
+	if r.status != 201 {
+		t.Fatalf("auth: %d %s", r.status, r.raw)
+	}
+	r = v.call("POST", v.blazar("CHI@UC")+"/leases", r.header.Get("X-Subject-Token"),
+		hostLease("x", "2030-01-01 10:00", "2030-01-01 12:00", "compute_skylake", 1))
+	want := map[string]any{"error_code": 500.0, "error_message": "Internal Server Error", "error_name": "INTERNAL_SERVER_ERROR"}
+	if d := cmp.Diff(want, r.body); r.status != 500 || d != "" {
+		t.Errorf("create: %d (-want +got):\n%s", r.status, d)
+	}
+}

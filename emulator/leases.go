@@ -10,10 +10,9 @@ import (
 	"time"
 )
 
-var errInternal = &apiError{Status: http.StatusInternalServerError, Msg: "Internal Server Error"}
-
-// errUnexpected is Blazar's answer to a non-Blazar exception (internal_error).
-var errUnexpected = &apiError{Status: http.StatusInternalServerError, Msg: "Internal Server Error", Name: "INTERNAL_SERVER_ERROR"}
+// errInternal is Blazar's answer to a non-Blazar exception (internal_error,
+// blazar-api.md §5.1.2): unlike Blazar's own errors it is named.
+var errInternal = &apiError{Status: http.StatusInternalServerError, Msg: "Internal Server Error", Name: "INTERNAL_SERVER_ERROR"}
 
 func invalidStatus() *apiError {
 	return blazarErr(http.StatusInternalServerError, "Invalid lease status.")
