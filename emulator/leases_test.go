@@ -268,3 +268,41 @@ func TestDeleteReturnsEmptyObject(t *testing.T) {
 		t.Errorf("delete: %d %q", r.status, r.raw)
 	}
 }
+
+// TestNowLeaseEvents: the create response of a "now" lease is PENDING, so
+// its events are UNDONE (status.py COMBINATIONS); an event that ran is not
+// stamped before the lease was created.
+func TestNowLeaseEvents(t *testing.T) {
+	tests := []struct {
+		name  string
+		delay time.Duration
+		wait  time.Duration // after create, before the GET (-1: the create response)
+		want  map[string][2]any
+	}{
+		{"create response", 0, -1, map[string][2]any{
+			"start_lease": {"UNDONE", nil}, "end_lease": {"UNDONE", nil}, "before_end_lease": {"UNDONE", nil}}},
+		{"create response, immediate start", -1, -1, map[string][2]any{
+			"start_lease": {"UNDONE", nil}, "end_lease": {"UNDONE", nil}, "before_end_lease": {"UNDONE", nil}}},
+		{"active", -1, time.Minute, map[string][2]any{
+			"start_lease":      {"DONE", "2030-01-01 09:00:42"},
+			"end_lease":        {"UNDONE", nil},
+			"before_end_lease": {"DONE", "2030-01-01 09:00:42"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			v := newEnv(t, emulator.Config{StartDelay: tc.delay})
+			v.clock.Set(time.Date(2030, 1, 1, 9, 0, 42, 0, time.UTC))
+			tok := v.login("CHI@UC", "demo")
+			l := v.create("CHI@UC", tok, hostLease("n", "now", "2030-01-01 10:00", "compute_skylake", 1))
+			if tc.wait >= 0 {
+				v.clock.Advance(tc.wait)
+				l = v.get("CHI@UC", tok, l["id"].(string))
+			}
+			got := map[string][2]any{}
+			for k, ev := range eventsByType(l) {
+				got[k] = [2]any{ev["status"], ev["updated_at"]}
+			}
+			eq(t, tc.want, got)
+		})
+	}
+}

@@ -247,6 +247,11 @@ func (e *Emulator) render(l *lease, now time.Time, statusOverride string) omap {
 	evs := make([]any, 0, len(l.Events))
 	for _, ev := range l.Events {
 		st, done := e.eventStatus(l, ev, ph, now)
+		if statusOverride == "PENDING" {
+			// A PENDING lease has run none of its events (status.py
+			// COMBINATIONS), whatever the clock says by the response.
+			st, done = "UNDONE", time.Time{}
+		}
 		var eu any
 		if ev.UpdatedAt != nil {
 			eu = stamp(*ev.UpdatedAt)
@@ -286,7 +291,10 @@ func (e *Emulator) eventStatus(l *lease, ev *event, ph phase, now time.Time) (st
 		if now.Before(ev.Time) || ph.status == "PENDING" || ph.status == "STARTING" {
 			return "UNDONE", time.Time{}
 		}
-		return "DONE", ev.Time
+		// An event runs once due and once the lease is active: a "now"
+		// lease's before_end, clamped to the start minute, is due before
+		// the lease even existed.
+		return "DONE", laterOf(ev.Time, ph.activeAt, l.CreatedAt)
 	}
 }
 
