@@ -301,9 +301,6 @@ func (e *Emulator) createLease(s *site, tok *token, body map[string]any, now tim
 			return nil, blazarErr(http.StatusInternalServerError, "The %s resource type is not supported", propString(rt))
 		}
 	}
-	if err := s.checkCreatePolicy(start, end); err != nil {
-		return nil, err
-	}
 	created := now.Truncate(time.Second)
 	l := &lease{ID: newUUID(), Name: fmt.Sprint(body["name"]), UserID: tok.user.ID, UserName: tok.user.Name,
 		ProjectID: tok.project.ID, TrustID: randHex(16), Start: start, End: end, CreatedAt: created, UpdatedAt: created}
@@ -320,6 +317,11 @@ func (e *Emulator) createLease(s *site, tok *token, body map[string]any, now tim
 			return nil, err
 		}
 		l.Reservations = append(l.Reservations, r)
+	}
+	// Blazar computes allocation candidates (parameter checks, shortages)
+	// before enforcement.check_create.
+	if err := s.checkCreatePolicy(start, end); err != nil {
+		return nil, err
 	}
 	l.Events = []*event{{ID: newUUID(), Type: "start_lease", Time: start, CreatedAt: created}, {ID: newUUID(), Type: "end_lease", Time: end, CreatedAt: created}}
 	if bed != nil {

@@ -217,6 +217,16 @@ func TestCreateValidation(t *testing.T) {
 		{"network no segment", "", fip(map[string]any{"resource_type": "network", "network_name": "n", "network_properties": "", "resource_properties": `["==", "$physical_network", "physnet9"]`}), 500, "Not enough networks available"},
 		{"too long", "", lease(func(b map[string]any) { b["end_date"] = "2030-01-09 11:00" }), 403,
 			"Lease duration of 694800 seconds must be less than or equal to the maximum lease duration of 604800 seconds."},
+		// Allocation candidates are computed before the duration policy.
+		{"too long and bad min", "", lease(func(b map[string]any) {
+			b["end_date"] = "2030-01-09 11:00"
+			b["reservations"].([]any)[0].(map[string]any)["min"] = 0
+		}), 400, "Malformed parameter min and max (must be greater than or equal to 1)"},
+		{"too long and too many", "", lease(func(b map[string]any) {
+			b["end_date"] = "2030-01-09 11:00"
+			r := b["reservations"].([]any)[0].(map[string]any)
+			r["min"], r["max"] = 9, 9
+		}), 500, "Not enough hosts available"},
 		{"device missing properties", "CHI@Edge", fip(map[string]any{"resource_type": "device", "min": 1, "max": 1}), 400, "Missing parameter resource_properties"},
 		{"too many jetsons", "CHI@Edge", fip(map[string]any{"resource_type": "device", "min": 5, "max": 5, "resource_properties": `["==", "$machine_name", "jetson-nano"]`}), 500, "Not enough hosts available"},
 		{"host at edge", "CHI@Edge", lease(func(map[string]any) {}), 500, "The physical:host resource type is not supported"},
