@@ -200,6 +200,15 @@ func TestCreateValidation(t *testing.T) {
 		{"number value", "", host(func(r map[string]any) { r["resource_properties"] = `[">", "$architecture.smt_size", 40]` }), 400, "Malformed requirements ['>', '$architecture.smt_size', 40]"},
 		{"no dollar", "", host(func(r map[string]any) { r["resource_properties"] = `["==", "node_type", "x"]` }), 400, "Malformed requirements ['==', 'node_type', 'x']"},
 		{"or", "", host(func(r map[string]any) { r["resource_properties"] = `["or", ["==", "$a", "b"], ["==", "$c", "d"]]` }), 400, "Malformed requirements ['or', ['==', '$a', 'b'], ['==', '$c', 'd']]"},
+		{"bad element in and", "", host(func(r map[string]any) {
+			r["resource_properties"] = `["and", ["==", "$node_type", "compute_skylake"], ["==", "$x", 4]]`
+		}), 400, "Malformed requirements ['==', '$x', 4]"},
+		{"empty element in and", "", host(func(r map[string]any) {
+			r["resource_properties"] = `["and", ["==", "$node_type", "compute_skylake"], []]`
+		}), 400, "Malformed requirements ['and', ['==', '$node_type', 'compute_skylake'], []]"},
+		{"nested and takes its first", "", host(func(r map[string]any) {
+			r["resource_properties"] = `["and", ["and", ["==", "$node_type", "compute_nehalem"], ["==", "$colour", "blue"]], ["==", "$node_type", "compute_skylake"]]`
+		}), 500, "Not enough hosts available"},
 		{"unknown property", "", host(func(r map[string]any) { r["resource_properties"] = `["==", "$colour", "blue"]` }), 500, "colour ComputeHostExtraCapability was not found"},
 		{"no match", "", host(func(r map[string]any) { r["resource_properties"] = `["==", "$node_type", "compute_nehalem"]` }), 500, "Not enough hosts available"},
 		{"too many gpus", "", host(func(r map[string]any) {

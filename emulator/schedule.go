@@ -68,7 +68,10 @@ var validOps = map[string]bool{"=": true, "==": true, "!=": true, "<": true, "<=
 
 // parseRequirements mirrors blazar.utils.plugins.convert_requirements: a
 // JSON string (or an already decoded list) holding one [op, "$key", "value"]
-// triple or ["and", triple, ...]; "" and "[]" mean no constraint.
+// triple or ["and", requirement, ...]; "" and "[]" mean no constraint.
+// Like Blazar, each element of an "and" is converted on its own, so the
+// error names the first malformed element, and a nested "and" contributes
+// only its first condition.
 func parseRequirements(v any) ([]cond, *apiError) {
 	raw := v
 	if str, ok := v.(string); ok {
@@ -95,15 +98,16 @@ func parseRequirements(v any) ([]cond, *apiError) {
 	if len(list) > 1 && list[0] == "and" {
 		var out []cond
 		for _, x := range list[1:] {
-			sub, ok := x.([]any)
-			if !ok {
+			sub, err := parseRequirements(x)
+			if err != nil {
+				return nil, err
+			}
+			if len(sub) == 0 {
+				// An empty element fails Blazar's all() check, which
+				// then reports the whole requirement.
 				return nil, malformed
 			}
-			c, ok := triple(sub)
-			if !ok {
-				return nil, malformed
-			}
-			out = append(out, c)
+			out = append(out, sub[0])
 		}
 		return out, nil
 	}
