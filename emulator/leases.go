@@ -345,6 +345,7 @@ func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, now tim
 		return cur, nil
 	}
 	nl := cur.clone()
+	nl.markEnded(now)
 	stamp := now.Truncate(time.Second)
 	nl.UpdatedAt = stamp
 	if name, ok := body["name"]; ok {
@@ -372,7 +373,9 @@ func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, now tim
 	if cur.Start.After(minute) && start.Before(minute) {
 		return nil, blazarErr(http.StatusBadRequest, "Start date must be later than current date")
 	}
-	if cur.End.Before(minute) {
+	if cur.ended(now) {
+		// Blazar compares dates to the minute, but once end_lease has run
+		// the lease stays TERMINATED whatever its new dates say.
 		return nil, blazarErr(http.StatusBadRequest, "Terminated leases can only be renamed")
 	}
 	if end.Before(minute) || end.Before(start) {

@@ -72,19 +72,24 @@ func (s *site) remove(id string) {
 
 // lease is a stored lease. Its status is never stored: it is derived from
 // the clock on every read (see status), so a file-backed emulator moves
-// leases along between separate processes.
+// leases along between separate processes. The one exception is EndedAt:
+// once the end has run, moving End later must not bring the lease back,
+// as Blazar's end_lease event stays DONE.
 type lease struct {
-	ID           string         `json:"id"`
-	Name         string         `json:"name"`
-	UserID       string         `json:"user_id"`
-	UserName     string         `json:"user_name"`
-	ProjectID    string         `json:"project_id"`
-	TrustID      string         `json:"trust_id"`
-	Start        time.Time      `json:"start"`
-	End          time.Time      `json:"end"`
-	CreatedAt    time.Time      `json:"created_at"`
-	UpdatedAt    time.Time      `json:"updated_at"`
-	FailOnStart  bool           `json:"fail_on_start,omitempty"`
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	UserID      string    `json:"user_id"`
+	UserName    string    `json:"user_name"`
+	ProjectID   string    `json:"project_id"`
+	TrustID     string    `json:"trust_id"`
+	Start       time.Time `json:"start"`
+	End         time.Time `json:"end"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	FailOnStart bool      `json:"fail_on_start,omitempty"`
+	// EndedAt is when end_lease ran, recorded by the first mutation at or
+	// after End; nil while the end has not run or no mutation saw it.
+	EndedAt      *time.Time     `json:"ended_at,omitempty"`
 	Reservations []*reservation `json:"reservations"`
 	Events       []*event       `json:"events"`
 }
@@ -138,6 +143,26 @@ func (l *lease) clone() *lease {
 	return &c
 }
 
+// markEnded records that the end has run if now is at or after End, so a
+// later move of End cannot revive the lease.
+func (l *lease) markEnded(now time.Time) {
+	if l.EndedAt == nil && !now.Before(l.End) {
+		t := l.End
+		l.EndedAt = &t
+	}
+}
+
+// ended says whether end_lease has run by now.
+func (l *lease) ended(now time.Time) bool { return l.EndedAt != nil || !now.Before(l.End) }
+
+// endRan is when end_lease ran (or will run).
+func (l *lease) endRan() time.Time {
+	if l.EndedAt != nil {
+		return *l.EndedAt
+	}
+	return l.End
+}
+
 func (l *lease) event(kind string) *event {
 	for _, ev := range l.Events {
 		if ev.Type == kind {
@@ -166,6 +191,8 @@ func (e *Emulator) phaseOf(l *lease, now time.Time) phase {
 	es := l.effectiveStart()
 	act := es.Add(e.startDelay)
 	switch {
+	case l.EndedAt != nil && !l.FailOnStart:
+		return phase{status: "TERMINATED", activeAt: act}
 	case now.Before(es):
 		return phase{status: "PENDING"}
 	case now.Before(act) && now.Before(l.End):
@@ -213,7 +240,7 @@ func (e *Emulator) render(l *lease, now time.Time, statusOverride string) omap {
 		transitions = append(transitions, ph.activeAt)
 	}
 	if status == "TERMINATED" {
-		transitions = append(transitions, l.End)
+		transitions = append(transitions, l.endRan())
 	}
 	upd = laterOf(upd, transitions...)
 	if statusOverride != "" {
@@ -288,6 +315,9 @@ func (e *Emulator) eventStatus(l *lease, ev *event, ph phase, now time.Time) (st
 		}
 		return "DONE", ph.activeAt
 	default:
+		if ev.Type == "end_lease" && l.EndedAt != nil {
+			return "DONE", laterOf(*l.EndedAt, ph.activeAt, l.CreatedAt)
+		}
 		if now.Before(ev.Time) || ph.status == "PENDING" || ph.status == "STARTING" {
 			return "UNDONE", time.Time{}
 		}

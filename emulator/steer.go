@@ -62,6 +62,7 @@ func (e *Emulator) mutate(site, id string, f func(l *lease)) error {
 	if f == nil {
 		s.remove(id)
 	} else {
+		l.markEnded(e.now())
 		f(l)
 	}
 	if err := e.persistLocked(); err != nil {

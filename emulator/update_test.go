@@ -1,6 +1,7 @@
 package emulator_test
 
 import (
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -232,4 +233,43 @@ func TestUpdateRaisingMaxAllocates(t *testing.T) {
 			eq(t, tc.want, got)
 		})
 	}
+}
+
+// TestEndedLeaseStaysTerminated: once end_lease has run, Blazar keeps the
+// lease TERMINATED (its end event stays DONE) even in the minute it ended,
+// refuses date changes, and a later move of the end does not revive it,
+// across a reload of the data file too.
+func TestEndedLeaseStaysTerminated(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "emu.json")
+	clock := emulator.NewFakeClock(t0)
+	v := newEnv(t, emulator.Config{Clock: clock, DataFile: file, StartDelay: -1})
+	tok := v.login("CHI@UC", "demo")
+	id := v.create("CHI@UC", tok, hostLease("e", "2030-01-01 10:00", "2030-01-01 11:00", "compute_skylake", 1))["id"].(string)
+	url := v.blazar("CHI@UC") + "/leases/" + id
+	clock.Set(time.Date(2030, 1, 1, 11, 0, 30, 0, time.UTC)) // the minute it ended
+
+	r := v.call("PUT", url, tok, map[string]any{"end_date": "2030-01-01 12:00"})
+	eq(t, []any{400, "Terminated leases can only be renamed"}, []any{r.status, errMsg(r)})
+	r = v.call("PUT", url, tok, map[string]any{"name": "renamed"})
+	eq(t, 200, r.status)
+	// An operator moving the end later does not rerun the lease.
+	if err := v.emu.SetLeaseEnd("CHI@UC", id, time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	l := v.get("CHI@UC", tok, id)
+	end := eventsByType(l)["end_lease"]
+	want := []any{"renamed", "TERMINATED", "2030-01-01T12:00:00.000000", "DONE", "2030-01-01 11:00:00"}
+	eq(t, want, []any{l["name"], l["status"], l["end_date"], end["status"], end["updated_at"]})
+	r = v.call("PUT", url, tok, map[string]any{"end_date": "2030-01-01 13:00"})
+	eq(t, []any{400, "Terminated leases can only be renamed"}, []any{r.status, errMsg(r)})
+
+	w, err := emulator.New(emulator.Config{Clock: clock, DataFile: file, StartDelay: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, li := range w.Leases("CHI@UC") {
+		got = append(got, li.Status)
+	}
+	eq(t, []string{"TERMINATED"}, got)
 }
