@@ -75,6 +75,12 @@ func (e *Emulator) serveBlazar(w http.ResponseWriter, r *http.Request, s *site, 
 	}
 	tok := e.authenticate(r, s)
 	if tok == nil {
+		if isRoot {
+			// Recorded: the root's 401 has the body but no
+			// WWW-Authenticate header.
+			writeUnauthorized(w, "")
+			return
+		}
 		writeUnauthorized(w, authURI)
 		return
 	}
@@ -83,8 +89,11 @@ func (e *Emulator) serveBlazar(w http.ResponseWriter, r *http.Request, s *site, 
 			writeWerkzeug(w, http.StatusMethodNotAllowed)
 			return
 		}
-		writeJSON(w, http.StatusMultipleChoices, map[string]any{"versions": []any{omap{{"id", "v1.0"}, {"status", "CURRENT"},
-			{"links", []any{omap{{"href", base + "/reservation/v1"}, {"rel", "self"}}}}, {"min_version", "1.0"}, {"max_version", "1.0"}}}})
+		// The deprecated Pecan v2 app is still listed, as recorded.
+		writeJSON(w, http.StatusMultipleChoices, map[string]any{"versions": []any{
+			omap{{"id", "v1.0"}, {"status", "CURRENT"}, {"links", []any{omap{{"href", base + "/reservation/v1"}, {"rel", "self"}}}},
+				{"min_version", "1.0"}, {"max_version", "1.0"}},
+			omap{{"id", "v2.0"}, {"status", "DEPRECATED"}, {"links", []any{omap{{"href", base + "/reservation/v2"}, {"rel", "self"}}}}}}})
 		return
 	}
 	blazarHeaders(w)
@@ -356,7 +365,8 @@ func (e *Emulator) serveInventory(w http.ResponseWriter, r *http.Request, s *sit
 		out := []any{}
 		for _, n := range names {
 			if detail {
-				out = append(out, omap{{"property", n}, {"private", false}, {"values", values[n]}})
+				// is_unique is Chameleon's addition to the detailed form.
+				out = append(out, omap{{"property", n}, {"private", false}, {"values", values[n]}, {"is_unique", false}})
 			} else {
 				out = append(out, omap{{"property", n}})
 			}

@@ -208,9 +208,11 @@ func writeWerkzeug(w http.ResponseWriter, status int) {
 }
 
 // writeUnauthorized is keystonemiddleware's answer to a missing, unknown or
-// expired token.
+// expired token; authURI "" leaves out the WWW-Authenticate header.
 func writeUnauthorized(w http.ResponseWriter, authURI string) {
-	w.Header().Set("WWW-Authenticate", fmt.Sprintf("Keystone uri=%q", authURI))
+	if authURI != "" {
+		w.Header().Set("WWW-Authenticate", fmt.Sprintf("Keystone uri=%q", authURI))
+	}
 	writeJSON(w, http.StatusUnauthorized, map[string]any{"error": omap{{"code", 401}, {"title", "Unauthorized"}, {"message", unauthMessage}}})
 }
 
