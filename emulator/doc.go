@@ -26,7 +26,8 @@
 //     every read. Before the start a lease is PENDING; once the start passes
 //     (and not before its creation) it is STARTING for Config.StartDelay,
 //     then ACTIVE (or ERROR after FailOnStart); after the end it is
-//     TERMINATED and stays listed. Floating IPs and VLAN networks appear in
+//     TERMINATED and stays listed; a mutation after the end records that
+//     the end ran, so moving the end later never revives it. Floating IPs and VLAN networks appear in
 //     Neutron exactly while the lease is ACTIVE. This is what lets a
 //     file-backed emulator move leases along between separate CLI runs.
 //   - Resources are allocated at create time (and re-checked on update);
