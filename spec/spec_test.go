@@ -2,6 +2,7 @@ package spec
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -283,5 +284,36 @@ leases:
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+}
+
+// TestManyLeasesValidatedInHalves: a large Leasefile is schema-checked as two halves at once;
+// every lease's mistakes are still found, and a top-level one is reported once, not twice.
+func TestManyLeasesValidatedInHalves(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("version: 1\ncolour: red\ndefaults: {site: CHI@UC}\nleases:\n")
+	for i := range 2 * parallelLeases {
+		switch i {
+		case 7:
+			fmt.Fprintf(&b, "  l%03d: {reservations: {n: {type: node, node_typo: x}}}\n", i)
+		case 200:
+			fmt.Fprintf(&b, "  l%03d: {reservations: {n: {type: node, count: many}}}\n", i)
+		default:
+			fmt.Fprintf(&b, "  l%03d: {reservations: {n: {type: node}}}\n", i)
+		}
+	}
+	got := parseErrs(t, b.String(), env(nil))
+	want := []string{
+		`2:1: colour: unknown field "colour"`,
+		`12:41: leases.l007.reservations.n.node_typo: unknown field "node_typo" (did you mean "node_type"?)`,
+		`205:48: leases.l200.reservations.n.count: must be a whole number, not the text "many"`,
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d errors, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("error %d:\n got: %s\nwant: %s...", i, got[i], want[i])
+		}
 	}
 }
