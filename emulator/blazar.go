@@ -2,9 +2,11 @@ package emulator
 
 import (
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -279,7 +281,7 @@ func (e *Emulator) inventoryObjects(s *site, kind string) []invObject {
 	var out []invObject
 	created := stamp(inventoryEpoch)
 	addExtra := func(m omap, extra map[string]string) omap {
-		for _, k := range sortedKeys(extra) {
+		for _, k := range slices.Sorted(maps.Keys(extra)) {
 			m = append(m, kv{k, extra[k]})
 		}
 		return m
@@ -352,7 +354,7 @@ func (e *Emulator) serveInventory(w http.ResponseWriter, r *http.Request, s *sit
 		var names []string
 		values := map[string][]string{}
 		for _, o := range objs {
-			for _, k := range sortedKeys(o.extra) {
+			for _, k := range slices.Sorted(maps.Keys(o.extra)) {
 				if _, seen := values[k]; !seen {
 					names = append(names, k)
 					values[k] = []string{}

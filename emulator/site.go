@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"sort"
 	"strconv"
 	"time"
 )
@@ -337,15 +336,6 @@ func (s *site) visibleLeases(project string) []*lease {
 		}
 	}
 	return out
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -3,6 +3,8 @@ package plan
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -430,7 +432,7 @@ func (b *builder) drift() {
 			add(key, t, DriftEnd, fmt.Sprintf("end changed from %s to %s", fmtTime(st.End), fmtTime(l.EndDate)))
 		}
 		var gone []string
-		for _, rk := range sortedKeys(st.Reservations) {
+		for _, rk := range slices.Sorted(maps.Keys(st.Reservations)) {
 			if findRes(l, st.Reservations[rk].ID) == nil {
 				gone = append(gone, rk)
 			}
@@ -451,15 +453,6 @@ func (b *builder) resName(key string, t *tracked, id string) string {
 		}
 	}
 	return id
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func findRes(l *leases.Lease, id string) *leases.Reservation {
@@ -503,7 +496,7 @@ func match(d *spec.Lease, st *state.Lease, l *leases.Lease) map[string]*leases.R
 
 // observe records what the state should hold for every tracked lease still in Blazar.
 func (b *builder) observe() {
-	for _, key := range sortedKeys(b.tracked) {
+	for _, key := range slices.Sorted(maps.Keys(b.tracked)) {
 		t := b.tracked[key]
 		if t.live == nil {
 			continue
@@ -824,7 +817,7 @@ func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *
 	// Reservations in the lease that no declared key owns.
 	var removed []string
 	if t.st != nil {
-		for _, k := range sortedKeys(t.st.Reservations) {
+		for _, k := range slices.Sorted(maps.Keys(t.st.Reservations)) {
 			if d.Reservation(k) == nil {
 				removed = append(removed, k)
 			}
@@ -918,7 +911,7 @@ func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *
 				df.force(p+".network", fmt.Sprintf("reservation %s moves to network %s, and Blazar cannot change a floating IP reservation's network", r.Key, r.FloatingNetwork))
 			}
 			if !sameSet(r.Addresses, lr.RequiredFloatingIPs) {
-				df.fields = append(df.fields, FieldChange{Path: p + ".addresses", Old: strings.Join(sorted(lr.RequiredFloatingIPs), ", "), New: strings.Join(sorted(r.Addresses), ", ")})
+				df.fields = append(df.fields, FieldChange{Path: p + ".addresses", Old: strings.Join(slices.Sorted(slices.Values(lr.RequiredFloatingIPs)), ", "), New: strings.Join(slices.Sorted(slices.Values(r.Addresses)), ", ")})
 				if len(r.Addresses) > 0 {
 					df.force(p+".addresses", fmt.Sprintf("reservation %s asks for other addresses, and Blazar cannot change them", r.Key))
 				} else {
@@ -1052,14 +1045,8 @@ func deref(p *int) int {
 	return *p
 }
 
-func sorted(s []string) []string {
-	c := append([]string(nil), s...)
-	sort.Strings(c)
-	return c
-}
-
 func sameSet(a, b []string) bool {
-	x, y := sorted(a), sorted(b)
+	x, y := slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b))
 	if len(x) != len(y) {
 		return false
 	}

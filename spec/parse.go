@@ -5,10 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/netip"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -141,15 +142,6 @@ func boolean(m map[string]any, k string) bool {
 	return b
 }
 
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 type leaseDefaults struct {
 	site, beforeEnd, wait string
 	beforeEndSet          bool
@@ -195,7 +187,7 @@ func (d *doc) build() *File {
 	}
 	leases, _ := top["leases"].(map[string]any)
 	names := map[string]string{} // site + "\x00" + name -> lease key
-	for _, key := range sortedKeys(leases) {
+	for _, key := range slices.Sorted(maps.Keys(leases)) {
 		lm, ok := leases[key].(map[string]any)
 		if !ok {
 			continue
@@ -290,7 +282,7 @@ func (d *doc) lease(f *File, key string, lm map[string]any, def leaseDefaults) *
 		}
 	}
 	res, _ := lm["reservations"].(map[string]any)
-	for _, rk := range sortedKeys(res) {
+	for _, rk := range slices.Sorted(maps.Keys(res)) {
 		rm, ok := res[rk].(map[string]any)
 		if !ok {
 			continue

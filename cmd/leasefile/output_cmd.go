@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -176,7 +178,7 @@ func lookupAddress(outs map[string]*leaseOutput, addr string) (any, error) {
 	parts := strings.Split(addr, ".")
 	o, ok := outs[parts[0]]
 	if !ok {
-		return nil, fmt.Errorf("no lease %q in the state (have: %s)", parts[0], strings.Join(sortedKeys(outs), ", "))
+		return nil, fmt.Errorf("no lease %q in the state (have: %s)", parts[0], strings.Join(slices.Sorted(maps.Keys(outs)), ", "))
 	}
 	if len(parts) == 1 {
 		return o, nil
@@ -217,15 +219,6 @@ func lookupAddress(outs map[string]*leaseOutput, addr string) (any, error) {
 	return nil, fmt.Errorf("reservation %s.%s has no output %q (id, type, addresses, network_name, count)", parts[0], parts[1], parts[2])
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 func (a *app) printRaw(v any, addr string) error {
 	switch v := v.(type) {
 	case string:
@@ -245,7 +238,7 @@ func (a *app) printRaw(v any, addr string) error {
 func (a *app) printOutputs(v any, addr string) error {
 	switch v := v.(type) {
 	case map[string]*leaseOutput:
-		for _, k := range sortedKeys(v) {
+		for _, k := range slices.Sorted(maps.Keys(v)) {
 			a.printLeaseOutput(k, v[k])
 		}
 		return nil
@@ -267,7 +260,7 @@ func (a *app) printOutputs(v any, addr string) error {
 
 func (a *app) printLeaseOutput(k string, o *leaseOutput) {
 	fmt.Fprintf(a.stdout, "%s.id = %q\n%s.name = %q\n%s.status = %q\n%s.start = %q\n%s.end = %q\n", k, o.ID, k, o.Name, k, o.Status, k, o.Start, k, o.End)
-	for _, rk := range sortedKeys(o.Reservations) {
+	for _, rk := range slices.Sorted(maps.Keys(o.Reservations)) {
 		r := o.Reservations[rk]
 		fmt.Fprintf(a.stdout, "%s.%s.id = %q\n", k, rk, r.ID)
 		if r.Type == "virtual:floatingip" {
