@@ -267,16 +267,9 @@ func (e *Emulator) createLease(s *site, tok *token, body map[string]any, now tim
 	if !end.After(start) {
 		return nil, blazarErr(http.StatusBadRequest, "End date must be later than start date.")
 	}
-	var bed *time.Time
-	if v, ok := body["before_end_date"]; ok && v != nil {
-		t, err := parseDate(v, now)
-		if err != nil {
-			return nil, err
-		}
-		if !t.After(start) || !t.Before(end) {
-			return nil, blazarErr(http.StatusForbidden, "Datetime is out of lease limits")
-		}
-		bed = &t
+	bed, err := beforeEndDate(body, start, end, now)
+	if err != nil {
+		return nil, err
 	}
 	var items []map[string]any
 	if v, ok := body["reservations"]; ok && v != nil {
@@ -381,16 +374,9 @@ func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, now tim
 	if end.Before(minute) || end.Before(start) {
 		return nil, blazarErr(http.StatusBadRequest, "End date must be later than current and start date")
 	}
-	var bed *time.Time
-	if v, ok := body["before_end_date"]; ok && v != nil {
-		t, err := parseDate(v, now)
-		if err != nil {
-			return nil, err
-		}
-		if !t.After(start) || !t.Before(end) {
-			return nil, blazarErr(http.StatusForbidden, "Datetime is out of lease limits")
-		}
-		bed = &t
+	bed, err := beforeEndDate(body, start, end, now)
+	if err != nil {
+		return nil, err
 	}
 	changes := map[string]map[string]any{}
 	if v, ok := body["reservations"]; ok && v != nil {
@@ -505,4 +491,20 @@ func (l *lease) allocatedTo(rt string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// beforeEndDate reads an optional before_end_date, which must fall strictly inside the lease.
+func beforeEndDate(body map[string]any, start, end, now time.Time) (*time.Time, *apiError) {
+	v, ok := body["before_end_date"]
+	if !ok || v == nil {
+		return nil, nil
+	}
+	t, err := parseDate(v, now)
+	if err != nil {
+		return nil, err
+	}
+	if !t.After(start) || !t.Before(end) {
+		return nil, blazarErr(http.StatusForbidden, "Datetime is out of lease limits")
+	}
+	return &t, nil
 }
