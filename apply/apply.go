@@ -59,8 +59,8 @@ func Apply(ctx context.Context, p *plan.Plan, store *state.Store, sites map[stri
 			continue
 		}
 		r.res.Total++
-		if _, ok := sites[oldSite(ch)]; !ok {
-			r.fail(ch.Key, ch.Site, firstOp(ch), fmt.Errorf("site %s is not connected", oldSite(ch)))
+		if _, ok := sites[ch.OldSite()]; !ok {
+			r.fail(ch.Key, ch.Site, firstOp(ch), fmt.Errorf("site %s is not connected", ch.OldSite()))
 			continue
 		}
 		if _, ok := sites[ch.Site]; !ok {
@@ -407,19 +407,10 @@ func firstOp(ch plan.Change) string {
 	return ""
 }
 
-// oldSite is where the lease a change deletes lives: the site it moves from, for a
-// replacement that moves a lease to another site.
-func oldSite(ch plan.Change) string {
-	if ch.FromSite != "" {
-		return ch.FromSite
-	}
-	return ch.Site
-}
-
 // mutateSite runs one site's changes: deletes first, so that their
 // resources are free for the creates, then creates and updates.
 func (r *runner) mutateSite(site string, chs []plan.Change, gone map[string]bool) {
-	isGone := func(ch plan.Change) bool { return gone[oldSite(ch)+"\x00"+ch.Key+"\x00"+ch.LeaseID] }
+	isGone := func(ch plan.Change) bool { return gone[ch.OldSite()+"\x00"+ch.Key+"\x00"+ch.LeaseID] }
 	chs, err := r.recordIntents(chs)
 	if err != nil {
 		return
@@ -432,7 +423,7 @@ func (r *runner) mutateSite(site string, chs []plan.Change, gone map[string]bool
 			continue
 		}
 		p.run(func() {
-			if err := r.deleteLease(ch.Key, ch.Key, oldSite(ch), ch.LeaseID, isGone(ch)); err != nil {
+			if err := r.deleteLease(ch.Key, ch.Key, ch.OldSite(), ch.LeaseID, isGone(ch)); err != nil {
 				r.fail(ch.Key, ch.Site, OpDelete, err)
 				return
 			}
@@ -533,7 +524,7 @@ func (r *runner) finishReplacements(gone map[string]bool) {
 			for _, d := range list {
 				ch := d.ch
 				p.run(func() {
-					err := r.deleteLease(ch.Key, DeposedKey(ch.Key), oldSite(ch), ch.LeaseID, gone[oldSite(ch)+"\x00"+ch.Key+"\x00"+ch.LeaseID])
+					err := r.deleteLease(ch.Key, DeposedKey(ch.Key), ch.OldSite(), ch.LeaseID, gone[ch.OldSite()+"\x00"+ch.Key+"\x00"+ch.LeaseID])
 					if err != nil {
 						r.fail(ch.Key, ch.Site, OpDelete, fmt.Errorf("new lease %s created, but deleting the old lease %s failed (the next apply deletes it): %w", d.newID, ch.LeaseID, err))
 						return

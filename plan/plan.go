@@ -227,6 +227,15 @@ type Change struct {
 	Wait   string      `json:"wait,omitempty"`   // active, created or none
 }
 
+// OldSite is where the lease the change deletes lives: the site it moves from, for a
+// replacement that moves a lease to another site, else its site.
+func (c Change) OldSite() string {
+	if c.FromSite != "" {
+		return c.FromSite
+	}
+	return c.Site
+}
+
 // WaitMode is what apply waits for after creating the change's lease: Wait when the
 // Leasefile set it, else "active" for a lease starting now (it is usable within seconds)
 // and "created" for one starting later (waiting would block until its start).

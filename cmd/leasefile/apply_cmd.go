@@ -269,10 +269,7 @@ func (a *app) checkFresh(ctx context.Context, s *session, p *plan.Plan) error {
 		}
 		if ch.LeaseID != "" {
 			found := false
-			site := ch.Site
-			if ch.FromSite != "" {
-				site = ch.FromSite // a replacement moving the lease: the old one is at the old site
-			}
+			site := ch.OldSite()
 			for _, l := range live[site] {
 				if l.ID != ch.LeaseID {
 					continue
