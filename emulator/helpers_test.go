@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -148,8 +147,6 @@ func eventsByType(l map[string]any) map[string]map[string]any {
 	}
 	return out
 }
-
-func trimNL(s string) string { return strings.TrimSpace(s) }
 
 // publicNetID looks the public network up in Neutron, as python-chi does.
 func (v *env) publicNetID(site, token string) string {

@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"strconv"
 	"time"
 )
 
@@ -337,5 +336,3 @@ func (s *site) visibleLeases(project string) []*lease {
 	}
 	return out
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -127,13 +127,6 @@ func appendString(b *bytes.Buffer, s string) {
 
 func stamp(t time.Time) string { return t.UTC().Format(blazarStamp) }
 
-func stampPtr(t *time.Time) any {
-	if t == nil || t.IsZero() {
-		return nil
-	}
-	return stamp(*t)
-}
-
 func bdate(t time.Time) string { return t.UTC().Format(blazarDate) }
 
 func newUUID() string { return uuid.NewString() }

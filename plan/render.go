@@ -134,15 +134,6 @@ func fieldValue(f FieldChange) string {
 	return quote(f.Old)
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // RenderText writes the plan as leasefile plan prints it: drift, actions, warnings, summary.
 func RenderText(w io.Writer, p *Plan, o TextOptions) error {
 	bw := bufio.NewWriter(w)

@@ -105,13 +105,6 @@ func yamlErrorMsg(err error) string {
 	return "invalid YAML: " + msg
 }
 
-// builder reads the validated JSON values into the typed model, reporting semantic problems
-// as it goes. It is lenient about types: where the schema already reported a value of the
-// wrong type, the value is skipped, not reported twice.
-type builder struct {
-	d *doc
-}
-
 func (d *doc) pos(ptr string) Pos { return d.values[ptr] }
 func (d *doc) keyPos(ptr string) Pos {
 	if p, ok := d.keys[ptr]; ok {
@@ -150,6 +143,9 @@ type leaseDefaults struct {
 	duration              time.Duration
 }
 
+// build reads the validated JSON values into the typed model, reporting semantic problems
+// as it goes. It is lenient about types: where the schema already reported a value of the
+// wrong type, the value is skipped, not reported twice.
 func (d *doc) build() *File {
 	top, _ := d.root.(map[string]any)
 	f := &File{Version: 1, Sites: map[string]SiteConfig{}}
