@@ -1,12 +1,14 @@
 package cloud
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -40,9 +42,20 @@ func ccauthCache(getenv func(string) string) *refreshCache {
 	return &refreshCache{path: filepath.Join(dir, refreshCacheFile)}
 }
 
-type cacheEntry struct {
-	RefreshToken string  `json:"refresh_token"`
-	CachedAt     float64 `json:"cached_at"`
+// cacheJSON is the file as Python's json.dump writes ccauth's dict: ", " and ": "
+// separators, the float's shortest form, no final newline; byte for byte what ccauth writes.
+func cacheJSON(token string, now time.Time) ([]byte, error) {
+	var tok bytes.Buffer
+	enc := json.NewEncoder(&tok)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(token); err != nil {
+		return nil, err
+	}
+	at := strconv.FormatFloat(float64(now.UnixMicro())/1e6, 'f', -1, 64)
+	if !strings.Contains(at, ".") {
+		at += ".0" // Python prints a float as a float
+	}
+	return fmt.Appendf(nil, `{"refresh_token": %s, "cached_at": %s}`, bytes.TrimSuffix(tok.Bytes(), []byte("\n")), at), nil
 }
 
 // load returns the cached refresh token, "" when there is none. A file that is missing or
@@ -76,7 +89,7 @@ func (c *refreshCache) save(token string, now time.Time) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("save the login cache: %w", err)
 	}
-	data, err := json.Marshal(cacheEntry{RefreshToken: token, CachedAt: float64(now.UnixMicro()) / 1e6})
+	data, err := cacheJSON(token, now)
 	if err != nil {
 		return err
 	}
