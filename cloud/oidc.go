@@ -273,8 +273,9 @@ func (l *oidcLogin) keystoneToken(ctx context.Context, authURL, userAgent string
 		}
 		tok, err = l.federate(ctx, authURL, at, userAgent)
 	}
-	if errors.Is(err, errAccessTokenRefused) && l.kind == authOIDCAccessToken {
-		err = fmt.Errorf("%w (access_token): it may have expired; get a new one", err)
+	var se *oidcStepError
+	if l.kind == authOIDCAccessToken && errors.Is(err, errAccessTokenRefused) && errors.As(err, &se) {
+		se.err = fmt.Errorf("%w (access_token): it may have expired; get a new one", errAccessTokenRefused)
 	}
 	return tok, err
 }
