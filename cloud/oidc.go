@@ -257,7 +257,7 @@ func oidcFailure(site, source string, err error) error {
 }
 
 // errAccessTokenRefused is Keystone refusing an access token at the federation endpoint.
-var errAccessTokenRefused = errors.New("Keystone refused the OpenID Connect access token")
+var errAccessTokenRefused = errors.New("refused the OpenID Connect access token")
 
 // keystoneToken returns an unscoped Keystone token for the login's user. An access token
 // Keystone refuses (expired early, revoked) is replaced once.
@@ -312,11 +312,11 @@ func (l *oidcLogin) federate(ctx context.Context, authURL, accessToken, userAgen
 	case resp.StatusCode == http.StatusUnauthorized:
 		return "", step(errAccessTokenRefused)
 	case resp.StatusCode/100 != 2:
-		return "", step(fmt.Errorf("Keystone answered %s%s", resp.Status, keystoneMessage(body)))
+		return "", step(fmt.Errorf("answered %s%s", resp.Status, keystoneMessage(body)))
 	}
 	tok := resp.Header.Get("X-Subject-Token")
 	if tok == "" {
-		return "", step(fmt.Errorf("Keystone answered %s without an X-Subject-Token", resp.Status))
+		return "", step(fmt.Errorf("answered %s without an X-Subject-Token", resp.Status))
 	}
 	return tok, nil
 }

@@ -162,7 +162,7 @@ func TestOIDCFromEnvironment(t *testing.T) {
 	srv.RevokeLogins()
 	_, err = (&Resolver{Env: envMap(env...), CloudsYAML: []byte("clouds: {}")}).Connect(context.Background(), "CHI@UC")
 	var oe *OIDCError
-	if !errors.As(err, &oe) || !strings.Contains(err.Error(), "Keystone refused the OpenID Connect access token (access_token): it may have expired") {
+	if !errors.As(err, &oe) || !strings.Contains(err.Error(), "Keystone federation exchange at "+srv.AuthURL("CHI@UC")+"/OS-FEDERATION/identity_providers/chameleon/protocols/openid/auth: refused the OpenID Connect access token (access_token): it may have expired") {
 		t.Errorf("revoked access token: got %v, want the federation exchange's refusal", err)
 	}
 	if err != nil && strings.Contains(err.Error(), at) {
