@@ -291,3 +291,34 @@ func TestOIDCSettingsCheck(t *testing.T) {
 		t.Errorf("federationURL = %s, want %s", got, want)
 	}
 }
+
+// TestOIDCDeviceAuthz is keystoneauth's v3oidcdeviceauthz: a device login each run, nothing
+// written to ccauth's cache, and, without a way to prompt, a refusal that starts nothing.
+func TestOIDCDeviceAuthz(t *testing.T) {
+	srv, _ := startOIDCEmulator(t)
+	dir := t.TempDir()
+	clouds := strings.ReplaceAll(string(srv.OIDCCloudsYAML()), "auth_type: v3chameleonoidc", "auth_type: v3oidcdeviceauthz")
+	srv.ApproveDevices("", 0)
+	prompts := 0
+	r := &Resolver{Env: envMap("CC_LOGIN_STATE", dir), CloudsYAML: []byte(clouds), DeviceLogin: func(DeviceLogin) { prompts++ }}
+	if _, err := r.Connect(context.Background(), "CHI@UC"); err != nil {
+		t.Fatal(err)
+	}
+	if prompts != 1 {
+		t.Errorf("%d device prompts, want 1", prompts)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("v3oidcdeviceauthz wrote %d files to ccauth's folder, want none", len(entries))
+	}
+	before := srv.Calls("oidc", "device")
+	_, err := (&Resolver{Env: envMap("CC_LOGIN_STATE", dir), CloudsYAML: []byte(clouds)}).Connect(context.Background(), "CHI@UC")
+	if !errors.Is(err, ErrLoginRequired) || !strings.Contains(err.Error(), "auth_type v3oidcdeviceauthz keeps no login between runs") {
+		t.Errorf("non-interactive v3oidcdeviceauthz: %v", err)
+	}
+	if srv.Calls("oidc", "device") != before {
+		t.Errorf("a non-interactive run started a device login")
+	}
+	if Hint(err) == "" {
+		t.Errorf("no remedy for %v", err)
+	}
+}

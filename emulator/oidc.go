@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -48,6 +49,7 @@ type oidcRealm struct {
 
 type deviceCode struct {
 	userCode string
+	verdict  string // "approve" or "deny" once the user answered on the verification page
 	clientID string
 	scope    string
 	expires  time.Time
@@ -117,8 +119,10 @@ func (e *Emulator) serveOIDC(w http.ResponseWriter, r *http.Request) {
 	case rest == "/protocol/openid-connect/token" && r.Method == http.MethodPost:
 		e.tokenEndpoint(w, r)
 	case rest == "/device" && r.Method == http.MethodGet:
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintln(w, "leasefile emulator: device logins are approved with the emu steering command (emu approve-device), not here")
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, devicePage, html.EscapeString(r.URL.Query().Get("user_code")))
+	case rest == "/device" && r.Method == http.MethodPost:
+		e.verifyDevice(w, r)
 	default:
 		oauthError(w, http.StatusNotFound, "not_found", "Unknown path")
 	}
@@ -147,6 +151,48 @@ func (e *Emulator) deviceAuthorization(w http.ResponseWriter, r *http.Request, i
 		{"verification_uri_complete", issuer + "/device?user_code=" + url.QueryEscape(uc)},
 		{"expires_in", int(deviceCodeTTL.Seconds())}, {"interval", deviceInterval},
 	})
+}
+
+// devicePage is the verification page: the demo user approves or denies a code, as a
+// browser would after logging in at Chameleon.
+const devicePage = `<!doctype html>
+<title>leasefile emulator: device login</title>
+<h1>Device login</h1>
+<p>Log in to the leasefile emulator as the demo user?</p>
+<form method="post"><label>Code <input name="user_code" value="%s"></label>
+<button name="action" value="approve">Approve</button> <button name="action" value="deny">Deny</button></form>
+`
+
+// verifyDevice records the user's answer for a user code.
+func (e *Emulator) verifyDevice(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "malformed form", http.StatusBadRequest)
+		return
+	}
+	code := strings.ToUpper(strings.TrimSpace(r.PostForm.Get("user_code")))
+	verdict := r.PostForm.Get("action")
+	if verdict != "deny" {
+		verdict = "approve"
+	}
+	o := &e.oidc
+	o.mu.Lock()
+	found := false
+	for _, d := range o.devices {
+		if d.userCode == code {
+			d.verdict, found = verdict, true
+		}
+	}
+	o.mu.Unlock()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	switch {
+	case !found:
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprintf(w, "no pending device login has the code %q\n", code)
+	case verdict == "deny":
+		fmt.Fprintln(w, "device login denied")
+	default:
+		fmt.Fprintln(w, "device login approved: you can close this page")
+	}
 }
 
 func (e *Emulator) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
@@ -194,10 +240,12 @@ func (e *Emulator) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 			answer = "invalid_grant"
 		case o.approval == "expire" || !now.Before(d.expires):
 			answer = "expired_token"
-		case o.approval == "deny":
+		case o.approval == "deny" || d.verdict == "deny":
 			answer = "access_denied"
 		case o.approval == "approve" && d.polls >= o.approveAfter:
 			answer, user = "ok", o.approveUser
+		case d.verdict == "approve":
+			answer, user = "ok", DemoUser
 		default:
 			answer = "authorization_pending"
 		}
