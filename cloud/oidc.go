@@ -351,14 +351,17 @@ func (l *oidcLogin) accessToken(ctx context.Context, stale string) (string, erro
 	if err != nil {
 		return "", err
 	}
+	// The cache first: every rotation is written there, so it is never older than the token
+	// held, and it is newer when another process (ccauth, another leasefile) has rotated it
+	// since; presenting a spent token makes some providers revoke the whole chain.
 	refresh := ""
-	if l.token != nil {
-		refresh = l.token.RefreshToken
-	}
-	if refresh == "" && l.cache != nil {
+	if l.cache != nil {
 		if refresh, err = l.cache.load(); err != nil {
 			return "", &oidcStepError{step: "the login cache " + l.cache.path, err: err}
 		}
+	}
+	if refresh == "" && l.token != nil {
+		refresh = l.token.RefreshToken
 	}
 	reason := "there is no cached login (" + l.cachePath() + ")"
 	if refresh != "" {

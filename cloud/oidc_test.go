@@ -322,3 +322,30 @@ func TestOIDCDeviceAuthz(t *testing.T) {
 		t.Errorf("no remedy for %v", err)
 	}
 }
+
+// TestOIDCReauthPrefersTheCache: another process rotated the token while this one ran; the
+// re-authentication uses the file's token, never the spent one it holds.
+func TestOIDCReauthPrefersTheCache(t *testing.T) {
+	srv, clock := startOIDCEmulator(t)
+	dir := t.TempDir()
+	cache := writeCCAuthCache(t, dir, "seed")
+	srv.IssueRefreshToken("", "seed")
+	r := &Resolver{Env: envMap("CC_LOGIN_STATE", dir), CloudsYAML: srv.OIDCCloudsYAML()}
+	site, err := r.Connect(context.Background(), "CHI@UC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// ccauth, meanwhile, spends the token leasefile holds and caches its successor.
+	srv.IssueRefreshToken("", "from-ccauth")
+	writeCCAuthCache(t, dir, "from-ccauth")
+	clock.Advance(2 * time.Hour)
+	if _, err := leases.ListAll(context.Background(), site.Reservation); err != nil {
+		t.Fatalf("list after the token expired: %v", err)
+	}
+	if got := cachedToken(t, cache); got == "from-ccauth" || !srv.ValidRefreshToken(got) {
+		t.Errorf("cache holds %q after re-authentication: want the successor of ccauth's token", got)
+	}
+	if srv.ValidRefreshToken("from-ccauth") != false {
+		t.Errorf("ccauth's token was not the one traded")
+	}
+}
