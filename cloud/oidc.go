@@ -205,6 +205,12 @@ func (r *Resolver) authenticateOIDC(ctx context.Context, provider *gophercloud.P
 		scoped := ao
 		scoped.TokenID, scoped.AllowReauth = unscoped, false
 		if err := openstack.Authenticate(ctx, pc, scoped); err != nil {
+			var ae *AuthError
+			if errors.As(authError(name, res.source, ao.IdentityEndpoint, err), &ae) && ae.StatusCode == http.StatusUnauthorized {
+				// The login worked; the project did not.
+				return &OIDCError{Site: name, Source: res.source, Step: "scope the token to " + describeScope(ao.Scope),
+					Err: fmt.Errorf("refused by Keystone at %s (%v): check project_id, and that the user is a member of the project", ao.IdentityEndpoint, ae.Err)}
+			}
 			return authError(name, res.source, ao.IdentityEndpoint, err)
 		}
 		return nil
@@ -228,6 +234,13 @@ func (r *Resolver) authenticateOIDC(ctx context.Context, provider *gophercloud.P
 		return nil
 	}
 	return nil
+}
+
+func describeScope(sc *gophercloud.AuthScope) string {
+	if sc.ProjectID != "" {
+		return fmt.Sprintf("project %s", sc.ProjectID)
+	}
+	return fmt.Sprintf("project %q", sc.ProjectName)
 }
 
 // loginNeeded is a device login a non-interactive run could not start.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -348,4 +349,23 @@ func TestOIDCReauthPrefersTheCache(t *testing.T) {
 	if srv.ValidRefreshToken("from-ccauth") != false {
 		t.Errorf("ccauth's token was not the one traded")
 	}
+}
+
+// TestOIDCWrongProject: the login works but the project is not the user's; the message says
+// so rather than asking to check a password.
+func TestOIDCWrongProject(t *testing.T) {
+	srv, _ := startOIDCEmulator(t)
+	dir := t.TempDir()
+	writeCCAuthCache(t, dir, "seed")
+	srv.IssueRefreshToken("", "seed")
+	yaml := regexpReplace(string(srv.OIDCCloudsYAML()), `project_id: "[0-9a-f]+"`, `project_id: "0123456789abcdef"`)
+	_, err := (&Resolver{Env: envMap("CC_LOGIN_STATE", dir), CloudsYAML: []byte(yaml)}).Connect(context.Background(), "CHI@UC")
+	if err == nil || !strings.Contains(err.Error(), "scope the token to project 0123456789abcdef: refused by Keystone at ") ||
+		!strings.Contains(err.Error(), "check project_id, and that the user is a member of the project") {
+		t.Errorf("wrong project: %v", err)
+	}
+}
+
+func regexpReplace(s, re, with string) string {
+	return regexp.MustCompile(re).ReplaceAllString(s, with)
 }
