@@ -43,6 +43,10 @@
 //   - With Config.DataFile set, the leases (never tokens or secrets) are
 //     saved after every mutation: temp file in the same directory, fsync,
 //     rename, mode 0600. A failed save undoes the mutation and answers 500.
+//   - The OpenID Connect realm (users log in as the Keystone user of the same name) keeps its
+//     device codes and tokens in memory only, under its own lock; refresh tokens rotate and
+//     work once. Keystone's federation exchange answers an unscoped token, which no service
+//     accepts until it is scoped to a project.
 //   - One mutex guards all state; latency and faults are served outside it.
 //
 // # Inventory file
