@@ -23,7 +23,7 @@ trap 'rm -rf "$mod"' EXIT
 	export GOFLAGS=-mod=mod GOWORK=off
 	"$GO" mod init leasefile.local/hydra >/dev/null 2>&1
 	"$GO" mod edit -replace "github.com/gobuffalo/pop/v6=$POP"
-	"$GO" get "github.com/ory/hydra/v2@$VERSION" >/dev/null 2>&1
+	"$GO" get "github.com/ory/hydra/v2@$VERSION"
 	CGO_ENABLED=1 "$GO" build -tags sqlite,sqlite_omit_load_extension -o "$bin.tmp" github.com/ory/hydra/v2
 ) >&2
 mv "$bin.tmp" "$bin"
