@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: build test vet fmt-check unit fuzz bench conformance demo clean
+.PHONY: build test vet fmt-check unit fuzz bench conformance hydra-test demo clean
 
 build:
 	$(GO) build -o bin/leasefile ./cmd/leasefile
@@ -31,6 +31,12 @@ bench:
 # `leasefile emulator serve`; ends with "N passed, 0 failed".
 conformance:
 	bash scripts/conformance.sh
+
+# hydra-test: the OAuth2 half of the OIDC login (discovery, refresh grant, rotation, ccauth's
+# cache) against a real provider, Ory Hydra, built once by scripts/hydra.sh into
+# ~/.cache/leasefile (about a minute and 700 MB the first time; needs gcc) and run on loopback.
+hydra-test:
+	hydra=$$(GO=$(GO) bash scripts/hydra.sh) && LEASEFILE_HYDRA=$$hydra $(GO) test -count=1 -run TestOIDCAgainstHydra -v ./cloud/
 
 clean:
 	rm -rf bin

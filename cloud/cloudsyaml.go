@@ -23,6 +23,7 @@ type cloudsFile struct {
 	path    string // "" when injected
 	data    []byte // the injected content
 	entries map[string]clouds.Cloud
+	oidc    map[string]oidcSettings // the auth fields clouds.Parse does not read
 }
 
 func (f *cloudsFile) names() []string {
@@ -113,7 +114,19 @@ func decodeClouds(data []byte) (*cloudsFile, error) {
 	if err := yaml.Unmarshal(data, &c); err != nil {
 		return nil, err
 	}
-	return &cloudsFile{entries: c.Clouds}, nil
+	var o struct {
+		Clouds map[string]struct {
+			Auth oidcSettings `yaml:"auth"`
+		} `yaml:"clouds"`
+	}
+	if err := yaml.Unmarshal(data, &o); err != nil {
+		return nil, err
+	}
+	f := &cloudsFile{entries: c.Clouds, oidc: map[string]oidcSettings{}}
+	for name, e := range o.Clouds {
+		f.oidc[name] = e.Auth
+	}
+	return f, nil
 }
 
 // parseCloud returns the credentials, endpoint options and TLS settings of

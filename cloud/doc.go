@@ -12,6 +12,15 @@
 // Password and application-credential auth are supported; tokens
 // re-authenticate when they expire mid-run.
 //
+// OpenID Connect (oidc.go): ccauth's v3chameleonoidc and keystoneauth's
+// v3oidcdeviceauthz and v3oidcaccesstoken get an access token (from the
+// refresh token in ccauth's cache, shared with ccauth and written back when
+// it rotates, else from a device login that only an interactive run, one with
+// Resolver.DeviceLogin set, may start), exchange it at Keystone's
+// OS-FEDERATION auth endpoint for an unscoped token, and scope that to the
+// project; re-authentication repeats all of it. Sites reached through the
+// same provider and client share one login.
+//
 // clouds.yaml and the OS_* variables are both read through gophercloud's
 // openstack/config/clouds.Parse (the latter as overrides of an empty entry),
 // so secure.yaml, cacert/verify/cert/key and the domain fields follow its

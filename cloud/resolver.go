@@ -39,14 +39,18 @@ type Resolver struct {
 	HTTPClient *http.Client
 	// UserAgent is prepended to gophercloud's User-Agent.
 	UserAgent string
+	// DeviceLogin shows the user where to approve an OpenID Connect device login; nil
+	// means the run is not interactive, and a login that needs the user fails at once.
+	DeviceLogin func(DeviceLogin)
 
 	loadOnce sync.Once
 	clouds   *cloudsFile
 	paths    []string
 	loadErr  error
 
-	mu    sync.Mutex
-	cache map[string]*pending
+	mu     sync.Mutex
+	cache  map[string]*pending
+	logins map[string]*oidcLogin // by provider and client: one login for every site
 }
 
 type pending struct {
@@ -135,6 +139,7 @@ type resolved struct {
 	authType string
 	eo       gophercloud.EndpointOpts
 	tls      *tls.Config
+	oidc     oidcSettings
 }
 
 func (r *Resolver) resolve(name string) (*resolved, error) {
@@ -152,7 +157,8 @@ func (r *Resolver) resolve(name string) (*resolved, error) {
 		if err != nil {
 			return nil, fmt.Errorf("site %q: %s: %w", name, src, err)
 		}
-		return &resolved{source: source + src, auth: ao, authType: string(cf.entries[cloudName].AuthType), eo: eo, tls: tc}, nil
+		return &resolved{source: source + src, auth: ao, authType: string(cf.entries[cloudName].AuthType), eo: eo, tls: tc,
+			oidc: cf.oidc[cloudName]}, nil
 	}
 	if cfg.Cloud != "" {
 		if !cf.has(cfg.Cloud) {
@@ -185,7 +191,7 @@ func (r *Resolver) resolve(name string) (*resolved, error) {
 			return nil, fmt.Errorf("site %q: OS_* environment: %w", name, err)
 		}
 		return sameRegion(&resolved{source: "the OS_* environment (OS_AUTH_URL=" + u + ")", auth: ao,
-			authType: r.getenv("OS_AUTH_TYPE"), eo: eo, tls: tc}, nil)
+			authType: r.getenv("OS_AUTH_TYPE"), eo: eo, tls: tc, oidc: oidcFromEnv(r.getenv)}, nil)
 	}
 	return nil, &NoCredentialsError{Site: name, Paths: r.paths, clouds: cf}
 }
@@ -217,7 +223,14 @@ func (r *Resolver) connect(ctx context.Context, name string) (*Site, error) {
 	if r.UserAgent != "" {
 		provider.UserAgent.Prepend(r.UserAgent)
 	}
-	if err := openstack.Authenticate(ctx, provider, ao); err != nil {
+	if isOIDC(res.authType) {
+		if res.oidc, err = res.oidc.check(res.authType); err != nil {
+			return nil, fmt.Errorf("site %q: %s: %w", name, res.source, err)
+		}
+		if err := r.authenticateOIDC(ctx, provider, ao, name, res); err != nil {
+			return nil, err
+		}
+	} else if err := openstack.Authenticate(ctx, provider, ao); err != nil {
 		return nil, authError(name, res.source, ao.IdentityEndpoint, err)
 	}
 	eo, region := res.eo, res.eo.Region
@@ -306,6 +319,9 @@ func Hint(err error) string {
 	switch {
 	case errors.As(err, &nc):
 		return "set sites.<site>.cloud in the Leasefile, add a clouds.yaml entry, source an openrc file, or run with --local to use the built-in emulator"
+	case errors.Is(err, ErrLoginRequired):
+		return "run leasefile once in a terminal to log in (the login is shared with ccauth), or, for CI and scripts, " +
+			"use an application credential: cc-login writes one as an openrc or clouds.yaml"
 	case errors.As(err, &ae):
 		return "check the credentials, or create an application credential in the dashboard (Identity > Application Credentials) and use its clouds.yaml"
 	}

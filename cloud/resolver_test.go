@@ -271,7 +271,7 @@ func TestEntryErrors(t *testing.T) {
 				`failed to open the CA cert file: open /nonexistent/ca.pem: no such file or directory`},
 		{"unsupported auth type", "clouds: {CHI@UC: {auth_type: v3oidcpassword, auth: {auth_url: https://uc/v3}}}",
 			`site "CHI@UC": clouds.yaml entry "CHI@UC" (the injected clouds.yaml): auth_type "v3oidcpassword" is not supported: ` +
-				`use an application credential (on Chameleon: Identity > Application Credentials in the dashboard) or a password`},
+				`use v3chameleonoidc (ccauth), an application credential (cc-login, or Identity > Application Credentials in the dashboard) or a password`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -486,7 +486,7 @@ func TestAuthOptions(t *testing.T) {
 		{"project name without domain", ao{IdentityEndpoint: "u", UserID: "x", Password: "p", TenantName: "proj"}, "", ao{},
 			`project "proj" is given by name without its domain (project_domain_name, OS_PROJECT_DOMAIN_NAME)`},
 		{"federation", ao{IdentityEndpoint: "u"}, "v3oidcpassword", ao{},
-			`auth_type "v3oidcpassword" is not supported: use an application credential (on Chameleon: Identity > Application Credentials in the dashboard) or a password`},
+			`auth_type "v3oidcpassword" is not supported: use v3chameleonoidc (ccauth), an application credential (cc-login, or Identity > Application Credentials in the dashboard) or a password`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -43,6 +43,7 @@ type Emulator struct {
 	orphans  map[string][]*lease
 	lastGood []byte // last bytes written to DataFile, to roll back a failed save
 	rng      *rand.Rand
+	oidc     oidcRealm // the OpenID Connect provider (oidc.go), with its own lock
 }
 
 // New builds an Emulator, loading cfg.DataFile when it exists.
@@ -100,6 +101,10 @@ func (e *Emulator) now() time.Time { return e.clock.Now().UTC() }
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e.cfg.Latency > 0 {
 		sleepCtx(r.Context(), e.cfg.Latency)
+	}
+	if strings.HasPrefix(r.URL.Path, OIDCRealmPath+"/") {
+		e.serveOIDC(w, r)
+		return
 	}
 	parts := strings.SplitN(strings.TrimPrefix(r.URL.Path, "/"), "/", 3)
 	e.mu.Lock()

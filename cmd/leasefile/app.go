@@ -34,6 +34,8 @@ type app struct {
 	after func(time.Duration) <-chan time.Time
 	// cloudsYAML, when set, replaces clouds.yaml discovery (tests point it at their emulator).
 	cloudsYAML []byte
+	// interactive, when set, replaces the terminal check of canPrompt (tests have no terminal).
+	interactive *bool
 
 	usageFailed bool // an unknown command was reported
 }

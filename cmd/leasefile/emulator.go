@@ -46,7 +46,8 @@ func (a *app) emulatorServeCommand() *cli.Command {
 		Usage:     "serve the emulator until interrupted, printing the OS_* settings to use it",
 		UsageText: "leasefile emulator serve [--addr HOST:PORT] [--data FILE] [--env-file FILE] [--inventory FILE]",
 		Description: "Prints, on stdout, where it listens, `export OS_...=...` lines for the first site\n" +
-			"(CHI@UC by default) and a commented clouds.yaml with one entry per site (named like the site).\n" +
+			"(CHI@UC by default), a commented clouds.yaml with one entry per site (named like the site), and\n" +
+			"the same as ccauth writes it (auth_type v3chameleonoidc: a device login approved in the browser).\n" +
 			"The output is safe to source. Credentials are the demo ones (demo/demo, project demo; the\n" +
 			"application credential demo-appcred/demo-secret). It listens on loopback only unless\n" +
 			"--allow-remote is given. With --data, leases survive restarts: the file is saved after\n" +
@@ -156,6 +157,10 @@ func (a *app) serveEmulator(ctx context.Context, o serveOptions) error {
 	}
 	fmt.Fprintf(w, "# clouds.yaml, one entry per site (openstack --os-cloud %s ...):\n", site)
 	for _, l := range strings.Split(strings.TrimRight(string(srv.CloudsYAML()), "\n"), "\n") {
+		fmt.Fprintf(w, "#   %s\n", l)
+	}
+	fmt.Fprintf(w, "# clouds.yaml as ccauth writes it (OpenID Connect device login; approve it on the page it names):\n")
+	for _, l := range strings.Split(strings.TrimRight(string(srv.OIDCCloudsYAML()), "\n"), "\n") {
 		fmt.Fprintf(w, "#   %s\n", l)
 	}
 	// Flushed before blocking: scripts read these lines from a pipe while we serve.

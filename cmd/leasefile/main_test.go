@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"sort"
@@ -91,7 +92,14 @@ func cmdLeasefile(ts *testscript.TestScript, neg bool, args []string) {
 		ch <- w.clock.Now()
 		return ch
 	}
-	a.cloudsYAML = w.srv.CloudsYAML()
+	if ts.Getenv("OS_CLIENT_CONFIG_FILE") == "" {
+		a.cloudsYAML = w.srv.CloudsYAML()
+	}
+	if ts.Getenv("LEASEFILE_TEST_INTERACTIVE") == "1" {
+		// Scripts have no terminal: this stands for one on stdin and stderr.
+		yes := true
+		a.interactive = &yes
+	}
 	code := a.run(context.Background(), append([]string{"leasefile"}, args...))
 	if code != 0 {
 		fmt.Fprintf(ts.Stderr(), "[exit status %d]\n", code)
@@ -113,6 +121,14 @@ func cmdLeasefile(ts *testscript.TestScript, neg bool, args []string) {
 //	emu id NAME VAR              set VAR to the ID of the lease named NAME
 //	emu mark                     remember the call counts
 //	emu calls SITE OP            print how many OP calls SITE answered since the mark
+//	                             (SITE oidc: the OIDC provider's discovery, device, device-poll, refresh)
+//	emu approve-device [POLLS]   approve device logins, now and later, after POLLS pending answers
+//	emu deny-device              the user refuses device logins
+//	emu expire-device            device codes expire before anyone approves them
+//	emu revoke-logins            every OIDC refresh and access token stops working
+//	emu refresh-token TOKEN      make TOKEN a valid refresh token of the demo user
+//	emu cached-login FILE        print whether the refresh token in ccauth's cache FILE is valid
+//	emu oidc-clouds-yaml FILE    write a ccauth-style clouds.yaml for the emulator to FILE
 func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("emu does not fail")
@@ -186,10 +202,41 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv(args[2], id)
 	case "mark":
 		for _, site := range e.Sites() {
-			for _, op := range []string{"list", "get", "create", "update", "delete"} {
+			for _, op := range []string{"list", "get", "create", "update", "delete", "federation"} {
 				w.marks[site+" "+op] = e.Calls(site, op)
 			}
 		}
+		for _, op := range []string{"discovery", "device", "device-poll", "refresh"} {
+			w.marks["oidc "+op] = e.Calls("oidc", op)
+		}
+	case "approve-device":
+		polls := 0
+		if len(args) > 1 {
+			var err error
+			polls, err = strconv.Atoi(args[1])
+			ts.Check(err)
+		}
+		e.ApproveDevices("", polls)
+	case "deny-device":
+		e.DenyDevices()
+	case "expire-device":
+		e.ExpireDevices()
+	case "revoke-logins":
+		e.RevokeLogins()
+	case "refresh-token":
+		e.IssueRefreshToken("", args[1])
+	case "cached-login":
+		var c struct {
+			RefreshToken string `json:"refresh_token"`
+		}
+		ts.Check(json.Unmarshal([]byte(ts.ReadFile(args[1])), &c))
+		if e.ValidRefreshToken(c.RefreshToken) {
+			fmt.Fprintln(out, "valid")
+		} else {
+			fmt.Fprintln(out, "invalid")
+		}
+	case "oidc-clouds-yaml":
+		ts.Check(os.WriteFile(ts.MkAbs(args[1]), w.srv.OIDCCloudsYAML(), 0o600))
 	case "calls":
 		fmt.Fprintf(out, "%d\n", e.Calls(args[1], args[2])-w.marks[args[1]+" "+args[2]])
 	default:

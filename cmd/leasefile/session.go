@@ -53,6 +53,19 @@ type session struct {
 	sites map[string]*cloud.Site
 }
 
+// canPrompt reports whether a login may wait for the user: stdin and stderr are terminals
+// and this is not CI. A CI job or a pipe fails at once instead of waiting for a device login
+// nobody will approve.
+func (a *app) canPrompt() bool {
+	if ci := strings.ToLower(a.getenv("CI")); ci != "" && ci != "false" && ci != "0" {
+		return false
+	}
+	if a.interactive != nil {
+		return *a.interactive
+	}
+	return isTTY(a.stdin) && isTTY(a.stderr)
+}
+
 // abs resolves a path given on the command line against the working directory.
 func (a *app) abs(p string) string {
 	if p == "" || filepath.IsAbs(p) || a.wd == "" {
@@ -121,6 +134,9 @@ func (a *app) openSession(ctx context.Context, need specNeed) (*session, error) 
 	}
 	if a.cloudsYAML != nil {
 		s.resolver.CloudsYAML = a.cloudsYAML
+	}
+	if a.canPrompt() {
+		s.resolver.DeviceLogin = a.deviceLogin
 	}
 	if a.debug {
 		s.resolver.HTTPClient = &http.Client{Transport: cloud.DebugTransport(a.stderr, nil)}
