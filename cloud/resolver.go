@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"sync"
 
 	"github.com/chameleoncloud/leasefile/blazar"
@@ -135,6 +136,9 @@ type resolved struct {
 	authType string
 	eo       gophercloud.EndpointOpts
 	tls      *tls.Config
+	// byCatalog: the credentials name one cloud for every site and no region, so they serve
+	// only the site named like their catalog's region (checked once authenticated).
+	byCatalog bool
 }
 
 func (r *Resolver) resolve(name string) (*resolved, error) {
@@ -168,8 +172,12 @@ func (r *Resolver) resolve(name string) (*resolved, error) {
 	// CHI@TACC would put the lease at the wrong site, so a region that is not the site's is
 	// refused unless the Leasefile says which region the site is.
 	sameRegion := func(res *resolved, err error) (*resolved, error) {
-		if err != nil || cfg.Region != "" || res.eo.Region == "" || res.eo.Region == name {
+		if err != nil || cfg.Region != "" || res.eo.Region == name {
 			return res, err
+		}
+		if res.eo.Region == "" {
+			res.byCatalog = true
+			return res, nil
 		}
 		return nil, &RegionMismatchError{Site: name, Region: res.eo.Region, Source: res.source}
 	}
@@ -220,6 +228,15 @@ func (r *Resolver) connect(ctx context.Context, name string) (*Site, error) {
 	if err := openstack.Authenticate(ctx, provider, ao); err != nil {
 		return nil, authError(name, res.source, ao.IdentityEndpoint, err)
 	}
+	if res.byCatalog {
+		// Without a region, gophercloud would take the catalog's first Blazar endpoint for
+		// every site: the lease would land at the credentials' own site whatever it says.
+		regions := catalogRegions(provider, "reservation")
+		if !slices.Contains(regions, name) {
+			return nil, &NoCredentialsError{Site: name, Source: res.source, CatalogRegions: regions, Paths: r.paths, clouds: r.clouds}
+		}
+		res.eo.Region = name
+	}
 	eo, region := res.eo, res.eo.Region
 	site := &Site{Name: name, AuthURL: ao.IdentityEndpoint, Region: region, Source: res.source, Provider: provider}
 	site.Reservation, err = blazar.NewReservationV1(provider, eo)
@@ -252,6 +269,33 @@ func (r *Resolver) connect(ctx context.Context, name string) (*Site, error) {
 		}
 	}
 	return site, nil
+}
+
+// catalogRegions lists the regions of the token's catalog that have an endpoint of
+// serviceType, sorted.
+func catalogRegions(provider *gophercloud.ProviderClient, serviceType string) []string {
+	cr, ok := provider.GetAuthResult().(tokens.CreateResult)
+	if !ok {
+		return nil
+	}
+	catalog, err := cr.ExtractServiceCatalog()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, entry := range catalog.Entries {
+		if entry.Type != serviceType {
+			continue
+		}
+		for _, ep := range entry.Endpoints {
+			region := coalesce(ep.RegionID, ep.Region)
+			if region != "" && !slices.Contains(out, region) {
+				out = append(out, region)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // newNetworkV2 is openstack.NewNetworkV2 without its version discovery:

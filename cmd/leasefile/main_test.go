@@ -91,7 +91,10 @@ func cmdLeasefile(ts *testscript.TestScript, neg bool, args []string) {
 		ch <- w.clock.Now()
 		return ch
 	}
-	a.cloudsYAML = w.srv.CloudsYAML()
+	if ts.Getenv("OS_CLIENT_CONFIG_FILE") == "" {
+		// A script that names its own clouds.yaml tests credential resolution itself.
+		a.cloudsYAML = w.srv.CloudsYAML()
+	}
 	code := a.run(context.Background(), append([]string{"leasefile"}, args...))
 	if code != 0 {
 		fmt.Fprintf(ts.Stderr(), "[exit status %d]\n", code)
