@@ -152,8 +152,13 @@ func (f *File) RemoveLease(key string) bool {
 	return ok
 }
 
-// SetSite records the identity site was used with.
+// SetSite records the identity site was used with. An identity CheckSite takes for the
+// recorded one (the local emulator on this run's port) is kept as recorded, so that a run
+// that changes nothing else writes nothing.
 func (f *File) SetSite(site string, id Site) {
+	if rec, ok := f.Sites[site]; ok && rec.UserID == id.UserID && f.CheckSite(site, id) == nil {
+		return
+	}
 	if f.Sites == nil {
 		f.Sites = map[string]Site{}
 	}

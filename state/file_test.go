@@ -178,3 +178,20 @@ func TestNoSecretFields(t *testing.T) {
 		t.Error("walk did not reach Reservation; the guard is not looking everywhere")
 	}
 }
+
+// TestSetSiteKeepsTheSameLocalIdentity: the local emulator listens on a new port each run;
+// recording the new URL rewrote the state (and bumped its serial) on every no-op apply.
+func TestSetSiteKeepsTheSameLocalIdentity(t *testing.T) {
+	f := New()
+	rec := Site{AuthURL: "http://127.0.0.1:1000/chi-uc/identity/v3", ProjectID: "p", UserID: "u", Local: true}
+	f.SetSite("CHI@UC", rec)
+	f.SetSite("CHI@UC", Site{AuthURL: "http://127.0.0.1:2000/chi-uc/identity/v3", ProjectID: "p", UserID: "u", Local: true})
+	if got := f.Sites["CHI@UC"]; got != rec {
+		t.Errorf("same local identity on another port: recorded %+v, want %+v kept", got, rec)
+	}
+	other := Site{AuthURL: "https://chi.uc.chameleoncloud.org:5000/v3", ProjectID: "p", UserID: "u"}
+	f.SetSite("CHI@UC", other)
+	if got := f.Sites["CHI@UC"]; got != other {
+		t.Errorf("another identity: recorded %+v, want %+v", got, other)
+	}
+}
