@@ -195,3 +195,36 @@ func TestSetSiteKeepsTheSameLocalIdentity(t *testing.T) {
 		t.Errorf("another identity: recorded %+v, want %+v", got, other)
 	}
 }
+
+func TestFileNameFor(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                       DefaultFileName,
+		"/x/Leasefile":           DefaultFileName,
+		"/x/Leasefile.yaml":      DefaultFileName,
+		"leasefile.yaml":         DefaultFileName,
+		"examples/edge.yaml":     "edge.state.json",
+		"/x/gpu.yml":             "gpu.state.json",
+		"/x/Leasefile.prod.yaml": "Leasefile.prod.state.json",
+		"/x/experiment":          "experiment.state.json",
+	} {
+		if got := FileNameFor(in); got != want {
+			t.Errorf("FileNameFor(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCheckLeasefile(t *testing.T) {
+	f := New()
+	if err := f.CheckLeasefile("/x/leasefile.state.json", "/x/Leasefile"); err != nil || f.Leasefile != "Leasefile" {
+		t.Fatalf("a new state: %v, recorded %q", err, f.Leasefile)
+	}
+	f.SetLease("a", &Lease{ID: "1"})
+	err := f.CheckLeasefile("/x/leasefile.state.json", "/x/edge.yaml")
+	var me *LeasefileMismatchError
+	if !errors.As(err, &me) || me.Recorded != "/x/Leasefile" || me.Used != "/x/edge.yaml" {
+		t.Errorf("another Leasefile: %v, want a mismatch naming both", err)
+	}
+	if err := f.CheckLeasefile("/x/.leasefile/local/s.json", "/x/Leasefile"); err == nil {
+		t.Errorf("the same Leasefile seen from another state directory is recorded relative to it")
+	}
+}

@@ -86,7 +86,7 @@ func (a *app) command() *cli.Command {
 		EnableShellCompletion: true,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "the Leasefile (default: Leasefile, Leasefile.yaml or leasefile.yaml)", Destination: &a.file},
-			&cli.StringFlag{Name: "state", Usage: "the state file (default: leasefile.state.json beside the Leasefile)", Destination: &a.statePath},
+			&cli.StringFlag{Name: "state", Usage: "the state file (default: beside the Leasefile, NAME.state.json for NAME.yaml, leasefile.state.json for the default names)", Destination: &a.statePath},
 			&cli.BoolFlag{Name: "local", Usage: "use the embedded Blazar emulator, persisted under .leasefile/local/ (also LEASEFILE_LOCAL=1)", Destination: &a.local},
 			&cli.BoolFlag{Name: "no-color", Usage: "no colours in output (also NO_COLOR)", Destination: &a.noColor},
 			&cli.BoolFlag{Name: "debug", Usage: "trace HTTP calls on stderr, with tokens and secrets redacted", Destination: &a.debug},

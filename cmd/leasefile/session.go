@@ -43,6 +43,8 @@ type session struct {
 	statePath string
 	state     *state.File
 	existed   bool
+	// checkLeasefile: the command uses the Leasefile, so the state must be its own.
+	checkLeasefile bool
 
 	resolver *cloud.Resolver
 	localDir string // set with --local: the emulator starts on the first connect
@@ -98,9 +100,9 @@ func (a *app) openSession(ctx context.Context, need specNeed) (*session, error) 
 	case a.statePath != "":
 		s.statePath = a.abs(a.statePath)
 	case a.local:
-		s.statePath = filepath.Join(base, localDir, state.DefaultFileName)
+		s.statePath = filepath.Join(base, localDir, state.FileNameFor(path))
 	default:
-		s.statePath = filepath.Join(base, state.DefaultFileName)
+		s.statePath = filepath.Join(base, state.FileNameFor(path))
 	}
 	if dir := filepath.Dir(s.statePath); a.statePath != "" {
 		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
@@ -112,6 +114,10 @@ func (a *app) openSession(ctx context.Context, need specNeed) (*session, error) 
 		return nil, err
 	}
 	s.state, s.existed = st, existed
+	s.checkLeasefile = path != "" && need != specNone
+	if err := s.ownState(); err != nil {
+		return nil, err
+	}
 	s.resolver = &cloud.Resolver{Env: a.getenv, UserAgent: "leasefile/" + strings.TrimPrefix(versionString(), "leasefile ")}
 	if s.spec != nil {
 		s.resolver.Sites = map[string]cloud.SiteConfig{}
@@ -129,6 +135,22 @@ func (a *app) openSession(ctx context.Context, need specNeed) (*session, error) 
 		s.localDir = filepath.Join(base, localDir)
 	}
 	return s, nil
+}
+
+// ownState refuses a state written by another Leasefile and records this one as its writer.
+func (s *session) ownState() error {
+	if !s.checkLeasefile {
+		return nil
+	}
+	err := s.state.CheckLeasefile(s.statePath, s.specPath)
+	var me *state.LeasefileMismatchError
+	if errors.As(err, &me) {
+		return &codeError{code: exitError,
+			msg: fmt.Sprintf("state %s was written by the Leasefile %s, not %s: each Leasefile has its own state",
+				displayPath(s.a, me.State), displayPath(s.a, me.Recorded), displayPath(s.a, me.Used)),
+			hint: fmt.Sprintf("run with -f %s to use this state, or give this Leasefile its own with --state FILE", displayPath(s.a, me.Recorded))}
+	}
+	return err
 }
 
 func (s *session) loadSpec(path string) error {
@@ -386,6 +408,10 @@ func (s *session) lockState(ctx context.Context, op string, timeout time.Duratio
 		}
 	}
 	if s.state, s.existed, err = state.LoadOrNew(s.statePath); err != nil {
+		unlock()
+		return nil, err
+	}
+	if err := s.ownState(); err != nil {
 		unlock()
 		return nil, err
 	}
