@@ -123,6 +123,11 @@ func (a *app) usageError(ctx context.Context, c *cli.Command, err error, isSubco
 	return &codeError{code: exitError, msg: err.Error(), hint: fmt.Sprintf("%s --help shows the options", c.FullName())}
 }
 
+// flagError is a bad flag value or combination, reported as usageError reports a bad flag.
+func flagError(c *cli.Command, format string, args ...any) error {
+	return &codeError{code: exitError, msg: fmt.Sprintf(format, args...), hint: fmt.Sprintf("%s --help shows the options", c.FullName())}
+}
+
 // leasefilePath returns the -f file, or the first default name found in the working directory.
 func (a *app) leasefilePath() (string, error) {
 	if a.file != "" {

@@ -32,6 +32,17 @@ func runFlags(o *runOptions) []cli.Flag {
 	}
 }
 
+// check refuses values that make no sense, before anything is read or contacted.
+func (o runOptions) check(c *cli.Command) error {
+	if o.parallelism < 1 {
+		return flagError(c, "-parallelism %d: want at least 1", o.parallelism)
+	}
+	if o.timeout < 0 || o.lockTimeout < 0 {
+		return flagError(c, "-timeout and -lock-timeout must not be negative")
+	}
+	return nil
+}
+
 func (a *app) applyCommand() *cli.Command {
 	var o planOptions
 	var r runOptions
@@ -45,6 +56,9 @@ func (a *app) applyCommand() *cli.Command {
 			"Example:\n  leasefile apply -auto-approve",
 		Flags: append(planFlags(&o), runFlags(&r)...),
 		Action: func(ctx context.Context, c *cli.Command) error {
+			if err := r.check(c); err != nil {
+				return err
+			}
 			planFile := c.Args().First()
 			return a.runApply(ctx, planFile, o, r)
 		},
@@ -65,6 +79,9 @@ func (a *app) destroyCommand() *cli.Command {
 		Description: "Shows the plan and asks for yes before deleting. Leases the state does not know are never touched.\n\nExample:\n  leasefile destroy -target training",
 		Flags:       append(flags, runFlags(&r)...),
 		Action: func(ctx context.Context, c *cli.Command) error {
+			if err := r.check(c); err != nil {
+				return err
+			}
 			return a.runApply(ctx, "", o, r)
 		},
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/chameleoncloud/leasefile/plan"
 	"github.com/chameleoncloud/leasefile/state"
@@ -49,8 +50,10 @@ func (a *app) planCommand() *cli.Command {
 			"Example:\n  leasefile plan -out plan.json && leasefile apply plan.json",
 		Flags: flags,
 		Action: func(ctx context.Context, c *cli.Command) error {
-			if jsonOut {
-				format = "json"
+			// Flags are checked before anything is read or contacted.
+			format, err := planFormat(c, jsonOut, format)
+			if err != nil {
+				return err
 			}
 			need := specRequired
 			if o.destroy {
@@ -111,6 +114,20 @@ func (a *app) makePlan(ctx context.Context, s *session, o planOptions) (*plan.Pl
 		RefreshOnly:   o.refreshOnly,
 		LeasefileHash: s.specHash,
 	})
+}
+
+// planFormat is the rendering that -json and -format ask for, or a flag error.
+func planFormat(c *cli.Command, jsonOut bool, format string) (string, error) {
+	if jsonOut && c.IsSet("format") && format != "json" {
+		return "", flagError(c, "-json and -format %s conflict: -json is -format json", format)
+	}
+	if jsonOut {
+		return "json", nil
+	}
+	if !slices.Contains([]string{"text", "json", "markdown", "md"}, format) {
+		return "", flagError(c, "unknown -format %q: use text, json or markdown", format)
+	}
+	return format, nil
 }
 
 func (a *app) renderPlan(p *plan.Plan, format string, diff bool) error {

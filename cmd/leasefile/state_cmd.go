@@ -27,12 +27,13 @@ func (a *app) showCommand() *cli.Command {
 		},
 		Action: func(ctx context.Context, c *cli.Command) error {
 			if pf := c.Args().First(); pf != "" {
-				p, err := readPlanFile(a.abs(pf))
+				format, err := planFormat(c, jsonOut, format)
 				if err != nil {
 					return err
 				}
-				if jsonOut {
-					format = "json"
+				p, err := readPlanFile(a.abs(pf))
+				if err != nil {
+					return err
 				}
 				return a.renderPlan(p, format, false)
 			}
