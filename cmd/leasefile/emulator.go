@@ -60,11 +60,11 @@ func (a *app) emulatorServeCommand() *cli.Command {
 			&cli.StringFlag{Name: "inventory", Usage: "JSON inventory of sites, hosts, devices and floating IPs (default: a Chameleon-like one)", Destination: &o.inventory},
 			&cli.StringFlag{Name: "data", Usage: "JSON file persisting the leases across restarts (default: in memory)", Destination: &o.data},
 			&cli.StringFlag{Name: "env-file", Usage: "also write the export lines to this file (mode 0600), once the server accepts connections", Destination: &o.envFile},
-			&cli.DurationFlag{Name: "start-delay", Usage: "time a lease spends STARTING before ACTIVE; negative = immediate (default 10s)", Destination: &o.startDelay},
+			&cli.DurationFlag{Name: "start-delay", Value: 10 * time.Second, Usage: "time a lease spends STARTING before ACTIVE; negative = immediate", Destination: &o.startDelay},
 			&cli.DurationFlag{Name: "latency", Usage: "delay added to every request", Destination: &o.latency},
 			&cli.StringSliceFlag{Name: "fault", Usage: "answer the next COUNT calls of OP (create, update, delete, list, get, auth, any) with STATUS, or drop them: `OP:STATUS[:COUNT]` or OP:drop[:COUNT] (repeatable)", Destination: &o.faults},
 			&cli.FloatFlag{Name: "fault-rate", Usage: "probability (0..1) that a Blazar call answers 503", Destination: &o.faultRate},
-			&cli.DurationFlag{Name: "token-ttl", Usage: "lifetime of Keystone tokens (default 1h)", Destination: &o.tokenTTL},
+			&cli.DurationFlag{Name: "token-ttl", Value: time.Hour, Usage: "lifetime of Keystone tokens", Destination: &o.tokenTTL},
 		},
 		Action: func(ctx context.Context, c *cli.Command) error {
 			if c.Args().Present() {

@@ -133,7 +133,7 @@ func (a *app) stateCommand() *cli.Command {
 				Usage:       "forget leases (Blazar is not touched)",
 				UsageText:   "leasefile state rm KEY...",
 				Description: "The leases stay in Blazar; leasefile stops managing them.\n\nExample:\n  leasefile state rm training",
-				Flags:       []cli.Flag{&cli.DurationFlag{Name: "lock-timeout", Destination: &lockTimeout}},
+				Flags:       []cli.Flag{lockTimeoutFlag(&lockTimeout)},
 				Action: func(ctx context.Context, c *cli.Command) error {
 					keys := c.Args().Slice()
 					if len(keys) == 0 {
