@@ -3,6 +3,7 @@ package state
 import (
 	"fmt"
 	"maps"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -253,7 +254,8 @@ func describeURL(s Site) string {
 //
 // The emulator listens on a new port each run, so two local identities are
 // compared by project only; a local identity never matches a real one, which
-// keeps --local from touching a real-cloud state and the reverse.
+// keeps --local from touching a real-cloud state and the reverse. localhost
+// and 127.0.0.1 name the same Keystone (the project must match as always).
 func (f *File) CheckSite(site string, id Site) error {
 	rec, ok := f.Sites[site]
 	if !ok {
@@ -261,7 +263,7 @@ func (f *File) CheckSite(site string, id Site) error {
 	}
 	same := rec.Local == id.Local && rec.ProjectID == id.ProjectID
 	if same && !rec.Local {
-		same = strings.TrimSuffix(rec.AuthURL, "/") == strings.TrimSuffix(id.AuthURL, "/")
+		same = sameKeystone(rec.AuthURL, id.AuthURL)
 	}
 	if same {
 		return nil
@@ -294,4 +296,25 @@ func (f *File) CheckLeasefile(statePath, leasefile string) error {
 	}
 	f.Leasefile = rel
 	return nil
+}
+
+// sameKeystone compares two auth URLs, with localhost taken for 127.0.0.1 and a final slash
+// ignored.
+func sameKeystone(a, b string) bool {
+	norm := func(s string) string {
+		s = strings.TrimSuffix(s, "/")
+		u, err := url.Parse(s)
+		if err != nil || u.Host == "" {
+			return s
+		}
+		if h, port := u.Hostname(), u.Port(); strings.EqualFold(h, "localhost") || h == "::1" {
+			u.Host = "127.0.0.1"
+			if port != "" {
+				u.Host += ":" + port
+			}
+		}
+		u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+		return u.String()
+	}
+	return norm(a) == norm(b)
 }

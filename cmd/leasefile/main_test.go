@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -54,6 +55,11 @@ func TestScripts(t *testing.T) {
 			env.Defer(func() { srv.Close() })
 			env.Values[worldKey] = &world{clock: clock, srv: srv, marks: map[string]int{}}
 			env.Setenv("EMU_URL", srv.URL)
+			examples, err := filepath.Abs("../../examples")
+			if err != nil {
+				return err
+			}
+			env.Setenv("EXAMPLES", examples) // scripts that run an example as it is
 			return nil
 		},
 		Cmds: scriptCmds(),
