@@ -28,8 +28,10 @@ type NoCredentialsError struct {
 	// belong to another site.
 	Source         string
 	CatalogRegions []string
-	// Paths are the clouds.yaml locations searched (nil when injected).
-	Paths  []string
+	// Paths are the clouds.yaml locations searched (nil when given).
+	Paths []string
+	// Local is true when the clouds are the local emulator's (--local is in use).
+	Local  bool
 	clouds *cloudsFile
 }
 
@@ -62,8 +64,14 @@ func (e *NoCredentialsError) Error() string {
 		if e.FromOSCloud {
 			from = "OS_CLOUD"
 		}
+		if e.Local {
+			return fmt.Sprintf("no credentials for site %q: %s names clouds.yaml entry %q, but %s", e.Site, from, e.Cloud, file)
+		}
 		return fmt.Sprintf("no credentials for site %q: %s names clouds.yaml entry %q, but %s; "+
 			"fix the name, or use --local to work against the built-in emulator", e.Site, from, e.Cloud, file)
+	}
+	if e.Local {
+		return fmt.Sprintf("no credentials for site %q: the local emulator does not serve it (%s)", e.Site, file)
 	}
 	return fmt.Sprintf("no credentials for site %q: looked for a sites.%s.cloud setting (none), "+
 		"a clouds.yaml entry named %q (%s), OS_CLOUD (not set) and OS_AUTH_URL (not set); "+

@@ -30,8 +30,14 @@ type Resolver struct {
 	// Env reads environment variables; nil means os.Getenv.
 	Env func(string) string
 	// CloudsYAML, when non-nil, is used instead of searching for
-	// clouds.yaml (--local injects the emulator's).
+	// clouds.yaml (--local gives the emulator's).
 	CloudsYAML []byte
+	// CloudsYAMLName names CloudsYAML in messages ("the local emulator's
+	// clouds.yaml"); "" means "the clouds.yaml given to leasefile".
+	CloudsYAMLName string
+	// Local says CloudsYAML is the local emulator's (--local): messages do
+	// not suggest --local then.
+	Local bool
 	// Sites are the Leasefile's sites entries.
 	Sites map[string]SiteConfig
 	// HTTPClient is the client to copy for every site; nil means a default
@@ -93,8 +99,18 @@ func (r *Resolver) load() (*cloudsFile, error) {
 			r.paths = searchPaths(r.getenv)
 		}
 		r.clouds, r.loadErr = loadClouds(r.CloudsYAML, r.paths)
+		if r.clouds != nil && r.CloudsYAML != nil {
+			r.clouds.name = r.CloudsYAMLName
+		}
 	})
 	return r.clouds, r.loadErr
+}
+
+// HasCloud reports whether clouds.yaml has an entry called name. It reads the file (once)
+// and contacts nothing.
+func (r *Resolver) HasCloud(name string) bool {
+	cf, err := r.load()
+	return err == nil && cf.has(name)
 }
 
 // Connect returns the authenticated Site for name, authenticating on first
@@ -160,7 +176,7 @@ func (r *Resolver) resolve(name string) (*resolved, error) {
 	}
 	if cfg.Cloud != "" {
 		if !cf.has(cfg.Cloud) {
-			return nil, &NoCredentialsError{Site: name, Cloud: cfg.Cloud, Paths: r.paths, clouds: cf}
+			return nil, &NoCredentialsError{Site: name, Cloud: cfg.Cloud, Paths: r.paths, Local: r.Local, clouds: cf}
 		}
 		return fromCloud(cfg.Cloud, "", cfg.Region)
 	}
@@ -183,7 +199,7 @@ func (r *Resolver) resolve(name string) (*resolved, error) {
 	}
 	if c := r.getenv("OS_CLOUD"); c != "" {
 		if !cf.has(c) {
-			return nil, &NoCredentialsError{Site: name, Cloud: c, FromOSCloud: true, Paths: r.paths, clouds: cf}
+			return nil, &NoCredentialsError{Site: name, Cloud: c, FromOSCloud: true, Paths: r.paths, Local: r.Local, clouds: cf}
 		}
 		return sameRegion(fromCloud(c, "OS_CLOUD="+c+": ", coalesce(cfg.Region, r.getenv("OS_REGION_NAME"))))
 	}
@@ -195,7 +211,7 @@ func (r *Resolver) resolve(name string) (*resolved, error) {
 		return sameRegion(&resolved{source: "the OS_* environment (OS_AUTH_URL=" + u + ")", auth: ao,
 			authType: r.getenv("OS_AUTH_TYPE"), eo: eo, tls: tc}, nil)
 	}
-	return nil, &NoCredentialsError{Site: name, Paths: r.paths, clouds: cf}
+	return nil, &NoCredentialsError{Site: name, Paths: r.paths, Local: r.Local, clouds: cf}
 }
 
 func (r *Resolver) connect(ctx context.Context, name string) (*Site, error) {

@@ -378,6 +378,20 @@ func suggest(w string, known []string) string {
 	return ""
 }
 
+// suggestFold is suggest for names whose case matters (sites): chi@uc suggests CHI@UC.
+func suggestFold(w string, known []string) string {
+	best, bestDist := "", 1<<30
+	for _, k := range known {
+		if dist := levenshtein(strings.ToLower(w), strings.ToLower(k)); dist < bestDist {
+			best, bestDist = k, dist
+		}
+	}
+	if bestDist <= 2 {
+		return best
+	}
+	return ""
+}
+
 func levenshtein(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
 	prev := make([]int, len(rb)+1)

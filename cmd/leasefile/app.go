@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chameleoncloud/leasefile/cloud"
 	"github.com/chameleoncloud/leasefile/spec"
 	"github.com/urfave/cli/v3"
 )
@@ -172,7 +173,26 @@ func (a *app) loadSpec() (*spec.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return spec.Parse(displayPath(a, path), data, spec.Options{LookupEnv: a.lookupEnv})
+	return a.parseSpec(path, data)
+}
+
+// parseSpec parses the Leasefile at path and prints its warnings. A site outside Chameleon's
+// is accepted when clouds.yaml has an entry of that name (not with --local, whose emulator
+// serves only Chameleon's).
+func (a *app) parseSpec(path string, data []byte) (*spec.File, error) {
+	opts := spec.Options{LookupEnv: a.lookupEnv}
+	if !a.local {
+		r := &cloud.Resolver{Env: a.getenv, CloudsYAML: a.cloudsYAML}
+		opts.SiteReachable = r.HasCloud
+	}
+	f, err := spec.Parse(displayPath(a, path), data, opts)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range f.Warnings {
+		a.warnf("%s", w.Error())
+	}
+	return f, nil
 }
 
 func (a *app) readLeasefile(path string) ([]byte, error) {

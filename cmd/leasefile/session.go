@@ -161,7 +161,7 @@ func (s *session) loadSpec(path string) error {
 	// The hash is of the bytes, parsed or not: a saved plan is stale once the file changed.
 	sum := sha256.Sum256(data)
 	s.specHash = hex.EncodeToString(sum[:])
-	f, err := spec.Parse(displayPath(s.a, path), data, spec.Options{LookupEnv: s.a.lookupEnv})
+	f, err := s.a.parseSpec(path, data)
 	if err != nil {
 		return err
 	}
@@ -204,6 +204,8 @@ func (s *session) startLocal(ctx context.Context, dir string) error {
 	}
 	s.local = srv
 	s.resolver.CloudsYAML = srv.CloudsYAML()
+	s.resolver.CloudsYAMLName = "the local emulator's clouds.yaml"
+	s.resolver.Local = true
 	s.resolver.Sites = nil // local clouds are named like the sites
 	return nil
 }
@@ -270,8 +272,11 @@ func (s *session) connect(ctx context.Context, names []string) error {
 				return
 			}
 			if err := s.state.CheckSite(name, s.identity(site)); err != nil {
-				errs[i] = &codeError{code: exitError, msg: err.Error(),
-					hint: "use the state file written for this cloud (--state), or --local for the local emulator"}
+				hint := "use the state file written for this cloud (--state), or --local for the local emulator"
+				if s.local != nil {
+					hint = "use the state file written for this cloud (--state), or run without --local"
+				}
+				errs[i] = &codeError{code: exitError, msg: err.Error(), hint: hint}
 				return
 			}
 			s.mu.Lock()
