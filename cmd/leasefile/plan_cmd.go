@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
 
 	"github.com/chameleoncloud/leasefile/plan"
+	"github.com/chameleoncloud/leasefile/spec"
 	"github.com/chameleoncloud/leasefile/state"
 	"github.com/urfave/cli/v3"
 )
@@ -90,8 +92,35 @@ func (a *app) planCommand() *cli.Command {
 // makePlan connects to every site involved, lists their leases and builds the plan.
 func (a *app) makePlan(ctx context.Context, s *session, o planOptions) (*plan.Plan, error) {
 	if err := s.connect(ctx, s.siteNames()); err != nil {
-		return nil, err
+		// The Leasefile's problems at the sites that did connect are reported with it, in one
+		// run, as validate reports its own.
+		return nil, spec.Collect(err, a.problemsElsewhere(ctx, s, o))
 	}
+	return a.buildPlan(ctx, s, o, s.spec)
+}
+
+// problemsElsewhere plans the leases at the sites that connected, for the positioned
+// problems of the Leasefile only: the plan itself is incomplete and discarded.
+func (a *app) problemsElsewhere(ctx context.Context, s *session, o planOptions) error {
+	if s.spec == nil || len(s.sites) == 0 {
+		return nil
+	}
+	part := *s.spec
+	part.Leases = nil
+	for _, l := range s.spec.Leases {
+		if s.sites[l.Site] != nil {
+			part.Leases = append(part.Leases, l)
+		}
+	}
+	_, err := a.buildPlan(ctx, s, o, &part)
+	var list spec.ErrorList
+	if errors.As(err, &list) {
+		return list
+	}
+	return nil
+}
+
+func (a *app) buildPlan(ctx context.Context, s *session, o planOptions, f *spec.File) (*plan.Plan, error) {
 	live, err := s.live(ctx)
 	if err != nil {
 		return nil, err
@@ -102,7 +131,7 @@ func (a *app) makePlan(ctx context.Context, s *session, o planOptions) (*plan.Pl
 	}
 	return plan.Build(plan.Input{
 		Networks:      networks,
-		Spec:          s.spec,
+		Spec:          f,
 		State:         s.state,
 		StateExisted:  s.existed,
 		Live:          live,

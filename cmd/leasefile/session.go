@@ -268,7 +268,7 @@ func (s *session) connect(ctx context.Context, names []string) error {
 			defer wg.Done()
 			site, err := s.resolver.Connect(ctx, name)
 			if err != nil {
-				errs[i] = err
+				errs[i] = s.atSite(name, err)
 				return
 			}
 			if err := s.state.CheckSite(name, s.identity(site)); err != nil {
@@ -286,6 +286,23 @@ func (s *session) connect(ctx context.Context, names []string) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// atSite positions an error that says the site cannot be reached with the credentials found
+// (no credentials, or another site's) at the Leasefile's first lease there: it is a problem
+// of the Leasefile, reported with the others.
+func (s *session) atSite(name string, err error) error {
+	var nc *cloud.NoCredentialsError
+	var rm *cloud.RegionMismatchError
+	if s.spec == nil || !(errors.As(err, &nc) || errors.As(err, &rm)) {
+		return err
+	}
+	for _, l := range s.spec.Leases {
+		if l.Site == name {
+			return s.spec.ErrorAt(l, "site", err.Error())
+		}
+	}
+	return err
 }
 
 func (s *session) identity(site *cloud.Site) state.Site {
