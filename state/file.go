@@ -286,8 +286,10 @@ func (e *LeasefileMismatchError) Error() string {
 // another Leasefile is refused while it holds leases or intents; an empty one is taken over.
 func (f *File) CheckLeasefile(statePath, leasefile string) error {
 	dir := filepath.Dir(statePath)
-	rel, err := filepath.Rel(dir, leasefile)
-	if err != nil {
+	absDir, err1 := filepath.Abs(dir)
+	absFile, err2 := filepath.Abs(leasefile)
+	rel, err := filepath.Rel(absDir, absFile)
+	if err1 != nil || err2 != nil || err != nil {
 		rel = leasefile
 	}
 	rel = filepath.ToSlash(rel)
