@@ -101,20 +101,10 @@ func Build(in Input) (*Plan, error) {
 		}
 		b.live[site] = m
 	}
-	var err error
-	if b.targets, err = b.keys("target", in.Targets); err != nil {
-		return nil, err
-	}
-	if b.replace, err = b.keys("replace", in.Replace); err != nil {
+	if err := b.flags(); err != nil {
 		return nil, err
 	}
 	if len(b.targets) > 0 {
-		for _, a := range in.Replace {
-			if key, _, _ := strings.Cut(a, "."); !b.targets[key] {
-				// Targeting would skip the replacement without a word.
-				return nil, fmt.Errorf("-replace %s: lease %q is not among the -target leases, so it would not be replaced: add -target %s, or drop -replace", a, key, key)
-			}
-		}
 		ts := make([]string, 0, len(b.targets))
 		for k := range b.targets {
 			ts = append(ts, k)
@@ -189,6 +179,39 @@ func Build(in Input) (*Plan, error) {
 // noop strips a change down to what a skipped (targeted out or refresh-only) key shows.
 func noop(ch Change) Change {
 	return Change{Key: ch.Key, Site: ch.Site, Action: NoOp, Name: ch.Name, LeaseID: ch.LeaseID, UpdatedAt: ch.UpdatedAt, Status: ch.Status}
+}
+
+// CheckFlags refuses what Build refuses of in.Targets and in.Replace (a key or reservation
+// neither the Leasefile nor the state has, a -replace outside the targets) without looking at
+// in.Live, so that a caller can say so before connecting anywhere.
+func CheckFlags(in Input) error {
+	if in.State == nil {
+		in.State = state.New()
+	}
+	if in.Spec == nil {
+		in.Spec = &spec.File{}
+	}
+	return (&builder{in: in}).flags()
+}
+
+// flags reads -target and -replace into b.targets and b.replace.
+func (b *builder) flags() error {
+	var err error
+	if b.targets, err = b.keys("target", b.in.Targets); err != nil {
+		return err
+	}
+	if b.replace, err = b.keys("replace", b.in.Replace); err != nil {
+		return err
+	}
+	if len(b.targets) > 0 {
+		for _, a := range b.in.Replace {
+			if key, _, _ := strings.Cut(a, "."); !b.targets[key] {
+				// Targeting would skip the replacement without a word.
+				return fmt.Errorf("-replace %s: lease %q is not among the -target leases, so it would not be replaced: add -target %s, or drop -replace", a, key, key)
+			}
+		}
+	}
+	return nil
 }
 
 // keys turns -target/-replace arguments into lease keys, refusing unknown ones.

@@ -91,6 +91,10 @@ func (a *app) planCommand() *cli.Command {
 
 // makePlan connects to every site involved, lists their leases and builds the plan.
 func (a *app) makePlan(ctx context.Context, s *session, o planOptions) (*plan.Plan, error) {
+	// A -target or -replace naming nothing is a flag error: said before connecting anywhere.
+	if err := plan.CheckFlags(plan.Input{Spec: s.spec, State: s.state, Targets: o.targets, Replace: o.replace}); err != nil {
+		return nil, err
+	}
 	if err := s.connect(ctx, s.siteNames()); err != nil {
 		// The Leasefile's problems at the sites that did connect are reported with it, in one
 		// run, as validate reports its own.
