@@ -101,20 +101,10 @@ func Build(in Input) (*Plan, error) {
 		}
 		b.live[site] = m
 	}
-	var err error
-	if b.targets, err = b.keys("target", in.Targets); err != nil {
-		return nil, err
-	}
-	if b.replace, err = b.keys("replace", in.Replace); err != nil {
+	if err := b.flags(); err != nil {
 		return nil, err
 	}
 	if len(b.targets) > 0 {
-		for _, a := range in.Replace {
-			if key, _, _ := strings.Cut(a, "."); !b.targets[key] {
-				// Targeting would skip the replacement without a word.
-				return nil, fmt.Errorf("-replace %s: lease %q is not among the -target leases, so it would not be replaced: add -target %s, or drop -replace", a, key, key)
-			}
-		}
 		ts := make([]string, 0, len(b.targets))
 		for k := range b.targets {
 			ts = append(ts, k)
@@ -153,7 +143,7 @@ func Build(in Input) (*Plan, error) {
 		b.p.Changes = append(b.p.Changes, ch)
 	}
 	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+		return nil, spec.Collect(errs...)
 	}
 	for _, ch := range b.p.Changes {
 		for _, site := range []string{ch.Site, ch.FromSite} {
@@ -189,6 +179,39 @@ func Build(in Input) (*Plan, error) {
 // noop strips a change down to what a skipped (targeted out or refresh-only) key shows.
 func noop(ch Change) Change {
 	return Change{Key: ch.Key, Site: ch.Site, Action: NoOp, Name: ch.Name, LeaseID: ch.LeaseID, UpdatedAt: ch.UpdatedAt, Status: ch.Status}
+}
+
+// CheckFlags refuses what Build refuses of in.Targets and in.Replace (a key or reservation
+// neither the Leasefile nor the state has, a -replace outside the targets) without looking at
+// in.Live, so that a caller can say so before connecting anywhere.
+func CheckFlags(in Input) error {
+	if in.State == nil {
+		in.State = state.New()
+	}
+	if in.Spec == nil {
+		in.Spec = &spec.File{}
+	}
+	return (&builder{in: in}).flags()
+}
+
+// flags reads -target and -replace into b.targets and b.replace.
+func (b *builder) flags() error {
+	var err error
+	if b.targets, err = b.keys("target", b.in.Targets); err != nil {
+		return err
+	}
+	if b.replace, err = b.keys("replace", b.in.Replace); err != nil {
+		return err
+	}
+	if len(b.targets) > 0 {
+		for _, a := range b.in.Replace {
+			if key, _, _ := strings.Cut(a, "."); !b.targets[key] {
+				// Targeting would skip the replacement without a word.
+				return fmt.Errorf("-replace %s: lease %q is not among the -target leases, so it would not be replaced: add -target %s, or drop -replace", a, key, key)
+			}
+		}
+	}
+	return nil
 }
 
 // keys turns -target/-replace arguments into lease keys, refusing unknown ones.
@@ -598,9 +621,27 @@ func (b *builder) planDelete(key string, t *tracked, d *spec.Lease, why string) 
 		{Path: "start", Old: fmtTime(l.StartDate)}, {Path: "end", Old: fmtTime(l.EndDate)}}
 	var err error
 	if d != nil && d.PreventDestroy {
-		err = fmt.Errorf("lease %q has prevent_destroy set, but this plan would delete it (%s): remove prevent_destroy from the Leasefile first", key, why)
+		err = b.leaseError(d, "prevent_destroy", fmt.Sprintf("prevent_destroy is set, but this plan would delete the lease (%s): remove prevent_destroy from the Leasefile first", why))
 	}
 	return pending{ch: ch, err: err}
+}
+
+// leaseError is a problem with the Leasefile's lease d found while planning, positioned at
+// its field (or the default it inherits) when the Leasefile is known, so that every such
+// problem is reported as validate reports its own.
+func (b *builder) leaseError(d *spec.Lease, field, msg string) error {
+	if b.in.Spec.Path == "" {
+		return fmt.Errorf("leases.%s.%s: %s", d.Key, field, msg)
+	}
+	return b.in.Spec.ErrorAt(d, field, msg)
+}
+
+// endField is the field that sets d's end: end, or duration (which may be a default).
+func endField(d *spec.Lease) string {
+	if !d.End.IsZero() {
+		return "end"
+	}
+	return "duration"
 }
 
 func updatedAt(l *leases.Lease) string { return blazar.FormatTimestamp(l.UpdatedAt) }
@@ -611,12 +652,12 @@ func (b *builder) createSpec(d *spec.Lease) (*CreateSpec, error) {
 	if !d.Start.Now {
 		cs.Start = d.Start.At
 		if d.Start.At.Before(b.now) {
-			return cs, fmt.Errorf("lease %q: start %s is in the past (now is %s): move start later, or write `start: now`",
-				d.Key, fmtTime(d.Start.At), fmtTime(b.now))
+			return cs, b.leaseError(d, "start", fmt.Sprintf("start %s is in the past (now is %s): move start later, or write `start: now`",
+				fmtTime(d.Start.At), fmtTime(b.now)))
 		}
 	}
 	if !d.End.IsZero() && !d.End.After(b.now) {
-		return cs, fmt.Errorf("lease %q: end %s is in the past (now is %s): move end later, or use duration", d.Key, fmtTime(d.End), fmtTime(b.now))
+		return cs, b.leaseError(d, "end", fmt.Sprintf("end %s is in the past (now is %s): move end later, or use duration", fmtTime(d.End), fmtTime(b.now)))
 	}
 	for _, r := range d.Reservations {
 		rs := ReservationSpec{Key: r.Key, Type: string(r.Type), Body: r.Body(d.BeforeEnd, d.BeforeEndSet)}
@@ -733,8 +774,8 @@ func (b *builder) planExisting(d *spec.Lease, t *tracked) pending {
 			df.force("start", "the lease has started, and Blazar cannot move the start of a started lease")
 		} else {
 			if d.Start.At.Before(b.now) {
-				df.err = fmt.Errorf("lease %q: start %s is in the past (now is %s): move start later, or write `start: now`",
-					d.Key, fmtTime(d.Start.At), fmtTime(b.now))
+				df.err = b.leaseError(d, "start", fmt.Sprintf("start %s is in the past (now is %s): move start later, or write `start: now`",
+					fmtTime(d.Start.At), fmtTime(b.now)))
 			}
 			s := d.Start.At
 			df.upd.Start = &s
@@ -750,8 +791,8 @@ func (b *builder) planExisting(d *spec.Lease, t *tracked) pending {
 			df.reasons = append(df.reasons, fmt.Sprintf("end follows duration %s from the lease's start %s", spec.FormatDuration(d.Duration), fmtTime(effStart)))
 		}
 		if !wantEnd.After(b.now) && df.err == nil {
-			df.err = fmt.Errorf("lease %q: the Leasefile's end %s is already past (the lease now ends %s): set a later end or duration, or remove the lease to delete it",
-				d.Key, fmtTime(wantEnd), fmtTime(l.EndDate))
+			df.err = b.leaseError(d, endField(d), fmt.Sprintf("the Leasefile's end %s is already past (the lease now ends %s): set a later end or duration, or remove the lease to delete it",
+				fmtTime(wantEnd), fmtTime(l.EndDate)))
 		}
 		e := wantEnd
 		df.upd.End = &e
@@ -785,11 +826,11 @@ func (b *builder) planExisting(d *spec.Lease, t *tracked) pending {
 		cs, err := b.createSpec(d)
 		ch.Create = cs
 		if err != nil && !d.Start.Now && d.Start.At.Before(b.now) {
-			err = fmt.Errorf("lease %q must be replaced (forced by %s), but its start %s is in the past and a new lease cannot start then: write `start: now` or a later start, or undo the change",
-				d.Key, why, fmtTime(d.Start.At))
+			err = b.leaseError(d, "start", fmt.Sprintf("the lease must be replaced (forced by %s), but its start %s is in the past and a new lease cannot start then: write `start: now` or a later start, or undo the change",
+				why, fmtTime(d.Start.At)))
 		}
 		if d.PreventDestroy {
-			err = errors.Join(fmt.Errorf("lease %q has prevent_destroy set, but this plan would replace it (forced by %s): remove prevent_destroy from the Leasefile first, or undo the change", d.Key, why), err)
+			err = errors.Join(b.leaseError(d, "prevent_destroy", fmt.Sprintf("prevent_destroy is set, but this plan would replace the lease (forced by %s): remove prevent_destroy from the Leasefile first, or undo the change", why)), err)
 		}
 		return pending{ch: ch, err: err}
 	case df.updates:

@@ -30,6 +30,8 @@ type doc struct {
 	nodes   int
 	tooDeep bool
 	env     func(string) (string, bool)
+	// reachable is Options.SiteReachable.
+	reachable func(string) bool
 }
 
 func posOf(n *yaml.Node) Pos { return Pos{Line: n.Line, Col: n.Column} }

@@ -10,7 +10,8 @@
 //   - Parse never panics on any input (FuzzParse) and every error it returns has a position.
 //   - A File returned without error satisfies every rule of the format: exactly one of end and
 //     duration, counts in range, well-formed resource queries of strings, names of at most 80
-//     characters, known sites. Later stages never re-check input.
+//     characters, known sites (KnownSites, a sites: key, or one Options.SiteReachable accepts,
+//     which is a warning). Later stages never re-check input.
 //   - The package does no I/O besides reading the named file, and no network access: times that
 //     depend on "now" are resolved by the caller (plan), never here.
 //   - Compile produces the exact request bodies Blazar expects, except that a floating IP

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -65,4 +66,52 @@ func (l ErrorList) sort() ErrorList {
 		out = append(out, e)
 	}
 	return out
+}
+
+// Collect gathers problems found after parsing: every positioned *Error among errs (joined
+// errors are looked into) goes into one ErrorList sorted by position, joined with the other
+// errors if any. nil when errs holds none.
+func Collect(errs ...error) error {
+	var list ErrorList
+	var other []error
+	var walk func(error)
+	walk = func(err error) {
+		if err == nil {
+			return
+		}
+		var l ErrorList
+		switch e := err.(type) {
+		case *Error:
+			list = append(list, e)
+			return
+		case ErrorList:
+			l = e
+		case interface{ Unwrap() []error }:
+			for _, u := range e.Unwrap() {
+				walk(u)
+			}
+			return
+		}
+		if l != nil {
+			list = append(list, l...)
+			return
+		}
+		var pe *Error
+		if errors.As(err, &pe) {
+			list = append(list, pe)
+			return
+		}
+		other = append(other, err)
+	}
+	for _, err := range errs {
+		walk(err)
+	}
+	if len(list) == 0 {
+		return errors.Join(other...)
+	}
+	list = list.sort()
+	if len(other) == 0 {
+		return list
+	}
+	return errors.Join(append([]error{list}, other...)...)
 }

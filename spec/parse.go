@@ -19,10 +19,18 @@ import (
 // DefaultNames are the file names looked for, in order, when no -f is given.
 var DefaultNames = []string{"Leasefile", "Leasefile.yaml", "leasefile.yaml"}
 
+// KnownSites are Chameleon's sites. A lease's site must be one of them, a key of sites:, or
+// reachable as Options.SiteReachable says.
+var KnownSites = []string{"CHI@UC", "CHI@TACC", "CHI@NCAR", "CHI@Edge", "KVM@TACC"}
+
 // Options adjust parsing.
 type Options struct {
 	// LookupEnv resolves ${VAR}; nil means os.LookupEnv.
 	LookupEnv func(string) (string, bool)
+	// SiteReachable reports whether a site that is neither in KnownSites nor in sites: can
+	// be reached anyway (a clouds.yaml entry of that name: a private cloud); such a site is
+	// a warning, not an error. nil: none can.
+	SiteReachable func(site string) bool
 }
 
 // Find returns the first of DefaultNames present in dir.
@@ -65,7 +73,7 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 		errs.add(Pos{Line: 1, Col: 1}, "", "the file is empty: a Leasefile starts with \"version: 1\" and declares leases")
 		return nil, errs.list
 	}
-	d := &doc{values: map[string]Pos{}, keys: map[string]Pos{}, plain: map[string]string{}, errs: errs, env: lookup}
+	d := &doc{values: map[string]Pos{}, keys: map[string]Pos{}, plain: map[string]string{}, errs: errs, env: lookup, reachable: opts.SiteReachable}
 	d.root = d.convert(&root, "")
 	if _, ok := d.root.(map[string]any); !ok {
 		errs.add(d.values[""], "", "a Leasefile is a mapping that starts with \"version: 1\"")
@@ -198,12 +206,51 @@ func (d *doc) build() *File {
 			names[id] = key
 		}
 	}
+	d.checkSites(f)
 	return f
+}
+
+// checkSites reports, once where each is written, a lease site that is neither Chameleon's
+// nor declared in sites:, with the closest of those; one reachable anyway is a warning.
+func (d *doc) checkSites(f *File) {
+	known := slices.Concat(KnownSites, slices.Sorted(maps.Keys(f.Sites)))
+	seen := map[Pos]bool{}
+	for _, l := range f.Leases {
+		loc, ok := l.Locs["site"]
+		if l.Site == "" || slices.Contains(known, l.Site) || !ok || seen[loc.Pos] {
+			continue
+		}
+		seen[loc.Pos] = true
+		if d.reachable != nil && d.reachable(l.Site) {
+			f.Warnings = append(f.Warnings, &Error{File: d.errs.file, Pos: loc.Pos, Path: loc.Path,
+				Msg: fmt.Sprintf("site %q is not a Chameleon site (%s): it is reached through the clouds.yaml entry of that name", l.Site, strings.Join(KnownSites, ", "))})
+			continue
+		}
+		msg := fmt.Sprintf("unknown site %q", l.Site)
+		if s := suggestFold(l.Site, known); s != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		} else {
+			quoted := make([]string, len(known))
+			for i, k := range known {
+				quoted[i] = fmt.Sprintf("%q", k)
+			}
+			msg += fmt.Sprintf(" (did you mean one of %s?); another cloud needs a sites.%s entry or a clouds.yaml entry of that name", strings.Join(quoted, ", "), l.Site)
+		}
+		d.errs.add(loc.Pos, loc.Path, msg)
+	}
 }
 
 func (d *doc) lease(f *File, key string, lm map[string]any, def leaseDefaults) *Lease {
 	ptr := "/leases/" + escapeToken(key)
 	l := &Lease{Key: key, Pos: d.keyPos(ptr), Start: def.start}
+	l.Locs = map[string]Loc{}
+	for _, field := range []string{"site", "start", "end", "duration", "prevent_destroy", "name"} {
+		if _, ok := lm[field]; ok {
+			l.Locs[field] = Loc{Pos: d.pos(ptr + "/" + field), Path: dotted(ptr + "/" + field)}
+		} else if p, ok := d.values["/defaults/"+field]; ok {
+			l.Locs[field] = Loc{Pos: p, Path: "defaults." + field}
+		}
+	}
 	l.Site, _ = str(lm, "site")
 	if l.Site == "" {
 		l.Site = def.site

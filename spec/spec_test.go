@@ -317,3 +317,19 @@ func TestManyLeasesValidatedInHalves(t *testing.T) {
 		}
 	}
 }
+
+// TestCollect: problems found after parsing are one sorted ErrorList, with other errors
+// joined after it.
+func TestCollect(t *testing.T) {
+	a := &Error{File: "L", Pos: Pos{Line: 9, Col: 3}, Path: "leases.a.start", Msg: "past"}
+	b := &Error{File: "L", Pos: Pos{Line: 2, Col: 1}, Path: "defaults.site", Msg: "no credentials"}
+	other := errors.New("list leases: 503")
+	if err := Collect(nil, nil); err != nil {
+		t.Errorf("nothing: %v", err)
+	}
+	got := Collect(errors.Join(a, other), b)
+	var list ErrorList
+	if !errors.As(got, &list) || len(list) != 2 || list[0] != b || list[1] != a || !errors.Is(got, other) {
+		t.Errorf("Collect = %v, want [b a] joined with the other error", got)
+	}
+}

@@ -239,6 +239,20 @@ func (d *doc) report(e *jsonschema.ValidationError) {
 	case keyword == "minLength":
 		d.errs.add(pos, path, "must not be empty")
 		return
+	case keyword == "enum":
+		// A near miss of one value (type: nodes) is named, as an unknown field's is.
+		v, _ := getAt(d.root, ptr).(string)
+		vals, _ := schemaAt(loc).([]any)
+		var known []string
+		for _, x := range vals {
+			if k, ok := x.(string); ok && k != "" {
+				known = append(known, k)
+			}
+		}
+		if s := suggest(v, known); v != "" && s != "" {
+			d.errs.add(pos, path, fmt.Sprintf("%s (did you mean %q?)", e.Message, s))
+			return
+		}
 	case keyword == "const" && ptr == "/version":
 		d.errs.add(pos, path, "unsupported Leasefile version: this leasefile reads version 1")
 		return
@@ -359,6 +373,20 @@ func suggest(w string, known []string) string {
 		limit = 3
 	}
 	if bestDist <= limit || (best != "" && (strings.HasPrefix(best, w) || strings.HasPrefix(w, best)) && len(w) >= 3) {
+		return best
+	}
+	return ""
+}
+
+// suggestFold is suggest for names whose case matters (sites): chi@uc suggests CHI@UC.
+func suggestFold(w string, known []string) string {
+	best, bestDist := "", 1<<30
+	for _, k := range known {
+		if dist := levenshtein(strings.ToLower(w), strings.ToLower(k)); dist < bestDist {
+			best, bestDist = k, dist
+		}
+	}
+	if bestDist <= 2 {
 		return best
 	}
 	return ""

@@ -22,6 +22,9 @@
 //     key, empty fields omitted, so equal states produce equal bytes.
 //   - A state written by a newer leasefile (higher FormatVersion) is refused,
 //     never silently downgraded.
+//   - Each Leasefile has its own state (FileNameFor), and a state records the
+//     Leasefile that wrote it: CheckLeasefile refuses another's while it holds
+//     leases. States from before the record load as they are.
 //   - One run at a time holds the lock file path + ".lock"; Unlock removes it
 //     only while it still carries the holder's ID.
 package state

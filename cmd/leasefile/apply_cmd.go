@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,8 +29,35 @@ func runFlags(o *runOptions) []cli.Flag {
 		&cli.BoolFlag{Name: "auto-approve", Usage: "skip the interactive yes (required without a terminal)", Destination: &o.autoApprove},
 		&cli.IntFlag{Name: "parallelism", Value: 10, Usage: "operations at once per site", Destination: &o.parallelism},
 		&cli.DurationFlag{Name: "timeout", Value: 20 * time.Minute, Usage: "how long to wait for leases to become ACTIVE", Destination: &o.timeout},
-		&cli.DurationFlag{Name: "lock-timeout", Usage: "how long to wait for the state lock held by another run", Destination: &o.lockTimeout},
+		lockTimeoutFlag(&o.lockTimeout),
 	}
+}
+
+// lockTimeoutFlag is -lock-timeout, for every command that takes the state lock.
+func lockTimeoutFlag(dst *time.Duration) cli.Flag {
+	return &cli.DurationFlag{Name: "lock-timeout", Usage: "how long to wait for the state lock held by another run; 0 fails at once", Destination: dst}
+}
+
+// withoutFlag returns flags without the one named name.
+func withoutFlag(flags []cli.Flag, name string) []cli.Flag {
+	var out []cli.Flag
+	for _, f := range flags {
+		if !slices.Contains(f.Names(), name) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// check refuses values that make no sense, before anything is read or contacted.
+func (o runOptions) check(c *cli.Command) error {
+	if o.parallelism < 1 {
+		return flagError(c, "-parallelism %d: want at least 1", o.parallelism)
+	}
+	if o.timeout < 0 || o.lockTimeout < 0 {
+		return flagError(c, "-timeout and -lock-timeout must not be negative")
+	}
+	return nil
 }
 
 func (a *app) applyCommand() *cli.Command {
@@ -45,6 +73,9 @@ func (a *app) applyCommand() *cli.Command {
 			"Example:\n  leasefile apply -auto-approve",
 		Flags: append(planFlags(&o), runFlags(&r)...),
 		Action: func(ctx context.Context, c *cli.Command) error {
+			if err := r.check(c); err != nil {
+				return err
+			}
 			planFile := c.Args().First()
 			return a.runApply(ctx, planFile, o, r)
 		},
@@ -63,8 +94,12 @@ func (a *app) destroyCommand() *cli.Command {
 		Usage:       "delete every lease in the state",
 		UsageText:   "leasefile destroy [-auto-approve] [-target KEY]...",
 		Description: "Shows the plan and asks for yes before deleting. Leases the state does not know are never touched.\n\nExample:\n  leasefile destroy -target training",
-		Flags:       append(flags, runFlags(&r)...),
+		// destroy waits for no lease to become ACTIVE.
+		Flags: append(flags, withoutFlag(runFlags(&r), "timeout")...),
 		Action: func(ctx context.Context, c *cli.Command) error {
+			if err := r.check(c); err != nil {
+				return err
+			}
 			return a.runApply(ctx, "", o, r)
 		},
 	}
@@ -300,7 +335,7 @@ func (a *app) waitCommand() *cli.Command {
 		Description: "Waits for the named leases (default: every lease in the state) with one list call per\nsite per poll. ERROR or the timeout is a failure.\n\nExample:\n  leasefile wait -timeout 10m training",
 		Flags: []cli.Flag{
 			&cli.DurationFlag{Name: "timeout", Value: 20 * time.Minute, Usage: "how long to wait", Destination: &timeout},
-			&cli.DurationFlag{Name: "lock-timeout", Usage: "how long to wait for the state lock held by another run", Destination: &lockTimeout},
+			lockTimeoutFlag(&lockTimeout),
 		},
 		Action: func(ctx context.Context, c *cli.Command) error {
 			s, err := a.openSession(ctx, specNone)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -55,6 +56,11 @@ func TestScripts(t *testing.T) {
 			env.Defer(func() { srv.Close() })
 			env.Values[worldKey] = &world{clock: clock, srv: srv, marks: map[string]int{}}
 			env.Setenv("EMU_URL", srv.URL)
+			examples, err := filepath.Abs("../../examples")
+			if err != nil {
+				return err
+			}
+			env.Setenv("EXAMPLES", examples) // scripts that run an example as it is
 			return nil
 		},
 		Cmds: scriptCmds(),
@@ -93,6 +99,7 @@ func cmdLeasefile(ts *testscript.TestScript, neg bool, args []string) {
 		return ch
 	}
 	if ts.Getenv("OS_CLIENT_CONFIG_FILE") == "" {
+		// A script that names its own clouds.yaml tests credential resolution itself.
 		a.cloudsYAML = w.srv.CloudsYAML()
 	}
 	if ts.Getenv("LEASEFILE_TEST_INTERACTIVE") == "1" {

@@ -43,6 +43,8 @@ type session struct {
 	statePath string
 	state     *state.File
 	existed   bool
+	// checkLeasefile: the command uses the Leasefile, so the state must be its own.
+	checkLeasefile bool
 
 	resolver *cloud.Resolver
 	localDir string // set with --local: the emulator starts on the first connect
@@ -111,9 +113,9 @@ func (a *app) openSession(ctx context.Context, need specNeed) (*session, error) 
 	case a.statePath != "":
 		s.statePath = a.abs(a.statePath)
 	case a.local:
-		s.statePath = filepath.Join(base, localDir, state.DefaultFileName)
+		s.statePath = filepath.Join(base, localDir, state.FileNameFor(path))
 	default:
-		s.statePath = filepath.Join(base, state.DefaultFileName)
+		s.statePath = filepath.Join(base, state.FileNameFor(path))
 	}
 	if dir := filepath.Dir(s.statePath); a.statePath != "" {
 		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
@@ -125,6 +127,10 @@ func (a *app) openSession(ctx context.Context, need specNeed) (*session, error) 
 		return nil, err
 	}
 	s.state, s.existed = st, existed
+	s.checkLeasefile = path != "" && need != specNone
+	if err := s.ownState(); err != nil {
+		return nil, err
+	}
 	s.resolver = &cloud.Resolver{Env: a.getenv, UserAgent: "leasefile/" + strings.TrimPrefix(versionString(), "leasefile ")}
 	if s.spec != nil {
 		s.resolver.Sites = map[string]cloud.SiteConfig{}
@@ -147,6 +153,22 @@ func (a *app) openSession(ctx context.Context, need specNeed) (*session, error) 
 	return s, nil
 }
 
+// ownState refuses a state written by another Leasefile and records this one as its writer.
+func (s *session) ownState() error {
+	if !s.checkLeasefile {
+		return nil
+	}
+	err := s.state.CheckLeasefile(s.statePath, s.specPath)
+	var me *state.LeasefileMismatchError
+	if errors.As(err, &me) {
+		return &codeError{code: exitError,
+			msg: fmt.Sprintf("state %s was written by the Leasefile %s, not %s: each Leasefile has its own state",
+				displayPath(s.a, me.State), displayPath(s.a, me.Recorded), displayPath(s.a, me.Used)),
+			hint: fmt.Sprintf("run with -f %s to use this state, or give this Leasefile its own with --state FILE", displayPath(s.a, me.Recorded))}
+	}
+	return err
+}
+
 func (s *session) loadSpec(path string) error {
 	data, err := s.a.readLeasefile(path)
 	if err != nil {
@@ -155,7 +177,7 @@ func (s *session) loadSpec(path string) error {
 	// The hash is of the bytes, parsed or not: a saved plan is stale once the file changed.
 	sum := sha256.Sum256(data)
 	s.specHash = hex.EncodeToString(sum[:])
-	f, err := spec.Parse(displayPath(s.a, path), data, spec.Options{LookupEnv: s.a.lookupEnv})
+	f, err := s.a.parseSpec(path, data)
 	if err != nil {
 		return err
 	}
@@ -198,6 +220,8 @@ func (s *session) startLocal(ctx context.Context, dir string) error {
 	}
 	s.local = srv
 	s.resolver.CloudsYAML = srv.CloudsYAML()
+	s.resolver.CloudsYAMLName = "the local emulator's clouds.yaml"
+	s.resolver.Local = true
 	s.resolver.Sites = nil // local clouds are named like the sites
 	return nil
 }
@@ -260,12 +284,15 @@ func (s *session) connect(ctx context.Context, names []string) error {
 			defer wg.Done()
 			site, err := s.resolver.Connect(ctx, name)
 			if err != nil {
-				errs[i] = err
+				errs[i] = s.atSite(name, err)
 				return
 			}
 			if err := s.state.CheckSite(name, s.identity(site)); err != nil {
-				errs[i] = &codeError{code: exitError, msg: err.Error(),
-					hint: "use the state file written for this cloud (--state), or --local for the local emulator"}
+				hint := "use the state file written for this cloud (--state), or --local for the local emulator"
+				if s.local != nil {
+					hint = "use the state file written for this cloud (--state), or run without --local"
+				}
+				errs[i] = &codeError{code: exitError, msg: err.Error(), hint: hint}
 				return
 			}
 			s.mu.Lock()
@@ -275,6 +302,23 @@ func (s *session) connect(ctx context.Context, names []string) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// atSite positions an error that says the site cannot be reached with the credentials found
+// (no credentials, or another site's) at the Leasefile's first lease there: it is a problem
+// of the Leasefile, reported with the others.
+func (s *session) atSite(name string, err error) error {
+	var nc *cloud.NoCredentialsError
+	var rm *cloud.RegionMismatchError
+	if s.spec == nil || !(errors.As(err, &nc) || errors.As(err, &rm)) {
+		return err
+	}
+	for _, l := range s.spec.Leases {
+		if l.Site == name {
+			return s.spec.ErrorAt(l, "site", err.Error())
+		}
+	}
+	return err
 }
 
 func (s *session) identity(site *cloud.Site) state.Site {
@@ -402,6 +446,10 @@ func (s *session) lockState(ctx context.Context, op string, timeout time.Duratio
 		}
 	}
 	if s.state, s.existed, err = state.LoadOrNew(s.statePath); err != nil {
+		unlock()
+		return nil, err
+	}
+	if err := s.ownState(); err != nil {
 		unlock()
 		return nil, err
 	}

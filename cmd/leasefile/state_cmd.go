@@ -27,12 +27,13 @@ func (a *app) showCommand() *cli.Command {
 		},
 		Action: func(ctx context.Context, c *cli.Command) error {
 			if pf := c.Args().First(); pf != "" {
-				p, err := readPlanFile(a.abs(pf))
+				format, err := planFormat(c, jsonOut, format)
 				if err != nil {
 					return err
 				}
-				if jsonOut {
-					format = "json"
+				p, err := readPlanFile(a.abs(pf))
+				if err != nil {
+					return err
 				}
 				return a.renderPlan(p, format, false)
 			}
@@ -132,7 +133,7 @@ func (a *app) stateCommand() *cli.Command {
 				Usage:       "forget leases (Blazar is not touched)",
 				UsageText:   "leasefile state rm KEY...",
 				Description: "The leases stay in Blazar; leasefile stops managing them.\n\nExample:\n  leasefile state rm training",
-				Flags:       []cli.Flag{&cli.DurationFlag{Name: "lock-timeout", Destination: &lockTimeout}},
+				Flags:       []cli.Flag{lockTimeoutFlag(&lockTimeout)},
 				Action: func(ctx context.Context, c *cli.Command) error {
 					keys := c.Args().Slice()
 					if len(keys) == 0 {
