@@ -228,12 +228,18 @@ func expand(s string, lookup func(string) (string, bool)) (string, error) {
 		if !validEnvName(name) {
 			return s, fmt.Errorf("invalid variable name %q in ${%s}", name, expr)
 		}
+		if credentialName(name) {
+			return s, secretError(name)
+		}
 		v, ok := lookup(name)
 		switch {
 		case hasDef && v == "":
 			v = def
 		case !ok:
 			return s, fmt.Errorf("environment variable %s is not set (use ${%s:-default} to give a default)", name, name)
+		}
+		if k := leakedSecret(v, lookup); k != "" {
+			return s, fmt.Errorf("${%s} holds the value of %s, a credential: leasefile never expands secrets", name, k)
 		}
 		b.WriteString(v)
 		i += end + 1

@@ -11,6 +11,9 @@
 //   - A File returned without error satisfies every rule of the format: exactly one of end and
 //     duration, counts in range, well-formed resource queries of strings, names of at most 80
 //     characters, known sites. Later stages never re-check input.
+//   - ${VAR} never expands a credential: a variable that is or looks like one (OS_PASSWORD,
+//     *_SECRET, *_TOKEN, ...) or whose value holds a known credential's value is an error that
+//     names the variable, never the value. Expanded values reach lease names, plans and Blazar.
 //   - The package does no I/O besides reading the named file, and no network access: times that
 //     depend on "now" are resolved by the caller (plan), never here.
 //   - Compile produces the exact request bodies Blazar expects, except that a floating IP

@@ -104,6 +104,22 @@ func TestRules(t *testing.T) {
 		{"env default", "version: 1\nname_prefix: ${U:-x}-\n" + strings.TrimPrefix(lease(node), "version: 1\n"), nil, nil},
 		{"env unset", "version: 1\nname_prefix: ${U}-\n" + strings.TrimPrefix(lease(node), "version: 1\n"), nil,
 			[]string{"2:14: name_prefix: environment variable U is not set"}},
+		{"env secret by name", "version: 1\nname_prefix: \"${OS_APPLICATION_CREDENTIAL_SECRET}-\"\n" + strings.TrimPrefix(lease(node), "version: 1\n"),
+			map[string]string{"OS_APPLICATION_CREDENTIAL_SECRET": "s3cr3t-value"},
+			[]string{"2:14: name_prefix: ${OS_APPLICATION_CREDENTIAL_SECRET} names a credential: leasefile never expands secrets"}},
+		{"env password", lease("    name: x${OS_PASSWORD}\n" + node), map[string]string{"OS_PASSWORD": "hunter22"},
+			[]string{"6:11: leases.exp.name: ${OS_PASSWORD} names a credential"}},
+		{"env token with default", lease("    name: ${OS_TOKEN:-x}\n" + node), nil,
+			[]string{"6:11: leases.exp.name: ${OS_TOKEN} names a credential"}},
+		{"env lower-case secret", lease("    name: ${github_token}\n" + node), map[string]string{"github_token": "ghp_abc"},
+			[]string{"6:11: leases.exp.name: ${github_token} names a credential"}},
+		{"env key", lease("    name: ${AWS_SECRET_ACCESS_KEY}\n" + node), map[string]string{"AWS_SECRET_ACCESS_KEY": "k"},
+			[]string{"6:11: leases.exp.name: ${AWS_SECRET_ACCESS_KEY} names a credential"}},
+		{"env credential id", lease("    name: ${OS_APPLICATION_CREDENTIAL_ID}\n" + node), map[string]string{"OS_APPLICATION_CREDENTIAL_ID": "abc"},
+			[]string{"6:11: leases.exp.name: ${OS_APPLICATION_CREDENTIAL_ID} names a credential"}},
+		{"env copy of a secret", lease("    name: ${ALIAS}\n" + node), map[string]string{"ALIAS": "hunter22-x", "OS_PASSWORD": "hunter22"},
+			[]string{"6:11: leases.exp.name: ${ALIAS} holds the value of OS_PASSWORD"}},
+		{"env not a secret", lease("    name: ${OS_AUTH_URL_HOST}-${KEYBOARD}\n" + node), map[string]string{"OS_AUTH_URL_HOST": "h", "KEYBOARD": "k"}, nil},
 		{"unknown key with suggestion", lease(node + "        node_typo: x\n"), nil,
 			[]string{`9:9: leases.exp.reservations.n.node_typo: unknown field "node_typo" (did you mean "node_type"?)`}},
 		{"unknown key without suggestion", lease("    colour: red\n" + node), nil,
@@ -314,6 +330,26 @@ func TestManyLeasesValidatedInHalves(t *testing.T) {
 	for i := range want {
 		if !strings.HasPrefix(got[i], want[i]) {
 			t.Errorf("error %d:\n got: %s\nwant: %s...", i, got[i], want[i])
+		}
+	}
+}
+
+// TestSecretNeverInErrors: refusing a credential variable names it, never its value, wherever
+// the value would have gone.
+func TestSecretNeverInErrors(t *testing.T) {
+	const secret = "s3cr3t-application-credential"
+	vars := map[string]string{"OS_APPLICATION_CREDENTIAL_SECRET": secret, "COPY": secret, "OS_PASSWORD": secret}
+	for _, src := range []string{
+		"version: 1\nname_prefix: ${OS_APPLICATION_CREDENTIAL_SECRET}-\nleases: {a: {site: CHI@UC, reservations: {n: {type: node}}}}\n",
+		"version: 1\nleases: {a: {site: CHI@UC, name: \"${COPY}\", reservations: {n: {type: node}}}}\n",
+		"version: 1\nleases: {a: {site: CHI@UC, reservations: {n: {type: node, node_type: \"${OS_PASSWORD}\", count: ${COPY}}}}}\n",
+	} {
+		_, err := Parse("Leasefile", []byte(src), env(vars))
+		if err == nil {
+			t.Fatalf("a Leasefile expanding a secret parsed:\n%s", src)
+		}
+		if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), "s3cr3t") {
+			t.Errorf("the error shows the secret: %v", err)
 		}
 	}
 }
