@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 
@@ -192,8 +193,19 @@ func (d *doc) scalar(n *yaml.Node, ptr string) any {
 		if i, err := strconv.ParseInt(strings.Replace(value, "0o", "0", 1), 0, 64); err == nil {
 			return json.Number(strconv.FormatInt(i, 10))
 		}
-		return value // too large for int64: the schema reports the type
+		// Too large for int64: still a whole number, which the range checks report as one.
+		if i, ok := new(big.Int).SetString(strings.Replace(value, "0o", "0", 1), 0); ok {
+			return json.Number(i.String())
+		}
+		return value
 	case "!!float":
+		// yaml.v3 resolves a decimal integer beyond 64 bits as a float: keep its digits.
+		if len(value) <= maxNumberDigits && isDecimal(value) {
+			if i, ok := new(big.Int).SetString(value, 10); ok {
+				d.plain[ptr] = value
+				return json.Number(i.String())
+			}
+		}
 		if f, err := strconv.ParseFloat(value, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
 			d.plain[ptr] = value
 			return json.Number(strconv.FormatFloat(f, 'g', -1, 64))
@@ -245,6 +257,24 @@ func expand(s string, lookup func(string) (string, bool)) (string, error) {
 		i += end + 1
 	}
 	return b.String(), nil
+}
+
+// maxNumberDigits bounds the digits of a whole number read exactly: enough for any range
+// error to quote it, small enough that a huge literal costs nothing.
+const maxNumberDigits = 64
+
+// isDecimal reports whether s is an optionally signed run of decimal digits.
+func isDecimal(s string) bool {
+	s = strings.TrimLeft(s, "+-")
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func validEnvName(s string) bool {

@@ -3,7 +3,9 @@ package spec
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Pos is a position in the Leasefile, 1-based like editors show it.
@@ -65,4 +67,28 @@ func (l ErrorList) sort() ErrorList {
 		out = append(out, e)
 	}
 	return out
+}
+
+// maxQuoted is how much of a value a message quotes: enough to recognise it, never a
+// megabyte of it.
+const maxQuoted = 64
+
+// clip returns s, or its first maxQuoted bytes (whole runes) followed by "...".
+func clip(s string) string {
+	if len(s) <= maxQuoted {
+		return s
+	}
+	cut := maxQuoted
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
+}
+
+// quote is %q of s, clipped: a long value shows as "its first bytes"... (N bytes).
+func quote(s string) string {
+	if len(s) <= maxQuoted {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprintf("%s... (%d bytes)", strconv.Quote(clip(s)[:len(clip(s))-3]), len(s))
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"math/big"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -121,13 +122,31 @@ func str(m map[string]any, k string) (string, bool) {
 	return s, ok
 }
 
-func integer(m map[string]any, k string) (int64, bool) {
-	n, ok := m[k].(json.Number)
-	if !ok {
+// MaxCount is the largest count, min or max a reservation takes: more than any site has.
+const MaxCount = 10000
+
+// whole reads the whole number at m[k] (pointer ptr + "/" + k) and reports, positioned, one
+// outside [lo, hi]: 1e19 or 18446744073709551616 is a range error, never a silent zero. ok is
+// false when the value is absent, out of range or not a whole number (the schema reported that).
+func (d *doc) whole(ptr string, m map[string]any, k string, lo, hi int64) (v int64, ok bool) {
+	n, isNum := m[k].(json.Number)
+	if !isNum {
 		return 0, false
 	}
-	i, err := n.Int64()
-	return i, err == nil
+	r, valid := new(big.Rat).SetString(string(n))
+	if !valid || !r.IsInt() {
+		return 0, false
+	}
+	i := r.Num()
+	switch {
+	case i.Cmp(big.NewInt(lo)) < 0:
+		d.fail(ptr+"/"+k, "must be at least %d", lo)
+		return 0, false
+	case i.Cmp(big.NewInt(hi)) > 0:
+		d.fail(ptr+"/"+k, "%s is out of range: at most %d", clip(string(n)), hi)
+		return 0, false
+	}
+	return i.Int64(), true
 }
 
 func boolean(m map[string]any, k string) bool {
@@ -319,7 +338,7 @@ func (d *doc) reservation(ptr, key string, m map[string]any) *Reservation {
 	}
 	if oc, ok := m["of_controller"].(map[string]any); ok {
 		ip, _ := str(oc, "ip")
-		port, _ := integer(oc, "port")
+		port, _ := d.whole(ptr+"/of_controller", oc, "port", 1, 65535)
 		r.OFController = &OFController{IP: ip, Port: int(port)}
 		if _, err := netip.ParseAddr(ip); err != nil && ip != "" {
 			d.fail(ptr+"/of_controller/ip", "%q is not an IP address", ip)
@@ -363,9 +382,6 @@ func (d *doc) reservation(ptr, key string, m map[string]any) *Reservation {
 
 // counts reads count, or min and max, into r.Min and r.Max.
 func (d *doc) counts(ptr string, m map[string]any, r *Reservation) {
-	count, hasCount := integer(m, "count")
-	minV, hasMin := integer(m, "min")
-	maxV, hasMax := integer(m, "max")
 	_, rawMin := m["min"]
 	_, rawMax := m["max"]
 	_, rawCount := m["count"]
@@ -378,27 +394,22 @@ func (d *doc) counts(ptr string, m map[string]any, r *Reservation) {
 			missing, present = "min", "/max"
 		}
 		d.fail(ptr+present, "min and max go together: add %s", missing)
-	case hasMin && hasMax:
+	case rawMin:
+		minV, okMin := d.whole(ptr, m, "min", 1, MaxCount)
+		maxV, okMax := d.whole(ptr, m, "max", 1, MaxCount)
 		switch {
-		case minV < 1:
-			d.fail(ptr+"/min", "must be at least 1")
+		case !okMin || !okMax:
 		case maxV < minV:
 			d.fail(ptr+"/max", "must be at least min (%d)", minV)
 		default:
 			r.Min, r.Max = int(minV), int(maxV)
 		}
-	case hasCount:
-		if count < 1 {
-			d.fail(ptr+"/count", "must be at least 1")
-		} else {
+	case rawCount:
+		if count, ok := d.whole(ptr, m, "count", 1, MaxCount); ok {
 			r.Min, r.Max = int(count), int(count)
 		}
-	case !rawCount && !rawMin:
+	default:
 		r.Min, r.Max = 1, 1
-	}
-	if r.Max > 10000 {
-		d.fail(ptr+"/count", "%d is more than any site has", r.Max)
-		r.Max = 0
 	}
 	if r.Type == FloatingIP && r.Min != r.Max {
 		d.fail(ptr, "floating IPs take a count, not min and max")

@@ -236,6 +236,16 @@ func (d *doc) report(e *jsonschema.ValidationError) {
 	case keyword == "minProperties" && ptr == "/leases":
 		d.errs.add(pos, path, "declare at least one lease")
 		return
+	case keyword == "maximum" || keyword == "minimum":
+		if n, ok := getAt(d.root, ptr).(json.Number); ok {
+			bound, _ := schemaAt(loc).(float64)
+			if keyword == "maximum" {
+				d.errs.add(pos, path, fmt.Sprintf("%s is out of range: at most %d", clip(string(n)), int64(bound)))
+			} else {
+				d.errs.add(pos, path, fmt.Sprintf("must be at least %d", int64(bound)))
+			}
+			return
+		}
 	case keyword == "minLength":
 		d.errs.add(pos, path, "must not be empty")
 		return
