@@ -8,6 +8,10 @@
 //
 // Invariants:
 //   - Parse never panics on any input (FuzzParse) and every error it returns has a position.
+//   - Parse costs bounded memory and time whatever the input: at most MaxFileBytes read, 64
+//     levels of nesting, maxNodes values and maxSize bytes of keys, paths and expanded strings
+//     after aliases, keys of maxKeyBytes; past a limit, one positioned error. Messages quote
+//     at most a short prefix of a value, and at most maxErrors problems are listed.
 //   - A File returned without error satisfies every rule of the format: exactly one of end and
 //     duration, counts in range, well-formed resource queries of strings, names of at most 80
 //     characters, known sites. Later stages never re-check input.

@@ -43,8 +43,12 @@ func (l ErrorList) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// sort orders the list by position, then path and message, and drops exact duplicates
-// (the same mistake reached through two schema branches).
+// maxErrors is the most problems one run lists: past it, a file was made to produce them.
+const maxErrors = 200
+
+// sort orders the list by position, then path and message, and drops duplicates: the same
+// mistake reached through two schema branches, or through several aliases of one node (same
+// position and message, other path). A list longer than maxErrors ends with a count of the rest.
 func (l ErrorList) sort() ErrorList {
 	sort.SliceStable(l, func(i, j int) bool {
 		a, b := l[i], l[j]
@@ -59,19 +63,30 @@ func (l ErrorList) sort() ErrorList {
 		}
 		return a.Msg < b.Msg
 	})
+	type at struct {
+		pos Pos
+		msg string
+	}
+	seen := map[at]bool{}
 	out := l[:0]
-	for i, e := range l {
-		if i > 0 && *e == *l[i-1] {
+	for _, e := range l {
+		if seen[at{e.Pos, e.Msg}] {
 			continue
 		}
+		seen[at{e.Pos, e.Msg}] = true
 		out = append(out, e)
+	}
+	if len(out) > maxErrors {
+		rest := out[maxErrors]
+		n := len(out) - maxErrors
+		out = append(out[:maxErrors], &Error{File: rest.File, Pos: rest.Pos, Msg: fmt.Sprintf("and %d more problems", n)})
 	}
 	return out
 }
 
 // maxQuoted is how much of a value a message quotes: enough to recognise it, never a
 // megabyte of it.
-const maxQuoted = 64
+const maxQuoted = 120
 
 // clip returns s, or its first maxQuoted bytes (whole runes) followed by "...".
 func clip(s string) string {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"math/big"
@@ -39,11 +40,17 @@ func Find(dir string) (string, error) {
 
 // Load reads and parses the Leasefile at path.
 func Load(path string, opts Options) (*File, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%s: no such file", path)
 		}
+		return nil, err
+	}
+	defer f.Close()
+	// One byte past the limit is enough for Parse to refuse the file without reading it all.
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
 		return nil, err
 	}
 	return Parse(path, data, opts)
@@ -56,6 +63,10 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 	lookup := opts.LookupEnv
 	if lookup == nil {
 		lookup = os.LookupEnv
+	}
+	if len(data) > MaxFileBytes {
+		errs.add(Pos{Line: 1, Col: 1}, "", fmt.Sprintf("the file is %d bytes: a Leasefile is at most %d MiB", len(data), MaxFileBytes>>20))
+		return nil, errs.list
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
@@ -72,9 +83,10 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 		errs.add(d.values[""], "", "a Leasefile is a mapping that starts with \"version: 1\"")
 		return nil, errs.list.sort()
 	}
-	if len(errs.list) == 0 || d.nodes <= maxNodes {
-		d.validate()
+	if d.tooBig {
+		return nil, errs.list.sort()
 	}
+	d.validate()
 	f := d.build()
 	if len(errs.list) > 0 {
 		return nil, errs.list.sort()
@@ -212,7 +224,7 @@ func (d *doc) build() *File {
 		id := l.Site + "\x00" + l.Name
 		if other, dup := names[id]; dup {
 			ptr := "/leases/" + escapeToken(key)
-			d.errs.add(d.keyPos(ptr), dotted(ptr), fmt.Sprintf("lease name %q is also the name of leases.%s on %s: names must be unique within a Leasefile so an interrupted apply can find the lease it created", l.Name, other, l.Site))
+			d.errs.add(d.keyPos(ptr), dotted(ptr), fmt.Sprintf("lease name %s is also the name of leases.%s on %s: names must be unique within a Leasefile so an interrupted apply can find the lease it created", quote(l.Name), other, clip(l.Site)))
 		} else {
 			names[id] = key
 		}
@@ -240,7 +252,7 @@ func (d *doc) lease(f *File, key string, lm map[string]any, def leaseDefaults) *
 		if _, ok := lm["name"]; ok {
 			at = d.pos(ptr + "/name")
 		}
-		d.errs.add(at, dotted(ptr+"/name"), fmt.Sprintf("lease name %q is %d characters long: Blazar stores at most %d", l.Name, len(l.Name), MaxNameLength))
+		d.errs.add(at, dotted(ptr+"/name"), fmt.Sprintf("lease name %s is %d characters long: Blazar stores at most %d", quote(l.Name), len(l.Name), MaxNameLength))
 	}
 	startOK := true
 	if s, ok := str(lm, "start"); ok {
@@ -341,7 +353,7 @@ func (d *doc) reservation(ptr, key string, m map[string]any) *Reservation {
 		port, _ := d.whole(ptr+"/of_controller", oc, "port", 1, 65535)
 		r.OFController = &OFController{IP: ip, Port: int(port)}
 		if _, err := netip.ParseAddr(ip); err != nil && ip != "" {
-			d.fail(ptr+"/of_controller/ip", "%q is not an IP address", ip)
+			d.fail(ptr+"/of_controller/ip", "%s is not an IP address", quote(ip))
 		}
 	}
 	d.counts(ptr, m, r)
@@ -368,7 +380,7 @@ func (d *doc) reservation(ptr, key string, m map[string]any) *Reservation {
 				continue
 			}
 			if _, err := netip.ParseAddr(s); err != nil {
-				d.fail(fmt.Sprintf("%s/addresses/%d", ptr, i), "%q is not an IP address", s)
+				d.fail(fmt.Sprintf("%s/addresses/%d", ptr, i), "%s is not an IP address", quote(s))
 				continue
 			}
 			r.Addresses = append(r.Addresses, s)

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/chameleoncloud/leasefile/schema"
 	"github.com/santhosh-tekuri/jsonschema/v5"
@@ -23,7 +24,24 @@ func (c *collector) add(p Pos, path, msg string) {
 	if p.Line == 0 {
 		p = Pos{Line: 1, Col: 1}
 	}
-	c.list = append(c.list, &Error{File: c.file, Pos: p, Path: path, Msg: msg})
+	c.list = append(c.list, &Error{File: c.file, Pos: p, Path: clipPath(path), Msg: msg})
+}
+
+// clipPath shortens a dotted path deep in long keys to its start and end: the position
+// already says where the value is.
+func clipPath(path string) string {
+	const head, tail = 80, 60
+	if len(path) <= head+tail+3 {
+		return path
+	}
+	i, j := head, len(path)-tail
+	for i > 0 && !utf8.RuneStart(path[i]) {
+		i--
+	}
+	for j < len(path) && !utf8.RuneStart(path[j]) {
+		j++
+	}
+	return path[:i] + "..." + path[j:]
 }
 
 var (
@@ -206,7 +224,7 @@ func (d *doc) report(e *jsonschema.ValidationError) {
 		} else if strings.Contains(loc, "/properties/leases/") {
 			what = "lease key"
 		}
-		d.errs.add(pos, path, fmt.Sprintf("invalid %s %q: use lower-case letters, digits, '-' and '_', starting with a letter or digit", what, key))
+		d.errs.add(pos, path, fmt.Sprintf("invalid %s %s: use lower-case letters, digits, '-' and '_', starting with a letter or digit", what, quote(key)))
 		return
 	case keyword == "required":
 		var missing []string
@@ -271,7 +289,7 @@ func (d *doc) unknownKeys(ptr, schemaPtr string) {
 			continue
 		}
 		kp := ptr + "/" + escapeToken(key)
-		msg := fmt.Sprintf("unknown field %q", key)
+		msg := fmt.Sprintf("unknown field %s", quote(key))
 		if s := suggest(key, known); s != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", s)
 		} else if len(known) > 0 {
@@ -300,7 +318,7 @@ func describe(v any) string {
 	case nil:
 		return "empty"
 	case string:
-		return fmt.Sprintf("the text %q", v)
+		return "the text " + quote(v)
 	case bool:
 		return fmt.Sprintf("%v", v)
 	case json.Number:
