@@ -20,6 +20,9 @@
 //     it as path + ".backup".
 //   - The JSON is stable: map keys sorted, times in UTC, intents sorted by
 //     key, empty fields omitted, so equal states produce equal bytes.
+//   - Reading costs bounded memory and time: a state file (or saved plan, read with
+//     ReadBounded too) over MaxFileBytes is refused before it is read, one nested deeper
+//     than MaxJSONDepth with the line and column.
 //   - A state written by a newer leasefile (higher FormatVersion) is refused,
 //     never silently downgraded.
 //   - One run at a time holds the lock file path + ".lock"; Unlock removes it

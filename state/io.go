@@ -23,9 +23,14 @@ var testOnlyBeforeRename func(tmp string) error
 // Load reads the state file at path. A missing file is an error that
 // satisfies errors.Is(err, fs.ErrNotExist); see LoadOrNew.
 func Load(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+	r, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read state: %w", err)
+	}
+	defer r.Close()
+	data, err := ReadBounded(r)
+	if err != nil {
+		return nil, fmt.Errorf("state %s: %w", path, err)
 	}
 	f, err := decode(data)
 	if err != nil {
@@ -108,9 +113,7 @@ func jsonError(data []byte, err error) error {
 	if off < 0 {
 		return fmt.Errorf("corrupt JSON: %v; the previous copy is in the .backup file", err)
 	}
-	before := data[:min(int(off), len(data))]
-	line := bytes.Count(before, []byte("\n")) + 1
-	col := len(before) - bytes.LastIndexByte(before, '\n')
+	line, col := lineCol(data, int(off))
 	return fmt.Errorf("corrupt JSON at line %d, column %d: %v; the previous copy is in the .backup file", line, col, err)
 }
 
