@@ -278,6 +278,9 @@ func expand(s string, lookup func(string) (string, bool)) (string, error) {
 		if !validEnvName(name) {
 			return s, fmt.Errorf("invalid variable name %s in ${%s}", quote(name), clip(expr))
 		}
+		if len(name) > maxKeyBytes {
+			return s, fmt.Errorf("variable name %s is %d bytes long: at most %d", quote(name), len(name), maxKeyBytes)
+		}
 		if credentialName(name) {
 			return s, secretError(name)
 		}

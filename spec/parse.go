@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -69,8 +70,20 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 		return nil, errs.list
 	}
 	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&root); err != nil && err != io.EOF {
 		errs.add(yamlErrorPos(err), "", yamlErrorMsg(err))
+		return nil, errs.list
+	}
+	// yaml.v3 reads the first document only: whatever follows a --- would be silently ignored.
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == io.EOF:
+	case err != nil:
+		errs.add(yamlErrorPos(err), "", yamlErrorMsg(err))
+		return nil, errs.list
+	case len(next.Content) > 0 && !(next.Content[0].ShortTag() == "!!null" && next.Content[0].Value == ""):
+		errs.add(posOf(next.Content[0]), "", "a second YAML document (after ---): a Leasefile is one document; merge the two or remove the ---")
 		return nil, errs.list
 	}
 	if root.Kind == 0 || len(root.Content) == 0 {

@@ -156,6 +156,14 @@ func TestRules(t *testing.T) {
 			[]string{`9:16: leases.exp.reservations.n.count: must be a whole number, not the text "many"`}},
 		{"bad reservation type", lease("    reservations:\n      x:\n        type: vm\n"), nil,
 			[]string{`8:15: leases.exp.reservations.x.type: value must be one of`}},
+		{"lease key with a space", strings.Replace(lease(node), "  exp:", "  my exp:", 1), nil,
+			[]string{`5:3: leases.my exp: invalid lease key "my exp"`}},
+		{"reservation key with percent", strings.Replace(lease(node), "      n:", "      \"x%y\":", 1), nil,
+			[]string{`7:7: leases.exp.reservations.x%y: invalid reservation key "x%y"`}},
+		{"lease key with a control character", strings.Replace(lease(node), "  exp:", "  \"e\\x1b[2Jx\":", 1), nil,
+			[]string{`5:3: leases.e\x1b[2Jx: invalid lease key "e\x1b[2Jx"`}},
+		{"second document", lease(node) + "---\nversion: 2\n", nil, []string{"10:1: a second YAML document (after ---)"}},
+		{"empty second document", lease(node) + "---\n", nil, nil},
 		{"yaml syntax", "version: 1\nleases: [\n", nil, []string{"2:1: invalid YAML"}},
 		{"empty file", "", nil, []string{"1:1: the file is empty"}},
 	}
@@ -365,6 +373,34 @@ func TestSecretNeverInErrors(t *testing.T) {
 		}
 		if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), "s3cr3t") {
 			t.Errorf("the error shows the secret: %v", err)
+		}
+	}
+}
+
+// TestHugeValuesQuotedShort: a message quotes at most a short prefix of a huge value.
+func TestHugeValuesQuotedShort(t *testing.T) {
+	huge := strings.Repeat("x", 100000)
+	node := "    reservations:\n      n:\n        type: node\n"
+	for _, src := range []string{
+		lease("    start: " + huge + "\n" + node),
+		lease("    duration: " + huge + "\n" + node),
+		lease("    name: " + huge + "\n" + node),
+		lease(node + "        count: " + huge + "\n"),
+		lease(node + "        resource_properties: [\"" + huge + "\", \"$a\", \"b\"]\n"),
+		lease(node + "        resource_properties: [\"==\", \"" + huge + "\", \"b\"]\n"),
+		lease(node + "        count: " + strings.Repeat("1", 5000) + "\n"),
+		lease("    reservations:\n      ip: {type: floating_ip, addresses: [\"" + huge + "\"]}\n"),
+		lease(node + "        node_type: \"${" + huge + "}\"\n"),
+		strings.Replace(lease(node), "  exp:", "  E"+strings.Repeat("x", 200)+":", 1),
+	} {
+		got := parseErrs(t, src, env(nil))
+		if len(got) == 0 {
+			t.Errorf("no error for a huge value in:\n%.300s", src)
+		}
+		for _, e := range got {
+			if len(e) > 400 {
+				t.Errorf("error of %d bytes: %.300s...", len(e), e)
+			}
 		}
 	}
 }

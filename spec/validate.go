@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
+	"strconv"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/chameleoncloud/leasefile/schema"
@@ -27,10 +30,36 @@ func (c *collector) add(p Pos, path, msg string) {
 	c.list = append(c.list, &Error{File: c.file, Pos: p, Path: clipPath(path), Msg: msg})
 }
 
+// instancePtr is the JSON pointer of the value e is about, as doc keys its positions: the
+// validator percent-encodes each token (url.PathEscape), which would hide "my lease" as
+// my%20lease and lose its position.
+func instancePtr(e *jsonschema.ValidationError) string {
+	if !strings.Contains(e.InstanceLocation, "%") {
+		return e.InstanceLocation
+	}
+	toks := strings.Split(e.InstanceLocation, "/")
+	for i, t := range toks {
+		if u, err := url.PathUnescape(t); err == nil {
+			toks[i] = u
+		}
+	}
+	return strings.Join(toks, "/")
+}
+
+// unescapeToken undoes escapeToken.
+func unescapeToken(tok string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+}
+
 // clipPath shortens a dotted path deep in long keys to its start and end: the position
 // already says where the value is.
+// Control characters are escaped, so that an error never drives the terminal.
 func clipPath(path string) string {
 	const head, tail = 80, 60
+	if strings.IndexFunc(path, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+		q := strconv.Quote(path)
+		path = q[1 : len(q)-1]
+	}
 	if len(path) <= head+tail+3 {
 		return path
 	}
@@ -123,9 +152,9 @@ func (d *doc) validate() {
 			if !strings.HasSuffix(e.AbsoluteKeywordLocation, "/type") || !strings.HasPrefix(e.Message, "expected string") {
 				continue
 			}
-			if src, ok := d.plain[e.InstanceLocation]; ok {
-				d.root = setAt(d.root, e.InstanceLocation, src)
-				delete(d.plain, e.InstanceLocation)
+			if ptr := instancePtr(e); d.plain[ptr] != "" {
+				d.root = setAt(d.root, ptr, d.plain[ptr])
+				delete(d.plain, ptr)
 				changed = true
 			}
 		}
@@ -203,7 +232,7 @@ func validateLeaves(sch *jsonschema.Schema, doc any) ([]*jsonschema.ValidationEr
 }
 
 func (d *doc) report(e *jsonschema.ValidationError) {
-	ptr := e.InstanceLocation
+	ptr := instancePtr(e)
 	path := dotted(ptr)
 	pos := d.values[ptr]
 	loc := fragment(e.AbsoluteKeywordLocation)
@@ -217,7 +246,7 @@ func (d *doc) report(e *jsonschema.ValidationError) {
 		if p, ok := d.keys[ptr]; ok {
 			pos = p
 		}
-		key := ptr[strings.LastIndex(ptr, "/")+1:]
+		key := unescapeToken(ptr[strings.LastIndex(ptr, "/")+1:])
 		what := "key"
 		if strings.Contains(loc, "/reservations/") || strings.Contains(loc, "/$defs/lease/") {
 			what = "reservation key"
