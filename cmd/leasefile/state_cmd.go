@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/chameleoncloud/leasefile/state"
 	"github.com/urfave/cli/v3"
@@ -62,10 +65,20 @@ func (a *app) showCommand() *cli.Command {
 	}
 }
 
+// termSafe returns s as it can be printed to a terminal: unchanged when every character is
+// printable, else quoted with the control characters escaped (as plan and output print
+// names), so that a name from Blazar or a state file cannot clear the screen or retitle it.
+func termSafe(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) < 0 {
+		return s
+	}
+	return strconv.Quote(s)
+}
+
 func writeStateLease(w io.Writer, key string, l *state.Lease) {
-	fmt.Fprintf(w, "# lease.%s\n", key)
+	fmt.Fprintf(w, "# lease.%s\n", termSafe(key))
 	tw := tabwriter.NewWriter(w, 0, 4, 1, ' ', 0)
-	fmt.Fprintf(tw, "  id\t= %s\n  name\t= %s\n  site\t= %s\n  status\t= %s\n", l.ID, l.Name, l.Site, l.Status)
+	fmt.Fprintf(tw, "  id\t= %s\n  name\t= %s\n  site\t= %s\n  status\t= %s\n", termSafe(l.ID), termSafe(l.Name), termSafe(l.Site), termSafe(l.Status))
 	fmt.Fprintf(tw, "  start\t= %s\n  end\t= %s\n", fmtTime(l.Start), fmtTime(l.End))
 	rkeys := make([]string, 0, len(l.Reservations))
 	for rk := range l.Reservations {
@@ -74,7 +87,7 @@ func writeStateLease(w io.Writer, key string, l *state.Lease) {
 	sort.Strings(rkeys)
 	for _, rk := range rkeys {
 		r := l.Reservations[rk]
-		fmt.Fprintf(tw, "  reservations.%s\t= %s (%s)\n", rk, r.ID, r.ResourceType)
+		fmt.Fprintf(tw, "  reservations.%s\t= %s (%s)\n", termSafe(rk), termSafe(r.ID), termSafe(r.ResourceType))
 	}
 	tw.Flush()
 }
@@ -99,7 +112,7 @@ func (a *app) stateCommand() *cli.Command {
 					tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 					for _, k := range s.state.Keys() {
 						l, _ := s.state.Lease(k)
-						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k, l.Site, l.ID, l.Status)
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", termSafe(k), termSafe(l.Site), termSafe(l.ID), termSafe(l.Status))
 					}
 					return tw.Flush()
 				},
@@ -150,7 +163,7 @@ func (a *app) stateCommand() *cli.Command {
 								return fmt.Errorf("no lease %q in the state %s", k, displayPath(a, s.statePath))
 							}
 							f.RemoveLease(k)
-							fmt.Fprintf(a.stdout, "Removed lease.%s from the state; lease %s stays in Blazar at %s.\n", k, l.ID, l.Site)
+							fmt.Fprintf(a.stdout, "Removed lease.%s from the state; lease %s stays in Blazar at %s.\n", termSafe(k), termSafe(l.ID), termSafe(l.Site))
 						}
 						return nil
 					})
