@@ -17,7 +17,8 @@
 //     mutation.
 //   - A Save is atomic: readers see either the old or the new file, never a
 //     mix. The file is created 0600, and the previous content is kept beside
-//     it as path + ".backup".
+//     it as path + ".backup". A save killed before its rename leaves a temporary file,
+//     which the next save removes.
 //   - The JSON is stable: map keys sorted, times in UTC, intents sorted by
 //     key, empty fields omitted, so equal states produce equal bytes.
 //   - Reading costs bounded memory and time: a state file (or saved plan, read with

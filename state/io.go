@@ -172,6 +172,7 @@ func (f *File) Save(path string) error {
 	if f.baseline != nil && bytes.Equal(content, f.baseline) {
 		return nil
 	}
+	removeLeftovers(path)
 	serial := f.Serial + 1
 	// Only the serial differs from content: patch it in rather than encode the state again.
 	data := indented(withSerial(content, serial))
@@ -193,6 +194,25 @@ func (f *File) Save(path string) error {
 	return nil
 }
 
+// removeLeftovers deletes the temporary files a save killed before its rename left beside
+// the state and its backup (WriteAtomic names them after the file). Saves run under the
+// state lock, so none of them belongs to a save in progress.
+func removeLeftovers(path string) {
+	for _, target := range []string{path, path + ".backup"} {
+		dir, base := filepath.Split(target)
+		if dir == "" {
+			dir = "."
+		}
+		left, _ := filepath.Glob(filepath.Join(dir, tempPrefix(base)+"*"))
+		for _, p := range left {
+			os.Remove(p)
+		}
+	}
+}
+
+// tempPrefix is how the temporary files of WriteAtomic for a file named base start.
+func tempPrefix(base string) string { return "." + base + ".tmp-" }
+
 // withSerial returns compact canonical JSON whose serial is 0 with the serial set instead.
 // The serial is a top-level field that encoding/json writes before any lease or intent, so
 // its first occurrence is the one to replace.
@@ -207,7 +227,7 @@ func WriteAtomic(path string, data []byte) (err error) {
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	tmp, err := os.CreateTemp(dir, tempPrefix(base)+"*")
 	if err != nil {
 		return err
 	}

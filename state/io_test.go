@@ -354,3 +354,44 @@ func TestLoadBounded(t *testing.T) {
 		t.Errorf("brackets in a string: %v", err)
 	}
 }
+
+// TestSaveRemovesLeftovers: a save killed between writing its temporary file and the rename
+// leaves the file behind; the next save removes it, and nothing else.
+func TestSaveRemovesLeftovers(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, DefaultFileName)
+	f := sample()
+	if err := f.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	for _, base := range []string{DefaultFileName, DefaultFileName + ".backup"} {
+		tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmp.WriteString(`{"format_version": 1, "lineage": "half-written`)
+		tmp.Close()
+		left = append(left, tmp.Name())
+	}
+	others := []string{filepath.Join(dir, "notes.txt"), filepath.Join(dir, ".other.json.tmp-1"), filepath.Join(dir, "plan.json")}
+	for _, p := range others {
+		if err := os.WriteFile(p, []byte("keep"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.RemoveLease("training")
+	if err := f.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range left {
+		if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s is still there after the next save (%v)", filepath.Base(p), err)
+		}
+	}
+	for _, p := range others {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s was removed: %v", filepath.Base(p), err)
+		}
+	}
+}
