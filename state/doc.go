@@ -27,5 +27,6 @@
 //   - A state written by a newer leasefile (higher FormatVersion) is refused,
 //     never silently downgraded.
 //   - One run at a time holds the lock file path + ".lock"; Unlock removes it
-//     only while it still carries the holder's ID.
+//     only while it still carries the holder's ID. ForceUnlock refuses a lock whose process
+//     still runs on this machine unless forced.
 package state

@@ -68,6 +68,9 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 	for name, c := range emulatorScriptCmds() {
 		cmds[name] = c
 	}
+	for name, c := range lockScriptCmds() {
+		cmds[name] = c
+	}
 	return cmds
 }
 

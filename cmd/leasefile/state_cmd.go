@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -187,11 +188,17 @@ func (a *app) withStateLock(ctx context.Context, s *session, op string, timeout 
 }
 
 func (a *app) forceUnlockCommand() *cli.Command {
+	var force bool
 	return &cli.Command{
-		Name:        "force-unlock",
-		Usage:       "release a state lock left by a run that is gone",
-		UsageText:   "leasefile force-unlock LOCK_ID",
-		Description: "Only release a lock when you are sure its run has ended: two applies at once can create duplicate leases.\n\nExample:\n  leasefile force-unlock 3f2b7c1e-...",
+		Name:      "force-unlock",
+		Usage:     "release a state lock left by a run that is gone",
+		UsageText: "leasefile force-unlock [-force] LOCK_ID",
+		Description: "Only release a lock when you are sure its run has ended: two applies at once can create duplicate leases.\n" +
+			"A lock whose process still runs on this machine is refused; -force releases it anyway, with a warning.\n\n" +
+			"Example:\n  leasefile force-unlock 3f2b7c1e-...",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "force", Usage: "release the lock even though its process still runs on this machine", Destination: &force},
+		},
 		Action: func(ctx context.Context, c *cli.Command) error {
 			id := c.Args().First()
 			if id == "" {
@@ -202,8 +209,16 @@ func (a *app) forceUnlockCommand() *cli.Command {
 				return err
 			}
 			defer s.close()
-			if err := state.ForceUnlock(s.statePath, id); err != nil {
+			info, err := state.ForceUnlock(s.statePath, id, force)
+			if errors.Is(err, state.ErrHolderAlive) {
+				return &codeError{code: exitError, msg: err.Error(),
+					hint: fmt.Sprintf("let that run finish or stop it (kill %d); only if process %d is no longer leasefile, run: leasefile force-unlock -force %s", info.PID, info.PID, id)}
+			}
+			if err != nil {
 				return err
+			}
+			if force && info.HolderAlive() {
+				a.warnf("released the lock of process %d, which still runs on this machine: if it is a leasefile run, the next apply beside it can duplicate its leases", info.PID)
 			}
 			fmt.Fprintf(a.stdout, "Lock %s released.\n", id)
 			return nil
