@@ -27,4 +27,3 @@ func lockScriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args 
 		},
 	}
 }
-
