@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/chameleoncloud/leasefile/plan"
 	"github.com/chameleoncloud/leasefile/state"
 	"github.com/urfave/cli/v3"
 )
@@ -38,7 +39,13 @@ func (a *app) showCommand() *cli.Command {
 				if jsonOut {
 					format = "json"
 				}
-				return a.renderPlan(p, format, false)
+				if err := a.renderPlan(p, format, false); err != nil {
+					return err
+				}
+				if format == "text" || format == "" {
+					return writePlanLeaseIDs(a.stdout, p)
+				}
+				return nil
 			}
 			s, err := a.openSession(ctx, specNone)
 			if err != nil {
@@ -74,6 +81,32 @@ func termSafe(s string) string {
 		return s
 	}
 	return strconv.Quote(s)
+}
+
+// writePlanLeaseIDs lists the lease IDs a saved plan acts on, from the fields apply uses
+// (not the displayed ones, which an edited plan file could make say anything).
+func writePlanLeaseIDs(w io.Writer, p *plan.Plan) error {
+	type row struct{ what, key, site, id string }
+	var rows []row
+	for _, a := range p.Adopt {
+		rows = append(rows, row{"adopt", a.Key, a.Site, a.LeaseID})
+	}
+	for _, ch := range p.Changes {
+		if ch.Action == plan.NoOp || ch.LeaseID == "" {
+			continue
+		}
+		word, _ := ch.Action.MarshalText()
+		rows = append(rows, row{string(word), ch.Key, ch.OldSite(), ch.LeaseID})
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	fmt.Fprintf(w, "\nLease IDs this plan acts on:\n")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, r := range rows {
+		fmt.Fprintf(tw, "  %s\tlease.%s\t%s\t%s\n", r.what, termSafe(r.key), termSafe(r.site), termSafe(r.id))
+	}
+	return tw.Flush()
 }
 
 func writeStateLease(w io.Writer, key string, l *state.Lease) {
