@@ -3,6 +3,7 @@ package state
 import (
 	"fmt"
 	"maps"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -152,12 +153,32 @@ func (f *File) RemoveLease(key string) bool {
 	return ok
 }
 
-// SetSite records the identity site was used with.
+// SetSite records the identity site was used with; the auth URL is recorded as PublicURL
+// gives it.
 func (f *File) SetSite(site string, id Site) {
 	if f.Sites == nil {
 		f.Sites = map[string]Site{}
 	}
+	id.AuthURL = PublicURL(id.AuthURL)
 	f.Sites[site] = id
+}
+
+// PublicURL returns an auth URL without what may carry a secret: user information
+// (https://user:password@host), the query and the fragment. States and plans record it.
+func PublicURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		// Not a URL: keep at most what precedes anything that looks like userinfo or a query.
+		if i := strings.IndexAny(raw, "@?#"); i >= 0 {
+			return raw[:i]
+		}
+		return raw
+	}
+	if u.User == nil && u.RawQuery == "" && u.Fragment == "" && !u.ForceQuery {
+		return raw
+	}
+	u.User, u.RawQuery, u.Fragment, u.ForceQuery = nil, "", "", false
+	return u.String()
 }
 
 // AddIntent records in before a create call. An intent already recorded for

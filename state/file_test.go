@@ -178,3 +178,24 @@ func TestNoSecretFields(t *testing.T) {
 		t.Error("walk did not reach Reservation; the guard is not looking everywhere")
 	}
 }
+
+// TestAuthURLWithoutSecrets: an OS_AUTH_URL carrying a password or a token never reaches the
+// state: the recorded URL has no user information, query or fragment.
+func TestAuthURLWithoutSecrets(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://chi.uc.chameleoncloud.org:5000/v3":                      "https://chi.uc.chameleoncloud.org:5000/v3",
+		"https://alice:hunter22@chi.uc.chameleoncloud.org:5000/v3":       "https://chi.uc.chameleoncloud.org:5000/v3",
+		"https://chi.uc.chameleoncloud.org:5000/v3?token=gAAAA-secret#x": "https://chi.uc.chameleoncloud.org:5000/v3",
+		"http://127.0.0.1:40123/identity/v3":                             "http://127.0.0.1:40123/identity/v3",
+		"not a url with \x7f and token@host":                             "not a url with \x7f and token",
+	} {
+		f := New()
+		f.SetSite("CHI@UC", Site{AuthURL: in, ProjectID: "p"})
+		if got := f.Sites["CHI@UC"].AuthURL; got != want {
+			t.Errorf("SetSite(%q) records %q, want %q", in, got, want)
+		}
+		if got := PublicURL(in); got != want {
+			t.Errorf("PublicURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
