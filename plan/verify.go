@@ -2,7 +2,10 @@ package plan
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/chameleoncloud/leasefile/state"
 )
@@ -40,17 +43,17 @@ func (p *Plan) CheckOwned(st *state.File) error {
 			continue
 		}
 		if ch.LeaseID == "" {
-			return fmt.Errorf("lease %s: the plan would %s it but names no lease ID", ch.Key, ch.Action.word())
+			return fmt.Errorf("lease %s: the plan would %s it but names no lease ID", shown(ch.Key), ch.Action.word())
 		}
 		if !owned(ch.Key, ch.OldSite(), ch.LeaseID) {
 			return fmt.Errorf("lease %s: the plan would %s lease %s on %s, which the state does not track under that key and the plan does not adopt",
-				ch.Key, ch.Action.word(), ch.LeaseID, ch.OldSite())
+				shown(ch.Key), ch.Action.word(), shown(ch.LeaseID), shown(ch.OldSite()))
 		}
 	}
 	for _, ob := range p.Observed {
 		if !owned(ob.Key, ob.Lease.Site, ob.Lease.ID) {
 			return fmt.Errorf("lease %s: the plan would record lease %s on %s in the state, which does not track it under that key",
-				ob.Key, ob.Lease.ID, ob.Lease.Site)
+				shown(ob.Key), shown(ob.Lease.ID), shown(ob.Lease.Site))
 		}
 	}
 	return nil
@@ -66,16 +69,32 @@ func checkAdoption(st *state.File, a Adoption) error {
 		}
 		switch {
 		case in.Site != "" && in.Site != a.Site:
-			return fmt.Errorf("lease %s: the plan adopts lease %s on %s, but the create intent in the state is for %s", a.Key, a.LeaseID, a.Site, in.Site)
+			return fmt.Errorf("lease %s: the plan adopts lease %s on %s, but the create intent in the state is for %s", shown(a.Key), shown(a.LeaseID), shown(a.Site), shown(in.Site))
 		case in.ID != "" && in.ID != a.LeaseID:
-			return fmt.Errorf("lease %s: the plan adopts lease %s, but the create intent in the state made lease %s", a.Key, a.LeaseID, in.ID)
+			return fmt.Errorf("lease %s: the plan adopts lease %s, but the create intent in the state made lease %s", shown(a.Key), shown(a.LeaseID), shown(in.ID))
 		}
 		for _, k := range st.Keys() {
 			if l, _ := st.Lease(k); l.ID == a.LeaseID && strings.TrimSuffix(k, DeposedSuffix) != a.Key {
-				return fmt.Errorf("lease %s: the plan adopts lease %s, which the state tracks as lease %s", a.Key, a.LeaseID, k)
+				return fmt.Errorf("lease %s: the plan adopts lease %s, which the state tracks as lease %s", shown(a.Key), shown(a.LeaseID), shown(k))
 			}
 		}
 		return nil
 	}
-	return fmt.Errorf("lease %s: the plan adopts lease %s, but the state records no create intent for that key", a.Key, a.LeaseID)
+	return fmt.Errorf("lease %s: the plan adopts lease %s, but the state records no create intent for that key", shown(a.Key), shown(a.LeaseID))
+}
+
+// shown is a value of a plan file as an error shows it: at most 80 bytes, and quoted with
+// its control characters escaped when it has any (the file may have been written to harm).
+func shown(s string) string {
+	if len(s) > 80 {
+		cut := 80
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "..."
+	}
+	if strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+		return strconv.Quote(s)
+	}
+	return s
 }

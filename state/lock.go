@@ -172,9 +172,14 @@ func heldError(statePath string) *LockedError {
 
 func readLock(lockPath string) (LockInfo, error) {
 	var info LockInfo
-	data, err := os.ReadFile(lockPath)
+	f, err := os.Open(lockPath)
 	if err != nil {
 		return info, err
+	}
+	defer f.Close()
+	data, err := ReadBounded(f)
+	if err != nil {
+		return info, fmt.Errorf("lock file %s: %w", lockPath, err)
 	}
 	if err := json.Unmarshal(data, &info); err != nil {
 		return LockInfo{}, fmt.Errorf("lock file %s: %w", lockPath, err)
