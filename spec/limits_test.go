@@ -101,7 +101,9 @@ func allocated(fn func()) uint64 {
 }
 
 // TestHostileCorpus keeps testdata/hostile in step with hostileCases and checks that every
-// file there (including ones added by hand) is refused without a panic.
+// file there is refused without a panic. Besides the generated files, the directory holds
+// hand-written ones (count overflow, a credential in ${}, a second document, bad keys); every
+// file in it must be a Leasefile that Parse refuses.
 func TestHostileCorpus(t *testing.T) {
 	for name, data := range hostileCases() {
 		p := filepath.Join("testdata", "hostile", name)
