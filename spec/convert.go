@@ -231,6 +231,9 @@ func (d *doc) scalar(n *yaml.Node, ptr string) any {
 			return json.Number(strconv.FormatInt(i, 10))
 		}
 		// Too large for int64: still a whole number, which the range checks report as one.
+		if len(value) > maxNumberDigits {
+			return value
+		}
 		if i, ok := new(big.Int).SetString(strings.Replace(value, "0o", "0", 1), 0); ok {
 			return json.Number(i.String())
 		}

@@ -93,11 +93,17 @@ func clip(s string) string {
 	if len(s) <= maxQuoted {
 		return s
 	}
-	cut := maxQuoted
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
+	return s[:prefixLen(s)] + "..."
+}
+
+// prefixLen is the length of the longest prefix of s of at most maxQuoted bytes that ends
+// between runes.
+func prefixLen(s string) int {
+	cut := min(maxQuoted, len(s))
+	for cut > 0 && cut < len(s) && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
-	return s[:cut] + "..."
+	return cut
 }
 
 // quote is %q of s, clipped: a long value shows as "its first bytes"... (N bytes).
@@ -105,5 +111,5 @@ func quote(s string) string {
 	if len(s) <= maxQuoted {
 		return strconv.Quote(s)
 	}
-	return fmt.Sprintf("%s... (%d bytes)", strconv.Quote(clip(s)[:len(clip(s))-3]), len(s))
+	return fmt.Sprintf("%s... (%d bytes)", strconv.Quote(s[:prefixLen(s)]), len(s))
 }

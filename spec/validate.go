@@ -51,9 +51,9 @@ func unescapeToken(tok string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
 }
 
-// clipPath shortens a dotted path deep in long keys to its start and end: the position
-// already says where the value is.
-// Control characters are escaped, so that an error never drives the terminal.
+// clipPath shortens a dotted path deep in long keys to its start and end (the position
+// already says where the value is) and escapes control characters, so that an error never
+// drives the terminal.
 func clipPath(path string) string {
 	const head, tail = 80, 60
 	if strings.IndexFunc(path, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
