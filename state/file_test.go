@@ -2,6 +2,8 @@ package state
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -197,5 +199,21 @@ func TestAuthURLWithoutSecrets(t *testing.T) {
 		if got := PublicURL(in); got != want {
 			t.Errorf("PublicURL(%q) = %q, want %q", in, got, want)
 		}
+	}
+	// A state written before: the URL is cleaned when read, and still matches this run.
+	path := filepath.Join(t.TempDir(), DefaultFileName)
+	old := `{"format_version": 1, "lineage": "x", "sites": {"CHI@UC": {"auth_url": "https://alice:hunter22@chi.uc.chameleoncloud.org:5000/v3", "project_id": "p"}}}`
+	if err := os.WriteFile(path, []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Sites["CHI@UC"].AuthURL; got != "https://chi.uc.chameleoncloud.org:5000/v3" {
+		t.Errorf("loaded auth URL %q", got)
+	}
+	if err := f.CheckSite("CHI@UC", Site{AuthURL: "https://chi.uc.chameleoncloud.org:5000/v3", ProjectID: "p"}); err != nil {
+		t.Error(err)
 	}
 }

@@ -118,8 +118,15 @@ func jsonError(data []byte, err error) error {
 }
 
 // normalize puts times in UTC (dropping monotonic readings) so equal states
-// encode to equal bytes.
+// encode to equal bytes, and drops what may carry a secret from auth URLs (a
+// state written before PublicURL existed).
 func (f *File) normalize() {
+	for name, s := range f.Sites {
+		if u := PublicURL(s.AuthURL); u != s.AuthURL {
+			s.AuthURL = u
+			f.Sites[name] = s
+		}
+	}
 	for _, l := range f.Leases {
 		l.Start, l.End, l.CreatedAt = utc(l.Start), utc(l.End), utc(l.CreatedAt)
 	}
