@@ -182,6 +182,10 @@ func TestGolden(t *testing.T) {
 			if diff := cmp.Diff(p, back); diff != "" {
 				t.Errorf("plan read back differs (-built +read):\n%s", diff)
 			}
+			// apply PLANFILE accepts every plan Build makes.
+			if err := back.CheckOwned(gc.input.State); err != nil {
+				t.Errorf("CheckOwned refuses the plan Build made: %v", err)
+			}
 			// Convergence: applying the plan and planning again changes nothing.
 			live, st := simulate(t, gc.input, p)
 			in2 := gc.input

@@ -177,9 +177,9 @@ func (f *File) RemoveLease(key string) bool {
 	return ok
 }
 
-// SetSite records the identity site was used with. An identity CheckSite takes for the
-// recorded one (the local emulator on this run's port) is kept as recorded, so that a run
-// that changes nothing else writes nothing.
+// SetSite records the identity site was used with; the auth URL is recorded as PublicURL
+// gives it. An identity CheckSite takes for the recorded one (the local emulator on this
+// run's port) is kept as recorded, so that a run that changes nothing else writes nothing.
 func (f *File) SetSite(site string, id Site) {
 	if rec, ok := f.Sites[site]; ok && rec.UserID == id.UserID && f.CheckSite(site, id) == nil {
 		return
@@ -187,7 +187,26 @@ func (f *File) SetSite(site string, id Site) {
 	if f.Sites == nil {
 		f.Sites = map[string]Site{}
 	}
+	id.AuthURL = PublicURL(id.AuthURL)
 	f.Sites[site] = id
+}
+
+// PublicURL returns an auth URL without what may carry a secret: user information
+// (https://user:password@host), the query and the fragment. States and plans record it.
+func PublicURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		// Not a URL: keep at most what precedes anything that looks like userinfo or a query.
+		if i := strings.IndexAny(raw, "@?#"); i >= 0 {
+			return raw[:i]
+		}
+		return raw
+	}
+	if u.User == nil && u.RawQuery == "" && u.Fragment == "" && !u.ForceQuery {
+		return raw
+	}
+	u.User, u.RawQuery, u.Fragment, u.ForceQuery = nil, "", "", false
+	return u.String()
 }
 
 // AddIntent records in before a create call. An intent already recorded for

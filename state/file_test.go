@@ -2,6 +2,8 @@ package state
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -236,5 +238,42 @@ func TestCheckLeasefile(t *testing.T) {
 	}
 	if err := f.CheckLeasefile("/x/.leasefile/local/s.json", "/x/Leasefile"); err == nil {
 		t.Errorf("the same Leasefile seen from another state directory is recorded relative to it")
+	}
+}
+
+// TestAuthURLWithoutSecrets: an OS_AUTH_URL carrying a password or a token never reaches the
+// state: the recorded URL has no user information, query or fragment.
+func TestAuthURLWithoutSecrets(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://chi.uc.chameleoncloud.org:5000/v3":                      "https://chi.uc.chameleoncloud.org:5000/v3",
+		"https://alice:hunter22@chi.uc.chameleoncloud.org:5000/v3":       "https://chi.uc.chameleoncloud.org:5000/v3",
+		"https://chi.uc.chameleoncloud.org:5000/v3?token=gAAAA-secret#x": "https://chi.uc.chameleoncloud.org:5000/v3",
+		"http://127.0.0.1:40123/identity/v3":                             "http://127.0.0.1:40123/identity/v3",
+		"not a url with \x7f and token@host":                             "not a url with \x7f and token",
+	} {
+		f := New()
+		f.SetSite("CHI@UC", Site{AuthURL: in, ProjectID: "p"})
+		if got := f.Sites["CHI@UC"].AuthURL; got != want {
+			t.Errorf("SetSite(%q) records %q, want %q", in, got, want)
+		}
+		if got := PublicURL(in); got != want {
+			t.Errorf("PublicURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// A state written before: the URL is cleaned when read, and still matches this run.
+	path := filepath.Join(t.TempDir(), DefaultFileName)
+	old := `{"format_version": 1, "lineage": "x", "sites": {"CHI@UC": {"auth_url": "https://alice:hunter22@chi.uc.chameleoncloud.org:5000/v3", "project_id": "p"}}}`
+	if err := os.WriteFile(path, []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Sites["CHI@UC"].AuthURL; got != "https://chi.uc.chameleoncloud.org:5000/v3" {
+		t.Errorf("loaded auth URL %q", got)
+	}
+	if err := f.CheckSite("CHI@UC", Site{AuthURL: "https://chi.uc.chameleoncloud.org:5000/v3", ProjectID: "p"}); err != nil {
+		t.Error(err)
 	}
 }

@@ -280,6 +280,10 @@ func (a *app) checkFresh(ctx context.Context, s *session, p *plan.Plan) error {
 	case p.LeasefileHash != "" && p.LeasefileHash != s.specHash:
 		return stale("the Leasefile changed since the plan was made")
 	}
+	if err := p.CheckOwned(s.state); err != nil {
+		return &codeError{code: exitError, msg: "Saved plan does not match the state: " + err.Error(),
+			hint: "the plan file was edited after plan -out wrote it: do not apply it; run leasefile plan again"}
+	}
 	sites := make([]string, 0, len(p.Sites))
 	for name := range p.Sites {
 		sites = append(sites, name)

@@ -75,6 +75,9 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 	for name, c := range emulatorScriptCmds() {
 		cmds[name] = c
 	}
+	for name, c := range stateScriptCmds() {
+		cmds[name] = c
+	}
 	return cmds
 }
 

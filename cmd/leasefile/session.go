@@ -322,7 +322,7 @@ func (s *session) atSite(name string, err error) error {
 }
 
 func (s *session) identity(site *cloud.Site) state.Site {
-	return state.Site{AuthURL: site.AuthURL, ProjectID: site.ProjectID, UserID: site.UserID, Local: s.local != nil}
+	return state.Site{AuthURL: state.PublicURL(site.AuthURL), ProjectID: site.ProjectID, UserID: site.UserID, Local: s.local != nil}
 }
 
 // identities returns this run's identity of every connected site.
