@@ -74,6 +74,7 @@ func Apply(ctx context.Context, p *plan.Plan, store *state.Store, sites map[stri
 		wg.Go(func() { r.mutateSite(site, chs, gone) })
 	}
 	wg.Wait()
+	r.queueAwaits(p.Await)
 
 	if r.ctx.Err() == nil {
 		r.waitPhase()
@@ -185,6 +186,9 @@ func planSites(p *plan.Plan) []string {
 		}
 	}
 	for _, a := range p.Adopt {
+		add(a.Site)
+	}
+	for _, a := range p.Await {
 		add(a.Site)
 	}
 	for _, ob := range p.Observed {
@@ -358,6 +362,18 @@ func (r *runner) fail(key, site, op string, err error) {
 	r.report(Event{Key: key, Site: site, Kind: Failed, Err: err})
 }
 
+// failMade records the failure of a waiter's change whose lease exists: it was created, or
+// it is a lease the plan waited for.
+func (r *runner) failMade(w *waiter, op string, err error) {
+	if errors.Is(err, context.Canceled) || r.isFatal(err) {
+		return
+	}
+	r.mu.Lock()
+	r.res.Failed = append(r.res.Failed, Failure{Key: w.key, Site: w.site, Op: op, Err: err, Action: w.ch.Action, LeaseID: w.leaseID})
+	r.mu.Unlock()
+	r.report(Event{Key: w.key, Site: w.site, Kind: Failed, Err: err})
+}
+
 func (r *runner) isFatal(err error) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -483,6 +499,24 @@ func (r *runner) createAndTrack(ch plan.Change, oldGone bool) {
 	r.settled(w)
 }
 
+// queueAwaits adds the plan's leases that need no change but are not yet ACTIVE
+// (plan.Await) to the wait, as if this run had created them.
+func (r *runner) queueAwaits(as []plan.Await) {
+	now := r.o.Now()
+	for _, a := range as {
+		r.res.Total++
+		ch := plan.Change{Key: a.Key, Site: a.Site, Action: plan.NoOp, LeaseID: a.LeaseID, Status: a.Status}
+		if _, ok := r.sites[a.Site]; !ok {
+			r.fail(a.Key, a.Site, OpWait, fmt.Errorf("site %s is not connected", a.Site))
+			continue
+		}
+		r.report(Event{Key: a.Key, Site: a.Site, Kind: Awaiting, Status: a.Status})
+		r.mu.Lock()
+		r.waits = append(r.waits, &waiter{ch: ch, key: a.Key, site: a.Site, leaseID: a.LeaseID, status: a.Status, since: now})
+		r.mu.Unlock()
+	}
+}
+
 // deposed is a create-before-destroy whose new lease is ready and whose
 // old lease (ch.LeaseID) is to be deleted.
 type deposed struct {
@@ -495,7 +529,7 @@ type deposed struct {
 // one: Blazar refuses updates while the lease is STARTING).
 func (r *runner) settled(w *waiter) {
 	if err := r.correctEnd(w); err != nil {
-		r.fail(w.key, w.site, OpUpdate, err)
+		r.failMade(w, OpUpdate, err)
 		return
 	}
 	if w.ch.Action == plan.CreateThenDelete {

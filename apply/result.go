@@ -38,6 +38,13 @@ type Failure struct {
 	// change would have started with; "" for a change apply does not know.
 	Op  string
 	Err error
+	// Action is the change's action; NoOp for a lease the plan only waited for (plan.Await).
+	// It is set when LeaseID is.
+	Action plan.Action
+	// LeaseID is the lease the change made or waited for when it exists despite the failure
+	// (its wait or the correction of its end failed): a create that failed so still created
+	// its lease, which the state records. "" when the change made nothing.
+	LeaseID string
 }
 
 // The operations a Failure names. They match the operation names blazar.HintFor takes.

@@ -112,7 +112,7 @@ func (r *runner) waitLoop(ws []*waiter, immediate bool, onFail func(*waiter)) {
 		if onFail != nil {
 			onFail(w)
 		}
-		r.fail(w.key, w.site, OpWait, err)
+		r.failMade(w, OpWait, err)
 	}
 	for len(pending) > 0 {
 		now := r.o.Now()

@@ -150,6 +150,11 @@ func Build(in Input) (*Plan, error) {
 				b.p.Warnings = append(b.p.Warnings, fmt.Sprintf("lease %q is %s: Blazar refuses changes until it settles, so apply may fail for it; plan again in a minute", key, ch.Status))
 			}
 		}
+		if keep && ch.Action == NoOp && !in.Destroy {
+			if t := b.tracked[key]; t != nil && b.unfinished(b.in.Spec.Lease(key), t.live) {
+				b.p.Await = append(b.p.Await, Await{Key: key, Site: t.site, LeaseID: t.live.ID, Status: t.live.Status})
+			}
+		}
 		b.p.Changes = append(b.p.Changes, ch)
 	}
 	if len(errs) > 0 {
@@ -171,6 +176,13 @@ func Build(in Input) (*Plan, error) {
 	})
 	sort.SliceStable(b.p.Drift, func(i, j int) bool {
 		a, c := b.p.Drift[i], b.p.Drift[j]
+		if a.Site != c.Site {
+			return a.Site < c.Site
+		}
+		return a.Key < c.Key
+	})
+	sort.SliceStable(b.p.Await, func(i, j int) bool {
+		a, c := b.p.Await[i], b.p.Await[j]
 		if a.Site != c.Site {
 			return a.Site < c.Site
 		}
@@ -535,6 +547,17 @@ func observed(t *tracked, d *spec.Lease) state.Lease {
 // ahead can move it.
 func (b *builder) started(l *leases.Lease) bool {
 	return !l.StartDate.After(b.in.Now)
+}
+
+// unfinished reports whether a lease that needs no change has not reached the Leasefile's
+// wait goal: `wait: active` and, its start come, still PENDING or STARTING. An apply that
+// timed out or was interrupted while waiting left it so; the work is not done until it is
+// ACTIVE. A lease starting later cannot get there before its start: nothing to wait for yet.
+func (b *builder) unfinished(d *spec.Lease, l *leases.Lease) bool {
+	if d == nil || l == nil || d.Wait != "active" || !b.started(l) {
+		return false
+	}
+	return l.Status == "PENDING" || l.Status == "STARTING"
 }
 
 // destroysActive reports whether deleting l takes resources from running instances.

@@ -106,7 +106,7 @@ func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r ru
 		if !p.HasChanges() && !p.HasDrift() && len(p.Observed) == 0 {
 			return nil
 		}
-		if p.HasChanges() {
+		if p.HasChanges() && !p.OnlyWaits() {
 			if err := a.confirm(ctx, r.autoApprove, o.destroy); err != nil {
 				return err
 			}
@@ -128,7 +128,7 @@ func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r ru
 		return err
 	}
 	if res != nil && (p.HasChanges() || p.RefreshOnly || len(res.Failed) > 0) {
-		a.printApplySummary(p, res, time.Since(start))
+		a.printApplySummary(p, res, err, time.Since(start))
 	}
 	if err == nil {
 		return nil
@@ -187,29 +187,48 @@ func (a *app) confirm(ctx context.Context, autoApprove, destroy bool) error {
 	return nil
 }
 
-func (a *app) printApplySummary(p *plan.Plan, res *apply.Result, took time.Duration) {
-	var created, updated, replaced, deleted int
-	for _, d := range res.Done {
+// printApplySummary prints the last line of an apply: what was done, counting a lease that
+// was created even when waiting for it failed, and "finished with errors" whenever the run
+// ends with an error (a state that could not be saved included).
+func (a *app) printApplySummary(p *plan.Plan, res *apply.Result, err error, took time.Duration) {
+	var created, updated, replaced, deleted, waited, notActive, failed int
+	count := func(act plan.Action) {
 		switch {
-		case d.Action == plan.Create:
+		case act == plan.Create:
 			created++
-		case d.Action == plan.Update:
+		case act == plan.Update:
 			updated++
-		case d.Action.IsReplace():
+		case act.IsReplace():
 			replaced++
-		case d.Action == plan.Delete:
+		case act == plan.Delete:
 			deleted++
+		case act == plan.NoOp:
+			waited++
 		}
 	}
+	for _, d := range res.Done {
+		count(d.Action)
+	}
+	for _, f := range res.Failed {
+		if f.LeaseID != "" && f.Action != plan.NoOp {
+			// The lease exists: it was created (or replaced), only what followed failed.
+			count(f.Action)
+			notActive++
+			continue
+		}
+		failed++
+	}
 	if p.RefreshOnly {
-		fmt.Fprintf(a.stdout, "\nRefresh complete: the state records what Blazar has now.\n")
+		if err == nil {
+			fmt.Fprintf(a.stdout, "\nRefresh complete: the state records what Blazar has now.\n")
+		}
 		return
 	}
 	word := "Apply"
 	if p.Destroy {
 		word = "Destroy"
 	}
-	if len(res.Failed) > 0 {
+	if len(res.Failed) > 0 || err != nil {
 		word += " finished with errors."
 	} else {
 		word += " complete!"
@@ -219,8 +238,14 @@ func (a *app) printApplySummary(p *plan.Plan, res *apply.Result, took time.Durat
 	} else {
 		fmt.Fprintf(a.stdout, "\n%s Leases: %d created, %d updated, %d replaced, %d deleted", word, created, updated, replaced, deleted)
 	}
-	if len(res.Failed) > 0 {
-		fmt.Fprintf(a.stdout, ", %d failed", len(res.Failed))
+	if waited > 0 {
+		fmt.Fprintf(a.stdout, ", %d now ACTIVE", waited)
+	}
+	if notActive > 0 {
+		fmt.Fprintf(a.stdout, "; %d of these did not finish", notActive)
+	}
+	if failed > 0 {
+		fmt.Fprintf(a.stdout, ", %d failed", failed)
 	}
 	fmt.Fprintf(a.stdout, ". (%s)\n", took.Round(time.Second))
 	for _, f := range res.Failed {
