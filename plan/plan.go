@@ -112,13 +112,13 @@ type Plan struct {
 	Adopt []Adoption `json:"adopt,omitempty"`
 	// DropIntents are the keys whose create intents apply forgets: intents that can no
 	// longer be resolved (no lease made within IntentBound), or whose key left the Leasefile.
-	DropIntents []string   `json:"drop_intents,omitempty"`
+	DropIntents []string `json:"drop_intents,omitempty"`
 	// Await are tracked leases that need no change but have not reached the Leasefile's wait
 	// goal (an apply timed out or was interrupted while they were STARTING): apply waits for
 	// them, as it would have, and fails if they still do not get there.
-	Await       []Await    `json:"await,omitempty"`
-	Changes     []Change   `json:"changes"`  // every lease key in the Leasefile or state, NoOp included, sorted by site then key
-	Observed    []Observed `json:"observed"` // what the state should record of each live lease it tracks (refresh)
+	Await    []Await    `json:"await,omitempty"`
+	Changes  []Change   `json:"changes"`  // every lease key in the Leasefile or state, NoOp included, sorted by site then key
+	Observed []Observed `json:"observed"` // what the state should record of each live lease it tracks (refresh)
 }
 
 // Drift is a difference between the state and Blazar that someone else made.
