@@ -604,7 +604,7 @@ func retryable(op string, err error) bool {
 	if !ok {
 		return false
 	}
-	if e.Kind == blazar.Transient {
+	if e.Retryable() {
 		return true
 	}
 	return (op == "update" || op == "delete") && e.Kind == blazar.Conflict && e.StatusCode == 500

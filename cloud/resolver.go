@@ -39,6 +39,9 @@ type Resolver struct {
 	HTTPClient *http.Client
 	// UserAgent is prepended to gophercloud's User-Agent.
 	UserAgent string
+	// Retry repeats an authentication that failed transiently (see authenticate); its
+	// OnRetry gets errors that name the site and Keystone.
+	Retry blazar.Retrier
 
 	loadOnce sync.Once
 	clouds   *cloudsFile
@@ -217,7 +220,7 @@ func (r *Resolver) connect(ctx context.Context, name string) (*Site, error) {
 	if r.UserAgent != "" {
 		provider.UserAgent.Prepend(r.UserAgent)
 	}
-	if err := openstack.Authenticate(ctx, provider, ao); err != nil {
+	if err := r.authenticate(ctx, name, provider, ao); err != nil {
 		return nil, authError(name, res.source, ao.IdentityEndpoint, err)
 	}
 	eo, region := res.eo, res.eo.Region
@@ -307,7 +310,7 @@ func Hint(err error) string {
 	case errors.As(err, &nc):
 		return "set sites.<site>.cloud in the Leasefile, add a clouds.yaml entry, source an openrc file, or run with --local to use the built-in emulator"
 	case errors.As(err, &ae):
-		return "check the credentials, or create an application credential in the dashboard (Identity > Application Credentials) and use its clouds.yaml"
+		return authHint(ae)
 	}
 	return blazar.HintFor(err, "")
 }

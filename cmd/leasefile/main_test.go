@@ -92,6 +92,17 @@ func cmdLeasefile(ts *testscript.TestScript, neg bool, args []string) {
 		return ch
 	}
 	a.cloudsYAML = w.srv.CloudsYAML()
+	if f := ts.Getenv("CLOUDS_YAML"); f != "" {
+		// A script's own clouds.yaml, e.g. one whose auth_url nothing listens on.
+		data, err := os.ReadFile(ts.MkAbs(f))
+		ts.Check(err)
+		a.cloudsYAML = data
+	}
+	if v := ts.Getenv("CALL_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		ts.Check(err)
+		a.callTimeout = d
+	}
 	code := a.run(context.Background(), append([]string{"leasefile"}, args...))
 	if code != 0 {
 		fmt.Fprintf(ts.Stderr(), "[exit status %d]\n", code)
@@ -105,7 +116,10 @@ func cmdLeasefile(ts *testscript.TestScript, neg bool, args []string) {
 //
 //	emu leases [SITE]            print every lease: name status start end reservations
 //	emu advance DURATION         move the clock
-//	emu fail OP STATUS [COUNT]   answer the next COUNT calls of OP with STATUS
+//	emu fail OP STATUS [COUNT] [RETRY_AFTER]  answer the next COUNT calls of OP with STATUS
+//	                             (and Retry-After: RETRY_AFTER seconds, default 1)
+//	emu drop OP [COUNT]          close the connection of the next COUNT calls of OP unanswered
+//	emu hang OP                  never answer the next call of OP (until the client gives up)
 //	emu fail-on-start NAME       the lease named NAME goes to ERROR when it starts
 //	emu delete NAME              delete the lease named NAME, as in the GUI
 //	emu set-end NAME TIME        move its end ("2006-01-02 15:04")
@@ -166,7 +180,22 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 			count, err = strconv.Atoi(args[3])
 			ts.Check(err)
 		}
-		e.InjectFault(emulator.Fault{Op: args[1], Status: status, Count: count, RetryAfter: 1})
+		retryAfter := 1
+		if len(args) > 4 {
+			retryAfter, err = strconv.Atoi(args[4])
+			ts.Check(err)
+		}
+		e.InjectFault(emulator.Fault{Op: args[1], Status: status, Count: count, RetryAfter: retryAfter})
+	case "drop":
+		count := 1
+		if len(args) > 2 {
+			var err error
+			count, err = strconv.Atoi(args[2])
+			ts.Check(err)
+		}
+		e.InjectFault(emulator.Fault{Op: args[1], Drop: true, Count: count})
+	case "hang":
+		e.InjectFault(emulator.Fault{Op: args[1], Latency: time.Hour})
 	case "fail-on-start":
 		site, id := find(args[1])
 		e.FailOnStart(site, id)
