@@ -83,7 +83,9 @@ func (e *Error) Unwrap() error { return e.Err }
 // Retryable reports whether repeating the same call may succeed: a transient failure, but
 // not a host name that does not resolve (DNS answered: it will not resolve a second later)
 // nor a TLS certificate the client refuses.
-func (e *Error) Retryable() bool { return e.Kind == Transient && !noSuchHost(e.Err) && !badCertificate(e.Err) }
+func (e *Error) Retryable() bool {
+	return e.Kind == Transient && !noSuchHost(e.Err) && !badCertificate(e.Err)
+}
 
 func badCertificate(err error) bool {
 	var cv *tls.CertificateVerificationError
