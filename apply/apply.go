@@ -620,11 +620,24 @@ func backoff(delay time.Duration, err error) time.Duration {
 }
 
 // call runs fn with retries of transient errors (up to maxAttempts),
-// reporting each retry under key.
+// reporting each retry under key. No retry sleeps longer than o.Timeout.
 func (r *runner) call(key, site, op string, fn func(context.Context) error) error {
+	return r.callUntil(key, site, op, time.Time{}, fn)
+}
+
+// callUntil is call for a wait: no retry sleeps past deadline (o.Now's clock;
+// zero for none), nor past the context's deadline. A delay that would, a
+// Retry-After beyond the -timeout for instance, ends the call with a
+// *blazar.RetryAfterError that says so instead of sleeping through it.
+func (r *runner) callUntil(key, site, op string, deadline time.Time, fn func(context.Context) error) error {
 	delay := r.o.PollMin
 	for attempt := 1; ; attempt++ {
 		c, cancel := r.callCtx()
+		if !deadline.IsZero() {
+			// A wait's read needs no detaching, and must not outlast the wait.
+			cancel()
+			c, cancel = context.WithTimeout(r.ctx, min(r.o.CallTimeout, max(deadline.Sub(r.o.Now()), time.Second)))
+		}
 		err := fn(c)
 		cancel()
 		if err == nil {
@@ -635,10 +648,27 @@ func (r *runner) call(key, site, op string, fn func(context.Context) error) erro
 		}
 		d := backoff(delay, err)
 		delay = min(delay*2, r.o.PollMax)
+		if limit := r.retryLimit(d, deadline); limit != "" {
+			return &blazar.RetryAfterError{Delay: d, Limit: limit, Err: blazar.ConvertError(err)}
+		}
 		r.report(Event{Key: key, Site: site, Kind: Retrying, Err: err,
 			Message: fmt.Sprintf("%s: %v; retrying in %s", op, err, elapsed(d))})
 		if serr := r.sleep(d); serr != nil {
 			return serr
 		}
 	}
+}
+
+// retryLimit names what a retry delay d would outlast, or returns "".
+func (r *runner) retryLimit(d time.Duration, deadline time.Time) string {
+	switch {
+	case !deadline.IsZero() && r.o.Now().Add(d).After(deadline):
+		return fmt.Sprintf("the %s -timeout", r.o.Timeout)
+	case d > r.o.Timeout:
+		return fmt.Sprintf("the %s -timeout", r.o.Timeout)
+	}
+	if dl, ok := r.ctx.Deadline(); ok && time.Until(dl) < d {
+		return "the run's deadline"
+	}
+	return ""
 }

@@ -528,3 +528,23 @@ func TestPlanDropIntents(t *testing.T) {
 		t.Errorf("intents (-want +got):\n%s", d)
 	}
 }
+
+// One 429 with Retry-After: 3600 during the wait made `apply -timeout 20s` sleep an hour: a
+// delay past the timeout ends the wait at once, with the reason.
+func TestRetryAfterPastTheTimeoutEndsTheWait(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	e.srv.InjectFault(emulator.Fault{Op: "list", Status: 429, RetryAfter: 3600})
+	o := e.opts()
+	o.Timeout = 20 * time.Second
+	start := e.clock.Now()
+	res, err := e.apply(planOf(create("training", "CHI@UC", hosts("nodes", 1, "compute_skylake"))), o)
+	if err == nil || !strings.Contains(err.Error(), "asked to retry in 1h0m0s, past the 20s -timeout") {
+		t.Errorf("err = %v", err)
+	}
+	if len(res.Failed) != 1 || res.Failed[0].Op != apply.OpWait || res.Failed[0].LeaseID == "" {
+		t.Errorf("Failed = %+v, want the wait of the created lease", res.Failed)
+	}
+	if waited := e.clock.Now().Sub(start); waited > 20*time.Second {
+		t.Errorf("the run waited %s on its clock, past the 20s timeout", waited)
+	}
+}
