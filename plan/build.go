@@ -30,7 +30,10 @@ type Input struct {
 	Targets, Replace []string
 	Destroy          bool
 	RefreshOnly      bool
-	LeasefileHash    string
+	// AllowDuplicateName lets a create go ahead although a live lease of that name, which no
+	// state entry tracks, exists at its site (-allow-duplicate-name); it is then a warning.
+	AllowDuplicateName bool
+	LeasefileHash      string
 	// Networks resolves floating IP network names to IDs per site (site -> name -> id).
 	// Optional: without an entry, a floating IP's network is not compared with Blazar's
 	// network_id, since plan makes no Neutron call.
@@ -704,7 +707,48 @@ func (b *builder) planCreate(d *spec.Lease, why string) pending {
 	if b.replace[d.Key] {
 		ch.Reasons = append(ch.Reasons, "-replace asked for, but there is no lease to replace")
 	}
+	if err == nil {
+		err = b.duplicates(d)
+	}
 	return pending{ch: ch, err: err}
+}
+
+// duplicates refuses to create d when a live lease of the same project at its site already
+// has d's name and no state entry tracks it: most likely it is this very lease, left by a
+// `state rm` or a lost state file, and creating it again would hold the resources twice.
+// With AllowDuplicateName it is a warning instead.
+func (b *builder) duplicates(d *spec.Lease) error {
+	project := b.in.Identity[d.Site].ProjectID
+	var found []string
+	var first string
+	for _, l := range b.in.Live[d.Site] {
+		if l.Name != d.Name || l.Status == "DELETING" || l.Status == "TERMINATED" || b.isTracked(d.Site, l.ID) {
+			continue
+		}
+		if project != "" && l.ProjectID != "" && l.ProjectID != project {
+			continue
+		}
+		if first == "" {
+			first = l.ID
+		}
+		found = append(found, fmt.Sprintf("%s (%s, %s to %s)", l.ID, l.Status, fmtTime(l.StartDate), fmtTime(l.EndDate)))
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	sort.Strings(found)
+	what, is := "lease "+found[0], "is"
+	if len(found) > 1 {
+		what, is = "leases "+strings.Join(found, ", "), "are"
+	}
+	if b.in.AllowDuplicateName {
+		b.p.Warnings = append(b.p.Warnings, fmt.Sprintf("lease %q: %s on %s %s already named %q and not tracked by the state; another lease of that name is created, as -allow-duplicate-name asks",
+			d.Key, what, d.Site, is, d.Name))
+		return nil
+	}
+	return fmt.Errorf("lease %q: %s on %s %s already named %q and not tracked by the state (after a `state rm` or a lost state file?): "+
+		"creating would make a second lease of that name; run `leasefile import %s %s` if it is this lease, or plan with -allow-duplicate-name to create another",
+		d.Key, what, d.Site, is, d.Name, d.Key, first)
 }
 
 // diff is the comparison of one existing lease with its declaration.

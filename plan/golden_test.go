@@ -118,6 +118,8 @@ func loadCase(t *testing.T, path string) goldenCase {
 				in.Destroy = true
 			case "-refresh-only":
 				in.RefreshOnly = true
+			case "-allow-duplicate-name":
+				in.AllowDuplicateName = true
 			default:
 				t.Fatalf("args: unknown %q", f[i])
 			}

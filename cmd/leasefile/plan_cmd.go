@@ -15,6 +15,7 @@ import (
 type planOptions struct {
 	targets, replace     []string
 	destroy, refreshOnly bool
+	allowDuplicateName   bool
 }
 
 func planFlags(o *planOptions) []cli.Flag {
@@ -22,6 +23,7 @@ func planFlags(o *planOptions) []cli.Flag {
 		&cli.StringSliceFlag{Name: "target", Usage: "limit the plan to lease `KEY` (repeatable); for exceptional use only", Destination: &o.targets},
 		&cli.StringSliceFlag{Name: "replace", Usage: "replace lease `KEY` even if it could be updated in place (repeatable)", Destination: &o.replace},
 		&cli.BoolFlag{Name: "refresh-only", Usage: "record drift in the state and change no lease", Destination: &o.refreshOnly},
+		&cli.BoolFlag{Name: "allow-duplicate-name", Usage: "create a lease even when a lease of its name that the state does not track exists", Destination: &o.allowDuplicateName},
 	}
 }
 
@@ -110,6 +112,8 @@ func (a *app) makePlan(ctx context.Context, s *session, o planOptions) (*plan.Pl
 		Destroy:       o.destroy,
 		RefreshOnly:   o.refreshOnly,
 		LeasefileHash: s.specHash,
+
+		AllowDuplicateName: o.allowDuplicateName,
 	})
 }
 
