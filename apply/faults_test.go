@@ -182,8 +182,15 @@ func TestCrashBetweenCreateAndSaveLeavesIntent(t *testing.T) {
 	if atCrash == nil {
 		t.Fatal("the create was never cut")
 	}
+	got := atCrash.PendingIntents()
+	if len(got) == 1 && (got[0].Sent.Before(t0) || got[0].Unsent) {
+		t.Errorf("intent on disk when the create answered: sent %v, unsent %v; want it marked sent before the call", got[0].Sent, got[0].Unsent)
+	}
 	want := []state.Intent{{Key: "training", Site: "CHI@UC", Name: "exp-training", Time: t0}}
-	if d := cmp.Diff(want, atCrash.PendingIntents()); d != "" {
+	if len(got) == 1 {
+		want[0].Sent = got[0].Sent
+	}
+	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("intents on disk when the create answered (-want +got):\n%s", d)
 	}
 	if _, ok := atCrash.Lease("training"); ok {

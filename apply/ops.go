@@ -41,7 +41,7 @@ func (r *runner) recordIntents(chs []plan.Change) ([]plan.Change, error) {
 			continue
 		}
 		run = append(run, ch)
-		ins = append(ins, state.Intent{Key: ch.Key, Site: ch.Site, Name: ch.Create.Name, Time: now})
+		ins = append(ins, state.Intent{Key: ch.Key, Site: ch.Site, Name: ch.Create.Name, Time: now, Unsent: true})
 	}
 	if len(ins) == 0 {
 		return run, nil
@@ -71,11 +71,15 @@ func (r *runner) blockedByIntent(ch plan.Change, in state.Intent) bool {
 	if site == "" {
 		site = ch.Site
 	}
+	if in.Unsent {
+		// The interrupted run never sent its create: there is no lease to find.
+		return false
+	}
 	if _, ok := r.sites[site]; !ok {
 		r.fail(ch.Key, ch.Site, OpCreate, fmt.Errorf("an interrupted apply left a create intent on %s, which is not connected: plan again with it", site))
 		return true
 	}
-	found, err := r.findCreated(ch.Key, site, in.Name, in.Time)
+	found, err := r.findCreated(ch.Key, site, in.Name, in.Since())
 	switch {
 	case err != nil:
 		r.fail(ch.Key, ch.Site, OpCreate, fmt.Errorf("an interrupted apply may have created this lease, and looking for it failed: %w; plan again", err))
@@ -137,6 +141,21 @@ func (r *runner) createLease(ch plan.Change) (*state.Lease, error) {
 		return nil, errors.New("internal error: no create intent was recorded")
 	}
 	r.report(Event{Key: ch.Key, Site: ch.Site, Kind: Creating})
+	// Saved before the call: a run killed from here on may have made the lease, and a lease
+	// created before this moment is not this create's.
+	intent.Unsent, intent.Sent = false, r.o.Now().UTC()
+	if err := r.update(func(f *state.File) {
+		for _, in := range f.PendingIntents() {
+			if in.Key == ch.Key && in.Time.Equal(intent.Time) && in.ID == "" {
+				f.AddIntent(intent)
+			}
+		}
+	}); err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	r.intents[ch.Key] = intent
+	r.mu.Unlock()
 	opts := leases.CreateOpts{Name: cs.Name, Start: start, End: end, Reservations: bodies}
 	delay := r.o.PollMin
 	for attempt := 1; ; attempt++ {
@@ -156,7 +175,7 @@ func (r *runner) createLease(ch plan.Change) (*state.Lease, error) {
 			}
 			return nil, err
 		}
-		found, lerr := r.findCreated(ch.Key, ch.Site, cs.Name, intent.Time)
+		found, lerr := r.findCreated(ch.Key, ch.Site, cs.Name, intent.Sent)
 		if lerr != nil {
 			return nil, fmt.Errorf("%w (and listing leases to check whether it was created failed: %v; the next plan checks again)", err, lerr)
 		}
@@ -168,7 +187,7 @@ func (r *runner) createLease(ch plan.Change) (*state.Lease, error) {
 		}
 		d := backoff(delay, err)
 		delay = min(delay*2, r.o.PollMax)
-		if r.o.Now().Sub(intent.Time)+d+r.o.CallTimeout > plan.IntentBound-plan.AdoptWindow {
+		if r.o.Now().Sub(intent.Sent)+d+r.o.CallTimeout > plan.IntentBound-plan.AdoptWindow {
 			// A lease this attempt made could end up past the window in which
 			// a later plan adopts it, and be created a second time then.
 			return nil, fmt.Errorf("%w (giving up: another attempt could outlast plan.IntentBound, %s after the intent)", err, plan.IntentBound)
@@ -182,8 +201,8 @@ func (r *runner) createLease(ch plan.Change) (*state.Lease, error) {
 }
 
 // findCreated returns the lease named name that this user created at site
-// for the intent recorded at since (plan.CreatedForIntent, the same window a
-// later plan adopts with) and that the state does not already hold, or nil.
+// for the intent whose create was sent at since (plan.CreatedForIntent with
+// state.Intent.Since, the same window a later plan adopts with) and that the state does not already hold, or nil.
 func (r *runner) findCreated(key, site, name string, since time.Time) (*leases.Lease, error) {
 	var all []leases.Lease
 	err := r.call(key, site, "list", func(c context.Context) error {
