@@ -477,7 +477,19 @@ func (r *runner) mutateSite(site string, chs []plan.Change, gone map[string]bool
 func (r *runner) createAndTrack(ch plan.Change, oldGone bool) {
 	l, err := r.createLease(ch)
 	if err != nil {
-		r.fail(ch.Key, ch.Site, OpCreate, err)
+		var ne *networkError
+		var ue *uncertainError
+		switch {
+		case errors.As(err, &ne):
+			r.fail(ch.Key, ch.Site, OpNetwork, err)
+		case errors.As(err, &ue) && !errors.Is(err, context.Canceled) && !r.isFatal(err):
+			r.mu.Lock()
+			r.res.Failed = append(r.res.Failed, Failure{Key: ch.Key, Site: ch.Site, Op: OpCreate, Err: err, Uncertain: true})
+			r.mu.Unlock()
+			r.report(Event{Key: ch.Key, Site: ch.Site, Kind: Failed, Err: err})
+		default:
+			r.fail(ch.Key, ch.Site, OpCreate, err)
+		}
 		return
 	}
 	if ch.Action == plan.DeleteThenCreate {

@@ -177,7 +177,7 @@ func (r *runner) createLease(ch plan.Change) (*state.Lease, error) {
 		}
 		found, lerr := r.findCreated(ch.Key, ch.Site, cs.Name, intent.Sent)
 		if lerr != nil {
-			return nil, fmt.Errorf("%w (and listing leases to check whether it was created failed: %v; the next plan checks again)", err, lerr)
+			return nil, &uncertainError{fmt.Errorf("%w (and listing leases to check whether it was created failed: %v; the next plan checks again)", err, lerr)}
 		}
 		if found != nil {
 			return r.recordCreated(ch, found, true)
@@ -354,7 +354,7 @@ func (r *runner) bodies(key, site string, cs *plan.CreateSpec) ([]map[string]any
 				}
 				id, err := r.networkID(key, site, name)
 				if err != nil {
-					return nil, fmt.Errorf("reservation %s: floating IP network %q: %w", rs.Key, name, err)
+					return nil, &networkError{fmt.Errorf("reservation %s: floating IP network %q: %w", rs.Key, name, err)}
 				}
 				b["network_id"] = id
 			}
@@ -363,6 +363,19 @@ func (r *runner) bodies(key, site string, cs *plan.CreateSpec) ([]map[string]any
 	}
 	return out, nil
 }
+
+// networkError is a failed floating IP network lookup: the create was never sent.
+type networkError struct{ err error }
+
+func (e *networkError) Error() string { return e.err.Error() }
+func (e *networkError) Unwrap() error { return e.err }
+
+// uncertainError is a create that failed transiently and whose lease may exist:
+// looking for it failed as well.
+type uncertainError struct{ err error }
+
+func (e *uncertainError) Error() string { return e.err.Error() }
+func (e *uncertainError) Unwrap() error { return e.err }
 
 type netEntry struct {
 	mu sync.Mutex

@@ -41,6 +41,9 @@ type Failure struct {
 	// Action is the change's action; NoOp for a lease the plan only waited for (plan.Await).
 	// It is set when LeaseID is.
 	Action plan.Action
+	// Uncertain marks a create that failed transiently and whose lease may exist all the
+	// same: looking for it failed too. The next plan finds and adopts it if so.
+	Uncertain bool
 	// LeaseID is the lease the change made or waited for when it exists despite the failure
 	// (its wait or the correction of its end failed): a create that failed so still created
 	// its lease, which the state records. "" when the change made nothing.
@@ -53,6 +56,8 @@ const (
 	OpUpdate = "update"
 	OpDelete = "delete"
 	OpWait   = "wait"
+	// OpNetwork is the Neutron lookup of a floating IP network before a create.
+	OpNetwork = "network"
 )
 
 // Error renders "training: <message>".

@@ -170,6 +170,12 @@ func convert(err error) *Error {
 		msg := "the token was refused and re-authentication failed"
 		if reauth.ErrReauth != nil {
 			if inner, ok := AsError(reauth.ErrReauth); ok {
+				if inner.Kind == Transient || inner.Kind == Internal {
+					// Keystone was busy or failing, not refusing the credentials: as
+					// retryable as the inner failure, and not blamed on the credentials.
+					return &Error{StatusCode: inner.StatusCode, Code: inner.Code, Kind: inner.Kind, RetryAfter: inner.RetryAfter,
+						Message: "the token expired and renewing it failed: " + inner.Message, Err: err}
+				}
 				msg += ": " + inner.Message
 			}
 		}
@@ -357,6 +363,8 @@ const (
 	HintCapacity = "the resources are not free for the whole window: choose another time, fewer resources, or check the site's lease calendar"
 	// HintTransient explains an overloaded or unreachable service.
 	HintTransient = "the service is busy or unreachable; running the command again usually works"
+	// HintNeutron explains a failure of the floating IP network lookup.
+	HintNeutron = "the network service (Neutron) failed while looking up the floating IP network; it is not about the credentials: try again in a few minutes"
 	// HintNoAnswer explains a call that timed out.
 	HintNoAnswer = "the service did not answer in time: check that the endpoint is the right one and reachable from here, or try again later"
 	// HintRetryLater explains a Retry-After longer than leasefile waits.
@@ -364,8 +372,9 @@ const (
 )
 
 // HintFor returns a remedy for err, or "" when there is none. op is the
-// operation that failed: "create", "update", "delete", "get" or "list"; a
-// bare 500 is only blamed on the credential for "create".
+// operation that failed: "create", "update", "delete", "get", "list" or
+// "network" (the Neutron lookup of a floating IP network); a bare 500 is only
+// blamed on the credential for "create".
 func HintFor(err error, op string) string {
 	var na *NoAnswerError
 	if errors.As(err, &na) {
@@ -374,6 +383,9 @@ func HintFor(err error, op string) string {
 	e, ok := AsError(err)
 	if !ok {
 		return ""
+	}
+	if op == "network" && (e.Kind == Internal || e.Kind == Transient) {
+		return HintNeutron
 	}
 	switch e.Kind {
 	case Internal:

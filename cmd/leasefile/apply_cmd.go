@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/chameleoncloud/leasefile/apply"
@@ -133,6 +135,9 @@ func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r ru
 	if err == nil {
 		return nil
 	}
+	if h := saveHint(err); h != "" {
+		return &codeError{code: exitError, msg: err.Error(), hint: h}
+	}
 	if res == nil || len(res.Failed) == 0 {
 		return err
 	}
@@ -146,6 +151,18 @@ func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r ru
 		}
 	}
 	return silent(exitError)
+}
+
+// saveHint is the remedy for a state that could not be saved, or "": the run stopped at once,
+// and what it created is found again by the next plan from the intents already saved.
+func saveHint(err error) string {
+	switch {
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return "the disk holding the state file is full: free some space and run apply again; the next plan finds the leases this run created"
+	case errors.Is(err, syscall.EROFS), errors.Is(err, fs.ErrPermission):
+		return "the state file cannot be written here: fix the permissions (or use --state) and run apply again; the next plan finds the leases this run created"
+	}
+	return ""
 }
 
 func operationName(o planOptions) string {
@@ -191,7 +208,7 @@ func (a *app) confirm(ctx context.Context, autoApprove, destroy bool) error {
 // was created even when waiting for it failed, and "finished with errors" whenever the run
 // ends with an error (a state that could not be saved included).
 func (a *app) printApplySummary(p *plan.Plan, res *apply.Result, err error, took time.Duration) {
-	var created, updated, replaced, deleted, waited, notActive, failed int
+	var created, updated, replaced, deleted, waited, notActive, failed, uncertain int
 	count := func(act plan.Action) {
 		switch {
 		case act == plan.Create:
@@ -217,6 +234,9 @@ func (a *app) printApplySummary(p *plan.Plan, res *apply.Result, err error, took
 			continue
 		}
 		failed++
+		if f.Uncertain {
+			uncertain++
+		}
 	}
 	if p.RefreshOnly {
 		if err == nil {
@@ -246,6 +266,9 @@ func (a *app) printApplySummary(p *plan.Plan, res *apply.Result, err error, took
 	}
 	if failed > 0 {
 		fmt.Fprintf(a.stdout, ", %d failed", failed)
+	}
+	if uncertain > 0 {
+		fmt.Fprintf(a.stdout, " (%d of them may have been created: the next plan finds and adopts them)", uncertain)
 	}
 	fmt.Fprintf(a.stdout, ". (%s)\n", took.Round(time.Second))
 	for _, f := range res.Failed {
