@@ -13,6 +13,7 @@ import (
 
 	"github.com/chameleoncloud/leasefile/apply"
 	"github.com/chameleoncloud/leasefile/blazar"
+	"github.com/chameleoncloud/leasefile/blazar/leases"
 	"github.com/chameleoncloud/leasefile/emulator"
 	"github.com/chameleoncloud/leasefile/plan"
 	"github.com/chameleoncloud/leasefile/state"
@@ -553,5 +554,33 @@ func TestRetryAfterPastTheTimeoutEndsTheWait(t *testing.T) {
 	}
 	if waited := e.clock.Now().Sub(start); waited > 20*time.Second {
 		t.Errorf("the run waited %s on its clock, past the 20s timeout", waited)
+	}
+}
+
+// After a create whose answer was lost, apply adopted the earliest lease of that name: when
+// another run of the same user had made one at the same time, both states tracked it. Two
+// leases that fit cannot be told apart: apply takes neither, creates nothing more, and says
+// to import the right one.
+func TestLostCreateAnswerWithTwoFittingLeasesIsAmbiguous(t *testing.T) {
+	e := newEnv(t, envOpts{wrap: cutCreate(status503, nil)})
+	ch := create("training", "CHI@UC", hosts("gpus", 1, "compute_skylake"))
+	// Another state's lease, created just before by the same user, with the same name and shape.
+	other, err := leases.Create(context.Background(), e.connect("CHI@UC", nil).Reservation, leases.CreateOpts{
+		Name: "exp-training", End: e.clock.Now().Add(6 * time.Hour), Reservations: []map[string]any{ch.Create.Reservations[0].Body}}).Extract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.apply(planOf(ch), e.opts())
+	if err == nil || !strings.Contains(err.Error(), "2 leases named \"exp-training\" on CHI@UC fit") || !strings.Contains(err.Error(), "leasefile import training") {
+		t.Errorf("err = %v", err)
+	}
+	if len(res.Done) != 0 {
+		t.Errorf("Done = %v, want nothing adopted", res.Done)
+	}
+	if l, ok := e.saved().Lease("training"); ok {
+		t.Errorf("state took lease %s (the other state's is %s)", l.ID, other.ID)
+	}
+	if n := len(e.leasesNamed("CHI@UC", "exp-training")); n != 2 {
+		t.Errorf("%d leases named exp-training, want 2 (no create after the lost answer)", n)
 	}
 }

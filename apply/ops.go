@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -79,8 +81,11 @@ func (r *runner) blockedByIntent(ch plan.Change, in state.Intent) bool {
 		r.fail(ch.Key, ch.Site, OpCreate, fmt.Errorf("an interrupted apply left a create intent on %s, which is not connected: plan again with it", site))
 		return true
 	}
-	found, err := r.findCreated(ch.Key, site, in.Name, in.Since())
+	found, err := r.findCreated(ch.Key, site, in.Name, in.Since(), ch.Create)
 	switch {
+	case errors.As(err, new(*ambiguousError)):
+		r.fail(ch.Key, ch.Site, OpCreate, err)
+		return true
 	case err != nil:
 		r.fail(ch.Key, ch.Site, OpCreate, fmt.Errorf("an interrupted apply may have created this lease, and looking for it failed: %w; plan again", err))
 		return true
@@ -175,7 +180,11 @@ func (r *runner) createLease(ch plan.Change) (*state.Lease, error) {
 			}
 			return nil, err
 		}
-		found, lerr := r.findCreated(ch.Key, ch.Site, cs.Name, intent.Sent)
+		found, lerr := r.findCreated(ch.Key, ch.Site, cs.Name, intent.Sent, cs)
+		var amb *ambiguousError
+		if errors.As(lerr, &amb) {
+			return nil, fmt.Errorf("%w, and it may have created the lease: %v", err, amb)
+		}
 		if lerr != nil {
 			return nil, &uncertainError{fmt.Errorf("%w (and listing leases to check whether it was created failed: %v; the next plan checks again)", err, lerr)}
 		}
@@ -202,8 +211,11 @@ func (r *runner) createLease(ch plan.Change) (*state.Lease, error) {
 
 // findCreated returns the lease named name that this user created at site
 // for the intent whose create was sent at since (plan.CreatedForIntent with
-// state.Intent.Since, the same window a later plan adopts with) and that the state does not already hold, or nil.
-func (r *runner) findCreated(key, site, name string, since time.Time) (*leases.Lease, error) {
+// state.Intent.Since, the same window a later plan adopts with), with the
+// reservations cs asks for, and that the state does not already hold; nil
+// when there is none. Several that fit cannot be told apart: that is an
+// *ambiguousError, and none is taken.
+func (r *runner) findCreated(key, site, name string, since time.Time, cs *plan.CreateSpec) (*leases.Lease, error) {
 	var all []leases.Lease
 	err := r.call(key, site, "list", func(c context.Context) error {
 		var err error
@@ -220,20 +232,62 @@ func (r *runner) findCreated(key, site, name string, since time.Time) (*leases.L
 		}
 	}
 	user := r.sites[site].Identity.UserID
-	var best *leases.Lease
+	var fit []*leases.Lease
 	for i := range all {
 		l := &all[i]
-		if l.Name != name || known[l.ID] || !plan.CreatedForIntent(l.CreatedAt, since) {
+		if l.Name != name || known[l.ID] || l.Status == "DELETING" || !plan.CreatedForIntent(l.CreatedAt, since) {
 			continue
 		}
 		if user != "" && l.UserID != "" && l.UserID != user {
 			continue
 		}
-		if best == nil || l.CreatedAt.Before(best.CreatedAt) {
-			best = l
+		if cs != nil && !sameTypes(cs, l) {
+			continue
+		}
+		fit = append(fit, l)
+	}
+	switch len(fit) {
+	case 0:
+		return nil, nil
+	case 1:
+		return fit[0], nil
+	}
+	ids := make([]string, len(fit))
+	for i, l := range fit {
+		ids[i] = l.ID
+	}
+	slices.Sort(ids)
+	return nil, &ambiguousError{key: key, name: name, site: site, ids: ids}
+}
+
+// ambiguousError is several leases that fit what an interrupted create may
+// have made: adopting one could take another state's lease.
+type ambiguousError struct {
+	key, name, site string
+	ids             []string
+}
+
+func (e *ambiguousError) Error() string {
+	return fmt.Sprintf("%d leases named %q on %s fit what an interrupted create may have made (%s): run `leasefile import %s LEASE_ID` with the right one, and delete the others",
+		len(e.ids), e.name, e.site, strings.Join(e.ids, ", "), e.key)
+}
+
+// sameTypes reports whether l has the reservations cs asks for, by resource type.
+func sameTypes(cs *plan.CreateSpec, l *leases.Lease) bool {
+	n := map[string]int{}
+	for _, rs := range cs.Reservations {
+		rt, _ := rs.Body["resource_type"].(string)
+		n[rt]++
+	}
+	for _, lr := range l.Reservations {
+		n[lr.ResourceType]--
+	}
+	for _, c := range n {
+		if c != 0 {
+			return false
 		}
 	}
-	return best, nil
+	return true
 }
 
 // recordCreated writes the new lease under ch.Key and drops the intent, in
