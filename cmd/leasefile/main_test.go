@@ -116,8 +116,9 @@ func cmdLeasefile(ts *testscript.TestScript, neg bool, args []string) {
 //
 //	emu leases [SITE]            print every lease: name status start end reservations
 //	emu advance DURATION         move the clock
-//	emu fail OP STATUS [COUNT] [RETRY_AFTER]  answer the next COUNT calls of OP with STATUS
-//	                             (and Retry-After: RETRY_AFTER seconds, default 1)
+//	emu fail OP STATUS [COUNT] [RETRY_AFTER] [SKIP]  answer the next COUNT calls of OP with
+//	                             STATUS (and Retry-After: RETRY_AFTER seconds, default 1), after
+//	                             letting SKIP of them through
 //	emu drop OP [COUNT]          close the connection of the next COUNT calls of OP unanswered
 //	emu hang OP                  never answer the next call of OP (until the client gives up)
 //	emu fail-on-start NAME       the lease named NAME goes to ERROR when it starts
@@ -180,12 +181,16 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 			count, err = strconv.Atoi(args[3])
 			ts.Check(err)
 		}
-		retryAfter := 1
+		retryAfter, skip := 1, 0
 		if len(args) > 4 {
 			retryAfter, err = strconv.Atoi(args[4])
 			ts.Check(err)
 		}
-		e.InjectFault(emulator.Fault{Op: args[1], Status: status, Count: count, RetryAfter: retryAfter})
+		if len(args) > 5 {
+			skip, err = strconv.Atoi(args[5])
+			ts.Check(err)
+		}
+		e.InjectFault(emulator.Fault{Op: args[1], Status: status, Count: count, RetryAfter: retryAfter, Skip: skip})
 	case "drop":
 		count := 1
 		if len(args) > 2 {
