@@ -68,6 +68,8 @@ type Trial struct {
 	Campaign, Name string
 	Counts
 	Findings []Finding
+	// Notes are things worth a look that are not failures (shown in the report).
+	Notes []string
 	// Known, when set, marks the scenario as reproducing a known defect (an issue item fixed
 	// on another branch): its findings are reported, and do not fail the CI test.
 	Known string
@@ -82,6 +84,11 @@ func newTrial(campaign, name string) *Trial {
 func (t *Trial) find(format string, args ...any) {
 	t.ok = false
 	t.Findings = append(t.Findings, Finding{Campaign: t.Campaign, Trial: t.Name, What: fmt.Sprintf(format, args...), Known: t.Known})
+}
+
+// note records an observation that is not a failure.
+func (t *Trial) note(format string, args ...any) {
+	t.Notes = append(t.Notes, fmt.Sprintf("%s / %s: %s", t.Campaign, t.Name, fmt.Sprintf(format, args...)))
 }
 
 // observe counts the panics, hangs and peak memory of a run.
@@ -110,6 +117,9 @@ type Want struct {
 	Prefix string   // the trial's name_prefix: leases of ours
 	Names  []string // Blazar names that must exist exactly once; none after a destroy
 	Ends   bool     // the plan to check with is `plan -destroy` (after a destroy)
+	// PlanTries is how many times the final plan may be run while it fails with an error
+	// (exit 1) rather than a change (exit 2): with faults still injected (0: once).
+	PlanTries int
 }
 
 // Check compares the emulator with the state and the Leasefile after a trial and counts
@@ -123,6 +133,10 @@ func Check(t *Trial, rn *Runner, emu *Emulator, w Want) {
 	}
 	r := rn.Run(args...)
 	t.observe(r)
+	for try := 1; try < w.PlanTries && r.Exit == 1; try++ {
+		r = rn.Run(args...)
+		t.observe(r)
+	}
 	if r.Exit != 0 {
 		t.find("next plan not empty: %s", r.Short())
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -82,7 +83,11 @@ func (h *Harness) fixture(t *Trial, emuFlags ...string) (*Fixture, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	flags := append([]string{"--latency", h.cfg.Latency.String(), "--start-delay", "-1s"}, emuFlags...)
+	flags := []string{"--latency", h.cfg.Latency.String()}
+	if !slices.Contains(emuFlags, "--start-delay") {
+		flags = append(flags, "--start-delay", "-1s")
+	}
+	flags = append(flags, emuFlags...)
 	emu, err := StartEmulator(h.cfg.Bin, dir, flags...)
 	if err != nil {
 		return nil, err
