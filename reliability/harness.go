@@ -1,6 +1,7 @@
 package reliability
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/chameleoncloud/leasefile/emulator"
 )
 
 // Config sizes a run of the campaigns.
@@ -149,4 +152,36 @@ func (h *Harness) each(n int, f func(i int) *Trial) []*Trial {
 func setupFailed(t *Trial, err error) *Trial {
 	t.find("harness setup: %v", err)
 	return t.done()
+}
+
+// inventory writes the emulator's default inventory with the demo user's password and the
+// demo application credential's secret replaced, outside every trial directory (the file
+// holds them, so it must not be among the files the secrets scan reads), and returns its path.
+func (h *Harness) inventory(password, appCredSecret string) (string, error) {
+	inv := emulator.DefaultInventory()
+	for i := range inv.Users {
+		if inv.Users[i].Name == emulator.DemoUser {
+			inv.Users[i].Password = password
+		}
+	}
+	for i := range inv.AppCreds {
+		if inv.AppCreds[i].ID == emulator.DemoAppCredID {
+			inv.AppCreds[i].Secret = appCredSecret
+		}
+	}
+	b, err := json.Marshal(inv)
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(h.cfg.Root, "private")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	f, err := os.CreateTemp(dir, "inventory-*.json")
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	_, err = f.Write(b)
+	return f.Name(), err
 }

@@ -52,3 +52,10 @@ func TestContentionOnly(t *testing.T) {
 		t.Logf("%s %v", tr.Name, tr.Findings)
 	}
 }
+
+func TestHostileOnly(t *testing.T) {
+	h := harness(t)
+	for _, tr := range h.Hostile() {
+		t.Logf("%s rss=%dMB %v", tr.Name, tr.MaxRSSKB>>10, tr.Findings)
+	}
+}
