@@ -164,6 +164,9 @@ func (h *Harness) crashTrial(i int, kind string, point killPoint) *Trial {
 	t.observe(p.Wait())
 
 	rr, released := f.Run.RunReleasingLock(args[:2]...)
+	if f.Run.Removed > 0 {
+		t.note("the killed run left a lock file that cannot be read (killed between creating and writing it); the recovery removed it as the error says, with no ID or PID to check the holder is gone")
+	}
 	t.LocksReleased += released
 	t.observe(rr)
 	if rr.Exit != 0 {

@@ -185,3 +185,14 @@ func (h *Harness) inventory(password, appCredSecret string) (string, error) {
 	_, err = f.Write(b)
 	return f.Name(), err
 }
+
+// Run runs every campaign, in order: crash, faults, contention, hostile, secrets.
+func (h *Harness) Run() []Campaign {
+	return []Campaign{
+		{"crash", h.Crash()},
+		{"faults", h.Faults()},
+		{"contention", h.Contention()},
+		{"hostile", h.Hostile()},
+		{"secrets", h.Secrets()},
+	}
+}

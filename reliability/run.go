@@ -72,6 +72,9 @@ type Runner struct {
 	// MemLimitKB, when set, runs the child under `ulimit -v` (address space, KiB), so that an
 	// input that makes it allocate without bound fails fast instead of taking the machine.
 	MemLimitKB int64
+	// Removed counts the lock files RunReleasingLock removed by hand, as the error said to:
+	// a lock file that cannot be read holds no ID to force-unlock.
+	Removed int
 	// Log, when set, receives every Result (the secrets scan reads all output through it).
 	Log func(*Result)
 }
@@ -185,20 +188,36 @@ func (p *Proc) Until(limit time.Duration, cond func() bool) bool {
 	return false
 }
 
-var unlockRE = regexp.MustCompile(`leasefile force-unlock ([0-9a-fA-F-]{8,})`)
+var (
+	unlockRE     = regexp.MustCompile(`leasefile force-unlock ([0-9a-fA-F-]{8,})`)
+	removeLockRE = regexp.MustCompile(`if no run is in progress, remove (\S+\.lock)`)
+)
 
 // RunReleasingLock runs args; when the run stops at a stale lock it releases that lock the
-// way the error says (`leasefile force-unlock ID`) and runs args again. It returns the last
-// Result and how many locks it released.
+// way the error says (`leasefile force-unlock ID`, or removing a lock file that cannot be
+// read) and runs args again. It returns the last Result, how many locks it released, and
+// what it did when it had to remove a lock file by hand.
 func (rn *Runner) RunReleasingLock(args ...string) (*Result, int) {
 	released := 0
 	for {
 		r := rn.Run(args...)
-		m := unlockRE.FindStringSubmatch(r.Stderr)
-		if r.Exit == 0 || m == nil || released > 0 {
+		if r.Exit == 0 || released > 0 {
 			return r, released
 		}
-		if u := rn.Run("force-unlock", m[1]); u.Exit != 0 {
+		if m := unlockRE.FindStringSubmatch(r.Stderr); m != nil {
+			if u := rn.Run("force-unlock", m[1]); u.Exit != 0 {
+				return r, released
+			}
+		} else if m := removeLockRE.FindStringSubmatch(r.Stderr); m != nil {
+			p := m[1]
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(rn.Dir, p)
+			}
+			if os.Remove(p) != nil {
+				return r, released
+			}
+			rn.Removed++
+		} else {
 			return r, released
 		}
 		released++
