@@ -17,7 +17,7 @@ type faultScenario struct {
 
 // faultRuns is how many runs a fault scenario may take to converge: the issue asks that each
 // converges after re-runs, with no duplicate.
-const faultRuns = 8
+const faultRuns = 10
 
 var faultScenarios = []faultScenario{
 	{name: "fault-rate 0.1, apply", flags: []string{"--fault-rate", "0.1"}, op: "apply", short: true},

@@ -40,6 +40,9 @@ func Summarize(cfg Config, started time.Time, campaigns []Campaign) *Report {
 	for _, c := range campaigns {
 		row := Row{Name: c.Name}
 		for _, t := range c.Trials {
+			if t.Known != "" && len(t.Findings) == 0 {
+				r.Notes = append(r.Notes, fmt.Sprintf("%s / %s: marked known (%s) but no longer fails: remove the marker", t.Campaign, t.Name, t.Known))
+			}
 			row.add(t.Counts)
 			r.Findings = append(r.Findings, t.Findings...)
 			r.Notes = append(r.Notes, t.Notes...)
