@@ -96,7 +96,7 @@ func (t *Trial) observe(r *Result) {
 	t.MaxRSSKB = max(t.MaxRSSKB, r.MaxRSSKB)
 	if r.Panicked() {
 		t.Panics++
-		t.find("panic or fatal error in %s", r.Short())
+		t.find("leasefile %s died: %s", strings.Join(r.Args, " "), r.PanicLine())
 	}
 	if r.Hung {
 		t.Hangs++

@@ -114,6 +114,7 @@ func (r *Report) Markdown(command string) string {
 	} else {
 		b.WriteString("## Findings\n\nEvery count above that is not zero, with its scenario and trial. `[known: ...]` names the\n")
 		b.WriteString("issue item that explains it (fixed on another branch; the lead re-runs after the merge).\n\n")
+		b.WriteString(r.byCause())
 		for _, f := range r.Findings {
 			b.WriteString("- " + escapeMD(f.String()) + "\n")
 		}
@@ -125,6 +126,29 @@ func (r *Report) Markdown(command string) string {
 		}
 	}
 	return b.String()
+}
+
+// byCause counts the findings per known issue item (and those no item explains), so the
+// lead can tell at a glance what a merge should bring to zero.
+func (r *Report) byCause() string {
+	counts := map[string]int{}
+	var order []string
+	for _, f := range r.Findings {
+		k := f.Known
+		if k == "" {
+			k = "not explained by a known item"
+		}
+		if counts[k] == 0 {
+			order = append(order, k)
+		}
+		counts[k]++
+	}
+	var b strings.Builder
+	b.WriteString("By cause:")
+	for _, k := range order {
+		fmt.Fprintf(&b, " %s: %d;", k, counts[k])
+	}
+	return strings.TrimSuffix(b.String(), ";") + ".\n\n"
 }
 
 func (r *Report) maxHostileRSS() int64 {

@@ -33,6 +33,24 @@ func (r *Result) Panicked() bool { return panicRE.MatchString(r.Stdout + r.Stder
 
 var panicRE = regexp.MustCompile(`(?m)^(panic: |fatal error: |goroutine \d+ \[)`)
 
+// PanicLine is the first line that says why the process died ("panic: ...", "fatal error:
+// ..."), with the line before it when that is the runtime's own reason.
+func (r *Result) PanicLine() string {
+	out := r.Stdout + r.Stderr
+	loc := panicRE.FindStringIndex(out)
+	if loc == nil {
+		return ""
+	}
+	line, _, _ := strings.Cut(out[loc[0]:], "\n")
+	if before := strings.TrimRight(out[:loc[0]], "\n"); before != "" {
+		prev := before[strings.LastIndex(before, "\n")+1:]
+		if strings.HasPrefix(prev, "runtime") {
+			line = prev + " | " + line
+		}
+	}
+	return line
+}
+
 // Short is the command line and the last lines of stderr, for a Finding.
 func (r *Result) Short() string {
 	s := "leasefile " + strings.Join(r.Args, " ")
