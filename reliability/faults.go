@@ -2,7 +2,9 @@ package reliability
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
+	"time"
 )
 
 // faultScenario is one emulator configuration of the fault campaign and the run it faults.
@@ -13,6 +15,9 @@ type faultScenario struct {
 	wait  string   // the leases' wait mode (default created)
 	short bool     // part of the -short run
 	known string   // the issue item this scenario reproduces, fixed on another branch
+	// proxy, when set, puts a Proxy with this rule between leasefile and the emulator; the
+	// apply then runs with -timeout 20s and is a hang past a minute.
+	proxy func() func(*http.Request) *injected
 }
 
 // faultRuns is how many runs a fault scenario may take to converge: the issue asks that each
@@ -43,6 +48,8 @@ var faultScenarios = []faultScenario{
 	{name: "delete dropped", flags: []string{"--fault", "delete:drop:1"}, op: "destroy"},
 	{name: "update 503 twice", flags: []string{"--fault", "update:503:2"}, op: "update", short: true},
 	{name: "update dropped", flags: []string{"--fault", "update:drop:1"}, op: "update"},
+	{name: "429 with Retry-After: 3600 during the wait, apply -timeout 20s", op: "apply", wait: "active",
+		proxy: func() func(*http.Request) *injected { return retryAfterDuringWait("3600") }, known: "issue 8 item 4"},
 	{name: "any call 503 five times", flags: []string{"--fault", "any:503:5"}, op: "apply"},
 }
 
@@ -60,7 +67,10 @@ func (h *Harness) Faults() []*Trial {
 }
 
 func (h *Harness) faultTrial(i int, sc faultScenario) *Trial {
-	t := newTrial("faults", fmt.Sprintf("trial %d: %s (emulator %s)", i, sc.name, strings.Join(sc.flags, " ")))
+	t := newTrial("faults", fmt.Sprintf("trial %d: %s", i, sc.name))
+	if len(sc.flags) > 0 {
+		t.Name += " (emulator " + strings.Join(sc.flags, " ") + ")"
+	}
 	t.Known = sc.known
 	f, err := h.fixture(t, sc.flags...)
 	if err != nil {
@@ -70,6 +80,16 @@ func (h *Harness) faultTrial(i int, sc faultScenario) *Trial {
 	wait := sc.wait
 	if wait == "" {
 		wait = "created"
+	}
+	timeout := "1m"
+	if sc.proxy != nil {
+		px, err := StartProxy(strings.TrimSuffix(f.Emu.Getenv("OS_AUTH_URL"), "/chi-uc/identity/v3"), sc.proxy())
+		if err != nil {
+			return setupFailed(t, err)
+		}
+		defer px.Close()
+		f.Run.Env = append(f.Run.Env, "OS_AUTH_URL="+px.via(f.Emu.Getenv("OS_AUTH_URL")))
+		f.Run.Timeout, timeout = time.Minute, "20s"
 	}
 	lf, names := Leasefile(f.Prefix, 5, wait, "1h")
 	if err := writeFile(f.Dir, "Leasefile", lf); err != nil {
@@ -99,7 +119,7 @@ func (h *Harness) faultTrial(i int, sc faultScenario) *Trial {
 	}
 	switch sc.op {
 	case "apply":
-		converge("apply", "apply", "-auto-approve", "-timeout", "1m")
+		converge("apply", "apply", "-auto-approve", "-timeout", timeout)
 	case "destroy":
 		if converge("set-up apply", "apply", "-auto-approve") {
 			converge("destroy", "destroy", "-auto-approve")
