@@ -12,6 +12,8 @@ type contentionCase struct {
 	first, second []string
 	// secondAt starts the second run: at once, or when the first has created some leases.
 	secondAt func(f *Fixture) func() bool
+	// waits: the second run has -lock-timeout, so it must wait for the lock and succeed.
+	waits bool
 }
 
 var (
@@ -27,7 +29,7 @@ var contentionCases = []contentionCase{
 	{name: "second apply during the first's creates", first: []string{"apply", "-auto-approve", "-parallelism", "1"},
 		second: []string{"apply", "-auto-approve"}, secondAt: someCreated2},
 	{name: "second apply waits (-lock-timeout)", first: []string{"apply", "-auto-approve", "-parallelism", "1"},
-		second: []string{"apply", "-auto-approve", "-lock-timeout", "60s"}, secondAt: someCreated2},
+		second: []string{"apply", "-auto-approve", "-lock-timeout", "60s"}, secondAt: someCreated2, waits: true},
 	{name: "destroy during apply", first: []string{"apply", "-auto-approve", "-parallelism", "1"},
 		second: []string{"destroy", "-auto-approve"}, secondAt: someCreated2},
 }
@@ -73,6 +75,9 @@ func (h *Harness) contentionTrial(i int, c contentionCase) *Trial {
 		if r.Exit != 0 && halfLockRE.MatchString(r.Stderr) {
 			t.note("the losing run read the lock file while the winner was still writing it, and was told to remove the lock of a live run: %s", r.Short())
 		}
+	}
+	if c.waits && r2.Exit != 0 {
+		t.find("the second run had -lock-timeout and still failed: %s", r2.Short())
 	}
 	// Both may succeed only one after the other: then the later one found its work done
 	// (apply after apply) or undid it (destroy after apply), never both creating.

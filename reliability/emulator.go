@@ -41,6 +41,7 @@ func StartEmulator(bin, dataDir string, extra ...string) (*Emulator, error) {
 	e.Args = append([]string{"emulator", "serve", "--data", e.DataFile, "--env-file", envFile}, extra...)
 	e.cmd = exec.Command(bin, e.Args...)
 	e.cmd.Stderr = &e.stderr
+	e.cmd.SysProcAttr = childAttr()
 	e.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + envDir}
 	if err := e.cmd.Start(); err != nil {
 		os.RemoveAll(envDir)
