@@ -51,7 +51,7 @@ func (c *Counts) bad() int {
 type Finding struct {
 	Campaign, Trial, What string
 	// Known names the issue item that explains it, when the scenario is marked as a known
-	// defect being fixed on another branch (see known).
+	// defect being fixed on another branch (Trial.Known).
 	Known string
 }
 

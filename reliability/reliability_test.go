@@ -61,7 +61,12 @@ func newHarness(t *testing.T) *Harness {
 	}
 	return New(Config{Bin: bin, Root: t.TempDir(), CrashTrials: trials, Repeat: *flagRepeat, Workers: *flagWorkers,
 		Latency: 20 * time.Millisecond, Seed: seed, Short: testing.Short(),
-		HostileDirs: []string{"testdata/hostile", "../spec/testdata/hostile"}})
+		HostileDirs: []string{"testdata/hostile", "../spec/testdata/hostile"},
+		Progress: func(tr *Trial) {
+			if testing.Verbose() {
+				t.Logf("%s / %s: %d of %d converged, %d findings", tr.Campaign, tr.Name, tr.Converged, tr.Trials, len(tr.Findings))
+			}
+		}})
 }
 
 // TestReliability runs the campaigns (the CI-sized run by default; make reliability runs

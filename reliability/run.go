@@ -93,8 +93,6 @@ type Runner struct {
 	// Removed counts the lock files RunReleasingLock removed by hand, as the error said to:
 	// a lock file that cannot be read holds no ID to force-unlock.
 	Removed int
-	// Log, when set, receives every Result (the secrets scan reads all output through it).
-	Log func(*Result)
 }
 
 // Run runs leasefile with args to completion (or its deadline).
@@ -184,9 +182,6 @@ func (p *Proc) Kill() bool {
 // Wait waits for the end of the process and returns its Result.
 func (p *Proc) Wait() *Result {
 	<-p.done
-	if p.rn.Log != nil {
-		p.rn.Log(p.res)
-	}
 	return p.res
 }
 
