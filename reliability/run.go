@@ -103,7 +103,6 @@ func (rn *Runner) Run(args ...string) *Result {
 
 // Proc is a running leasefile process.
 type Proc struct {
-	rn     *Runner
 	res    *Result
 	cmd    *exec.Cmd
 	out    bytes.Buffer
@@ -120,7 +119,7 @@ func (rn *Runner) Start(args ...string) *Proc {
 		timeout = 2 * time.Minute
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	p := &Proc{rn: rn, res: &Result{Args: args}, ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	p := &Proc{res: &Result{Args: args}, ctx: ctx, cancel: cancel, done: make(chan struct{})}
 	name, argv := rn.Bin, args
 	if rn.MemLimitKB > 0 {
 		name = "/bin/sh"
