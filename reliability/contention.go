@@ -1,9 +1,14 @@
 package reliability
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"time"
+
+	"github.com/chameleoncloud/leasefile/state"
 )
 
 // contentionCase is two runs racing on one state.
@@ -14,6 +19,10 @@ type contentionCase struct {
 	secondAt func(f *Fixture) func() bool
 	// waits: the second run has -lock-timeout, so it must wait for the lock and succeed.
 	waits bool
+	// forceUnlock: before the second run starts, a user runs `force-unlock` with the live
+	// first run's lock ID, which must be refused.
+	forceUnlock bool
+	known       string
 }
 
 var (
@@ -30,6 +39,8 @@ var contentionCases = []contentionCase{
 		second: []string{"apply", "-auto-approve"}, secondAt: someCreated2},
 	{name: "second apply waits (-lock-timeout)", first: []string{"apply", "-auto-approve", "-parallelism", "1"},
 		second: []string{"apply", "-auto-approve", "-lock-timeout", "60s"}, secondAt: someCreated2, waits: true},
+	{name: "force-unlock of a live apply, then a second apply", first: []string{"apply", "-auto-approve", "-parallelism", "1"},
+		second: []string{"apply", "-auto-approve"}, secondAt: someCreated2, forceUnlock: true, known: "issue 8 item 6"},
 	{name: "destroy during apply", first: []string{"apply", "-auto-approve", "-parallelism", "1"},
 		second: []string{"destroy", "-auto-approve"}, secondAt: someCreated2},
 }
@@ -47,6 +58,7 @@ func (h *Harness) Contention() []*Trial {
 
 func (h *Harness) contentionTrial(i int, c contentionCase) *Trial {
 	t := newTrial("contention", fmt.Sprintf("trial %d: %s", i, c.name))
+	t.Known = c.known
 	f, err := h.fixture(t)
 	if err != nil {
 		return setupFailed(t, err)
@@ -58,6 +70,15 @@ func (h *Harness) contentionTrial(i int, c contentionCase) *Trial {
 	}
 	p1 := f.Run.Start(c.first...)
 	p1.Until(30*time.Second, c.secondAt(f))
+	if c.forceUnlock {
+		var info struct{ ID string }
+		b, _ := os.ReadFile(filepath.Join(f.Dir, state.DefaultFileName+".lock"))
+		if json.Unmarshal(b, &info) == nil && info.ID != "" && p1.Running() {
+			if u := f.Run.Run("force-unlock", info.ID); u.Exit == 0 {
+				t.find("force-unlock released the lock of a run still alive on this host: %s", u.Short())
+			}
+		}
+	}
 	p2 := f.Run.Start(c.second...)
 	r1, r2 := p1.Wait(), p2.Wait()
 	t.observe(r1)
