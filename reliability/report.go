@@ -119,6 +119,7 @@ func (r *Report) Markdown(command string) string {
 			b.WriteString("- " + escapeMD(f.String()) + "\n")
 		}
 	}
+	b.WriteString(notCovered)
 	if len(r.Notes) > 0 {
 		b.WriteString("\n## Notes\n\nSeen, not counted as failures:\n\n")
 		for _, n := range r.Notes {
@@ -150,6 +151,18 @@ func (r *Report) byCause() string {
 	}
 	return strings.TrimSuffix(b.String(), ";") + ".\n\n"
 }
+
+// notCovered says what of issue 8 the campaigns do not reach, so that a table of zeros is not
+// read as more than it shows.
+const notCovered = `
+## Not covered by these campaigns
+
+- Emulator request bodies nested thousands of levels (issue 8 item 3): the CLI cannot send one,
+  since the parser stops at 64 levels; the emulator's own tests cover it.
+- Two state files adopting one lease after crashes in both (issue 8 item 10).
+- A plan against an endpoint that never answers (issue 8 item 5's timeout): the bound is the
+  fix's to choose, so no deadline here could call it a hang fairly.
+`
 
 func (r *Report) maxHostileRSS() int64 {
 	for _, row := range r.Rows {
