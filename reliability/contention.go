@@ -40,7 +40,7 @@ var contentionCases = []contentionCase{
 	{name: "second apply waits (-lock-timeout)", first: []string{"apply", "-auto-approve", "-parallelism", "1"},
 		second: []string{"apply", "-auto-approve", "-lock-timeout", "60s"}, secondAt: someCreated2, waits: true},
 	{name: "force-unlock of a live apply, then a second apply", first: []string{"apply", "-auto-approve", "-parallelism", "1"},
-		second: []string{"apply", "-auto-approve"}, secondAt: someCreated2, forceUnlock: true, known: "issue 8 item 6"},
+		second: []string{"apply", "-auto-approve"}, secondAt: someCreated2, forceUnlock: true},
 	{name: "destroy during apply", first: []string{"apply", "-auto-approve", "-parallelism", "1"},
 		second: []string{"destroy", "-auto-approve"}, secondAt: someCreated2},
 }

@@ -156,7 +156,6 @@ func (h *Harness) secretsCommands() *Trial {
 // (issue 8 item 1): the secret must reach no output, no file and no lease name.
 func (h *Harness) secretsInVar() *Trial {
 	t := newTrial("secrets", "a credential in ${VAR} (name_prefix: ${OS_APPLICATION_CREDENTIAL_SECRET}-)")
-	t.Known = "issue 8 item 1"
 	secrets := secretSet{"OS_APPLICATION_CREDENTIAL_SECRET": "acs-Yt5uQ3c8-" + fmt.Sprint(h.cfg.Seed%100000)}
 	inv, err := h.inventory("demo", secrets["OS_APPLICATION_CREDENTIAL_SECRET"])
 	if err != nil {
