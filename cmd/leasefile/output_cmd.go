@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/chameleoncloud/leasefile/blazar"
 	"github.com/chameleoncloud/leasefile/blazar/leases"
@@ -20,8 +21,8 @@ type leaseOutput struct {
 	Name         string                        `json:"name"`
 	Site         string                        `json:"site"`
 	Status       string                        `json:"status"`
-	Start        string                        `json:"start"`
-	End          string                        `json:"end"`
+	Start        time.Time                     `json:"start,omitzero"` // RFC 3339 in JSON
+	End          time.Time                     `json:"end,omitzero"`
 	Reservations map[string]*reservationOutput `json:"reservations"`
 }
 
@@ -101,7 +102,7 @@ func (a *app) outputs(ctx context.Context, s *session, addr string) (map[string]
 	for _, k := range s.state.Keys() {
 		l, _ := s.state.Lease(k)
 		o := &leaseOutput{ID: l.ID, Name: l.Name, Site: l.Site, Status: l.Status,
-			Start: fmtTime(l.Start), End: fmtTime(l.End), Reservations: map[string]*reservationOutput{}}
+			Start: l.Start, End: l.End, Reservations: map[string]*reservationOutput{}}
 		for rk, r := range l.Reservations {
 			// The network name is the one Blazar was sent, recorded in the state: Chameleon's
 			// Blazar does not return it, and the Leasefile may have moved on since.
@@ -148,7 +149,7 @@ func (a *app) outputs(ctx context.Context, s *session, addr string) (map[string]
 			continue
 		}
 		o.Status = l.Status
-		o.Start, o.End = fmtTime(l.StartDate), fmtTime(l.EndDate)
+		o.Start, o.End = l.StartDate.UTC(), l.EndDate.UTC()
 		for _, r := range l.Reservations {
 			for _, ro := range o.Reservations {
 				if ro.ID != r.ID {
@@ -225,6 +226,8 @@ func (a *app) printRaw(v any, addr string) error {
 		fmt.Fprintln(a.stdout, v)
 	case int:
 		fmt.Fprintln(a.stdout, v)
+	case time.Time:
+		fmt.Fprintln(a.stdout, v.UTC().Format(time.RFC3339))
 	case []string:
 		for _, s := range v {
 			fmt.Fprintln(a.stdout, s)
@@ -254,12 +257,15 @@ func (a *app) printOutputs(v any, addr string) error {
 		fmt.Fprintln(a.stdout, string(b))
 		return nil
 	}
+	if t, ok := v.(time.Time); ok {
+		v = fmtTime(t)
+	}
 	fmt.Fprintf(a.stdout, "%q\n", fmt.Sprint(v))
 	return nil
 }
 
 func (a *app) printLeaseOutput(k string, o *leaseOutput) {
-	fmt.Fprintf(a.stdout, "%s.id = %q\n%s.name = %q\n%s.status = %q\n%s.start = %q\n%s.end = %q\n", k, o.ID, k, o.Name, k, o.Status, k, o.Start, k, o.End)
+	fmt.Fprintf(a.stdout, "%s.id = %q\n%s.name = %q\n%s.status = %q\n%s.start = %q\n%s.end = %q\n", k, o.ID, k, o.Name, k, o.Status, k, fmtTime(o.Start), k, fmtTime(o.End))
 	for _, rk := range slices.Sorted(maps.Keys(o.Reservations)) {
 		r := o.Reservations[rk]
 		fmt.Fprintf(a.stdout, "%s.%s.id = %q\n", k, rk, r.ID)

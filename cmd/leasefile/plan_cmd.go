@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/chameleoncloud/leasefile/plan"
 	"github.com/chameleoncloud/leasefile/state"
@@ -144,6 +146,9 @@ func readPlanFile(path string) (*plan.Plan, error) {
 	}
 	defer f.Close()
 	p, err := plan.Read(f)
+	if errors.Is(err, plan.ErrOlderFormat) {
+		return nil, &codeError{code: exitError, msg: fmt.Sprintf("%s: %v", path, err), hint: "saved plans are short-lived: make it again with leasefile plan -out " + filepath.Base(path)}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
