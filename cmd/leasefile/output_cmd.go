@@ -36,20 +36,39 @@ type reservationOutput struct {
 
 func (a *app) outputCommand() *cli.Command {
 	var jsonOut, raw bool
+	var format string
 	return &cli.Command{
 		Name:      "output",
 		Usage:     "print lease and reservation IDs, status, window and floating IPs for the next tool",
-		UsageText: "leasefile output [-json | -raw] [ADDRESS]",
+		UsageText: "leasefile output [-json | -raw | -format FORMAT] [ADDRESS]",
 		Description: "ADDRESS is a lease key, or a path below it: training, training.id, training.status,\n" +
 			"training.gpus.id, training.ip.addresses. -raw prints one value bare (a list one per line).\n" +
-			"IDs come from the state; status and floating IPs are read from Blazar and Neutron.\n\n" +
-			"Example:\n  openstack server create --hint reservation=$(leasefile output -raw training.gpus.id) ...",
+			"IDs come from the state; status and floating IPs are read from Blazar and Neutron.\n" +
+			"Times are RFC 3339 in -json, -raw and the hand-off formats.\n\n" +
+			"Hand-off formats name each value by its address (training.gpus.id):\n" +
+			"  -format env     TRAINING_GPUS_ID='...'  safe to source in a shell\n" +
+			"  -format tfvars  training_gpus_id = \"...\" Terraform variables (a .tfvars file)\n" +
+			"  -format github  training_gpus_id=...    lines for $GITHUB_OUTPUT\n\n" +
+			"Example:\n  openstack server create --hint reservation=$(leasefile output -raw training.gpus.id) ...\n" +
+			"  source <(leasefile output -format env training)",
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "json", Usage: "print JSON", Destination: &jsonOut},
+			&cli.BoolFlag{Name: "json", Usage: "print JSON (same as -format json)", Destination: &jsonOut},
 			&cli.BoolFlag{Name: "raw", Usage: "print one value with no quoting", Destination: &raw},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "text, json, env, tfvars or github", Destination: &format},
 		},
 		Action: func(ctx context.Context, c *cli.Command) error {
 			addr := c.Args().First()
+			if !slices.Contains(outputFormats, format) {
+				return fmt.Errorf("unknown -format %q: use %s", format, strings.Join(outputFormats, ", "))
+			}
+			switch {
+			case jsonOut && format != "text" && format != "json":
+				return fmt.Errorf("-json and -format %s conflict: use one", format)
+			case raw && (jsonOut || format != "text"):
+				return fmt.Errorf("-raw prints one bare value: it does not combine with -json or -format")
+			case jsonOut:
+				format = "json"
+			}
 			s, err := a.openSession(ctx, specOptional)
 			if err != nil {
 				return err
@@ -68,7 +87,9 @@ func (a *app) outputCommand() *cli.Command {
 			switch {
 			case raw:
 				return a.printRaw(value, addr)
-			case jsonOut:
+			case format == "env" || format == "tfvars" || format == "github":
+				return writeHandoff(a.stdout, format, flatOutputs(outs, addr))
+			case format == "json":
 				enc := json.NewEncoder(a.stdout)
 				enc.SetIndent("", "  ")
 				return enc.Encode(value)
