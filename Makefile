@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: build test vet fmt-check unit fuzz bench conformance demo clean
+.PHONY: build test vet fmt-check unit fuzz fuzz-fmt bench conformance demo clean
 
 build:
 	$(GO) build -o bin/leasefile ./cmd/leasefile
@@ -40,3 +40,7 @@ clean:
 demo:
 	$(GO) run ./cmd/leasefile --local -f examples/quickstart.yaml apply -auto-approve -timeout 2m
 	$(GO) run ./cmd/leasefile --local -f examples/quickstart.yaml output
+
+# fuzz-fmt: leasefile fmt is idempotent and keeps the spec (30 s, like fuzz).
+fuzz-fmt:
+	$(GO) test ./spec -run '^$$' -fuzz FuzzFormat -fuzztime 30s
