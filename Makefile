@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: build test vet fmt-check unit fuzz fuzz-fmt bench conformance demo clean
+.PHONY: build test vet fmt-check unit fuzz fuzz-fmt bench conformance demo clean man
 
 build:
 	$(GO) build -o bin/leasefile ./cmd/leasefile
@@ -33,7 +33,7 @@ conformance:
 	bash scripts/conformance.sh
 
 clean:
-	rm -rf bin
+	rm -rf bin man
 
 # demo: the README's first command: apply the quick-start Leasefile against the embedded
 # emulator and print the outputs. Run it again to see that nothing changes the second time.
@@ -44,3 +44,7 @@ demo:
 # fuzz-fmt: leasefile fmt is idempotent and keeps the spec (30 s, like fuzz).
 fuzz-fmt:
 	$(GO) test ./spec -run '^$$' -fuzz FuzzFormat -fuzztime 30s
+
+# man: the man page, generated from the command tree (`leasefile docs`), in man/man1.
+man:
+	$(GO) run ./cmd/leasefile docs -format man -o man/man1
