@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: build test vet fmt-check unit fuzz fuzz-fmt bench conformance demo clean man
+.PHONY: build test vet fmt-check unit fuzz fuzz-fmt bench conformance demo clean man precommit-check
 
 build:
 	$(GO) build -o bin/leasefile ./cmd/leasefile
@@ -48,3 +48,8 @@ fuzz-fmt:
 # man: the man page, generated from the command tree (`leasefile docs`), in man/man1.
 man:
 	$(GO) run ./cmd/leasefile docs -format man -o man/man1
+
+# precommit-check: .pre-commit-hooks.yaml through Debian's pre-commit (installed if missing:
+# needs root) on a throwaway repository; PRECOMMIT_GOLANG=1 also builds the golang hooks.
+precommit-check:
+	GO=$(GO) bash scripts/precommit-check.sh
