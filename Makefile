@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: build test vet fmt-check unit fuzz fuzz-fmt bench conformance demo clean man precommit-check
+.PHONY: build test vet fmt-check unit fuzz fuzz-fmt bench conformance demo clean man precommit-check release-check
 
 build:
 	$(GO) build -o bin/leasefile ./cmd/leasefile
@@ -53,3 +53,8 @@ man:
 # needs root) on a throwaway repository; PRECOMMIT_GOLANG=1 also builds the golang hooks.
 precommit-check:
 	GO=$(GO) bash scripts/precommit-check.sh
+
+# release-check: `goreleaser check` of .goreleaser.yaml (builds goreleaser v2.15.1 if missing:
+# minutes; not part of CI). SNAPSHOT=1 also builds a snapshot release into dist/.
+release-check:
+	GO=$(GO) bash scripts/goreleaser-check.sh

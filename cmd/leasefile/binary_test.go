@@ -1,38 +1,32 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
-var (
-	binOnce sync.Once
-	binDir  string
-	binErr  error
-)
-
-// leasefileBinary builds the real binary once per test run, for tests that need a program
-// on PATH (shell completion, pre-commit hooks); it returns the directory holding it.
+// leasefileBinary builds the real binary as a release is built (the ldflags of
+// .goreleaser.yaml), for tests that need a program on PATH (shell completion, the version);
+// it returns the directory holding it. The build cache makes every build after the first
+// one a link.
 func leasefileBinary(t *testing.T) string {
 	t.Helper()
-	binOnce.Do(func() {
-		binDir, binErr = os.MkdirTemp("", "leasefile-bin-")
-		if binErr != nil {
-			return
-		}
-		out, err := exec.Command("go", "build", "-o", filepath.Join(binDir, "leasefile"), ".").CombinedOutput()
-		if err != nil {
-			binErr = &buildError{string(out)}
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
+	ldflags, err := releaseLdflags()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return binDir
+	dir := t.TempDir()
+	out, err := exec.Command("go", "build", "-trimpath", "-ldflags", ldflags, "-o", filepath.Join(dir, "leasefile"), ".").CombinedOutput()
+	if err != nil {
+		t.Fatal(&buildError{string(out)})
+	}
+	return dir
 }
 
 type buildError struct{ out string }
@@ -73,4 +67,48 @@ complete_at leasefile output --for
 			t.Errorf("completion %d: %q, want %q", i, g, w)
 		}
 	}
+}
+
+// TestReleaseVersion: the binary built with .goreleaser.yaml's ldflags reports the release.
+// The linker silently ignores -X for a variable that does not exist, so a renamed variable
+// would ship "(devel)".
+func TestReleaseVersion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	out, err := exec.Command(filepath.Join(leasefileBinary(t), "leasefile"), "version").CombinedOutput()
+	if err != nil {
+		t.Fatalf("version: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), testTag) {
+		t.Errorf("version printed %q, want the release %s", out, testTag)
+	}
+}
+
+// testTag is the release tag the test binary is built as.
+const testTag = "v9.8.7"
+
+// releaseLdflags are the ldflags of .goreleaser.yaml's build, with testTag for its tag.
+func releaseLdflags() (string, error) {
+	data, err := os.ReadFile("../../.goreleaser.yaml")
+	if err != nil {
+		return "", err
+	}
+	var cfg struct {
+		Builds []struct {
+			Main    string
+			Ldflags []string
+		}
+	}
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		return "", err
+	}
+	if len(cfg.Builds) != 1 || cfg.Builds[0].Main != "./cmd/leasefile" {
+		return "", fmt.Errorf(".goreleaser.yaml builds: %+v, want one of ./cmd/leasefile", cfg.Builds)
+	}
+	ldflags := strings.ReplaceAll(strings.Join(cfg.Builds[0].Ldflags, " "), "{{ .Tag }}", testTag)
+	if strings.Contains(ldflags, "{{") {
+		return "", fmt.Errorf("ldflags %q: a template the tests do not fill", ldflags)
+	}
+	return ldflags, nil
 }
