@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: build test vet fmt-check unit fuzz fuzz-fmt bench conformance demo clean man precommit-check release-check
+.PHONY: build test vet fmt-check unit fuzz fuzz-fmt bench conformance demo clean man precommit-check release-check wheel wheel-check
 
 build:
 	$(GO) build -o bin/leasefile ./cmd/leasefile
@@ -58,3 +58,15 @@ precommit-check:
 # minutes; not part of CI). SNAPSHOT=1 also builds a snapshot release into dist/.
 release-check:
 	GO=$(GO) bash scripts/goreleaser-check.sh
+
+# wheel: the Python wheel carrying the binary (ruff's pattern), built offline with Debian's
+# python3-build into python/dist (DIST=DIR elsewhere); GOOS/GOARCH and LEASEFILE_PLAT_NAME
+# for other platforms, LEASEFILE_VERSION for its version. wheel-check installs it into a venv
+# and runs it from Python against the embedded emulator.
+DIST ?= python/dist
+wheel:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o python/src/leasefile/bin/leasefile ./cmd/leasefile
+	/usr/bin/python3 -m build --wheel --no-isolation --outdir $(DIST) python
+
+wheel-check:
+	GO=$(GO) bash scripts/wheel-check.sh
