@@ -27,11 +27,15 @@ type leaseOutput struct {
 }
 
 type reservationOutput struct {
-	ID          string   `json:"id"`
-	Type        string   `json:"type"`
-	Addresses   []string `json:"addresses,omitempty"`    // floating IPs, once ACTIVE
-	NetworkName string   `json:"network_name,omitempty"` // network reservations
-	Count       int      `json:"count,omitempty"`        // resources reserved (max), or addresses
+	ID             string       `json:"id"`
+	Type           string       `json:"type"`
+	Addresses      []string     `json:"addresses,omitempty"`       // floating IPs, once ACTIVE
+	NetworkName    string       `json:"network_name,omitempty"`    // network reservations
+	NetworkID      string       `json:"network_id,omitempty"`      // its Neutron network, once ACTIVE
+	SegmentationID int          `json:"segmentation_id,omitempty"` // its VLAN
+	Hosts          []hostOutput `json:"hosts,omitempty"`           // node reservations: the hosts held
+	Devices        []string     `json:"devices,omitempty"`         // device reservations: the devices held
+	Count          int          `json:"count,omitempty"`           // resources reserved (max), or addresses
 }
 
 func (a *app) outputCommand() *cli.Command {
@@ -42,8 +46,12 @@ func (a *app) outputCommand() *cli.Command {
 		Usage:     "print lease and reservation IDs, status, window and floating IPs for the next tool",
 		UsageText: "leasefile output [-json | -raw | -format FORMAT] [ADDRESS]",
 		Description: "ADDRESS is a lease key, or a path below it: training, training.id, training.status,\n" +
-			"training.gpus.id, training.ip.addresses. -raw prints one value bare (a list one per line).\n" +
-			"IDs come from the state; status and floating IPs are read from Blazar and Neutron.\n" +
+			"training.gpus.id, training.ip.addresses, training.gpus.hosts (node reservations: the\n" +
+			"hosts held, name and UUID), .devices (device reservations), .network_id and\n" +
+			".segmentation_id (network reservations: the Neutron network and its VLAN).\n" +
+			"-raw prints one value bare (a list one per line).\n" +
+			"IDs come from the state; status, floating IPs, hosts, devices and networks are read from\n" +
+			"Blazar and Neutron.\n" +
 			"Times are RFC 3339 in -json, -raw and the hand-off formats.\n\n" +
 			"Hand-off formats name each value by its address (training.gpus.id):\n" +
 			"  -format env     TRAINING_GPUS_ID='...'  safe to source in a shell\n" +
@@ -113,7 +121,11 @@ func needsLive(addr string) bool {
 		}
 		return true
 	}
-	return parts[2] == "addresses" || parts[2] == "count"
+	switch parts[2] {
+	case "addresses", "count", "hosts", "devices", "network_id", "segmentation_id":
+		return true
+	}
+	return false
 }
 
 // outputs gathers the outputs of every lease in the state, reading live status and floating
@@ -160,7 +172,9 @@ func (a *app) outputs(ctx context.Context, s *session, addr string) (map[string]
 			byID[l.ID] = l
 		}
 	}
-	for k, o := range outs {
+	listers := map[string]*resourceLister{}
+	for _, k := range slices.Sorted(maps.Keys(outs)) {
+		o := outs[k]
 		if only != "" && only != k {
 			continue
 		}
@@ -190,6 +204,14 @@ func (a *app) outputs(ctx context.Context, s *session, addr string) (map[string]
 					ro.Addresses = addrs
 				}
 			}
+		}
+		lister := listers[o.Site]
+		if lister == nil {
+			lister = &resourceLister{a: a, site: s.sites[o.Site], denied: map[string]bool{}}
+			listers[o.Site] = lister
+		}
+		if err := lister.fill(ctx, k, o); err != nil {
+			return nil, err
 		}
 	}
 	return outs, nil
@@ -235,10 +257,18 @@ func lookupAddress(outs map[string]*leaseOutput, addr string) (any, error) {
 		return r.Addresses, nil
 	case "network_name":
 		return r.NetworkName, nil
+	case "network_id":
+		return r.NetworkID, nil
+	case "segmentation_id":
+		return r.SegmentationID, nil
+	case "hosts":
+		return r.Hosts, nil
+	case "devices":
+		return r.Devices, nil
 	case "count":
 		return r.Count, nil
 	}
-	return nil, fmt.Errorf("reservation %s.%s has no output %q (id, type, addresses, network_name, count)", parts[0], parts[1], parts[2])
+	return nil, fmt.Errorf("reservation %s.%s has no output %q (id, type, addresses, network_name, network_id, segmentation_id, hosts, devices, count)", parts[0], parts[1], parts[2])
 }
 
 func (a *app) printRaw(v any, addr string) error {
@@ -252,6 +282,10 @@ func (a *app) printRaw(v any, addr string) error {
 	case []string:
 		for _, s := range v {
 			fmt.Fprintln(a.stdout, s)
+		}
+	case []hostOutput:
+		for _, h := range v {
+			fmt.Fprintln(a.stdout, h.Name)
 		}
 	default:
 		return fmt.Errorf("-raw prints one value: %q is a group, name one of its fields (or use -json)", addr)
@@ -299,6 +333,20 @@ func (a *app) printLeaseOutput(k string, o *leaseOutput) {
 		}
 		if r.NetworkName != "" {
 			fmt.Fprintf(a.stdout, "%s.%s.network_name = %q\n", k, rk, r.NetworkName)
+		}
+		if r.NetworkID != "" {
+			fmt.Fprintf(a.stdout, "%s.%s.network_id = %q\n", k, rk, r.NetworkID)
+		}
+		if r.SegmentationID != 0 {
+			fmt.Fprintf(a.stdout, "%s.%s.segmentation_id = %d\n", k, rk, r.SegmentationID)
+		}
+		if r.Hosts != nil {
+			b, _ := json.Marshal(r.Hosts)
+			fmt.Fprintf(a.stdout, "%s.%s.hosts = %s\n", k, rk, b)
+		}
+		if r.Devices != nil {
+			b, _ := json.Marshal(r.Devices)
+			fmt.Fprintf(a.stdout, "%s.%s.devices = %s\n", k, rk, b)
 		}
 	}
 }

@@ -49,6 +49,22 @@ func flatOutputs(outs map[string]*leaseOutput, addr string) []outputValue {
 			if r.NetworkName != "" {
 				all = append(all, outputValue{p("network_name"), r.NetworkName})
 			}
+			if r.NetworkID != "" {
+				all = append(all, outputValue{p("network_id"), r.NetworkID})
+			}
+			if r.SegmentationID != 0 {
+				all = append(all, outputValue{p("segmentation_id"), r.SegmentationID})
+			}
+			if r.Hosts != nil {
+				names, uuids := []string{}, []string{}
+				for _, h := range r.Hosts {
+					names, uuids = append(names, h.Name), append(uuids, h.UUID)
+				}
+				all = append(all, outputValue{p("hosts"), names}, outputValue{p("host_uuids"), uuids})
+			}
+			if r.Devices != nil {
+				all = append(all, outputValue{p("devices"), r.Devices})
+			}
 		}
 	}
 	if addr == "" {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chameleoncloud/leasefile/blazar"
+	"github.com/chameleoncloud/leasefile/cloud"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -34,5 +36,26 @@ func TestHandoffNameCollision(t *testing.T) {
 	}
 	if b.Len() != 0 {
 		t.Errorf("wrote %q before refusing", b.String())
+	}
+}
+
+// TestResourceListerForbidden: a site whose policy refuses allocation listings (Blazar's
+// default for members) gets one warning per kind, and the outputs leave the field out.
+func TestResourceListerForbidden(t *testing.T) {
+	var errb bytes.Buffer
+	a := newApp(strings.NewReader(""), &bytes.Buffer{}, &errb, nil)
+	l := &resourceLister{a: a, site: &cloud.Site{Name: "CHI@UC"}, denied: map[string]bool{}}
+	denied := &blazar.Error{Kind: blazar.Forbidden, Message: "Policy doesn't allow blazar:oshosts:get_allocations to be performed"}
+	for range 2 { // warned once
+		if !l.forbidden("host allocations", denied) {
+			t.Fatal("a Forbidden error was not taken as a refusal")
+		}
+	}
+	if l.forbidden("host allocations", &blazar.Error{Kind: blazar.Transient, Message: "503"}) {
+		t.Error("a transient error was taken as a refusal")
+	}
+	want := "leasefile: warning: CHI@UC does not let this project list host allocations (Policy doesn't allow blazar:oshosts:get_allocations to be performed): the outputs leave them out\n"
+	if diff := cmp.Diff(want, errb.String()); diff != "" {
+		t.Errorf("stderr (-want +got):\n%s", diff)
 	}
 }
