@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: build test vet fmt-check unit fuzz fuzz-fmt bench conformance demo clean man precommit-check release-check wheel wheel-check
+.PHONY: build test vet fmt-check unit fuzz fuzz-fmt bench conformance hydra-test demo clean man precommit-check release-check wheel wheel-check
 
 build:
 	$(GO) build -o bin/leasefile ./cmd/leasefile
@@ -20,7 +20,9 @@ unit:
 	$(GO) test -count=1 $(PKGS)
 
 fuzz:
-	$(GO) test ./spec -run '^$$' -fuzz FuzzParse -fuzztime 30s
+	$(GO) test ./spec -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s
+	$(GO) test ./plan -run '^$$' -fuzz '^FuzzRead$$' -fuzztime 30s
+	$(GO) test ./state -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 30s
 
 # bench: DESIGN.md §7's figures as one table beside the one-lease-at-a-time baseline
 # (about 2 minutes; BENCH_OUT=FILE keeps the raw `go test -bench` output).
@@ -31,6 +33,12 @@ bench:
 # `leasefile emulator serve`; ends with "N passed, 0 failed".
 conformance:
 	bash scripts/conformance.sh
+
+# hydra-test: the OAuth2 half of the OIDC login (discovery, refresh grant, rotation, ccauth's
+# cache) against a real provider, Ory Hydra, built once by scripts/hydra.sh into
+# ~/.cache/leasefile (about a minute and 700 MB the first time; needs gcc) and run on loopback.
+hydra-test:
+	hydra=$$(GO=$(GO) bash scripts/hydra.sh) && LEASEFILE_HYDRA=$$hydra $(GO) test -count=1 -run TestOIDCAgainstHydra -v ./cloud/
 
 clean:
 	rm -rf bin man

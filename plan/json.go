@@ -48,7 +48,7 @@ func Write(w io.Writer, p *Plan) error { return RenderJSON(w, p) }
 // Read loads a saved plan. It refuses a plan from a newer leasefile rather than apply
 // something it may misunderstand, and anything that is not a plan at all.
 func Read(r io.Reader) (*Plan, error) {
-	data, err := io.ReadAll(r)
+	data, err := state.ReadBounded(r)
 	if err != nil {
 		return nil, fmt.Errorf("read plan: %w", err)
 	}
@@ -56,8 +56,12 @@ func Read(r io.Reader) (*Plan, error) {
 	var v struct {
 		FormatVersion int `json:"format_version"`
 	}
-	if err := json.Unmarshal(data, &v); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&v); err != nil {
 		return nil, fmt.Errorf("read plan: %w", err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("read plan: more than one JSON document (at byte %d)", dec.InputOffset())
 	}
 	p := Plan{FormatVersion: v.FormatVersion}
 	if p.FormatVersion == FormatVersion {

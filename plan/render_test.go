@@ -267,6 +267,9 @@ func TestReadWrite(t *testing.T) {
 		{"older", `{"format_version": 1, "changes": [{"key": "a", "fields": [{"path": "reservations.n.count", "new": "2"}]}]}`, false, true},
 		{"not a plan", `{"changes": []}`, false, false},
 		{"garbage", `{`, false, false},
+		{"deep body", `{"format_version": 2, "changes": [{"key": "a", "action": "create", "create": {"reservations": [{"key": "n", "body": {"x": ` +
+			strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + `}}]}}]}`, false, false},
+		{"two documents", `{"format_version": 2, "changes": []}` + "\n" + `{"format_version": 2, "changes": [{"key": "a", "action": "delete", "lease_id": "x"}]}`, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -65,6 +65,9 @@ func (a *app) outputCommand() *cli.Command {
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "text, json, env, tfvars or github", Destination: &format},
 		},
 		Action: func(ctx context.Context, c *cli.Command) error {
+			if jsonOut && raw {
+				return flagError(c, "-json and -raw conflict: choose one")
+			}
 			addr := c.Args().First()
 			if !slices.Contains(outputFormats, format) {
 				return fmt.Errorf("unknown -format %q: use %s", format, strings.Join(outputFormats, ", "))
