@@ -108,7 +108,7 @@ func TestUpdateInPlace(t *testing.T) {
 	res := e.mustApply(planOf(plan.Change{Key: "training", Site: "CHI@UC", Action: plan.Update, Name: old.Name,
 		LeaseID: old.ID, UpdatedAt: old.UpdatedAt, Update: &plan.UpdateSpec{End: &end,
 			Reservations: []plan.ReservationUpdate{{Key: "gpus", ID: old.Reservations["gpus"].ID,
-				Body: map[string]any{"min": 3, "max": 3, "hypervisor_properties": ""}}}}}))
+				Body: map[string]any{"min": 3, "max": 3, "hypervisor_properties": "", "resource_properties": `["==", "$node_type", "compute_skylake"]`}}}}}))
 	if d := cmp.Diff([]apply.Outcome{{Key: "training", Site: "CHI@UC", Action: plan.Update, LeaseID: old.ID, Status: "ACTIVE"}}, res.Done); d != "" {
 		t.Errorf("Done (-want +got):\n%s", d)
 	}

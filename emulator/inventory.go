@@ -34,7 +34,11 @@ type Inventory struct {
 	Users    []User    `json:"users,omitempty"`
 	Projects []Project `json:"projects,omitempty"`
 	AppCreds []AppCred `json:"application_credentials,omitempty"`
-	Sites    []Site    `json:"sites"`
+	// Blazar and Keystone are the profiles ("chameleon" or "upstream"; "legacy", "fixed" or
+	// "insecure-escalation"); a Config setting wins.
+	Blazar   string `json:"blazar,omitempty"`
+	Keystone string `json:"keystone,omitempty"`
+	Sites    []Site `json:"sites"`
 }
 
 // User is a Keystone user in domain "Default" with one project.
@@ -271,6 +275,9 @@ func (inv *Inventory) check() error {
 	inv.normalizeIdentities()
 	if len(inv.Sites) == 0 {
 		return fmt.Errorf("no sites")
+	}
+	if err := checkProfiles(inv.Blazar, inv.Keystone); err != nil {
+		return err
 	}
 	projects := map[string]bool{}
 	for _, p := range inv.Projects {

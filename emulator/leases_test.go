@@ -12,7 +12,7 @@ import (
 )
 
 func TestLeaseShapesMatchRecorded(t *testing.T) {
-	v := newEnv(t, emulator.Config{})
+	v := newEnv(t, emulator.Config{Blazar: emulator.BlazarUpstream})
 	tok := v.login("CHI@UC", "demo")
 	r := v.call("POST", v.blazar("CHI@UC")+"/leases", tok, hostLease("golden", "2030-01-01 10:00", "2030-01-02 10:00", "compute_skylake", 1))
 	if r.status != 201 {
@@ -138,7 +138,7 @@ func TestStatusMachine(t *testing.T) {
 }
 
 func TestForbiddenTransitions(t *testing.T) {
-	v := newEnv(t, emulator.Config{StartDelay: time.Minute})
+	v := newEnv(t, emulator.Config{Blazar: emulator.BlazarUpstream, StartDelay: time.Minute})
 	tok := v.login("CHI@UC", "demo")
 	id := v.create("CHI@UC", tok, hostLease("s", "2030-01-01 10:00", "2030-01-01 12:00", "compute_skylake", 1))["id"].(string)
 	v.clock.Set(t0.Add(time.Hour + time.Second)) // STARTING
@@ -165,7 +165,7 @@ func TestFailOnStart(t *testing.T) {
 }
 
 func TestCreateValidation(t *testing.T) {
-	v := newEnv(t, emulator.Config{})
+	v := newEnv(t, emulator.Config{Blazar: emulator.BlazarUpstream})
 	tok := v.login("CHI@UC", "demo")
 	edge := v.login("CHI@Edge", "demo")
 	v.clock.Set(time.Date(2030, 1, 1, 9, 0, 30, 0, time.UTC))

@@ -269,7 +269,7 @@ func (b busyMap) free(key string, start, end time.Time, gap time.Duration) bool 
 // may be given up, as Blazar cannot take hosts out of a running lease.
 func (s *site) allocate(r *reservation, start, end time.Time, b busyMap, active bool) *apiError {
 	k := kinds[r.ResourceType]
-	notEnough := blazarErr(http.StatusInternalServerError, "%s", k.notEnough)
+	notEnough := k.notEnoughErr(r, 1)
 	all := s.resources(k.kind)
 	var conds []cond
 	switch r.ResourceType {
@@ -305,6 +305,9 @@ func (s *site) allocate(r *reservation, start, end time.Time, b busyMap, active 
 	if err != nil {
 		return err
 	}
+	if len(cands) == 0 {
+		notEnough = k.notEnoughErr(r, 0)
+	}
 	gap := s.gap()
 	ok := map[string]bool{}
 	var free []string
@@ -318,6 +321,19 @@ func (s *site) allocate(r *reservation, start, end time.Time, b busyMap, active 
 	sort.SliceStable(free, func(i, j int) bool {
 		return len(b[k.kind+":"+free[i]]) == 0 && len(b[k.kind+":"+free[j]]) > 0
 	})
+	if s.fork && r.ResourceType == "physical:host" && len(r.Allocated) == 0 {
+		// The fork takes only never-allocated hosts when there are at least min of them,
+		// even if max is more: min 1, max 2 gets one host while two are free.
+		never := 0
+		for _, id := range free {
+			if len(b[k.kind+":"+id]) == 0 {
+				never++
+			}
+		}
+		if never >= r.Min {
+			free = free[:never]
+		}
+	}
 	var kept []string
 	for _, id := range r.Allocated {
 		if ok[id] {

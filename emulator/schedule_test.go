@@ -27,7 +27,7 @@ func TestSchedulingWindows(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			inv := emulator.DefaultInventory()
 			inv.Sites[0].CleaningGapMinutes = tc.gap
-			v := newEnv(t, emulator.Config{Inventory: inv})
+			v := newEnv(t, emulator.Config{Blazar: emulator.BlazarUpstream, Inventory: inv})
 			tok := v.login("CHI@UC", "demo")
 			other := v.login("CHI@UC", "other")
 			// Both A100 nodes 10:00-12:00, held by the other project.
@@ -56,7 +56,7 @@ func hostsOf(v *env, site, token, leaseID string) []string {
 }
 
 func TestSchedulingFilters(t *testing.T) {
-	v := newEnv(t, emulator.Config{})
+	v := newEnv(t, emulator.Config{Blazar: emulator.BlazarUpstream})
 	tok := v.login("CHI@UC", "demo")
 	tests := []struct {
 		name  string
@@ -112,7 +112,7 @@ func TestSchedulingRollsBackWholeLease(t *testing.T) {
 }
 
 func TestDevicesNetworksFloatingIPs(t *testing.T) {
-	v := newEnv(t, emulator.Config{StartDelay: -1})
+	v := newEnv(t, emulator.Config{Blazar: emulator.BlazarUpstream, StartDelay: -1})
 	edge := v.login("CHI@Edge", "demo")
 	dev := map[string]any{"name": "d", "start_date": "2030-01-01 10:00", "end_date": "2030-01-01 12:00", "reservations": []any{
 		map[string]any{"resource_type": "device", "min": 4, "max": 4, "resource_properties": `["==", "$machine_name", "jetson-nano"]`}}}

@@ -12,6 +12,7 @@ type site struct {
 	byID       map[string]*lease
 	fipNetID   string
 	fipSubnet  string
+	fork       bool // Chameleon's fork rules (see profile.go)
 }
 
 func newSite(inv *Site) *site {
@@ -104,6 +105,7 @@ type reservation struct {
 	HypervisorProperties string `json:"hypervisor_properties,omitempty"`
 	ResourceProperties   string `json:"resource_properties,omitempty"`
 	BeforeEnd            string `json:"before_end,omitempty"`
+	OnStart              string `json:"on_start,omitempty"` // the fork's; "" under upstream
 	// virtual:floatingip
 	NetworkID   string   `json:"network_id,omitempty"`
 	Amount      int      `json:"amount,omitempty"`
@@ -114,6 +116,8 @@ type reservation struct {
 	NetworkProperties  string `json:"network_properties,omitempty"`
 	// Allocated holds host ids, device ids, segment ids or IP addresses.
 	Allocated []string `json:"allocated"`
+	// query is the fork's rendering of the request for its capacity error (not stored).
+	query string
 }
 
 type event struct {
@@ -257,7 +261,11 @@ func (e *Emulator) render(l *lease, now time.Time, statusOverride string) omap {
 		switch r.ResourceType {
 		case "physical:host":
 			m = append(m, kv{"hypervisor_properties", r.HypervisorProperties}, kv{"resource_properties", r.ResourceProperties},
-				kv{"before_end", r.BeforeEnd}, kv{"min", r.Min}, kv{"max", r.Max})
+				kv{"before_end", r.BeforeEnd})
+			if r.OnStart != "" {
+				m = append(m, kv{"on_start", r.OnStart})
+			}
+			m = append(m, kv{"min", r.Min}, kv{"max", r.Max})
 		case "device":
 			m = append(m, kv{"resource_properties", r.ResourceProperties}, kv{"before_end", r.BeforeEnd}, kv{"min", r.Min}, kv{"max", r.Max})
 		case "virtual:floatingip":

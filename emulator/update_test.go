@@ -111,7 +111,7 @@ func TestUpdateRules(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			v := newEnv(t, emulator.Config{StartDelay: -1})
+			v := newEnv(t, emulator.Config{Blazar: emulator.BlazarUpstream, StartDelay: -1})
 			tok := v.login(tc.setup.site, "demo")
 			body := hostLease("u", tc.setup.start, tc.setup.end, "compute_skylake", 1)
 			if tc.setup.site == "CHI@Edge" {
@@ -157,7 +157,7 @@ func eq(t *testing.T, want, got any) {
 }
 
 func TestUpdateExtendChecksCapacity(t *testing.T) {
-	v := newEnv(t, emulator.Config{})
+	v := newEnv(t, emulator.Config{Blazar: emulator.BlazarUpstream})
 	tok := v.login("CHI@UC", "demo")
 	// Both A100 nodes, back to back with a second lease.
 	a := v.create("CHI@UC", tok, hostLease("a", "2030-01-01 10:00", "2030-01-01 12:00", "gpu_a100_pcie", 2))
@@ -207,7 +207,7 @@ func TestUpdateRaisingMaxAllocates(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			v := newEnv(t, emulator.Config{StartDelay: -1})
+			v := newEnv(t, emulator.Config{Blazar: emulator.BlazarUpstream, StartDelay: -1})
 			tok := v.login("CHI@UC", "demo")
 			body := hostLease("u", "2030-01-01 10:00", "2030-01-02 10:00", "compute_skylake", 1)
 			body["reservations"] = tc.res
