@@ -84,10 +84,12 @@ func parseRequirements(v any) ([]cond, *apiError) {
 			return nil, blazarErr(http.StatusBadRequest, "Malformed requirements %s", str)
 		}
 	}
-	malformed := blazarErr(http.StatusBadRequest, "Malformed requirements %s", pyRepr(raw))
+	// Built only on failure: rendering every level of a deeply nested "and" up front made
+	// one request cost O(depth^2) while it held the emulator's lock.
+	malformed := func() *apiError { return blazarErr(http.StatusBadRequest, "Malformed requirements %s", pyRepr(raw)) }
 	list, ok := raw.([]any)
 	if !ok {
-		return nil, malformed
+		return nil, malformed()
 	}
 	if len(list) == 0 {
 		return nil, nil
@@ -105,13 +107,13 @@ func parseRequirements(v any) ([]cond, *apiError) {
 			if len(sub) == 0 {
 				// An empty element fails Blazar's all() check, which
 				// then reports the whole requirement.
-				return nil, malformed
+				return nil, malformed()
 			}
 			out = append(out, sub[0])
 		}
 		return out, nil
 	}
-	return nil, malformed
+	return nil, malformed()
 }
 
 func triple(l []any) (cond, bool) {
