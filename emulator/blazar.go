@@ -172,12 +172,15 @@ func policyDenied(w http.ResponseWriter, rule string) {
 
 // leaseRule is the policy rule Blazar checks for a lease call.
 func leaseRule(method string) string {
-	return "leases:" + map[string]string{http.MethodGet: "get", http.MethodPost: "post", http.MethodPut: "put", http.MethodDelete: "delete"}[method]
+	if m, ok := map[string]string{http.MethodPost: "post", http.MethodPut: "put", http.MethodDelete: "delete"}[method]; ok {
+		return "leases:" + m
+	}
+	return "leases:get"
 }
 
 func (e *Emulator) serveLeases(w http.ResponseWriter, r *http.Request, s *site, tok *token, parts []string, req request) {
 	now := e.now()
-	if tok.project == nil && (r.Method == http.MethodGet || r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodDelete) {
+	if tok.project == nil {
 		// An unscoped token has no project: the owner rule fails.
 		policyDenied(w, leaseRule(r.Method))
 		return
@@ -333,6 +336,9 @@ func (e *Emulator) inventoryObjects(s *site, kind string) []invObject {
 				{"hypervisor_type", "ironic"}, {"hypervisor_version", 1}, {"hypervisor_hostname", h.Hostname},
 				{"service_name", h.Hostname}, {"memory_mb", h.MemoryMB}, {"local_gb", h.LocalGB}, {"status", nil},
 				{"availability_zone", "nova"}, {"trust_id", hexID(s.name + "/host-trust/" + h.ID)}, {"reservable", true}}
+			if e.fork() {
+				m = append(m, kv{"disabled", false}) // the fork's
+			}
 			out = append(out, invObject{h.ID, addExtra(m, h.Extra), h.Extra})
 		}
 	case "device":

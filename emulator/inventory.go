@@ -88,7 +88,7 @@ type Site struct {
 // Host is a Blazar compute host; Extra holds the extra capabilities that
 // Blazar shows as flat top-level string keys.
 type Host struct {
-	ID       string            `json:"id"` // numeric string, e.g. "1"
+	ID       string            `json:"id"` // a UUID on Chameleon (the default inventory's); any unique string
 	Hostname string            `json:"hypervisor_hostname"`
 	VCPUs    int               `json:"vcpus"`
 	MemoryMB int               `json:"memory_mb"`
@@ -185,7 +185,7 @@ func DefaultInventory() *Inventory {
 					extra["gpu.gpu_model"] = t.gpu
 					extra["gpu.gpu_count"] = "1"
 				}
-				s.Hosts = append(s.Hosts, Host{ID: strconv.Itoa(id), Hostname: stableUUID(name + "/hv/" + strconv.Itoa(id)),
+				s.Hosts = append(s.Hosts, Host{ID: stableUUID(name + "/host/" + strconv.Itoa(id)), Hostname: stableUUID(name + "/hv/" + strconv.Itoa(id)),
 					VCPUs: t.vcpus, MemoryMB: t.mem, LocalGB: t.disk, Extra: extra})
 			}
 		}

@@ -124,7 +124,11 @@ func TestStatusMachine(t *testing.T) {
 		{t0, snap{"PENDING", "pending", "pending", "UNDONE", "UNDONE", "UNDONE"}},
 		{t0.Add(time.Hour), snap{"STARTING", "pending", "pending", "IN_PROGRESS", "UNDONE", "UNDONE"}},
 		{t0.Add(time.Hour + 30*time.Second), snap{"ACTIVE", "active", "active", "DONE", "UNDONE", "DONE"}},
-		{t0.Add(3 * time.Hour), snap{"TERMINATED", "deleted", "deleted", "DONE", "DONE", "DONE"}},
+		// Past end_date it stays ACTIVE until the manager's poll picks end_lease up, then
+		// TERMINATING (recorded 148-*, 149-*, 204-active-*).
+		{t0.Add(3*time.Hour - time.Second), snap{"ACTIVE", "active", "active", "DONE", "UNDONE", "DONE"}},
+		{t0.Add(3 * time.Hour), snap{"TERMINATING", "active", "active", "DONE", "IN_PROGRESS", "DONE"}},
+		{t0.Add(3*time.Hour + 30*time.Second), snap{"TERMINATED", "deleted", "deleted", "DONE", "DONE", "DONE"}},
 	}
 	for _, s := range steps {
 		v.clock.Set(s.at)
@@ -278,13 +282,15 @@ func TestNowStartAndNoReservations(t *testing.T) {
 	if l["start_date"] != "2030-01-01T09:00:00.000000" || l["status"] != "PENDING" || len(l["reservations"].([]any)) != 0 {
 		t.Errorf("got %v %v", l["start_date"], l["status"])
 	}
-	v.clock.Advance(5 * time.Second)
-	if got := v.get("CHI@TACC", tok, l["id"].(string))["status"]; got != "STARTING" {
-		t.Errorf("5 s after a now-lease: %v", got)
-	}
-	v.clock.Advance(10 * time.Second)
-	if got := v.get("CHI@TACC", tok, l["id"].(string))["status"]; got != "ACTIVE" {
-		t.Errorf("15 s after a now-lease: %v", got)
+	// The manager polls its events every 10 s: the start is picked up at 09:00:50.
+	for _, step := range []struct {
+		after time.Duration
+		want  string
+	}{{5 * time.Second, "PENDING"}, {15 * time.Second, "STARTING"}, {25 * time.Second, "ACTIVE"}} {
+		v.clock.Set(time.Date(2030, 1, 1, 9, 0, 42, 0, time.UTC).Add(step.after))
+		if got := v.get("CHI@TACC", tok, l["id"].(string))["status"]; got != step.want {
+			t.Errorf("%s after a now-lease: %v, want %s", step.after, got, step.want)
+		}
 	}
 }
 
@@ -315,9 +321,9 @@ func TestNowLeaseEvents(t *testing.T) {
 		{"create response, immediate start", -1, -1, map[string][2]any{
 			"start_lease": {"UNDONE", nil}, "end_lease": {"UNDONE", nil}, "before_end_lease": {"UNDONE", nil}}},
 		{"active", -1, time.Minute, map[string][2]any{
-			"start_lease":      {"DONE", "2030-01-01 09:00:42"},
+			"start_lease":      {"DONE", "2030-01-01 09:00:50"}, // the next event poll
 			"end_lease":        {"UNDONE", nil},
-			"before_end_lease": {"DONE", "2030-01-01 09:00:42"}}},
+			"before_end_lease": {"DONE", "2030-01-01 09:00:50"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -173,7 +173,8 @@ func (e *Emulator) serveNeutron(w http.ResponseWriter, r *http.Request, s *site,
 		return
 	}
 	tok := e.authenticate(r, s)
-	if tok == nil {
+	if tok == nil || tok.project == nil {
+		// Neutron takes only project-scoped tokens.
 		writeUnauthorized(w, base+"/identity/v3")
 		return
 	}

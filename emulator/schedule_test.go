@@ -183,7 +183,12 @@ func TestDevicesNetworksFloatingIPs(t *testing.T) {
 func TestInventoryReads(t *testing.T) {
 	v := newEnv(t, emulator.Config{})
 	tok := v.login("CHI@UC", "other")
-	r := v.call("GET", v.blazar("CHI@UC")+"/os-hosts/1", tok, nil)
+	first := v.call("GET", v.blazar("CHI@UC")+"/os-hosts", tok, nil).body["hosts"].([]any)[0].(map[string]any)
+	host1 := first["id"].(string)
+	if len(host1) != 36 || first["disabled"] != false {
+		t.Errorf("Chameleon's hosts have UUID ids and disabled: %v %v", host1, first["disabled"])
+	}
+	r := v.call("GET", v.blazar("CHI@UC")+"/os-hosts/"+host1, tok, nil)
 	recorded := keyTree(loadFixture(t, "blazar-host-show-admin.json")).(map[string]any)["host"].(map[string]any)
 	got := keyTree(r.body).(map[string]any)["host"].(map[string]any)
 	for k := range recorded {
@@ -219,11 +224,11 @@ func TestInventoryReads(t *testing.T) {
 	if d := cmp.Diff(want, keyTree(r.body)); d != "" {
 		t.Errorf("allocations (-recorded +emulator):\n%s", d)
 	}
-	r = v.call("GET", v.blazar("CHI@UC")+"/os-hosts/1/allocation", tok, nil)
+	r = v.call("GET", v.blazar("CHI@UC")+"/os-hosts/"+host1+"/allocation", tok, nil)
 	eq(t, "other", r.body["allocation"].(map[string]any)["reservations"].([]any)[0].(map[string]any)["extras"].(map[string]any)["user_name"])
 	// Past leases drop out of allocations unless asked for by lease id.
 	v.clock.Set(t0.Add(5 * time.Hour))
-	r = v.call("GET", v.blazar("CHI@UC")+"/os-hosts/1/allocation", tok, nil)
+	r = v.call("GET", v.blazar("CHI@UC")+"/os-hosts/"+host1+"/allocation", tok, nil)
 	eq(t, 0, len(r.body["allocation"].(map[string]any)["reservations"].([]any)))
 	for _, p := range []string{"/networks", "/networks/allocations", "/floatingips"} {
 		if r := v.call("GET", v.blazar("CHI@UC")+p, tok, nil); r.status != 200 {

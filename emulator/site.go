@@ -185,33 +185,51 @@ func (l *lease) effectiveStart() time.Time {
 
 // phase is the lease's derived stable or transitional status.
 type phase struct {
-	status   string    // PENDING, STARTING, ACTIVE, TERMINATED, ERROR
+	status   string    // PENDING, STARTING, ACTIVE, ERROR, TERMINATING, TERMINATED
 	activeAt time.Time // when it became ACTIVE or ERROR
+	endAt    time.Time // when end_lease was picked up (TERMINATING began)
+	doneAt   time.Time // when it became TERMINATED
 }
 
+// pickup is when the manager's event poll, every e.poll, first sees an event due at t.
+func (e *Emulator) pickup(t time.Time) time.Time {
+	if e.poll <= 0 {
+		return t
+	}
+	if r := t.Truncate(e.poll); !r.Equal(t) {
+		return r.Add(e.poll)
+	}
+	return t
+}
+
+// phaseOf derives the status: PENDING until the poll picks the start up, STARTING for the
+// start delay, then ACTIVE (or ERROR); past the end ACTIVE until the poll picks end_lease
+// up, TERMINATING for the start delay again, then TERMINATED.
 func (e *Emulator) phaseOf(l *lease, now time.Time) phase {
-	es := l.effectiveStart()
+	es := e.pickup(l.effectiveStart())
 	act := es.Add(e.startDelay)
+	endAt := e.pickup(laterOf(l.endRan(), l.CreatedAt))
+	doneAt := endAt.Add(e.startDelay)
 	switch {
-	case l.EndedAt != nil && !l.FailOnStart:
-		return phase{status: "TERMINATED", activeAt: act}
+	case l.FailOnStart && !now.Before(act):
+		return phase{status: "ERROR", activeAt: act} // an ERROR lease stays ERROR
+	case !now.Before(doneAt):
+		return phase{status: "TERMINATED", activeAt: act, endAt: endAt, doneAt: doneAt}
+	case !now.Before(endAt):
+		return phase{status: "TERMINATING", activeAt: act, endAt: endAt}
 	case now.Before(es):
 		return phase{status: "PENDING"}
-	case now.Before(act) && now.Before(l.End):
+	case now.Before(act):
 		return phase{status: "STARTING"}
-	case l.FailOnStart:
-		return phase{status: "ERROR", activeAt: act}
-	case now.Before(l.End):
-		return phase{status: "ACTIVE", activeAt: act}
 	}
-	return phase{status: "TERMINATED", activeAt: act}
+	return phase{status: "ACTIVE", activeAt: act}
 }
 
 func reservationStatus(leaseStatus string) string {
 	switch leaseStatus {
 	case "STARTING", "PENDING":
 		return "pending"
-	case "ACTIVE":
+	case "ACTIVE", "TERMINATING":
 		return "active"
 	case "TERMINATED":
 		return "deleted"
@@ -235,14 +253,17 @@ func (e *Emulator) render(l *lease, now time.Time, statusOverride string) omap {
 	status := ph.status
 	upd := l.UpdatedAt
 	var transitions []time.Time
-	if !now.Before(l.effectiveStart()) {
-		transitions = append(transitions, l.effectiveStart())
+	if es := e.pickup(l.effectiveStart()); !now.Before(es) {
+		transitions = append(transitions, es)
 	}
 	if !ph.activeAt.IsZero() && !now.Before(ph.activeAt) {
 		transitions = append(transitions, ph.activeAt)
 	}
-	if status == "TERMINATED" {
-		transitions = append(transitions, l.endRan())
+	if !ph.endAt.IsZero() {
+		transitions = append(transitions, ph.endAt)
+	}
+	if !ph.doneAt.IsZero() {
+		transitions = append(transitions, ph.doneAt)
 	}
 	upd = laterOf(upd, transitions...)
 	if statusOverride != "" {
@@ -315,14 +336,20 @@ func (e *Emulator) eventStatus(l *lease, ev *event, ph phase, now time.Time) (st
 		case "PENDING":
 			return "UNDONE", time.Time{}
 		case "STARTING":
-			return "IN_PROGRESS", l.effectiveStart()
+			return "IN_PROGRESS", e.pickup(l.effectiveStart())
 		case "ERROR":
 			return "ERROR", ph.activeAt
 		}
 		return "DONE", ph.activeAt
 	default:
-		if ev.Type == "end_lease" && l.EndedAt != nil {
-			return "DONE", laterOf(*l.EndedAt, ph.activeAt, l.CreatedAt)
+		if ev.Type == "end_lease" {
+			switch {
+			case !ph.doneAt.IsZero():
+				return "DONE", laterOf(ph.doneAt, ph.activeAt, l.CreatedAt)
+			case !ph.endAt.IsZero():
+				return "IN_PROGRESS", ph.endAt
+			}
+			return "UNDONE", time.Time{}
 		}
 		if now.Before(ev.Time) || ph.status == "PENDING" || ph.status == "STARTING" {
 			return "UNDONE", time.Time{}

@@ -33,8 +33,10 @@ func (a *app) emulatorCommand() *cli.Command {
 // serveOptions are the flags of `emulator serve`.
 type serveOptions struct {
 	addr, inventory, data, envFile string
+	blazar, keystone               string
 	allowRemote                    bool
 	startDelay, latency, tokenTTL  time.Duration
+	eventInterval                  time.Duration
 	faultRate                      float64
 	faults                         []string // --fault OP:STATUS[:COUNT] or OP:drop[:COUNT]
 }
@@ -60,6 +62,9 @@ func (a *app) emulatorServeCommand() *cli.Command {
 			&cli.StringFlag{Name: "inventory", Usage: "JSON inventory of sites, hosts, devices and floating IPs (default: a Chameleon-like one)", Destination: &o.inventory},
 			&cli.StringFlag{Name: "data", Usage: "JSON file persisting the leases across restarts (default: in memory)", Destination: &o.data},
 			&cli.StringFlag{Name: "env-file", Usage: "also write the export lines to this file (mode 0600), once the server accepts connections", Destination: &o.envFile},
+			&cli.StringFlag{Name: "blazar", Usage: "which Blazar to follow where they differ: chameleon (Chameleon's fork, the default) or upstream; overrides the inventory's", Destination: &o.blazar},
+			&cli.StringFlag{Name: "keystone", Usage: "application-credential trusts: legacy (restricted refused, the default), fixed (Keystone's 2025 fix: all refused) or insecure-escalation (all allowed)", Destination: &o.keystone},
+			&cli.DurationFlag{Name: "event-interval", Value: emulator.DefaultEventInterval, Usage: "how often Blazar's manager polls its events: a lease starts and ends at the next poll; negative = at once", Destination: &o.eventInterval},
 			&cli.DurationFlag{Name: "start-delay", Usage: "time a lease spends STARTING before ACTIVE; negative = immediate (default 10s)", Destination: &o.startDelay},
 			&cli.DurationFlag{Name: "latency", Usage: "delay added to every request", Destination: &o.latency},
 			&cli.StringSliceFlag{Name: "fault", Usage: "answer the next COUNT calls of OP (create, update, delete, list, get, auth, any) with STATUS, or drop them: `OP:STATUS[:COUNT]` or OP:drop[:COUNT] (repeatable)", Destination: &o.faults},
@@ -97,6 +102,12 @@ func checkServeOptions(o serveOptions) error {
 	if o.latency < 0 {
 		return &codeError{code: exitError, msg: fmt.Sprintf("--latency %s: must not be negative", o.latency)}
 	}
+	if o.blazar != "" && o.blazar != emulator.BlazarChameleon && o.blazar != emulator.BlazarUpstream {
+		return &codeError{code: exitError, msg: fmt.Sprintf("--blazar %q: want %s or %s", o.blazar, emulator.BlazarChameleon, emulator.BlazarUpstream)}
+	}
+	if k := o.keystone; k != "" && k != emulator.KeystoneLegacy && k != emulator.KeystoneFixed && k != emulator.KeystoneInsecureEscalation {
+		return &codeError{code: exitError, msg: fmt.Sprintf("--keystone %q: want %s, %s or %s", k, emulator.KeystoneLegacy, emulator.KeystoneFixed, emulator.KeystoneInsecureEscalation)}
+	}
 	if o.tokenTTL < 0 {
 		return &codeError{code: exitError, msg: fmt.Sprintf("--token-ttl %s: must not be negative", o.tokenTTL)}
 	}
@@ -123,6 +134,10 @@ func (a *app) serveEmulator(ctx context.Context, o serveOptions) error {
 		Latency:    o.latency,
 		FaultRate:  o.faultRate,
 		TokenTTL:   o.tokenTTL,
+		Blazar:     o.blazar,
+		Keystone:   o.keystone,
+		// 0 from a caller that skipped flag parsing means the default, as in Config.
+		EventInterval: o.eventInterval,
 	}
 	if o.inventory != "" {
 		inv, err := emulator.LoadInventory(o.inventory)
@@ -150,6 +165,8 @@ func (a *app) serveEmulator(ctx context.Context, o serveOptions) error {
 
 	w := bufio.NewWriter(a.stdout)
 	fmt.Fprintf(w, "# leasefile emulator listening on %s (sites: %s); stop it with Ctrl-C\n", srv.URL, strings.Join(sites, ", "))
+	blz, ks := srv.Profile()
+	fmt.Fprintf(w, "# following %s Blazar, %s Keystone (--blazar, --keystone)\n", blz, ks)
 	fmt.Fprintf(w, "# %s, password auth as the demo user:\n", site)
 	for _, l := range exports {
 		fmt.Fprintln(w, l)

@@ -47,7 +47,8 @@ func TestScripts(t *testing.T) {
 			env.Setenv("NO_COLOR", "1")
 			env.Setenv("USER", "tester")
 			clock := emulator.NewFakeClock(scriptStart)
-			srv, err := emulator.Start(emulator.Config{Clock: clock, StartDelay: 10 * time.Second})
+			// LEASEFILE_TEST_BLAZAR=upstream runs every script against upstream's rules.
+			srv, err := emulator.Start(emulator.Config{Clock: clock, StartDelay: 10 * time.Second, Blazar: os.Getenv("LEASEFILE_TEST_BLAZAR")})
 			if err != nil {
 				return err
 			}
