@@ -315,12 +315,6 @@ func decodeRequest(b []byte) (request, error) {
 	return request{body: m, order: reservationKeyOrder(b)}, nil
 }
 
-// decodeBody is decodeRequest's object alone.
-func decodeBody(b []byte) (map[string]any, error) {
-	r, err := decodeRequest(b)
-	return r.body, err
-}
-
 // jsonDepth is the deepest nesting of arrays and objects in b (strings skipped).
 func jsonDepth(b []byte) int {
 	depth, most, inStr := 0, 0, false
