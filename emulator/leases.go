@@ -384,6 +384,9 @@ func (e *Emulator) commitCreate(s *site, p *createReq) (*lease, *apiError) {
 	if p.nameErr {
 		return nil, errInternal
 	}
+	if reason, ok := e.takeStartFault(s.name); ok {
+		l.FailOnStart, l.FailReason = true, reason
+	}
 	l.Events = []*event{{ID: newUUID(), Type: "start_lease", Time: start, CreatedAt: created}, {ID: newUUID(), Type: "end_lease", Time: end, CreatedAt: created}}
 	if p.bed != nil {
 		l.Events = append(l.Events, &event{ID: newUUID(), Type: "before_end_lease", Time: *p.bed, CreatedAt: created})

@@ -86,6 +86,7 @@ type lease struct {
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 	FailOnStart bool      `json:"fail_on_start,omitempty"`
+	FailReason  string    `json:"fail_reason,omitempty"` // shown as status_reason once in ERROR
 	// EndedAt is when end_lease ran, recorded by the first mutation at or
 	// after End; nil while the end has not run or no mutation saw it.
 	EndedAt      *time.Time     `json:"ended_at,omitempty"`
@@ -316,9 +317,14 @@ func (e *Emulator) render(l *lease, now time.Time, statusOverride string) omap {
 		evs = append(evs, omap{{"created_at", stamp(ev.CreatedAt)}, {"updated_at", eu}, {"id", ev.ID}, {"lease_id", l.ID},
 			{"event_type", ev.Type}, {"time", bdate(ev.Time)}, {"status", st}})
 	}
-	return omap{{"created_at", stamp(l.CreatedAt)}, {"updated_at", stamp(upd)}, {"id", l.ID}, {"name", l.Name},
+	out := omap{{"created_at", stamp(l.CreatedAt)}, {"updated_at", stamp(upd)}, {"id", l.ID}, {"name", l.Name},
 		{"user_id", l.UserID}, {"project_id", l.ProjectID}, {"start_date", bdate(l.Start)}, {"end_date", bdate(l.End)},
 		{"trust_id", l.TrustID}, {"status", status}, {"degraded", false}, {"reservations", res}, {"events", evs}}
+	if ph.status == "ERROR" && l.FailReason != "" && statusOverride == "" {
+		// Not in Blazar's lease: the emulator says why an injected ERROR happened.
+		out = append(out, kv{"status_reason", l.FailReason})
+	}
+	return out
 }
 
 func derefTime(t *time.Time) time.Time {

@@ -104,7 +104,8 @@ func (e *Emulator) SetLeaseName(site, id, name string) error {
 	})
 }
 
-// FailOnStart makes a lease go to ERROR instead of ACTIVE when it starts.
+// FailOnStart makes a lease go to ERROR instead of ACTIVE when it starts, with
+// StartErrorReason as its status_reason.
 func (e *Emulator) FailOnStart(site, leaseID string) {
-	_ = e.mutate(site, leaseID, func(l *lease) { l.FailOnStart = true })
+	_ = e.mutate(site, leaseID, func(l *lease) { l.FailOnStart, l.FailReason = true, StartErrorReason })
 }

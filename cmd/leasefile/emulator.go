@@ -67,7 +67,7 @@ func (a *app) emulatorServeCommand() *cli.Command {
 			&cli.DurationFlag{Name: "event-interval", Value: emulator.DefaultEventInterval, Usage: "how often Blazar's manager polls its events: a lease starts and ends at the next poll; negative = at once", Destination: &o.eventInterval},
 			&cli.DurationFlag{Name: "start-delay", Usage: "time a lease spends STARTING before ACTIVE; negative = immediate (default 10s)", Destination: &o.startDelay},
 			&cli.DurationFlag{Name: "latency", Usage: "delay added to every request", Destination: &o.latency},
-			&cli.StringSliceFlag{Name: "fault", Usage: "answer the next COUNT calls of OP (create, update, delete, list, get, auth, any) with STATUS, or drop them: `OP:STATUS[:COUNT]` or OP:drop[:COUNT] (repeatable)", Destination: &o.faults},
+			&cli.StringSliceFlag{Name: "fault", Usage: "answer the next COUNT calls of OP (create, update, delete, list, get, auth, any) with STATUS, or drop them: `OP:STATUS[:COUNT]` or OP:drop[:COUNT]; start:error[:COUNT] puts the next COUNT leases created into ERROR when they start, with a status_reason (repeatable)", Destination: &o.faults},
 			&cli.FloatFlag{Name: "fault-rate", Usage: "probability (0..1) that a Blazar call answers 503", Destination: &o.faultRate},
 			&cli.DurationFlag{Name: "token-ttl", Usage: "lifetime of Keystone tokens (default 1h)", Destination: &o.tokenTTL},
 		},
@@ -229,7 +229,8 @@ func shellQuote(s string) string {
 // faultOps are the kinds of call a --fault can name.
 var faultOps = []string{"create", "update", "delete", "list", "get", "auth", "hosts", "devices", "networks", "floatingips", "neutron", "any"}
 
-// parseFault reads OP:STATUS[:COUNT] or OP:drop[:COUNT]. A 429 or 503 carries Retry-After: 1.
+// parseFault reads OP:STATUS[:COUNT] or OP:drop[:COUNT], or start:error[:COUNT] (the next
+// COUNT leases created go to ERROR when they start). A 429 or 503 carries Retry-After: 1.
 func parseFault(s string) (emulator.Fault, error) {
 	bad := func(why string) (emulator.Fault, error) {
 		return emulator.Fault{}, fmt.Errorf("--fault %q: %s (want OP:STATUS[:COUNT] or OP:drop[:COUNT], e.g. create:503:2)", s, why)
@@ -239,12 +240,17 @@ func parseFault(s string) (emulator.Fault, error) {
 		return bad("wrong number of fields")
 	}
 	f := emulator.Fault{Op: parts[0], Count: 1}
-	if !slices.Contains(faultOps, f.Op) {
-		return bad("unknown OP, use one of " + strings.Join(faultOps, ", "))
+	if f.Op == "start" && parts[1] != "error" {
+		return bad("start takes only error, as in start:error")
 	}
-	if parts[1] == "drop" {
+	if f.Op != "start" && !slices.Contains(faultOps, f.Op) {
+		return bad("unknown OP, use one of " + strings.Join(faultOps, ", ") + ", or start:error")
+	}
+	switch {
+	case f.Op == "start":
+	case parts[1] == "drop":
 		f.Drop = true
-	} else {
+	default:
 		code, err := strconv.Atoi(parts[1])
 		if err != nil || code < 400 || code > 599 {
 			return bad("STATUS must be drop or an HTTP error status (400-599)")

@@ -107,6 +107,7 @@ func cmdLeasefile(ts *testscript.TestScript, neg bool, args []string) {
 //	emu leases [SITE]            print every lease: name status start end reservations
 //	emu advance DURATION         move the clock
 //	emu fail OP STATUS [COUNT]   answer the next COUNT calls of OP with STATUS
+//	emu fault SPEC               as emulator serve --fault SPEC (e.g. start:error)
 //	emu fail-on-start NAME       the lease named NAME goes to ERROR when it starts
 //	emu delete NAME              delete the lease named NAME, as in the GUI
 //	emu set-end NAME TIME        move its end ("2006-01-02 15:04")
@@ -168,6 +169,10 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Check(err)
 		}
 		e.InjectFault(emulator.Fault{Op: args[1], Status: status, Count: count, RetryAfter: 1})
+	case "fault": // emu fault SPEC: as emulator serve --fault SPEC
+		f, err := parseFault(args[1])
+		ts.Check(err)
+		e.InjectFault(f)
 	case "fail-on-start":
 		site, id := find(args[1])
 		e.FailOnStart(site, id)
