@@ -6,8 +6,9 @@
 // clients (gophercloud, python-blazarclient and the `openstack reservation`
 // CLI, python-chi) must not notice a difference: answers follow Blazar's
 // JSON shapes, date formats, status codes and error messages, as recorded
-// from real services. It imports none of the project's packages, so a wrong
-// JSON tag in the client cannot hide behind the same mistake here.
+// from real services. It imports none of the project's packages (but the
+// leaf internal/chameleon, see Invariants), so a wrong JSON tag in the client
+// cannot hide behind the same mistake here.
 //
 // # URL layout
 //
@@ -54,7 +55,9 @@
 //     and so are reading, bounding (413 past 1 MiB, a nesting limit) and
 //     decoding request bodies and every create check that needs no other
 //     lease. Work under the lock is linear in the body's size.
-//   - It imports none of the project's packages, not even internal ones.
+//   - It imports none of the project's packages but internal/chameleon, a leaf
+//     of constants and pure functions holding the fork's rules the planner
+//     applies too (one source of truth per rule); no client type.
 //
 // # Inventory file
 //

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/chameleoncloud/leasefile/internal/chameleon"
 )
 
 // errInternal is Blazar's answer to a non-Blazar exception (internal_error,
@@ -230,7 +232,7 @@ func (s *site) checkUpdatePolicy(cur *lease, start, end, now time.Time) *apiErro
 		return nil
 	}
 	window := time.Duration(s.inv.ExtensionWindowSeconds) * time.Second
-	if s.inv.ExtensionWindowSeconds > 0 && now.Before(cur.End.Add(-window)) {
+	if chameleon.OutsideExtensionWindow(now, cur.End, window) {
 		return blazarErr(http.StatusBadRequest, "Lease can only be extended within %d seconds of the leases current end time.", s.inv.ExtensionWindowSeconds)
 	}
 	if d := int(end.Sub(cur.End) / time.Second); d > max {
@@ -246,7 +248,7 @@ func (s *site) checkUpdatePolicy(cur *lease, start, end, now time.Time) *apiErro
 // checked too.
 func windowChecked(fork bool, curStart, curEnd, start, end time.Time) bool {
 	if fork {
-		return end.After(curEnd) || start.After(curStart)
+		return chameleon.WindowChecked(curStart, curEnd, start, end)
 	}
 	return end.After(curEnd) || start.Before(curStart)
 }
@@ -587,13 +589,13 @@ func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, order [
 }
 
 // grows says whether a reservation's checked parameters ask for more than the had
-// resources it holds.
+// resources it holds (chameleon.GrowthNeedsAll, the rule the planner warns with).
 func grows(r *reservation, had int) bool {
 	switch r.ResourceType {
 	case "physical:host", "device":
-		return r.Min > had
+		return chameleon.GrowthNeedsAll(had, r.Min)
 	case "virtual:floatingip":
-		return r.Amount > had
+		return chameleon.GrowthNeedsAll(had, r.Amount)
 	}
 	return false
 }
