@@ -444,7 +444,7 @@ func (r *runner) updateLease(ch plan.Change) {
 		err = errors.New("blazar answered the update without a lease")
 	}
 	if err != nil {
-		r.fail(ch.Key, ch.Site, OpUpdate, err)
+		r.fail(ch.Key, ch.Site, OpUpdate, explainGrowth(ch, err))
 		return
 	}
 	if l.Status == "UPDATING" {

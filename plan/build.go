@@ -802,6 +802,7 @@ func (b *builder) planExisting(d *spec.Lease, t *tracked) pending {
 			upd.End = &e
 		}
 		ch.Update = &upd
+		b.chameleonNotes(d.Key, l, &ch)
 		return pending{ch: ch, err: df.err}
 	}
 	return pending{ch: ch}

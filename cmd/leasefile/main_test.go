@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -57,8 +58,18 @@ func TestScripts(t *testing.T) {
 			env.Setenv("EMU_URL", srv.URL)
 			return nil
 		},
-		Cmds: scriptCmds(),
+		Cmds:      scriptCmds(),
+		Condition: scriptCondition,
 	})
+}
+
+// scriptCondition answers [blazar:chameleon] and [blazar:upstream]: the Blazar profile the
+// scripts' emulator follows (LEASEFILE_TEST_BLAZAR, default chameleon).
+func scriptCondition(cond string) (bool, error) {
+	if p, ok := strings.CutPrefix(cond, "blazar:"); ok {
+		return p == cmp.Or(os.Getenv("LEASEFILE_TEST_BLAZAR"), emulator.BlazarChameleon), nil
+	}
+	return false, fmt.Errorf("unknown condition %q", cond)
 }
 
 func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
