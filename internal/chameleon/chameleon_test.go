@@ -7,7 +7,9 @@ import (
 
 // TestWindowRule is the fork's filter as recorded (201-far-*, 200-near-*).
 func TestWindowRule(t *testing.T) {
-	at := func(d int) time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(d) * time.Hour) }
+	at := func(d int) time.Time {
+		return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(d) * time.Hour)
+	}
 	now := at(0)
 	curStart, curEnd := at(240), at(264) // ten days away
 	for _, tc := range []struct {
