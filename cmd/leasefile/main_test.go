@@ -103,7 +103,10 @@ func cmdLeasefile(ts *testscript.TestScript, neg bool, args []string) {
 		ch <- w.clock.Now()
 		return ch
 	}
-	a.cloudsYAML = w.srv.CloudsYAML()
+	// Besides one entry per site (the demo user), "other" is CHI@UC as the other project's
+	// user, for scripts that act as someone else (sites: {CHI@UC: {cloud: other}}).
+	a.cloudsYAML = append(w.srv.CloudsYAML(), fmt.Sprintf("  other:\n    auth_type: password\n    auth:\n      auth_url: %q\n      username: %q\n      password: %q\n      project_name: %q\n      user_domain_name: Default\n      project_domain_name: Default\n    region_name: CHI@UC\n",
+		w.srv.AuthURL("CHI@UC"), emulator.OtherUser, emulator.OtherPassword, emulator.OtherProject)...)
 	code := a.run(context.Background(), append([]string{"leasefile"}, args...))
 	if code != 0 {
 		fmt.Fprintf(ts.Stderr(), "[exit status %d]\n", code)
