@@ -618,7 +618,7 @@ func (b *builder) createSpec(d *spec.Lease) (*CreateSpec, error) {
 	if !d.End.IsZero() && !d.End.After(b.now) {
 		return cs, fmt.Errorf("lease %q: end %s is in the past (now is %s): move end later, or use duration", d.Key, fmtTime(d.End), fmtTime(b.now))
 	}
-	for _, r := range d.Reservations {
+	for _, r := range specificFirst(d.Reservations) {
 		rs := ReservationSpec{Key: r.Key, Type: string(r.Type), Body: r.Body(d.BeforeEnd, d.BeforeEndSet)}
 		if r.Type == spec.FloatingIP {
 			rs.FloatingNetwork = r.FloatingNetwork

@@ -8,6 +8,7 @@ import (
 
 	"github.com/chameleoncloud/leasefile/blazar/leases"
 	"github.com/chameleoncloud/leasefile/internal/chameleon"
+	"github.com/chameleoncloud/leasefile/spec"
 )
 
 // chameleonNotes explains, before apply, what Chameleon's Blazar fork does with an in-place
@@ -67,6 +68,22 @@ func (c Change) Growths() []Growth {
 		n, err2 := strconv.Atoi(f.New)
 		if err1 == nil && err2 == nil && chameleon.GrowthNeedsAll(old, n) {
 			out = append(out, Growth{Reservation: res, From: old, To: n})
+		}
+	}
+	return out
+}
+
+// specificFirst orders a lease's reservations as they are sent: Blazar allocates them in
+// that order, so one naming its node or device (node_name, device_name) goes before the
+// generic ones, which could otherwise take the very resource it names. The order is
+// otherwise the Leasefile's.
+func specificFirst(rs []*spec.Reservation) []*spec.Reservation {
+	out := make([]*spec.Reservation, 0, len(rs))
+	for _, specific := range []bool{true, false} {
+		for _, r := range rs {
+			if (r.NodeName != "" || r.DeviceName != "") == specific {
+				out = append(out, r)
+			}
 		}
 	}
 	return out
