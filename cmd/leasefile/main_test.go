@@ -104,9 +104,12 @@ func cmdLeasefile(ts *testscript.TestScript, neg bool, args []string) {
 		return ch
 	}
 	// Besides one entry per site (the demo user), "other" is CHI@UC as the other project's
-	// user, for scripts that act as someone else (sites: {CHI@UC: {cloud: other}}).
+	// user, for scripts that act as someone else (sites: {CHI@UC: {cloud: other}}), and
+	// "restricted" the demo user's restricted application credential.
 	a.cloudsYAML = append(w.srv.CloudsYAML(), fmt.Sprintf("  other:\n    auth_type: password\n    auth:\n      auth_url: %q\n      username: %q\n      password: %q\n      project_name: %q\n      user_domain_name: Default\n      project_domain_name: Default\n    region_name: CHI@UC\n",
 		w.srv.AuthURL("CHI@UC"), emulator.OtherUser, emulator.OtherPassword, emulator.OtherProject)...)
+	a.cloudsYAML = append(a.cloudsYAML, fmt.Sprintf("  restricted:\n    auth_type: v3applicationcredential\n    auth:\n      auth_url: %q\n      application_credential_id: %q\n      application_credential_secret: %q\n    region_name: CHI@UC\n",
+		w.srv.AuthURL("CHI@UC"), emulator.RestrictedAppCredID, emulator.RestrictedAppCredSecret)...)
 	code := a.run(context.Background(), append([]string{"leasefile"}, args...))
 	if code != 0 {
 		fmt.Fprintf(ts.Stderr(), "[exit status %d]\n", code)
