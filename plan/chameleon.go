@@ -88,3 +88,7 @@ func specificFirst(rs []*spec.Reservation) []*spec.Reservation {
 	}
 	return out
 }
+
+// ended says whether a lease's end has run: TERMINATED, or TERMINATING, which Chameleon's
+// Blazar shows for several seconds after the manager picks the end up.
+func ended(status string) bool { return status == "TERMINATED" || status == "TERMINATING" }
