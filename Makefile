@@ -30,7 +30,8 @@ bench:
 # Real `openstack reservation` CLI (Debian packages, installed if missing: needs root) against
 # `leasefile emulator serve`; ends with "N passed, 0 failed".
 conformance:
-	bash scripts/conformance.sh
+	BLAZAR=chameleon bash scripts/conformance.sh
+	BLAZAR=upstream bash scripts/conformance.sh
 
 clean:
 	rm -rf bin

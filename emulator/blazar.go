@@ -478,8 +478,15 @@ func (e *Emulator) allocations(s *site, kind string, objs []invObject, only stri
 				continue
 			}
 			for _, id := range r.Allocated {
-				byRes[id] = append(byRes[id], omap{{"id", r.ID}, {"lease_id", l.ID}, {"start_date", bdate(l.Start)},
-					{"end_date", bdate(l.End)}, {"extras", map[string]any{"user_name": l.UserName}}})
+				a := omap{{"id", r.ID}, {"lease_id", l.ID}, {"start_date", bdate(l.Start)}, {"end_date", bdate(l.End)}}
+				switch {
+				case !e.fork():
+					a = append(a, kv{"extras", map[string]any{"user_name": l.UserName}})
+				case only == "":
+					// The fork's list has empty extras; its one-resource view has none.
+					a = append(a, kv{"extras", map[string]any{}})
+				}
+				byRes[id] = append(byRes[id], a)
 			}
 		}
 	}

@@ -284,12 +284,13 @@ func (e *Emulator) prepareCreate(s *site, tok *token, body map[string]any, order
 		return nil, errInternal
 	}
 	var missing []string
-	for _, k := range []string{"name", "start_date", "end_date"} {
+	for _, k := range []string{"end_date", "name", "start_date"} {
 		if v, ok := body[k]; !ok || v == nil {
 			missing = append(missing, k)
 		}
 	}
 	if len(missing) > 0 {
+		// Listed in sorted order, as recorded (32-create-empty-body).
 		return nil, blazarErr(http.StatusBadRequest, "Missing parameter %s", strings.Join(missing, ", "))
 	}
 	minute := now.Truncate(time.Minute)
@@ -412,6 +413,10 @@ func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, order [
 	}
 	nl := cur.clone()
 	nl.markEnded(now)
+	if nl.StartedAt == nil && ph.status != "PENDING" {
+		t := e.pickup(cur.effectiveStart())
+		nl.StartedAt = &t
+	}
 	stamp := now.Truncate(time.Second)
 	nl.UpdatedAt = stamp
 	if len(body) == 0 {
@@ -448,9 +453,10 @@ func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, order [
 	if cur.Start.After(minute) && start.Before(minute) {
 		return nil, blazarErr(http.StatusBadRequest, "Start date must be later than current date")
 	}
-	if cur.ended(now) {
-		// Blazar compares dates to the minute, but once end_lease has run
-		// the lease stays TERMINATED whatever its new dates say.
+	if cur.End.Before(minute) || (!e.fork() && cur.ended(now)) {
+		// Blazar compares dates to the minute: on the fork, in the minute of its end a
+		// TERMINATED lease's dates can still change (recorded 205-short-2). Once end_lease
+		// has run the lease stays TERMINATED whatever its new dates say (EndedAt).
 		return nil, blazarErr(http.StatusBadRequest, "Terminated leases can only be renamed")
 	}
 	if end.Before(minute) || end.Before(start) {
@@ -539,6 +545,8 @@ func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, order [
 		r.BeforeEnd, r.OnStart = keepBeforeEnd, keepOnStart
 		if ch != nil {
 			r.query = e.forkQuery(ch, orderOf(order, list(body), r.ID), r, start, end, nl.ProjectID)
+		} else {
+			r.query = e.forkQuery(params, storedOrder(params), r, start, end, nl.ProjectID)
 		}
 		if e.fork() && grows(r, had) {
 			// The fork looks for the whole new amount with the lease's own resources
@@ -598,6 +606,18 @@ func grows(r *reservation, had int) bool {
 		return chameleon.GrowthNeedsAll(had, r.Amount)
 	}
 	return false
+}
+
+// storedOrder is the key order of a stored reservation's parameters, as Blazar's
+// reservation row lists them.
+func storedOrder(params map[string]any) []string {
+	var out []string
+	for _, k := range []string{"resource_type", "min", "max", "hypervisor_properties", "resource_properties", "network_name", "network_properties", "network_id", "amount"} {
+		if _, ok := params[k]; ok {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // list is body["reservations"] as a list, or nil.

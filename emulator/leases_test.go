@@ -195,7 +195,7 @@ func TestCreateValidation(t *testing.T) {
 		msg    string
 	}{
 		{"missing end", "", lease(func(b map[string]any) { delete(b, "end_date") }), 400, "Missing parameter end_date"},
-		{"missing all", "", map[string]any{}, 400, "Missing parameter name, start_date, end_date"},
+		{"missing all", "", map[string]any{}, 400, "Missing parameter end_date, name, start_date"},
 		{"seconds", "", lease(func(b map[string]any) { b["start_date"] = "2030-01-01 10:00:00" }), 400, "2030-01-01 10:00:00 is an invalid date. Required format: %Y-%m-%d %H:%M"},
 		{"T", "", lease(func(b map[string]any) { b["end_date"] = "2030-01-02T12:00:00" }), 400, "2030-01-02T12:00:00 is an invalid date. Required format: %Y-%m-%d %H:%M"},
 		{"past", "", lease(func(b map[string]any) { b["start_date"] = "2030-01-01 08:59" }), 400, "Start date must be later than current date"},

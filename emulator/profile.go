@@ -51,14 +51,22 @@ func checkProfiles(blazar, keystone string) error {
 func (e *Emulator) fork() bool { return e.blazar == BlazarChameleon }
 
 // Profile is the Blazar and Keystone profile in effect.
-func (e *Emulator) Profile() (blazar, keystone string) { return e.blazar, e.keystone }
+func (e *Emulator) Profile() (blazar, keystone string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.blazar, e.keystone
+}
 
-// trustRefused says whether Blazar fails to create the lease's trust for this token.
+// trustRefused says whether Blazar fails to create the lease's trust for this token; the
+// caller does not hold the lock (SetKeystone may change the profile).
 func (e *Emulator) trustRefused(t *token) bool {
 	if t.appCred == nil {
 		return false
 	}
-	switch e.keystone {
+	e.mu.Lock()
+	ks := e.keystone
+	e.mu.Unlock()
+	switch ks {
 	case KeystoneFixed:
 		return true
 	case KeystoneInsecureEscalation:

@@ -89,7 +89,11 @@ type lease struct {
 	FailReason  string    `json:"fail_reason,omitempty"` // shown as status_reason once in ERROR
 	// EndedAt is when end_lease ran, recorded by the first mutation at or
 	// after End; nil while the end has not run or no mutation saw it.
-	EndedAt      *time.Time     `json:"ended_at,omitempty"`
+	EndedAt *time.Time `json:"ended_at,omitempty"`
+	// StartedAt is when start_lease was picked up, recorded by the first mutation after it:
+	// moving the start of a lease that started this minute later (which Blazar allows)
+	// leaves it ACTIVE, as its start_lease event stays DONE (recorded 204-active-*).
+	StartedAt    *time.Time     `json:"started_at,omitempty"`
 	Reservations []*reservation `json:"reservations"`
 	Events       []*event       `json:"events"`
 }
@@ -178,6 +182,9 @@ func (l *lease) event(kind string) *event {
 // effectiveStart is when the manager would pick the start event up: not
 // before the lease was created (a "now" lease starts after its POST).
 func (l *lease) effectiveStart() time.Time {
+	if l.StartedAt != nil {
+		return *l.StartedAt
+	}
 	if l.CreatedAt.After(l.Start) {
 		return l.CreatedAt
 	}
