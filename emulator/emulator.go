@@ -188,7 +188,9 @@ func StartAddr(cfg Config, addr string) (*Server, error) {
 		return nil, fmt.Errorf("emulator: listen: %w", err)
 	}
 	s := &Server{Emulator: e, URL: "http://" + ln.Addr().String(), ln: ln,
-		srv: &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}}
+		// Every request's time is bounded: a client that trickles its body in gives up
+		// its connection, and the body is read before any lock is taken anyway.
+		srv: &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute}}
 	go func() { _ = s.srv.Serve(ln) }()
 	return s, nil
 }
