@@ -72,7 +72,17 @@ var validOps = map[string]bool{"=": true, "==": true, "!=": true, "<": true, "<=
 // Like Blazar, each element of an "and" is converted on its own, so the
 // error names the first malformed element, and a nested "and" contributes
 // only its first condition.
-func parseRequirements(v any) ([]cond, *apiError) {
+func parseRequirements(v any) ([]cond, *apiError) { return parseNested(v, 0) }
+
+// maxRequirementDepth is how deep an "and" may nest: Blazar converts requirements
+// recursively, and past Python's recursion limit (1000 frames, two a level) the
+// RecursionError is an unexpected exception, answered with the named 500.
+const maxRequirementDepth = 400
+
+func parseNested(v any, depth int) ([]cond, *apiError) {
+	if depth > maxRequirementDepth {
+		return nil, errInternal
+	}
 	raw := v
 	if str, ok := v.(string); ok {
 		if str == "" {
@@ -100,7 +110,7 @@ func parseRequirements(v any) ([]cond, *apiError) {
 	if len(list) > 1 && list[0] == "and" {
 		var out []cond
 		for _, x := range list[1:] {
-			sub, err := parseRequirements(x)
+			sub, err := parseNested(x, depth+1)
 			if err != nil {
 				return nil, err
 			}
