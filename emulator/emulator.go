@@ -18,7 +18,7 @@ import (
 type Config struct {
 	Clock      Clock         // nil: real time (UTC)
 	Inventory  *Inventory    // nil: DefaultInventory() (CHI@UC, CHI@TACC, CHI@Edge)
-	StartDelay time.Duration // time a lease spends STARTING once its start passed; 0 = 10s; negative = immediate
+	StartDelay time.Duration // time a lease spends STARTING once its start is picked up, and TERMINATING after its end; 0 = 10s; negative = immediate
 	DataFile   string        // "": in memory; else JSON file loaded at New and saved atomically after every mutation
 	Latency    time.Duration // added to every request
 	FaultRate  float64       // probability of a 503 on any Blazar call

@@ -65,7 +65,7 @@ func (a *app) emulatorServeCommand() *cli.Command {
 			&cli.StringFlag{Name: "blazar", Usage: "which Blazar to follow where they differ: chameleon (Chameleon's fork, the default) or upstream; overrides the inventory's", Destination: &o.blazar},
 			&cli.StringFlag{Name: "keystone", Usage: "application-credential trusts: legacy (restricted refused, the default), fixed (Keystone's 2025 fix: all refused) or insecure-escalation (all allowed)", Destination: &o.keystone},
 			&cli.DurationFlag{Name: "event-interval", Value: emulator.DefaultEventInterval, Usage: "how often Blazar's manager polls its events: a lease starts and ends at the next poll; negative = at once", Destination: &o.eventInterval},
-			&cli.DurationFlag{Name: "start-delay", Usage: "time a lease spends STARTING before ACTIVE; negative = immediate (default 10s)", Destination: &o.startDelay},
+			&cli.DurationFlag{Name: "start-delay", Usage: "time a lease spends STARTING before ACTIVE, and TERMINATING after its end; negative = immediate (default 10s)", Destination: &o.startDelay},
 			&cli.DurationFlag{Name: "latency", Usage: "delay added to every request", Destination: &o.latency},
 			&cli.StringSliceFlag{Name: "fault", Usage: "answer the next COUNT calls of OP (create, update, delete, list, get, auth, any) with STATUS, or drop them: `OP:STATUS[:COUNT]` or OP:drop[:COUNT]; start:error[:COUNT] puts the next COUNT leases created into ERROR when they start, with a status_reason (repeatable)", Destination: &o.faults},
 			&cli.FloatFlag{Name: "fault-rate", Usage: "probability (0..1) that a Blazar call answers 503", Destination: &o.faultRate},
