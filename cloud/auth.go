@@ -69,6 +69,10 @@ func authOptions(in gophercloud.AuthOptions, authType string) (gophercloud.AuthO
 		ao.TokenID = in.TokenID
 		// A bare token cannot be renewed.
 		ao.AllowReauth = false
+	case isOIDC(t):
+		// The OpenID Connect login (oidc.go) gets the token; ao carries the Keystone
+		// endpoint and the project, and the login re-authenticates itself.
+		ao.AllowReauth = false
 	case t == "" || t == "password" || t == "v3password":
 		if in.Password == "" {
 			return ao, fmt.Errorf("neither a password nor an application credential")
@@ -79,8 +83,8 @@ func authOptions(in gophercloud.AuthOptions, authType string) (gophercloud.AuthO
 		ao.Password = in.Password
 		setUser()
 	default:
-		return ao, fmt.Errorf("auth_type %q is not supported: use an application credential "+
-			"(on Chameleon: Identity > Application Credentials in the dashboard) or a password", authType)
+		return ao, fmt.Errorf("auth_type %q is not supported: use v3chameleonoidc (ccauth), an application credential "+
+			"(cc-login, or Identity > Application Credentials in the dashboard) or a password", authType)
 	}
 	switch {
 	case in.Scope != nil:
@@ -93,6 +97,10 @@ func authOptions(in gophercloud.AuthOptions, authType string) (gophercloud.AuthO
 			return ao, fmt.Errorf("project %q is given by name without its domain (project_domain_name, OS_PROJECT_DOMAIN_NAME)", in.TenantName)
 		}
 		ao.Scope = &gophercloud.AuthScope{ProjectName: in.TenantName, DomainName: domainName, DomainID: domainID}
+	}
+	if isOIDC(authType) && ao.Scope == nil {
+		// A federated token without a project reaches no service.
+		return ao, fmt.Errorf("auth_type %s needs the project (project_id, OS_PROJECT_ID)", authType)
 	}
 	return ao, nil
 }

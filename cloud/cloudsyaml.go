@@ -20,9 +20,11 @@ import (
 // know which names exist (for the resolution order and for messages);
 // credentials come from clouds.Parse, which also merges secure.yaml.
 type cloudsFile struct {
-	path    string // "" when injected
-	data    []byte // the injected content
+	path    string // "" when given as content
+	data    []byte // the given content
+	name    string // what to call the given content in messages
 	entries map[string]clouds.Cloud
+	oidc    map[string]oidcSettings // the auth fields clouds.Parse does not read
 }
 
 func (f *cloudsFile) names() []string {
@@ -47,7 +49,10 @@ func (f *cloudsFile) has(name string) bool {
 
 func (f *cloudsFile) describe() string {
 	if f.path == "" {
-		return "the injected clouds.yaml"
+		if f.name != "" {
+			return f.name
+		}
+		return "the clouds.yaml given to leasefile"
 	}
 	return f.path
 }
@@ -113,7 +118,19 @@ func decodeClouds(data []byte) (*cloudsFile, error) {
 	if err := yaml.Unmarshal(data, &c); err != nil {
 		return nil, err
 	}
-	return &cloudsFile{entries: c.Clouds}, nil
+	var o struct {
+		Clouds map[string]struct {
+			Auth oidcSettings `yaml:"auth"`
+		} `yaml:"clouds"`
+	}
+	if err := yaml.Unmarshal(data, &o); err != nil {
+		return nil, err
+	}
+	f := &cloudsFile{entries: c.Clouds, oidc: map[string]oidcSettings{}}
+	for name, e := range o.Clouds {
+		f.oidc[name] = e.Auth
+	}
+	return f, nil
 }
 
 // parseCloud returns the credentials, endpoint options and TLS settings of

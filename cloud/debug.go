@@ -41,7 +41,8 @@ type debugTransport struct {
 // response (method, URL, status, headers, bodies) to w before passing them
 // on to next (nil: http.DefaultTransport). Tokens, passwords and secrets are
 // redacted: the X-Auth-Token, X-Subject-Token and similar headers, and JSON
-// members whose names contain "password", "secret" or "token". Each
+// members whose names contain "password", "secret" or "token" (not OpenID
+// Connect metadata such as token_endpoint), and OAuth2 device codes. Each
 // exchange is written in one piece, so concurrent sites do not interleave.
 func DebugTransport(w io.Writer, next http.RoundTripper) http.RoundTripper {
 	return &debugTransport{w: w, mu: new(sync.Mutex), next: next, now: time.Now}
@@ -135,6 +136,16 @@ func writeBody(buf *strings.Builder, prefix string, b []byte) {
 
 func sensitiveKey(k string) bool {
 	k = strings.ToLower(k)
+	switch {
+	case k == "device_code":
+		// An OAuth2 device code can be traded for tokens.
+		return true
+	case strings.HasSuffix(k, "_endpoint") || strings.HasSuffix(k, "_supported") ||
+		strings.HasSuffix(k, "_type") || strings.HasSuffix(k, "expires_in"):
+		// OpenID Connect metadata and token-response fields that describe tokens
+		// (token_endpoint, token_type, refresh_expires_in) and never hold one.
+		return false
+	}
 	return strings.Contains(k, "password") || strings.Contains(k, "secret") ||
 		strings.Contains(k, "token") || strings.Contains(k, "passcode")
 }
@@ -195,8 +206,8 @@ func redactJSON(v any, inSecret bool) any {
 }
 
 var (
-	jsonSecretRE = regexp.MustCompile(`(?i)("[^"]*(?:password|secret|token|passcode)[^"]*"\s*:\s*)"(?:[^"\\]|\\.)*"`)
-	formSecretRE = regexp.MustCompile(`(?i)((?:password|secret|token|passcode)[a-z_]*=)[^&\s]+`)
+	jsonSecretRE = regexp.MustCompile(`(?i)("[^"]*(?:password|secret|token|passcode|device_code)[^"]*"\s*:\s*)"(?:[^"\\]|\\.)*"`)
+	formSecretRE = regexp.MustCompile(`(?i)((?:password|secret|token|passcode|device_code)[a-z_]*=)[^&\s]+`)
 )
 
 func redactText(s string) string {

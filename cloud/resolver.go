@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"sync"
 
 	"github.com/chameleoncloud/leasefile/blazar"
@@ -29,8 +30,14 @@ type Resolver struct {
 	// Env reads environment variables; nil means os.Getenv.
 	Env func(string) string
 	// CloudsYAML, when non-nil, is used instead of searching for
-	// clouds.yaml (--local injects the emulator's).
+	// clouds.yaml (--local gives the emulator's).
 	CloudsYAML []byte
+	// CloudsYAMLName names CloudsYAML in messages ("the local emulator's
+	// clouds.yaml"); "" means "the clouds.yaml given to leasefile".
+	CloudsYAMLName string
+	// Local says CloudsYAML is the local emulator's (--local): messages do
+	// not suggest --local then.
+	Local bool
 	// Sites are the Leasefile's sites entries.
 	Sites map[string]SiteConfig
 	// HTTPClient is the client to copy for every site; nil means a default
@@ -39,14 +46,21 @@ type Resolver struct {
 	HTTPClient *http.Client
 	// UserAgent is prepended to gophercloud's User-Agent.
 	UserAgent string
+	// DeviceLogin shows the user where to approve an OpenID Connect device login; nil
+	// means the run is not interactive, and a login that needs the user fails at once.
+	DeviceLogin func(DeviceLogin)
+	// Retry repeats an authentication that failed transiently (see authenticate); its
+	// OnRetry gets errors that name the site and Keystone.
+	Retry blazar.Retrier
 
 	loadOnce sync.Once
 	clouds   *cloudsFile
 	paths    []string
 	loadErr  error
 
-	mu    sync.Mutex
-	cache map[string]*pending
+	mu     sync.Mutex
+	cache  map[string]*pending
+	logins map[string]*oidcLogin // by provider and client: one login for every site
 }
 
 type pending struct {
@@ -92,8 +106,18 @@ func (r *Resolver) load() (*cloudsFile, error) {
 			r.paths = searchPaths(r.getenv)
 		}
 		r.clouds, r.loadErr = loadClouds(r.CloudsYAML, r.paths)
+		if r.clouds != nil && r.CloudsYAML != nil {
+			r.clouds.name = r.CloudsYAMLName
+		}
 	})
 	return r.clouds, r.loadErr
+}
+
+// HasCloud reports whether clouds.yaml has an entry called name. It reads the file (once)
+// and contacts nothing.
+func (r *Resolver) HasCloud(name string) bool {
+	cf, err := r.load()
+	return err == nil && cf.has(name)
 }
 
 // Connect returns the authenticated Site for name, authenticating on first
@@ -135,6 +159,10 @@ type resolved struct {
 	authType string
 	eo       gophercloud.EndpointOpts
 	tls      *tls.Config
+	oidc     oidcSettings
+	// byCatalog: the credentials name one cloud for every site and no region, so they serve
+	// only the site named like their catalog's region (checked once authenticated).
+	byCatalog bool
 }
 
 func (r *Resolver) resolve(name string) (*resolved, error) {
@@ -152,11 +180,12 @@ func (r *Resolver) resolve(name string) (*resolved, error) {
 		if err != nil {
 			return nil, fmt.Errorf("site %q: %s: %w", name, src, err)
 		}
-		return &resolved{source: source + src, auth: ao, authType: string(cf.entries[cloudName].AuthType), eo: eo, tls: tc}, nil
+		return &resolved{source: source + src, auth: ao, authType: string(cf.entries[cloudName].AuthType), eo: eo, tls: tc,
+			oidc: cf.oidc[cloudName]}, nil
 	}
 	if cfg.Cloud != "" {
 		if !cf.has(cfg.Cloud) {
-			return nil, &NoCredentialsError{Site: name, Cloud: cfg.Cloud, Paths: r.paths, clouds: cf}
+			return nil, &NoCredentialsError{Site: name, Cloud: cfg.Cloud, Paths: r.paths, Local: r.Local, clouds: cf}
 		}
 		return fromCloud(cfg.Cloud, "", cfg.Region)
 	}
@@ -168,14 +197,18 @@ func (r *Resolver) resolve(name string) (*resolved, error) {
 	// CHI@TACC would put the lease at the wrong site, so a region that is not the site's is
 	// refused unless the Leasefile says which region the site is.
 	sameRegion := func(res *resolved, err error) (*resolved, error) {
-		if err != nil || cfg.Region != "" || res.eo.Region == "" || res.eo.Region == name {
+		if err != nil || cfg.Region != "" || res.eo.Region == name {
 			return res, err
+		}
+		if res.eo.Region == "" {
+			res.byCatalog = true
+			return res, nil
 		}
 		return nil, &RegionMismatchError{Site: name, Region: res.eo.Region, Source: res.source}
 	}
 	if c := r.getenv("OS_CLOUD"); c != "" {
 		if !cf.has(c) {
-			return nil, &NoCredentialsError{Site: name, Cloud: c, FromOSCloud: true, Paths: r.paths, clouds: cf}
+			return nil, &NoCredentialsError{Site: name, Cloud: c, FromOSCloud: true, Paths: r.paths, Local: r.Local, clouds: cf}
 		}
 		return sameRegion(fromCloud(c, "OS_CLOUD="+c+": ", coalesce(cfg.Region, r.getenv("OS_REGION_NAME"))))
 	}
@@ -185,9 +218,9 @@ func (r *Resolver) resolve(name string) (*resolved, error) {
 			return nil, fmt.Errorf("site %q: OS_* environment: %w", name, err)
 		}
 		return sameRegion(&resolved{source: "the OS_* environment (OS_AUTH_URL=" + u + ")", auth: ao,
-			authType: r.getenv("OS_AUTH_TYPE"), eo: eo, tls: tc}, nil)
+			authType: r.getenv("OS_AUTH_TYPE"), eo: eo, tls: tc, oidc: oidcFromEnv(r.getenv)}, nil)
 	}
-	return nil, &NoCredentialsError{Site: name, Paths: r.paths, clouds: cf}
+	return nil, &NoCredentialsError{Site: name, Paths: r.paths, Local: r.Local, clouds: cf}
 }
 
 func (r *Resolver) connect(ctx context.Context, name string) (*Site, error) {
@@ -217,8 +250,24 @@ func (r *Resolver) connect(ctx context.Context, name string) (*Site, error) {
 	if r.UserAgent != "" {
 		provider.UserAgent.Prepend(r.UserAgent)
 	}
-	if err := openstack.Authenticate(ctx, provider, ao); err != nil {
+	if isOIDC(res.authType) {
+		if res.oidc, err = res.oidc.check(res.authType); err != nil {
+			return nil, fmt.Errorf("site %q: %s: %w", name, res.source, err)
+		}
+		if err := r.authenticateOIDC(ctx, provider, ao, name, res); err != nil {
+			return nil, err
+		}
+	} else if err := r.authenticate(ctx, name, provider, ao); err != nil {
 		return nil, authError(name, res.source, ao.IdentityEndpoint, err)
+	}
+	if res.byCatalog {
+		// Without a region, gophercloud would take the catalog's first Blazar endpoint for
+		// every site: the lease would land at the credentials' own site whatever it says.
+		regions := catalogRegions(provider, "reservation")
+		if !slices.Contains(regions, name) {
+			return nil, &NoCredentialsError{Site: name, Source: res.source, CatalogRegions: regions, Paths: r.paths, clouds: r.clouds}
+		}
+		res.eo.Region = name
 	}
 	eo, region := res.eo, res.eo.Region
 	site := &Site{Name: name, AuthURL: ao.IdentityEndpoint, Region: region, Source: res.source, Provider: provider}
@@ -252,6 +301,33 @@ func (r *Resolver) connect(ctx context.Context, name string) (*Site, error) {
 		}
 	}
 	return site, nil
+}
+
+// catalogRegions lists the regions of the token's catalog that have an endpoint of
+// serviceType, sorted.
+func catalogRegions(provider *gophercloud.ProviderClient, serviceType string) []string {
+	cr, ok := provider.GetAuthResult().(tokens.CreateResult)
+	if !ok {
+		return nil
+	}
+	catalog, err := cr.ExtractServiceCatalog()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, entry := range catalog.Entries {
+		if entry.Type != serviceType {
+			continue
+		}
+		for _, ep := range entry.Endpoints {
+			region := coalesce(ep.RegionID, ep.Region)
+			if region != "" && !slices.Contains(out, region) {
+				out = append(out, region)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // newNetworkV2 is openstack.NewNetworkV2 without its version discovery:
@@ -306,8 +382,11 @@ func Hint(err error) string {
 	switch {
 	case errors.As(err, &nc):
 		return "set sites.<site>.cloud in the Leasefile, add a clouds.yaml entry, source an openrc file, or run with --local to use the built-in emulator"
+	case errors.Is(err, ErrLoginRequired):
+		return "run leasefile once in a terminal to log in (the login is shared with ccauth), or, for CI and scripts, " +
+			"use an application credential: cc-login writes one as an openrc or clouds.yaml"
 	case errors.As(err, &ae):
-		return "check the credentials, or create an application credential in the dashboard (Identity > Application Credentials) and use its clouds.yaml"
+		return authHint(ae)
 	}
 	return blazar.HintFor(err, "")
 }

@@ -17,6 +17,10 @@
 //	{URL}/chi-uc/identity/        Keystone (GET / -> 300, GET /v3, POST /v3/auth/tokens)
 //	{URL}/chi-uc/reservation/v1/  Blazar (catalog type "reservation", name "blazar")
 //	{URL}/chi-uc/network/         Neutron (catalog type "network"; clients add v2.0/)
+//	{URL}/auth/realms/chameleon/  OpenID Connect provider for every site (oidc.go): discovery,
+//	                              device authorization, token endpoint with rotating refresh tokens
+//	{URL}/chi-uc/identity/v3/OS-FEDERATION/identity_providers/chameleon/protocols/openid/auth
+//	                              Keystone's federation exchange: access token -> unscoped token
 //
 // The catalog's region (region and region_id) is the site name. A token is
 // valid only at the site that issued it.
@@ -47,10 +51,13 @@
 //     lease's hosts, networks and devices stay private (404). Hosts, devices,
 //     networks, floating IPs and allocations are readable by any authenticated
 //     user (Chameleon's policy); writes to them are refused as for a non-admin.
-//     An unscoped token reaches no lease.
 //   - With Config.DataFile set, the leases (never tokens or secrets) are
 //     saved after every mutation: temp file in the same directory, fsync,
 //     rename, mode 0600. A failed save undoes the mutation and answers 500.
+//   - The OpenID Connect realm (users log in as the Keystone user of the same name) keeps its
+//     device codes and tokens in memory only, under its own lock; refresh tokens rotate and
+//     work once. Keystone's federation exchange answers an unscoped token, which no service
+//     accepts until it is scoped to a project.
 //   - One mutex guards all state; latency and faults are served outside it,
 //     and so are reading, bounding (413 past 1 MiB, a nesting limit) and
 //     decoding request bodies and every create check that needs no other

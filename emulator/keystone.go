@@ -51,6 +51,8 @@ func (e *Emulator) serveKeystone(w http.ResponseWriter, r *http.Request, s *site
 			return
 		}
 		e.issueToken(w, r, s, base)
+	case strings.HasPrefix(rest, "/v3/OS-FEDERATION/"):
+		e.serveFederation(w, r, s, rest)
 	case rest == "/v3/auth/tokens" || rest == "/v3" || rest == "":
 		keystoneError(w, http.StatusMethodNotAllowed, "Method Not Allowed", "The method is not allowed for the requested URL.")
 	default:
@@ -290,7 +292,8 @@ func (e *Emulator) authenticate(r *http.Request, s *site) *token {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	t := e.tokens[v]
-	if t == nil || t.site != s.name || !now.Before(t.expires) {
+	// An unscoped (federated) token reaches no service.
+	if t == nil || t.site != s.name || !now.Before(t.expires) || t.project == nil {
 		return nil
 	}
 	return t

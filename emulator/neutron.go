@@ -173,8 +173,7 @@ func (e *Emulator) serveNeutron(w http.ResponseWriter, r *http.Request, s *site,
 		return
 	}
 	tok := e.authenticate(r, s)
-	if tok == nil || tok.project == nil {
-		// Neutron takes only project-scoped tokens.
+	if tok == nil {
 		writeUnauthorized(w, base+"/identity/v3")
 		return
 	}

@@ -3,8 +3,10 @@ package main
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,6 +58,11 @@ func TestScripts(t *testing.T) {
 			env.Defer(func() { srv.Close() })
 			env.Values[worldKey] = &world{clock: clock, srv: srv, marks: map[string]int{}}
 			env.Setenv("EMU_URL", srv.URL)
+			examples, err := filepath.Abs("../../examples")
+			if err != nil {
+				return err
+			}
+			env.Setenv("EXAMPLES", examples) // scripts that run an example as it is
 			return nil
 		},
 		Cmds:      scriptCmds(),
@@ -78,6 +85,9 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"emu":       cmdEmu,
 	}
 	for name, c := range emulatorScriptCmds() {
+		cmds[name] = c
+	}
+	for name, c := range stateScriptCmds() {
 		cmds[name] = c
 	}
 	return cmds
@@ -103,13 +113,33 @@ func cmdLeasefile(ts *testscript.TestScript, neg bool, args []string) {
 		ch <- w.clock.Now()
 		return ch
 	}
-	// Besides one entry per site (the demo user), "other" is CHI@UC as the other project's
-	// user, for scripts that act as someone else (sites: {CHI@UC: {cloud: other}}), and
-	// "restricted" the demo user's restricted application credential.
-	a.cloudsYAML = append(w.srv.CloudsYAML(), fmt.Sprintf("  other:\n    auth_type: password\n    auth:\n      auth_url: %q\n      username: %q\n      password: %q\n      project_name: %q\n      user_domain_name: Default\n      project_domain_name: Default\n    region_name: CHI@UC\n",
-		w.srv.AuthURL("CHI@UC"), emulator.OtherUser, emulator.OtherPassword, emulator.OtherProject)...)
-	a.cloudsYAML = append(a.cloudsYAML, fmt.Sprintf("  restricted:\n    auth_type: v3applicationcredential\n    auth:\n      auth_url: %q\n      application_credential_id: %q\n      application_credential_secret: %q\n    region_name: CHI@UC\n",
-		w.srv.AuthURL("CHI@UC"), emulator.RestrictedAppCredID, emulator.RestrictedAppCredSecret)...)
+	if ts.Getenv("OS_CLIENT_CONFIG_FILE") == "" {
+		// A script that names its own clouds.yaml tests credential resolution itself.
+		a.cloudsYAML = w.srv.CloudsYAML()
+		// Besides one entry per site (the demo user), "other" is CHI@UC as the other project's
+		// user, for scripts that act as someone else (sites: {CHI@UC: {cloud: other}}), and
+		// "restricted" the demo user's restricted application credential.
+		a.cloudsYAML = append(a.cloudsYAML, fmt.Sprintf("  other:\n    auth_type: password\n    auth:\n      auth_url: %q\n      username: %q\n      password: %q\n      project_name: %q\n      user_domain_name: Default\n      project_domain_name: Default\n    region_name: CHI@UC\n",
+			w.srv.AuthURL("CHI@UC"), emulator.OtherUser, emulator.OtherPassword, emulator.OtherProject)...)
+		a.cloudsYAML = append(a.cloudsYAML, fmt.Sprintf("  restricted:\n    auth_type: v3applicationcredential\n    auth:\n      auth_url: %q\n      application_credential_id: %q\n      application_credential_secret: %q\n    region_name: CHI@UC\n",
+			w.srv.AuthURL("CHI@UC"), emulator.RestrictedAppCredID, emulator.RestrictedAppCredSecret)...)
+	}
+	if f := ts.Getenv("CLOUDS_YAML"); f != "" {
+		// A script's own clouds.yaml, e.g. one whose auth_url nothing listens on.
+		data, err := os.ReadFile(ts.MkAbs(f))
+		ts.Check(err)
+		a.cloudsYAML = data
+	}
+	if ts.Getenv("LEASEFILE_TEST_INTERACTIVE") == "1" {
+		// Scripts have no terminal: this stands for one on stdin and stderr.
+		yes := true
+		a.interactive = &yes
+	}
+	if v := ts.Getenv("CALL_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		ts.Check(err)
+		a.callTimeout = d
+	}
 	code := a.run(context.Background(), append([]string{"leasefile"}, args...))
 	if code != 0 {
 		fmt.Fprintf(ts.Stderr(), "[exit status %d]\n", code)
@@ -123,8 +153,12 @@ func cmdLeasefile(ts *testscript.TestScript, neg bool, args []string) {
 //
 //	emu leases [SITE]            print every lease: name status start end reservations
 //	emu advance DURATION         move the clock
-//	emu fail OP STATUS [COUNT]   answer the next COUNT calls of OP with STATUS
+//	emu fail OP STATUS [COUNT] [RETRY_AFTER] [SKIP]  answer the next COUNT calls of OP with
+//	                             STATUS (and Retry-After: RETRY_AFTER seconds, default 1), after
+//	                             letting SKIP of them through
 //	emu fault SPEC               as emulator serve --fault SPEC (e.g. start:error)
+//	emu drop OP [COUNT]          close the connection of the next COUNT calls of OP unanswered
+//	emu hang OP                  never answer the next call of OP (until the client gives up)
 //	emu fail-on-start NAME       the lease named NAME goes to ERROR when it starts
 //	emu delete NAME              delete the lease named NAME, as in the GUI
 //	emu set-end NAME TIME        move its end ("2006-01-02 15:04")
@@ -132,6 +166,14 @@ func cmdLeasefile(ts *testscript.TestScript, neg bool, args []string) {
 //	emu id NAME VAR              set VAR to the ID of the lease named NAME
 //	emu mark                     remember the call counts
 //	emu calls SITE OP            print how many OP calls SITE answered since the mark
+//	                             (SITE oidc: the OIDC provider's discovery, device, device-poll, refresh)
+//	emu approve-device [POLLS]   approve device logins, now and later, after POLLS pending answers
+//	emu deny-device              the user refuses device logins
+//	emu expire-device            device codes expire before anyone approves them
+//	emu revoke-logins            every OIDC refresh and access token stops working
+//	emu refresh-token TOKEN      make TOKEN a valid refresh token of the demo user
+//	emu cached-login FILE        print whether the refresh token in ccauth's cache FILE is valid
+//	emu oidc-clouds-yaml FILE    write a ccauth-style clouds.yaml for the emulator to FILE
 func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("emu does not fail")
@@ -185,7 +227,26 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 			count, err = strconv.Atoi(args[3])
 			ts.Check(err)
 		}
-		e.InjectFault(emulator.Fault{Op: args[1], Status: status, Count: count, RetryAfter: 1})
+		retryAfter, skip := 1, 0
+		if len(args) > 4 {
+			retryAfter, err = strconv.Atoi(args[4])
+			ts.Check(err)
+		}
+		if len(args) > 5 {
+			skip, err = strconv.Atoi(args[5])
+			ts.Check(err)
+		}
+		e.InjectFault(emulator.Fault{Op: args[1], Status: status, Count: count, RetryAfter: retryAfter, Skip: skip})
+	case "drop":
+		count := 1
+		if len(args) > 2 {
+			var err error
+			count, err = strconv.Atoi(args[2])
+			ts.Check(err)
+		}
+		e.InjectFault(emulator.Fault{Op: args[1], Drop: true, Count: count})
+	case "hang":
+		e.InjectFault(emulator.Fault{Op: args[1], Latency: time.Hour})
 	case "fault": // emu fault SPEC: as emulator serve --fault SPEC
 		f, err := parseFault(args[1])
 		ts.Check(err)
@@ -209,10 +270,41 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv(args[2], id)
 	case "mark":
 		for _, site := range e.Sites() {
-			for _, op := range []string{"list", "get", "create", "update", "delete"} {
+			for _, op := range []string{"list", "get", "create", "update", "delete", "federation"} {
 				w.marks[site+" "+op] = e.Calls(site, op)
 			}
 		}
+		for _, op := range []string{"discovery", "device", "device-poll", "refresh"} {
+			w.marks["oidc "+op] = e.Calls("oidc", op)
+		}
+	case "approve-device":
+		polls := 0
+		if len(args) > 1 {
+			var err error
+			polls, err = strconv.Atoi(args[1])
+			ts.Check(err)
+		}
+		e.ApproveDevices("", polls)
+	case "deny-device":
+		e.DenyDevices()
+	case "expire-device":
+		e.ExpireDevices()
+	case "revoke-logins":
+		e.RevokeLogins()
+	case "refresh-token":
+		e.IssueRefreshToken("", args[1])
+	case "cached-login":
+		var c struct {
+			RefreshToken string `json:"refresh_token"`
+		}
+		ts.Check(json.Unmarshal([]byte(ts.ReadFile(args[1])), &c))
+		if e.ValidRefreshToken(c.RefreshToken) {
+			fmt.Fprintln(out, "valid")
+		} else {
+			fmt.Fprintln(out, "invalid")
+		}
+	case "oidc-clouds-yaml":
+		ts.Check(os.WriteFile(ts.MkAbs(args[1]), w.srv.OIDCCloudsYAML(), 0o600))
 	case "calls":
 		fmt.Fprintf(out, "%d\n", e.Calls(args[1], args[2])-w.marks[args[1]+" "+args[2]])
 	default:

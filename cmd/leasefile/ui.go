@@ -46,6 +46,20 @@ func isTTY(w any) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
+// deviceLogin tells the user how to approve an OpenID Connect device login, and why one is
+// needed when a cached login could not be used.
+func (u *ui) deviceLogin(d cloud.DeviceLogin) {
+	if d.Reason != "" {
+		u.warnf("%s", d.Reason)
+	}
+	where := fmt.Sprintf("open %s and enter the code %s", d.VerificationURI, d.UserCode)
+	if d.VerificationURIComplete != "" {
+		where = fmt.Sprintf("open %s (or open %s and enter the code %s)", d.VerificationURIComplete, d.VerificationURI, d.UserCode)
+	}
+	fmt.Fprintf(u.stderr, "leasefile: to log in, %s\n", where)
+	fmt.Fprintf(u.stderr, "leasefile: waiting for the login to be approved (the code expires at %s)\n", d.Expires.Local().Format("15:04"))
+}
+
 // color reports whether stdout output may use ANSI colours.
 func (u *ui) color() bool {
 	return !u.noColor && isTTY(u.stdout)
@@ -83,8 +97,16 @@ func (u *ui) report(err error) int {
 	}
 	var list spec.ErrorList
 	if errors.As(err, &list) {
-		// Positioned problems (FILE:LINE:COL: ...) one per line, as compilers print them.
+		// Positioned problems (FILE:LINE:COL: ...) one per line, as compilers print them,
+		// then any other error found in the same run (spec.Collect).
 		fmt.Fprintln(u.stderr, list.Error())
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				if !errors.As(e, new(spec.ErrorList)) {
+					u.errorf("%s", e.Error())
+				}
+			}
+		}
 		u.errorf("%s in %s", plural(len(list), "problem"), list[0].File)
 		return exitError
 	}
@@ -92,7 +114,8 @@ func (u *ui) report(err error) int {
 	// already ends with its remedy.
 	var ae *cloud.AuthError
 	var be *blazar.Error
-	if errors.As(err, &ae) || errors.As(err, &be) {
+	var na *blazar.NoAnswerError
+	if errors.As(err, &ae) || errors.As(err, &be) || errors.As(err, &na) || errors.Is(err, cloud.ErrLoginRequired) {
 		if h := cloud.Hint(err); h != "" {
 			u.errorf("%s", err.Error())
 			u.hintf("%s", h)
