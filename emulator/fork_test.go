@@ -259,3 +259,38 @@ func TestNestedPropertiesAreBounded(t *testing.T) {
 		t.Fatalf("300 levels: %d %.200s", r.status, r.raw)
 	}
 }
+
+// TestBodyReadOutsideTheLock: a client still sending its body holds no lock: another
+// client's list is answered meanwhile (were the body read under the lock, this test would
+// hang, not pass).
+func TestBodyReadOutsideTheLock(t *testing.T) {
+	v, tok := forkEnv(t, emulator.BlazarChameleon)
+	pr, pw := io.Pipe()
+	req, err := http.NewRequest("POST", v.blazar("CHI@UC")+"/leases", pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Auth-Token", tok)
+	done := make(chan int)
+	go func() {
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- 0
+			return
+		}
+		res.Body.Close()
+		done <- res.StatusCode
+	}()
+	if _, err := pw.Write([]byte(`{"name": "slow", `)); err != nil {
+		t.Fatal(err)
+	}
+	if r := v.call("GET", v.blazar("CHI@UC")+"/leases", tok, nil); r.status != 200 {
+		t.Fatalf("list while another body is in flight: %d", r.status)
+	}
+	_, _ = pw.Write([]byte(`"start_date": "2030-01-01 10:00", "end_date": "2030-01-01 11:00", "reservations": [` + skylakeResv + `]}`))
+	pw.Close()
+	if got := <-done; got != 201 {
+		t.Errorf("the slow create: %d", got)
+	}
+}
