@@ -40,7 +40,9 @@ type session struct {
 	spec     *spec.File
 	specHash string
 
-	statePath string
+	statePath string        // the local state file; "" for a remote backend
+	backend   state.Backend // where the state is kept: all reads, writes and locks go through it
+	held      state.Held    // the state lock, once lockState took it
 	state     *state.File
 	existed   bool
 	// checkLeasefile: the command uses the Leasefile, so the state must be its own.
@@ -122,7 +124,8 @@ func (a *app) openSession(ctx context.Context, need specNeed) (*session, error) 
 			return nil, fmt.Errorf("--state %s: directory %s does not exist", a.statePath, dir)
 		}
 	}
-	st, existed, err := state.LoadOrNew(s.statePath)
+	s.backend = state.NewLocal(s.statePath)
+	st, existed, err := s.backend.Read(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -151,6 +154,20 @@ func (a *app) openSession(ctx context.Context, need specNeed) (*session, error) 
 		s.localDir = filepath.Join(base, localDir)
 	}
 	return s, nil
+}
+
+// where is the state's location for messages: the file relative to the working directory,
+// or the remote backend's location.
+func (s *session) where() string {
+	if s.statePath != "" {
+		return displayPath(s.a, s.statePath)
+	}
+	return s.backend.Location()
+}
+
+// store is the state for apply and wait, written through the backend under the lock held.
+func (s *session) store() *state.Store {
+	return state.NewStore(s.backend, s.state).WithLock(s.held)
 }
 
 // ownState refuses a state written by another Leasefile and records this one as its writer.
@@ -436,16 +453,17 @@ func (s *session) lockState(ctx context.Context, op string, timeout time.Duratio
 			return nil, err
 		}
 	}
-	lock, err := state.Lock(ctx, s.statePath, state.LockInfo{Operation: op}, timeout)
+	lock, err := s.backend.Lock(ctx, state.LockInfo{Operation: op}, timeout)
 	if err != nil {
 		return nil, err
 	}
+	s.held = lock
 	unlock := func() {
 		if err := lock.Unlock(); err != nil {
 			s.a.warnf("%v", err)
 		}
 	}
-	if s.state, s.existed, err = state.LoadOrNew(s.statePath); err != nil {
+	if s.state, s.existed, err = s.backend.Read(ctx); err != nil {
 		unlock()
 		return nil, err
 	}
