@@ -22,6 +22,10 @@ type Config struct {
 	Latency    time.Duration // added to every request
 	FaultRate  float64       // probability of a 503 on any Blazar call
 	TokenTTL   time.Duration // 0 = 1h
+	// ObjectStore lists, by site name, the URL a site's catalog gives as its object-store
+	// (Swift) endpoint; the emulator serves no object store itself (tests point it at a real
+	// Swift). None by default.
+	ObjectStore map[string]string
 }
 
 // Emulator is Keystone, Blazar v1 and the Neutron bits leases need, for

@@ -233,6 +233,9 @@ func (d *doc) build() *File {
 			f.Sites[name] = SiteConfig{Cloud: cloud, Region: region}
 		}
 	}
+	if sm, ok := top["state"].(map[string]any); ok {
+		f.State = d.stateConfig(sm)
+	}
 	leases, _ := top["leases"].(map[string]any)
 	names := map[string]string{} // site + "\x00" + name -> lease key
 	for _, key := range slices.Sorted(maps.Keys(leases)) {
@@ -252,6 +255,32 @@ func (d *doc) build() *File {
 	}
 	d.checkSites(f)
 	return f
+}
+
+// stateConfig reads the state: block; the schema checked the types and names.
+func (d *doc) stateConfig(m map[string]any) *StateConfig {
+	c := &StateConfig{Pos: d.keyPos("/state")}
+	c.Backend, _ = str(m, "backend")
+	c.Site, _ = str(m, "site")
+	c.Container, _ = str(m, "container")
+	c.Key, _ = str(m, "key")
+	c.Address, _ = str(m, "address")
+	c.LockAddress, _ = str(m, "lock_address")
+	c.UnlockAddress, _ = str(m, "unlock_address")
+	lock, _ := str(m, "lock")
+	c.NoLock = lock == "none"
+	need := map[string][]string{"swift": {"site", "container", "key"}, "http": {"address"}}[c.Backend]
+	for _, field := range need {
+		if _, ok := m[field]; !ok {
+			d.fail("/state", "backend %s needs %s", c.Backend, field)
+		}
+	}
+	for _, field := range []string{"site", "container", "key", "address", "lock_address", "unlock_address"} {
+		if _, ok := m[field]; ok && !slices.Contains(need, field) && !(c.Backend == "http" && strings.HasSuffix(field, "lock_address")) {
+			d.fail("/state/"+field, "backend %s has no %s", c.Backend, field)
+		}
+	}
+	return c
 }
 
 // checkSites reports, once where each is written, a lease site that is neither Chameleon's

@@ -124,16 +124,6 @@ func (a *app) openSession(ctx context.Context, need specNeed) (*session, error) 
 			return nil, fmt.Errorf("--state %s: directory %s does not exist", a.statePath, dir)
 		}
 	}
-	s.backend = state.NewLocal(s.statePath)
-	st, existed, err := s.backend.Read(ctx)
-	if err != nil {
-		return nil, err
-	}
-	s.state, s.existed = st, existed
-	s.checkLeasefile = path != "" && need != specNone
-	if err := s.ownState(); err != nil {
-		return nil, err
-	}
 	s.resolver = &cloud.Resolver{Env: a.getenv, UserAgent: "leasefile/" + strings.TrimPrefix(versionString(), "leasefile ")}
 	if s.spec != nil {
 		s.resolver.Sites = map[string]cloud.SiteConfig{}
@@ -152,6 +142,21 @@ func (a *app) openSession(ctx context.Context, need specNeed) (*session, error) 
 	}
 	if a.local {
 		s.localDir = filepath.Join(base, localDir)
+	}
+	if s.backend, err = s.openBackend(ctx); err != nil {
+		return nil, err
+	}
+	if _, local := s.backend.(*state.Local); !local {
+		s.statePath = ""
+	}
+	st, existed, err := s.backend.Read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.state, s.existed = st, existed
+	s.checkLeasefile = path != "" && need != specNone
+	if err := s.ownState(); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -175,7 +180,11 @@ func (s *session) ownState() error {
 	if !s.checkLeasefile {
 		return nil
 	}
-	err := s.state.CheckLeasefile(s.statePath, s.specPath)
+	anchor := s.statePath
+	if anchor == "" {
+		anchor = s.remoteAnchor()
+	}
+	err := s.state.CheckLeasefile(anchor, s.specPath)
 	var me *state.LeasefileMismatchError
 	if errors.As(err, &me) {
 		return &codeError{code: exitError,
@@ -448,7 +457,7 @@ func (s *session) floatingNetworks(ctx context.Context) (map[string]map[string]s
 // lockState takes the state lock for op and reloads the state, which another run may have
 // changed while we waited. The returned function releases the lock.
 func (s *session) lockState(ctx context.Context, op string, timeout time.Duration) (func(), error) {
-	if s.localDir != "" {
+	if s.localDir != "" && s.statePath != "" {
 		if err := os.MkdirAll(filepath.Dir(s.statePath), 0o700); err != nil {
 			return nil, err
 		}
