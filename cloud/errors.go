@@ -105,6 +105,8 @@ func (e *AuthError) Error() string {
 			e.Site, e.AuthURL, e.Source, e.Err)
 	case 0:
 		return fmt.Sprintf("site %q: cannot authenticate with Keystone at %s (credentials from %s): %v", e.Site, e.AuthURL, e.Source, e.Err)
+	case 429, 500, 502, 503, 504:
+		return fmt.Sprintf("site %q: Keystone at %s failed to answer the token request (HTTP %d, credentials from %s): %v", e.Site, e.AuthURL, e.StatusCode, e.Source, e.Err)
 	}
 	return fmt.Sprintf("site %q: Keystone at %s answered %d to the credentials from %s: %v", e.Site, e.AuthURL, e.StatusCode, e.Source, e.Err)
 }

@@ -49,6 +49,9 @@ type Resolver struct {
 	// DeviceLogin shows the user where to approve an OpenID Connect device login; nil
 	// means the run is not interactive, and a login that needs the user fails at once.
 	DeviceLogin func(DeviceLogin)
+	// Retry repeats an authentication that failed transiently (see authenticate); its
+	// OnRetry gets errors that name the site and Keystone.
+	Retry blazar.Retrier
 
 	loadOnce sync.Once
 	clouds   *cloudsFile
@@ -257,7 +260,7 @@ func (r *Resolver) connect(ctx context.Context, name string) (*Site, error) {
 		if err := r.authenticateOIDC(ctx, provider, ao, name, res); err != nil {
 			return nil, err
 		}
-	} else if err := openstack.Authenticate(ctx, provider, ao); err != nil {
+	} else if err := r.authenticate(ctx, name, provider, ao); err != nil {
 		return nil, authError(name, res.source, ao.IdentityEndpoint, err)
 	}
 	if res.byCatalog {
@@ -393,7 +396,7 @@ func Hint(err error) string {
 		return "run leasefile once in a terminal to log in (the login is shared with ccauth), or, for CI and scripts, " +
 			"use an application credential: cc-login writes one as an openrc or clouds.yaml"
 	case errors.As(err, &ae):
-		return "check the credentials, or create an application credential in the dashboard (Identity > Application Credentials) and use its clouds.yaml"
+		return authHint(ae)
 	}
 	return blazar.HintFor(err, "")
 }

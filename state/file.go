@@ -112,6 +112,24 @@ type Intent struct {
 	// ID is the lease ID once Blazar returned it; "" while the create call
 	// has not answered.
 	ID string `json:"id,omitempty"`
+	// Unsent marks an intent whose create call has not been sent yet: a run
+	// killed then made no lease, so nothing may be adopted for it. apply
+	// clears it, and sets Sent, in a save made just before the first call.
+	// An intent without either (an older leasefile's) may have been sent at
+	// Time.
+	Unsent bool `json:"unsent,omitempty"`
+	// Sent is when the first create call was sent: a lease it made was
+	// created after Sent (less clock skew), which narrows what may be adopted.
+	Sent time.Time `json:"sent,omitzero"`
+}
+
+// Since is when the intent's create may first have made a lease: Sent, or
+// Time for an intent that does not record it.
+func (in Intent) Since() time.Time {
+	if !in.Sent.IsZero() {
+		return in.Sent
+	}
+	return in.Time
 }
 
 // New returns an empty state with a fresh lineage and serial 0.

@@ -132,6 +132,7 @@ func (f *File) normalize() {
 	}
 	for i := range f.Intents {
 		f.Intents[i].Time = utc(f.Intents[i].Time)
+		f.Intents[i].Sent = utc(f.Intents[i].Sent)
 	}
 }
 

@@ -34,6 +34,8 @@ type app struct {
 	wd    string
 	clock interface{ Now() time.Time } // nil: the real clock
 	after func(time.Duration) <-chan time.Time
+	// callTimeout bounds each call of the plan phase; 0 means blazar.DefaultCallTimeout.
+	callTimeout time.Duration
 	// cloudsYAML, when set, replaces clouds.yaml discovery (tests point it at their emulator).
 	cloudsYAML []byte
 	// interactive, when set, replaces the terminal check of canPrompt (tests have no terminal).

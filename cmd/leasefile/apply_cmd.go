@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/chameleoncloud/leasefile/apply"
@@ -140,7 +142,7 @@ func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r ru
 		if !p.HasChanges() && !p.HasDrift() && len(p.Observed) == 0 {
 			return nil
 		}
-		if p.HasChanges() {
+		if p.HasChanges() && !p.OnlyWaits() {
 			if err := a.confirm(ctx, r.autoApprove, o.destroy); err != nil {
 				return err
 			}
@@ -162,10 +164,13 @@ func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r ru
 		return err
 	}
 	if res != nil && (p.HasChanges() || p.RefreshOnly || len(res.Failed) > 0) {
-		a.printApplySummary(p, res, time.Since(start))
+		a.printApplySummary(p, res, err, time.Since(start))
 	}
 	if err == nil {
 		return nil
+	}
+	if h := saveHint(err); h != "" {
+		return &codeError{code: exitError, msg: err.Error(), hint: h}
 	}
 	if res == nil || len(res.Failed) == 0 {
 		return err
@@ -180,6 +185,18 @@ func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r ru
 		}
 	}
 	return silent(exitError)
+}
+
+// saveHint is the remedy for a state that could not be saved, or "": the run stopped at once,
+// and what it created is found again by the next plan from the intents already saved.
+func saveHint(err error) string {
+	switch {
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return "the disk holding the state file is full: free some space and run apply again; the next plan finds the leases this run created"
+	case errors.Is(err, syscall.EROFS), errors.Is(err, fs.ErrPermission):
+		return "the state file cannot be written here: fix the permissions (or use --state) and run apply again; the next plan finds the leases this run created"
+	}
+	return ""
 }
 
 func operationName(o planOptions) string {
@@ -221,29 +238,51 @@ func (a *app) confirm(ctx context.Context, autoApprove, destroy bool) error {
 	return nil
 }
 
-func (a *app) printApplySummary(p *plan.Plan, res *apply.Result, took time.Duration) {
-	var created, updated, replaced, deleted int
-	for _, d := range res.Done {
+// printApplySummary prints the last line of an apply: what was done, counting a lease that
+// was created even when waiting for it failed, and "finished with errors" whenever the run
+// ends with an error (a state that could not be saved included).
+func (a *app) printApplySummary(p *plan.Plan, res *apply.Result, err error, took time.Duration) {
+	var created, updated, replaced, deleted, waited, notActive, failed, uncertain int
+	count := func(act plan.Action) {
 		switch {
-		case d.Action == plan.Create:
+		case act == plan.Create:
 			created++
-		case d.Action == plan.Update:
+		case act == plan.Update:
 			updated++
-		case d.Action.IsReplace():
+		case act.IsReplace():
 			replaced++
-		case d.Action == plan.Delete:
+		case act == plan.Delete:
 			deleted++
+		case act == plan.NoOp:
+			waited++
+		}
+	}
+	for _, d := range res.Done {
+		count(d.Action)
+	}
+	for _, f := range res.Failed {
+		if f.LeaseID != "" && f.Action != plan.NoOp {
+			// The lease exists: it was created (or replaced), only what followed failed.
+			count(f.Action)
+			notActive++
+			continue
+		}
+		failed++
+		if f.Uncertain {
+			uncertain++
 		}
 	}
 	if p.RefreshOnly {
-		fmt.Fprintf(a.stdout, "\nRefresh complete: the state records what Blazar has now.\n")
+		if err == nil {
+			fmt.Fprintf(a.stdout, "\nRefresh complete: the state records what Blazar has now.\n")
+		}
 		return
 	}
 	word := "Apply"
 	if p.Destroy {
 		word = "Destroy"
 	}
-	if len(res.Failed) > 0 {
+	if len(res.Failed) > 0 || err != nil {
 		word += " finished with errors."
 	} else {
 		word += " complete!"
@@ -253,8 +292,17 @@ func (a *app) printApplySummary(p *plan.Plan, res *apply.Result, took time.Durat
 	} else {
 		fmt.Fprintf(a.stdout, "\n%s Leases: %d created, %d updated, %d replaced, %d deleted", word, created, updated, replaced, deleted)
 	}
-	if len(res.Failed) > 0 {
-		fmt.Fprintf(a.stdout, ", %d failed", len(res.Failed))
+	if waited > 0 {
+		fmt.Fprintf(a.stdout, ", %d now ACTIVE", waited)
+	}
+	if notActive > 0 {
+		fmt.Fprintf(a.stdout, "; %d of these did not finish", notActive)
+	}
+	if failed > 0 {
+		fmt.Fprintf(a.stdout, ", %d failed", failed)
+	}
+	if uncertain > 0 {
+		fmt.Fprintf(a.stdout, " (%d of them may have been created: the next plan finds and adopts them)", uncertain)
 	}
 	fmt.Fprintf(a.stdout, ". (%s)\n", took.Round(time.Second))
 	for _, f := range res.Failed {

@@ -73,6 +73,9 @@ func (a *app) importCommand() *cli.Command {
 					Start: live.StartDate, End: live.EndDate, CreatedAt: live.CreatedAt, Reservations: matched,
 					UpdatedAt: blazar.FormatTimestamp(live.UpdatedAt)}
 				f.SetLease(key, sl)
+				// The user says which lease is this key's: an interrupted create's intent
+				// for the key must not adopt another one later.
+				f.DropIntent(key)
 				fmt.Fprintf(a.stdout, "Imported lease %s (%s, %s) as lease.%s.\nRun leasefile plan to see how it differs from the Leasefile.\n", live.ID, live.Name, live.Status, key)
 				return nil
 			})

@@ -18,6 +18,7 @@ import (
 type planOptions struct {
 	targets, replace     []string
 	destroy, refreshOnly bool
+	allowDuplicateName   bool
 }
 
 func planFlags(o *planOptions) []cli.Flag {
@@ -25,6 +26,7 @@ func planFlags(o *planOptions) []cli.Flag {
 		&cli.StringSliceFlag{Name: "target", Usage: "limit the plan to lease `KEY` (repeatable); for exceptional use only", Destination: &o.targets},
 		&cli.StringSliceFlag{Name: "replace", Usage: "replace lease `KEY` even if it could be updated in place (repeatable)", Destination: &o.replace},
 		&cli.BoolFlag{Name: "refresh-only", Usage: "record drift in the state and change no lease", Destination: &o.refreshOnly},
+		&cli.BoolFlag{Name: "allow-duplicate-name", Usage: "create a lease even when a lease of its name that the state does not track exists", Destination: &o.allowDuplicateName},
 	}
 }
 
@@ -146,6 +148,8 @@ func (a *app) buildPlan(ctx context.Context, s *session, o planOptions, f *spec.
 		Destroy:       o.destroy,
 		RefreshOnly:   o.refreshOnly,
 		LeasefileHash: s.specHash,
+
+		AllowDuplicateName: o.allowDuplicateName,
 	})
 }
 

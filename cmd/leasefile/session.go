@@ -55,6 +55,8 @@ type session struct {
 
 	mu    sync.Mutex
 	sites map[string]*cloud.Site
+
+	warnMu sync.Mutex // serialises warnings from concurrent calls
 }
 
 // canPrompt reports whether a login may wait for the user: stdin and stderr are terminals
@@ -125,6 +127,7 @@ func (a *app) openSession(ctx context.Context, need specNeed) (*session, error) 
 		}
 	}
 	s.resolver = &cloud.Resolver{Env: a.getenv, UserAgent: "leasefile/" + strings.TrimPrefix(versionString(), "leasefile ")}
+	s.resolver.Retry = s.retrier("")
 	if s.spec != nil {
 		s.resolver.Sites = map[string]cloud.SiteConfig{}
 		for name, c := range s.spec.Sites {
@@ -401,7 +404,12 @@ func (s *session) live(ctx context.Context) (map[string][]leases.Lease, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			list, err := leases.ListAll(ctx, site.Reservation)
+			var list []leases.Lease
+			err := s.retrier(name+": list leases").Do(ctx, func(c context.Context) error {
+				var err error
+				list, err = leases.ListAll(c, site.Reservation)
+				return err
+			})
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -413,6 +421,20 @@ func (s *session) live(ctx context.Context) (map[string][]leases.Lease, error) {
 	}
 	wg.Wait()
 	return out, errors.Join(errs...)
+}
+
+// retrier repeats a read of the plan phase (a lease list, a network lookup) that failed
+// transiently, with backoff and Retry-After as apply repeats its calls, and bounds each try so
+// that an endpoint that never answers cannot hang the command. Each retry is a warning.
+func (s *session) retrier(what string) blazar.Retrier {
+	return blazar.Retrier{After: s.a.after, CallTimeout: s.a.callTimeout, OnRetry: func(err error, d time.Duration) {
+		s.warnMu.Lock()
+		defer s.warnMu.Unlock()
+		if what != "" {
+			err = fmt.Errorf("%s: %w", what, err)
+		}
+		s.a.warnf("%v; retrying in %s", err, d.Round(time.Second))
+	}}
 }
 
 // floatingNetworks resolves, per site, the floating IP network names of leases the state
@@ -444,7 +466,12 @@ func (s *session) floatingNetworks(ctx context.Context) (map[string]map[string]s
 		}
 		out[site] = map[string]string{}
 		for name := range names {
-			id, err := blazar.NetworkIDByName(ctx, client.Network, name)
+			var id string
+			err := s.retrier(site+": floating IP network lookup").Do(ctx, func(c context.Context) error {
+				var err error
+				id, err = blazar.NetworkIDByName(c, client.Network, name)
+				return err
+			})
 			if err != nil {
 				return nil, fmt.Errorf("%s: floating IP network %q: %w", site, name, err)
 			}

@@ -114,7 +114,8 @@ func (u *ui) report(err error) int {
 	// already ends with its remedy.
 	var ae *cloud.AuthError
 	var be *blazar.Error
-	if errors.As(err, &ae) || errors.As(err, &be) || errors.Is(err, cloud.ErrLoginRequired) {
+	var na *blazar.NoAnswerError
+	if errors.As(err, &ae) || errors.As(err, &be) || errors.As(err, &na) || errors.Is(err, cloud.ErrLoginRequired) {
 		if h := cloud.Hint(err); h != "" {
 			u.errorf("%s", err.Error())
 			u.hintf("%s", h)
