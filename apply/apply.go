@@ -200,10 +200,16 @@ func planSites(p *plan.Plan) []string {
 // recordRefresh writes what the plan observed before anything changes, so
 // that the state reflects Blazar even if the run stops at the first call.
 func (r *runner) recordRefresh(p *plan.Plan) error {
-	if len(p.Adopt) == 0 && len(p.Observed) == 0 && len(p.DropIntents) == 0 && len(planSites(p)) == 0 && !(p.RefreshOnly && p.HasDrift()) {
+	if len(p.Adopt) == 0 && len(p.Observed) == 0 && len(p.DropIntents) == 0 && len(planSites(p)) == 0 && !(p.RefreshOnly && p.HasDrift()) &&
+		len(p.Moves) == 0 && len(p.Forget) == 0 {
 		return nil
 	}
 	err := r.update(func(f *state.File) {
+		for _, m := range p.Moves {
+			// Refused only when done already (the plan checked the rest): the state is
+			// re-read under the lock.
+			_ = f.Move(m.From, m.To)
+		}
 		for _, name := range planSites(p) {
 			if s, ok := r.sites[name]; ok {
 				f.SetSite(name, s.Identity)
@@ -234,6 +240,9 @@ func (r *runner) recordRefresh(p *plan.Plan) error {
 				l.Reservations = m
 			}
 			f.SetLease(ob.Key, &l)
+		}
+		for _, k := range p.Forget {
+			f.RemoveLease(k)
 		}
 		if p.RefreshOnly {
 			forgetDrift(f, p.Drift)

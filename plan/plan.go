@@ -116,9 +116,18 @@ type Plan struct {
 	// Await are tracked leases that need no change but have not reached the Leasefile's wait
 	// goal (an apply timed out or was interrupted while they were STARTING): apply waits for
 	// them, as it would have, and fails if they still do not get there.
-	Await    []Await    `json:"await,omitempty"`
-	Changes  []Change   `json:"changes"`  // every lease key in the Leasefile or state, NoOp included, sorted by site then key
-	Observed []Observed `json:"observed"` // what the state should record of each live lease it tracks (refresh)
+	Await []Await `json:"await,omitempty"`
+	// Moves are the Leasefile's moved: entries the state has not applied yet: apply renames
+	// the state entry first, and the changes below use the new key.
+	Moves []Move `json:"moves,omitempty"`
+	// Forget are keys of removed: entries with destroy: false: apply removes them from the
+	// state and leaves their leases in Blazar.
+	Forget []string `json:"forget,omitempty"`
+	// MoveHints pair a key this plan deletes with a new key it creates at the same site: if
+	// the second is the first renamed, a moved: entry keeps the lease.
+	MoveHints []Move     `json:"move_hints,omitempty"`
+	Changes   []Change   `json:"changes"`  // every lease key in the Leasefile or state, NoOp included, sorted by site then key
+	Observed  []Observed `json:"observed"` // what the state should record of each live lease it tracks (refresh)
 }
 
 // Drift is a difference between the state and Blazar that someone else made.
@@ -175,6 +184,12 @@ type Adoption struct {
 	Site    string `json:"site"`
 	LeaseID string `json:"lease_id"`
 	Name    string `json:"name"`
+}
+
+// Move renames a state entry: the lease recorded under From is the Leasefile's To.
+type Move struct {
+	From string `json:"from"`
+	To   string `json:"to"`
 }
 
 // Await is a lease apply waits for until it is ACTIVE, with its status when planned.
@@ -337,12 +352,14 @@ func (p *Plan) HasDrift() bool { return len(p.Drift) > 0 }
 // HasChanges reports whether applying the plan would change anything in Blazar or the state.
 func (p *Plan) HasChanges() bool {
 	c := p.Counts()
-	return c.Create+c.Update+c.Replace+c.Delete > 0 || len(p.Adopt) > 0 || len(p.DropIntents) > 0 || len(p.Await) > 0
+	return c.Create+c.Update+c.Replace+c.Delete > 0 || len(p.Adopt) > 0 || len(p.DropIntents) > 0 || len(p.Await) > 0 ||
+		len(p.Moves) > 0 || len(p.Forget) > 0
 }
 
 // OnlyWaits reports whether the plan's only work is waiting for leases (Await): nothing in
 // Blazar or the state is changed, so there is nothing to confirm.
 func (p *Plan) OnlyWaits() bool {
 	c := p.Counts()
-	return len(p.Await) > 0 && c.Create+c.Update+c.Replace+c.Delete == 0 && len(p.Adopt) == 0 && len(p.DropIntents) == 0
+	return len(p.Await) > 0 && c.Create+c.Update+c.Replace+c.Delete == 0 && len(p.Adopt) == 0 && len(p.DropIntents) == 0 &&
+		len(p.Moves) == 0 && len(p.Forget) == 0
 }

@@ -19,6 +19,8 @@ type File struct {
 	NamePrefix string
 	Sites      map[string]SiteConfig // connection settings by site name, as written
 	State      *StateConfig          // where the state is kept; nil: the local file
+	Moved      []Moved               // renamed lease keys, as written
+	Removed    []Removed             // lease keys taken out of the file, as written
 	Leases     []*Lease              // sorted by key
 	// Warnings are positioned remarks that do not make the file invalid (a site outside
 	// KnownSites reached through clouds.yaml).
@@ -49,6 +51,20 @@ func (f *File) ErrorAt(l *Lease, field, msg string) *Error {
 type SiteConfig struct {
 	Cloud  string
 	Region string
+}
+
+// Moved is a moved: entry: the lease recorded under From is now the Leasefile's To.
+type Moved struct {
+	From, To string
+	Pos      Pos
+}
+
+// Removed is a removed: entry: Key left the Leasefile, and its lease is forgotten (Destroy
+// false) or deleted.
+type Removed struct {
+	Key     string
+	Destroy bool
+	Pos     Pos
 }
 
 // StateConfig is the Leasefile's state: block, where the state is kept.

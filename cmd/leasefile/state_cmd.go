@@ -204,6 +204,7 @@ func (a *app) stateCommand() *cli.Command {
 					})
 				},
 			},
+			a.stateMvCommand(),
 		},
 	}
 }
