@@ -55,3 +55,13 @@ func (f *File) Written(v *Version) {
 func CheckSuccessor(location string, stored []byte, f *File) error {
 	return checkSuccessor(location, stored, f)
 }
+
+// ForCopy returns a copy of f to write to another backend keeping f's lineage and serial:
+// a backend's Write stores it with f's own serial (its bump lands there). The target's
+// check refuses a state of another lineage, or one whose serial is f's or higher.
+func (f *File) ForCopy() *File {
+	c := f.Clone()
+	c.baseline = nil
+	c.Serial--
+	return c
+}

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"path/filepath"
 
 	"github.com/chameleoncloud/leasefile/spec"
 	"github.com/chameleoncloud/leasefile/state"
+	"github.com/chameleoncloud/leasefile/state/httpstate"
 	"github.com/chameleoncloud/leasefile/state/swift"
 )
 
@@ -55,6 +57,13 @@ func (s *session) openBackend(ctx context.Context) (state.Backend, error) {
 			o.TTL, o.Settle, o.PollInterval = testOnlySwiftOptions.TTL, testOnlySwiftOptions.Settle, testOnlySwiftOptions.PollInterval
 		}
 		return swift.New(site.ObjectStore, cfg.Container, cfg.Key, o), nil
+	case "http":
+		// Credentials come from the environment, never the Leasefile (which is committed).
+		return httpstate.New(httpstate.Config{
+			Address: cfg.Address, LockAddress: cfg.LockAddress, UnlockAddress: cfg.UnlockAddress, NoLock: cfg.NoLock,
+			Username: cmp.Or(s.a.getenv("LEASEFILE_HTTP_USERNAME"), s.a.getenv("TF_HTTP_USERNAME")),
+			Password: cmp.Or(s.a.getenv("LEASEFILE_HTTP_PASSWORD"), s.a.getenv("TF_HTTP_PASSWORD")),
+		}), nil
 	}
 	return nil, fmt.Errorf("state backend %q is not supported", cfg.Backend)
 }

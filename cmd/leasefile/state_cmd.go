@@ -205,6 +205,8 @@ func (a *app) stateCommand() *cli.Command {
 				},
 			},
 			a.stateMvCommand(),
+			a.statePushCommand(),
+			a.statePullCommand(),
 		},
 	}
 }
