@@ -60,7 +60,8 @@ hydra-test:
 # loopback by scripts/swift.sh in a temporary directory and stopped afterwards.
 swift-test:
 	@dir=$$(mktemp -d) && url=$$(bash scripts/swift.sh start $$dir) || exit 1; \
-	LEASEFILE_SWIFT_URL=$$url $(GO) test -count=1 ./state/swift/ ./cmd/leasefile/ -run 'Swift|Lock'; rc=$$?; \
+	LEASEFILE_SWIFT_URL=$$url $(GO) test -count=1 -v ./state/swift/ && \
+	LEASEFILE_SWIFT_URL=$$url $(GO) test -count=1 -v -run 'Swift' ./cmd/leasefile/; rc=$$?; \
 	bash scripts/swift.sh stop $$dir; rm -rf $$dir; exit $$rc
 
 clean:
