@@ -26,16 +26,17 @@ const IntentBound = CreateCallTimeout*CreateAttempts + 2*AdoptWindow
 
 // Admits reports whether a lease created at createdAt (Blazar's clock) may be the lease of
 // the intent (recorded on the client's clock): created within
-// [in.Time - AdoptWindow, in.Time + IntentBound].
+// [in.Since() - AdoptWindow, in.Since() + IntentBound].
 func (in Intent) Admits(createdAt time.Time) bool {
-	return !createdAt.Before(in.Time.Add(-AdoptWindow)) && !createdAt.After(in.Time.Add(IntentBound))
+	since := in.Since()
+	return !createdAt.Before(since.Add(-AdoptWindow)) && !createdAt.After(since.Add(IntentBound))
 }
 
 // Expired reports whether the intent can no longer gain a lease at now (the client's
 // clock): its create, if any, has answered or given up, and Blazar's clock is at most
 // AdoptWindow ahead.
 func (in Intent) Expired(now time.Time) bool {
-	return now.After(in.Time.Add(IntentBound + AdoptWindow))
+	return now.After(in.Since().Add(IntentBound + AdoptWindow))
 }
 
 // DeposedSuffix marks the state key under which a create-before-destroy keeps the old lease
