@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: build test vet fmt-check unit fuzz fuzz-fmt bench conformance hydra-test demo clean man precommit-check release-check wheel wheel-check reliability reliability-short
+.PHONY: build test vet fmt-check unit fuzz fuzz-fmt bench conformance hydra-test swift-test demo clean man precommit-check release-check wheel wheel-check reliability reliability-short
 
 build:
 	$(GO) build -o bin/leasefile ./cmd/leasefile
@@ -55,6 +55,15 @@ conformance:
 # ~/.cache/leasefile (about a minute and 700 MB the first time; needs gcc) and run on loopback.
 hydra-test:
 	hydra=$$(GO=$(GO) bash scripts/hydra.sh) && LEASEFILE_HYDRA=$$hydra $(GO) test -count=1 -run TestOIDCAgainstHydra -v ./cloud/
+
+# swift-test: the Swift state backend and the team workflow against a real Swift (Debian's
+# swift-proxy, -account, -container, -object, installed if missing: needs root), started on
+# loopback by scripts/swift.sh in a temporary directory and stopped afterwards.
+swift-test:
+	@dir=$$(mktemp -d) && url=$$(bash scripts/swift.sh start $$dir) || exit 1; \
+	LEASEFILE_SWIFT_URL=$$url $(GO) test -count=1 -v ./state/swift/ && \
+	LEASEFILE_SWIFT_URL=$$url $(GO) test -count=1 -v -run 'Swift' ./cmd/leasefile/; rc=$$?; \
+	bash scripts/swift.sh stop $$dir; rm -rf $$dir; exit $$rc
 
 clean:
 	rm -rf bin man

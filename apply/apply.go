@@ -19,8 +19,8 @@ import (
 // Leasefile key; a plan sees the deposed entry as a lease to delete.
 const DeposedSuffix = plan.DeposedSuffix
 
-// DeposedKey is the state key of key's deposed lease (plan.DeposedKey).
-func DeposedKey(key string) string { return plan.DeposedKey(key) }
+// DeposedKey is the state key of key's deposed lease (state.DeposedKey).
+func DeposedKey(key string) string { return state.DeposedKey(key) }
 
 // Apply executes p: it records the plan's adoptions and observations in the
 // state, then per site (sites in parallel, up to o.Parallelism operations
@@ -107,15 +107,14 @@ type runner struct {
 	intents map[string]state.Intent // create intents saved, by key (guarded by mu)
 	sent    map[string]bool         // keys whose create was sent (guarded by mu)
 
-	cmu        sync.Mutex // guards queue and committing
-	queue      []*commit
-	committing bool
 }
 
 func newRunner(ctx context.Context, store *state.Store, sites map[string]Site, o Options) *runner {
 	c, cancel := context.WithCancelCause(ctx)
-	return &runner{o: o.withDefaults(), store: store, sites: sites, ctx: c, cancel: cancel, nets: map[string]*netEntry{},
+	r := &runner{o: o.withDefaults(), store: store, sites: sites, ctx: c, cancel: cancel, nets: map[string]*netEntry{},
 		intents: map[string]state.Intent{}, sent: map[string]bool{}}
+	r.watchLock()
+	return r
 }
 
 func (r *runner) finish(ctx context.Context) (*Result, error) {
@@ -201,10 +200,16 @@ func planSites(p *plan.Plan) []string {
 // recordRefresh writes what the plan observed before anything changes, so
 // that the state reflects Blazar even if the run stops at the first call.
 func (r *runner) recordRefresh(p *plan.Plan) error {
-	if len(p.Adopt) == 0 && len(p.Observed) == 0 && len(p.DropIntents) == 0 && len(planSites(p)) == 0 && !(p.RefreshOnly && p.HasDrift()) {
+	if len(p.Adopt) == 0 && len(p.Observed) == 0 && len(p.DropIntents) == 0 && len(planSites(p)) == 0 && !(p.RefreshOnly && p.HasDrift()) &&
+		len(p.Moves) == 0 && len(p.Forget) == 0 {
 		return nil
 	}
 	err := r.update(func(f *state.File) {
+		for _, m := range p.Moves {
+			// Refused only when done already (the plan checked the rest): the state is
+			// re-read under the lock.
+			_ = f.Move(m.From, m.To)
+		}
 		for _, name := range planSites(p) {
 			if s, ok := r.sites[name]; ok {
 				f.SetSite(name, s.Identity)
@@ -235,6 +240,9 @@ func (r *runner) recordRefresh(p *plan.Plan) error {
 				l.Reservations = m
 			}
 			f.SetLease(ob.Key, &l)
+		}
+		for _, k := range p.Forget {
+			f.RemoveLease(k)
 		}
 		if p.RefreshOnly {
 			forgetDrift(f, p.Drift)
@@ -279,60 +287,43 @@ func forgetDrift(f *state.File, drift []plan.Drift) {
 }
 
 // update mutates and saves the state, returning once a save that includes
-// the mutation has completed. Mutations that arrive while a save is under
-// way are applied and saved together by the next one (a group commit), so
-// parallel operations do not queue behind one fsync each.
+// the mutation has completed (the Store group-commits concurrent updates).
 //
 // A failed save is fatal: going on would create leases that a crash could
 // lose, so the run stops.
 func (r *runner) update(fn func(*state.File)) error {
-	c := &commit{fn: fn, done: make(chan error, 1)}
-	r.cmu.Lock()
-	r.queue = append(r.queue, c)
-	lead := !r.committing
-	r.committing = true
-	r.cmu.Unlock()
-	if lead {
-		r.commitLoop()
+	err := r.store.Update(fn)
+	if err != nil {
+		err = fmt.Errorf("save state %s: %w", r.store.Location(), err)
+		r.stop(err)
 	}
-	return <-c.done
+	return err
 }
 
-type commit struct {
-	fn   func(*state.File)
-	done chan error
+// stop ends the run with a fatal error: nothing new starts, the caller gets err.
+func (r *runner) stop(err error) {
+	r.mu.Lock()
+	if r.fatal == nil {
+		r.fatal = err
+	}
+	r.mu.Unlock()
+	r.cancel(err)
 }
 
-// commitLoop saves batches of queued mutations until the queue is empty.
-func (r *runner) commitLoop() {
-	for {
-		r.cmu.Lock()
-		batch := r.queue
-		r.queue = nil
-		if len(batch) == 0 {
-			r.committing = false
-			r.cmu.Unlock()
-			return
-		}
-		r.cmu.Unlock()
-		err := r.store.Update(func(f *state.File) {
-			for _, c := range batch {
-				c.fn(f)
-			}
-		})
-		if err != nil {
-			err = fmt.Errorf("save state %s: %w", r.store.Path(), err)
-			r.mu.Lock()
-			if r.fatal == nil {
-				r.fatal = err
-			}
-			r.mu.Unlock()
-			r.cancel(err)
-		}
-		for _, c := range batch {
-			c.done <- err
-		}
+// watchLock stops the run when the Store's lock is lost (a remote lock whose renewal
+// failed): another run may take it, so this one must start no new work.
+func (r *runner) watchLock() {
+	lost := r.store.Lost()
+	if lost == nil {
+		return
 	}
+	go func() {
+		select {
+		case <-lost:
+			r.stop(fmt.Errorf("state %s: %w (its renewal failed): stopped before starting more work", r.store.Location(), state.ErrLockLost))
+		case <-r.ctx.Done():
+		}
+	}()
 }
 
 func (r *runner) report(e Event) {

@@ -585,3 +585,25 @@ func TestLostCreateAnswerWithTwoFittingLeasesIsAmbiguous(t *testing.T) {
 		t.Errorf("%d leases named exp-training, want 2 (no create after the lost answer)", n)
 	}
 }
+
+// lostLock is a remote state lock whose renewal failed.
+type lostLock struct{ lost chan struct{} }
+
+func (l lostLock) Info() state.LockInfo  { return state.LockInfo{} }
+func (l lostLock) Unlock() error         { return nil }
+func (l lostLock) Lost() <-chan struct{} { return l.lost }
+
+// An apply whose state lock is lost starts nothing more: another run may hold the lock now.
+func TestLockLostStopsApply(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	lost := lostLock{lost: make(chan struct{})}
+	close(lost.lost)
+	e.store = state.NewStore(state.NewLocal(e.path), state.New()).WithLock(lost)
+	_, err := e.apply(planOf(create("training", "CHI@UC", hosts("gpus", 1, "compute_skylake"))), e.opts())
+	if !errors.Is(err, state.ErrLockLost) {
+		t.Fatalf("apply with a lost lock: err = %v, want ErrLockLost", err)
+	}
+	if live := e.leasesNamed("CHI@UC", "exp-training"); len(live) != 0 {
+		t.Errorf("a lease was created after the lock was lost: %v", live)
+	}
+}

@@ -59,7 +59,7 @@ func newEnv(t testing.TB, eo envOpts) *env {
 		e.sites[name] = e.connect(name, eo.wrap)
 	}
 	e.path = filepath.Join(t.TempDir(), "leasefile.state.json")
-	e.store = state.NewStore(e.path, state.New())
+	e.store = state.NewStore(state.NewLocal(e.path), state.New())
 	return e
 }
 

@@ -78,6 +78,9 @@ type Site struct {
 	// Network is the Neutron client; nil when the catalog has no network
 	// endpoint.
 	Network *gophercloud.ServiceClient
+	// ObjectStore is the Swift client (catalog type object-store), for a state kept there;
+	// nil when the catalog has none.
+	ObjectStore *gophercloud.ServiceClient
 	// AuthURL, ProjectID and UserID identify the cloud and project (from
 	// the token), so a state file can tell one cloud from another.
 	AuthURL, ProjectID, UserID string
@@ -282,6 +285,13 @@ func (r *Resolver) connect(ctx context.Context, name string) (*Site, error) {
 			return nil, fmt.Errorf("site %q: %s: %w", name, res.source, endpointError("Neutron (network)", region, err))
 		}
 		site.Network = nil
+	}
+	if site.ObjectStore, err = openstack.NewObjectStorageV1(provider, eo); err != nil {
+		var nf *gophercloud.ErrEndpointNotFound
+		if !errors.As(err, &nf) {
+			return nil, fmt.Errorf("site %q: %s: %w", name, res.source, endpointError("Swift (object-store)", region, err))
+		}
+		site.ObjectStore = nil
 	}
 	if cr, ok := provider.GetAuthResult().(tokens.CreateResult); ok {
 		if p, err := cr.ExtractProject(); err == nil && p != nil {

@@ -30,6 +30,10 @@ type Config struct {
 	// EventInterval is the manager's event poll: a lease's start and end are picked up at the
 	// next multiple of it. 0 = DefaultEventInterval; negative = at once.
 	EventInterval time.Duration
+	// ObjectStore lists, by site name, the URL a site's catalog gives as its object-store
+	// (Swift) endpoint; the emulator serves no object store itself (tests point it at a real
+	// Swift). None by default.
+	ObjectStore map[string]string
 }
 
 // Emulator is Keystone, Blazar v1 and the Neutron bits leases need, for

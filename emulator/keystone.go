@@ -260,6 +260,9 @@ func (e *Emulator) tokenBody(t *token, s *site, base string) omap {
 		omap{{"endpoints", endpoints("reservation", base+"/reservation/v1")}, {"id", hexID(s.name + "/reservation")}, {"type", "reservation"}, {"name", "blazar"}},
 		omap{{"endpoints", endpoints("network", base+"/network")}, {"id", hexID(s.name + "/network")}, {"type", "network"}, {"name", "neutron"}},
 	}
+	if u := e.cfg.ObjectStore[s.name]; u != "" {
+		catalog = append(catalog, omap{{"endpoints", endpoints("object-store", u)}, {"id", hexID(s.name + "/object-store")}, {"type", "object-store"}, {"name", "swift"}})
+	}
 	if t.project == nil {
 		return omap{{"methods", t.methods},
 			{"user", omap{{"domain", dom}, {"id", t.user.ID}, {"name", t.user.Name}, {"password_expires_at", nil}}},

@@ -118,6 +118,7 @@ func Build(in Input) (*Plan, error) {
 		b.p.Warnings = append(b.p.Warnings, "Resource targeting is in effect: this plan only changes "+strings.Join(ts, ", ")+
 			", so it may not show every change the Leasefile asks for. Use -target only to recover from mistakes; plan again without it before relying on the result.")
 	}
+	b.move()
 	b.track()
 	if err := b.adopt(); err != nil {
 		return nil, err
@@ -149,6 +150,9 @@ func Build(in Input) (*Plan, error) {
 				b.p.Await = append(b.p.Await, Await{Key: key, Site: t.site, LeaseID: t.live.ID, Status: t.live.Status})
 			}
 		}
+		if keep && !in.Destroy && b.forgotten(key) {
+			b.p.Forget = append(b.p.Forget, key)
+		}
 		b.p.Changes = append(b.p.Changes, ch)
 	}
 	if len(errs) > 0 {
@@ -161,6 +165,7 @@ func Build(in Input) (*Plan, error) {
 			}
 		}
 	}
+	b.moveHints()
 	sort.SliceStable(b.p.Changes, func(i, j int) bool {
 		a, c := b.p.Changes[i], b.p.Changes[j]
 		if a.Site != c.Site {
@@ -279,6 +284,68 @@ func (b *builder) track() {
 		}
 		b.tracked[key] = &tracked{st: &c, site: site, live: b.liveLease(site, c.ID)}
 	}
+}
+
+// move applies the Leasefile's moved: entries to a copy of the state that the plan is built
+// from, recording each in the plan so that apply renames the entry first. An entry whose old
+// key the state does not hold is done (or was never needed); one whose new key the state
+// already holds too is left: the old key is planned as any key that left the file.
+func (b *builder) move() {
+	var moved *state.File
+	for _, m := range b.in.Spec.Moved {
+		if _, ok := b.in.State.Lease(m.From); !ok {
+			continue
+		}
+		if moved == nil {
+			moved = b.in.State.Clone()
+		}
+		if moved.Move(m.From, m.To) != nil {
+			continue
+		}
+		b.p.Moves = append(b.p.Moves, Move{From: m.From, To: m.To})
+	}
+	if moved != nil {
+		b.in.State = moved
+	}
+}
+
+// forgotten reports whether key is a removed: entry with destroy: false that the state holds.
+func (b *builder) forgotten(key string) bool {
+	if b.tracked[key] == nil {
+		return false
+	}
+	for _, r := range b.in.Spec.Removed {
+		if r.Key == key && !r.Destroy {
+			return true
+		}
+	}
+	return false
+}
+
+// moveHints pairs each key deleted because it left the Leasefile with each new key created at
+// the same site: if the new key is the old one renamed, a moved: entry would keep the lease.
+func (b *builder) moveHints() {
+	var gone, fresh []Change
+	for _, ch := range b.p.Changes {
+		switch {
+		case ch.Action == Delete && b.in.Spec.Lease(ch.Key) == nil && !strings.HasSuffix(ch.Key, DeposedSuffix) &&
+			!b.in.Destroy && !ch.Gone && b.tracked[ch.Key] != nil && !b.tracked[ch.Key].orphan:
+			gone = append(gone, ch)
+		case ch.Action == Create && b.tracked[ch.Key] == nil:
+			fresh = append(fresh, ch)
+		}
+	}
+	for _, g := range gone {
+		for _, f := range fresh {
+			if f.Site == g.Site {
+				b.p.MoveHints = append(b.p.MoveHints, Move{From: g.Key, To: f.Key})
+			}
+		}
+	}
+	sort.Slice(b.p.MoveHints, func(i, j int) bool {
+		a, c := b.p.MoveHints[i], b.p.MoveHints[j]
+		return a.From < c.From || a.From == c.From && a.To < c.To
+	})
 }
 
 // isTracked reports whether id is already tracked under some key.
@@ -648,6 +715,13 @@ func (b *builder) planKey(key string) pending {
 		return b.planDelete(key, t, b.in.Spec.Lease(key), "destroy requested")
 	}
 	if d == nil {
+		if b.forgotten(key) {
+			ch := Change{Key: key, Site: t.site, Action: NoOp}
+			if t.st != nil {
+				ch.LeaseID, ch.Name, ch.Status = t.st.ID, t.st.Name, t.st.Status
+			}
+			return pending{ch: ch}
+		}
 		if base, ok := strings.CutSuffix(key, DeposedSuffix); ok {
 			return b.planDelete(key, t, b.in.Spec.Lease(base), "replaced by lease."+base+" (create_before_destroy), which an earlier apply created")
 		}

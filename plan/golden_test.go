@@ -262,9 +262,17 @@ func simulate(t *testing.T, in Input, p *Plan) (map[string][]leases.Lease, *stat
 		live[site] = append([]leases.Lease(nil), ls...)
 	}
 	st := in.State.Clone()
+	for _, m := range p.Moves {
+		if err := st.Move(m.From, m.To); err != nil {
+			t.Fatalf("move %s to %s: %v", m.From, m.To, err)
+		}
+	}
 	for _, o := range p.Observed {
 		l := o.Lease
 		st.SetLease(o.Key, &l)
+	}
+	for _, k := range p.Forget {
+		st.RemoveLease(k)
 	}
 	for _, a := range p.Adopt {
 		st.DropIntent(a.Key)

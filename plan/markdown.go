@@ -43,6 +43,15 @@ func markdown(p *Plan, limit int) string {
 	for _, a := range p.Await {
 		adopt = append(adopt, fmt.Sprintf("- `%s` is %s on %s: apply waits for it to become ACTIVE\n", a.Key, a.Status, a.Site))
 	}
+	for _, m := range p.Moves {
+		adopt = append(adopt, fmt.Sprintf("- `%s` has moved to `%s` (moved: in the Leasefile): no lease is deleted\n", m.From, m.To))
+	}
+	for _, k := range p.Forget {
+		adopt = append(adopt, fmt.Sprintf("- `%s` will no longer be managed by leasefile (removed: with destroy: false): %s stays in Blazar\n", k, p.leaseOf(k)))
+	}
+	for _, m := range p.MoveHints {
+		adopt = append(adopt, fmt.Sprintf("- `%s` would be deleted and `%s` created: if it is a rename, `moved: [{from: %s, to: %s}]` keeps the lease\n", m.From, m.To, m.From, m.To))
+	}
 	var drift []string
 	for _, d := range p.Drift {
 		drift = append(drift, fmt.Sprintf("- `%s` (%s): %s\n", d.Key, d.Site, mdEscape(d.Detail)))

@@ -117,9 +117,18 @@ type Plan struct {
 	// Await are tracked leases that need no change but have not reached the Leasefile's wait
 	// goal (an apply timed out or was interrupted while they were STARTING): apply waits for
 	// them, as it would have, and fails if they still do not get there.
-	Await    []Await    `json:"await,omitempty"`
-	Changes  []Change   `json:"changes"`  // every lease key in the Leasefile or state, NoOp included, sorted by site then key
-	Observed []Observed `json:"observed"` // what the state should record of each live lease it tracks (refresh)
+	Await []Await `json:"await,omitempty"`
+	// Moves are the Leasefile's moved: entries the state has not applied yet: apply renames
+	// the state entry first, and the changes below use the new key.
+	Moves []Move `json:"moves,omitempty"`
+	// Forget are keys of removed: entries with destroy: false: apply removes them from the
+	// state and leaves their leases in Blazar.
+	Forget []string `json:"forget,omitempty"`
+	// MoveHints pair a key this plan deletes with a new key it creates at the same site: if
+	// the second is the first renamed, a moved: entry keeps the lease.
+	MoveHints []Move     `json:"move_hints,omitempty"`
+	Changes   []Change   `json:"changes"`  // every lease key in the Leasefile or state, NoOp included, sorted by site then key
+	Observed  []Observed `json:"observed"` // what the state should record of each live lease it tracks (refresh)
 }
 
 // Drift is a difference between the state and Blazar that someone else made.
@@ -146,49 +155,28 @@ const (
 	DriftReservations DriftKind = "reservations_changed"
 )
 
-// AdoptWindow is how long before an intent's recorded time a lease may have been created
-// and still count as the one that intent's create made. The intent's time is the client's
-// clock and created_at is Blazar's, so the window absorbs clock skew between them. plan
-// (adopting after an interrupted apply) and apply (looking for a lease a failed create call
-// may have made) share it, so that both find the same lease.
-const AdoptWindow = time.Minute
-
-// CreateCallTimeout is apply's default bound on one API call, and CreateAttempts how many
-// times apply sends one create at most. IntentBound is derived from them.
+// The timing rules of create intents and the deposed key define what a state entry means,
+// so package state holds them; these names are kept for plan's and apply's callers.
 const (
-	CreateCallTimeout = 2 * time.Minute
-	CreateAttempts    = 5
+	AdoptWindow       = state.AdoptWindow
+	CreateCallTimeout = state.CreateCallTimeout
+	CreateAttempts    = state.CreateAttempts
+	IntentBound       = state.IntentBound
+	DeposedSuffix     = state.DeposedSuffix
 )
 
-// IntentBound is how long after an intent's recorded time the create it stands for may
-// still have made a lease: every attempt apply makes (CreateAttempts calls of at most
-// CreateCallTimeout each, plus the backoff between them, which fits in AdoptWindow), plus
-// AdoptWindow of clock skew. A lease created later is not that intent's, and an intent older
-// than this without a lease never made one. apply stops retrying a create that would end
-// past it, so that plan and apply agree.
-const IntentBound = CreateCallTimeout*CreateAttempts + 2*AdoptWindow
-
-// CreatedForIntent reports whether a lease created at createdAt (Blazar's clock) may be the
-// lease of an intent recorded at intentTime (the client's clock): created within
-// [intentTime - AdoptWindow, intentTime + IntentBound].
+// CreatedForIntent is state.Intent.Admits for an intent recorded at intentTime.
 func CreatedForIntent(createdAt, intentTime time.Time) bool {
-	return !createdAt.Before(intentTime.Add(-AdoptWindow)) && !createdAt.After(intentTime.Add(IntentBound))
+	return state.Intent{Time: intentTime}.Admits(createdAt)
 }
 
-// IntentExpired reports whether an intent recorded at intentTime can no longer gain a lease
-// at now (both the client's clock): its create, if any, has answered or given up, and
-// Blazar's clock is at most AdoptWindow ahead.
+// IntentExpired is state.Intent.Expired for an intent recorded at intentTime.
 func IntentExpired(intentTime, now time.Time) bool {
-	return now.After(intentTime.Add(IntentBound + AdoptWindow))
+	return state.Intent{Time: intentTime}.Expired(now)
 }
 
-// DeposedSuffix marks the state key under which a create-before-destroy keeps the old lease
-// between the new lease's creation and the old one's deletion. Lease keys cannot contain
-// '~', so it never collides with a Leasefile key; a plan deletes the lease under it.
-const DeposedSuffix = "~deposed"
-
-// DeposedKey is the state key of key's deposed lease.
-func DeposedKey(key string) string { return key + DeposedSuffix }
+// DeposedKey is state.DeposedKey.
+func DeposedKey(key string) string { return state.DeposedKey(key) }
 
 // Adoption records a lease that an interrupted apply created (an intent without an ID) and
 // that this plan takes into the state instead of creating it again.
@@ -197,6 +185,12 @@ type Adoption struct {
 	Site    string `json:"site"`
 	LeaseID string `json:"lease_id"`
 	Name    string `json:"name"`
+}
+
+// Move renames a state entry: the lease recorded under From is the Leasefile's To.
+type Move struct {
+	From string `json:"from"`
+	To   string `json:"to"`
 }
 
 // Await is a lease apply waits for until it is ACTIVE, with its status when planned.
@@ -359,12 +353,14 @@ func (p *Plan) HasDrift() bool { return len(p.Drift) > 0 }
 // HasChanges reports whether applying the plan would change anything in Blazar or the state.
 func (p *Plan) HasChanges() bool {
 	c := p.Counts()
-	return c.Create+c.Update+c.Replace+c.Delete > 0 || len(p.Adopt) > 0 || len(p.DropIntents) > 0 || len(p.Await) > 0
+	return c.Create+c.Update+c.Replace+c.Delete > 0 || len(p.Adopt) > 0 || len(p.DropIntents) > 0 || len(p.Await) > 0 ||
+		len(p.Moves) > 0 || len(p.Forget) > 0
 }
 
 // OnlyWaits reports whether the plan's only work is waiting for leases (Await): nothing in
 // Blazar or the state is changed, so there is nothing to confirm.
 func (p *Plan) OnlyWaits() bool {
 	c := p.Counts()
-	return len(p.Await) > 0 && c.Create+c.Update+c.Replace+c.Delete == 0 && len(p.Adopt) == 0 && len(p.DropIntents) == 0
+	return len(p.Await) > 0 && c.Create+c.Update+c.Replace+c.Delete == 0 && len(p.Adopt) == 0 && len(p.DropIntents) == 0 &&
+		len(p.Moves) == 0 && len(p.Forget) == 0
 }

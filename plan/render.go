@@ -73,6 +73,12 @@ func (p *Plan) Summary() string {
 	if len(p.Await) > 0 {
 		s += fmt.Sprintf(", %d to wait for", len(p.Await))
 	}
+	if len(p.Moves) > 0 {
+		s += fmt.Sprintf(", %d to move", len(p.Moves))
+	}
+	if len(p.Forget) > 0 {
+		s += fmt.Sprintf(", %d to forget", len(p.Forget))
+	}
 	return s + "."
 }
 
@@ -178,6 +184,31 @@ func RenderText(w io.Writer, p *Plan, o TextOptions) error {
 		fmt.Fprintln(bw)
 		for _, a := range p.Await {
 			fmt.Fprintf(bw, "  # lease %s is %s: apply will wait for it to become ACTIVE\n", a.Key, a.Status)
+		}
+		fmt.Fprintln(bw)
+	}
+	if len(p.Moves) > 0 {
+		fmt.Fprintln(bw, "leasefile will move state entries, as the Leasefile's moved: says (no lease is deleted):")
+		fmt.Fprintln(bw)
+		for _, m := range p.Moves {
+			fmt.Fprintf(bw, "  # lease.%s has moved to lease.%s\n", m.From, m.To)
+		}
+		fmt.Fprintln(bw)
+	}
+	if len(p.Forget) > 0 {
+		fmt.Fprintln(bw, "leasefile will stop managing leases the Leasefile lists under removed: with destroy: false:")
+		fmt.Fprintln(bw)
+		for _, k := range p.Forget {
+			fmt.Fprintf(bw, "  # lease.%s will no longer be managed by leasefile: %s stays in Blazar\n", k, p.leaseOf(k))
+		}
+		fmt.Fprintln(bw)
+	}
+	if len(p.MoveHints) > 0 {
+		fmt.Fprintln(bw, "Renamed keys? A key left the Leasefile and a new one appeared at the same site:")
+		fmt.Fprintln(bw)
+		for _, m := range p.MoveHints {
+			fmt.Fprintf(bw, "  # lease.%s (%s) would be deleted and lease.%s created: if %s is %s renamed,\n", m.From, p.leaseOf(m.From), m.To, m.To, m.From)
+			fmt.Fprintf(bw, "  # add to the Leasefile  moved: [{from: %s, to: %s}]  to keep the lease instead\n", m.From, m.To)
 		}
 		fmt.Fprintln(bw)
 	}
@@ -326,4 +357,14 @@ func prettyQuery(s string) string {
 	}
 	b.WriteString("]")
 	return b.String()
+}
+
+// leaseOf names the lease a change of key concerns: its ID, or "its lease" without one.
+func (p *Plan) leaseOf(key string) string {
+	for _, ch := range p.Changes {
+		if ch.Key == key && ch.LeaseID != "" {
+			return "lease " + ch.LeaseID
+		}
+	}
+	return "its lease"
 }

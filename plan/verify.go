@@ -21,6 +21,13 @@ func (p *Plan) CheckOwned(st *state.File) error {
 	if st == nil {
 		st = state.New()
 	}
+	if len(p.Moves) > 0 {
+		// The changes name the keys after the moves, which apply makes first.
+		st = st.Clone()
+		for _, m := range p.Moves {
+			_ = st.Move(m.From, m.To)
+		}
+	}
 	adopted := map[string]Adoption{} // by key
 	for _, a := range p.Adopt {
 		if err := checkAdoption(st, a); err != nil {

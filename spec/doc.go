@@ -15,7 +15,9 @@
 //   - A File returned without error satisfies every rule of the format: exactly one of end and
 //     duration, counts in range, well-formed resource queries of strings, names of at most 80
 //     characters, known sites (KnownSites, a sites: key, or one Options.SiteReachable accepts,
-//     which is a warning). Later stages never re-check input.
+//     which is a warning), a state: block with the fields its backend needs, moved: entries
+//     whose to is a lease and whose from is not, removed: keys that are not leases. Later
+//     stages never re-check input.
 //   - ${VAR} never expands a credential: a variable that is or looks like one (OS_PASSWORD,
 //     *_SECRET, *_TOKEN, ...) or whose value holds a known credential's value is an error that
 //     names the variable, never the value. Expanded values reach lease names, plans and Blazar.

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"go.yaml.in/yaml/v3"
 	"sort"
 	"time"
 )
@@ -17,6 +18,9 @@ type File struct {
 	Version    int
 	NamePrefix string
 	Sites      map[string]SiteConfig // connection settings by site name, as written
+	State      *StateConfig          // where the state is kept; nil: the local file
+	Moved      []Moved               // renamed lease keys, as written
+	Removed    []Removed             // lease keys taken out of the file, as written
 	Leases     []*Lease              // sorted by key
 	// Warnings are positioned remarks that do not make the file invalid (a site outside
 	// KnownSites reached through clouds.yaml).
@@ -47,6 +51,32 @@ func (f *File) ErrorAt(l *Lease, field, msg string) *Error {
 type SiteConfig struct {
 	Cloud  string
 	Region string
+}
+
+// Moved is a moved: entry: the lease recorded under From is now the Leasefile's To.
+type Moved struct {
+	From, To string
+	Pos      Pos
+}
+
+// Removed is a removed: entry: Key left the Leasefile, and its lease is forgotten (Destroy
+// false) or deleted.
+type Removed struct {
+	Key     string
+	Destroy bool
+	Pos     Pos
+}
+
+// StateConfig is the Leasefile's state: block, where the state is kept.
+type StateConfig struct {
+	Backend string // "local", "swift" or "http"
+	// Site, Container and Key place a swift state.
+	Site, Container, Key string
+	// Address, LockAddress and UnlockAddress are an http state's URLs.
+	Address, LockAddress, UnlockAddress string
+	// NoLock is lock: none.
+	NoLock bool
+	Pos    Pos // of the state: key
 }
 
 // Lease is one declared lease, with defaults applied.
@@ -185,4 +215,28 @@ func (l *Lease) EndFrom(start time.Time) time.Time {
 		return start.Add(l.Duration)
 	}
 	return l.End
+}
+
+// StateOf reads only the state: block of a Leasefile's bytes, without validating the rest,
+// for commands that must work while the Leasefile is broken (state list, force-unlock). It
+// returns nil when there is no readable block.
+func StateOf(data []byte) *StateConfig {
+	var doc struct {
+		State *struct {
+			Backend       string `yaml:"backend"`
+			Site          string `yaml:"site"`
+			Container     string `yaml:"container"`
+			Key           string `yaml:"key"`
+			Address       string `yaml:"address"`
+			LockAddress   string `yaml:"lock_address"`
+			UnlockAddress string `yaml:"unlock_address"`
+			Lock          string `yaml:"lock"`
+		} `yaml:"state"`
+	}
+	if len(data) > MaxFileBytes || yaml.Unmarshal(data, &doc) != nil || doc.State == nil {
+		return nil
+	}
+	s := doc.State
+	return &StateConfig{Backend: s.Backend, Site: s.Site, Container: s.Container, Key: s.Key,
+		Address: s.Address, LockAddress: s.LockAddress, UnlockAddress: s.UnlockAddress, NoLock: s.Lock == "none"}
 }

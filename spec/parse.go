@@ -239,6 +239,9 @@ func (d *doc) build() *File {
 			f.Sites[name] = SiteConfig{Cloud: cloud, Region: region}
 		}
 	}
+	if sm, ok := top["state"].(map[string]any); ok {
+		f.State = d.stateConfig(sm)
+	}
 	leases, _ := top["leases"].(map[string]any)
 	names := map[string]string{} // site + "\x00" + name -> lease key
 	for _, key := range slices.Sorted(maps.Keys(leases)) {
@@ -256,8 +259,79 @@ func (d *doc) build() *File {
 			names[id] = key
 		}
 	}
+	d.refactors(f, top)
 	d.checkSites(f)
 	return f
+}
+
+// refactors reads moved: and removed:, and checks them against the leases: a move goes to a
+// lease of the file from a key that is not one, a removed key is not a lease of the file.
+func (d *doc) refactors(f *File, top map[string]any) {
+	ms, _ := top["moved"].([]any)
+	from := map[string]bool{}
+	for i, v := range ms {
+		m, _ := v.(map[string]any)
+		ptr := fmt.Sprintf("/moved/%d", i)
+		mv := Moved{Pos: d.pos(ptr)}
+		mv.From, _ = str(m, "from")
+		mv.To, _ = str(m, "to")
+		switch {
+		case mv.From == "" || mv.To == "":
+			continue // the schema said so
+		case f.Lease(mv.To) == nil:
+			d.fail(ptr+"/to", "%s is not a lease of this file", quote(mv.To))
+		case f.Lease(mv.From) != nil:
+			d.fail(ptr+"/from", "%s is still a lease of this file: a moved lease has its new key only", quote(mv.From))
+		case from[mv.From]:
+			d.fail(ptr+"/from", "%s is moved twice", quote(mv.From))
+		}
+		from[mv.From] = true
+		f.Moved = append(f.Moved, mv)
+	}
+	rs, _ := top["removed"].([]any)
+	for i, v := range rs {
+		m, _ := v.(map[string]any)
+		ptr := fmt.Sprintf("/removed/%d", i)
+		r := Removed{Pos: d.pos(ptr)}
+		r.Key, _ = str(m, "key")
+		r.Destroy, _ = m["destroy"].(bool)
+		if r.Key == "" {
+			continue
+		}
+		if f.Lease(r.Key) != nil {
+			d.fail(ptr+"/key", "%s is still a lease of this file: remove it from leases, or this entry", quote(r.Key))
+		}
+		if from[r.Key] {
+			d.fail(ptr+"/key", "%s is also moved", quote(r.Key))
+		}
+		f.Removed = append(f.Removed, r)
+	}
+}
+
+// stateConfig reads the state: block; the schema checked the types and names.
+func (d *doc) stateConfig(m map[string]any) *StateConfig {
+	c := &StateConfig{Pos: d.keyPos("/state")}
+	c.Backend, _ = str(m, "backend")
+	c.Site, _ = str(m, "site")
+	c.Container, _ = str(m, "container")
+	c.Key, _ = str(m, "key")
+	c.Address, _ = str(m, "address")
+	c.LockAddress, _ = str(m, "lock_address")
+	c.UnlockAddress, _ = str(m, "unlock_address")
+	lock, _ := str(m, "lock")
+	c.NoLock = lock == "none"
+	need := map[string][]string{"swift": {"site", "container", "key"}, "http": {"address"}}[c.Backend]
+	for _, field := range need {
+		if _, ok := m[field]; !ok {
+			d.fail("/state", "backend %s needs %s", c.Backend, field)
+		}
+	}
+	for _, field := range []string{"site", "container", "key", "address", "lock_address", "unlock_address"} {
+		if _, ok := m[field]; ok && !slices.Contains(need, field) && !(c.Backend == "http" && strings.HasSuffix(field, "lock_address")) {
+			d.fail("/state/"+field, "backend %s has no %s", c.Backend, field)
+		}
+	}
+	return c
 }
 
 // checkSites reports, once where each is written, a lease site that is neither Chameleon's

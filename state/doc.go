@@ -3,8 +3,10 @@
 //
 // In the pipeline, plan reads a File to know which live leases are ours, and
 // apply mutates it through a Store after every step so that an interrupt or a
-// crash loses nothing. The package is a pure library: it neither prints nor
-// talks to the network.
+// crash loses nothing. The state is kept by a Backend (Terraform's statemgr):
+// Local, the file, is the one this package holds; remote ones (object store,
+// HTTP) live in subpackages. This package neither prints nor talks to the
+// network.
 //
 // Invariants:
 //
@@ -29,6 +31,11 @@
 //   - Each Leasefile has its own state (FileNameFor), and a state records the
 //     Leasefile that wrote it: CheckLeasefile refuses another's while it holds
 //     leases. States from before the record load as they are.
+//   - A Backend's Write refuses (ConflictError) a stored state of another
+//     lineage or a higher serial than the one written: nothing another run
+//     wrote is overwritten. A Store whose lock is lost (Held.Lost) writes no more.
+//   - The meaning of an entry is defined here: an intent's timing (Admits,
+//     Expired) and the deposed key (DeposedKey).
 //   - One run at a time holds the lock file path + ".lock"; Unlock removes it
 //     only while it still carries the holder's ID. ForceUnlock refuses a lock whose process
 //     still runs on this machine unless forced.

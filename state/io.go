@@ -169,7 +169,10 @@ func indented(compact []byte) []byte {
 // Save writes f to path if its content changed since it was last loaded or
 // saved, bumping Serial; otherwise it does nothing. On error the file at path
 // and f are left as they were.
-func (f *File) Save(path string) error {
+func (f *File) Save(path string) error { return f.save(path, nil) }
+
+// save is Save with a check of the file it replaces (nil when there is none) run first.
+func (f *File) save(path string, check func(old []byte) error) error {
 	if f.Lineage == "" {
 		return errors.New("save state: no lineage (make states with state.New)")
 	}
@@ -185,6 +188,11 @@ func (f *File) Save(path string) error {
 	// Only the serial differs from content: patch it in rather than encode the state again.
 	data := indented(withSerial(content, serial))
 	old, err := os.ReadFile(path)
+	if check != nil && (err == nil || errors.Is(err, fs.ErrNotExist)) {
+		if err := check(old); err != nil {
+			return err
+		}
+	}
 	switch {
 	case err == nil:
 		if err := WriteAtomic(path+".backup", old); err != nil {

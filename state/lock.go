@@ -37,6 +37,29 @@ type LockInfo struct {
 	PID  int    `json:"pid,omitempty"`
 }
 
+// Fill completes the empty fields of a lock about to be taken on the state at location: ID
+// with a new UUID, Who with user@host, Created with the current time (in UTC), Path with
+// location, Host and PID with this process's.
+func (i *LockInfo) Fill(location string) {
+	if i.ID == "" {
+		i.ID = uuid.NewString()
+	}
+	if i.Who == "" {
+		i.Who = whoAmI()
+	}
+	if i.Created.IsZero() {
+		i.Created = time.Now()
+	}
+	i.Created = i.Created.UTC()
+	if i.Path == "" {
+		i.Path = location
+	}
+	if i.PID == 0 {
+		i.PID = os.Getpid()
+		i.Host, _ = os.Hostname()
+	}
+}
+
 // holderGone reports whether the lock was taken by a process of this machine that no longer
 // runs.
 func (i LockInfo) holderGone() bool {
@@ -97,23 +120,7 @@ func (l *Locker) Info() LockInfo { return l.info }
 // another run holds the lock, Lock retries until timeout (0: a single try) or
 // until ctx is done, then returns a *LockedError.
 func Lock(ctx context.Context, statePath string, info LockInfo, timeout time.Duration) (*Locker, error) {
-	if info.ID == "" {
-		info.ID = uuid.NewString()
-	}
-	if info.Who == "" {
-		info.Who = whoAmI()
-	}
-	if info.Created.IsZero() {
-		info.Created = time.Now()
-	}
-	info.Created = info.Created.UTC()
-	if info.Path == "" {
-		info.Path = statePath
-	}
-	if info.PID == 0 {
-		info.PID = os.Getpid()
-		info.Host, _ = os.Hostname()
-	}
+	info.Fill(statePath)
 	data, err := json.MarshalIndent(info, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode lock: %w", err)

@@ -14,7 +14,6 @@ import (
 	"github.com/chameleoncloud/leasefile/apply"
 	"github.com/chameleoncloud/leasefile/blazar"
 	"github.com/chameleoncloud/leasefile/plan"
-	"github.com/chameleoncloud/leasefile/state"
 	"github.com/urfave/cli/v3"
 )
 
@@ -149,7 +148,7 @@ func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r ru
 			}
 		}
 	}
-	store := state.NewStore(s.statePath, s.state)
+	store := s.store()
 	start := time.Now()
 	prog := newProgress(a.stdout, isTTY(a.stdout))
 	prog.waitFor = waitedKeys(p)
@@ -414,7 +413,7 @@ func (a *app) waitCommand() *cli.Command {
 			for _, k := range keys {
 				l, ok := s.state.Lease(k)
 				if !ok {
-					return fmt.Errorf("no lease %q in the state %s", k, displayPath(a, s.statePath))
+					return fmt.Errorf("no lease %q in the state %s", k, s.where())
 				}
 				if deadline := a.now().Add(timeout); l.Status == "PENDING" && l.Start.After(deadline) {
 					return &codeError{code: exitError,
@@ -430,7 +429,7 @@ func (a *app) waitCommand() *cli.Command {
 			if err := s.connect(ctx, sites); err != nil {
 				return err
 			}
-			store := state.NewStore(s.statePath, s.state)
+			store := s.store()
 			prog := newProgress(a.stdout, isTTY(a.stdout))
 			defer prog.done()
 			return apply.Wait(ctx, store, s.applySites(), keys, apply.Options{

@@ -147,7 +147,7 @@ func (a *app) outputs(ctx context.Context, s *session, addr string) (map[string]
 		outs[k] = o
 	}
 	if len(outs) == 0 {
-		return nil, fmt.Errorf("the state (%s) holds no leases: run leasefile apply first", displayPath(a, s.statePath))
+		return nil, fmt.Errorf("the state (%s) holds no leases: run leasefile apply first", s.where())
 	}
 	if !needsLive(addr) {
 		return outs, nil

@@ -44,7 +44,9 @@ type session struct {
 	spec     *spec.File
 	specHash string
 
-	statePath string
+	statePath string        // the local state file; "" for a remote backend
+	backend   state.Backend // where the state is kept: all reads, writes and locks go through it
+	held      state.Held    // the state lock, once lockState took it
 	state     *state.File
 	existed   bool
 	// checkLeasefile: the command uses the Leasefile, so the state must be its own.
@@ -128,15 +130,6 @@ func (a *app) openSession(ctx context.Context, need specNeed) (*session, error) 
 			return nil, fmt.Errorf("--state %s: directory %s does not exist", a.statePath, dir)
 		}
 	}
-	st, existed, err := state.LoadOrNew(s.statePath)
-	if err != nil {
-		return nil, err
-	}
-	s.state, s.existed = st, existed
-	s.checkLeasefile = path != "" && need != specNone
-	if err := s.ownState(); err != nil {
-		return nil, err
-	}
 	s.resolver = &cloud.Resolver{Env: a.getenv, UserAgent: "leasefile/" + strings.TrimPrefix(versionString(), "leasefile ")}
 	s.resolver.Retry = s.retrier("")
 	if s.spec != nil {
@@ -157,7 +150,36 @@ func (a *app) openSession(ctx context.Context, need specNeed) (*session, error) 
 	if a.local {
 		s.localDir = filepath.Join(base, localDir)
 	}
+	if s.backend, err = s.openBackend(ctx); err != nil {
+		return nil, err
+	}
+	if _, local := s.backend.(*state.Local); !local {
+		s.statePath = ""
+	}
+	st, existed, err := s.backend.Read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.state, s.existed = st, existed
+	s.checkLeasefile = path != "" && need != specNone
+	if err := s.ownState(); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// where is the state's location for messages: the file relative to the working directory,
+// or the remote backend's location.
+func (s *session) where() string {
+	if s.statePath != "" {
+		return displayPath(s.a, s.statePath)
+	}
+	return s.backend.Location()
+}
+
+// store is the state for apply and wait, written through the backend under the lock held.
+func (s *session) store() *state.Store {
+	return state.NewStore(s.backend, s.state).WithLock(s.held)
 }
 
 // ownState refuses a state written by another Leasefile and records this one as its writer.
@@ -165,7 +187,11 @@ func (s *session) ownState() error {
 	if !s.checkLeasefile {
 		return nil
 	}
-	err := s.state.CheckLeasefile(s.statePath, s.specPath)
+	anchor := s.statePath
+	if anchor == "" {
+		anchor = s.remoteAnchor()
+	}
+	err := s.state.CheckLeasefile(anchor, s.specPath)
 	var me *state.LeasefileMismatchError
 	if errors.As(err, &me) {
 		return &codeError{code: exitError,
@@ -462,21 +488,22 @@ func (s *session) floatingNetworks(ctx context.Context) (map[string]map[string]s
 // lockState takes the state lock for op and reloads the state, which another run may have
 // changed while we waited. The returned function releases the lock.
 func (s *session) lockState(ctx context.Context, op string, timeout time.Duration) (func(), error) {
-	if s.localDir != "" {
+	if s.localDir != "" && s.statePath != "" {
 		if err := os.MkdirAll(filepath.Dir(s.statePath), 0o700); err != nil {
 			return nil, err
 		}
 	}
-	lock, err := state.Lock(ctx, s.statePath, state.LockInfo{Operation: op}, timeout)
+	lock, err := s.backend.Lock(ctx, state.LockInfo{Operation: op}, timeout)
 	if err != nil {
 		return nil, err
 	}
+	s.held = lock
 	unlock := func() {
 		if err := lock.Unlock(); err != nil {
 			s.a.warnf("%v", err)
 		}
 	}
-	if s.state, s.existed, err = state.LoadOrNew(s.statePath); err != nil {
+	if s.state, s.existed, err = s.backend.Read(ctx); err != nil {
 		unlock()
 		return nil, err
 	}

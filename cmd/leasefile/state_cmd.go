@@ -59,7 +59,7 @@ func (a *app) showCommand() *cli.Command {
 				return enc.Encode(s.state)
 			}
 			if len(s.state.Leases) == 0 {
-				fmt.Fprintf(a.stdout, "The state (%s) holds no leases.\n", displayPath(a, s.statePath))
+				fmt.Fprintf(a.stdout, "The state (%s) holds no leases.\n", s.where())
 				return nil
 			}
 			for i, k := range s.state.Keys() {
@@ -177,7 +177,7 @@ func (a *app) stateCommand() *cli.Command {
 					defer s.close()
 					l, ok := s.state.Lease(key)
 					if !ok {
-						return fmt.Errorf("no lease %q in the state %s", key, displayPath(a, s.statePath))
+						return fmt.Errorf("no lease %q in the state %s", key, s.where())
 					}
 					writeStateLease(a.stdout, key, l)
 					return nil
@@ -203,7 +203,7 @@ func (a *app) stateCommand() *cli.Command {
 						for _, k := range keys {
 							l, ok := f.Lease(k)
 							if !ok {
-								return fmt.Errorf("no lease %q in the state %s", k, displayPath(a, s.statePath))
+								return fmt.Errorf("no lease %q in the state %s", k, s.where())
 							}
 							f.RemoveLease(k)
 							fmt.Fprintf(a.stdout, "Removed lease.%s from the state; lease %s stays in Blazar at %s.\n", termSafe(k), termSafe(l.ID), termSafe(l.Site))
@@ -212,6 +212,9 @@ func (a *app) stateCommand() *cli.Command {
 					})
 				},
 			},
+			a.stateMvCommand(),
+			a.statePushCommand(),
+			a.statePullCommand(),
 		},
 	}
 }
@@ -226,7 +229,7 @@ func (a *app) withStateLock(ctx context.Context, s *session, op string, timeout 
 	if err := edit(s.state); err != nil {
 		return err
 	}
-	return s.state.Save(s.statePath)
+	return s.backend.Write(ctx, s.state)
 }
 
 func (a *app) forceUnlockCommand() *cli.Command {
@@ -251,7 +254,7 @@ func (a *app) forceUnlockCommand() *cli.Command {
 				return err
 			}
 			defer s.close()
-			info, err := state.ForceUnlock(s.statePath, id, force)
+			info, err := s.backend.ForceUnlock(ctx, id, force)
 			if errors.Is(err, state.ErrHolderAlive) {
 				return &codeError{code: exitError, msg: err.Error(),
 					hint: fmt.Sprintf("let that run finish or stop it (kill %d); only if process %d is no longer leasefile, run: leasefile force-unlock -force %s", info.PID, info.PID, id)}
