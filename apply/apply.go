@@ -352,7 +352,7 @@ func (r *runner) done(o Outcome) {
 
 // fail records a lease's failure; an interruption is not a failure of the
 // lease, and a state-save error is reported once as Apply's error.
-func (r *runner) fail(key, site, op string, err error) {
+func (r *runner) fail(key, site string, op Op, err error) {
 	if errors.Is(err, context.Canceled) || r.isFatal(err) {
 		return
 	}
@@ -364,7 +364,7 @@ func (r *runner) fail(key, site, op string, err error) {
 
 // failMade records the failure of a waiter's change whose lease exists: it was created, or
 // it is a lease the plan waited for.
-func (r *runner) failMade(w *waiter, op string, err error) {
+func (r *runner) failMade(w *waiter, op Op, err error) {
 	if errors.Is(err, context.Canceled) || r.isFatal(err) {
 		return
 	}
@@ -411,7 +411,7 @@ func (p *pool) run(fn func()) {
 func (p *pool) wait() { p.wg.Wait() }
 
 // firstOp is the operation a change starts with.
-func firstOp(ch plan.Change) string {
+func firstOp(ch plan.Change) Op {
 	switch ch.Action {
 	case plan.Create, plan.CreateThenDelete:
 		return OpCreate

@@ -92,7 +92,7 @@ func checkServeOptions(o serveOptions) error {
 	if !o.allowRemote && !isLoopbackHost(host) {
 		return &codeError{code: exitError,
 			msg:  fmt.Sprintf("--addr %q is not a loopback address: the emulator's credentials are public, so anyone who can connect could use it", o.addr),
-			hint: "use 127.0.0.1:PORT, or add --allow-remote if you really mean to expose it"}
+			hint: hintRemoteAddr}
 	}
 	if o.faultRate < 0 || o.faultRate > 1 {
 		return &codeError{code: exitError, msg: fmt.Sprintf("--fault-rate %g: want a probability between 0 and 1", o.faultRate)}
@@ -160,7 +160,7 @@ func (a *app) serveEmulator(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		if addr != o.addr {
 			return &codeError{code: exitError, msg: fmt.Sprintf("%v (%s last served %s)", err, o.data, addr),
-				hint: "stop what listens there, or pass --addr to serve this data elsewhere (state files that used it will then refuse it)"}
+				hint: hintAddrInUse}
 		}
 		return err
 	}

@@ -167,7 +167,7 @@ func (s *session) ownState() error {
 		return &codeError{code: exitError,
 			msg: fmt.Sprintf("state %s was written by the Leasefile %s, not %s: each Leasefile has its own state",
 				displayPath(s.a, me.State), displayPath(s.a, me.Recorded), displayPath(s.a, me.Used)),
-			hint: fmt.Sprintf("run with -f %s to use this state, or give this Leasefile its own with --state FILE", displayPath(s.a, me.Recorded))}
+			hint: otherLeasefileHint(displayPath(s.a, me.Recorded))}
 	}
 	return err
 }
@@ -246,7 +246,7 @@ func lockDir(ctx context.Context, path string, timeout time.Duration) (func(), e
 			f.Close()
 			if errors.Is(err, syscall.EWOULDBLOCK) {
 				return nil, &codeError{code: exitError, msg: fmt.Sprintf("another leasefile --local command is using %s", filepath.Dir(path)),
-					hint: "wait for it to finish: the local emulator serves one command at a time"}
+					hint: hintLocalBusy}
 			}
 			return nil, err
 		}
@@ -291,11 +291,7 @@ func (s *session) connect(ctx context.Context, names []string) error {
 				return
 			}
 			if err := s.state.CheckSite(name, s.identity(site)); err != nil {
-				hint := "use the state file written for this cloud (--state), or --local for the local emulator"
-				if s.local != nil {
-					hint = "use the state file written for this cloud (--state), or run without --local"
-				}
-				errs[i] = &codeError{code: exitError, msg: err.Error(), hint: hint}
+				errs[i] = &codeError{code: exitError, msg: err.Error(), hint: siteMismatchHint(s.local != nil)}
 				return
 			}
 			s.mu.Lock()

@@ -246,7 +246,7 @@ func (a *app) forceUnlockCommand() *cli.Command {
 			info, err := state.ForceUnlock(s.statePath, id, force)
 			if errors.Is(err, state.ErrHolderAlive) {
 				return &codeError{code: exitError, msg: err.Error(),
-					hint: fmt.Sprintf("let that run finish or stop it (kill %d); only if process %d is no longer leasefile, run: leasefile force-unlock -force %s", info.PID, info.PID, id)}
+					hint: lockHolderAliveHint(info.PID, id)}
 			}
 			if err != nil {
 				return err
