@@ -206,3 +206,26 @@ const (
 	hintRemoteAddr = "use 127.0.0.1:PORT, or add --allow-remote if you really mean to expose it"
 	hintAddrInUse  = "stop what listens there, or pass --addr to serve this data elsewhere (state files that used it will then refuse it)"
 )
+
+// The remedies of import.
+const (
+	hintLeaseID          = "give the lease's UUID (openstack reservation lease list shows it)"
+	hintImportUndeclared = "add it to the Leasefile first, then import"
+)
+
+// importHint is the remedy for a lease import refuses.
+func importHint(e *plan.ImportError) string {
+	switch e.Kind {
+	case plan.ImportCount:
+		return "make the Leasefile entry match the lease"
+	case plan.ImportNoMatch:
+		return "check the reservation's type, constraints and count"
+	case plan.ImportAmbiguous:
+		return "give that reservation a distinguishing constraint or count in the Leasefile"
+	case plan.ImportShared:
+		return "make them differ in constraints or count"
+	case plan.ImportKeyTracked:
+		return fmt.Sprintf("run leasefile state rm %s first to import another", e.Key)
+	}
+	return ""
+}
