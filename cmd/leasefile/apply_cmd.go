@@ -313,63 +313,70 @@ func (a *app) checkFresh(ctx context.Context, s *session, p *plan.Plan) error {
 	return p.CheckLiveFresh(s.identities(), live, a.now())
 }
 
+// waitOptions are wait's arguments and flags.
+type waitOptions struct {
+	keys                 []string // default: every lease in the state
+	timeout, lockTimeout time.Duration
+}
+
 func (a *app) waitCommand() *cli.Command {
-	var timeout, lockTimeout time.Duration
+	var o waitOptions
 	return &cli.Command{
 		Name:        "wait",
 		Usage:       "block until the leases are ACTIVE, or the timeout",
 		UsageText:   "leasefile wait [-timeout D] [KEY...]",
 		Description: "Waits for the named leases (default: every lease in the state) with one list call per\nsite per poll. ERROR or the timeout is a failure.\n\nExample:\n  leasefile wait -timeout 10m training",
 		Flags: []cli.Flag{
-			&cli.DurationFlag{Name: "timeout", Value: 20 * time.Minute, Usage: "how long to wait", Destination: &timeout},
-			lockTimeoutFlag(&lockTimeout),
+			&cli.DurationFlag{Name: "timeout", Value: 20 * time.Minute, Usage: "how long to wait", Destination: &o.timeout},
+			lockTimeoutFlag(&o.lockTimeout),
 		},
 		Action: func(ctx context.Context, c *cli.Command) error {
-			s, err := a.openSession(ctx, specNone)
-			if err != nil {
-				return err
-			}
-			defer s.close()
-			// Wait records statuses in the state: hold the lock, so an apply running beside it
-			// cannot have its work overwritten.
-			unlock, err := s.lockState(ctx, "wait", lockTimeout)
-			if err != nil {
-				return err
-			}
-			defer unlock()
-			keys := c.Args().Slice()
-			if len(keys) == 0 {
-				keys = s.state.Keys()
-			}
-			siteSet := map[string]bool{}
-			for _, k := range keys {
-				l, ok := s.state.Lease(k)
-				if !ok {
-					return fmt.Errorf("no lease %q in the state %s", k, displayPath(a, s.statePath))
-				}
-				if deadline := a.now().Add(timeout); l.Status == "PENDING" && l.Start.After(deadline) {
-					return &codeError{code: exitError,
-						msg:  fmt.Sprintf("lease %s starts at %s, after the %s timeout: it cannot become ACTIVE before then", k, fmtTime(l.Start), timeout),
-						hint: hintWaitTooEarly}
-				}
-				siteSet[l.Site] = true
-			}
-			var sites []string
-			for n := range siteSet {
-				sites = append(sites, n)
-			}
-			if err := s.connect(ctx, sites); err != nil {
-				return err
-			}
-			store := state.NewStore(s.statePath, s.state)
-			prog := newProgress(a.stdout, isTTY(a.stdout))
-			defer prog.done()
-			return apply.Wait(ctx, store, s.applySites(), keys, apply.Options{
-				Timeout:  timeout,
-				Now:      a.now,
-				After:    a.after,
-				Reporter: prog,
-			})
+			o.keys = c.Args().Slice()
+			return a.runWait(ctx, o)
 		},
 	}
+}
+
+// runWait waits for the leases o.keys of the state until ACTIVE (apply.Wait), after
+// apply.WaitSites found that they can get there within o.timeout.
+func (a *app) runWait(ctx context.Context, o waitOptions) error {
+	s, err := a.openSession(ctx, specNone)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	// Wait records statuses in the state: hold the lock, so an apply running beside it
+	// cannot have its work overwritten.
+	unlock, err := s.lockState(ctx, "wait", o.lockTimeout)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	keys := o.keys
+	if len(keys) == 0 {
+		keys = s.state.Keys()
+	}
+	sites, err := apply.WaitSites(s.state, keys, a.now(), o.timeout)
+	var nt *apply.NotTrackedError
+	var late *apply.StartsTooLateError
+	switch {
+	case errors.As(err, &nt):
+		return fmt.Errorf("%v %s", err, displayPath(a, s.statePath))
+	case errors.As(err, &late):
+		return &codeError{code: exitError, msg: err.Error(), hint: hintWaitTooEarly}
+	case err != nil:
+		return err
+	}
+	if err := s.connect(ctx, sites); err != nil {
+		return err
+	}
+	store := state.NewStore(s.statePath, s.state)
+	prog := newProgress(a.stdout, isTTY(a.stdout))
+	defer prog.done()
+	return apply.Wait(ctx, store, s.applySites(), keys, apply.Options{
+		Timeout:  o.timeout,
+		Now:      a.now,
+		After:    a.after,
+		Reporter: prog,
+	})
 }
