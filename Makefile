@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: build test vet fmt-check unit fuzz bench conformance hydra-test demo clean
+.PHONY: build test vet fmt-check unit fuzz bench conformance hydra-test demo clean reliability reliability-short
 
 build:
 	$(GO) build -o bin/leasefile ./cmd/leasefile
@@ -28,6 +28,21 @@ fuzz:
 # (about 2 minutes; BENCH_OUT=FILE keeps the raw `go test -bench` output).
 bench:
 	GO=$(GO) bash scripts/bench.sh
+
+# reliability: issue 8's proof against `leasefile emulator serve --latency`: crash (SIGKILL at
+# observed points), faults, contention, hostile Leasefiles and the secrets scan; prints the table
+# and writes it to docs/reliability.md. TRIALS=N crash trials (default 200), REPEAT=N runs of each
+# fault and contention scenario; STRICT=1 fails on findings marked known too. About 3 minutes.
+TRIALS ?= 200
+REPEAT ?= 3
+reliability:
+	$(GO) test -count=1 -timeout 60m ./reliability -run TestReliability -v -args \
+		-trials $(TRIALS) -repeat $(REPEAT) -doc ../docs/reliability.md $(if $(STRICT),-strict)
+
+# reliability-short: the CI-sized run (50 crash trials, each scenario once), which `make test`
+# also runs as part of `go test ./...`; prints the table, writes nothing.
+reliability-short:
+	$(GO) test -count=1 ./reliability -run TestReliability -v
 
 # Real `openstack reservation` CLI (Debian packages, installed if missing: needs root) against
 # `leasefile emulator serve`; ends with "N passed, 0 failed".
