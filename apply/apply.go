@@ -47,12 +47,6 @@ func Apply(ctx context.Context, p *plan.Plan, store *state.Store, sites map[stri
 		return r.finish(ctx)
 	}
 
-	gone := map[string]bool{}
-	for _, d := range p.Drift {
-		if d.Kind == plan.DriftDeleted {
-			gone[d.Site+"\x00"+d.Key+"\x00"+d.LeaseID] = true
-		}
-	}
 	bySite := map[string][]plan.Change{}
 	for _, ch := range p.Changes {
 		if ch.Action == plan.NoOp {
@@ -71,7 +65,7 @@ func Apply(ctx context.Context, p *plan.Plan, store *state.Store, sites map[stri
 	}
 	var wg sync.WaitGroup
 	for site, chs := range bySite {
-		wg.Go(func() { r.mutateSite(site, chs, gone) })
+		wg.Go(func() { r.mutateSite(site, chs) })
 	}
 	wg.Wait()
 	r.queueAwaits(p.Await)
@@ -80,7 +74,7 @@ func Apply(ctx context.Context, p *plan.Plan, store *state.Store, sites map[stri
 		r.waitPhase()
 	}
 	if r.ctx.Err() == nil {
-		r.finishReplacements(gone)
+		r.finishReplacements()
 	}
 	r.dropUnsent()
 	return r.finish(ctx)
@@ -425,8 +419,7 @@ func firstOp(ch plan.Change) Op {
 
 // mutateSite runs one site's changes: deletes first, so that their
 // resources are free for the creates, then creates and updates.
-func (r *runner) mutateSite(site string, chs []plan.Change, gone map[string]bool) {
-	isGone := func(ch plan.Change) bool { return gone[ch.OldSite()+"\x00"+ch.Key+"\x00"+ch.LeaseID] }
+func (r *runner) mutateSite(site string, chs []plan.Change) {
 	chs, err := r.recordIntents(chs)
 	if err != nil {
 		return
@@ -439,7 +432,7 @@ func (r *runner) mutateSite(site string, chs []plan.Change, gone map[string]bool
 			continue
 		}
 		p.run(func() {
-			if err := r.deleteLease(ch.Key, ch.Key, ch.OldSite(), ch.LeaseID, isGone(ch)); err != nil {
+			if err := r.deleteLease(ch.Key, ch.Key, ch.OldSite(), ch.LeaseID, ch.Gone); err != nil {
 				r.fail(ch.Key, ch.Site, OpDelete, err)
 				return
 			}
@@ -456,7 +449,7 @@ func (r *runner) mutateSite(site string, chs []plan.Change, gone map[string]bool
 	for _, ch := range chs {
 		switch ch.Action {
 		case plan.Create, plan.CreateThenDelete:
-			p.run(func() { r.createAndTrack(ch, isGone(ch)) })
+			p.run(func() { r.createAndTrack(ch, ch.Gone) })
 		case plan.DeleteThenCreate:
 			if deleted[ch.Key] {
 				p.run(func() { r.createAndTrack(ch, false) })
@@ -555,7 +548,7 @@ func (r *runner) settled(w *waiter) {
 
 // finishReplacements deletes the old leases of create-before-destroy
 // replacements whose new lease is ready.
-func (r *runner) finishReplacements(gone map[string]bool) {
+func (r *runner) finishReplacements() {
 	r.mu.Lock()
 	ds := slices.Clone(r.deposed)
 	r.mu.Unlock()
@@ -570,7 +563,7 @@ func (r *runner) finishReplacements(gone map[string]bool) {
 			for _, d := range list {
 				ch := d.ch
 				p.run(func() {
-					err := r.deleteLease(ch.Key, DeposedKey(ch.Key), ch.OldSite(), ch.LeaseID, gone[ch.OldSite()+"\x00"+ch.Key+"\x00"+ch.LeaseID])
+					err := r.deleteLease(ch.Key, DeposedKey(ch.Key), ch.OldSite(), ch.LeaseID, ch.Gone)
 					if err != nil {
 						r.fail(ch.Key, ch.Site, OpDelete, fmt.Errorf("new lease %s created, but deleting the old lease %s failed (the next apply deletes it): %w", d.newID, ch.LeaseID, err))
 						return

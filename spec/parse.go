@@ -3,10 +3,8 @@ package spec
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"maps"
 	"math/big"
 	"net/netip"
@@ -46,24 +44,6 @@ func Find(dir string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("no Leasefile found in %s (looked for %s); use -f FILE", dir, strings.Join(DefaultNames, ", "))
-}
-
-// Load reads and parses the Leasefile at path.
-func Load(path string, opts Options) (*File, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s: no such file", path)
-		}
-		return nil, err
-	}
-	defer f.Close()
-	// One byte past the limit is enough for Parse to refuse the file without reading it all.
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	return Parse(path, data, opts)
 }
 
 // Parse parses a Leasefile. On failure the error is an ErrorList holding every problem found,

@@ -235,17 +235,6 @@ func (f *File) AddIntent(in Intent) {
 	slices.SortFunc(f.Intents, func(a, b Intent) int { return strings.Compare(a.Key, b.Key) })
 }
 
-// ResolveIntent stores the lease ID Blazar returned for the intent of key.
-func (f *File) ResolveIntent(key, id string) error {
-	for i := range f.Intents {
-		if f.Intents[i].Key == key {
-			f.Intents[i].ID = id
-			return nil
-		}
-	}
-	return fmt.Errorf("state: no create intent recorded for lease %q", key)
-}
-
 // PendingIntents returns a copy of the intents still recorded, sorted by key.
 // An intent without ID means the create may or may not have happened; one
 // with an ID means the lease exists but was not yet recorded under its key.

@@ -79,16 +79,10 @@ func TestIntents(t *testing.T) {
 	at := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
 	f := New()
 	f.AddIntent(Intent{Key: "b", Name: "b", Site: "CHI@UC", Time: at})
-	f.AddIntent(Intent{Key: "a", Name: "a", Site: "CHI@UC", Time: at})
+	f.AddIntent(Intent{Key: "a", Name: "a", Site: "CHI@UC", Time: at, ID: "lease-a"})
 	f.AddIntent(Intent{Key: "c", Name: "c", Site: "CHI@TACC", Time: at})
 	// A second create for the same key replaces the first intent.
 	f.AddIntent(Intent{Key: "b", Name: "b-2", Site: "CHI@UC", Time: at.Add(time.Minute)})
-	if err := f.ResolveIntent("a", "lease-a"); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.ResolveIntent("zzz", "x"); err == nil {
-		t.Error("ResolveIntent of an unknown key: no error")
-	}
 	dropped := []bool{f.DropIntent("c"), f.DropIntent("c")}
 	if diff := cmp.Diff([]bool{true, false}, dropped); diff != "" {
 		t.Errorf("DropIntent results (-want +got):\n%s", diff)

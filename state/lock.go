@@ -88,9 +88,6 @@ type Locker struct {
 	released bool
 }
 
-// Info returns what the lock file says about this lock.
-func (l *Locker) Info() LockInfo { return l.info }
-
 // Lock takes the lock of the state at statePath, the file statePath +
 // ".lock". Empty fields of info are filled: ID with a new UUID, Who with
 // user@host, Created with the current time, Path with statePath. While
