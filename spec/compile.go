@@ -90,4 +90,3 @@ func (r *Reservation) Body(beforeEnd string, beforeEndSet bool) map[string]any {
 	}
 	return b
 }
-
