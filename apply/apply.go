@@ -1,10 +1,12 @@
 package apply
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -96,7 +98,7 @@ type runner struct {
 	fatal   error
 
 	netMu sync.Mutex
-	nets  map[string]*netEntry
+	nets  map[siteName]*netEntry
 
 	intents map[string]state.Intent // create intents saved, by key (guarded by mu)
 	sent    map[string]bool         // keys whose create was sent (guarded by mu)
@@ -108,7 +110,7 @@ type runner struct {
 
 func newRunner(ctx context.Context, store *state.Store, sites map[string]Site, o Options) *runner {
 	c, cancel := context.WithCancelCause(ctx)
-	return &runner{o: o.withDefaults(), store: store, sites: sites, ctx: c, cancel: cancel, nets: map[string]*netEntry{},
+	return &runner{o: o.withDefaults(), store: store, sites: sites, ctx: c, cancel: cancel, nets: map[siteName]*netEntry{},
 		intents: map[string]state.Intent{}, sent: map[string]bool{}}
 }
 
@@ -127,25 +129,9 @@ func (r *runner) finish(ctx context.Context) (*Result, error) {
 }
 
 func sortResult(res *Result) {
-	slices.SortFunc(res.Done, func(a, b Outcome) int { return cmpKey(a.Site, a.Key, b.Site, b.Key) })
-	slices.SortFunc(res.Adopted, func(a, b Outcome) int { return cmpKey(a.Site, a.Key, b.Site, b.Key) })
-	slices.SortFunc(res.Failed, func(a, b Failure) int { return cmpKey(a.Site, a.Key, b.Site, b.Key) })
-}
-
-func cmpKey(s1, k1, s2, k2 string) int {
-	if s1 != s2 {
-		if s1 < s2 {
-			return -1
-		}
-		return 1
-	}
-	switch {
-	case k1 < k2:
-		return -1
-	case k1 > k2:
-		return 1
-	}
-	return 0
+	slices.SortFunc(res.Done, func(a, b Outcome) int { return cmp.Or(strings.Compare(a.Site, b.Site), strings.Compare(a.Key, b.Key)) })
+	slices.SortFunc(res.Adopted, func(a, b Outcome) int { return cmp.Or(strings.Compare(a.Site, b.Site), strings.Compare(a.Key, b.Key)) })
+	slices.SortFunc(res.Failed, func(a, b Failure) int { return cmp.Or(strings.Compare(a.Site, b.Site), strings.Compare(a.Key, b.Key)) })
 }
 
 // checkSites refuses to write into a state recorded against another cloud

@@ -60,7 +60,7 @@ type Resolver struct {
 
 	mu     sync.Mutex
 	cache  map[string]*pending
-	logins map[string]*oidcLogin // by provider and client: one login for every site
+	logins map[loginKey]*oidcLogin // by provider and client: one login for every site
 }
 
 type pending struct {

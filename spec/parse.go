@@ -220,7 +220,8 @@ func (d *doc) build() *File {
 		}
 	}
 	leases, _ := top["leases"].(map[string]any)
-	names := map[string]string{} // site + "\x00" + name -> lease key
+	type siteName struct{ site, name string }
+	names := map[siteName]string{} // -> lease key
 	for _, key := range slices.Sorted(maps.Keys(leases)) {
 		lm, ok := leases[key].(map[string]any)
 		if !ok {
@@ -228,7 +229,7 @@ func (d *doc) build() *File {
 		}
 		l := d.lease(f, key, lm, def)
 		f.Leases = append(f.Leases, l)
-		id := l.Site + "\x00" + l.Name
+		id := siteName{l.Site, l.Name}
 		if other, dup := names[id]; dup {
 			ptr := "/leases/" + escapeToken(key)
 			d.errs.add(d.keyPos(ptr), dotted(ptr), fmt.Sprintf("lease name %s is also the name of leases.%s on %s: names must be unique within a Leasefile so an interrupted apply can find the lease it created", quote(l.Name), other, clip(l.Site)))
