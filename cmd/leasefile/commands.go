@@ -11,6 +11,7 @@ import (
 func (a *app) commands() []*cli.Command {
 	return []*cli.Command{
 		a.validateCommand(),
+		a.fmtCommand(),
 		a.planCommand(),
 		a.applyCommand(),
 		a.destroyCommand(),
@@ -23,6 +24,7 @@ func (a *app) commands() []*cli.Command {
 		a.schemaCommand(),
 		a.versionCommand(),
 		a.emulatorCommand(),
+		a.docsCommand(),
 	}
 }
 

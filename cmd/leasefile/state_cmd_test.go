@@ -43,8 +43,10 @@ func TestRunStateCommands(t *testing.T) {
 			[]string{"No changes"}, false},
 		{"show a missing PLANFILE", func(x *app) error { return x.runShow(ctx, showOptions{planFile: "nope.json", format: "text"}) },
 			[]string{"nope.json"}, true},
-		{"state list", func(x *app) error { return x.runStateList(ctx) },
+		{"state list", func(x *app) error { return x.runStateList(ctx, false) },
 			[]string{"a      CHI@UC  " + a + "  ACTIVE\n", "later  CHI@UC  "}, false},
+		{"state list -json", func(x *app) error { return x.runStateList(ctx, true) },
+			[]string{`"key": "a"`, `"id": "` + a + `"`}, false},
 		{"state show", func(x *app) error { return x.runStateShow(ctx, "a") },
 			[]string{"# lease.a\n", "  reservations.n = "}, false},
 		{"state show of an unknown key", func(x *app) error { return x.runStateShow(ctx, "x") },
@@ -53,7 +55,7 @@ func TestRunStateCommands(t *testing.T) {
 			[]string{`error: no lease "x" in the state`}, true},
 		{"state rm", func(x *app) error { return x.runStateRm(ctx, []string{"later"}, 0) },
 			[]string{"Removed lease.later from the state; lease "}, false},
-		{"state list after rm", func(x *app) error { return x.runStateList(ctx) },
+		{"state list after rm", func(x *app) error { return x.runStateList(ctx, false) },
 			[]string{"a  CHI@UC  " + a + "  ACTIVE\n"}, false},
 	}
 	for _, tt := range tests {
