@@ -57,6 +57,7 @@ const (
 	hintNoTerminal   = "review the plan, then run again with -auto-approve, or save it with plan -out and apply that file"
 	hintWaitTooEarly = "wait closer to the start, or give a longer -timeout"
 	hintLocalBusy    = "wait for it to finish: the local emulator serves one command at a time"
+	hintApplyFirst   = "run leasefile apply first"
 )
 
 // remedy returns what to do about err, a failure of a whole command, or "" when leasefile

@@ -105,3 +105,35 @@ func TestRunWait(t *testing.T) {
 		})
 	}
 }
+
+// TestRunOutput: output's run function, from the state alone or with what Blazar lists.
+func TestRunOutput(t *testing.T) {
+	w := newTestWorld(t, importLeasefile)
+	ctx := context.Background()
+	if err := w.app().runOutput(ctx, outputOptions{format: "text"}); !strings.Contains(errorText(err), "holds no leases\nleasefile: hint: run leasefile apply first") {
+		t.Errorf("an empty state: %q", errorText(err))
+	}
+	w.leasefile("apply", "-auto-approve")
+	b := w.leaseID("b")
+	tests := []struct {
+		name string
+		o    outputOptions
+		want string
+	}{
+		{"raw id", outputOptions{addr: "b.id", raw: true, format: "text"}, b + "\n"},
+		{"raw addresses", outputOptions{addr: "b.ip.addresses", raw: true, format: "text"}, "."},
+		{"status", outputOptions{addr: "b.status", format: "text"}, "\"ACTIVE\"\n"},
+		{"json", outputOptions{addr: "b", format: "json"}, `"status": "ACTIVE"`},
+		{"env", outputOptions{addr: "b.id", format: "env"}, "B_ID=" + b + "\n"},
+		{"unknown address", outputOptions{addr: "b.nosuch", format: "text"}, `error: lease b has no output or reservation "nosuch"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := w.app().runOutput(ctx, tt.o)
+			got := w.out.String() + errorText(err)
+			if !strings.Contains(got, tt.want) {
+				t.Errorf("got:\n%s\nwant it to contain %q", got, tt.want)
+			}
+		})
+	}
+}

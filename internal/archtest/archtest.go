@@ -27,6 +27,8 @@ var Rules = []Rule{
 		Why: "the emulator has its own wire structs, so that a client mistake cannot hide behind the same mistake in the emulator"},
 	{From: "plan/...", Forbid: []string{"cloud/...", "apply/...", "emulator/..."},
 		Why: "plan is pure: it makes no calls"},
+	{From: "outputs/...", Forbid: []string{"cloud/...", "apply/...", "emulator/...", "plan/..."},
+		Why: "outputs is pure: the caller reads the state and the clouds"},
 	{From: "spec/...", Only: []string{"schema/..."},
 		Why: "spec turns a Leasefile into a validated spec and needs nothing but the schema"},
 	{From: "...", Forbid: []string{"cmd/..."}, Direct: true,

@@ -69,7 +69,7 @@ func TestCheckFindsViolations(t *testing.T) {
 	// The module as it should be, then one deliberate violation per case.
 	good := func() Graph {
 		return Graph{
-			"cmd/leasefile":      {"apply", "plan", "spec", "cloud", "emulator", "state"},
+			"cmd/leasefile":      {"apply", "plan", "spec", "cloud", "emulator", "state", "outputs"},
 			"apply":              {"plan", "state", "blazar"},
 			"plan":               {"spec", "state", "blazar", "blazar/leases"},
 			"spec":               {"schema"},
@@ -81,6 +81,7 @@ func TestCheckFindsViolations(t *testing.T) {
 			"emulator":           {"emulator/store", "internal/chameleon"},
 			"emulator/store":     nil,
 			"internal/chameleon": nil,
+			"outputs":            {"state", "blazar", "blazar/leases"},
 		}
 	}
 	tests := []struct {
@@ -96,12 +97,15 @@ func TestCheckFindsViolations(t *testing.T) {
 		{"plan imports apply", func(g Graph) { g["plan"] = append(g["plan"], "apply") },
 			[]string{"plan -> apply"}},
 		{"plan reaches cloud through blazar", func(g Graph) { g["blazar/leases"] = append(g["blazar/leases"], "cloud") },
-			[]string{"plan -> cloud"}},
+			[]string{"outputs -> cloud", "plan -> cloud"}},
+		{"outputs imports cloud", func(g Graph) { g["outputs"] = append(g["outputs"], "cloud") },
+			[]string{"outputs -> cloud"}},
 		{"spec imports state", func(g Graph) { g["spec"] = append(g["spec"], "state") },
 			[]string{"spec -> state"}},
 		{"a library imports cmd", func(g Graph) { g["state"] = []string{"cmd/leasefile"} },
 			// plan now reaches cmd, and through it everything.
-			[]string{"plan -> apply", "plan -> cloud", "plan -> emulator", "plan -> emulator/store", "state -> cmd/leasefile"}},
+			[]string{"outputs -> apply", "outputs -> cloud", "outputs -> emulator", "outputs -> plan", "outputs -> emulator/store",
+				"plan -> apply", "plan -> cloud", "plan -> emulator", "plan -> emulator/store", "state -> cmd/leasefile"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
