@@ -189,6 +189,7 @@ func Build(in Input) (*Plan, error) {
 		}
 		return a.Key < c.Key
 	})
+	b.p.setActionReasons()
 	return b.p, nil
 }
 

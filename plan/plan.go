@@ -230,8 +230,9 @@ type Change struct {
 	// lease to another site (Site is then the new one); "" when the site does not change.
 	FromSite string `json:"from_site,omitempty"`
 
-	Reasons        []string      `json:"reasons,omitempty"`   // why, in sentences
-	ForcedBy       []string      `json:"forced_by,omitempty"` // dotted fields forcing a replacement
+	Reasons        []string      `json:"reasons,omitempty"`       // why, in sentences
+	ActionReason   ActionReason  `json:"action_reason,omitempty"` // why, in one word for programs
+	ForcedBy       []string      `json:"forced_by,omitempty"`     // dotted fields forcing a replacement
 	DestroysActive bool          `json:"destroys_active,omitempty"`
 	Fields         []FieldChange `json:"fields,omitempty"` // what changes, for display and --diff
 
