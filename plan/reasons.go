@@ -9,16 +9,16 @@ type ActionReason string
 
 // The reasons, by action.
 const (
-	ReasonNew             ActionReason = "new"               // create: the key is not in the state
-	ReasonDeletedOutside  ActionReason = "deleted_outside"   // create: the lease was deleted outside leasefile
-	ReasonExpired         ActionReason = "expired"           // create: the lease is TERMINATED
-	ReasonChanged         ActionReason = "changed"           // update: the Leasefile changed a field Blazar updates in place
-	ReasonCannotUpdate    ActionReason = "cannot_update"     // replace: a field Blazar cannot update changed (ForcedBy)
-	ReasonReplaceAsked    ActionReason = "replace_requested" // replace: -replace KEY
-	ReasonDestroyAsked    ActionReason = "destroy_requested" // delete: destroy, or plan -destroy
-	ReasonNotInLeasefile  ActionReason = "not_in_leasefile"  // delete: the key left the Leasefile
-	ReasonDeposed         ActionReason = "deposed"           // delete: the old lease of a create_before_destroy replacement
-	ReasonOrphanedIntent  ActionReason = "orphaned_intent"   // delete: an interrupted apply made it for a key no longer in the Leasefile
+	ReasonNew            ActionReason = "new"               // create: the key is not in the state
+	ReasonDeletedOutside ActionReason = "deleted_outside"   // create: the lease was deleted outside leasefile
+	ReasonExpired        ActionReason = "expired"           // create: the lease is TERMINATED
+	ReasonChanged        ActionReason = "changed"           // update: the Leasefile changed a field Blazar updates in place
+	ReasonCannotUpdate   ActionReason = "cannot_update"     // replace: a field Blazar cannot update changed (ForcedBy)
+	ReasonReplaceAsked   ActionReason = "replace_requested" // replace: -replace KEY
+	ReasonDestroyAsked   ActionReason = "destroy_requested" // delete: destroy, or plan -destroy
+	ReasonNotInLeasefile ActionReason = "not_in_leasefile"  // delete: the key left the Leasefile
+	ReasonDeposed        ActionReason = "deposed"           // delete: the old lease of a create_before_destroy replacement
+	ReasonOrphanedIntent ActionReason = "orphaned_intent"   // delete: an interrupted apply made it for a key no longer in the Leasefile
 )
 
 // setActionReasons gives every change of p its ActionReason, from what Build decided: the
