@@ -178,6 +178,14 @@ func saveHint(err error) string {
 	return ""
 }
 
+// olderPlanHint is the remedy for a saved plan in a format this leasefile no longer applies.
+func olderPlanHint(file string) string {
+	return "saved plans are short-lived: make it again with leasefile plan -out " + file
+}
+
+// fmtHint is the remedy for files fmt -check finds out of canonical form.
+func fmtHint(files []string) string { return "run leasefile fmt " + strings.Join(files, " ") }
+
 // siteMismatchHint is the remedy for a state written for another cloud than a site's.
 func siteMismatchHint(local bool) string {
 	if local {
