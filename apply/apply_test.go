@@ -325,7 +325,7 @@ func TestCreateRecordsNetworkFields(t *testing.T) {
 func TestMoveChecksTheOldSite(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	err := e.store.Update(func(f *state.File) {
-		f.SetSite("CHI@TACC", state.Site{AuthURL: "https://elsewhere.example/v3", ProjectID: "another-project"})
+		f.SetSite("CHI@TACC", state.Identity{AuthURL: "https://elsewhere.example/v3", ProjectID: "another-project"})
 		f.SetLease("training", &state.Lease{ID: "old-lease", Name: "exp-training", Site: "CHI@TACC"})
 	})
 	if err != nil {

@@ -98,11 +98,11 @@ type Plan struct {
 	CreatedAt     time.Time `json:"created_at"`
 
 	// What the plan was made against, checked by apply PLANFILE.
-	Lineage       string                `json:"lineage"`
-	Serial        int64                 `json:"serial"`
-	StateExisted  bool                  `json:"state_existed"`
-	LeasefileHash string                `json:"leasefile_hash"` // sha256 hex of the Leasefile bytes
-	Sites         map[string]state.Site `json:"sites"`          // identity of each site planned
+	Lineage       string                    `json:"lineage"`
+	Serial        int64                     `json:"serial"`
+	StateExisted  bool                      `json:"state_existed"`
+	LeasefileHash string                    `json:"leasefile_hash"` // sha256 hex of the Leasefile bytes
+	Sites         map[string]state.Identity `json:"sites"`          // identity of each site planned
 
 	Destroy     bool     `json:"destroy,omitempty"`
 	RefreshOnly bool     `json:"refresh_only,omitempty"`

@@ -60,7 +60,7 @@ func (p *Plan) CheckStateFresh(st *state.File, existed bool, leasefileHash strin
 // the same project at the same endpoint (any endpoint for the emulator), every lease the
 // plan changes still be there with the updated_at it was planned at, and no create start in
 // the past. It returns a *StaleError.
-func (p *Plan) CheckLiveFresh(sites map[string]state.Site, live map[string][]leases.Lease, now time.Time) error {
+func (p *Plan) CheckLiveFresh(sites map[string]state.Identity, live map[string][]leases.Lease, now time.Time) error {
 	for _, name := range slices.Sorted(maps.Keys(p.Sites)) {
 		planned, cur := p.Sites[name], sites[name]
 		if planned.ProjectID != cur.ProjectID || planned.Local != cur.Local || (!planned.Local && planned.AuthURL != cur.AuthURL) {

@@ -71,9 +71,9 @@ func TestCheckLiveFresh(t *testing.T) {
 	now := time.Date(2026, 12, 1, 10, 30, 0, 0, time.UTC)
 	updated := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	later := updated.Add(time.Minute)
-	uc := state.Site{AuthURL: "https://uc/v3", ProjectID: "p1"}
+	uc := state.Identity{AuthURL: "https://uc/v3", ProjectID: "p1"}
 	made := func() Plan {
-		return Plan{Sites: map[string]state.Site{"CHI@UC": uc}, Changes: []Change{
+		return Plan{Sites: map[string]state.Identity{"CHI@UC": uc}, Changes: []Change{
 			{Key: "a", Site: "CHI@UC", Action: Update, LeaseID: "lease-a", UpdatedAt: blazar.FormatTimestamp(&updated)},
 			{Key: "b", Site: "CHI@UC", Action: Create, Create: &CreateSpec{Start: now.Add(time.Hour)}},
 			{Key: "c", Site: "CHI@UC", Action: NoOp, LeaseID: "lease-gone"},
@@ -84,39 +84,39 @@ func TestCheckLiveFresh(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		edit func(*Plan, map[string]state.Site, map[string][]leases.Lease)
+		edit func(*Plan, map[string]state.Identity, map[string][]leases.Lease)
 		want string
 	}{
-		{"fresh", func(*Plan, map[string]state.Site, map[string][]leases.Lease) {}, ""},
-		{"another project", func(_ *Plan, s map[string]state.Site, _ map[string][]leases.Lease) {
-			s["CHI@UC"] = state.Site{AuthURL: "https://uc/v3", ProjectID: "p2"}
+		{"fresh", func(*Plan, map[string]state.Identity, map[string][]leases.Lease) {}, ""},
+		{"another project", func(_ *Plan, s map[string]state.Identity, _ map[string][]leases.Lease) {
+			s["CHI@UC"] = state.Identity{AuthURL: "https://uc/v3", ProjectID: "p2"}
 		}, "site CHI@UC is now https://uc/v3 (project p2), the plan was made against https://uc/v3 (project p1)"},
-		{"another endpoint", func(_ *Plan, s map[string]state.Site, _ map[string][]leases.Lease) {
-			s["CHI@UC"] = state.Site{AuthURL: "https://other/v3", ProjectID: "p1"}
+		{"another endpoint", func(_ *Plan, s map[string]state.Identity, _ map[string][]leases.Lease) {
+			s["CHI@UC"] = state.Identity{AuthURL: "https://other/v3", ProjectID: "p1"}
 		}, "site CHI@UC is now https://other/v3 (project p1), the plan was made against https://uc/v3 (project p1)"},
-		{"the emulator at another port", func(p *Plan, s map[string]state.Site, _ map[string][]leases.Lease) {
-			p.Sites["CHI@UC"] = state.Site{AuthURL: "http://127.0.0.1:1/v3", ProjectID: "p1", Local: true}
-			s["CHI@UC"] = state.Site{AuthURL: "http://127.0.0.1:2/v3", ProjectID: "p1", Local: true}
+		{"the emulator at another port", func(p *Plan, s map[string]state.Identity, _ map[string][]leases.Lease) {
+			p.Sites["CHI@UC"] = state.Identity{AuthURL: "http://127.0.0.1:1/v3", ProjectID: "p1", Local: true}
+			s["CHI@UC"] = state.Identity{AuthURL: "http://127.0.0.1:2/v3", ProjectID: "p1", Local: true}
 		}, ""},
-		{"lease changed in Blazar", func(_ *Plan, _ map[string]state.Site, l map[string][]leases.Lease) {
+		{"lease changed in Blazar", func(_ *Plan, _ map[string]state.Identity, l map[string][]leases.Lease) {
 			l["CHI@UC"][0].UpdatedAt = &later
 		}, "lease a was changed in Blazar since the plan was made (updated_at " + blazar.FormatTimestamp(&later) + ", planned at " + blazar.FormatTimestamp(&updated) + ")"},
-		{"lease gone", func(_ *Plan, _ map[string]state.Site, l map[string][]leases.Lease) { l["CHI@UC"] = nil },
+		{"lease gone", func(_ *Plan, _ map[string]state.Identity, l map[string][]leases.Lease) { l["CHI@UC"] = nil },
 			"lease a (lease-a) is gone from CHI@UC"},
-		{"a delete of a gone lease is fresh", func(p *Plan, _ map[string]state.Site, l map[string][]leases.Lease) {
+		{"a delete of a gone lease is fresh", func(p *Plan, _ map[string]state.Identity, l map[string][]leases.Lease) {
 			p.Changes[0].Action = Delete
 			l["CHI@UC"] = nil
 		}, ""},
-		{"start passed", func(p *Plan, _ map[string]state.Site, _ map[string][]leases.Lease) {
+		{"start passed", func(p *Plan, _ map[string]state.Identity, _ map[string][]leases.Lease) {
 			p.Changes[1].Create.Start = now.Add(-2 * time.Minute)
 		}, "lease b would start at 2026-12-01 10:28, which is now in the past"},
-		{"start within the current minute", func(p *Plan, _ map[string]state.Site, _ map[string][]leases.Lease) {
+		{"start within the current minute", func(p *Plan, _ map[string]state.Identity, _ map[string][]leases.Lease) {
 			p.Changes[1].Create.Start = now.Truncate(time.Minute)
 		}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, sites, live := made(), map[string]state.Site{"CHI@UC": uc}, liveNow()
+			p, sites, live := made(), map[string]state.Identity{"CHI@UC": uc}, liveNow()
 			tt.edit(&p, sites, live)
 			err := p.CheckLiveFresh(sites, live, now)
 			var se *StaleError

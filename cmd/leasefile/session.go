@@ -321,13 +321,13 @@ func (s *session) atSite(name string, err error) error {
 	return err
 }
 
-func (s *session) identity(site *cloud.Site) state.Site {
-	return state.Site{AuthURL: state.PublicURL(site.AuthURL), ProjectID: site.ProjectID, UserID: site.UserID, Local: s.local != nil}
+func (s *session) identity(site *cloud.Site) state.Identity {
+	return state.Identity{AuthURL: state.PublicURL(site.AuthURL), ProjectID: site.ProjectID, UserID: site.UserID, Local: s.local != nil}
 }
 
 // identities returns this run's identity of every connected site.
-func (s *session) identities() map[string]state.Site {
-	out := map[string]state.Site{}
+func (s *session) identities() map[string]state.Identity {
+	out := map[string]state.Identity{}
 	for name, site := range s.sites {
 		out[name] = s.identity(site)
 	}
