@@ -178,7 +178,7 @@ func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r ru
 	// which hints fit which operation: the app-credential one only fits a create).
 	hinted := map[string]bool{}
 	for _, f := range res.Failed {
-		if h := hintFor(f.Err, f.Op); h != "" && !hinted[h] {
+		if h := failureHint(f); h != "" && !hinted[h] {
 			hinted[h] = true
 			a.hintf("%s", h)
 		}

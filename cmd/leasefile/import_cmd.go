@@ -59,7 +59,8 @@ func (a *app) runImport(ctx context.Context, o importOptions) error {
 		return err
 	}
 	site := s.sites[want.Site]
-	live, err := leases.Get(ctx, site.Reservation, o.id).Extract()
+	// Chameleon's Blazar answers any project's lease by id: GetOwn refuses another's.
+	live, err := leases.GetOwn(ctx, site.Reservation, o.id, site.ProjectID)
 	if err != nil {
 		if blazar.IsKind(err, blazar.NotFound) {
 			return fmt.Errorf("no lease %s at %s in project %s: %w", o.id, want.Site, site.ProjectID, err)

@@ -21,9 +21,10 @@ import (
 // The remedies for Blazar's and Neutron's answers.
 const (
 	// hintUnrestrictedAppCred explains Blazar's bare 500 on lease creation.
-	hintUnrestrictedAppCred = "a bare 500 on lease creation usually means Keystone refused Blazar a trust: " +
-		"authenticate with an unrestricted application credential " +
-		"(openstack application credential create --unrestricted NAME) or a password"
+	hintUnrestrictedAppCred = "a bare 500 on lease creation usually means Keystone refused Blazar a trust from an application credential: " +
+		"authenticate with a password instead (auth_type: password in clouds.yaml, or OS_AUTH_TYPE=password), which always works; " +
+		"since Keystone's 2025 change Blazar cannot make a trust from any application credential, and before it only from an unrestricted one " +
+		"(openstack application credential create --unrestricted NAME)"
 	// hintChameleonForbidden explains a 403 from Blazar on Chameleon.
 	hintChameleonForbidden = "Chameleon needs an unrestricted application credential " +
 		"(openstack application credential create --unrestricted NAME) and a project with an active allocation to manage leases"
@@ -81,6 +82,14 @@ func remedy(err error) string {
 		return hintFor(err, "")
 	}
 	return ""
+}
+
+// failureHint is the remedy for one lease's failure in apply.
+func failureHint(f apply.Failure) string {
+	if ge := (*apply.GrowthError)(nil); errors.As(f.Err, &ge) {
+		return fmt.Sprintf("replace the lease instead (leasefile apply -replace %s), which needs only the new amount free, or add a second lease for the extra resources", f.Key)
+	}
+	return hintFor(f.Err, f.Op)
 }
 
 // hintFor returns a remedy for an error of a Blazar or Neutron call, or "". op is the
