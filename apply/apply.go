@@ -1,10 +1,12 @@
 package apply
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,12 +49,6 @@ func Apply(ctx context.Context, p *plan.Plan, store *state.Store, sites map[stri
 		return r.finish(ctx)
 	}
 
-	gone := map[string]bool{}
-	for _, d := range p.Drift {
-		if d.Kind == plan.DriftDeleted {
-			gone[d.Site+"\x00"+d.Key+"\x00"+d.LeaseID] = true
-		}
-	}
 	bySite := map[string][]plan.Change{}
 	for _, ch := range p.Changes {
 		if ch.Action == plan.NoOp {
@@ -71,7 +67,7 @@ func Apply(ctx context.Context, p *plan.Plan, store *state.Store, sites map[stri
 	}
 	var wg sync.WaitGroup
 	for site, chs := range bySite {
-		wg.Go(func() { r.mutateSite(site, chs, gone) })
+		wg.Go(func() { r.mutateSite(site, chs) })
 	}
 	wg.Wait()
 	r.queueAwaits(p.Await)
@@ -80,7 +76,7 @@ func Apply(ctx context.Context, p *plan.Plan, store *state.Store, sites map[stri
 		r.waitPhase()
 	}
 	if r.ctx.Err() == nil {
-		r.finishReplacements(gone)
+		r.finishReplacements()
 	}
 	r.dropUnsent()
 	return r.finish(ctx)
@@ -102,7 +98,7 @@ type runner struct {
 	fatal   error
 
 	netMu sync.Mutex
-	nets  map[string]*netEntry
+	nets  map[siteName]*netEntry
 
 	intents map[string]state.Intent // create intents saved, by key (guarded by mu)
 	sent    map[string]bool         // keys whose create was sent (guarded by mu)
@@ -111,7 +107,7 @@ type runner struct {
 
 func newRunner(ctx context.Context, store *state.Store, sites map[string]Site, o Options) *runner {
 	c, cancel := context.WithCancelCause(ctx)
-	r := &runner{o: o.withDefaults(), store: store, sites: sites, ctx: c, cancel: cancel, nets: map[string]*netEntry{},
+	r := &runner{o: o.withDefaults(), store: store, sites: sites, ctx: c, cancel: cancel, nets: map[siteName]*netEntry{},
 		intents: map[string]state.Intent{}, sent: map[string]bool{}}
 	r.watchLock()
 	return r
@@ -132,25 +128,9 @@ func (r *runner) finish(ctx context.Context) (*Result, error) {
 }
 
 func sortResult(res *Result) {
-	slices.SortFunc(res.Done, func(a, b Outcome) int { return cmpKey(a.Site, a.Key, b.Site, b.Key) })
-	slices.SortFunc(res.Adopted, func(a, b Outcome) int { return cmpKey(a.Site, a.Key, b.Site, b.Key) })
-	slices.SortFunc(res.Failed, func(a, b Failure) int { return cmpKey(a.Site, a.Key, b.Site, b.Key) })
-}
-
-func cmpKey(s1, k1, s2, k2 string) int {
-	if s1 != s2 {
-		if s1 < s2 {
-			return -1
-		}
-		return 1
-	}
-	switch {
-	case k1 < k2:
-		return -1
-	case k1 > k2:
-		return 1
-	}
-	return 0
+	slices.SortFunc(res.Done, func(a, b Outcome) int { return cmp.Or(strings.Compare(a.Site, b.Site), strings.Compare(a.Key, b.Key)) })
+	slices.SortFunc(res.Adopted, func(a, b Outcome) int { return cmp.Or(strings.Compare(a.Site, b.Site), strings.Compare(a.Key, b.Key)) })
+	slices.SortFunc(res.Failed, func(a, b Failure) int { return cmp.Or(strings.Compare(a.Site, b.Site), strings.Compare(a.Key, b.Key)) })
 }
 
 // checkSites refuses to write into a state recorded against another cloud
@@ -343,7 +323,7 @@ func (r *runner) done(o Outcome) {
 
 // fail records a lease's failure; an interruption is not a failure of the
 // lease, and a state-save error is reported once as Apply's error.
-func (r *runner) fail(key, site, op string, err error) {
+func (r *runner) fail(key, site string, op Op, err error) {
 	if errors.Is(err, context.Canceled) || r.isFatal(err) {
 		return
 	}
@@ -355,7 +335,7 @@ func (r *runner) fail(key, site, op string, err error) {
 
 // failMade records the failure of a waiter's change whose lease exists: it was created, or
 // it is a lease the plan waited for.
-func (r *runner) failMade(w *waiter, op string, err error) {
+func (r *runner) failMade(w *waiter, op Op, err error) {
 	if errors.Is(err, context.Canceled) || r.isFatal(err) {
 		return
 	}
@@ -402,7 +382,7 @@ func (p *pool) run(fn func()) {
 func (p *pool) wait() { p.wg.Wait() }
 
 // firstOp is the operation a change starts with.
-func firstOp(ch plan.Change) string {
+func firstOp(ch plan.Change) Op {
 	switch ch.Action {
 	case plan.Create, plan.CreateThenDelete:
 		return OpCreate
@@ -416,8 +396,7 @@ func firstOp(ch plan.Change) string {
 
 // mutateSite runs one site's changes: deletes first, so that their
 // resources are free for the creates, then creates and updates.
-func (r *runner) mutateSite(site string, chs []plan.Change, gone map[string]bool) {
-	isGone := func(ch plan.Change) bool { return gone[ch.OldSite()+"\x00"+ch.Key+"\x00"+ch.LeaseID] }
+func (r *runner) mutateSite(site string, chs []plan.Change) {
 	chs, err := r.recordIntents(chs)
 	if err != nil {
 		return
@@ -430,7 +409,7 @@ func (r *runner) mutateSite(site string, chs []plan.Change, gone map[string]bool
 			continue
 		}
 		p.run(func() {
-			if err := r.deleteLease(ch.Key, ch.Key, ch.OldSite(), ch.LeaseID, isGone(ch)); err != nil {
+			if err := r.deleteLease(ch.Key, ch.Key, ch.OldSite(), ch.LeaseID, ch.Gone); err != nil {
 				r.fail(ch.Key, ch.Site, OpDelete, err)
 				return
 			}
@@ -447,7 +426,7 @@ func (r *runner) mutateSite(site string, chs []plan.Change, gone map[string]bool
 	for _, ch := range chs {
 		switch ch.Action {
 		case plan.Create, plan.CreateThenDelete:
-			p.run(func() { r.createAndTrack(ch, isGone(ch)) })
+			p.run(func() { r.createAndTrack(ch, ch.Gone) })
 		case plan.DeleteThenCreate:
 			if deleted[ch.Key] {
 				p.run(func() { r.createAndTrack(ch, false) })
@@ -546,7 +525,7 @@ func (r *runner) settled(w *waiter) {
 
 // finishReplacements deletes the old leases of create-before-destroy
 // replacements whose new lease is ready.
-func (r *runner) finishReplacements(gone map[string]bool) {
+func (r *runner) finishReplacements() {
 	r.mu.Lock()
 	ds := slices.Clone(r.deposed)
 	r.mu.Unlock()
@@ -561,7 +540,7 @@ func (r *runner) finishReplacements(gone map[string]bool) {
 			for _, d := range list {
 				ch := d.ch
 				p.run(func() {
-					err := r.deleteLease(ch.Key, DeposedKey(ch.Key), ch.OldSite(), ch.LeaseID, gone[ch.OldSite()+"\x00"+ch.Key+"\x00"+ch.LeaseID])
+					err := r.deleteLease(ch.Key, DeposedKey(ch.Key), ch.OldSite(), ch.LeaseID, ch.Gone)
 					if err != nil {
 						r.fail(ch.Key, ch.Site, OpDelete, fmt.Errorf("new lease %s created, but deleting the old lease %s failed (the next apply deletes it): %w", d.newID, ch.LeaseID, err))
 						return

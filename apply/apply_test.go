@@ -130,7 +130,7 @@ func TestDelete(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		steer func(e *env, id string) // before the apply
-		drift bool                    // the plan reports it deleted outside leasefile
+		drift bool                    // the plan reports it deleted outside leasefile, and the delete Gone, as Build does
 		want  string
 	}{
 		{name: "live", want: "training: deleted"},
@@ -146,6 +146,7 @@ func TestDelete(t *testing.T) {
 			p := planOf(plan.Change{Key: "training", Site: "CHI@UC", Action: plan.Delete, Name: old.Name, LeaseID: old.ID})
 			if tc.drift {
 				p.Drift = []plan.Drift{{Key: "training", Site: "CHI@UC", LeaseID: old.ID, Kind: plan.DriftDeleted}}
+				p.Changes[0].Gone = true
 			}
 			deletesBefore := e.srv.Calls("CHI@UC", "delete")
 			res := e.mustApply(p)
@@ -325,7 +326,7 @@ func TestCreateRecordsNetworkFields(t *testing.T) {
 func TestMoveChecksTheOldSite(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	err := e.store.Update(func(f *state.File) {
-		f.SetSite("CHI@TACC", state.Site{AuthURL: "https://elsewhere.example/v3", ProjectID: "another-project"})
+		f.SetSite("CHI@TACC", state.Identity{AuthURL: "https://elsewhere.example/v3", ProjectID: "another-project"})
 		f.SetLease("training", &state.Lease{ID: "old-lease", Name: "exp-training", Site: "CHI@TACC"})
 	})
 	if err != nil {

@@ -238,7 +238,7 @@ func TestTransientDeleteRetried(t *testing.T) {
 // gives a create's hints (application credentials) only to a failed create.
 func TestFailureNamesOp(t *testing.T) {
 	for _, tc := range []struct {
-		op     string
+		op     apply.Op
 		change func(old *state.Lease) plan.Change
 	}{
 		{apply.OpUpdate, func(old *state.Lease) plan.Change {
@@ -254,19 +254,19 @@ func TestFailureNamesOp(t *testing.T) {
 			return ch
 		}},
 	} {
-		t.Run(tc.op, func(t *testing.T) {
+		t.Run(string(tc.op), func(t *testing.T) {
 			e := newEnv(t, envOpts{})
 			old := e.created(create("training", "CHI@UC", hosts("gpus", 1, "compute_skylake")))
-			e.srv.InjectFault(emulator.Fault{Site: "CHI@UC", Op: tc.op, Status: 403})
+			e.srv.InjectFault(emulator.Fault{Site: "CHI@UC", Op: string(tc.op), Status: 403})
 			res, err := e.apply(planOf(tc.change(old)), e.opts())
 			if err == nil {
 				t.Fatal("apply succeeded despite the fault")
 			}
 			var got []string
 			for _, f := range res.Failed {
-				got = append(got, f.Key+" "+f.Op)
+				got = append(got, f.Key+" "+string(f.Op))
 			}
-			if d := cmp.Diff([]string{"training " + tc.op}, got); d != "" {
+			if d := cmp.Diff([]string{"training " + string(tc.op)}, got); d != "" {
 				t.Errorf("failures (-want +got):\n%s", d)
 			}
 		})
@@ -473,7 +473,7 @@ func TestStaleIntentLooksBeforeCreating(t *testing.T) {
 			}
 			var got []string
 			for _, f := range res.Failed {
-				got = append(got, f.Key+" "+f.Op)
+				got = append(got, f.Key+" "+string(f.Op))
 			}
 			if d := cmp.Diff(tc.wantOp, got); d != "" {
 				t.Errorf("failures (-want +got):\n%s", d)

@@ -81,7 +81,7 @@ func (e *env) connect(site string, wrap func(http.RoundTripper) http.RoundTrippe
 	if wrap != nil {
 		pc.HTTPClient = http.Client{Transport: wrap(tr)}
 	}
-	id := state.Site{AuthURL: e.srv.AuthURL(site), Local: true}
+	id := state.Identity{AuthURL: e.srv.AuthURL(site), Local: true}
 	if cr, ok := pc.GetAuthResult().(tokens.CreateResult); ok {
 		if u, err := cr.ExtractUser(); err == nil && u != nil {
 			id.UserID = u.ID

@@ -431,6 +431,9 @@ type uncertainError struct{ err error }
 func (e *uncertainError) Error() string { return e.err.Error() }
 func (e *uncertainError) Unwrap() error { return e.err }
 
+// siteName is a network name at a site, the key of the runner's network lookups.
+type siteName struct{ site, name string }
+
 type netEntry struct {
 	mu sync.Mutex
 	id string
@@ -444,10 +447,11 @@ func (r *runner) networkID(key, site, name string) (string, error) {
 		return "", fmt.Errorf("site %s has no network (Neutron) endpoint to look the network up", site)
 	}
 	r.netMu.Lock()
-	e := r.nets[site+"\x00"+name]
+	k := siteName{site, name}
+	e := r.nets[k]
 	if e == nil {
 		e = &netEntry{}
-		r.nets[site+"\x00"+name] = e
+		r.nets[k] = e
 	}
 	r.netMu.Unlock()
 	e.mu.Lock()

@@ -20,7 +20,7 @@ type Site struct {
 	// Identity is what the state records for the site. Its UserID, when
 	// set, also restricts which leases a create that may have happened
 	// adopts.
-	Identity state.Site
+	Identity state.Identity
 }
 
 // Options tunes Apply and Wait. The zero value gives the documented

@@ -36,7 +36,7 @@ type Failure struct {
 	// Op is the operation that failed: OpCreate, OpUpdate, OpDelete or OpWait. When the
 	// change failed before any call (its site not connected), it is the operation the
 	// change would have started with; "" for a change apply does not know.
-	Op  string
+	Op  Op
 	Err error
 	// Action is the change's action; NoOp for a lease the plan only waited for (plan.Await).
 	// It is set when LeaseID is.
@@ -50,14 +50,17 @@ type Failure struct {
 	LeaseID string
 }
 
-// The operations a Failure names. They match the operation names blazar.HintFor takes.
+// Op is an operation of apply on one lease, as a Failure names it.
+type Op string
+
+// The operations a Failure names.
 const (
-	OpCreate = "create"
-	OpUpdate = "update"
-	OpDelete = "delete"
-	OpWait   = "wait"
+	OpCreate Op = "create"
+	OpUpdate Op = "update"
+	OpDelete Op = "delete"
+	OpWait   Op = "wait"
 	// OpNetwork is the Neutron lookup of a floating IP network before a create.
-	OpNetwork = "network"
+	OpNetwork Op = "network"
 )
 
 // Error renders "training: <message>".

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -31,12 +32,7 @@ func (f *cloudsFile) names() []string {
 	if f == nil {
 		return nil
 	}
-	var ns []string
-	for n := range f.entries {
-		ns = append(ns, n)
-	}
-	slices.Sort(ns)
-	return ns
+	return slices.Sorted(maps.Keys(f.entries))
 }
 
 func (f *cloudsFile) has(name string) bool {

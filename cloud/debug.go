@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -107,12 +108,7 @@ func (t *debugTransport) write(s string) {
 }
 
 func writeHeaders(buf *strings.Builder, prefix string, h http.Header) {
-	keys := make([]string, 0, len(h))
-	for k := range h {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(h)) {
 		v := strings.Join(h[k], ", ")
 		if sensitiveHeaders[http.CanonicalHeaderKey(k)] {
 			v = redacted

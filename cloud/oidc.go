@@ -171,20 +171,24 @@ type oidcLogin struct {
 	token     *oauth2.Token
 }
 
+// loginKey identifies one OpenID Connect login: the auth type, the provider's endpoints, the
+// client and a given access token.
+type loginKey struct{ kind, discovery, tokenEndpoint, clientID, accessToken string }
+
 func (r *Resolver) oidcLoginFor(res *resolved, hc *http.Client) *oidcLogin {
 	kind := strings.ToLower(res.authType)
 	var cache *refreshCache
 	if kind == authChameleonOIDC {
 		cache = ccauthCache(r.getenv)
 	}
-	key := strings.Join([]string{kind, res.oidc.DiscoveryEndpoint, res.oidc.AccessTokenEndpoint, res.oidc.ClientID, res.oidc.AccessToken}, "\x00")
+	key := loginKey{kind, res.oidc.DiscoveryEndpoint, res.oidc.AccessTokenEndpoint, res.oidc.ClientID, res.oidc.AccessToken}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if l := r.logins[key]; l != nil {
 		return l
 	}
 	if r.logins == nil {
-		r.logins = map[string]*oidcLogin{}
+		r.logins = map[loginKey]*oidcLogin{}
 	}
 	l := &oidcLogin{kind: kind, set: res.oidc, hc: hc, cache: cache, prompt: r.DeviceLogin, now: time.Now}
 	r.logins[key] = l

@@ -60,7 +60,7 @@ type Resolver struct {
 
 	mu     sync.Mutex
 	cache  map[string]*pending
-	logins map[string]*oidcLogin // by provider and client: one login for every site
+	logins map[loginKey]*oidcLogin // by provider and client: one login for every site
 }
 
 type pending struct {
@@ -383,20 +383,4 @@ func withTLS(rt http.RoundTripper, cfg *tls.Config) http.RoundTripper {
 		return &c
 	}
 	return rt
-}
-
-// Hint returns a remedy for an error of Connect or of a Blazar call, or "".
-func Hint(err error) string {
-	var nc *NoCredentialsError
-	var ae *AuthError
-	switch {
-	case errors.As(err, &nc):
-		return "set sites.<site>.cloud in the Leasefile, add a clouds.yaml entry, source an openrc file, or run with --local to use the built-in emulator"
-	case errors.Is(err, ErrLoginRequired):
-		return "run leasefile once in a terminal to log in (the login is shared with ccauth), or, for CI and scripts, " +
-			"use an application credential: cc-login writes one as an openrc or clouds.yaml"
-	case errors.As(err, &ae):
-		return authHint(ae)
-	}
-	return blazar.HintFor(err, "")
 }

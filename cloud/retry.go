@@ -2,7 +2,6 @@ package cloud
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -33,31 +32,4 @@ func authRetryable(err error) bool {
 	}
 	e, ok := blazar.AsError(err)
 	return ok && e.StatusCode == http.StatusInternalServerError
-}
-
-// authHint is the remedy for a failed authentication: only refused credentials are about the
-// credentials; an unreachable, silent, busy or failing Keystone is not.
-func authHint(ae *AuthError) string {
-	switch {
-	case ae.StatusCode == http.StatusUnauthorized || ae.StatusCode == http.StatusForbidden || ae.StatusCode == http.StatusNotFound:
-		return "check the credentials, or create an application credential in the dashboard (Identity > Application Credentials) and use its clouds.yaml"
-	case ae.StatusCode == 0:
-		if ep, ok := blazar.Unreachable(ae.Err); ok {
-			if ep == "" {
-				ep = "Keystone at " + ae.AuthURL
-			}
-			return blazar.UnreachableHint(ep)
-		}
-		var na *blazar.NoAnswerError
-		if errors.As(ae.Err, &na) {
-			return "Keystone at " + ae.AuthURL + " did not answer in time: check auth_url (OS_AUTH_URL) and the network, or try again later"
-		}
-		if !blazar.IsKind(ae.Err, blazar.Transient) {
-			return ""
-		}
-		fallthrough
-	case ae.StatusCode == http.StatusTooManyRequests || ae.StatusCode >= 500:
-		return "Keystone at " + ae.AuthURL + " is busy or failing (it was retried): try again in a few minutes; the credentials were not refused"
-	}
-	return ""
 }

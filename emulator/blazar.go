@@ -400,7 +400,7 @@ func (e *Emulator) serveInventory(w http.ResponseWriter, r *http.Request, s *sit
 					names = append(names, k)
 					values[k] = []string{}
 				}
-				if !contains(values[k], o.extra[k]) {
+				if !slices.Contains(values[k], o.extra[k]) {
 					values[k] = append(values[k], o.extra[k])
 				}
 			}

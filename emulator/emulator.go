@@ -54,7 +54,7 @@ type Emulator struct {
 	byName   map[string]*site
 	tokens   map[string]*token
 	faults   []*Fault
-	calls    map[string]int // site + "\x00" + op
+	calls    map[callKey]int
 	orphans  map[string][]*lease
 	lastGood []byte // last bytes written to DataFile, to roll back a failed save
 	addr     string // the address recorded in DataFile (SetAddr)
@@ -65,7 +65,7 @@ type Emulator struct {
 // New builds an Emulator, loading cfg.DataFile when it exists.
 func New(cfg Config) (*Emulator, error) {
 	e := &Emulator{cfg: cfg, clock: cfg.Clock, startDelay: cfg.StartDelay, ttl: cfg.TokenTTL,
-		tokens: map[string]*token{}, calls: map[string]int{},
+		tokens: map[string]*token{}, calls: map[callKey]int{},
 		rng: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
 	if e.clock == nil {
 		e.clock = realClock{}

@@ -63,26 +63,19 @@ func (e *Emulator) Calls(site, op string) int {
 	defer e.mu.Unlock()
 	n := 0
 	for k, c := range e.calls {
-		ks, kop, _ := cut(k)
-		if (site == "" || site == ks) && (op == "any" || op == kop) {
+		if (site == "" || site == k.site) && (op == "any" || op == k.op) {
 			n += c
 		}
 	}
 	return n
 }
 
-func cut(k string) (string, string, bool) {
-	for i := 0; i < len(k); i++ {
-		if k[i] == 0 {
-			return k[:i], k[i+1:], true
-		}
-	}
-	return k, "", false
-}
+// callKey counts the calls of one op at one site.
+type callKey struct{ site, op string }
 
 func (e *Emulator) count(site, op string) {
 	e.mu.Lock()
-	e.calls[site+"\x00"+op]++
+	e.calls[callKey{site, op}]++
 	e.mu.Unlock()
 }
 
@@ -91,7 +84,7 @@ func (e *Emulator) count(site, op string) {
 // has been answered (or dropped).
 func (e *Emulator) applyFaults(w http.ResponseWriter, r *http.Request, site, op string, blazar bool) bool {
 	e.mu.Lock()
-	e.calls[site+"\x00"+op]++
+	e.calls[callKey{site, op}]++
 	var hit *Fault
 	for i, f := range e.faults {
 		if f.Op != "start" && (f.Site == "" || f.Site == site) && (f.Op == "" || f.Op == "any" || f.Op == op) {

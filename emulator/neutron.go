@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -128,7 +129,7 @@ func matchNeutron(o omap, q url.Values) bool {
 			}
 			n := 0
 			for _, t := range want {
-				if contains(have, t) {
+				if slices.Contains(have, t) {
 					n++
 				}
 			}

@@ -379,7 +379,7 @@ func (s *site) allocate(r *reservation, start, end time.Time, b busyMap, active 
 			taken[ip] = true
 		}
 		for _, id := range kept {
-			if !contains(req, id) {
+			if !slices.Contains(req, id) {
 				req = append(req, id)
 			}
 		}
@@ -412,13 +412,4 @@ func (s *site) allocate(r *reservation, start, end time.Time, b busyMap, active 
 		b[k.kind+":"+id] = append(b[k.kind+":"+id], interval{start, end})
 	}
 	return nil
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

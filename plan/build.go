@@ -24,7 +24,7 @@ type Input struct {
 	// Live is every lease listed per site, as one list call returned it.
 	Live map[string][]leases.Lease
 	// Identity is this run's identity per site, UserID included (adoption checks it).
-	Identity map[string]state.Site
+	Identity map[string]state.Identity
 	Now      time.Time
 	// Targets and Replace are -target and -replace keys: "lease" or "lease.reservation".
 	Targets, Replace []string
@@ -92,7 +92,7 @@ func Build(in Input) (*Plan, error) {
 		Serial:        in.State.Serial,
 		StateExisted:  in.StateExisted,
 		LeasefileHash: in.LeasefileHash,
-		Sites:         map[string]state.Site{},
+		Sites:         map[string]state.Identity{},
 		Destroy:       in.Destroy,
 		RefreshOnly:   in.RefreshOnly,
 		Changes:       []Change{},
@@ -194,6 +194,7 @@ func Build(in Input) (*Plan, error) {
 		}
 		return a.Key < c.Key
 	})
+	b.p.setActionReasons()
 	return b.p, nil
 }
 

@@ -131,7 +131,7 @@ func TestBuildIsPureAndDeterministic(t *testing.T) {
 		t.Errorf("fewer nodes on an ACTIVE lease: action %v, want replace", got.Symbol())
 	}
 	// Only the planned site's identity is carried, for apply's staleness check.
-	if diff := cmp.Diff(map[string]state.Site{"CHI@UC": testIdentity()["CHI@UC"]}, p1.Sites); diff != "" {
+	if diff := cmp.Diff(map[string]state.Identity{"CHI@UC": testIdentity()["CHI@UC"]}, p1.Sites); diff != "" {
 		t.Errorf("sites (-want +got):\n%s", diff)
 	}
 }

@@ -15,4 +15,9 @@
 //     counts as a change.
 //   - Names never identify a lease the state knows: Blazar allows duplicate names.
 //   - Applying a plan and planning again yields no changes (checked by the golden tests).
+//   - A saved plan is applied only while it still describes the world: CheckStateFresh and
+//     CheckLiveFresh return a *StaleError (or a *NotOwnedError for an edited file) otherwise.
+//   - Every change carries an ActionReason for programs beside its Reasons for people.
+//   - import (MatchImport, Import) records a lease under a key only when each reservation of
+//     the entry fits exactly one of the lease's; ambiguity is an *ImportError.
 package plan

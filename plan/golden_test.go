@@ -31,10 +31,10 @@ var testNetworks = map[string]map[string]string{
 	"CHI@Edge": {"public": "net-public-edge"},
 }
 
-func testIdentity() map[string]state.Site {
-	out := map[string]state.Site{}
+func testIdentity() map[string]state.Identity {
+	out := map[string]state.Identity{}
 	for _, s := range []string{"CHI@UC", "CHI@TACC", "CHI@Edge"} {
-		out[s] = state.Site{AuthURL: "https://" + strings.ToLower(strings.ReplaceAll(s, "@", "-")) + ".example/v3", ProjectID: "project-1", UserID: testUser}
+		out[s] = state.Identity{AuthURL: "https://" + strings.ToLower(strings.ReplaceAll(s, "@", "-")) + ".example/v3", ProjectID: "project-1", UserID: testUser}
 	}
 	return out
 }

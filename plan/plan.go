@@ -98,11 +98,11 @@ type Plan struct {
 	CreatedAt     time.Time `json:"created_at"`
 
 	// What the plan was made against, checked by apply PLANFILE.
-	Lineage       string                `json:"lineage"`
-	Serial        int64                 `json:"serial"`
-	StateExisted  bool                  `json:"state_existed"`
-	LeasefileHash string                `json:"leasefile_hash"` // sha256 hex of the Leasefile bytes
-	Sites         map[string]state.Site `json:"sites"`          // identity of each site planned
+	Lineage       string                    `json:"lineage"`
+	Serial        int64                     `json:"serial"`
+	StateExisted  bool                      `json:"state_existed"`
+	LeasefileHash string                    `json:"leasefile_hash"` // sha256 hex of the Leasefile bytes
+	Sites         map[string]state.Identity `json:"sites"`          // identity of each site planned
 
 	Destroy     bool     `json:"destroy,omitempty"`
 	RefreshOnly bool     `json:"refresh_only,omitempty"`
@@ -224,8 +224,9 @@ type Change struct {
 	// lease to another site (Site is then the new one); "" when the site does not change.
 	FromSite string `json:"from_site,omitempty"`
 
-	Reasons        []string      `json:"reasons,omitempty"`   // why, in sentences
-	ForcedBy       []string      `json:"forced_by,omitempty"` // dotted fields forcing a replacement
+	Reasons        []string      `json:"reasons,omitempty"`       // why, in sentences
+	ActionReason   ActionReason  `json:"action_reason,omitempty"` // why, in one word for programs
+	ForcedBy       []string      `json:"forced_by,omitempty"`     // dotted fields forcing a replacement
 	DestroysActive bool          `json:"destroys_active,omitempty"`
 	Fields         []FieldChange `json:"fields,omitempty"` // what changes, for display and --diff
 

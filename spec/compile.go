@@ -90,12 +90,3 @@ func (r *Reservation) Body(beforeEnd string, beforeEndSet bool) map[string]any {
 	}
 	return b
 }
-
-// Bodies returns the reservation bodies of the lease's create request, in key order.
-func (l *Lease) Bodies() []map[string]any {
-	out := make([]map[string]any, len(l.Reservations))
-	for i, r := range l.Reservations {
-		out[i] = r.Body(l.BeforeEnd, l.BeforeEndSet)
-	}
-	return out
-}

@@ -58,7 +58,8 @@ func TestBodies(t *testing.T) {
 				t.Fatal(err)
 			}
 			// Round-trip through JSON so ints compare with the decoded float64s.
-			raw, _ := json.Marshal(f.Leases[0].Bodies()[0])
+			l := f.Leases[0]
+			raw, _ := json.Marshal(l.Reservations[0].Body(l.BeforeEnd, l.BeforeEndSet))
 			var got map[string]any
 			_ = json.Unmarshal(raw, &got)
 			if diff := cmp.Diff(want, got); diff != "" {

@@ -198,16 +198,6 @@ func (l *Lease) Reservation(key string) *Reservation {
 	return nil
 }
 
-// Window resolves the lease's start and end for a create at now: a "now" start becomes now
-// (to the minute) and a duration counts from the start.
-func (l *Lease) Window(now time.Time) (start, end time.Time) {
-	start = now.UTC().Truncate(time.Minute)
-	if !l.Start.Now {
-		start = l.Start.At
-	}
-	return start, l.EndFrom(start)
-}
-
 // EndFrom is the end of the lease if it started at start: the absolute end, or start plus
 // the duration. Plans call it with the real start of an existing lease.
 func (l *Lease) EndFrom(start time.Time) time.Time {

@@ -3,10 +3,8 @@ package spec
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"maps"
 	"math/big"
 	"net/netip"
@@ -46,24 +44,6 @@ func Find(dir string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("no Leasefile found in %s (looked for %s); use -f FILE", dir, strings.Join(DefaultNames, ", "))
-}
-
-// Load reads and parses the Leasefile at path.
-func Load(path string, opts Options) (*File, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s: no such file", path)
-		}
-		return nil, err
-	}
-	defer f.Close()
-	// One byte past the limit is enough for Parse to refuse the file without reading it all.
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	return Parse(path, data, opts)
 }
 
 // Parse parses a Leasefile. On failure the error is an ErrorList holding every problem found,
@@ -243,7 +223,8 @@ func (d *doc) build() *File {
 		f.State = d.stateConfig(sm)
 	}
 	leases, _ := top["leases"].(map[string]any)
-	names := map[string]string{} // site + "\x00" + name -> lease key
+	type siteName struct{ site, name string }
+	names := map[siteName]string{} // -> lease key
 	for _, key := range slices.Sorted(maps.Keys(leases)) {
 		lm, ok := leases[key].(map[string]any)
 		if !ok {
@@ -251,7 +232,7 @@ func (d *doc) build() *File {
 		}
 		l := d.lease(f, key, lm, def)
 		f.Leases = append(f.Leases, l)
-		id := l.Site + "\x00" + l.Name
+		id := siteName{l.Site, l.Name}
 		if other, dup := names[id]; dup {
 			ptr := "/leases/" + escapeToken(key)
 			d.errs.add(d.keyPos(ptr), dotted(ptr), fmt.Sprintf("lease name %s is also the name of leases.%s on %s: names must be unique within a Leasefile so an interrupted apply can find the lease it created", quote(l.Name), other, clip(l.Site)))

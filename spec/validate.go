@@ -5,8 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -205,11 +206,12 @@ func schemaErrors(sch *jsonschema.Schema, root any) ([]*jsonschema.ValidationErr
 	if err := errors.Join(errs[0], errs[1]); err != nil {
 		return nil, err
 	}
-	seen := map[string]bool{}
+	type problem struct{ instance, keyword, message string }
+	seen := map[problem]bool{}
 	var out []*jsonschema.ValidationError
 	for _, list := range results {
 		for _, e := range list {
-			id := e.InstanceLocation + "\x00" + e.AbsoluteKeywordLocation + "\x00" + e.Message
+			id := problem{e.InstanceLocation, e.AbsoluteKeywordLocation, e.Message}
 			if !seen[id] {
 				seen[id] = true
 				out = append(out, e)
@@ -322,11 +324,7 @@ func (d *doc) report(e *jsonschema.ValidationError) {
 func (d *doc) unknownKeys(ptr, schemaPtr string) {
 	obj, _ := getAt(d.root, ptr).(map[string]any)
 	props, _ := schemaAt(schemaPtr + "/properties").(map[string]any)
-	known := make([]string, 0, len(props))
-	for k := range props {
-		known = append(known, k)
-	}
-	sort.Strings(known)
+	known := slices.Sorted(maps.Keys(props))
 	for key := range obj {
 		if _, ok := props[key]; ok {
 			continue

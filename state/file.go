@@ -47,10 +47,10 @@ type File struct {
 	Serial        int64  `json:"serial"`
 	// Leasefile is the Leasefile that wrote the state, relative to the state's directory
 	// with forward slashes; "" in states written before it was recorded.
-	Leasefile string            `json:"leasefile,omitempty"`
-	Sites     map[string]Site   `json:"sites,omitempty"`
-	Leases    map[string]*Lease `json:"leases,omitempty"`
-	Intents   []Intent          `json:"intents,omitempty"`
+	Leasefile string              `json:"leasefile,omitempty"`
+	Sites     map[string]Identity `json:"sites,omitempty"`
+	Leases    map[string]*Lease   `json:"leases,omitempty"`
+	Intents   []Intent            `json:"intents,omitempty"`
 
 	// baseline is the canonical JSON (serial zeroed) of the content last
 	// loaded or saved; nil until then. Save compares against it so that only
@@ -58,9 +58,9 @@ type File struct {
 	baseline []byte
 }
 
-// Site is the cloud identity a site was used with. It holds no secret on
+// Identity is the cloud identity a site was used with. It holds no secret on
 // purpose: the state may be shared, committed or attached to a bug report.
-type Site struct {
+type Identity struct {
 	AuthURL   string `json:"auth_url,omitempty"`
 	ProjectID string `json:"project_id,omitempty"`
 	UserID    string `json:"user_id,omitempty"`
@@ -137,7 +137,7 @@ func New() *File {
 	return &File{
 		FormatVersion: FormatVersion,
 		Lineage:       uuid.NewString(),
-		Sites:         map[string]Site{},
+		Sites:         map[string]Identity{},
 		Leases:        map[string]*Lease{},
 	}
 }
@@ -148,7 +148,7 @@ func (f *File) Clone() *File {
 	c := *f
 	c.Sites = maps.Clone(f.Sites)
 	if c.Sites == nil {
-		c.Sites = map[string]Site{}
+		c.Sites = map[string]Identity{}
 	}
 	c.Leases = make(map[string]*Lease, len(f.Leases))
 	for k, l := range f.Leases {
@@ -198,12 +198,12 @@ func (f *File) RemoveLease(key string) bool {
 // SetSite records the identity site was used with; the auth URL is recorded as PublicURL
 // gives it. An identity CheckSite takes for the recorded one (the local emulator on this
 // run's port) is kept as recorded, so that a run that changes nothing else writes nothing.
-func (f *File) SetSite(site string, id Site) {
+func (f *File) SetSite(site string, id Identity) {
 	if rec, ok := f.Sites[site]; ok && rec.UserID == id.UserID && f.CheckSite(site, id) == nil {
 		return
 	}
 	if f.Sites == nil {
-		f.Sites = map[string]Site{}
+		f.Sites = map[string]Identity{}
 	}
 	id.AuthURL = PublicURL(id.AuthURL)
 	f.Sites[site] = id
@@ -235,17 +235,6 @@ func (f *File) AddIntent(in Intent) {
 	slices.SortFunc(f.Intents, func(a, b Intent) int { return strings.Compare(a.Key, b.Key) })
 }
 
-// ResolveIntent stores the lease ID Blazar returned for the intent of key.
-func (f *File) ResolveIntent(key, id string) error {
-	for i := range f.Intents {
-		if f.Intents[i].Key == key {
-			f.Intents[i].ID = id
-			return nil
-		}
-	}
-	return fmt.Errorf("state: no create intent recorded for lease %q", key)
-}
-
 // PendingIntents returns a copy of the intents still recorded, sorted by key.
 // An intent without ID means the create may or may not have happened; one
 // with an ID means the lease exists but was not yet recorded under its key.
@@ -268,8 +257,8 @@ func (f *File) DropIntent(key string) bool {
 // identity than the one this run uses for a site.
 type SiteMismatchError struct {
 	Site  string
-	State Site // identity recorded in the state
-	Run   Site // identity of this run
+	State Identity // identity recorded in the state
+	Run   Identity // identity of this run
 }
 
 func (e *SiteMismatchError) Error() string {
@@ -277,7 +266,7 @@ func (e *SiteMismatchError) Error() string {
 		e.Site, describeURL(e.State), e.State.ProjectID, describeURL(e.Run), e.Run.ProjectID)
 }
 
-func describeURL(s Site) string {
+func describeURL(s Identity) string {
 	if s.Local {
 		return s.AuthURL + " (local emulator)"
 	}
@@ -293,7 +282,7 @@ func describeURL(s Site) string {
 // compared by project only; a local identity never matches a real one, which
 // keeps --local from touching a real-cloud state and the reverse. localhost
 // and 127.0.0.1 name the same Keystone (the project must match as always).
-func (f *File) CheckSite(site string, id Site) error {
+func (f *File) CheckSite(site string, id Identity) error {
 	rec, ok := f.Sites[site]
 	if !ok {
 		return nil

@@ -14,33 +14,33 @@ import (
 
 func TestCheckSite(t *testing.T) {
 	const realURL = "https://chi.uc.chameleoncloud.org:5000/v3"
-	real := func(project string) Site { return Site{AuthURL: realURL, ProjectID: project, UserID: "u1"} }
-	local := func(port, project string) Site {
-		return Site{AuthURL: "http://127.0.0.1:" + port + "/chi-uc/identity/v3", ProjectID: project, Local: true}
+	real := func(project string) Identity { return Identity{AuthURL: realURL, ProjectID: project, UserID: "u1"} }
+	local := func(port, project string) Identity {
+		return Identity{AuthURL: "http://127.0.0.1:" + port + "/chi-uc/identity/v3", ProjectID: project, Local: true}
 	}
 	tests := []struct {
 		name     string
-		recorded *Site // nil: site not in the state
-		run      Site
+		recorded *Identity // nil: site not in the state
+		run      Identity
 		want     string // error message, "" for none
 	}{
 		{"site not recorded", nil, real("p1"), ""},
 		{"same real site", ptr(real("p1")), real("p1"), ""},
-		{"trailing slash ignored", ptr(real("p1")), Site{AuthURL: realURL + "/", ProjectID: "p1"}, ""},
-		{"other user, same project", ptr(real("p1")), Site{AuthURL: realURL, ProjectID: "p1", UserID: "u2"}, ""},
+		{"trailing slash ignored", ptr(real("p1")), Identity{AuthURL: realURL + "/", ProjectID: "p1"}, ""},
+		{"other user, same project", ptr(real("p1")), Identity{AuthURL: realURL, ProjectID: "p1", UserID: "u2"}, ""},
 		{"other real project", ptr(real("p1")), real("p2"),
 			"site CHI@UC: state was written against " + realURL + ", project p1; this run uses " + realURL + ", project p2"},
-		{"other real cloud", ptr(real("p1")), Site{AuthURL: "https://chi.tacc.chameleoncloud.org:5000/v3", ProjectID: "p1"},
+		{"other real cloud", ptr(real("p1")), Identity{AuthURL: "https://chi.tacc.chameleoncloud.org:5000/v3", ProjectID: "p1"},
 			"site CHI@UC: state was written against " + realURL + ", project p1; this run uses https://chi.tacc.chameleoncloud.org:5000/v3, project p1"},
 		// emulator serve: a state written through localhost is the same Keystone as 127.0.0.1,
 		// only for the same project.
-		{"served emulator, localhost for 127.0.0.1", ptr(Site{AuthURL: "http://localhost:4001/chi-uc/identity/v3", ProjectID: "demo"}),
-			Site{AuthURL: "http://127.0.0.1:4001/chi-uc/identity/v3", ProjectID: "demo"}, ""},
-		{"served emulator, localhost, other project", ptr(Site{AuthURL: "http://localhost:4001/chi-uc/identity/v3", ProjectID: "demo"}),
-			Site{AuthURL: "http://127.0.0.1:4001/chi-uc/identity/v3", ProjectID: "other"},
+		{"served emulator, localhost for 127.0.0.1", ptr(Identity{AuthURL: "http://localhost:4001/chi-uc/identity/v3", ProjectID: "demo"}),
+			Identity{AuthURL: "http://127.0.0.1:4001/chi-uc/identity/v3", ProjectID: "demo"}, ""},
+		{"served emulator, localhost, other project", ptr(Identity{AuthURL: "http://localhost:4001/chi-uc/identity/v3", ProjectID: "demo"}),
+			Identity{AuthURL: "http://127.0.0.1:4001/chi-uc/identity/v3", ProjectID: "other"},
 			"site CHI@UC: state was written against http://localhost:4001/chi-uc/identity/v3, project demo; this run uses http://127.0.0.1:4001/chi-uc/identity/v3, project other"},
-		{"served emulator, localhost, other port", ptr(Site{AuthURL: "http://localhost:4001/chi-uc/identity/v3", ProjectID: "demo"}),
-			Site{AuthURL: "http://127.0.0.1:4002/chi-uc/identity/v3", ProjectID: "demo"},
+		{"served emulator, localhost, other port", ptr(Identity{AuthURL: "http://localhost:4001/chi-uc/identity/v3", ProjectID: "demo"}),
+			Identity{AuthURL: "http://127.0.0.1:4002/chi-uc/identity/v3", ProjectID: "demo"},
 			"site CHI@UC: state was written against http://localhost:4001/chi-uc/identity/v3, project demo; this run uses http://127.0.0.1:4002/chi-uc/identity/v3, project demo"},
 		{"local, port changed", ptr(local("4001", "demo")), local("4002", "demo"), ""},
 		{"local, other project", ptr(local("4001", "demo")), local("4001", "other"),
@@ -79,16 +79,10 @@ func TestIntents(t *testing.T) {
 	at := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
 	f := New()
 	f.AddIntent(Intent{Key: "b", Name: "b", Site: "CHI@UC", Time: at})
-	f.AddIntent(Intent{Key: "a", Name: "a", Site: "CHI@UC", Time: at})
+	f.AddIntent(Intent{Key: "a", Name: "a", Site: "CHI@UC", Time: at, ID: "lease-a"})
 	f.AddIntent(Intent{Key: "c", Name: "c", Site: "CHI@TACC", Time: at})
 	// A second create for the same key replaces the first intent.
 	f.AddIntent(Intent{Key: "b", Name: "b-2", Site: "CHI@UC", Time: at.Add(time.Minute)})
-	if err := f.ResolveIntent("a", "lease-a"); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.ResolveIntent("zzz", "x"); err == nil {
-		t.Error("ResolveIntent of an unknown key: no error")
-	}
 	dropped := []bool{f.DropIntent("c"), f.DropIntent("c")}
 	if diff := cmp.Diff([]bool{true, false}, dropped); diff != "" {
 		t.Errorf("DropIntent results (-want +got):\n%s", diff)
@@ -148,7 +142,7 @@ func TestCloneIsDeep(t *testing.T) {
 	l, _ := c.Lease("training")
 	l.Reservations["gpus"] = Reservation{ID: "changed"}
 	l.Name = "changed"
-	c.SetSite("CHI@UC", Site{ProjectID: "changed"})
+	c.SetSite("CHI@UC", Identity{ProjectID: "changed"})
 	c.Intents[0].Name = "changed"
 	c.SetLease("new", &Lease{ID: "n"})
 	if diff := cmp.Diff(want, f, ignoreBaseline); diff != "" {
@@ -195,13 +189,13 @@ func TestNoSecretFields(t *testing.T) {
 // recording the new URL rewrote the state (and bumped its serial) on every no-op apply.
 func TestSetSiteKeepsTheSameLocalIdentity(t *testing.T) {
 	f := New()
-	rec := Site{AuthURL: "http://127.0.0.1:1000/chi-uc/identity/v3", ProjectID: "p", UserID: "u", Local: true}
+	rec := Identity{AuthURL: "http://127.0.0.1:1000/chi-uc/identity/v3", ProjectID: "p", UserID: "u", Local: true}
 	f.SetSite("CHI@UC", rec)
-	f.SetSite("CHI@UC", Site{AuthURL: "http://127.0.0.1:2000/chi-uc/identity/v3", ProjectID: "p", UserID: "u", Local: true})
+	f.SetSite("CHI@UC", Identity{AuthURL: "http://127.0.0.1:2000/chi-uc/identity/v3", ProjectID: "p", UserID: "u", Local: true})
 	if got := f.Sites["CHI@UC"]; got != rec {
 		t.Errorf("same local identity on another port: recorded %+v, want %+v kept", got, rec)
 	}
-	other := Site{AuthURL: "https://chi.uc.chameleoncloud.org:5000/v3", ProjectID: "p", UserID: "u"}
+	other := Identity{AuthURL: "https://chi.uc.chameleoncloud.org:5000/v3", ProjectID: "p", UserID: "u"}
 	f.SetSite("CHI@UC", other)
 	if got := f.Sites["CHI@UC"]; got != other {
 		t.Errorf("another identity: recorded %+v, want %+v", got, other)
@@ -252,7 +246,7 @@ func TestAuthURLWithoutSecrets(t *testing.T) {
 		"not a url with \x7f and token@host":                             "not a url with \x7f and token",
 	} {
 		f := New()
-		f.SetSite("CHI@UC", Site{AuthURL: in, ProjectID: "p"})
+		f.SetSite("CHI@UC", Identity{AuthURL: in, ProjectID: "p"})
 		if got := f.Sites["CHI@UC"].AuthURL; got != want {
 			t.Errorf("SetSite(%q) records %q, want %q", in, got, want)
 		}
@@ -273,7 +267,7 @@ func TestAuthURLWithoutSecrets(t *testing.T) {
 	if got := f.Sites["CHI@UC"].AuthURL; got != "https://chi.uc.chameleoncloud.org:5000/v3" {
 		t.Errorf("loaded auth URL %q", got)
 	}
-	if err := f.CheckSite("CHI@UC", Site{AuthURL: "https://chi.uc.chameleoncloud.org:5000/v3", ProjectID: "p"}); err != nil {
+	if err := f.CheckSite("CHI@UC", Identity{AuthURL: "https://chi.uc.chameleoncloud.org:5000/v3", ProjectID: "p"}); err != nil {
 		t.Error(err)
 	}
 }

@@ -81,7 +81,7 @@ func decode(data []byte) (*File, error) {
 		}
 	}
 	if f.Sites == nil {
-		f.Sites = map[string]Site{}
+		f.Sites = map[string]Identity{}
 	}
 	if f.Leases == nil {
 		f.Leases = map[string]*Lease{}

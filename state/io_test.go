@@ -21,7 +21,7 @@ func sample() *File {
 	chicago := time.FixedZone("CDT", -5*3600)
 	f := New()
 	f.Lineage = "0b4f7a4e-0000-4000-8000-000000000001"
-	f.SetSite("CHI@UC", Site{AuthURL: "https://chi.uc.chameleoncloud.org:5000/v3", ProjectID: "p1", UserID: "u1"})
+	f.SetSite("CHI@UC", Identity{AuthURL: "https://chi.uc.chameleoncloud.org:5000/v3", ProjectID: "p1", UserID: "u1"})
 	f.SetLease("training", &Lease{
 		ID: "lease-1", Name: "training", Site: "CHI@UC", Status: "ACTIVE",
 		Start:     time.Date(2026, 5, 1, 5, 0, 0, 0, chicago),
@@ -116,7 +116,7 @@ func TestLoadOrNewMissing(t *testing.T) {
 	if err != nil || existed {
 		t.Fatalf("LoadOrNew = existed %v, err %v; want false, nil", existed, err)
 	}
-	want := &File{FormatVersion: FormatVersion, Lineage: f.Lineage, Sites: map[string]Site{}, Leases: map[string]*Lease{}}
+	want := &File{FormatVersion: FormatVersion, Lineage: f.Lineage, Sites: map[string]Identity{}, Leases: map[string]*Lease{}}
 	if diff := cmp.Diff(want, f, ignoreBaseline); diff != "" || f.Lineage == "" {
 		t.Errorf("new state (-want +got):\n%s (lineage %q)", diff, f.Lineage)
 	}

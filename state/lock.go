@@ -111,9 +111,6 @@ type Locker struct {
 	released bool
 }
 
-// Info returns what the lock file says about this lock.
-func (l *Locker) Info() LockInfo { return l.info }
-
 // Lock takes the lock of the state at statePath, the file statePath +
 // ".lock". Empty fields of info are filled: ID with a new UUID, Who with
 // user@host, Created with the current time, Path with statePath. While
@@ -208,6 +205,9 @@ func whoAmI() string {
 	}
 	return name + "@" + host
 }
+
+// Info returns what the lock file says about this lock (the Held interface).
+func (l *Locker) Info() LockInfo { return l.info }
 
 // Unlock releases the lock. It removes the lock file only if it still holds
 // this lock's ID, and reports an error if someone force-unlocked it

@@ -146,18 +146,18 @@ func (a *app) groupAction(ctx context.Context, c *cli.Command) error {
 
 func (a *app) unknownCommand(c *cli.Command, name string) {
 	a.errorf("unknown command %q", strings.TrimSpace(strings.TrimPrefix(c.FullName()+" ", "leasefile ")+name))
-	a.hintf("%s --help lists the commands", c.FullName())
+	a.hintf("%s", commandsHint(c.FullName()))
 	a.usageFailed = true
 }
 
 // usageError reports a bad flag or argument in one line and a hint, instead of the whole help.
 func (a *app) usageError(ctx context.Context, c *cli.Command, err error, isSubcommand bool) error {
-	return &codeError{code: exitError, msg: err.Error(), hint: fmt.Sprintf("%s --help shows the options", c.FullName())}
+	return &codeError{code: exitError, msg: err.Error(), hint: flagHint(c.FullName())}
 }
 
 // flagError is a bad flag value or combination, reported as usageError reports a bad flag.
 func flagError(c *cli.Command, format string, args ...any) error {
-	return &codeError{code: exitError, msg: fmt.Sprintf(format, args...), hint: fmt.Sprintf("%s --help shows the options", c.FullName())}
+	return &codeError{code: exitError, msg: fmt.Sprintf(format, args...), hint: flagHint(c.FullName())}
 }
 
 // leasefilePath returns the -f file, or the first default name found in the working directory.

@@ -5,14 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
+	"maps"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/chameleoncloud/leasefile/apply"
-	"github.com/chameleoncloud/leasefile/blazar"
 	"github.com/chameleoncloud/leasefile/plan"
 	"github.com/urfave/cli/v3"
 )
@@ -179,28 +177,12 @@ func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r ru
 	// which hints fit which operation: the app-credential one only fits a create).
 	hinted := map[string]bool{}
 	for _, f := range res.Failed {
-		h := blazar.HintFor(f.Err, f.Op)
-		if ge := (*apply.GrowthError)(nil); errors.As(f.Err, &ge) {
-			h = fmt.Sprintf("replace the lease instead (leasefile apply -replace %s), which needs only the new amount free, or add a second lease for the extra resources", f.Key)
-		}
-		if h != "" && !hinted[h] {
+		if h := failureHint(f); h != "" && !hinted[h] {
 			hinted[h] = true
 			a.hintf("%s", h)
 		}
 	}
 	return silent(exitError)
-}
-
-// saveHint is the remedy for a state that could not be saved, or "": the run stopped at once,
-// and what it created is found again by the next plan from the intents already saved.
-func saveHint(err error) string {
-	switch {
-	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
-		return "the disk holding the state file is full: free some space and run apply again; the next plan finds the leases this run created"
-	case errors.Is(err, syscall.EROFS), errors.Is(err, fs.ErrPermission):
-		return "the state file cannot be written here: fix the permissions (or use --state) and run apply again; the next plan finds the leases this run created"
-	}
-	return ""
 }
 
 func operationName(o planOptions) string {
@@ -217,7 +199,7 @@ func (a *app) confirm(ctx context.Context, autoApprove, destroy bool) error {
 	}
 	if !isTTY(a.stdin) {
 		return &codeError{code: exitError, msg: "no terminal to confirm the plan on",
-			hint: "review the plan, then run again with -auto-approve, or save it with plan -out and apply that file"}
+			hint: hintNoTerminal}
 	}
 	what := "perform these actions"
 	if destroy {
@@ -314,130 +296,86 @@ func (a *app) printApplySummary(p *plan.Plan, res *apply.Result, err error, took
 	}
 }
 
-// checkFresh refuses a saved plan that no longer describes the world: the state, the
-// Leasefile, a site's identity or a lease it changes moved since it was made.
+// checkFresh refuses a saved plan that no longer describes the world (plan.CheckStateFresh,
+// then, once the sites it names are connected, plan.CheckLiveFresh).
 func (a *app) checkFresh(ctx context.Context, s *session, p *plan.Plan) error {
-	stale := func(why string) error {
-		return &codeError{code: exitError, msg: "Saved plan is stale: " + why,
-			hint: "run leasefile plan again and review the new plan"}
-	}
-	switch {
-	case p.StateExisted != s.existed:
-		return stale("the state file was created or removed since the plan was made")
-	case p.StateExisted && (p.Lineage != s.state.Lineage):
-		return stale("the plan was made for another state (lineage " + p.Lineage + ", this state is " + s.state.Lineage + ")")
-	case p.StateExisted && p.Serial != s.state.Serial:
-		return stale(fmt.Sprintf("the state changed since the plan was made (serial %d, now %d)", p.Serial, s.state.Serial))
-	case p.LeasefileHash != "" && p.LeasefileHash != s.specHash:
-		return stale("the Leasefile changed since the plan was made")
-	}
-	if err := p.CheckOwned(s.state); err != nil {
-		return &codeError{code: exitError, msg: "Saved plan does not match the state: " + err.Error(),
-			hint: "the plan file was edited after plan -out wrote it: do not apply it; run leasefile plan again"}
-	}
-	sites := make([]string, 0, len(p.Sites))
-	for name := range p.Sites {
-		sites = append(sites, name)
-	}
-	if err := s.connect(ctx, sites); err != nil {
+	if err := p.CheckStateFresh(s.state, s.existed, s.specHash); err != nil {
 		return err
 	}
-	for name, planned := range p.Sites {
-		now := s.identity(s.sites[name])
-		if planned.ProjectID != now.ProjectID || planned.Local != now.Local || (!planned.Local && planned.AuthURL != now.AuthURL) {
-			return stale(fmt.Sprintf("site %s is now %s (project %s), the plan was made against %s (project %s)", name, now.AuthURL, now.ProjectID, planned.AuthURL, planned.ProjectID))
-		}
+	if err := s.connect(ctx, slices.Sorted(maps.Keys(p.Sites))); err != nil {
+		return err
 	}
 	live, err := s.live(ctx)
 	if err != nil {
 		return err
 	}
-	now := a.now()
-	for _, ch := range p.Changes {
-		if ch.Action == plan.NoOp {
-			continue
-		}
-		if ch.LeaseID != "" {
-			found := false
-			site := ch.OldSite()
-			for _, l := range live[site] {
-				if l.ID != ch.LeaseID {
-					continue
-				}
-				found = true
-				got := blazar.FormatTimestamp(l.UpdatedAt)
-				if got != ch.UpdatedAt {
-					return stale(fmt.Sprintf("lease %s was changed in Blazar since the plan was made (updated_at %s, planned at %s)", ch.Key, got, ch.UpdatedAt))
-				}
-			}
-			if !found && ch.Action != plan.Delete {
-				return stale(fmt.Sprintf("lease %s (%s) is gone from %s", ch.Key, ch.LeaseID, site))
-			}
-		}
-		if ch.Create != nil && !ch.Create.Start.IsZero() && ch.Create.Start.Before(now.Truncate(time.Minute)) {
-			return stale(fmt.Sprintf("lease %s would start at %s, which is now in the past", ch.Key, ch.Create.Start.Format("2006-01-02 15:04")))
-		}
-	}
-	return nil
+	return p.CheckLiveFresh(s.identities(), live, a.now())
+}
+
+// waitOptions are wait's arguments and flags.
+type waitOptions struct {
+	keys                 []string // default: every lease in the state
+	timeout, lockTimeout time.Duration
 }
 
 func (a *app) waitCommand() *cli.Command {
-	var timeout, lockTimeout time.Duration
+	var o waitOptions
 	return &cli.Command{
 		Name:        "wait",
 		Usage:       "block until the leases are ACTIVE, or the timeout",
 		UsageText:   "leasefile wait [-timeout D] [KEY...]",
 		Description: "Waits for the named leases (default: every lease in the state) with one list call per\nsite per poll. ERROR or the timeout is a failure.\n\nExample:\n  leasefile wait -timeout 10m training",
 		Flags: []cli.Flag{
-			&cli.DurationFlag{Name: "timeout", Value: 20 * time.Minute, Usage: "how long to wait", Destination: &timeout},
-			lockTimeoutFlag(&lockTimeout),
+			&cli.DurationFlag{Name: "timeout", Value: 20 * time.Minute, Usage: "how long to wait", Destination: &o.timeout},
+			lockTimeoutFlag(&o.lockTimeout),
 		},
 		Action: func(ctx context.Context, c *cli.Command) error {
-			s, err := a.openSession(ctx, specNone)
-			if err != nil {
-				return err
-			}
-			defer s.close()
-			// Wait records statuses in the state: hold the lock, so an apply running beside it
-			// cannot have its work overwritten.
-			unlock, err := s.lockState(ctx, "wait", lockTimeout)
-			if err != nil {
-				return err
-			}
-			defer unlock()
-			keys := c.Args().Slice()
-			if len(keys) == 0 {
-				keys = s.state.Keys()
-			}
-			siteSet := map[string]bool{}
-			for _, k := range keys {
-				l, ok := s.state.Lease(k)
-				if !ok {
-					return fmt.Errorf("no lease %q in the state %s", k, s.where())
-				}
-				if deadline := a.now().Add(timeout); l.Status == "PENDING" && l.Start.After(deadline) {
-					return &codeError{code: exitError,
-						msg:  fmt.Sprintf("lease %s starts at %s, after the %s timeout: it cannot become ACTIVE before then", k, fmtTime(l.Start), timeout),
-						hint: "wait closer to the start, or give a longer -timeout"}
-				}
-				siteSet[l.Site] = true
-			}
-			var sites []string
-			for n := range siteSet {
-				sites = append(sites, n)
-			}
-			if err := s.connect(ctx, sites); err != nil {
-				return err
-			}
-			store := s.store()
-			prog := newProgress(a.stdout, isTTY(a.stdout))
-			defer prog.done()
-			return apply.Wait(ctx, store, s.applySites(), keys, apply.Options{
-				Timeout:  timeout,
-				Now:      a.now,
-				After:    a.after,
-				Reporter: prog,
-			})
+			o.keys = c.Args().Slice()
+			return a.runWait(ctx, o)
 		},
 	}
+}
+
+// runWait waits for the leases o.keys of the state until ACTIVE (apply.Wait), after
+// apply.WaitSites found that they can get there within o.timeout.
+func (a *app) runWait(ctx context.Context, o waitOptions) error {
+	s, err := a.openSession(ctx, specNone)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	// Wait records statuses in the state: hold the lock, so an apply running beside it
+	// cannot have its work overwritten.
+	unlock, err := s.lockState(ctx, "wait", o.lockTimeout)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	keys := o.keys
+	if len(keys) == 0 {
+		keys = s.state.Keys()
+	}
+	sites, err := apply.WaitSites(s.state, keys, a.now(), o.timeout)
+	var nt *apply.NotTrackedError
+	var late *apply.StartsTooLateError
+	switch {
+	case errors.As(err, &nt):
+		return fmt.Errorf("%v %s", err, s.where())
+	case errors.As(err, &late):
+		return &codeError{code: exitError, msg: err.Error(), hint: hintWaitTooEarly}
+	case err != nil:
+		return err
+	}
+	if err := s.connect(ctx, sites); err != nil {
+		return err
+	}
+	store := s.store()
+	prog := newProgress(a.stdout, isTTY(a.stdout))
+	defer prog.done()
+	return apply.Wait(ctx, store, s.applySites(), keys, apply.Options{
+		Timeout:  o.timeout,
+		Now:      a.now,
+		After:    a.after,
+		Reporter: prog,
+	})
 }

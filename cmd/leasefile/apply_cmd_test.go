@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/chameleoncloud/leasefile/apply"
 	"github.com/chameleoncloud/leasefile/plan"
@@ -60,5 +62,46 @@ func TestApplySummaryIsHonest(t *testing.T) {
 				t.Errorf("summary:\n%s\nwant %q", out.String(), tc.want)
 			}
 		})
+	}
+}
+
+// TestRunApply: apply's and destroy's run function, in the order a user meets them: no
+// terminal to confirm on, an apply, a saved plan made stale by it, and a destroy.
+func TestRunApply(t *testing.T) {
+	w := newTestWorld(t, importLeasefile)
+	ctx := context.Background()
+	run := runOptions{autoApprove: true, parallelism: 10, timeout: time.Hour}
+	w.leasefile("plan", "-out", "before.json")
+	tests := []struct {
+		name     string
+		planFile string
+		o        planOptions
+		r        runOptions
+		want     string // in stdout, or the diagnostics of a failure
+		fail     bool
+	}{
+		{"no terminal, no -auto-approve", "", planOptions{}, runOptions{parallelism: 1}, "error: no terminal to confirm the plan on\nleasefile: hint: " + hintNoTerminal, true},
+		{"apply", "", planOptions{}, run, "Apply complete! Leases: 2 created, 0 updated, 0 replaced, 0 deleted.", false},
+		{"again: nothing to do", "", planOptions{}, run, "No changes.", false},
+		{"a plan made before the apply", "before.json", planOptions{}, run,
+			"error: Saved plan is stale: the state file was created or removed since the plan was made\nleasefile: hint: " + hintStalePlan, true},
+		{"destroy one", "", planOptions{destroy: true, targets: []string{"a"}}, run, "Destroy complete! Leases: 1 deleted.", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := w.app().runApply(ctx, tt.planFile, tt.o, tt.r)
+			got := w.out.String()
+			if tt.fail {
+				got = errorText(err)
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(got, tt.want) {
+				t.Errorf("got:\n%s\nwant it to contain %q", got, tt.want)
+			}
+		})
+	}
+	if n := len(w.srv.Emulator.Leases("CHI@UC")); n != 1 {
+		t.Errorf("%d leases left, want b's", n)
 	}
 }

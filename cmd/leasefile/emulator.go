@@ -97,7 +97,7 @@ func checkServeOptions(o serveOptions) error {
 	if !o.allowRemote && !isLoopbackHost(host) {
 		return &codeError{code: exitError,
 			msg:  fmt.Sprintf("--addr %q is not a loopback address: the emulator's credentials are public, so anyone who can connect could use it", o.addr),
-			hint: "use 127.0.0.1:PORT, or add --allow-remote if you really mean to expose it"}
+			hint: hintRemoteAddr}
 	}
 	if o.faultRate < 0 || o.faultRate > 1 {
 		return &codeError{code: exitError, msg: fmt.Sprintf("--fault-rate %g: want a probability between 0 and 1", o.faultRate)}
@@ -136,6 +136,32 @@ func (a *app) serveEmulator(ctx context.Context, o serveOptions) error {
 	if err := checkServeOptions(o); err != nil {
 		return err
 	}
+	// main already turns SIGINT/SIGTERM into a cancelled ctx; doing it here as well keeps the
+	// clean shutdown (and the final save) when run() is called without that wiring.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv, err := startServe(o)
+	if err != nil {
+		return err
+	}
+	if err := a.announceServe(srv, o); err != nil {
+		_ = srv.Close()
+		return err
+	}
+	<-ctx.Done()
+	if err := srv.Close(); err != nil {
+		return fmt.Errorf("stopping the emulator: %w", err)
+	}
+	if o.data != "" {
+		fmt.Fprintf(a.stdout, "# leasefile emulator stopped; leases saved in %s\n", o.data)
+	} else {
+		fmt.Fprintln(a.stdout, "# leasefile emulator stopped")
+	}
+	return nil
+}
+
+// startServe starts the emulator o describes, with its faults injected.
+func startServe(o serveOptions) (*emulator.Server, error) {
 	cfg := emulator.Config{
 		StartDelay: o.startDelay,
 		DataFile:   o.data,
@@ -150,22 +176,17 @@ func (a *app) serveEmulator(ctx context.Context, o serveOptions) error {
 	if o.inventory != "" {
 		inv, err := emulator.LoadInventory(o.inventory)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		cfg.Inventory = inv
 	}
-	// main already turns SIGINT/SIGTERM into a cancelled ctx; doing it here as well keeps the
-	// clean shutdown (and the final save) when run() is called without that wiring.
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
 	addr := o.addr
 	if o.data != "" && !o.addrSet {
 		// Clients (and their state files) know the emulator by its auth URL: a restart on the
 		// same data listens where the data was last served.
 		last, err := emulator.DataFileAddr(o.data)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if last != "" {
 			addr = last
@@ -174,21 +195,26 @@ func (a *app) serveEmulator(ctx context.Context, o serveOptions) error {
 	srv, err := emulator.StartAddr(cfg, addr)
 	if err != nil {
 		if addr != o.addr {
-			return &codeError{code: exitError, msg: fmt.Sprintf("%v (%s last served %s)", err, o.data, addr),
-				hint: "stop what listens there, or pass --addr to serve this data elsewhere (state files that used it will then refuse it)"}
+			return nil, &codeError{code: exitError, msg: fmt.Sprintf("%v (%s last served %s)", err, o.data, addr),
+				hint: hintAddrInUse}
 		}
-		return err
+		return nil, err
 	}
 	if o.data != "" {
 		if err := srv.Emulator.SetAddr(strings.TrimPrefix(srv.URL, "http://")); err != nil {
 			_ = srv.Close()
-			return err
+			return nil, err
 		}
 	}
 	for _, f := range o.faults {
 		fault, _ := parseFault(f) // checked above
 		srv.InjectFault(fault)
 	}
+	return srv, nil
+}
+
+// announceServe prints how to reach the emulator, then writes the clouds and env files.
+func (a *app) announceServe(srv *emulator.Server, o serveOptions) error {
 	sites := srv.Sites()
 	site := sites[0]
 	exports := exportLines(srv.Env(site))
@@ -212,32 +238,19 @@ func (a *app) serveEmulator(ctx context.Context, o serveOptions) error {
 	}
 	// Flushed before blocking: scripts read these lines from a pipe while we serve.
 	if err := w.Flush(); err != nil {
-		_ = srv.Close()
 		return err
 	}
 	// The env file appears only after everything above: a script that waits for it can
 	// connect at once.
 	if o.cloudsFile != "" {
 		if err := state.WriteAtomic(o.cloudsFile, clouds); err != nil {
-			_ = srv.Close()
 			return err
 		}
 	}
 	if o.envFile != "" {
 		if err := state.WriteAtomic(o.envFile, []byte(strings.Join(exports, "\n")+"\n")); err != nil {
-			_ = srv.Close()
 			return err
 		}
-	}
-
-	<-ctx.Done()
-	if err := srv.Close(); err != nil {
-		return fmt.Errorf("stopping the emulator: %w", err)
-	}
-	if o.data != "" {
-		fmt.Fprintf(a.stdout, "# leasefile emulator stopped; leases saved in %s\n", o.data)
-	} else {
-		fmt.Fprintln(a.stdout, "# leasefile emulator stopped")
 	}
 	return nil
 }

@@ -71,7 +71,7 @@ func (a *app) runFmt(o fmtOptions) error {
 	}
 	if o.check && len(bad) > 0 {
 		return &codeError{code: exitError, msg: fmt.Sprintf("%s not in canonical form", plural(len(bad), "file")),
-			hint: "run leasefile fmt " + strings.Join(slices.DeleteFunc(bad, func(s string) bool { return s == "<stdin>" }), " ")}
+			hint: fmtHint(slices.DeleteFunc(bad, func(s string) bool { return s == "<stdin>" }))}
 	}
 	return nil
 }

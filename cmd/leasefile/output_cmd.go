@@ -6,36 +6,20 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/chameleoncloud/leasefile/blazar"
 	"github.com/chameleoncloud/leasefile/blazar/leases"
+	"github.com/chameleoncloud/leasefile/outputs"
 	"github.com/urfave/cli/v3"
 )
 
-// leaseOutput is what output shows of one lease, the hand-off to the next tool.
-type leaseOutput struct {
-	ID           string                        `json:"id"`
-	Name         string                        `json:"name"`
-	Site         string                        `json:"site"`
-	Status       string                        `json:"status"`
-	Start        time.Time                     `json:"start,omitzero"` // RFC 3339 in JSON
-	End          time.Time                     `json:"end,omitzero"`
-	Reservations map[string]*reservationOutput `json:"reservations"`
-}
-
-type reservationOutput struct {
-	ID             string       `json:"id"`
-	Type           string       `json:"type"`
-	Addresses      []string     `json:"addresses,omitempty"`       // floating IPs, once ACTIVE
-	NetworkName    string       `json:"network_name,omitempty"`    // network reservations
-	NetworkID      string       `json:"network_id,omitempty"`      // its Neutron network, once ACTIVE
-	SegmentationID int          `json:"segmentation_id,omitempty"` // its VLAN
-	Hosts          []hostOutput `json:"hosts,omitempty"`           // node reservations: the hosts held
-	Devices        []string     `json:"devices,omitempty"`         // device reservations: the devices held
-	Count          int          `json:"count,omitempty"`           // resources reserved (max), or addresses
+// outputOptions are output's argument and flags.
+type outputOptions struct {
+	addr   string
+	raw    bool
+	format string // text, json, env, tfvars or github
 }
 
 func (a *app) outputCommand() *cli.Command {
@@ -68,7 +52,6 @@ func (a *app) outputCommand() *cli.Command {
 			if jsonOut && raw {
 				return flagError(c, "-json and -raw conflict: choose one")
 			}
-			addr := c.Args().First()
 			if !slices.Contains(outputFormats, format) {
 				return fmt.Errorf("unknown -format %q: use %s", format, strings.Join(outputFormats, ", "))
 			}
@@ -80,88 +63,52 @@ func (a *app) outputCommand() *cli.Command {
 			case jsonOut:
 				format = "json"
 			}
-			s, err := a.openSession(ctx, specOptional)
-			if err != nil {
-				return err
-			}
-			defer s.close()
-			outs, err := a.outputs(ctx, s, addr)
-			if err != nil {
-				return err
-			}
-			var value any = outs
-			if addr != "" {
-				if value, err = lookupAddress(outs, addr); err != nil {
-					return err
-				}
-			}
-			switch {
-			case raw:
-				return a.printRaw(value, addr)
-			case format == "env" || format == "tfvars" || format == "github":
-				return writeHandoff(a.stdout, format, flatOutputs(outs, addr))
-			case format == "json":
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(value)
-			}
-			return a.printOutputs(value, addr)
+			return a.runOutput(ctx, outputOptions{addr: c.Args().First(), raw: raw, format: format})
 		},
 	}
 }
 
-// needsLive reports whether the address asks for something only Blazar or Neutron knows
-// (status, floating IPs, counts); IDs, names and the window come from the state alone.
-func needsLive(addr string) bool {
-	parts := strings.Split(addr, ".")
-	switch len(parts) {
-	case 1:
-		return true
-	case 2:
-		switch parts[1] {
-		case "id", "name", "site", "start", "end":
-			return false
+// runOutput gathers the outputs the address o.addr covers and renders them.
+func (a *app) runOutput(ctx context.Context, o outputOptions) error {
+	s, err := a.openSession(ctx, specOptional)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	outs, err := a.outputs(ctx, s, o.addr)
+	if err != nil {
+		return err
+	}
+	var value any = outs
+	if o.addr != "" {
+		if value, err = outputs.Lookup(outs, o.addr); err != nil {
+			return err
 		}
-		return true
 	}
-	switch parts[2] {
-	case "addresses", "count", "hosts", "devices", "network_id", "segmentation_id":
-		return true
+	switch {
+	case o.raw:
+		return a.printRaw(value, o.addr)
+	case o.format == "env" || o.format == "tfvars" || o.format == "github":
+		return writeHandoff(a.stdout, o.format, outputs.Flatten(outs, o.addr))
+	case o.format == "json":
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(value)
 	}
-	return false
+	return a.printOutputs(value, o.addr)
 }
 
-// outputs gathers the outputs of every lease in the state, reading live status and floating
-// IPs only when the address needs them.
-func (a *app) outputs(ctx context.Context, s *session, addr string) (map[string]*leaseOutput, error) {
-	outs := map[string]*leaseOutput{}
-	for _, k := range s.state.Keys() {
-		l, _ := s.state.Lease(k)
-		o := &leaseOutput{ID: l.ID, Name: l.Name, Site: l.Site, Status: l.Status,
-			Start: l.Start, End: l.End, Reservations: map[string]*reservationOutput{}}
-		for rk, r := range l.Reservations {
-			// The network name is the one Blazar was sent, recorded in the state: Chameleon's
-			// Blazar does not return it, and the Leasefile may have moved on since.
-			o.Reservations[rk] = &reservationOutput{ID: r.ID, Type: r.ResourceType, NetworkName: r.NetworkName}
-		}
-		outs[k] = o
-	}
+// outputs gathers the outputs of every lease in the state (package outputs), reading live
+// status, floating IPs, hosts, devices and networks only when the address needs them.
+func (a *app) outputs(ctx context.Context, s *session, addr string) (map[string]*outputs.Lease, error) {
+	outs := outputs.FromState(s.state)
 	if len(outs) == 0 {
-		return nil, fmt.Errorf("the state (%s) holds no leases: run leasefile apply first", s.where())
+		return nil, &codeError{code: exitError, msg: fmt.Sprintf("the state (%s) holds no leases", s.where()), hint: hintApplyFirst}
 	}
-	if !needsLive(addr) {
+	if !outputs.NeedsLive(addr) {
 		return outs, nil
 	}
-	only := strings.Split(addr, ".")[0]
-	var sites []string
-	seen := map[string]bool{}
-	for k, o := range outs {
-		if (only == "" || only == k) && !seen[o.Site] {
-			seen[o.Site] = true
-			sites = append(sites, o.Site)
-		}
-	}
-	sort.Strings(sites)
+	keys, sites := outputs.Covered(outs, addr)
 	if err := s.connect(ctx, sites); err != nil {
 		return nil, err
 	}
@@ -169,48 +116,34 @@ func (a *app) outputs(ctx context.Context, s *session, addr string) (map[string]
 	if err != nil {
 		return nil, err
 	}
-	byID := map[string]leases.Lease{}
+	byID := map[string]*leases.Lease{}
 	for _, list := range live {
-		for _, l := range list {
-			byID[l.ID] = l
+		for i := range list {
+			byID[list[i].ID] = &list[i]
 		}
 	}
 	listers := map[string]*resourceLister{}
-	for _, k := range slices.Sorted(maps.Keys(outs)) {
+	for _, k := range keys {
 		o := outs[k]
-		if only != "" && only != k {
+		l := byID[o.ID]
+		fips := o.Observe(l)
+		if l == nil {
 			continue
 		}
-		l, ok := byID[o.ID]
-		if !ok {
-			o.Status = "DELETED"
-			continue
-		}
-		o.Status = l.Status
-		o.Start, o.End = l.StartDate.UTC(), l.EndDate.UTC()
-		for _, r := range l.Reservations {
-			for _, ro := range o.Reservations {
-				if ro.ID != r.ID {
-					continue
-				}
-				if r.Max != nil {
-					ro.Count = *r.Max
-				}
-				if r.Amount != nil {
-					ro.Count = *r.Amount
-				}
-				if r.ResourceType == "virtual:floatingip" && s.sites[o.Site].Network != nil {
-					addrs, err := blazar.ReservedFloatingIPs(ctx, s.sites[o.Site].Network, r.ID)
-					if err != nil {
-						return nil, fmt.Errorf("lease %s: floating IPs: %w", k, err)
-					}
-					ro.Addresses = addrs
-				}
+		site := s.sites[o.Site]
+		for _, r := range fips {
+			if site.Network == nil {
+				break
 			}
+			addrs, err := blazar.ReservedFloatingIPs(ctx, site.Network, r.ID)
+			if err != nil {
+				return nil, fmt.Errorf("lease %s: floating IPs: %w", k, err)
+			}
+			r.Addresses = addrs
 		}
 		lister := listers[o.Site]
 		if lister == nil {
-			lister = &resourceLister{a: a, site: s.sites[o.Site], denied: map[string]bool{}}
+			lister = &resourceLister{a: a, site: site, denied: map[string]bool{}}
 			listers[o.Site] = lister
 		}
 		if err := lister.fill(ctx, k, o); err != nil {
@@ -218,60 +151,6 @@ func (a *app) outputs(ctx context.Context, s *session, addr string) (map[string]
 		}
 	}
 	return outs, nil
-}
-
-// lookupAddress walks key[.reservation][.field] through the outputs.
-func lookupAddress(outs map[string]*leaseOutput, addr string) (any, error) {
-	parts := strings.Split(addr, ".")
-	o, ok := outs[parts[0]]
-	if !ok {
-		return nil, fmt.Errorf("no lease %q in the state (have: %s)", parts[0], strings.Join(slices.Sorted(maps.Keys(outs)), ", "))
-	}
-	if len(parts) == 1 {
-		return o, nil
-	}
-	switch parts[1] {
-	case "id":
-		return o.ID, nil
-	case "name":
-		return o.Name, nil
-	case "site":
-		return o.Site, nil
-	case "status":
-		return o.Status, nil
-	case "start":
-		return o.Start, nil
-	case "end":
-		return o.End, nil
-	}
-	r, ok := o.Reservations[parts[1]]
-	if !ok {
-		return nil, fmt.Errorf("lease %s has no output or reservation %q", parts[0], parts[1])
-	}
-	if len(parts) == 2 {
-		return r, nil
-	}
-	switch parts[2] {
-	case "id":
-		return r.ID, nil
-	case "type":
-		return r.Type, nil
-	case "addresses":
-		return r.Addresses, nil
-	case "network_name":
-		return r.NetworkName, nil
-	case "network_id":
-		return r.NetworkID, nil
-	case "segmentation_id":
-		return r.SegmentationID, nil
-	case "hosts":
-		return r.Hosts, nil
-	case "devices":
-		return r.Devices, nil
-	case "count":
-		return r.Count, nil
-	}
-	return nil, fmt.Errorf("reservation %s.%s has no output %q (id, type, addresses, network_name, network_id, segmentation_id, hosts, devices, count)", parts[0], parts[1], parts[2])
 }
 
 func (a *app) printRaw(v any, addr string) error {
@@ -286,7 +165,7 @@ func (a *app) printRaw(v any, addr string) error {
 		for _, s := range v {
 			fmt.Fprintln(a.stdout, s)
 		}
-	case []hostOutput:
+	case []outputs.Host:
 		for _, h := range v {
 			fmt.Fprintln(a.stdout, h.Name)
 		}
@@ -298,15 +177,15 @@ func (a *app) printRaw(v any, addr string) error {
 
 func (a *app) printOutputs(v any, addr string) error {
 	switch v := v.(type) {
-	case map[string]*leaseOutput:
+	case map[string]*outputs.Lease:
 		for _, k := range slices.Sorted(maps.Keys(v)) {
 			a.printLeaseOutput(k, v[k])
 		}
 		return nil
-	case *leaseOutput:
+	case *outputs.Lease:
 		a.printLeaseOutput(addr, v)
 		return nil
-	case *reservationOutput:
+	case *outputs.Reservation:
 		b, _ := json.MarshalIndent(v, "", "  ")
 		fmt.Fprintln(a.stdout, string(b))
 		return nil
@@ -322,7 +201,7 @@ func (a *app) printOutputs(v any, addr string) error {
 	return nil
 }
 
-func (a *app) printLeaseOutput(k string, o *leaseOutput) {
+func (a *app) printLeaseOutput(k string, o *outputs.Lease) {
 	fmt.Fprintf(a.stdout, "%s.id = %q\n%s.name = %q\n%s.status = %q\n%s.start = %q\n%s.end = %q\n", k, o.ID, k, o.Name, k, o.Status, k, fmtTime(o.Start), k, fmtTime(o.End))
 	for _, rk := range slices.Sorted(maps.Keys(o.Reservations)) {
 		r := o.Reservations[rk]

@@ -4,81 +4,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/chameleoncloud/leasefile/outputs"
 )
 
 // outputFormats are the -format values of output: the human listing, JSON, and the hand-off
 // formats a next step reads without parsing JSON.
 var outputFormats = []string{"text", "json", "env", "tfvars", "github"}
-
-// outputValue is one leaf of the outputs, at its address: a string, an int, a time or a list.
-type outputValue struct {
-	path  []string // lease key, [reservation key,] field
-	value any
-}
-
-// flatOutputs lists every leaf of the outputs under addr ("" for all), in a fixed order:
-// leases by key, their fields, then their reservations by key.
-func flatOutputs(outs map[string]*leaseOutput, addr string) []outputValue {
-	var all []outputValue
-	for _, k := range slices.Sorted(maps.Keys(outs)) {
-		o := outs[k]
-		for _, f := range []struct {
-			name string
-			v    any
-		}{{"id", o.ID}, {"name", o.Name}, {"site", o.Site}, {"status", o.Status}, {"start", o.Start}, {"end", o.End}} {
-			if t, ok := f.v.(time.Time); ok && t.IsZero() {
-				continue
-			}
-			all = append(all, outputValue{[]string{k, f.name}, f.v})
-		}
-		for _, rk := range slices.Sorted(maps.Keys(o.Reservations)) {
-			r := o.Reservations[rk]
-			p := func(f string) []string { return []string{k, rk, f} }
-			all = append(all, outputValue{p("id"), r.ID}, outputValue{p("type"), r.Type})
-			if r.Count > 0 {
-				all = append(all, outputValue{p("count"), r.Count})
-			}
-			if r.Type == "virtual:floatingip" {
-				all = append(all, outputValue{p("addresses"), append([]string{}, r.Addresses...)})
-			}
-			if r.NetworkName != "" {
-				all = append(all, outputValue{p("network_name"), r.NetworkName})
-			}
-			if r.NetworkID != "" {
-				all = append(all, outputValue{p("network_id"), r.NetworkID})
-			}
-			if r.SegmentationID != 0 {
-				all = append(all, outputValue{p("segmentation_id"), r.SegmentationID})
-			}
-			if r.Hosts != nil {
-				names, uuids := []string{}, []string{}
-				for _, h := range r.Hosts {
-					names, uuids = append(names, h.Name), append(uuids, h.UUID)
-				}
-				all = append(all, outputValue{p("hosts"), names}, outputValue{p("host_uuids"), uuids})
-			}
-			if r.Devices != nil {
-				all = append(all, outputValue{p("devices"), r.Devices})
-			}
-		}
-	}
-	if addr == "" {
-		return all
-	}
-	want := strings.Split(addr, ".")
-	var out []outputValue
-	for _, v := range all {
-		if len(v.path) >= len(want) && slices.Equal(v.path[:len(want)], want) {
-			out = append(out, v)
-		}
-	}
-	return out
-}
 
 // handoffName is a leaf's variable name: its path joined by "_", with every character that
 // is not a letter or digit made "_" (upper case for env); a name that would start with a
@@ -110,27 +45,27 @@ func handoffName(path []string, upper bool) string {
 //	github  compute_nodes_id=... lines for $GITHUB_OUTPUT (lists as JSON arrays)
 //
 // Two paths that would make the same name are an error, never a silent overwrite.
-func writeHandoff(w io.Writer, format string, vals []outputValue) error {
+func writeHandoff(w io.Writer, format string, vals []outputs.Value) error {
 	upper := format == "env"
 	seen := map[string]string{}
 	for _, v := range vals {
-		name := handoffName(v.path, upper)
-		dotted := strings.Join(v.path, ".")
+		name := handoffName(v.Path, upper)
+		dotted := strings.Join(v.Path, ".")
 		if prev, ok := seen[name]; ok {
 			return fmt.Errorf("-format %s: %s and %s both make the name %s: rename one of the keys, or use -json", format, prev, dotted, name)
 		}
 		seen[name] = dotted
 	}
 	for _, v := range vals {
-		name := handoffName(v.path, upper)
+		name := handoffName(v.Path, upper)
 		var line string
 		switch format {
 		case "env":
-			line = name + "=" + shellQuote(envText(v.value))
+			line = name + "=" + shellQuote(envText(v.Value))
 		case "tfvars":
-			line = name + " = " + hclValue(v.value)
+			line = name + " = " + hclValue(v.Value)
 		case "github":
-			line = githubLine(name, githubText(v.value))
+			line = githubLine(name, githubText(v.Value))
 		}
 		if _, err := fmt.Fprintln(w, line); err != nil {
 			return err

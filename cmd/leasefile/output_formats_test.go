@@ -7,6 +7,7 @@ import (
 
 	"github.com/chameleoncloud/leasefile/blazar"
 	"github.com/chameleoncloud/leasefile/cloud"
+	"github.com/chameleoncloud/leasefile/outputs"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -28,7 +29,7 @@ func TestHandoffQuoting(t *testing.T) {
 }
 
 func TestHandoffNameCollision(t *testing.T) {
-	vals := []outputValue{{[]string{"a-b", "id"}, "1"}, {[]string{"a_b", "id"}, "2"}}
+	vals := []outputs.Value{{Path: []string{"a-b", "id"}, Value: "1"}, {Path: []string{"a_b", "id"}, Value: "2"}}
 	var b bytes.Buffer
 	err := writeHandoff(&b, "env", vals)
 	if err == nil || !strings.Contains(err.Error(), "a-b.id and a_b.id both make the name A_B_ID") {

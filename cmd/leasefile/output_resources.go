@@ -3,22 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/chameleoncloud/leasefile/blazar"
 	"github.com/chameleoncloud/leasefile/blazar/devices"
 	"github.com/chameleoncloud/leasefile/blazar/hosts"
 	"github.com/chameleoncloud/leasefile/blazar/networks"
 	"github.com/chameleoncloud/leasefile/cloud"
+	"github.com/chameleoncloud/leasefile/outputs"
 )
-
-// hostOutput is one host a node reservation holds: its name (Chameleon's node_name) and
-// UUID (the node's uid, else the hypervisor hostname, Ironic's node UUID on Chameleon).
-type hostOutput struct {
-	Name string `json:"name"`
-	UUID string `json:"uuid"`
-}
 
 // resourceLister lists, once per site and kind, what the next step needs to know of the
 // resources reservations hold: hosts, devices and network segments, from Blazar's
@@ -46,23 +38,8 @@ func (l *resourceLister) forbidden(what string, err error) bool {
 	return true
 }
 
-// allocated returns the IDs of the resources that reservation resID of lease leaseID holds,
-// sorted.
-func allocated(allocs []blazar.Allocation, leaseID, resID string) []string {
-	var ids []string
-	for _, a := range allocs {
-		for _, r := range a.Reservations {
-			if r.ID == resID && (r.LeaseID == "" || r.LeaseID == leaseID) {
-				ids = append(ids, a.ResourceID)
-			}
-		}
-	}
-	slices.Sort(ids)
-	return slices.Compact(ids)
-}
-
 // fill adds the reserved hosts, devices and network ids of one lease to its outputs.
-func (l *resourceLister) fill(ctx context.Context, key string, o *leaseOutput) error {
+func (l *resourceLister) fill(ctx context.Context, key string, o *outputs.Lease) error {
 	kinds := map[string]bool{}
 	for _, r := range o.Reservations {
 		kinds[r.Type] = true
@@ -85,16 +62,7 @@ func (l *resourceLister) fill(ctx context.Context, key string, o *leaseOutput) e
 		case err != nil:
 			return fmt.Errorf("lease %s: reserved hosts: %w", key, err)
 		default:
-			for _, r := range o.Reservations {
-				if r.Type != "physical:host" {
-					continue
-				}
-				r.Hosts = []hostOutput{}
-				for _, id := range allocated(allocs, o.ID, r.ID) {
-					r.Hosts = append(r.Hosts, hostInfo(id, l.hosts[id]))
-				}
-				slices.SortFunc(r.Hosts, func(a, b hostOutput) int { return strings.Compare(a.Name, b.Name) })
-			}
+			o.SetHosts(allocs, l.hosts)
 		}
 	}
 	if kinds["device"] && !l.denied["device allocations"] {
@@ -113,20 +81,7 @@ func (l *resourceLister) fill(ctx context.Context, key string, o *leaseOutput) e
 		case err != nil:
 			return fmt.Errorf("lease %s: reserved devices: %w", key, err)
 		default:
-			for _, r := range o.Reservations {
-				if r.Type != "device" {
-					continue
-				}
-				r.Devices = []string{}
-				for _, id := range allocated(allocs, o.ID, r.ID) {
-					name := l.devices[id].Name
-					if name == "" {
-						name = id
-					}
-					r.Devices = append(r.Devices, name)
-				}
-				slices.Sort(r.Devices)
-			}
+			o.SetDevices(allocs, l.devices)
 		}
 	}
 	if kinds["network"] {
@@ -139,7 +94,7 @@ func (l *resourceLister) fill(ctx context.Context, key string, o *leaseOutput) e
 
 // networks adds the VLAN segmentation id (Blazar's network segment) and, once the lease is
 // ACTIVE and Blazar made it, the Neutron network id of each network reservation.
-func (l *resourceLister) networks(ctx context.Context, key string, o *leaseOutput, opts blazar.AllocationListOpts) error {
+func (l *resourceLister) networks(ctx context.Context, key string, o *outputs.Lease, opts blazar.AllocationListOpts) error {
 	if !l.denied["network allocations"] {
 		c := l.site.Reservation
 		allocs, err := networks.ListAllAllocations(ctx, c, opts)
@@ -157,14 +112,7 @@ func (l *resourceLister) networks(ctx context.Context, key string, o *leaseOutpu
 		case err != nil:
 			return fmt.Errorf("lease %s: reserved network segments: %w", key, err)
 		default:
-			for _, r := range o.Reservations {
-				if r.Type != "network" {
-					continue
-				}
-				if ids := allocated(allocs, o.ID, r.ID); len(ids) == 1 {
-					r.SegmentationID = l.segments[ids[0]].SegmentID
-				}
-			}
+			o.SetSegments(allocs, l.segments)
 		}
 	}
 	if o.Status != "ACTIVE" || l.site.Network == nil {
@@ -184,21 +132,4 @@ func (l *resourceLister) networks(ctx context.Context, key string, o *leaseOutpu
 		}
 	}
 	return nil
-}
-
-func hostInfo(id string, h hosts.Host) hostOutput {
-	out := hostOutput{Name: h.HypervisorHostname, UUID: h.HypervisorHostname}
-	if n, ok := h.ExtraCapabilities["node_name"].(string); ok && n != "" {
-		out.Name = n
-	}
-	if u, ok := h.ExtraCapabilities["uid"].(string); ok && u != "" {
-		out.UUID = u
-	}
-	if out.Name == "" {
-		out.Name = id
-	}
-	if out.UUID == "" {
-		out.UUID = id
-	}
-	return out
 }

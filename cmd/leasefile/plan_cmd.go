@@ -31,20 +31,25 @@ func planFlags(o *planOptions) []cli.Flag {
 	}
 }
 
+// planCmdOptions are plan's own flags beside planOptions.
+type planCmdOptions struct {
+	planOptions
+	out              string // -out FILE
+	format           string // text, json or markdown
+	diff             bool
+	detailedExitcode bool
+}
+
 func (a *app) planCommand() *cli.Command {
-	var (
-		o                planOptions
-		out, format      string
-		jsonOut, diff    bool
-		detailedExitcode bool
-	)
-	flags := append(planFlags(&o),
+	var o planCmdOptions
+	var jsonOut bool
+	flags := append(planFlags(&o.planOptions),
 		&cli.BoolFlag{Name: "destroy", Usage: "plan to delete every lease in the state", Destination: &o.destroy},
-		&cli.StringFlag{Name: "out", Usage: "save the plan to `FILE` for apply", Destination: &out},
+		&cli.StringFlag{Name: "out", Usage: "save the plan to `FILE` for apply", Destination: &o.out},
 		&cli.BoolFlag{Name: "json", Usage: "print the plan as JSON (same as -format json)", Destination: &jsonOut},
-		&cli.StringFlag{Name: "format", Value: "text", Usage: "text, json or markdown (a pull-request comment)", Destination: &format},
-		&cli.BoolFlag{Name: "diff", Usage: "show changed fields as a diff", Destination: &diff},
-		&cli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 0 with no changes, 2 with changes, 1 on error", Destination: &detailedExitcode},
+		&cli.StringFlag{Name: "format", Value: "text", Usage: "text, json or markdown (a pull-request comment)", Destination: &o.format},
+		&cli.BoolFlag{Name: "diff", Usage: "show changed fields as a diff", Destination: &o.diff},
+		&cli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 0 with no changes, 2 with changes, 1 on error", Destination: &o.detailedExitcode},
 	)
 	return &cli.Command{
 		Name:      "plan",
@@ -56,40 +61,46 @@ func (a *app) planCommand() *cli.Command {
 		Flags: flags,
 		Action: func(ctx context.Context, c *cli.Command) error {
 			// Flags are checked before anything is read or contacted.
-			format, err := planFormat(c, jsonOut, format)
+			format, err := planFormat(c, jsonOut, o.format)
 			if err != nil {
 				return err
 			}
-			need := specRequired
-			if o.destroy {
-				need = specOptional
-			}
-			s, err := a.openSession(ctx, need)
-			if err != nil {
-				return err
-			}
-			defer s.close()
-			p, err := a.makePlan(ctx, s, o)
-			if err != nil {
-				return err
-			}
-			if err := a.renderPlan(p, format, diff); err != nil {
-				return err
-			}
-			if out != "" {
-				if err := writePlanFile(a.abs(out), p); err != nil {
-					return err
-				}
-				if format == "text" {
-					fmt.Fprintf(a.stdout, "\nSaved the plan to: %s\nTo perform exactly these actions, run:\n  leasefile apply %s\n", out, out)
-				}
-			}
-			if detailedExitcode && p.HasChanges() {
-				return silent(exitChanges)
-			}
-			return nil
+			o.format = format
+			return a.runPlan(ctx, o)
 		},
 	}
+}
+
+// runPlan makes the plan, renders it, and saves it with -out.
+func (a *app) runPlan(ctx context.Context, o planCmdOptions) error {
+	need := specRequired
+	if o.destroy {
+		need = specOptional
+	}
+	s, err := a.openSession(ctx, need)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	p, err := a.makePlan(ctx, s, o.planOptions)
+	if err != nil {
+		return err
+	}
+	if err := a.renderPlan(p, o.format, o.diff); err != nil {
+		return err
+	}
+	if o.out != "" {
+		if err := writePlanFile(a.abs(o.out), p); err != nil {
+			return err
+		}
+		if o.format == "text" {
+			fmt.Fprintf(a.stdout, "\nSaved the plan to: %s\nTo perform exactly these actions, run:\n  leasefile apply %s\n", o.out, o.out)
+		}
+	}
+	if o.detailedExitcode && p.HasChanges() {
+		return silent(exitChanges)
+	}
+	return nil
 }
 
 // makePlan connects to every site involved, lists their leases and builds the plan.
@@ -200,7 +211,7 @@ func readPlanFile(path string) (*plan.Plan, error) {
 	defer f.Close()
 	p, err := plan.Read(f)
 	if errors.Is(err, plan.ErrOlderFormat) {
-		return nil, &codeError{code: exitError, msg: fmt.Sprintf("%s: %v", path, err), hint: "saved plans are short-lived: make it again with leasefile plan -out " + filepath.Base(path)}
+		return nil, &codeError{code: exitError, msg: fmt.Sprintf("%s: %v", path, err), hint: olderPlanHint(filepath.Base(path))}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

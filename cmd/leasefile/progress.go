@@ -3,7 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 
@@ -81,11 +82,7 @@ func (p *progress) draw() {
 		p.header = ""
 		return
 	}
-	keys := make([]string, 0, len(p.waiting))
-	for k := range p.waiting {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(p.waiting))
 	var b strings.Builder
 	if p.header != "" {
 		b.WriteString(p.header + "\n")

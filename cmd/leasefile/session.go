@@ -6,10 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -197,7 +198,7 @@ func (s *session) ownState() error {
 		return &codeError{code: exitError,
 			msg: fmt.Sprintf("state %s was written by the Leasefile %s, not %s: each Leasefile has its own state",
 				displayPath(s.a, me.State), displayPath(s.a, me.Recorded), displayPath(s.a, me.Used)),
-			hint: fmt.Sprintf("run with -f %s to use this state, or give this Leasefile its own with --state FILE", displayPath(s.a, me.Recorded))}
+			hint: otherLeasefileHint(displayPath(s.a, me.Recorded))}
 	}
 	return err
 }
@@ -276,7 +277,7 @@ func lockDir(ctx context.Context, path string, timeout time.Duration) (func(), e
 			f.Close()
 			if errors.Is(err, syscall.EWOULDBLOCK) {
 				return nil, &codeError{code: exitError, msg: fmt.Sprintf("another leasefile --local command is using %s", filepath.Dir(path)),
-					hint: "wait for it to finish: the local emulator serves one command at a time"}
+					hint: hintLocalBusy}
 			}
 			return nil, err
 		}
@@ -321,11 +322,7 @@ func (s *session) connect(ctx context.Context, names []string) error {
 				return
 			}
 			if err := s.state.CheckSite(name, s.identity(site)); err != nil {
-				hint := "use the state file written for this cloud (--state), or --local for the local emulator"
-				if s.local != nil {
-					hint = "use the state file written for this cloud (--state), or run without --local"
-				}
-				errs[i] = &codeError{code: exitError, msg: err.Error(), hint: hint}
+				errs[i] = &codeError{code: exitError, msg: err.Error(), hint: siteMismatchHint(s.local != nil)}
 				return
 			}
 			s.mu.Lock()
@@ -354,13 +351,13 @@ func (s *session) atSite(name string, err error) error {
 	return err
 }
 
-func (s *session) identity(site *cloud.Site) state.Site {
-	return state.Site{AuthURL: state.PublicURL(site.AuthURL), ProjectID: site.ProjectID, UserID: site.UserID, Local: s.local != nil}
+func (s *session) identity(site *cloud.Site) state.Identity {
+	return state.Identity{AuthURL: state.PublicURL(site.AuthURL), ProjectID: site.ProjectID, UserID: site.UserID, Local: s.local != nil}
 }
 
 // identities returns this run's identity of every connected site.
-func (s *session) identities() map[string]state.Site {
-	out := map[string]state.Site{}
+func (s *session) identities() map[string]state.Identity {
+	out := map[string]state.Identity{}
 	for name, site := range s.sites {
 		out[name] = s.identity(site)
 	}
@@ -390,12 +387,7 @@ func (s *session) siteNames() []string {
 	for _, in := range s.state.Intents {
 		seen[in.Site] = true
 	}
-	names := make([]string, 0, len(seen))
-	for n := range seen {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // live lists the leases of every connected site: one call per site, all sites at once.

@@ -6,7 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -18,60 +19,75 @@ import (
 	"github.com/urfave/cli/v3"
 )
 
+// showOptions are show's argument and flags.
+type showOptions struct {
+	planFile string // "": show the state
+	jsonOut  bool
+	format   string
+}
+
 func (a *app) showCommand() *cli.Command {
-	var jsonOut bool
-	var format string
+	var o showOptions
 	return &cli.Command{
 		Name:        "show",
 		Usage:       "show the state, or a saved plan",
 		UsageText:   "leasefile show [-json] [PLANFILE]\n   leasefile show -format markdown PLANFILE",
 		Description: "A saved plan renders as text, JSON or the markdown of a pull-request comment.\n\nExample:\n  leasefile show -format markdown plan.json > comment.md",
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "json", Usage: "print JSON", Destination: &jsonOut},
-			&cli.StringFlag{Name: "format", Value: "text", Usage: "for a plan: text, json or markdown", Destination: &format},
+			&cli.BoolFlag{Name: "json", Usage: "print JSON", Destination: &o.jsonOut},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "for a plan: text, json or markdown", Destination: &o.format},
 		},
 		Action: func(ctx context.Context, c *cli.Command) error {
-			if pf := c.Args().First(); pf != "" {
-				format, err := planFormat(c, jsonOut, format)
+			o.planFile = c.Args().First()
+			if o.planFile != "" {
+				format, err := planFormat(c, o.jsonOut, o.format)
 				if err != nil {
 					return err
 				}
-				p, err := readPlanFile(a.abs(pf))
-				if err != nil {
-					return err
-				}
-				if err := a.renderPlan(p, format, false); err != nil {
-					return err
-				}
-				if format == "text" || format == "" {
-					return writePlanLeaseIDs(a.stdout, p)
-				}
-				return nil
+				o.format = format
 			}
-			s, err := a.openSession(ctx, specNone)
-			if err != nil {
-				return err
-			}
-			defer s.close()
-			if jsonOut {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(s.state)
-			}
-			if len(s.state.Leases) == 0 {
-				fmt.Fprintf(a.stdout, "The state (%s) holds no leases.\n", s.where())
-				return nil
-			}
-			for i, k := range s.state.Keys() {
-				if i > 0 {
-					fmt.Fprintln(a.stdout)
-				}
-				l, _ := s.state.Lease(k)
-				writeStateLease(a.stdout, k, l)
-			}
-			return nil
+			return a.runShow(ctx, o)
 		},
 	}
+}
+
+// runShow renders the saved plan o.planFile, or the state.
+func (a *app) runShow(ctx context.Context, o showOptions) error {
+	if o.planFile != "" {
+		p, err := readPlanFile(a.abs(o.planFile))
+		if err != nil {
+			return err
+		}
+		if err := a.renderPlan(p, o.format, false); err != nil {
+			return err
+		}
+		if o.format == "text" || o.format == "" {
+			return writePlanLeaseIDs(a.stdout, p)
+		}
+		return nil
+	}
+	s, err := a.openSession(ctx, specNone)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	if o.jsonOut {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(s.state)
+	}
+	if len(s.state.Leases) == 0 {
+		fmt.Fprintf(a.stdout, "The state (%s) holds no leases.\n", s.where())
+		return nil
+	}
+	for i, k := range s.state.Keys() {
+		if i > 0 {
+			fmt.Fprintln(a.stdout)
+		}
+		l, _ := s.state.Lease(k)
+		writeStateLease(a.stdout, k, l)
+	}
+	return nil
 }
 
 // termSafe returns s as it can be printed to a terminal: unchanged when every character is
@@ -115,12 +131,7 @@ func writeStateLease(w io.Writer, key string, l *state.Lease) {
 	tw := tabwriter.NewWriter(w, 0, 4, 1, ' ', 0)
 	fmt.Fprintf(tw, "  id\t= %s\n  name\t= %s\n  site\t= %s\n  status\t= %s\n", termSafe(l.ID), termSafe(l.Name), termSafe(l.Site), termSafe(l.Status))
 	fmt.Fprintf(tw, "  start\t= %s\n  end\t= %s\n", fmtTime(l.Start), fmtTime(l.End))
-	rkeys := make([]string, 0, len(l.Reservations))
-	for rk := range l.Reservations {
-		rkeys = append(rkeys, rk)
-	}
-	sort.Strings(rkeys)
-	for _, rk := range rkeys {
+	for _, rk := range slices.Sorted(maps.Keys(l.Reservations)) {
 		r := l.Reservations[rk]
 		fmt.Fprintf(tw, "  reservations.%s\t= %s (%s)\n", termSafe(rk), termSafe(r.ID), termSafe(r.ResourceType))
 	}
@@ -143,22 +154,7 @@ func (a *app) stateCommand() *cli.Command {
 				Flags: []cli.Flag{
 					&cli.BoolFlag{Name: "json", Usage: "print JSON"},
 				},
-				Action: func(ctx context.Context, c *cli.Command) error {
-					s, err := a.openSession(ctx, specNone)
-					if err != nil {
-						return err
-					}
-					defer s.close()
-					if c.Bool("json") {
-						return writeStateList(a.stdout, s.state)
-					}
-					tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-					for _, k := range s.state.Keys() {
-						l, _ := s.state.Lease(k)
-						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", termSafe(k), termSafe(l.Site), termSafe(l.ID), termSafe(l.Status))
-					}
-					return tw.Flush()
-				},
+				Action: func(ctx context.Context, c *cli.Command) error { return a.runStateList(ctx, c.Bool("json")) },
 			},
 			{
 				Name:        "show",
@@ -170,17 +166,7 @@ func (a *app) stateCommand() *cli.Command {
 					if key == "" {
 						return fmt.Errorf("state show needs a lease KEY")
 					}
-					s, err := a.openSession(ctx, specNone)
-					if err != nil {
-						return err
-					}
-					defer s.close()
-					l, ok := s.state.Lease(key)
-					if !ok {
-						return fmt.Errorf("no lease %q in the state %s", key, s.where())
-					}
-					writeStateLease(a.stdout, key, l)
-					return nil
+					return a.runStateShow(ctx, key)
 				},
 			},
 			{
@@ -194,22 +180,7 @@ func (a *app) stateCommand() *cli.Command {
 					if len(keys) == 0 {
 						return fmt.Errorf("state rm needs at least one lease KEY")
 					}
-					s, err := a.openSession(ctx, specNone)
-					if err != nil {
-						return err
-					}
-					defer s.close()
-					return a.withStateLock(ctx, s, "state rm", lockTimeout, func(f *state.File) error {
-						for _, k := range keys {
-							l, ok := f.Lease(k)
-							if !ok {
-								return fmt.Errorf("no lease %q in the state %s", k, s.where())
-							}
-							f.RemoveLease(k)
-							fmt.Fprintf(a.stdout, "Removed lease.%s from the state; lease %s stays in Blazar at %s.\n", termSafe(k), termSafe(l.ID), termSafe(l.Site))
-						}
-						return nil
-					})
+					return a.runStateRm(ctx, keys, lockTimeout)
 				},
 			},
 			a.stateMvCommand(),
@@ -217,6 +188,60 @@ func (a *app) stateCommand() *cli.Command {
 			a.statePullCommand(),
 		},
 	}
+}
+
+// runStateList prints one line per lease of the state: key, site, ID, status; or, with
+// jsonOut, the JSON array of writeStateList.
+func (a *app) runStateList(ctx context.Context, jsonOut bool) error {
+	s, err := a.openSession(ctx, specNone)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	if jsonOut {
+		return writeStateList(a.stdout, s.state)
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	for _, k := range s.state.Keys() {
+		l, _ := s.state.Lease(k)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", termSafe(k), termSafe(l.Site), termSafe(l.ID), termSafe(l.Status))
+	}
+	return tw.Flush()
+}
+
+// runStateShow prints the lease key of the state.
+func (a *app) runStateShow(ctx context.Context, key string) error {
+	s, err := a.openSession(ctx, specNone)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	l, ok := s.state.Lease(key)
+	if !ok {
+		return fmt.Errorf("no lease %q in the state %s", key, s.where())
+	}
+	writeStateLease(a.stdout, key, l)
+	return nil
+}
+
+// runStateRm forgets the leases keys, all or none, under the state lock.
+func (a *app) runStateRm(ctx context.Context, keys []string, lockTimeout time.Duration) error {
+	s, err := a.openSession(ctx, specNone)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	return a.withStateLock(ctx, s, "state rm", lockTimeout, func(f *state.File) error {
+		for _, k := range keys {
+			l, ok := f.Lease(k)
+			if !ok {
+				return fmt.Errorf("no lease %q in the state %s", k, s.where())
+			}
+			f.RemoveLease(k)
+			fmt.Fprintf(a.stdout, "Removed lease.%s from the state; lease %s stays in Blazar at %s.\n", termSafe(k), termSafe(l.ID), termSafe(l.Site))
+		}
+		return nil
+	})
 }
 
 // withStateLock runs edit on the state under the lock, saving the result.
@@ -257,7 +282,7 @@ func (a *app) forceUnlockCommand() *cli.Command {
 			info, err := s.backend.ForceUnlock(ctx, id, force)
 			if errors.Is(err, state.ErrHolderAlive) {
 				return &codeError{code: exitError, msg: err.Error(),
-					hint: fmt.Sprintf("let that run finish or stop it (kill %d); only if process %d is no longer leasefile, run: leasefile force-unlock -force %s", info.PID, info.PID, id)}
+					hint: lockHolderAliveHint(info.PID, id)}
 			}
 			if err != nil {
 				return err

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/chameleoncloud/leasefile/blazar"
 	"github.com/chameleoncloud/leasefile/cloud"
 	"github.com/chameleoncloud/leasefile/spec"
 	"golang.org/x/term"
@@ -110,19 +109,9 @@ func (u *ui) report(err error) int {
 		u.errorf("%s in %s", plural(len(list), "problem"), list[0].File)
 		return exitError
 	}
-	// Remedies for refused credentials and for Blazar's answers. A missing-credentials error
-	// already ends with its remedy.
-	var ae *cloud.AuthError
-	var be *blazar.Error
-	var na *blazar.NoAnswerError
-	if errors.As(err, &ae) || errors.As(err, &be) || errors.As(err, &na) || errors.Is(err, cloud.ErrLoginRequired) {
-		if h := cloud.Hint(err); h != "" {
-			u.errorf("%s", err.Error())
-			u.hintf("%s", h)
-			return exitError
-		}
+	u.errorf("%s", err.Error())
+	if h := remedy(err); h != "" {
+		u.hintf("%s", h)
 	}
-	msg := err.Error()
-	u.errorf("%s", msg)
 	return exitError
 }
