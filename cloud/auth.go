@@ -29,6 +29,16 @@ func authOptions(in gophercloud.AuthOptions, authType string) (gophercloud.AuthO
 	}
 	ao := gophercloud.AuthOptions{IdentityEndpoint: in.IdentityEndpoint, AllowReauth: true}
 	domainName, domainID := in.DomainName, in.DomainID
+	// gophercloud v2.16's clouds.Parse gives a project named by name its own scope, with the
+	// project's domain, and no longer falls back to it for the user's: the project's domain
+	// serves both when the user's is not given, as before.
+	var projectScope *gophercloud.AuthScope
+	if in.Scope != nil && in.Scope.TrustID == "" && !in.Scope.System {
+		projectScope = in.Scope
+		if domainName == "" && domainID == "" {
+			domainName, domainID = projectScope.DomainName, projectScope.DomainID
+		}
+	}
 	if domainID != "" {
 		// gophercloud refuses both; the id is the unambiguous one.
 		domainName = ""
@@ -87,8 +97,8 @@ func authOptions(in gophercloud.AuthOptions, authType string) (gophercloud.AuthO
 			"(cc-login, or Identity > Application Credentials in the dashboard) or a password", authType)
 	}
 	switch {
-	case in.Scope != nil:
-		// A trust, the only scope clouds.Parse sets.
+	case in.Scope != nil && projectScope == nil:
+		// A trust (or the system scope).
 		ao.Scope = in.Scope
 	case in.TenantID != "":
 		ao.Scope = &gophercloud.AuthScope{ProjectID: in.TenantID}
@@ -96,7 +106,14 @@ func authOptions(in gophercloud.AuthOptions, authType string) (gophercloud.AuthO
 		if domainName == "" && domainID == "" {
 			return ao, fmt.Errorf("project %q is given by name without its domain (project_domain_name, OS_PROJECT_DOMAIN_NAME)", in.TenantName)
 		}
-		ao.Scope = &gophercloud.AuthScope{ProjectName: in.TenantName, DomainName: domainName, DomainID: domainID}
+		pName, pID := domainName, domainID
+		if projectScope != nil && (projectScope.DomainName != "" || projectScope.DomainID != "") {
+			pName, pID = projectScope.DomainName, projectScope.DomainID
+			if pID != "" {
+				pName = ""
+			}
+		}
+		ao.Scope = &gophercloud.AuthScope{ProjectName: in.TenantName, DomainName: pName, DomainID: pID}
 	}
 	if isOIDC(authType) && ao.Scope == nil {
 		// A federated token without a project reaches no service.
