@@ -1,9 +1,12 @@
 package leases
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,7 +34,7 @@ type Keep func(id, name string) bool
 
 // decodeList reads a lease listing ({"leases": [...]}) from r.
 func decodeList(r io.Reader, keep Keep) ([]Lease, error) {
-	st := &stream{r: r, buf: make([]byte, 0, 64<<10)}
+	st := &stream{r: r, buf: make([]byte, 0, 64<<10), intern: map[string]string{}}
 	out := []Lease{}
 	if err := st.expect('{'); err != nil {
 		return nil, err
@@ -99,7 +102,9 @@ func decodeList(r io.Reader, keep Keep) ([]Lease, error) {
 	}
 }
 
-// leases reads the array of lease objects, appending each to out.
+// leases reads the array of lease objects, appending each to out. Each object is decoded
+// where it lies in the read buffer, in one pass: an object the buffer holds only in part
+// fails to decode, and is decoded again once more of the answer is read.
 func (st *stream) leases(out []Lease, keep Keep) ([]Lease, error) {
 	st.pos++ // '['
 	if c, err := st.peek(); err != nil {
@@ -108,17 +113,29 @@ func (st *stream) leases(out []Lease, keep Keep) ([]Lease, error) {
 		st.pos++
 		return out, nil
 	}
+	// The leases go in chunks, joined at the end: appending to one slice would copy and
+	// clear it over and over as it grows.
+	const chunk = 512
+	var chunks [][]Lease
+	cur := make([]Lease, 0, chunk)
+	n := len(out)
 	for {
-		b, err := st.value()
-		if err != nil {
+		if _, err := st.peek(); err != nil {
 			return nil, err
 		}
+		s := scanner{b: st.buf[st.pos:], intern: st.intern}
 		var l Lease
-		s := scanner{b: b}
 		if err := s.lease(&l, keep); err != nil {
-			return nil, fmt.Errorf("lease %d: %w", len(out), err)
+			if st.fill() {
+				continue
+			}
+			return nil, fmt.Errorf("lease %d: %w", n, err)
 		}
-		out = append(out, l)
+		st.pos += s.i
+		if len(cur) == chunk {
+			chunks, cur = append(chunks, cur), make([]Lease, 0, chunk)
+		}
+		cur, n = append(cur, l), n+1
 		c, err := st.peek()
 		if err != nil {
 			return nil, err
@@ -127,7 +144,11 @@ func (st *stream) leases(out []Lease, keep Keep) ([]Lease, error) {
 		switch c {
 		case ',':
 		case ']':
-			return out, nil
+			out = slices.Grow(out, n-len(out))
+			for _, c := range chunks {
+				out = append(out, c...)
+			}
+			return append(out, cur...), nil
 		default:
 			return nil, st.errorf("want , or ] after a lease, got %q", c)
 		}
@@ -142,6 +163,8 @@ type stream struct {
 	pos  int   // next unread byte of buf
 	read int64 // bytes of r consumed before buf[0]
 	err  error // the reader's error, once it gave one
+	// intern holds the strings many leases share (statuses, user and project ids).
+	intern map[string]string
 }
 
 // fill reads more of r after the unread bytes, moving them to the front of buf first.
@@ -223,6 +246,20 @@ func (st *stream) value() ([]byte, error) {
 	}
 	for {
 		for st.pos+k < len(st.buf) {
+			if inStr && !esc {
+				// Jump to the next quote or backslash (most of a lease's bytes are in strings).
+				rest := st.buf[st.pos+k:]
+				j := bytes.IndexByte(rest, '"')
+				if j < 0 {
+					j = len(rest)
+				}
+				if e := bytes.IndexByte(rest[:j], '\\'); e >= 0 {
+					j = e
+				}
+				if k += j; st.pos+k == len(st.buf) {
+					break
+				}
+			}
 			c := st.buf[st.pos+k]
 			k++
 			switch {
@@ -273,8 +310,9 @@ func (st *stream) take(n int) []byte {
 
 // scanner decodes one value held whole in b.
 type scanner struct {
-	b []byte
-	i int
+	b      []byte
+	i      int
+	intern map[string]string // nil: no interning
 }
 
 func (s *scanner) errorf(format string, args ...any) error {
@@ -388,6 +426,10 @@ func (s *scanner) rawStr() ([]byte, error) {
 	}
 	start := s.i
 	s.i++
+	if j := bytes.IndexByte(s.b[s.i:], '"'); j >= 0 && plainASCII(s.b[s.i:s.i+j]) {
+		s.i += j + 1
+		return s.b[start+1 : s.i-1], nil
+	}
 	plain := true
 	for s.i < len(s.b) {
 		c := s.b[s.i]
@@ -414,6 +456,31 @@ func (s *scanner) rawStr() ([]byte, error) {
 	return nil, s.errorf("unterminated string")
 }
 
+// plainASCII reports whether b holds only printable ASCII and no backslash: a string that
+// decodes to itself. It looks at eight bytes at a time.
+func plainASCII(b []byte) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	for len(b) >= 8 {
+		x := binary.LittleEndian.Uint64(b)
+		// a byte >= 0x80, a byte < 0x20, or a backslash (0x5c)
+		if (x|(x-lo*0x20)|((x^(lo*0x5c))-lo))&hi != 0 && slowCheck(b[:8]) {
+			return false
+		}
+		b = b[8:]
+	}
+	return !slowCheck(b)
+}
+
+// slowCheck reports whether b holds a byte plainASCII refuses.
+func slowCheck(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c >= utf8.RuneSelf || c == '\\' {
+			return true
+		}
+	}
+	return false
+}
+
 // str reads a string or null ("").
 func (s *scanner) str() (string, error) {
 	if s.literal("null") {
@@ -421,6 +488,26 @@ func (s *scanner) str() (string, error) {
 	}
 	b, err := s.rawStr()
 	return string(b), err
+}
+
+// shared reads a string many leases share, interning it (up to a bound, so that memory stays
+// with what is kept).
+func (s *scanner) shared() (string, error) {
+	if s.intern == nil || s.literal("null") {
+		return s.str()
+	}
+	b, err := s.rawStr()
+	if err != nil {
+		return "", err
+	}
+	if v, ok := s.intern[string(b)]; ok {
+		return v, nil
+	}
+	v := string(b)
+	if len(s.intern) < 1024 {
+		s.intern[v] = v
+	}
+	return v, nil
 }
 
 // token reads a number, true, false or null and returns its text.
@@ -641,15 +728,15 @@ func (s *scanner) lease(l *Lease, keep Keep) error {
 		case "name":
 			l.Name, err = s.str()
 		case "status":
-			l.Status, err = s.str()
+			l.Status, err = s.shared()
 		case "status_reason":
 			l.StatusReason, err = s.str()
 		case "degraded":
 			l.Degraded, err = s.boolean()
 		case "user_id":
-			l.UserID, err = s.str()
+			l.UserID, err = s.shared()
 		case "project_id":
-			l.ProjectID, err = s.str()
+			l.ProjectID, err = s.shared()
 		case "start_date":
 			l.StartDate, err = s.date()
 		case "end_date":
@@ -662,9 +749,9 @@ func (s *scanner) lease(l *Lease, keep Keep) error {
 				l.UpdatedAt = &t
 			}
 		case "reservations":
-			res, err = s.span()
+			res, err = s.span(keep == nil)
 		case "events":
-			evs, err = s.span()
+			evs, err = s.span(keep == nil)
 		default:
 			err = s.skip()
 		}
@@ -700,12 +787,45 @@ func (s *scanner) lease(l *Lease, keep Keep) error {
 	return nil
 }
 
-// span skips one value and returns its bytes.
-func (s *scanner) span() ([]byte, error) {
+// span skips one value and returns its bytes. Unless check is set, it only finds the end of
+// the value (its strings and nesting), as stream.value did: the bytes are checked in full if
+// the lease is kept and they are decoded.
+func (s *scanner) span(check bool) ([]byte, error) {
 	s.ws()
 	start := s.i
-	err := s.skip()
-	return s.b[start:s.i], err
+	if check || s.i >= len(s.b) || (s.b[s.i] != '[' && s.b[s.i] != '{') {
+		err := s.skip()
+		return s.b[start:s.i], err
+	}
+	depth := 0
+	for s.i < len(s.b) {
+		c := s.b[s.i]
+		s.i++
+		switch c {
+		case '"':
+			for {
+				j := bytes.IndexByte(s.b[s.i:], '"')
+				if j < 0 {
+					return nil, s.errorf("unterminated string")
+				}
+				s.i += j + 1
+				n := 0 // backslashes before the quote
+				for k := s.i - 2; k >= start && s.b[k] == '\\'; k-- {
+					n++
+				}
+				if n%2 == 0 {
+					break
+				}
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth--; depth == 0 {
+				return s.b[start:s.i], nil
+			}
+		}
+	}
+	return nil, s.errorf("unterminated value")
 }
 
 // reservation decodes a reservation object, keeping the keys it does not model in Extra.

@@ -3,6 +3,7 @@ package leases
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"github.com/chameleoncloud/leasefile/blazar"
 	"github.com/chameleoncloud/leasefile/blazar/internal/wire"
 	"github.com/google/go-cmp/cmp"
+	gcleases "github.com/gophercloud/gophercloud/v2/openstack/reservation/v1/leases"
 )
 
 // The reference the decoder must agree with: encoding/json into the same types through the
@@ -247,6 +249,16 @@ func FuzzDecode(f *testing.F) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Fatalf("(-encoding/json +decodeList):\n%s", diff)
 		}
+		bare, err := decodeList(bytes.NewReader(b), func(string, string) bool { return false })
+		if err != nil {
+			t.Fatalf("refused every lease: %v", err)
+		}
+		for i := range want {
+			want[i].Reservations, want[i].Events = nil, nil
+		}
+		if diff := cmp.Diff(want, bare); diff != "" {
+			t.Fatalf("every lease refused (-encoding/json +decodeList):\n%s", diff)
+		}
 	})
 }
 
@@ -280,3 +292,65 @@ const syntheticList = `{"leases": [` + syntheticLease + `,
   "reservations": [{"id": "r3", "resource_type": "physical:host", "min": 1, "max": 1, "on_start": "default"}],
   "events": null}
 ]}`
+
+// benchList is a listing of n leases shaped as Chameleon's fork sends them (the recorded
+// 11-lease-list.txt's lease: one host reservation, three events), with distinct ids.
+func benchList(tb testing.TB, n int) []byte {
+	rec := recordedLists(tb)["11-lease-list.txt"]
+	i, j := bytes.IndexByte(rec, '['), bytes.LastIndexByte(rec, ']')
+	one := rec[i+1 : j]
+	var b bytes.Buffer
+	b.WriteString(`{"leases": [`)
+	for k := range n {
+		if k > 0 {
+			b.WriteString(", ")
+		}
+		b.Write(bytes.ReplaceAll(one, []byte("312df0a0-3f30-4de2-8170"), fmt.Appendf(nil, "312df0a0-3f30-4de2-%04x", k)))
+	}
+	b.WriteString("]}")
+	return b.Bytes()
+}
+
+// BenchmarkDecodeList10000 decodes a 10,000-lease list: this package's decoder (every lease
+// whole, and a plan's case, 1,000 kept), the encoding/json decoder it replaced, and
+// gophercloud's own reservation/v1/leases types. LEASEFILE_BENCH_BODY=FILE also writes the
+// list, for scripts/bench.sh's comparison with CPython's json.loads.
+func BenchmarkDecodeList10000(b *testing.B) {
+	body := benchList(b, 10000)
+	if f := os.Getenv("LEASEFILE_BENCH_BODY"); f != "" {
+		if err := os.WriteFile(f, body, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	run := func(name string, decode func() (int, error)) {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				n, err := decode()
+				if err != nil || n != 10000 {
+					b.Fatalf("%d leases, %v", n, err)
+				}
+			}
+		})
+	}
+	run("leasefile", func() (int, error) {
+		l, err := decodeList(bytes.NewReader(body), nil)
+		return len(l), err
+	})
+	run("leasefile-keep1000", func() (int, error) {
+		l, err := decodeList(bytes.NewReader(body), func(id, _ string) bool { return id[len(id)-1] == '0' })
+		return len(l), err
+	})
+	run("encoding-json-before", func() (int, error) {
+		l, err := refDecode(body)
+		return len(l), err
+	})
+	run("gophercloud-v2.16", func() (int, error) {
+		var s struct {
+			Leases []gcleases.Lease `json:"leases"`
+		}
+		err := json.Unmarshal(body, &s)
+		return len(s.Leases), err
+	})
+}
