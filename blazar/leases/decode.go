@@ -587,8 +587,7 @@ func (s *scanner) date() (time.Time, error) {
 }
 
 // fastDate parses "2006-01-02T15:04:05.000000" and "2006-01-02 15:04:05" (Blazar's output
-// layouts) without time.Parse; ok is false for anything else, or a date it would have to
-// check further (a day past the 28th).
+// layouts) without time.Parse; ok is false for anything else (time.Parse then decides).
 func fastDate(b []byte) (time.Time, bool) {
 	if len(b) != 19 && len(b) != 26 {
 		return time.Time{}, false
@@ -607,7 +606,7 @@ func fastDate(b []byte) (time.Time, bool) {
 		return v
 	}
 	year, month, day, hour, minute, sec := num(0, 4), num(5, 2), num(8, 2), num(11, 2), num(14, 2), num(17, 2)
-	if year < 0 || month < 1 || month > 12 || day < 1 || day > 28 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59 {
+	if year < 0 || month < 1 || month > 12 || day < 1 || day > daysIn(month, year) || hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59 {
 		return time.Time{}, false
 	}
 	usec := 0
@@ -620,6 +619,20 @@ func fastDate(b []byte) (time.Time, bool) {
 		}
 	}
 	return time.Date(year, time.Month(month), day, hour, minute, sec, usec*1000, time.UTC), true
+}
+
+// daysIn is the number of days of month in year.
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 // skip consumes one value of any kind.
@@ -925,3 +938,7 @@ func whole(b []byte, fn func(*scanner) error) error {
 	}
 	return nil
 }
+
+// DecodeList decodes a lease listing read from r, as ListKeep does (for benchmarks and tools
+// that hold the bytes).
+func DecodeList(r io.Reader, keep Keep) ([]Lease, error) { return decodeList(r, keep) }

@@ -216,7 +216,7 @@ func TestDecodeErrors(t *testing.T) {
 	for _, b := range []string{
 		``, `{`, `{"leases": [`, `{"leases": [{"id": "a"}`, `{"leases": [{"id": 1}]}`,
 		`{"leases": [{"id": "a", "reservations": [{"min": "x"}]}]}`,
-		`{"leases": [{"id": "a", "start_date": "tomorrow"}]}`, `{"leases": [{"id": "a", "end_date": "2026-02-29T10:00:00.000000"}]}`, `{"leases": [{"id": "a}]}`,
+		`{"leases": [{"id": "a", "start_date": "tomorrow"}]}`, `{"leases": [{"id": "a", "end_date": "2026-02-29T10:00:00.000000"}]}`, `{"leases": [{"id": "a", "end_date": "2100-02-29 10:00:00"}]}`, `{"leases": [{"id": "a", "end_date": "2026-04-31 10:00:00"}]}`, `{"leases": [{"id": "a}]}`,
 		`{"leases": [{"id": "a", "degraded": 3}]}`, `{"leases": [] x}`, `[]`,
 	} {
 		if got, err := decodeList(strings.NewReader(b), nil); err == nil {
@@ -288,7 +288,7 @@ const syntheticLease = `{"reservations": [{"id": "r1", "lease_id": "l1", "resour
 
 const syntheticList = `{"leases": [` + syntheticLease + `,
  {"id": "l2", "name": "plain", "status": "PENDING", "start_date": "2026-12-01T21:15:00.000000",
-  "end_date": "2026-12-02T19:15:00.000000", "created_at": "2026-12-01 19:15:06", "updated_at": "2026-12-01 19:15:07",
+  "end_date": "2026-12-02T19:15:00.000000", "created_at": "2000-02-29 19:15:06", "updated_at": "2026-12-01 19:15:07",
   "reservations": [{"id": "r3", "resource_type": "physical:host", "min": 1, "max": 1, "on_start": "default"}],
   "events": null}
 ]}`
