@@ -170,7 +170,7 @@ func TestCheck(t *testing.T) {
 			[]string{"fits: 1 of 3 matching free for the whole window", "fits: 2 of 3 matching free for the whole window"}},
 		{"typo", []Request{{Site: "CHI@UC", Kind: Host, Conds: []Cond{{"node_type", "==", "compute_skylak"}}, Min: 1, Max: 1, Start: at(0), End: at(1)}},
 			[]string{"will fail: no host at CHI@UC has node_type compute_skylak (did you mean compute_skylake?)"}},
-		{"unknown site", []Request{{Site: "CHI@XX", Kind: Host, Min: 1, Max: 1}}, []string{"will fail: availability of CHI@XX unknown"}},
+		{"unknown site", []Request{{Site: "CHI@XX", Kind: Host, Min: 1, Max: 1}}, []string{"availability unknown: CHI@XX was not read"}},
 	} {
 		var got []string
 		for _, r := range Check(sites, tc.reqs) {

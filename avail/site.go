@@ -52,6 +52,9 @@ type Site struct {
 	Gap       time.Duration // cleaning gap kept free around every reservation
 	Resources []*Resource
 	Bookings  []Booking
+	// Unknown holds, per kind, why its inventory or allocations could not be read (403 or
+	// 404): requests of that kind are "availability unknown", neither fitting nor failing.
+	Unknown map[Kind]string
 }
 
 func (s *Site) ofKind(k Kind) []*Resource {
@@ -107,6 +110,9 @@ type Result struct {
 	Free     int      // of those, free for the whole window
 	Chosen   []string // what Blazar would most likely allocate, when it fits
 	Fits     bool
+	// Unknown says availability could not be known (the endpoints were refused or absent);
+	// Reason says why.
+	Unknown bool
 	// Err is a query Blazar refuses outright (malformed, unknown key); Reason explains a
 	// query that matches nothing.
 	Err    error
@@ -123,6 +129,8 @@ const stamp = "2006-01-02 15:04"
 func (r Result) String() string {
 	q := r.Request
 	switch {
+	case r.Unknown:
+		return "availability unknown: " + r.Reason
 	case r.Err != nil:
 		return "will fail: " + r.Err.Error()
 	case r.Fits && q.Mode == Extend:
@@ -218,7 +226,11 @@ func Check(sites map[string]*Site, reqs []Request) []Result {
 	for i, q := range reqs {
 		s := sites[q.Site]
 		if s == nil {
-			out[i] = Result{Request: q, Err: fmt.Errorf("availability of %s unknown", q.Site)}
+			out[i] = Result{Request: q, Unknown: true, Reason: fmt.Sprintf("%s was not read", q.Site)}
+			continue
+		}
+		if why := s.Unknown[q.Kind]; why != "" {
+			out[i] = Result{Request: q, Unknown: true, Reason: why}
 			continue
 		}
 		l := ledgers[q.Site]
@@ -326,13 +338,31 @@ func (l *ledger) extend(q Request, res Result) Result {
 // minute after each booking's end and cleaning gap. It returns the start and the results at
 // it, or ok false with the results at notBefore.
 func Earliest(sites map[string]*Site, reqs []Request, notBefore time.Time, within time.Duration) (start time.Time, results []Result, ok bool) {
+	var first []Result
+	for i, t := range candidates(sites, reqs, notBefore, within) {
+		rs, all := checkAt(sites, reqs, t)
+		if i == 0 {
+			first = rs
+		}
+		if all {
+			return t, rs, true
+		}
+	}
+	return time.Time{}, first, false
+}
+
+// candidates are the starts worth trying: notBefore (to the minute) and the first minute
+// after each booking's end and cleaning gap, up to within after notBefore, in order.
+func candidates(sites map[string]*Site, reqs []Request, notBefore time.Time, within time.Duration) []time.Time {
 	notBefore = ceilMinute(notBefore)
 	cands := []time.Time{notBefore}
+	seen := map[string]bool{}
 	for _, q := range reqs {
 		s := sites[q.Site]
-		if s == nil {
+		if s == nil || seen[q.Site] {
 			continue
 		}
+		seen[q.Site] = true
 		for _, b := range s.Bookings {
 			t := ceilMinute(b.End.Add(s.Gap + time.Minute))
 			if t.After(notBefore) && !t.After(notBefore.Add(within)) {
@@ -341,28 +371,23 @@ func Earliest(sites map[string]*Site, reqs []Request, notBefore time.Time, withi
 		}
 	}
 	sort.Slice(cands, func(i, j int) bool { return cands[i].Before(cands[j]) })
-	cands = slices.CompactFunc(cands, func(a, b time.Time) bool { return a.Equal(b) })
-	var first []Result
-	for i, t := range cands {
-		shifted := make([]Request, len(reqs))
-		for j, q := range reqs {
-			q.End = t.Add(q.End.Sub(q.Start))
-			q.Start = t
-			shifted[j] = q
-		}
-		rs := Check(sites, shifted)
-		if i == 0 {
-			first = rs
-		}
-		all := true
-		for _, r := range rs {
-			all = all && r.Fits
-		}
-		if all {
-			return t, rs, true
-		}
+	return slices.CompactFunc(cands, func(a, b time.Time) bool { return a.Equal(b) })
+}
+
+// checkAt checks reqs moved to start at t, keeping their durations.
+func checkAt(sites map[string]*Site, reqs []Request, t time.Time) ([]Result, bool) {
+	shifted := make([]Request, len(reqs))
+	for j, q := range reqs {
+		q.End = t.Add(q.End.Sub(q.Start))
+		q.Start = t
+		shifted[j] = q
 	}
-	return time.Time{}, first, false
+	rs := Check(sites, shifted)
+	all := true
+	for _, r := range rs {
+		all = all && r.Fits
+	}
+	return rs, all
 }
 
 func ceilMinute(t time.Time) time.Time {
