@@ -9,16 +9,23 @@ import (
 )
 
 // Windows lists up to n starts, from the earliest, at which every request fits for its
-// whole duration: the candidate starts of Earliest that fit, each with its results.
+// whole duration, the first minute of each stretch of fitting starts, with its results.
 func Windows(sites map[string]*Site, reqs []Request, notBefore time.Time, within time.Duration, n int) []Fit {
 	var out []Fit
-	for _, t := range candidates(sites, reqs, notBefore, within) {
+	for i, t := range candidates(sites, reqs, notBefore, within) {
 		if len(out) == n {
 			break
 		}
-		if rs, ok := checkAt(sites, reqs, t); ok {
-			out = append(out, Fit{Start: t, End: t.Add(reqs[0].End.Sub(reqs[0].Start)), Results: rs})
+		rs, ok := checkAt(sites, reqs, t)
+		if !ok {
+			continue
 		}
+		// A start that fits a minute earlier continues the window before: fitting begins
+		// only at a candidate, so this finds every window's first minute.
+		if _, before := checkAt(sites, reqs, t.Add(-time.Minute)); i > 0 && before {
+			continue
+		}
+		out = append(out, Fit{Start: t, End: t.Add(reqs[0].End.Sub(reqs[0].Start)), Results: rs})
 	}
 	return out
 }
@@ -99,7 +106,7 @@ func (c Calendar) Text(w io.Writer, cols int) error {
 		fmt.Fprintf(&b, "%-*s  %s\n", width, r.Name, string(line))
 	}
 	fmt.Fprintf(&b, "%-*s  █ other projects  ▒ yours  · free   (%s to %s UTC, %s a cell)\n", width, "",
-		c.From.UTC().Format(stamp), c.To.UTC().Format(stamp), cell.Round(time.Minute))
+		c.From.UTC().Format(stamp), c.To.UTC().Format(stamp), shortDuration(cell))
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -169,4 +176,22 @@ func (c Calendar) SVG(w io.Writer) error {
 	b.WriteString("</svg>\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// shortDuration renders a cell's span as 1d, 2h, 2h48m, 90m.
+func shortDuration(d time.Duration) string {
+	d = d.Round(time.Minute)
+	var b strings.Builder
+	if days := d / (24 * time.Hour); days > 0 {
+		fmt.Fprintf(&b, "%dd", days)
+		d -= days * 24 * time.Hour
+	}
+	if h := d / time.Hour; h > 0 {
+		fmt.Fprintf(&b, "%dh", h)
+		d -= h * time.Hour
+	}
+	if m := d / time.Minute; m > 0 || b.Len() == 0 {
+		fmt.Fprintf(&b, "%dm", m)
+	}
+	return b.String()
 }

@@ -357,6 +357,8 @@ func candidates(sites map[string]*Site, reqs []Request, notBefore time.Time, wit
 	notBefore = ceilMinute(notBefore)
 	cands := []time.Time{notBefore}
 	seen := map[string]bool{}
+	// Only the end of a booking of a resource some request at the site could take changes
+	// the answer.
 	for _, q := range reqs {
 		s := sites[q.Site]
 		if s == nil || seen[q.Site] {
@@ -364,6 +366,9 @@ func candidates(sites map[string]*Site, reqs []Request, notBefore time.Time, wit
 		}
 		seen[q.Site] = true
 		for _, b := range s.Bookings {
+			if !relevant(s, reqs, b) {
+				continue
+			}
 			t := ceilMinute(b.End.Add(s.Gap + time.Minute))
 			if t.After(notBefore) && !t.After(notBefore.Add(within)) {
 				cands = append(cands, t)
@@ -372,6 +377,25 @@ func candidates(sites map[string]*Site, reqs []Request, notBefore time.Time, wit
 	}
 	sort.Slice(cands, func(i, j int) bool { return cands[i].Before(cands[j]) })
 	return slices.CompactFunc(cands, func(a, b time.Time) bool { return a.Equal(b) })
+}
+
+// relevant reports whether b holds a resource that one of reqs at b's site matches.
+func relevant(s *Site, reqs []Request, b Booking) bool {
+	for _, q := range reqs {
+		if q.Site != s.Name || q.Kind != b.Kind {
+			continue
+		}
+		rs, err := s.Match(q.Kind, q.Conds, q.Project)
+		if err != nil {
+			return true
+		}
+		for _, r := range rs {
+			if r.ID == b.ResourceID {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // checkAt checks reqs moved to start at t, keeping their durations.

@@ -23,6 +23,7 @@ func (a *app) commands() []*cli.Command {
 		a.schemaCommand(),
 		a.versionCommand(),
 		a.emulatorCommand(),
+		a.availabilityCommand(),
 	}
 }
 

@@ -197,6 +197,11 @@ func (s *session) startLocal(ctx context.Context, dir string) error {
 		return fmt.Errorf("start the local emulator: %w", err)
 	}
 	s.local = srv
+	// Other projects' leases on the calendar, so availability and plan's capacity check show
+	// a busy site; seeded once per local directory.
+	if err := srv.SeedOtherProjects(); err != nil {
+		return err
+	}
 	s.resolver.CloudsYAML = srv.CloudsYAML()
 	s.resolver.Sites = nil // local clouds are named like the sites
 	return nil

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/chameleoncloud/leasefile/avail"
+	"github.com/chameleoncloud/leasefile/blazar"
+	"github.com/chameleoncloud/leasefile/blazar/devices"
+	"github.com/chameleoncloud/leasefile/blazar/hosts"
+	"github.com/chameleoncloud/leasefile/blazar/leases"
+	"github.com/chameleoncloud/leasefile/blazar/networks"
+	"github.com/chameleoncloud/leasefile/cloud"
+)
+
+// cleaningGap is Chameleon's: Blazar keeps 5 minutes free around every reservation. The API
+// does not tell it.
+const cleaningGap = 5 * time.Minute
+
+// fetchAvailability reads each named site's inventory and allocations once (hosts, devices,
+// networks: a list and an allocations call each, all at once) and its own leases, whose
+// bookings are marked as ours. A kind whose endpoints answer 403 or 404 is recorded as
+// unknown; other failures are errors.
+func (s *session) fetchAvailability(ctx context.Context, names []string, gap time.Duration) (map[string]*avail.Site, error) {
+	out := map[string]*avail.Site{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	errs := make([]error, len(names))
+	for i, name := range names {
+		site := s.sites[name]
+		if site == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a, err := fetchSite(ctx, site, gap)
+			if err != nil {
+				errs[i] = fmt.Errorf("%s: %w", name, err)
+				return
+			}
+			mu.Lock()
+			out[name] = a
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
+// unknownKind reports whether err means the kind's endpoints are not open to us: forbidden,
+// or absent (the plugin is not enabled at the site).
+func unknownKind(err error) (string, bool) {
+	switch {
+	case blazar.IsKind(err, blazar.Forbidden):
+		return "the site refuses to show its allocations (403)", true
+	case blazar.IsKind(err, blazar.NotFound):
+		return "the site has no such resources or does not show them (404)", true
+	}
+	return "", false
+}
+
+func fetchSite(ctx context.Context, site *cloud.Site, gap time.Duration) (*avail.Site, error) {
+	c := site.Reservation
+	out := &avail.Site{Name: site.Name, Gap: gap, Unknown: map[avail.Kind]string{}}
+	own := map[string]bool{}
+	mine, err := leases.ListAll(ctx, c)
+	if err != nil {
+		return nil, fmt.Errorf("list leases: %w", err)
+	}
+	for _, l := range mine {
+		own[l.ID] = true
+	}
+	type kindFetch struct {
+		kind  avail.Kind
+		list  func() ([]*avail.Resource, error)
+		alloc func() ([]blazar.Allocation, error)
+	}
+	fetches := []kindFetch{
+		{avail.Host, func() ([]*avail.Resource, error) {
+			hs, err := hosts.ListAll(ctx, c)
+			var out []*avail.Resource
+			for _, h := range hs {
+				out = append(out, hostResource(h))
+			}
+			return out, err
+		}, func() ([]blazar.Allocation, error) {
+			return hosts.ListAllAllocations(ctx, c, blazar.AllocationListOpts{})
+		}},
+		{avail.Device, func() ([]*avail.Resource, error) {
+			ds, err := devices.ListAll(ctx, c)
+			var out []*avail.Resource
+			for _, d := range ds {
+				out = append(out, deviceResource(d))
+			}
+			return out, err
+		}, func() ([]blazar.Allocation, error) {
+			return devices.ListAllAllocations(ctx, c, blazar.AllocationListOpts{})
+		}},
+		{avail.Network, func() ([]*avail.Resource, error) {
+			ns, err := networks.ListAll(ctx, c)
+			var out []*avail.Resource
+			for _, n := range ns {
+				out = append(out, networkResource(n))
+			}
+			return out, err
+		}, func() ([]blazar.Allocation, error) {
+			return networks.ListAllAllocations(ctx, c, blazar.AllocationListOpts{})
+		}},
+	}
+	for _, f := range fetches {
+		rs, err := f.list()
+		if why, ok := unknownKind(err); ok {
+			out.Unknown[f.kind] = why
+			continue
+		} else if err != nil {
+			return nil, fmt.Errorf("list %ss: %w", f.kind, err)
+		}
+		allocs, err := f.alloc()
+		if why, ok := unknownKind(err); ok {
+			out.Unknown[f.kind] = why
+			continue
+		} else if err != nil {
+			return nil, fmt.Errorf("list %s allocations: %w", f.kind, err)
+		}
+		out.Resources = append(out.Resources, rs...)
+		for _, a := range allocs {
+			for _, r := range a.Reservations {
+				out.Bookings = append(out.Bookings, avail.Booking{Kind: f.kind, ResourceID: a.ResourceID, LeaseID: r.LeaseID,
+					ReservationID: r.ID, Start: r.StartDate, End: r.EndDate, Own: own[r.LeaseID]})
+			}
+		}
+	}
+	return out, nil
+}
+
+func extraStrings(m map[string]any) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if v == nil {
+			continue
+		}
+		out[k] = fmt.Sprint(v)
+	}
+	return out
+}
+
+func hostResource(h hosts.Host) *avail.Resource {
+	extra := extraStrings(h.ExtraCapabilities)
+	name := extra["node_name"]
+	if name == "" {
+		name = h.HypervisorHostname
+	}
+	return &avail.Resource{Kind: avail.Host, ID: h.ID, Name: name, Reservable: h.Reservable, Disabled: h.Disabled, Extra: extra,
+		Columns: map[string]any{"id": h.ID, "hypervisor_hostname": h.HypervisorHostname, "hypervisor_type": h.HypervisorType,
+			"hypervisor_version": h.HypervisorVersion, "vcpus": h.VCPUs, "memory_mb": h.MemoryMB, "local_gb": h.LocalGB,
+			"cpu_info": h.CPUInfo, "service_name": h.ServiceName, "availability_zone": h.AvailabilityZone, "status": h.Status,
+			"trust_id": h.TrustID, "reservable": h.Reservable}}
+}
+
+func deviceResource(d devices.Device) *avail.Resource {
+	return &avail.Resource{Kind: avail.Device, ID: d.ID, Name: d.Name, Reservable: d.Reservable, Extra: extraStrings(d.ExtraCapabilities),
+		Columns: map[string]any{"id": d.ID, "name": d.Name, "device_type": d.DeviceType, "device_driver": d.DeviceDriver, "reservable": d.Reservable}}
+}
+
+func networkResource(n networks.Network) *avail.Resource {
+	name := strings.TrimSpace(fmt.Sprintf("%s vlan %d", n.PhysicalNetwork, n.SegmentID))
+	return &avail.Resource{Kind: avail.Network, ID: n.ID, Name: name, Reservable: true, Extra: extraStrings(n.ExtraCapabilities),
+		Columns: map[string]any{"id": n.ID, "network_type": n.NetworkType, "physical_network": n.PhysicalNetwork, "segment_id": n.SegmentID}}
+}
