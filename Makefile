@@ -20,7 +20,9 @@ unit:
 	$(GO) test -count=1 $(PKGS)
 
 fuzz:
-	$(GO) test ./spec -run '^$$' -fuzz FuzzParse -fuzztime 30s
+	$(GO) test ./spec -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s
+	$(GO) test ./plan -run '^$$' -fuzz '^FuzzRead$$' -fuzztime 30s
+	$(GO) test ./state -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 30s
 
 # bench: DESIGN.md §7's figures as one table beside the one-lease-at-a-time baseline
 # (about 2 minutes; BENCH_OUT=FILE keeps the raw `go test -bench` output).

@@ -74,6 +74,7 @@ func Apply(ctx context.Context, p *plan.Plan, store *state.Store, sites map[stri
 		wg.Go(func() { r.mutateSite(site, chs, gone) })
 	}
 	wg.Wait()
+	r.queueAwaits(p.Await)
 
 	if r.ctx.Err() == nil {
 		r.waitPhase()
@@ -185,6 +186,9 @@ func planSites(p *plan.Plan) []string {
 		}
 	}
 	for _, a := range p.Adopt {
+		add(a.Site)
+	}
+	for _, a := range p.Await {
 		add(a.Site)
 	}
 	for _, ob := range p.Observed {
@@ -358,6 +362,18 @@ func (r *runner) fail(key, site, op string, err error) {
 	r.report(Event{Key: key, Site: site, Kind: Failed, Err: err})
 }
 
+// failMade records the failure of a waiter's change whose lease exists: it was created, or
+// it is a lease the plan waited for.
+func (r *runner) failMade(w *waiter, op string, err error) {
+	if errors.Is(err, context.Canceled) || r.isFatal(err) {
+		return
+	}
+	r.mu.Lock()
+	r.res.Failed = append(r.res.Failed, Failure{Key: w.key, Site: w.site, Op: op, Err: err, Action: w.ch.Action, LeaseID: w.leaseID})
+	r.mu.Unlock()
+	r.report(Event{Key: w.key, Site: w.site, Kind: Failed, Err: err})
+}
+
 func (r *runner) isFatal(err error) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -461,7 +477,19 @@ func (r *runner) mutateSite(site string, chs []plan.Change, gone map[string]bool
 func (r *runner) createAndTrack(ch plan.Change, oldGone bool) {
 	l, err := r.createLease(ch)
 	if err != nil {
-		r.fail(ch.Key, ch.Site, OpCreate, err)
+		var ne *networkError
+		var ue *uncertainError
+		switch {
+		case errors.As(err, &ne):
+			r.fail(ch.Key, ch.Site, OpNetwork, err)
+		case errors.As(err, &ue) && !errors.Is(err, context.Canceled) && !r.isFatal(err):
+			r.mu.Lock()
+			r.res.Failed = append(r.res.Failed, Failure{Key: ch.Key, Site: ch.Site, Op: OpCreate, Err: err, Uncertain: true})
+			r.mu.Unlock()
+			r.report(Event{Key: ch.Key, Site: ch.Site, Kind: Failed, Err: err})
+		default:
+			r.fail(ch.Key, ch.Site, OpCreate, err)
+		}
 		return
 	}
 	if ch.Action == plan.DeleteThenCreate {
@@ -483,6 +511,24 @@ func (r *runner) createAndTrack(ch plan.Change, oldGone bool) {
 	r.settled(w)
 }
 
+// queueAwaits adds the plan's leases that need no change but are not yet ACTIVE
+// (plan.Await) to the wait, as if this run had created them.
+func (r *runner) queueAwaits(as []plan.Await) {
+	now := r.o.Now()
+	for _, a := range as {
+		r.res.Total++
+		ch := plan.Change{Key: a.Key, Site: a.Site, Action: plan.NoOp, LeaseID: a.LeaseID, Status: a.Status}
+		if _, ok := r.sites[a.Site]; !ok {
+			r.fail(a.Key, a.Site, OpWait, fmt.Errorf("site %s is not connected", a.Site))
+			continue
+		}
+		r.report(Event{Key: a.Key, Site: a.Site, Kind: Awaiting, Status: a.Status})
+		r.mu.Lock()
+		r.waits = append(r.waits, &waiter{ch: ch, key: a.Key, site: a.Site, leaseID: a.LeaseID, status: a.Status, since: now})
+		r.mu.Unlock()
+	}
+}
+
 // deposed is a create-before-destroy whose new lease is ready and whose
 // old lease (ch.LeaseID) is to be deleted.
 type deposed struct {
@@ -495,7 +541,7 @@ type deposed struct {
 // one: Blazar refuses updates while the lease is STARTING).
 func (r *runner) settled(w *waiter) {
 	if err := r.correctEnd(w); err != nil {
-		r.fail(w.key, w.site, OpUpdate, err)
+		r.failMade(w, OpUpdate, err)
 		return
 	}
 	if w.ch.Action == plan.CreateThenDelete {
@@ -570,7 +616,7 @@ func retryable(op string, err error) bool {
 	if !ok {
 		return false
 	}
-	if e.Kind == blazar.Transient {
+	if e.Retryable() {
 		return true
 	}
 	return (op == "update" || op == "delete") && e.Kind == blazar.Conflict && e.StatusCode == 500
@@ -586,11 +632,24 @@ func backoff(delay time.Duration, err error) time.Duration {
 }
 
 // call runs fn with retries of transient errors (up to maxAttempts),
-// reporting each retry under key.
+// reporting each retry under key. No retry sleeps longer than o.Timeout.
 func (r *runner) call(key, site, op string, fn func(context.Context) error) error {
+	return r.callUntil(key, site, op, time.Time{}, fn)
+}
+
+// callUntil is call for a wait: no retry sleeps past deadline (o.Now's clock;
+// zero for none), nor past the context's deadline. A delay that would, a
+// Retry-After beyond the -timeout for instance, ends the call with a
+// *blazar.RetryAfterError that says so instead of sleeping through it.
+func (r *runner) callUntil(key, site, op string, deadline time.Time, fn func(context.Context) error) error {
 	delay := r.o.PollMin
 	for attempt := 1; ; attempt++ {
 		c, cancel := r.callCtx()
+		if !deadline.IsZero() {
+			// A wait's read needs no detaching, and must not outlast the wait.
+			cancel()
+			c, cancel = context.WithTimeout(r.ctx, min(r.o.CallTimeout, max(deadline.Sub(r.o.Now()), time.Second)))
+		}
 		err := fn(c)
 		cancel()
 		if err == nil {
@@ -601,10 +660,27 @@ func (r *runner) call(key, site, op string, fn func(context.Context) error) erro
 		}
 		d := backoff(delay, err)
 		delay = min(delay*2, r.o.PollMax)
+		if limit := r.retryLimit(d, deadline); limit != "" {
+			return &blazar.RetryAfterError{Delay: d, Limit: limit, Err: blazar.ConvertError(err)}
+		}
 		r.report(Event{Key: key, Site: site, Kind: Retrying, Err: err,
 			Message: fmt.Sprintf("%s: %v; retrying in %s", op, err, elapsed(d))})
 		if serr := r.sleep(d); serr != nil {
 			return serr
 		}
 	}
+}
+
+// retryLimit names what a retry delay d would outlast, or returns "".
+func (r *runner) retryLimit(d time.Duration, deadline time.Time) string {
+	switch {
+	case !deadline.IsZero() && r.o.Now().Add(d).After(deadline):
+		return fmt.Sprintf("the %s -timeout", r.o.Timeout)
+	case d > r.o.Timeout:
+		return fmt.Sprintf("the %s -timeout", r.o.Timeout)
+	}
+	if dl, ok := r.ctx.Deadline(); ok && time.Until(dl) < d {
+		return "the run's deadline"
+	}
+	return ""
 }

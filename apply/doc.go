@@ -16,7 +16,9 @@
 //     first lists the site's leases and adopts the lease of that name that
 //     this user created after the intent, if there is one.
 //   - Only transient errors (connection failures, 429, 502, 503, 504) are
-//     retried, with backoff honouring Retry-After. A permanent error stops
+//     retried, with backoff honouring Retry-After; no delay runs past the
+//     -timeout, the wait's deadline or the context's: a longer Retry-After
+//     ends the call with the reason. A permanent error stops
 //     that lease's work with Blazar's own message; the other leases go on.
 //   - Waiting costs one lease-list call per site per poll interval, whatever
 //     the number of leases.

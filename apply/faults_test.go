@@ -13,6 +13,7 @@ import (
 
 	"github.com/chameleoncloud/leasefile/apply"
 	"github.com/chameleoncloud/leasefile/blazar"
+	"github.com/chameleoncloud/leasefile/blazar/leases"
 	"github.com/chameleoncloud/leasefile/emulator"
 	"github.com/chameleoncloud/leasefile/plan"
 	"github.com/chameleoncloud/leasefile/state"
@@ -182,8 +183,15 @@ func TestCrashBetweenCreateAndSaveLeavesIntent(t *testing.T) {
 	if atCrash == nil {
 		t.Fatal("the create was never cut")
 	}
+	got := atCrash.PendingIntents()
+	if len(got) == 1 && (got[0].Sent.Before(t0) || got[0].Unsent) {
+		t.Errorf("intent on disk when the create answered: sent %v, unsent %v; want it marked sent before the call", got[0].Sent, got[0].Unsent)
+	}
 	want := []state.Intent{{Key: "training", Site: "CHI@UC", Name: "exp-training", Time: t0}}
-	if d := cmp.Diff(want, atCrash.PendingIntents()); d != "" {
+	if len(got) == 1 {
+		want[0].Sent = got[0].Sent
+	}
+	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("intents on disk when the create answered (-want +got):\n%s", d)
 	}
 	if _, ok := atCrash.Lease("training"); ok {
@@ -526,5 +534,53 @@ func TestPlanDropIntents(t *testing.T) {
 	}
 	if d := cmp.Diff([]string{"known"}, got); d != "" {
 		t.Errorf("intents (-want +got):\n%s", d)
+	}
+}
+
+// One 429 with Retry-After: 3600 during the wait made `apply -timeout 20s` sleep an hour: a
+// delay past the timeout ends the wait at once, with the reason.
+func TestRetryAfterPastTheTimeoutEndsTheWait(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	e.srv.InjectFault(emulator.Fault{Op: "list", Status: 429, RetryAfter: 3600})
+	o := e.opts()
+	o.Timeout = 20 * time.Second
+	start := e.clock.Now()
+	res, err := e.apply(planOf(create("training", "CHI@UC", hosts("nodes", 1, "compute_skylake"))), o)
+	if err == nil || !strings.Contains(err.Error(), "asked to retry in 1h0m0s, past the 20s -timeout") {
+		t.Errorf("err = %v", err)
+	}
+	if len(res.Failed) != 1 || res.Failed[0].Op != apply.OpWait || res.Failed[0].LeaseID == "" {
+		t.Errorf("Failed = %+v, want the wait of the created lease", res.Failed)
+	}
+	if waited := e.clock.Now().Sub(start); waited > 20*time.Second {
+		t.Errorf("the run waited %s on its clock, past the 20s timeout", waited)
+	}
+}
+
+// After a create whose answer was lost, apply adopted the earliest lease of that name: when
+// another run of the same user had made one at the same time, both states tracked it. Two
+// leases that fit cannot be told apart: apply takes neither, creates nothing more, and says
+// to import the right one.
+func TestLostCreateAnswerWithTwoFittingLeasesIsAmbiguous(t *testing.T) {
+	e := newEnv(t, envOpts{wrap: cutCreate(status503, nil)})
+	ch := create("training", "CHI@UC", hosts("gpus", 1, "compute_skylake"))
+	// Another state's lease, created just before by the same user, with the same name and shape.
+	other, err := leases.Create(context.Background(), e.connect("CHI@UC", nil).Reservation, leases.CreateOpts{
+		Name: "exp-training", End: e.clock.Now().Add(6 * time.Hour), Reservations: []map[string]any{ch.Create.Reservations[0].Body}}).Extract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.apply(planOf(ch), e.opts())
+	if err == nil || !strings.Contains(err.Error(), "2 leases named \"exp-training\" on CHI@UC fit") || !strings.Contains(err.Error(), "leasefile import training") {
+		t.Errorf("err = %v", err)
+	}
+	if len(res.Done) != 0 {
+		t.Errorf("Done = %v, want nothing adopted", res.Done)
+	}
+	if l, ok := e.saved().Lease("training"); ok {
+		t.Errorf("state took lease %s (the other state's is %s)", l.ID, other.ID)
+	}
+	if n := len(e.leasesNamed("CHI@UC", "exp-training")); n != 2 {
+		t.Errorf("%d leases named exp-training, want 2 (no create after the lost answer)", n)
 	}
 }

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,7 +43,7 @@ func (r *runner) recordIntents(chs []plan.Change) ([]plan.Change, error) {
 			continue
 		}
 		run = append(run, ch)
-		ins = append(ins, state.Intent{Key: ch.Key, Site: ch.Site, Name: ch.Create.Name, Time: now})
+		ins = append(ins, state.Intent{Key: ch.Key, Site: ch.Site, Name: ch.Create.Name, Time: now, Unsent: true})
 	}
 	if len(ins) == 0 {
 		return run, nil
@@ -71,12 +73,19 @@ func (r *runner) blockedByIntent(ch plan.Change, in state.Intent) bool {
 	if site == "" {
 		site = ch.Site
 	}
+	if in.Unsent {
+		// The interrupted run never sent its create: there is no lease to find.
+		return false
+	}
 	if _, ok := r.sites[site]; !ok {
 		r.fail(ch.Key, ch.Site, OpCreate, fmt.Errorf("an interrupted apply left a create intent on %s, which is not connected: plan again with it", site))
 		return true
 	}
-	found, err := r.findCreated(ch.Key, site, in.Name, in.Time)
+	found, err := r.findCreated(ch.Key, site, in.Name, in.Since(), ch.Create)
 	switch {
+	case errors.As(err, new(*ambiguousError)):
+		r.fail(ch.Key, ch.Site, OpCreate, err)
+		return true
 	case err != nil:
 		r.fail(ch.Key, ch.Site, OpCreate, fmt.Errorf("an interrupted apply may have created this lease, and looking for it failed: %w; plan again", err))
 		return true
@@ -137,6 +146,21 @@ func (r *runner) createLease(ch plan.Change) (*state.Lease, error) {
 		return nil, errors.New("internal error: no create intent was recorded")
 	}
 	r.report(Event{Key: ch.Key, Site: ch.Site, Kind: Creating})
+	// Saved before the call: a run killed from here on may have made the lease, and a lease
+	// created before this moment is not this create's.
+	intent.Unsent, intent.Sent = false, r.o.Now().UTC()
+	if err := r.update(func(f *state.File) {
+		for _, in := range f.PendingIntents() {
+			if in.Key == ch.Key && in.Time.Equal(intent.Time) && in.ID == "" {
+				f.AddIntent(intent)
+			}
+		}
+	}); err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	r.intents[ch.Key] = intent
+	r.mu.Unlock()
 	opts := leases.CreateOpts{Name: cs.Name, Start: start, End: end, Reservations: bodies}
 	delay := r.o.PollMin
 	for attempt := 1; ; attempt++ {
@@ -156,9 +180,13 @@ func (r *runner) createLease(ch plan.Change) (*state.Lease, error) {
 			}
 			return nil, err
 		}
-		found, lerr := r.findCreated(ch.Key, ch.Site, cs.Name, intent.Time)
+		found, lerr := r.findCreated(ch.Key, ch.Site, cs.Name, intent.Sent, cs)
+		var amb *ambiguousError
+		if errors.As(lerr, &amb) {
+			return nil, fmt.Errorf("%w, and it may have created the lease: %v", err, amb)
+		}
 		if lerr != nil {
-			return nil, fmt.Errorf("%w (and listing leases to check whether it was created failed: %v; the next plan checks again)", err, lerr)
+			return nil, &uncertainError{fmt.Errorf("%w (and listing leases to check whether it was created failed: %v; the next plan checks again)", err, lerr)}
 		}
 		if found != nil {
 			return r.recordCreated(ch, found, true)
@@ -168,7 +196,7 @@ func (r *runner) createLease(ch plan.Change) (*state.Lease, error) {
 		}
 		d := backoff(delay, err)
 		delay = min(delay*2, r.o.PollMax)
-		if r.o.Now().Sub(intent.Time)+d+r.o.CallTimeout > plan.IntentBound-plan.AdoptWindow {
+		if r.o.Now().Sub(intent.Sent)+d+r.o.CallTimeout > plan.IntentBound-plan.AdoptWindow {
 			// A lease this attempt made could end up past the window in which
 			// a later plan adopts it, and be created a second time then.
 			return nil, fmt.Errorf("%w (giving up: another attempt could outlast plan.IntentBound, %s after the intent)", err, plan.IntentBound)
@@ -182,9 +210,12 @@ func (r *runner) createLease(ch plan.Change) (*state.Lease, error) {
 }
 
 // findCreated returns the lease named name that this user created at site
-// for the intent recorded at since (plan.CreatedForIntent, the same window a
-// later plan adopts with) and that the state does not already hold, or nil.
-func (r *runner) findCreated(key, site, name string, since time.Time) (*leases.Lease, error) {
+// for the intent whose create was sent at since (plan.CreatedForIntent with
+// state.Intent.Since, the same window a later plan adopts with), with the
+// reservations cs asks for, and that the state does not already hold; nil
+// when there is none. Several that fit cannot be told apart: that is an
+// *ambiguousError, and none is taken.
+func (r *runner) findCreated(key, site, name string, since time.Time, cs *plan.CreateSpec) (*leases.Lease, error) {
 	var all []leases.Lease
 	err := r.call(key, site, "list", func(c context.Context) error {
 		var err error
@@ -201,20 +232,62 @@ func (r *runner) findCreated(key, site, name string, since time.Time) (*leases.L
 		}
 	}
 	user := r.sites[site].Identity.UserID
-	var best *leases.Lease
+	var fit []*leases.Lease
 	for i := range all {
 		l := &all[i]
-		if l.Name != name || known[l.ID] || !plan.CreatedForIntent(l.CreatedAt, since) {
+		if l.Name != name || known[l.ID] || l.Status == "DELETING" || !plan.CreatedForIntent(l.CreatedAt, since) {
 			continue
 		}
 		if user != "" && l.UserID != "" && l.UserID != user {
 			continue
 		}
-		if best == nil || l.CreatedAt.Before(best.CreatedAt) {
-			best = l
+		if cs != nil && !sameTypes(cs, l) {
+			continue
+		}
+		fit = append(fit, l)
+	}
+	switch len(fit) {
+	case 0:
+		return nil, nil
+	case 1:
+		return fit[0], nil
+	}
+	ids := make([]string, len(fit))
+	for i, l := range fit {
+		ids[i] = l.ID
+	}
+	slices.Sort(ids)
+	return nil, &ambiguousError{key: key, name: name, site: site, ids: ids}
+}
+
+// ambiguousError is several leases that fit what an interrupted create may
+// have made: adopting one could take another state's lease.
+type ambiguousError struct {
+	key, name, site string
+	ids             []string
+}
+
+func (e *ambiguousError) Error() string {
+	return fmt.Sprintf("%d leases named %q on %s fit what an interrupted create may have made (%s): run `leasefile import %s LEASE_ID` with the right one, and delete the others",
+		len(e.ids), e.name, e.site, strings.Join(e.ids, ", "), e.key)
+}
+
+// sameTypes reports whether l has the reservations cs asks for, by resource type.
+func sameTypes(cs *plan.CreateSpec, l *leases.Lease) bool {
+	n := map[string]int{}
+	for _, rs := range cs.Reservations {
+		rt, _ := rs.Body["resource_type"].(string)
+		n[rt]++
+	}
+	for _, lr := range l.Reservations {
+		n[lr.ResourceType]--
+	}
+	for _, c := range n {
+		if c != 0 {
+			return false
 		}
 	}
-	return best, nil
+	return true
 }
 
 // recordCreated writes the new lease under ch.Key and drops the intent, in
@@ -335,7 +408,7 @@ func (r *runner) bodies(key, site string, cs *plan.CreateSpec) ([]map[string]any
 				}
 				id, err := r.networkID(key, site, name)
 				if err != nil {
-					return nil, fmt.Errorf("reservation %s: floating IP network %q: %w", rs.Key, name, err)
+					return nil, &networkError{fmt.Errorf("reservation %s: floating IP network %q: %w", rs.Key, name, err)}
 				}
 				b["network_id"] = id
 			}
@@ -344,6 +417,19 @@ func (r *runner) bodies(key, site string, cs *plan.CreateSpec) ([]map[string]any
 	}
 	return out, nil
 }
+
+// networkError is a failed floating IP network lookup: the create was never sent.
+type networkError struct{ err error }
+
+func (e *networkError) Error() string { return e.err.Error() }
+func (e *networkError) Unwrap() error { return e.err }
+
+// uncertainError is a create that failed transiently and whose lease may exist:
+// looking for it failed as well.
+type uncertainError struct{ err error }
+
+func (e *uncertainError) Error() string { return e.err.Error() }
+func (e *uncertainError) Unwrap() error { return e.err }
 
 type netEntry struct {
 	mu sync.Mutex

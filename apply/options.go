@@ -118,6 +118,7 @@ const (
 	StillWaiting                       // Message lists the leases still waited for, Elapsed the wait so far
 	Retrying                           // a transient error: Message says what and when
 	Failed                             // Err says why
+	Awaiting                           // a lease the plan only waits for (plan.Await), Status its status
 )
 
 // Event is one progress line. Key is the lease key ("" for StillWaiting).
@@ -169,6 +170,8 @@ func (e Event) String() string {
 		return fmt.Sprintf("Still waiting for %s... [%s elapsed]", e.Message, elapsed(e.Elapsed))
 	case Retrying:
 		return fmt.Sprintf("%s: %s", e.Key, e.Message)
+	case Awaiting:
+		return fmt.Sprintf("%s: waiting (%s)", e.Key, e.Status)
 	case Failed:
 		msg := "failed"
 		if e.Err != nil {

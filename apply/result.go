@@ -38,6 +38,16 @@ type Failure struct {
 	// change would have started with; "" for a change apply does not know.
 	Op  string
 	Err error
+	// Action is the change's action; NoOp for a lease the plan only waited for (plan.Await).
+	// It is set when LeaseID is.
+	Action plan.Action
+	// Uncertain marks a create that failed transiently and whose lease may exist all the
+	// same: looking for it failed too. The next plan finds and adopts it if so.
+	Uncertain bool
+	// LeaseID is the lease the change made or waited for when it exists despite the failure
+	// (its wait or the correction of its end failed): a create that failed so still created
+	// its lease, which the state records. "" when the change made nothing.
+	LeaseID string
 }
 
 // The operations a Failure names. They match the operation names blazar.HintFor takes.
@@ -46,6 +56,8 @@ const (
 	OpUpdate = "update"
 	OpDelete = "delete"
 	OpWait   = "wait"
+	// OpNetwork is the Neutron lookup of a floating IP network before a create.
+	OpNetwork = "network"
 )
 
 // Error renders "training: <message>".

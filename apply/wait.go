@@ -112,7 +112,7 @@ func (r *runner) waitLoop(ws []*waiter, immediate bool, onFail func(*waiter)) {
 		if onFail != nil {
 			onFail(w)
 		}
-		r.fail(w.key, w.site, OpWait, err)
+		r.failMade(w, OpWait, err)
 	}
 	for len(pending) > 0 {
 		now := r.o.Now()
@@ -128,7 +128,7 @@ func (r *runner) waitLoop(ws []*waiter, immediate bool, onFail func(*waiter)) {
 			interval = min(interval*2, r.o.PollMax)
 			nextPoll = now.Add(interval)
 			var err error
-			if pending, err = r.poll(pending, failW); err != nil || len(pending) == 0 {
+			if pending, err = r.poll(pending, deadline, failW); err != nil || len(pending) == 0 {
 				return
 			}
 			now = r.o.Now()
@@ -156,8 +156,8 @@ func (r *runner) waitLoop(ws []*waiter, immediate bool, onFail func(*waiter)) {
 // poll lists the waiters' sites once each and settles or fails the waiters
 // that reached a final status; it returns those still waiting. An error
 // means the run stopped (cancelled, or the state could not be saved).
-func (r *runner) poll(pending []*waiter, failW func(*waiter, error)) ([]*waiter, error) {
-	live, errs := r.pollSites(pending)
+func (r *runner) poll(pending []*waiter, deadline time.Time, failW func(*waiter, error)) ([]*waiter, error) {
+	live, errs := r.pollSites(pending, deadline)
 	if r.ctx.Err() != nil {
 		return nil, r.ctx.Err()
 	}
@@ -201,8 +201,8 @@ func (r *runner) poll(pending []*waiter, failW func(*waiter, error)) ([]*waiter,
 }
 
 // pollSites lists the leases of every site that has a waiter, one call per
-// site, in parallel.
-func (r *runner) pollSites(ws []*waiter) (map[string]map[string]*leases.Lease, map[string]error) {
+// site, in parallel; retries end by deadline.
+func (r *runner) pollSites(ws []*waiter, deadline time.Time) (map[string]map[string]*leases.Lease, map[string]error) {
 	sites := map[string]string{} // site -> a key for retry events
 	for _, w := range ws {
 		if _, ok := sites[w.site]; !ok {
@@ -216,7 +216,7 @@ func (r *runner) pollSites(ws []*waiter) (map[string]map[string]*leases.Lease, m
 	for site, key := range sites {
 		wg.Go(func() {
 			var all []leases.Lease
-			err := r.call(key, site, "list", func(c context.Context) error {
+			err := r.callUntil(key, site, "list", deadline, func(c context.Context) error {
 				var err error
 				all, err = leases.ListAll(c, r.sites[site].Reservation)
 				return err

@@ -2,12 +2,15 @@ package blazar
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -77,8 +80,52 @@ func (e *Error) Error() string { return e.Message }
 // Unwrap returns the underlying gophercloud or transport error.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Retryable reports whether repeating the same call may succeed.
-func (e *Error) Retryable() bool { return e.Kind == Transient }
+// Retryable reports whether repeating the same call may succeed: a transient failure, but
+// not a host name that does not resolve (DNS answered: it will not resolve a second later)
+// nor a TLS certificate the client refuses.
+func (e *Error) Retryable() bool {
+	return e.Kind == Transient && !noSuchHost(e.Err) && !badCertificate(e.Err)
+}
+
+func badCertificate(err error) bool {
+	var cv *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var ci x509.CertificateInvalidError
+	var he x509.HostnameError
+	var rh tls.RecordHeaderError
+	return errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &ci) || errors.As(err, &he) || errors.As(err, &rh)
+}
+
+// Retryable reports whether err is (or converts to) an *Error worth repeating.
+func Retryable(err error) bool {
+	e, ok := AsError(err)
+	return ok && e.Retryable()
+}
+
+func noSuchHost(err error) bool {
+	var de *net.DNSError
+	return errors.As(err, &de) && de.IsNotFound
+}
+
+// Unreachable reports whether err is a connection that could not be made at all (refused,
+// or a host name that does not resolve), and the endpoint it was for ("https://host:port",
+// "" when unknown). The server never saw the request.
+func Unreachable(err error) (endpoint string, ok bool) {
+	var de *net.DNSError
+	if !errors.Is(err, syscall.ECONNREFUSED) && !errors.As(err, &de) {
+		return "", false
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil && u.Host != "" {
+			return u.Scheme + "://" + u.Host, true
+		}
+	}
+	if de != nil && de.Name != "" {
+		return de.Name, true
+	}
+	return "", true
+}
 
 // AsError returns err as an *Error: either one already in err's chain, or
 // one converted from a gophercloud ErrUnexpectedResponseCode or a transport
@@ -123,6 +170,12 @@ func convert(err error) *Error {
 		msg := "the token was refused and re-authentication failed"
 		if reauth.ErrReauth != nil {
 			if inner, ok := AsError(reauth.ErrReauth); ok {
+				if inner.Kind == Transient || inner.Kind == Internal {
+					// Keystone was busy or failing, not refusing the credentials: as
+					// retryable as the inner failure, and not blamed on the credentials.
+					return &Error{StatusCode: inner.StatusCode, Code: inner.Code, Kind: inner.Kind, RetryAfter: inner.RetryAfter,
+						Message: "the token expired and renewing it failed: " + inner.Message, Err: err}
+				}
 				msg += ": " + inner.Message
 			}
 		}
@@ -310,15 +363,29 @@ const (
 	HintCapacity = "the resources are not free for the whole window: choose another time, fewer resources, or check the site's lease calendar"
 	// HintTransient explains an overloaded or unreachable service.
 	HintTransient = "the service is busy or unreachable; running the command again usually works"
+	// HintNeutron explains a failure of the floating IP network lookup.
+	HintNeutron = "the network service (Neutron) failed while looking up the floating IP network; it is not about the credentials: try again in a few minutes"
+	// HintNoAnswer explains a call that timed out.
+	HintNoAnswer = "the service did not answer in time: check that the endpoint is the right one and reachable from here, or try again later"
+	// HintRetryLater explains a Retry-After longer than leasefile waits.
+	HintRetryLater = "the service asked to be retried later than leasefile waits: try again later, or give a longer -timeout"
 )
 
 // HintFor returns a remedy for err, or "" when there is none. op is the
-// operation that failed: "create", "update", "delete", "get" or "list"; a
-// bare 500 is only blamed on the credential for "create".
+// operation that failed: "create", "update", "delete", "get", "list" or
+// "network" (the Neutron lookup of a floating IP network); a bare 500 is only
+// blamed on the credential for "create".
 func HintFor(err error, op string) string {
+	var na *NoAnswerError
+	if errors.As(err, &na) {
+		return HintNoAnswer
+	}
 	e, ok := AsError(err)
 	if !ok {
 		return ""
+	}
+	if op == "network" && (e.Kind == Internal || e.Kind == Transient) {
+		return HintNeutron
 	}
 	switch e.Kind {
 	case Internal:
@@ -340,7 +407,23 @@ func HintFor(err error, op string) string {
 	case Capacity:
 		return HintCapacity
 	case Transient:
+		if ep, ok := Unreachable(e); ok {
+			return UnreachableHint(ep)
+		}
+		var ra *RetryAfterError
+		if errors.As(err, &ra) {
+			return HintRetryLater
+		}
 		return HintTransient
 	}
 	return ""
+}
+
+// UnreachableHint is the remedy for a connection that could not be made to endpoint.
+func UnreachableHint(endpoint string) string {
+	if endpoint == "" {
+		endpoint = "the endpoint"
+	}
+	return endpoint + " is unreachable (connection refused, or the host name does not resolve): " +
+		"check the URL (auth_url, OS_AUTH_URL, or the endpoint in the service catalog), the network, and that the service is running"
 }

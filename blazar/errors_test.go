@@ -226,3 +226,26 @@ func TestNewReservationV1(t *testing.T) {
 		t.Error("a missing catalog entry was accepted")
 	}
 }
+
+// A token renewal that Keystone answered 503 was reported as refused credentials, with the
+// "check the credentials" hint, and not retried.
+func TestReauthAgainstABusyKeystoneIsTransient(t *testing.T) {
+	busyKeystone := gophercloud.ErrUnexpectedResponseCode{Actual: 503, Body: []byte(`{"error": {"code": 503, "title": "Service Unavailable", "message": "try later"}}`)}
+	err := ConvertError(&gophercloud.ErrUnableToReauthenticate{ErrOriginal: errors.New("401"), ErrReauth: busyKeystone})
+	e, ok := AsError(err)
+	if !ok || e.Kind != Transient || !e.Retryable() {
+		t.Fatalf("AsError = %+v, want a retryable transient error", e)
+	}
+	if h := HintFor(err, "create"); h == HintUnauthorized {
+		t.Errorf("hint %q blames the credentials", h)
+	}
+}
+
+// A Neutron 500 while looking up the floating IP network got the hint about unrestricted
+// application credentials, which is about Blazar's create.
+func TestNeutronFailureHint(t *testing.T) {
+	err := FromResponse(500, nil, []byte(`{"NeutronError": {"type": "HTTPInternalServerError", "message": "Internal Server Error"}}`))
+	if h := HintFor(err, "network"); h != HintNeutron {
+		t.Errorf("hint %q, want the Neutron one", h)
+	}
+}

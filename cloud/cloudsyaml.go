@@ -20,8 +20,9 @@ import (
 // know which names exist (for the resolution order and for messages);
 // credentials come from clouds.Parse, which also merges secure.yaml.
 type cloudsFile struct {
-	path    string // "" when injected
-	data    []byte // the injected content
+	path    string // "" when given as content
+	data    []byte // the given content
+	name    string // what to call the given content in messages
 	entries map[string]clouds.Cloud
 	oidc    map[string]oidcSettings // the auth fields clouds.Parse does not read
 }
@@ -48,7 +49,10 @@ func (f *cloudsFile) has(name string) bool {
 
 func (f *cloudsFile) describe() string {
 	if f.path == "" {
-		return "the injected clouds.yaml"
+		if f.name != "" {
+			return f.name
+		}
+		return "the clouds.yaml given to leasefile"
 	}
 	return f.path
 }

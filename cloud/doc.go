@@ -5,7 +5,10 @@
 // A site resolves, in order, to the clouds.yaml entry named in the
 // Leasefile's sites.<site>.cloud (with its optional region), else the
 // clouds.yaml entry named exactly like the site, else the cloud OS_CLOUD
-// names, else the OS_* variables of an openrc file. clouds.yaml is searched
+// names, else the OS_* variables of an openrc file. The last two are one
+// cloud for every site: with a region they serve the site of that name (or
+// the one whose sites.<site>.region says so), without one only the site
+// named like their catalog's region. clouds.yaml is searched
 // where the OpenStack clients look (OS_CLIENT_CONFIG_FILE, ./clouds.yaml,
 // ~/.config/openstack/clouds.yaml, /etc/openstack/clouds.yaml) with
 // secure.yaml merged in, unless the content is injected (--local).

@@ -2,6 +2,8 @@ package cloud
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,6 +49,47 @@ func TestEmulatorApplicationCredentials(t *testing.T) {
 			}).Extract()
 			if got := blazar.HintFor(err, "create"); (err == nil) == tc.restricted || got != tc.wantCreateHint {
 				t.Errorf("create: err %v, hint %q; want failure %v with hint %q", err, got, tc.restricted, tc.wantCreateHint)
+			}
+		})
+	}
+}
+
+// TestNoRegionServesOnlyTheCatalogsSite: an openrc without OS_REGION_NAME once served every
+// site from its own cloud, so a lease for CHI@TACC was created at CHI@UC. Credentials without
+// a region serve only the site named like their catalog's region.
+func TestNoRegionServesOnlyTheCatalogsSite(t *testing.T) {
+	srv, err := emulator.Start(emulator.Config{Clock: emulator.NewFakeClock(time.Date(2031, 3, 3, 8, 0, 0, 0, time.UTC))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	env := envMap("OS_AUTH_URL", srv.AuthURL("CHI@UC"), "OS_AUTH_TYPE", "password",
+		"OS_USERNAME", emulator.DemoUser, "OS_PASSWORD", emulator.DemoPassword, "OS_PROJECT_NAME", emulator.DemoProject,
+		"OS_USER_DOMAIN_NAME", emulator.DemoDomain, "OS_PROJECT_DOMAIN_NAME", emulator.DemoDomain)
+	clouds := "clouds:\n  uc:\n    auth: {auth_url: " + srv.AuthURL("CHI@UC") + ", username: " + emulator.DemoUser +
+		", password: " + emulator.DemoPassword + ", project_name: " + emulator.DemoProject +
+		", user_domain_name: " + emulator.DemoDomain + ", project_domain_name: " + emulator.DemoDomain + "}\n"
+	for _, tc := range []struct {
+		name   string
+		r      *Resolver
+		source string
+	}{
+		{"openrc", &Resolver{Env: env, CloudsYAML: []byte("clouds: {}")}, "the OS_* environment"},
+		{"OS_CLOUD", &Resolver{Env: envMap("OS_CLOUD", "uc"), CloudsYAML: []byte(clouds)}, "OS_CLOUD=uc"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			site, err := tc.r.Connect(context.Background(), "CHI@UC")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if site.Region != "CHI@UC" || site.Reservation.ServiceURL("leases") != srv.URL+"/chi-uc/reservation/v1/leases" {
+				t.Errorf("CHI@UC: region %q, Blazar %s", site.Region, site.Reservation.ServiceURL("leases"))
+			}
+			_, err = tc.r.Connect(context.Background(), "CHI@TACC")
+			var nc *NoCredentialsError
+			if !errors.As(err, &nc) || !strings.HasPrefix(err.Error(), `no credentials for site "CHI@TACC": `+tc.source) ||
+				!strings.Contains(err.Error(), `region "CHI@UC", not "CHI@TACC"`) {
+				t.Errorf("CHI@TACC: %v, want no credentials for the site, naming the catalog's region", err)
 			}
 		})
 	}

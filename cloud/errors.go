@@ -23,8 +23,15 @@ type NoCredentialsError struct {
 	// (from sites.<site>.cloud or OS_CLOUD), "" if none was.
 	Cloud       string
 	FromOSCloud bool
-	// Paths are the clouds.yaml locations searched (nil when injected).
-	Paths  []string
+	// Source and CatalogRegions are set when the only credentials found (OS_CLOUD or the OS_*
+	// variables) name no region and their catalog has no region named like the site: they
+	// belong to another site.
+	Source         string
+	CatalogRegions []string
+	// Paths are the clouds.yaml locations searched (nil when given).
+	Paths []string
+	// Local is true when the clouds are the local emulator's (--local is in use).
+	Local  bool
 	clouds *cloudsFile
 }
 
@@ -42,13 +49,29 @@ func (e *NoCredentialsError) Error() string {
 	default:
 		file = "no clouds.yaml"
 	}
+	if e.Source != "" {
+		regions := "no region"
+		if len(e.CatalogRegions) > 0 {
+			regions = "region " + quoteJoin(e.CatalogRegions)
+		}
+		return fmt.Sprintf("no credentials for site %q: %s names no region, and its service catalog has %s, not %q: "+
+			"these credentials are for another site; add a clouds.yaml entry named %q (or set sites.%s.cloud in the Leasefile), "+
+			"or set sites.%s.region if the site's region has another name",
+			e.Site, e.Source, regions, e.Site, e.Site, e.Site, e.Site)
+	}
 	if e.Cloud != "" {
 		from := fmt.Sprintf("sites.%s.cloud", e.Site)
 		if e.FromOSCloud {
 			from = "OS_CLOUD"
 		}
+		if e.Local {
+			return fmt.Sprintf("no credentials for site %q: %s names clouds.yaml entry %q, but %s", e.Site, from, e.Cloud, file)
+		}
 		return fmt.Sprintf("no credentials for site %q: %s names clouds.yaml entry %q, but %s; "+
 			"fix the name, or use --local to work against the built-in emulator", e.Site, from, e.Cloud, file)
+	}
+	if e.Local {
+		return fmt.Sprintf("no credentials for site %q: the local emulator does not serve it (%s)", e.Site, file)
 	}
 	return fmt.Sprintf("no credentials for site %q: looked for a sites.%s.cloud setting (none), "+
 		"a clouds.yaml entry named %q (%s), OS_CLOUD (not set) and OS_AUTH_URL (not set); "+
@@ -82,6 +105,8 @@ func (e *AuthError) Error() string {
 			e.Site, e.AuthURL, e.Source, e.Err)
 	case 0:
 		return fmt.Sprintf("site %q: cannot authenticate with Keystone at %s (credentials from %s): %v", e.Site, e.AuthURL, e.Source, e.Err)
+	case 429, 500, 502, 503, 504:
+		return fmt.Sprintf("site %q: Keystone at %s failed to answer the token request (HTTP %d, credentials from %s): %v", e.Site, e.AuthURL, e.StatusCode, e.Source, e.Err)
 	}
 	return fmt.Sprintf("site %q: Keystone at %s answered %d to the credentials from %s: %v", e.Site, e.AuthURL, e.StatusCode, e.Source, e.Err)
 }
@@ -105,4 +130,13 @@ func (e *RegionMismatchError) Error() string {
 	return fmt.Sprintf("site %q: %s is for region %q, not this site: each Chameleon site has its own credentials; "+
 		"add a clouds.yaml entry named %q (or set sites.%s.cloud in the Leasefile), or set sites.%s.region if the site's region has another name",
 		e.Site, e.Source, e.Region, e.Site, e.Site, e.Site)
+}
+
+// quoteJoin quotes each name: "a", "b".
+func quoteJoin(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(q, ", ")
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"sync"
 
 	"github.com/chameleoncloud/leasefile/blazar"
@@ -29,8 +30,14 @@ type Resolver struct {
 	// Env reads environment variables; nil means os.Getenv.
 	Env func(string) string
 	// CloudsYAML, when non-nil, is used instead of searching for
-	// clouds.yaml (--local injects the emulator's).
+	// clouds.yaml (--local gives the emulator's).
 	CloudsYAML []byte
+	// CloudsYAMLName names CloudsYAML in messages ("the local emulator's
+	// clouds.yaml"); "" means "the clouds.yaml given to leasefile".
+	CloudsYAMLName string
+	// Local says CloudsYAML is the local emulator's (--local): messages do
+	// not suggest --local then.
+	Local bool
 	// Sites are the Leasefile's sites entries.
 	Sites map[string]SiteConfig
 	// HTTPClient is the client to copy for every site; nil means a default
@@ -42,6 +49,9 @@ type Resolver struct {
 	// DeviceLogin shows the user where to approve an OpenID Connect device login; nil
 	// means the run is not interactive, and a login that needs the user fails at once.
 	DeviceLogin func(DeviceLogin)
+	// Retry repeats an authentication that failed transiently (see authenticate); its
+	// OnRetry gets errors that name the site and Keystone.
+	Retry blazar.Retrier
 
 	loadOnce sync.Once
 	clouds   *cloudsFile
@@ -96,8 +106,18 @@ func (r *Resolver) load() (*cloudsFile, error) {
 			r.paths = searchPaths(r.getenv)
 		}
 		r.clouds, r.loadErr = loadClouds(r.CloudsYAML, r.paths)
+		if r.clouds != nil && r.CloudsYAML != nil {
+			r.clouds.name = r.CloudsYAMLName
+		}
 	})
 	return r.clouds, r.loadErr
+}
+
+// HasCloud reports whether clouds.yaml has an entry called name. It reads the file (once)
+// and contacts nothing.
+func (r *Resolver) HasCloud(name string) bool {
+	cf, err := r.load()
+	return err == nil && cf.has(name)
 }
 
 // Connect returns the authenticated Site for name, authenticating on first
@@ -140,6 +160,9 @@ type resolved struct {
 	eo       gophercloud.EndpointOpts
 	tls      *tls.Config
 	oidc     oidcSettings
+	// byCatalog: the credentials name one cloud for every site and no region, so they serve
+	// only the site named like their catalog's region (checked once authenticated).
+	byCatalog bool
 }
 
 func (r *Resolver) resolve(name string) (*resolved, error) {
@@ -162,7 +185,7 @@ func (r *Resolver) resolve(name string) (*resolved, error) {
 	}
 	if cfg.Cloud != "" {
 		if !cf.has(cfg.Cloud) {
-			return nil, &NoCredentialsError{Site: name, Cloud: cfg.Cloud, Paths: r.paths, clouds: cf}
+			return nil, &NoCredentialsError{Site: name, Cloud: cfg.Cloud, Paths: r.paths, Local: r.Local, clouds: cf}
 		}
 		return fromCloud(cfg.Cloud, "", cfg.Region)
 	}
@@ -174,14 +197,18 @@ func (r *Resolver) resolve(name string) (*resolved, error) {
 	// CHI@TACC would put the lease at the wrong site, so a region that is not the site's is
 	// refused unless the Leasefile says which region the site is.
 	sameRegion := func(res *resolved, err error) (*resolved, error) {
-		if err != nil || cfg.Region != "" || res.eo.Region == "" || res.eo.Region == name {
+		if err != nil || cfg.Region != "" || res.eo.Region == name {
 			return res, err
+		}
+		if res.eo.Region == "" {
+			res.byCatalog = true
+			return res, nil
 		}
 		return nil, &RegionMismatchError{Site: name, Region: res.eo.Region, Source: res.source}
 	}
 	if c := r.getenv("OS_CLOUD"); c != "" {
 		if !cf.has(c) {
-			return nil, &NoCredentialsError{Site: name, Cloud: c, FromOSCloud: true, Paths: r.paths, clouds: cf}
+			return nil, &NoCredentialsError{Site: name, Cloud: c, FromOSCloud: true, Paths: r.paths, Local: r.Local, clouds: cf}
 		}
 		return sameRegion(fromCloud(c, "OS_CLOUD="+c+": ", coalesce(cfg.Region, r.getenv("OS_REGION_NAME"))))
 	}
@@ -193,7 +220,7 @@ func (r *Resolver) resolve(name string) (*resolved, error) {
 		return sameRegion(&resolved{source: "the OS_* environment (OS_AUTH_URL=" + u + ")", auth: ao,
 			authType: r.getenv("OS_AUTH_TYPE"), eo: eo, tls: tc, oidc: oidcFromEnv(r.getenv)}, nil)
 	}
-	return nil, &NoCredentialsError{Site: name, Paths: r.paths, clouds: cf}
+	return nil, &NoCredentialsError{Site: name, Paths: r.paths, Local: r.Local, clouds: cf}
 }
 
 func (r *Resolver) connect(ctx context.Context, name string) (*Site, error) {
@@ -230,8 +257,17 @@ func (r *Resolver) connect(ctx context.Context, name string) (*Site, error) {
 		if err := r.authenticateOIDC(ctx, provider, ao, name, res); err != nil {
 			return nil, err
 		}
-	} else if err := openstack.Authenticate(ctx, provider, ao); err != nil {
+	} else if err := r.authenticate(ctx, name, provider, ao); err != nil {
 		return nil, authError(name, res.source, ao.IdentityEndpoint, err)
+	}
+	if res.byCatalog {
+		// Without a region, gophercloud would take the catalog's first Blazar endpoint for
+		// every site: the lease would land at the credentials' own site whatever it says.
+		regions := catalogRegions(provider, "reservation")
+		if !slices.Contains(regions, name) {
+			return nil, &NoCredentialsError{Site: name, Source: res.source, CatalogRegions: regions, Paths: r.paths, clouds: r.clouds}
+		}
+		res.eo.Region = name
 	}
 	eo, region := res.eo, res.eo.Region
 	site := &Site{Name: name, AuthURL: ao.IdentityEndpoint, Region: region, Source: res.source, Provider: provider}
@@ -265,6 +301,33 @@ func (r *Resolver) connect(ctx context.Context, name string) (*Site, error) {
 		}
 	}
 	return site, nil
+}
+
+// catalogRegions lists the regions of the token's catalog that have an endpoint of
+// serviceType, sorted.
+func catalogRegions(provider *gophercloud.ProviderClient, serviceType string) []string {
+	cr, ok := provider.GetAuthResult().(tokens.CreateResult)
+	if !ok {
+		return nil
+	}
+	catalog, err := cr.ExtractServiceCatalog()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, entry := range catalog.Entries {
+		if entry.Type != serviceType {
+			continue
+		}
+		for _, ep := range entry.Endpoints {
+			region := coalesce(ep.RegionID, ep.Region)
+			if region != "" && !slices.Contains(out, region) {
+				out = append(out, region)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // newNetworkV2 is openstack.NewNetworkV2 without its version discovery:
@@ -323,7 +386,7 @@ func Hint(err error) string {
 		return "run leasefile once in a terminal to log in (the login is shared with ccauth), or, for CI and scripts, " +
 			"use an application credential: cc-login writes one as an openrc or clouds.yaml"
 	case errors.As(err, &ae):
-		return "check the credentials, or create an application credential in the dashboard (Identity > Application Credentials) and use its clouds.yaml"
+		return authHint(ae)
 	}
 	return blazar.HintFor(err, "")
 }

@@ -57,7 +57,7 @@ func TestConnectPassword(t *testing.T) {
 	got := Site{Name: site.Name, AuthURL: site.AuthURL, ProjectID: site.ProjectID, UserID: site.UserID,
 		Region: site.Region, Source: site.Source}
 	want := Site{Name: "CHI@UC", AuthURL: k.authURL(), ProjectID: demoProjectID, UserID: demoUserID,
-		Region: demoRegion, Source: `clouds.yaml entry "CHI@UC" (the injected clouds.yaml)`}
+		Region: demoRegion, Source: `clouds.yaml entry "CHI@UC" (the clouds.yaml given to leasefile)`}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("site (-want +got):\n%s", diff)
 	}
@@ -132,15 +132,15 @@ func TestResolutionOrder(t *testing.T) {
 	}{
 		{"sites.<site>.cloud wins over a same-named entry and the environment", "CHI@TACC",
 			map[string]SiteConfig{"CHI@TACC": {Cloud: "chi-uc"}}, []string{"OS_AUTH_URL", "https://env/v3", "OS_CLOUD", "default"},
-			got{`clouds.yaml entry "chi-uc" (the injected clouds.yaml)`, "https://uc/v3", "CHI@UC"}},
+			got{`clouds.yaml entry "chi-uc" (the clouds.yaml given to leasefile)`, "https://uc/v3", "CHI@UC"}},
 		{"sites.<site>.region overrides the entry's", "uc",
 			map[string]SiteConfig{"uc": {Cloud: "chi-uc", Region: "Other"}}, nil,
-			got{`clouds.yaml entry "chi-uc" (the injected clouds.yaml)`, "https://uc/v3", "Other"}},
+			got{`clouds.yaml entry "chi-uc" (the clouds.yaml given to leasefile)`, "https://uc/v3", "Other"}},
 		{"an entry named like the site", "CHI@TACC", nil, []string{"OS_AUTH_URL", "https://env/v3", "OS_REGION_NAME", "X"},
-			got{`clouds.yaml entry "CHI@TACC" (the injected clouds.yaml)`, "https://tacc/v3", "CHI@TACC"}},
+			got{`clouds.yaml entry "CHI@TACC" (the clouds.yaml given to leasefile)`, "https://tacc/v3", "CHI@TACC"}},
 		{"OS_CLOUD before OS_AUTH_URL, with OS_REGION_NAME", "CHI@Edge", nil,
 			[]string{"OS_CLOUD", "default", "OS_AUTH_URL", "https://env/v3", "OS_REGION_NAME", "CHI@Edge"},
-			got{`OS_CLOUD=default: clouds.yaml entry "default" (the injected clouds.yaml)`, "https://default/v3", "CHI@Edge"}},
+			got{`OS_CLOUD=default: clouds.yaml entry "default" (the clouds.yaml given to leasefile)`, "https://default/v3", "CHI@Edge"}},
 		{"the OS_* environment last", "CHI@Edge", nil,
 			[]string{"OS_AUTH_URL", "https://env/v3", "OS_REGION_NAME", "CHI@Edge"},
 			got{"the OS_* environment (OS_AUTH_URL=https://env/v3)", "https://env/v3", "CHI@Edge"}},
@@ -265,12 +265,12 @@ func TestOpenrcPassword(t *testing.T) {
 func TestEntryErrors(t *testing.T) {
 	cases := []struct{ name, yaml, want string }{
 		{"no auth section", "clouds: {CHI@UC: {region_name: CHI@UC}}",
-			`site "CHI@UC": clouds.yaml entry "CHI@UC" (the injected clouds.yaml): the entry has no auth section`},
+			`site "CHI@UC": clouds.yaml entry "CHI@UC" (the clouds.yaml given to leasefile): the entry has no auth section`},
 		{"unreadable cacert", "clouds: {CHI@UC: {auth: {auth_url: https://uc/v3}, cacert: /nonexistent/ca.pem}}",
-			`site "CHI@UC": clouds.yaml entry "CHI@UC" (the injected clouds.yaml): unable to compute TLS configuration: ` +
+			`site "CHI@UC": clouds.yaml entry "CHI@UC" (the clouds.yaml given to leasefile): unable to compute TLS configuration: ` +
 				`failed to open the CA cert file: open /nonexistent/ca.pem: no such file or directory`},
 		{"unsupported auth type", "clouds: {CHI@UC: {auth_type: v3oidcpassword, auth: {auth_url: https://uc/v3}}}",
-			`site "CHI@UC": clouds.yaml entry "CHI@UC" (the injected clouds.yaml): auth_type "v3oidcpassword" is not supported: ` +
+			`site "CHI@UC": clouds.yaml entry "CHI@UC" (the clouds.yaml given to leasefile): auth_type "v3oidcpassword" is not supported: ` +
 				`use v3chameleonoidc (ccauth), an application credential (cc-login, or Identity > Application Credentials in the dashboard) or a password`},
 	}
 	for _, tc := range cases {
@@ -304,14 +304,14 @@ func TestNoCredentials(t *testing.T) {
 				`add a clouds.yaml entry, source an openrc file, or use --local to work against the built-in emulator`},
 		{"an entry of another name", &Resolver{Env: envMap(), CloudsYAML: []byte("clouds: {chi-tacc: {}, chi-uc: {}}")}, "CHI@UC",
 			`no credentials for site "CHI@UC": looked for a sites.CHI@UC.cloud setting (none), a clouds.yaml entry named "CHI@UC" ` +
-				`(the injected clouds.yaml has entries "chi-tacc", "chi-uc"), OS_CLOUD (not set) and OS_AUTH_URL (not set); ` +
+				`(the clouds.yaml given to leasefile has entries "chi-tacc", "chi-uc"), OS_CLOUD (not set) and OS_AUTH_URL (not set); ` +
 				`add a clouds.yaml entry, source an openrc file, or use --local to work against the built-in emulator`},
 		{"a misspelt sites.<site>.cloud", &Resolver{Env: envMap(), CloudsYAML: []byte("clouds: {chi-uc: {}}"),
 			Sites: map[string]SiteConfig{"CHI@UC": {Cloud: "chi_uc"}}}, "CHI@UC",
-			`no credentials for site "CHI@UC": sites.CHI@UC.cloud names clouds.yaml entry "chi_uc", but the injected clouds.yaml has entries "chi-uc"; ` +
+			`no credentials for site "CHI@UC": sites.CHI@UC.cloud names clouds.yaml entry "chi_uc", but the clouds.yaml given to leasefile has entries "chi-uc"; ` +
 				`fix the name, or use --local to work against the built-in emulator`},
 		{"a misspelt OS_CLOUD", &Resolver{Env: envMap("OS_CLOUD", "chi_uc"), CloudsYAML: []byte("clouds: {}")}, "CHI@UC",
-			`no credentials for site "CHI@UC": OS_CLOUD names clouds.yaml entry "chi_uc", but the injected clouds.yaml has no entries; ` +
+			`no credentials for site "CHI@UC": OS_CLOUD names clouds.yaml entry "chi_uc", but the clouds.yaml given to leasefile has no entries; ` +
 				`fix the name, or use --local to work against the built-in emulator`},
 	}
 	for _, tc := range cases {
@@ -340,7 +340,7 @@ func TestWrongCredentials(t *testing.T) {
 	if !errors.Is(err, ErrUnauthorized) {
 		t.Fatalf("Connect = %v, want ErrUnauthorized", err)
 	}
-	want := fmt.Sprintf(`site "CHI@UC": Keystone at %s refused the credentials from clouds.yaml entry "chi-uc" (the injected clouds.yaml) `+
+	want := fmt.Sprintf(`site "CHI@UC": Keystone at %s refused the credentials from clouds.yaml entry "chi-uc" (the clouds.yaml given to leasefile) `+
 		`(The request you have made requires authentication.): check the username and password, or the application credential id and secret`, k.authURL())
 	if diff := cmp.Diff(want, err.Error()); diff != "" {
 		t.Errorf("message (-want +got):\n%s", diff)
@@ -405,7 +405,7 @@ func TestMissingRegion(t *testing.T) {
 	k := newFakeKeystone(t, false)
 	r := &Resolver{Env: envMap(), CloudsYAML: []byte("clouds:" + passwordCloud("CHI@TACC", k.authURL(), "CHI@TACC"))}
 	_, err := r.Connect(context.Background(), "CHI@TACC")
-	want := `site "CHI@TACC": clouds.yaml entry "CHI@TACC" (the injected clouds.yaml): the service catalog has no Blazar (reservation) endpoint in region "CHI@TACC": check region_name / OS_REGION_NAME`
+	want := `site "CHI@TACC": clouds.yaml entry "CHI@TACC" (the clouds.yaml given to leasefile): the service catalog has no Blazar (reservation) endpoint in region "CHI@TACC": check region_name / OS_REGION_NAME`
 	if err == nil || err.Error() != want {
 		t.Errorf("Connect = %v\nwant %s", err, want)
 	}

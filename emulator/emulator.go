@@ -42,6 +42,7 @@ type Emulator struct {
 	calls    map[string]int // site + "\x00" + op
 	orphans  map[string][]*lease
 	lastGood []byte // last bytes written to DataFile, to roll back a failed save
+	addr     string // the address recorded in DataFile (SetAddr)
 	rng      *rand.Rand
 	oidc     oidcRealm // the OpenID Connect provider (oidc.go), with its own lock
 }
@@ -198,11 +199,16 @@ func (s *Server) AuthURL(site string) string {
 // CloudsYAML is a clouds.yaml with one password-auth entry per site, named
 // exactly like the site, for the demo user and project.
 func (s *Server) CloudsYAML() []byte {
+	return s.CloudsYAMLNamed(func(site string) string { return site })
+}
+
+// CloudsYAMLNamed is CloudsYAML with each site's entry named entry(site).
+func (s *Server) CloudsYAMLNamed(entry func(site string) string) []byte {
 	var b strings.Builder
 	b.WriteString("clouds:\n")
 	for _, name := range s.Sites() {
 		fmt.Fprintf(&b, "  %q:\n    auth_type: password\n    auth:\n      auth_url: %q\n      username: %q\n      password: %q\n      project_name: %q\n      user_domain_name: %q\n      project_domain_name: %q\n    region_name: %q\n    interface: public\n    identity_api_version: 3\n",
-			name, s.AuthURL(name), DemoUser, DemoPassword, DemoProject, DemoDomain, DemoDomain, name)
+			entry(name), s.AuthURL(name), DemoUser, DemoPassword, DemoProject, DemoDomain, DemoDomain, name)
 	}
 	return []byte(b.String())
 }

@@ -19,6 +19,7 @@ type Fault struct {
 	RetryAfter int           // seconds, for 429/503
 	Drop       bool          // close the connection without answering
 	Count      int           // next N matching calls (0 = 1)
+	Skip       int           // let this many matching calls through first
 	Latency    time.Duration // added before answering
 }
 
@@ -72,6 +73,10 @@ func (e *Emulator) applyFaults(w http.ResponseWriter, r *http.Request, site, op 
 	var hit *Fault
 	for i, f := range e.faults {
 		if (f.Site == "" || f.Site == site) && (f.Op == "" || f.Op == "any" || f.Op == op) {
+			if f.Skip > 0 {
+				f.Skip--
+				continue
+			}
 			c := *f
 			hit = &c
 			f.Count--

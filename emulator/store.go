@@ -12,8 +12,39 @@ import (
 // persisted is the DataFile format. Statuses are not stored: they are
 // derived from the clock when read. Tokens are never stored.
 type persisted struct {
-	Version int                 `json:"version"`
-	Sites   map[string][]*lease `json:"sites"`
+	Version int `json:"version"`
+	// Addr is where a server last served this data (SetAddr), so that a restart listens
+	// there again and the auth URLs recorded by clients stay valid.
+	Addr  string              `json:"addr,omitempty"`
+	Sites map[string][]*lease `json:"sites"`
+}
+
+// DataFileAddr returns the address recorded in the data file at path, "" when the file does
+// not exist or records none.
+func DataFileAddr(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("emulator: %w", err)
+	}
+	var p persisted
+	if err := json.Unmarshal(b, &p); err != nil {
+		return "", fmt.Errorf("emulator: %s: %w", path, err)
+	}
+	return p.Addr, nil
+}
+
+// SetAddr records in the data file the address the server listens on.
+func (e *Emulator) SetAddr(addr string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.addr == addr {
+		return nil
+	}
+	e.addr = addr
+	return e.saveLocked()
 }
 
 func (e *Emulator) load() error {
@@ -37,6 +68,7 @@ func (e *Emulator) restore(b []byte) error {
 	if err := json.Unmarshal(b, &p); err != nil {
 		return err
 	}
+	e.addr = p.Addr
 	// Leases of sites missing from the inventory are kept and written back.
 	e.orphans = map[string][]*lease{}
 	for name, ls := range p.Sites {
@@ -54,7 +86,7 @@ func (e *Emulator) restore(b []byte) error {
 }
 
 func (e *Emulator) marshalLocked() ([]byte, error) {
-	p := persisted{Version: 1, Sites: map[string][]*lease{}}
+	p := persisted{Version: 1, Addr: e.addr, Sites: map[string][]*lease{}}
 	for name, ls := range e.orphans {
 		p.Sites[name] = ls
 	}

@@ -30,7 +30,10 @@ type Input struct {
 	Targets, Replace []string
 	Destroy          bool
 	RefreshOnly      bool
-	LeasefileHash    string
+	// AllowDuplicateName lets a create go ahead although a live lease of that name, which no
+	// state entry tracks, exists at its site (-allow-duplicate-name); it is then a warning.
+	AllowDuplicateName bool
+	LeasefileHash      string
 	// Networks resolves floating IP network names to IDs per site (site -> name -> id).
 	// Optional: without an entry, a floating IP's network is not compared with Blazar's
 	// network_id, since plan makes no Neutron call.
@@ -46,6 +49,7 @@ type tracked struct {
 	site    string
 	live    *leases.Lease // nil when gone from Blazar
 	adopted bool
+	orphan  bool // adopted for a key no longer in the Leasefile
 }
 
 type builder struct {
@@ -101,20 +105,10 @@ func Build(in Input) (*Plan, error) {
 		}
 		b.live[site] = m
 	}
-	var err error
-	if b.targets, err = b.keys("target", in.Targets); err != nil {
-		return nil, err
-	}
-	if b.replace, err = b.keys("replace", in.Replace); err != nil {
+	if err := b.flags(); err != nil {
 		return nil, err
 	}
 	if len(b.targets) > 0 {
-		for _, a := range in.Replace {
-			if key, _, _ := strings.Cut(a, "."); !b.targets[key] {
-				// Targeting would skip the replacement without a word.
-				return nil, fmt.Errorf("-replace %s: lease %q is not among the -target leases, so it would not be replaced: add -target %s, or drop -replace", a, key, key)
-			}
-		}
 		ts := make([]string, 0, len(b.targets))
 		for k := range b.targets {
 			ts = append(ts, k)
@@ -150,10 +144,15 @@ func Build(in Input) (*Plan, error) {
 				b.p.Warnings = append(b.p.Warnings, fmt.Sprintf("lease %q is %s: Blazar refuses changes until it settles, so apply may fail for it; plan again in a minute", key, ch.Status))
 			}
 		}
+		if keep && ch.Action == NoOp && !in.Destroy {
+			if t := b.tracked[key]; t != nil && b.unfinished(b.in.Spec.Lease(key), t.live) {
+				b.p.Await = append(b.p.Await, Await{Key: key, Site: t.site, LeaseID: t.live.ID, Status: t.live.Status})
+			}
+		}
 		b.p.Changes = append(b.p.Changes, ch)
 	}
 	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+		return nil, spec.Collect(errs...)
 	}
 	for _, ch := range b.p.Changes {
 		for _, site := range []string{ch.Site, ch.FromSite} {
@@ -176,6 +175,13 @@ func Build(in Input) (*Plan, error) {
 		}
 		return a.Key < c.Key
 	})
+	sort.SliceStable(b.p.Await, func(i, j int) bool {
+		a, c := b.p.Await[i], b.p.Await[j]
+		if a.Site != c.Site {
+			return a.Site < c.Site
+		}
+		return a.Key < c.Key
+	})
 	sort.SliceStable(b.p.Observed, func(i, j int) bool {
 		a, c := b.p.Observed[i], b.p.Observed[j]
 		if a.Lease.Site != c.Lease.Site {
@@ -189,6 +195,39 @@ func Build(in Input) (*Plan, error) {
 // noop strips a change down to what a skipped (targeted out or refresh-only) key shows.
 func noop(ch Change) Change {
 	return Change{Key: ch.Key, Site: ch.Site, Action: NoOp, Name: ch.Name, LeaseID: ch.LeaseID, UpdatedAt: ch.UpdatedAt, Status: ch.Status}
+}
+
+// CheckFlags refuses what Build refuses of in.Targets and in.Replace (a key or reservation
+// neither the Leasefile nor the state has, a -replace outside the targets) without looking at
+// in.Live, so that a caller can say so before connecting anywhere.
+func CheckFlags(in Input) error {
+	if in.State == nil {
+		in.State = state.New()
+	}
+	if in.Spec == nil {
+		in.Spec = &spec.File{}
+	}
+	return (&builder{in: in}).flags()
+}
+
+// flags reads -target and -replace into b.targets and b.replace.
+func (b *builder) flags() error {
+	var err error
+	if b.targets, err = b.keys("target", b.in.Targets); err != nil {
+		return err
+	}
+	if b.replace, err = b.keys("replace", b.in.Replace); err != nil {
+		return err
+	}
+	if len(b.targets) > 0 {
+		for _, a := range b.in.Replace {
+			if key, _, _ := strings.Cut(a, "."); !b.targets[key] {
+				// Targeting would skip the replacement without a word.
+				return fmt.Errorf("-replace %s: lease %q is not among the -target leases, so it would not be replaced: add -target %s, or drop -replace", a, key, key)
+			}
+		}
+	}
+	return nil
 }
 
 // keys turns -target/-replace arguments into lease keys, refusing unknown ones.
@@ -267,6 +306,13 @@ func (b *builder) adopt() error {
 			// Blazar returned this ID to our create: the lease is ours for certain.
 			found = b.liveLease(site, in.ID)
 		} else {
+			if in.Unsent {
+				// The interrupted run never sent the create: it made no lease, and a lease of
+				// that name is someone else's.
+				b.p.DropIntents = append(b.p.DropIntents, in.Key)
+				continue
+			}
+			d := b.in.Spec.Lease(in.Key)
 			user := b.in.Identity[site].UserID
 			var cands []*leases.Lease
 			for _, l := range b.in.Live[site] {
@@ -274,50 +320,61 @@ func (b *builder) adopt() error {
 				if l.Name != in.Name || l.Status == "DELETING" || b.isTracked(site, l.ID) {
 					continue
 				}
-				if !CreatedForIntent(l.CreatedAt, in.Time) {
+				if !CreatedForIntent(l.CreatedAt, in.Since()) {
 					continue
 				}
 				if user != "" && l.UserID != user {
 					continue
 				}
+				if d != nil && !sameShape(d, &l) {
+					// Not what this create asked for: another state's lease of that name.
+					continue
+				}
 				cands = append(cands, &l)
 			}
 			sort.Slice(cands, func(i, j int) bool { return cands[i].ID < cands[j].ID })
-			if b.in.Spec.Lease(in.Key) == nil {
-				// Adopting would only serve to delete the lease, and a name match is not
-				// proof that this intent made it: it may be a lease someone else in the
-				// project created. Forget the intent; name what may be ours.
-				msg := fmt.Sprintf("lease %q is no longer in the Leasefile, so the create intent an interrupted apply left for it at %s is forgotten",
-					in.Key, in.Time.UTC().Format(TimeLayout))
-				if len(cands) > 0 {
+			if d == nil {
+				// The key left the Leasefile after its create was interrupted. One lease that
+				// fits is that create's: it is adopted, and deleted as any lease whose key left
+				// the Leasefile. Several cannot be told apart: the intent is kept, and every plan
+				// names them until the user resolves it.
+				switch len(cands) {
+				case 0:
+					b.p.DropIntents = append(b.p.DropIntents, in.Key)
+					continue
+				case 1:
+					found = cands[0]
+				default:
 					ids := make([]string, len(cands))
 					for i, c := range cands {
 						ids[i] = c.ID
 					}
-					msg += fmt.Sprintf("; lease %s (%q on %s) may be the one it created: check it and delete it yourself if so", strings.Join(ids, ", "), in.Name, site)
+					b.p.Warnings = append(b.p.Warnings, fmt.Sprintf("lease %q is no longer in the Leasefile, and an interrupted apply at %s may have created it: "+
+						"leases %s (%q on %s) fit, and leasefile cannot tell which is its own; delete the one that is yours "+
+						"(openstack reservation lease delete ID), or add %s back to the Leasefile and run `leasefile import %s ID`",
+						in.Key, in.Time.UTC().Format(TimeLayout), strings.Join(ids, ", "), in.Name, site, in.Key, in.Key))
+					continue
 				}
-				b.p.Warnings = append(b.p.Warnings, msg)
-				b.p.DropIntents = append(b.p.DropIntents, in.Key)
-				continue
-			}
-			switch len(cands) {
-			case 0:
-				if IntentExpired(in.Time, b.in.Now) {
-					// Its create never made a lease, and can no longer: forget it, or it
-					// would adopt a lease of that name created much later.
-					b.p.DropIntents = append(b.p.DropIntents, in.Key)
+			} else {
+				switch len(cands) {
+				case 0:
+					if IntentExpired(in.Since(), b.in.Now) {
+						// Its create never made a lease, and can no longer: forget it, or it
+						// would adopt a lease of that name created much later.
+						b.p.DropIntents = append(b.p.DropIntents, in.Key)
+					}
+				case 1:
+					found = cands[0]
+				default:
+					ids := make([]string, len(cands))
+					for i, c := range cands {
+						ids[i] = c.ID
+					}
+					errs = append(errs, fmt.Errorf("lease %q: an interrupted apply at %s may have created it, and %d leases named %q on %s fit (%s): "+
+						"run `leasefile import %s LEASE_ID` with the right one, and delete the others",
+						in.Key, in.Time.UTC().Format(TimeLayout), len(cands), in.Name, site, strings.Join(ids, ", "), in.Key))
+					continue
 				}
-			case 1:
-				found = cands[0]
-			default:
-				ids := make([]string, len(cands))
-				for i, c := range cands {
-					ids[i] = c.ID
-				}
-				errs = append(errs, fmt.Errorf("lease %q: an interrupted apply at %s may have created it, and %d leases named %q on %s fit (%s): "+
-					"run `leasefile import %s LEASE_ID` with the right one, and delete the others",
-					in.Key, in.Time.UTC().Format(TimeLayout), len(cands), in.Name, site, strings.Join(ids, ", "), in.Key))
-				continue
 			}
 		}
 		if found == nil {
@@ -342,7 +399,7 @@ func (b *builder) adopt() error {
 			b.p.Warnings = append(b.p.Warnings, fmt.Sprintf("lease %q: an interrupted create_before_destroy created lease %s; it is adopted, and the old lease %s it replaces is deleted",
 				in.Key, found.ID, t.live.ID))
 		}
-		b.tracked[in.Key] = &tracked{site: site, live: found, adopted: true}
+		b.tracked[in.Key] = &tracked{site: site, live: found, adopted: true, orphan: b.in.Spec.Lease(in.Key) == nil}
 		b.p.Adopt = append(b.p.Adopt, Adoption{Key: in.Key, Site: site, LeaseID: found.ID, Name: found.Name})
 	}
 	return errors.Join(errs...)
@@ -537,6 +594,35 @@ func (b *builder) started(l *leases.Lease) bool {
 	return !l.StartDate.After(b.in.Now)
 }
 
+// sameShape reports whether lease l has the reservations d declares, by resource type: what
+// a create of d would have made.
+func sameShape(d *spec.Lease, l *leases.Lease) bool {
+	want := map[string]int{}
+	for _, r := range d.Reservations {
+		want[r.Type.ResourceType()]++
+	}
+	for _, r := range l.Reservations {
+		want[r.ResourceType]--
+	}
+	for _, n := range want {
+		if n != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// unfinished reports whether a lease that needs no change has not reached the Leasefile's
+// wait goal: `wait: active` and, its start come, still PENDING or STARTING. An apply that
+// timed out or was interrupted while waiting left it so; the work is not done until it is
+// ACTIVE. A lease starting later cannot get there before its start: nothing to wait for yet.
+func (b *builder) unfinished(d *spec.Lease, l *leases.Lease) bool {
+	if d == nil || l == nil || d.Wait != "active" || !b.started(l) {
+		return false
+	}
+	return l.Status == "PENDING" || l.Status == "STARTING"
+}
+
 // destroysActive reports whether deleting l takes resources from running instances.
 func (b *builder) destroysActive(l *leases.Lease) bool {
 	switch l.Status {
@@ -564,6 +650,9 @@ func (b *builder) planKey(key string) pending {
 	if d == nil {
 		if base, ok := strings.CutSuffix(key, DeposedSuffix); ok {
 			return b.planDelete(key, t, b.in.Spec.Lease(base), "replaced by lease."+base+" (create_before_destroy), which an earlier apply created")
+		}
+		if t.orphan {
+			return b.planDelete(key, t, nil, "an interrupted apply created this lease for the key, which is no longer in the Leasefile; to keep it instead, add the key back (leasefile import KEY ID if needed)")
 		}
 		return b.planDelete(key, t, nil, "not in the Leasefile")
 	}
@@ -598,9 +687,27 @@ func (b *builder) planDelete(key string, t *tracked, d *spec.Lease, why string) 
 		{Path: "start", Old: fmtTime(l.StartDate)}, {Path: "end", Old: fmtTime(l.EndDate)}}
 	var err error
 	if d != nil && d.PreventDestroy {
-		err = fmt.Errorf("lease %q has prevent_destroy set, but this plan would delete it (%s): remove prevent_destroy from the Leasefile first", key, why)
+		err = b.leaseError(d, "prevent_destroy", fmt.Sprintf("prevent_destroy is set, but this plan would delete the lease (%s): remove prevent_destroy from the Leasefile first", why))
 	}
 	return pending{ch: ch, err: err}
+}
+
+// leaseError is a problem with the Leasefile's lease d found while planning, positioned at
+// its field (or the default it inherits) when the Leasefile is known, so that every such
+// problem is reported as validate reports its own.
+func (b *builder) leaseError(d *spec.Lease, field, msg string) error {
+	if b.in.Spec.Path == "" {
+		return fmt.Errorf("leases.%s.%s: %s", d.Key, field, msg)
+	}
+	return b.in.Spec.ErrorAt(d, field, msg)
+}
+
+// endField is the field that sets d's end: end, or duration (which may be a default).
+func endField(d *spec.Lease) string {
+	if !d.End.IsZero() {
+		return "end"
+	}
+	return "duration"
 }
 
 func updatedAt(l *leases.Lease) string { return blazar.FormatTimestamp(l.UpdatedAt) }
@@ -611,12 +718,12 @@ func (b *builder) createSpec(d *spec.Lease) (*CreateSpec, error) {
 	if !d.Start.Now {
 		cs.Start = d.Start.At
 		if d.Start.At.Before(b.now) {
-			return cs, fmt.Errorf("lease %q: start %s is in the past (now is %s): move start later, or write `start: now`",
-				d.Key, fmtTime(d.Start.At), fmtTime(b.now))
+			return cs, b.leaseError(d, "start", fmt.Sprintf("start %s is in the past (now is %s): move start later, or write `start: now`",
+				fmtTime(d.Start.At), fmtTime(b.now)))
 		}
 	}
 	if !d.End.IsZero() && !d.End.After(b.now) {
-		return cs, fmt.Errorf("lease %q: end %s is in the past (now is %s): move end later, or use duration", d.Key, fmtTime(d.End), fmtTime(b.now))
+		return cs, b.leaseError(d, "end", fmt.Sprintf("end %s is in the past (now is %s): move end later, or use duration", fmtTime(d.End), fmtTime(b.now)))
 	}
 	for _, r := range d.Reservations {
 		rs := ReservationSpec{Key: r.Key, Type: string(r.Type), Body: r.Body(d.BeforeEnd, d.BeforeEndSet)}
@@ -681,7 +788,48 @@ func (b *builder) planCreate(d *spec.Lease, why string) pending {
 	if b.replace[d.Key] {
 		ch.Reasons = append(ch.Reasons, "-replace asked for, but there is no lease to replace")
 	}
+	if err == nil {
+		err = b.duplicates(d)
+	}
 	return pending{ch: ch, err: err}
+}
+
+// duplicates refuses to create d when a live lease of the same project at its site already
+// has d's name and no state entry tracks it: most likely it is this very lease, left by a
+// `state rm` or a lost state file, and creating it again would hold the resources twice.
+// With AllowDuplicateName it is a warning instead.
+func (b *builder) duplicates(d *spec.Lease) error {
+	project := b.in.Identity[d.Site].ProjectID
+	var found []string
+	var first string
+	for _, l := range b.in.Live[d.Site] {
+		if l.Name != d.Name || l.Status == "DELETING" || l.Status == "TERMINATED" || b.isTracked(d.Site, l.ID) {
+			continue
+		}
+		if project != "" && l.ProjectID != "" && l.ProjectID != project {
+			continue
+		}
+		if first == "" {
+			first = l.ID
+		}
+		found = append(found, fmt.Sprintf("%s (%s, %s to %s)", l.ID, l.Status, fmtTime(l.StartDate), fmtTime(l.EndDate)))
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	sort.Strings(found)
+	what, is := "lease "+found[0], "is"
+	if len(found) > 1 {
+		what, is = "leases "+strings.Join(found, ", "), "are"
+	}
+	if b.in.AllowDuplicateName {
+		b.p.Warnings = append(b.p.Warnings, fmt.Sprintf("lease %q: %s on %s %s already named %q and not tracked by the state; another lease of that name is created, as -allow-duplicate-name asks",
+			d.Key, what, d.Site, is, d.Name))
+		return nil
+	}
+	return fmt.Errorf("lease %q: %s on %s %s already named %q and not tracked by this state (after a `state rm`, with a lost state file, or another state's lease): "+
+		"creating would make a second lease of that name; run `leasefile import %s %s` if it is this lease, or plan with -allow-duplicate-name to create another",
+		d.Key, what, d.Site, is, d.Name, d.Key, first)
 }
 
 // diff is the comparison of one existing lease with its declaration.
@@ -733,8 +881,8 @@ func (b *builder) planExisting(d *spec.Lease, t *tracked) pending {
 			df.force("start", "the lease has started, and Blazar cannot move the start of a started lease")
 		} else {
 			if d.Start.At.Before(b.now) {
-				df.err = fmt.Errorf("lease %q: start %s is in the past (now is %s): move start later, or write `start: now`",
-					d.Key, fmtTime(d.Start.At), fmtTime(b.now))
+				df.err = b.leaseError(d, "start", fmt.Sprintf("start %s is in the past (now is %s): move start later, or write `start: now`",
+					fmtTime(d.Start.At), fmtTime(b.now)))
 			}
 			s := d.Start.At
 			df.upd.Start = &s
@@ -750,8 +898,8 @@ func (b *builder) planExisting(d *spec.Lease, t *tracked) pending {
 			df.reasons = append(df.reasons, fmt.Sprintf("end follows duration %s from the lease's start %s", spec.FormatDuration(d.Duration), fmtTime(effStart)))
 		}
 		if !wantEnd.After(b.now) && df.err == nil {
-			df.err = fmt.Errorf("lease %q: the Leasefile's end %s is already past (the lease now ends %s): set a later end or duration, or remove the lease to delete it",
-				d.Key, fmtTime(wantEnd), fmtTime(l.EndDate))
+			df.err = b.leaseError(d, endField(d), fmt.Sprintf("the Leasefile's end %s is already past (the lease now ends %s): set a later end or duration, or remove the lease to delete it",
+				fmtTime(wantEnd), fmtTime(l.EndDate)))
 		}
 		e := wantEnd
 		df.upd.End = &e
@@ -785,11 +933,11 @@ func (b *builder) planExisting(d *spec.Lease, t *tracked) pending {
 		cs, err := b.createSpec(d)
 		ch.Create = cs
 		if err != nil && !d.Start.Now && d.Start.At.Before(b.now) {
-			err = fmt.Errorf("lease %q must be replaced (forced by %s), but its start %s is in the past and a new lease cannot start then: write `start: now` or a later start, or undo the change",
-				d.Key, why, fmtTime(d.Start.At))
+			err = b.leaseError(d, "start", fmt.Sprintf("the lease must be replaced (forced by %s), but its start %s is in the past and a new lease cannot start then: write `start: now` or a later start, or undo the change",
+				why, fmtTime(d.Start.At)))
 		}
 		if d.PreventDestroy {
-			err = errors.Join(fmt.Errorf("lease %q has prevent_destroy set, but this plan would replace it (forced by %s): remove prevent_destroy from the Leasefile first, or undo the change", d.Key, why), err)
+			err = errors.Join(b.leaseError(d, "prevent_destroy", fmt.Sprintf("prevent_destroy is set, but this plan would replace the lease (forced by %s): remove prevent_destroy from the Leasefile first, or undo the change", why)), err)
 		}
 		return pending{ch: ch, err: err}
 	case df.updates:

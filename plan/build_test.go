@@ -82,9 +82,9 @@ leases:
 		in      func(*Input)
 		wantErr string
 	}{
-		{"plain", func(*Input) {}, `lease "past": start 2026-11-30 09:00 is in the past`},
+		{"plain", func(*Input) {}, `Leasefile:10:12: leases.past.start: start 2026-11-30 09:00 is in the past`},
 		{"targeted away", func(in *Input) { in.Targets = []string{"a.n"} }, ""},
-		{"targeted", func(in *Input) { in.Targets = []string{"past"} }, `lease "past": start`},
+		{"targeted", func(in *Input) { in.Targets = []string{"past"} }, `leases.past.start: start`},
 		{"refresh only", func(in *Input) { in.RefreshOnly = true }, ""},
 	}
 	for _, tt := range tests {

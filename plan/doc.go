@@ -7,7 +7,12 @@
 //
 // Invariants:
 //   - A lease the state does not know is never touched, except the lease an interrupted apply
-//     of ours created (an intent without an ID), which is adopted instead of created again.
+//     of ours created (an intent without an ID), which is adopted instead of created again:
+//     only when the intent's create was sent, the lease was created after it by this user and
+//     has the declared reservations, and no other lease fits. A live lease with a planned
+//     create's name that the state does not know stops the plan (-allow-duplicate-name).
+//   - A tracked lease that has not reached its `wait: active` goal is listed in Await, and
+//     counts as a change.
 //   - Names never identify a lease the state knows: Blazar allows duplicate names.
 //   - Applying a plan and planning again yields no changes (checked by the golden tests).
 package plan

@@ -118,6 +118,8 @@ func loadCase(t *testing.T, path string) goldenCase {
 				in.Destroy = true
 			case "-refresh-only":
 				in.RefreshOnly = true
+			case "-allow-duplicate-name":
+				in.AllowDuplicateName = true
 			default:
 				t.Fatalf("args: unknown %q", f[i])
 			}
@@ -181,6 +183,10 @@ func TestGolden(t *testing.T) {
 			}
 			if diff := cmp.Diff(p, back); diff != "" {
 				t.Errorf("plan read back differs (-built +read):\n%s", diff)
+			}
+			// apply PLANFILE accepts every plan Build makes.
+			if err := back.CheckOwned(gc.input.State); err != nil {
+				t.Errorf("CheckOwned refuses the plan Build made: %v", err)
 			}
 			// Convergence: applying the plan and planning again changes nothing.
 			live, st := simulate(t, gc.input, p)
@@ -350,6 +356,17 @@ func simulate(t *testing.T, in Input, p *Plan) (map[string][]leases.Lease, *stat
 			l.UpdatedAt = &ua
 			sl, _ := st.Lease(ch.Key)
 			sl.Name, sl.Start, sl.End, sl.UpdatedAt = l.Name, l.StartDate, l.EndDate, ua.Format("2006-01-02 15:04:05")
+		}
+	}
+	for _, a := range p.Await {
+		// apply waits until the lease is ACTIVE, and records it.
+		for i := range live[a.Site] {
+			if l := &live[a.Site][i]; l.ID == a.LeaseID {
+				l.Status = "ACTIVE"
+			}
+		}
+		if sl, ok := st.Lease(a.Key); ok && sl.ID == a.LeaseID {
+			sl.Status = "ACTIVE"
 		}
 	}
 	for site := range live {

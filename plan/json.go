@@ -1,10 +1,13 @@
 package plan
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/chameleoncloud/leasefile/state"
 )
 
 // ErrNewerFormat is wrapped by Read's error for a plan written by a newer leasefile.
@@ -36,11 +39,18 @@ func Write(w io.Writer, p *Plan) error { return RenderJSON(w, p) }
 // Read loads a saved plan. It refuses a plan from a newer leasefile rather than apply
 // something it may misunderstand, and anything that is not a plan at all.
 func Read(r io.Reader) (*Plan, error) {
-	dec := json.NewDecoder(r)
+	data, err := state.ReadBounded(r)
+	if err != nil {
+		return nil, fmt.Errorf("read plan: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var p Plan
 	if err := dec.Decode(&p); err != nil {
 		return nil, fmt.Errorf("read plan: %w", err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("read plan: more than one JSON document (at byte %d)", dec.InputOffset())
 	}
 	switch {
 	case p.FormatVersion == 0:

@@ -40,6 +40,9 @@ func markdown(p *Plan, limit int) string {
 	for _, k := range p.DropIntents {
 		adopt = append(adopt, fmt.Sprintf("- `%s`: a create intent leasefile will not act on is forgotten\n", k))
 	}
+	for _, a := range p.Await {
+		adopt = append(adopt, fmt.Sprintf("- `%s` is %s on %s: apply waits for it to become ACTIVE\n", a.Key, a.Status, a.Site))
+	}
 	var drift []string
 	for _, d := range p.Drift {
 		drift = append(drift, fmt.Sprintf("- `%s` (%s): %s\n", d.Key, d.Site, mdEscape(d.Detail)))

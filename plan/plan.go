@@ -112,9 +112,13 @@ type Plan struct {
 	Adopt []Adoption `json:"adopt,omitempty"`
 	// DropIntents are the keys whose create intents apply forgets: intents that can no
 	// longer be resolved (no lease made within IntentBound), or whose key left the Leasefile.
-	DropIntents []string   `json:"drop_intents,omitempty"`
-	Changes     []Change   `json:"changes"`  // every lease key in the Leasefile or state, NoOp included, sorted by site then key
-	Observed    []Observed `json:"observed"` // what the state should record of each live lease it tracks (refresh)
+	DropIntents []string `json:"drop_intents,omitempty"`
+	// Await are tracked leases that need no change but have not reached the Leasefile's wait
+	// goal (an apply timed out or was interrupted while they were STARTING): apply waits for
+	// them, as it would have, and fails if they still do not get there.
+	Await    []Await    `json:"await,omitempty"`
+	Changes  []Change   `json:"changes"`  // every lease key in the Leasefile or state, NoOp included, sorted by site then key
+	Observed []Observed `json:"observed"` // what the state should record of each live lease it tracks (refresh)
 }
 
 // Drift is a difference between the state and Blazar that someone else made.
@@ -192,6 +196,14 @@ type Adoption struct {
 	Site    string `json:"site"`
 	LeaseID string `json:"lease_id"`
 	Name    string `json:"name"`
+}
+
+// Await is a lease apply waits for until it is ACTIVE, with its status when planned.
+type Await struct {
+	Key     string `json:"key"`
+	Site    string `json:"site"`
+	LeaseID string `json:"lease_id"`
+	Status  string `json:"status"`
 }
 
 // Observed is the live view of a tracked lease that refresh writes into the state.
@@ -346,5 +358,12 @@ func (p *Plan) HasDrift() bool { return len(p.Drift) > 0 }
 // HasChanges reports whether applying the plan would change anything in Blazar or the state.
 func (p *Plan) HasChanges() bool {
 	c := p.Counts()
-	return c.Create+c.Update+c.Replace+c.Delete > 0 || len(p.Adopt) > 0 || len(p.DropIntents) > 0
+	return c.Create+c.Update+c.Replace+c.Delete > 0 || len(p.Adopt) > 0 || len(p.DropIntents) > 0 || len(p.Await) > 0
+}
+
+// OnlyWaits reports whether the plan's only work is waiting for leases (Await): nothing in
+// Blazar or the state is changed, so there is nothing to confirm.
+func (p *Plan) OnlyWaits() bool {
+	c := p.Counts()
+	return len(p.Await) > 0 && c.Create+c.Update+c.Replace+c.Delete == 0 && len(p.Adopt) == 0 && len(p.DropIntents) == 0
 }

@@ -70,6 +70,9 @@ func (p *Plan) Summary() string {
 	if len(p.DropIntents) > 0 {
 		s += fmt.Sprintf(", %d stale create intents to forget", len(p.DropIntents))
 	}
+	if len(p.Await) > 0 {
+		s += fmt.Sprintf(", %d to wait for", len(p.Await))
+	}
 	return s + "."
 }
 
@@ -167,6 +170,14 @@ func RenderText(w io.Writer, p *Plan, o TextOptions) error {
 		fmt.Fprintln(bw)
 		for _, k := range p.DropIntents {
 			fmt.Fprintf(bw, "  # intent for lease.%s will be forgotten\n", k)
+		}
+		fmt.Fprintln(bw)
+	}
+	if len(p.Await) > 0 {
+		fmt.Fprintln(bw, "leasefile will wait for leases that have not reached their wait goal (an earlier apply stopped waiting):")
+		fmt.Fprintln(bw)
+		for _, a := range p.Await {
+			fmt.Fprintf(bw, "  # lease %s is %s: apply will wait for it to become ACTIVE\n", a.Key, a.Status)
 		}
 		fmt.Fprintln(bw)
 	}

@@ -265,6 +265,9 @@ func TestReadWrite(t *testing.T) {
 		{"newer", `{"format_version": 2, "changes": []}`, true},
 		{"not a plan", `{"changes": []}`, false},
 		{"garbage", `{`, false},
+		{"deep body", `{"format_version": 1, "changes": [{"key": "a", "action": "create", "create": {"reservations": [{"key": "n", "body": {"x": ` +
+			strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + `}}]}}]}`, false},
+		{"two documents", `{"format_version": 1, "changes": []}` + "\n" + `{"format_version": 1, "changes": [{"key": "a", "action": "delete", "lease_id": "x"}]}`, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 
@@ -17,6 +18,18 @@ const maxNodes = 250_000
 // maxDepth bounds nesting, which also stops self-referencing aliases (&a [*a]).
 const maxDepth = 64
 
+// maxSize bounds the bytes conversion keeps after expanding aliases: the JSON pointer of every
+// value (kept for positions, and as long as the keys above it), every key and every string
+// ${VAR} expansion made. A few deep, long keys aliased a few hundred times stay under
+// maxNodes and still cost gigabytes without it.
+const maxSize = 16 << 20
+
+// maxKeyBytes bounds one mapping key. No key of the format comes near it.
+const maxKeyBytes = 256
+
+// MaxFileBytes is the largest Leasefile read: a thousand leases take about 150 KB.
+const MaxFileBytes = 8 << 20
+
 // doc is a Leasefile converted to JSON values, with the YAML position of every value (by JSON
 // pointer) and of every mapping key (by the pointer of the value it introduces).
 type doc struct {
@@ -29,7 +42,11 @@ type doc struct {
 	errs    *collector
 	nodes   int
 	tooDeep bool
+	size    int  // bytes kept so far, see maxSize
+	tooBig  bool // maxNodes or maxSize was passed: conversion stopped
 	env     func(string) (string, bool)
+	// reachable is Options.SiteReachable.
+	reachable func(string) bool
 }
 
 func posOf(n *yaml.Node) Pos { return Pos{Line: n.Line, Col: n.Column} }
@@ -65,11 +82,19 @@ func (d *doc) convert(n *yaml.Node, ptr string) any {
 }
 
 func (d *doc) convertAt(n *yaml.Node, ptr string, depth int) any {
+	if d.tooBig {
+		return nil
+	}
 	d.nodes++
-	if d.nodes > maxNodes {
-		if d.nodes == maxNodes+1 {
-			d.errs.add(posOf(n), dotted(ptr), "document too large (more than 250000 values after expanding aliases)")
-		}
+	d.size += len(ptr)
+	switch {
+	case d.nodes > maxNodes:
+		d.tooBig = true
+		d.errs.add(posOf(n), dotted(ptr), fmt.Sprintf("document too large (more than %d values after expanding aliases)", maxNodes))
+		return nil
+	case d.size > maxSize:
+		d.tooBig = true
+		d.errs.add(posOf(n), dotted(ptr), fmt.Sprintf("document too large (more than %d MiB of keys and values after expanding aliases: long keys nested deep and repeated by aliases?)", maxSize>>20))
 		return nil
 	}
 	if depth > maxDepth {
@@ -94,7 +119,10 @@ func (d *doc) convertAt(n *yaml.Node, ptr string, depth int) any {
 	case yaml.SequenceNode:
 		out := make([]any, 0, len(n.Content))
 		for i, c := range n.Content {
-			out = append(out, d.convertAt(c, fmt.Sprintf("%s/%d", ptr, i), depth+1))
+			if d.tooBig {
+				break
+			}
+			out = append(out, d.convertAt(c, ptr+"/"+strconv.Itoa(i), depth+1))
 		}
 		return out
 	case yaml.MappingNode:
@@ -112,7 +140,7 @@ func (d *doc) convertAt(n *yaml.Node, ptr string, depth int) any {
 // mappings that the mapping does not set itself, as YAML specifies.
 func (d *doc) mapping(n *yaml.Node, ptr string, out map[string]any, seen map[string]*yaml.Node, merged bool, depth int) {
 	var merges []*yaml.Node
-	for i := 0; i+1 < len(n.Content); i += 2 {
+	for i := 0; i+1 < len(n.Content) && !d.tooBig; i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
 			merges = append(merges, v)
@@ -123,10 +151,14 @@ func (d *doc) mapping(n *yaml.Node, ptr string, out map[string]any, seen map[str
 			continue
 		}
 		key := k.Value
+		if len(key) > maxKeyBytes {
+			d.errs.add(posOf(k), dotted(ptr), fmt.Sprintf("key %s is %d bytes long: keys are at most %d", quote(key), len(key), maxKeyBytes))
+			continue
+		}
 		if prev, dup := seen[key]; dup {
 			if !merged {
 				d.errs.add(posOf(k), dotted(ptr+"/"+escapeToken(key)),
-					fmt.Sprintf("duplicate key %q (first defined at line %d, column %d)", key, prev.Line, prev.Column))
+					fmt.Sprintf("duplicate key %s (first defined at line %d, column %d)", quote(key), prev.Line, prev.Column))
 			}
 			continue
 		}
@@ -144,6 +176,9 @@ func (d *doc) mapping(n *yaml.Node, ptr string, out map[string]any, seen map[str
 			d.mapping(m, ptr, out, seen, true, depth+1)
 		case yaml.SequenceNode:
 			for _, c := range m.Content {
+				if d.tooBig {
+					break
+				}
 				for c.Kind == yaml.AliasNode && c.Alias != nil {
 					c = c.Alias
 				}
@@ -165,6 +200,11 @@ func (d *doc) scalar(n *yaml.Node, ptr string) any {
 			if err != nil {
 				d.errs.add(posOf(n), dotted(ptr), err.Error())
 				return value
+			}
+			if d.size += len(expanded); d.size > maxSize {
+				d.tooBig = true
+				d.errs.add(posOf(n), dotted(ptr), fmt.Sprintf("document too large (more than %d MiB of keys and values after expanding aliases and ${VAR})", maxSize>>20))
+				return nil
 			}
 			if expanded != value && n.Style == 0 {
 				// An unquoted ${COUNT} stands for what it expands to: count: ${N} is a number.
@@ -192,8 +232,22 @@ func (d *doc) scalar(n *yaml.Node, ptr string) any {
 		if i, err := strconv.ParseInt(strings.Replace(value, "0o", "0", 1), 0, 64); err == nil {
 			return json.Number(strconv.FormatInt(i, 10))
 		}
-		return value // too large for int64: the schema reports the type
+		// Too large for int64: still a whole number, which the range checks report as one.
+		if len(value) > maxNumberDigits {
+			return value
+		}
+		if i, ok := new(big.Int).SetString(strings.Replace(value, "0o", "0", 1), 0); ok {
+			return json.Number(i.String())
+		}
+		return value
 	case "!!float":
+		// yaml.v3 resolves a decimal integer beyond 64 bits as a float: keep its digits.
+		if len(value) <= maxNumberDigits && isDecimal(value) {
+			if i, ok := new(big.Int).SetString(value, 10); ok {
+				d.plain[ptr] = value
+				return json.Number(i.String())
+			}
+		}
 		if f, err := strconv.ParseFloat(value, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
 			d.plain[ptr] = value
 			return json.Number(strconv.FormatFloat(f, 'g', -1, 64))
@@ -208,6 +262,7 @@ func (d *doc) scalar(n *yaml.Node, ptr string) any {
 // for a literal ${. A lone $ (as in "$node_type") is left alone.
 func expand(s string, lookup func(string) (string, bool)) (string, error) {
 	var b strings.Builder
+	b.Grow(len(s))
 	for i := 0; i < len(s); {
 		if strings.HasPrefix(s[i:], "$${") {
 			b.WriteString("${")
@@ -221,12 +276,18 @@ func expand(s string, lookup func(string) (string, bool)) (string, error) {
 		}
 		end := strings.IndexByte(s[i:], '}')
 		if end < 0 {
-			return s, fmt.Errorf("unterminated ${ in %q (write $${ for a literal ${)", s)
+			return s, fmt.Errorf("unterminated ${ in %s (write $${ for a literal ${)", quote(s))
 		}
 		expr := s[i+2 : i+end]
 		name, def, hasDef := strings.Cut(expr, ":-")
 		if !validEnvName(name) {
-			return s, fmt.Errorf("invalid variable name %q in ${%s}", name, expr)
+			return s, fmt.Errorf("invalid variable name %s in ${%s}", quote(name), clip(expr))
+		}
+		if len(name) > maxKeyBytes {
+			return s, fmt.Errorf("variable name %s is %d bytes long: at most %d", quote(name), len(name), maxKeyBytes)
+		}
+		if credentialName(name) {
+			return s, secretError(name)
 		}
 		v, ok := lookup(name)
 		switch {
@@ -235,10 +296,31 @@ func expand(s string, lookup func(string) (string, bool)) (string, error) {
 		case !ok:
 			return s, fmt.Errorf("environment variable %s is not set (use ${%s:-default} to give a default)", name, name)
 		}
+		if k := leakedSecret(v, lookup); k != "" {
+			return s, fmt.Errorf("${%s} holds the value of %s, a credential: leasefile never expands secrets", name, k)
+		}
 		b.WriteString(v)
 		i += end + 1
 	}
 	return b.String(), nil
+}
+
+// maxNumberDigits bounds the digits of a whole number read exactly: enough for any range
+// error to quote it, small enough that a huge literal costs nothing.
+const maxNumberDigits = 64
+
+// isDecimal reports whether s is an optionally signed run of decimal digits.
+func isDecimal(s string) bool {
+	s = strings.TrimLeft(s, "+-")
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func validEnvName(s string) bool {

@@ -8,9 +8,17 @@
 //
 // Invariants:
 //   - Parse never panics on any input (FuzzParse) and every error it returns has a position.
+//   - Parse costs bounded memory and time whatever the input: at most MaxFileBytes read, 64
+//     levels of nesting, maxNodes values and maxSize bytes of keys, paths and expanded strings
+//     after aliases, keys of maxKeyBytes; past a limit, one positioned error. Messages quote
+//     at most a short prefix of a value, and at most maxErrors problems are listed.
 //   - A File returned without error satisfies every rule of the format: exactly one of end and
 //     duration, counts in range, well-formed resource queries of strings, names of at most 80
-//     characters, known sites. Later stages never re-check input.
+//     characters, known sites (KnownSites, a sites: key, or one Options.SiteReachable accepts,
+//     which is a warning). Later stages never re-check input.
+//   - ${VAR} never expands a credential: a variable that is or looks like one (OS_PASSWORD,
+//     *_SECRET, *_TOKEN, ...) or whose value holds a known credential's value is an error that
+//     names the variable, never the value. Expanded values reach lease names, plans and Blazar.
 //   - The package does no I/O besides reading the named file, and no network access: times that
 //     depend on "now" are resolved by the caller (plan), never here.
 //   - Compile produces the exact request bodies Blazar expects, except that a floating IP

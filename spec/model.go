@@ -18,6 +18,29 @@ type File struct {
 	NamePrefix string
 	Sites      map[string]SiteConfig // connection settings by site name, as written
 	Leases     []*Lease              // sorted by key
+	// Warnings are positioned remarks that do not make the file invalid (a site outside
+	// KnownSites reached through clouds.yaml).
+	Warnings ErrorList
+}
+
+// Loc is where a value is written: its position and dotted path.
+type Loc struct {
+	Pos  Pos
+	Path string
+}
+
+// ErrorAt is a positioned problem with the lease's field (site, start, end, duration,
+// prevent_destroy, name) found after parsing, at the field (or the default it inherits), else
+// at the lease's key.
+func (f *File) ErrorAt(l *Lease, field, msg string) *Error {
+	loc, ok := l.Locs[field]
+	if !ok {
+		loc = Loc{Pos: l.Pos, Path: "leases." + l.Key}
+	}
+	if loc.Pos.Line == 0 {
+		loc.Pos = Pos{Line: 1, Col: 1}
+	}
+	return &Error{File: f.Path, Pos: loc.Pos, Path: loc.Path, Msg: msg}
 }
 
 // SiteConfig says how to reach one site: a clouds.yaml entry and region.
@@ -44,6 +67,9 @@ type Lease struct {
 
 	Reservations []*Reservation // sorted by key
 	Pos          Pos
+	// Locs is where each of site, start, end, duration, prevent_destroy and name is written,
+	// in defaults when inherited; absent when neither sets it.
+	Locs map[string]Loc
 }
 
 // Type is a reservation type as written in a Leasefile.

@@ -1,11 +1,14 @@
 package spec
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
+	"math/big"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -19,10 +22,18 @@ import (
 // DefaultNames are the file names looked for, in order, when no -f is given.
 var DefaultNames = []string{"Leasefile", "Leasefile.yaml", "leasefile.yaml"}
 
+// KnownSites are Chameleon's sites. A lease's site must be one of them, a key of sites:, or
+// reachable as Options.SiteReachable says.
+var KnownSites = []string{"CHI@UC", "CHI@TACC", "CHI@NCAR", "CHI@Edge", "KVM@TACC"}
+
 // Options adjust parsing.
 type Options struct {
 	// LookupEnv resolves ${VAR}; nil means os.LookupEnv.
 	LookupEnv func(string) (string, bool)
+	// SiteReachable reports whether a site that is neither in KnownSites nor in sites: can
+	// be reached anyway (a clouds.yaml entry of that name: a private cloud); such a site is
+	// a warning, not an error. nil: none can.
+	SiteReachable func(site string) bool
 }
 
 // Find returns the first of DefaultNames present in dir.
@@ -38,11 +49,17 @@ func Find(dir string) (string, error) {
 
 // Load reads and parses the Leasefile at path.
 func Load(path string, opts Options) (*File, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%s: no such file", path)
 		}
+		return nil, err
+	}
+	defer f.Close()
+	// One byte past the limit is enough for Parse to refuse the file without reading it all.
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
 		return nil, err
 	}
 	return Parse(path, data, opts)
@@ -56,24 +73,41 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
+	if len(data) > MaxFileBytes {
+		errs.add(Pos{Line: 1, Col: 1}, "", fmt.Sprintf("the file is %d bytes: a Leasefile is at most %d MiB", len(data), MaxFileBytes>>20))
+		return nil, errs.list
+	}
 	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&root); err != nil && err != io.EOF {
 		errs.add(yamlErrorPos(err), "", yamlErrorMsg(err))
+		return nil, errs.list
+	}
+	// yaml.v3 reads the first document only: whatever follows a --- would be silently ignored.
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == io.EOF:
+	case err != nil:
+		errs.add(yamlErrorPos(err), "", yamlErrorMsg(err))
+		return nil, errs.list
+	case len(next.Content) > 0 && !(next.Content[0].ShortTag() == "!!null" && next.Content[0].Value == ""):
+		errs.add(posOf(next.Content[0]), "", "a second YAML document (after ---): a Leasefile is one document; merge the two or remove the ---")
 		return nil, errs.list
 	}
 	if root.Kind == 0 || len(root.Content) == 0 {
 		errs.add(Pos{Line: 1, Col: 1}, "", "the file is empty: a Leasefile starts with \"version: 1\" and declares leases")
 		return nil, errs.list
 	}
-	d := &doc{values: map[string]Pos{}, keys: map[string]Pos{}, plain: map[string]string{}, errs: errs, env: lookup}
+	d := &doc{values: map[string]Pos{}, keys: map[string]Pos{}, plain: map[string]string{}, errs: errs, env: lookup, reachable: opts.SiteReachable}
 	d.root = d.convert(&root, "")
 	if _, ok := d.root.(map[string]any); !ok {
 		errs.add(d.values[""], "", "a Leasefile is a mapping that starts with \"version: 1\"")
 		return nil, errs.list.sort()
 	}
-	if len(errs.list) == 0 || d.nodes <= maxNodes {
-		d.validate()
+	if d.tooBig {
+		return nil, errs.list.sort()
 	}
+	d.validate()
 	f := d.build()
 	if len(errs.list) > 0 {
 		return nil, errs.list.sort()
@@ -121,13 +155,31 @@ func str(m map[string]any, k string) (string, bool) {
 	return s, ok
 }
 
-func integer(m map[string]any, k string) (int64, bool) {
-	n, ok := m[k].(json.Number)
-	if !ok {
+// MaxCount is the largest count, min or max a reservation takes: more than any site has.
+const MaxCount = 10000
+
+// whole reads the whole number at m[k] (pointer ptr + "/" + k) and reports, positioned, one
+// outside [lo, hi]: 1e19 or 18446744073709551616 is a range error, never a silent zero. ok is
+// false when the value is absent, out of range or not a whole number (the schema reported that).
+func (d *doc) whole(ptr string, m map[string]any, k string, lo, hi int64) (v int64, ok bool) {
+	n, isNum := m[k].(json.Number)
+	if !isNum {
 		return 0, false
 	}
-	i, err := n.Int64()
-	return i, err == nil
+	r, valid := new(big.Rat).SetString(string(n))
+	if !valid || !r.IsInt() {
+		return 0, false
+	}
+	i := r.Num()
+	switch {
+	case i.Cmp(big.NewInt(lo)) < 0:
+		d.fail(ptr+"/"+k, "must be at least %d", lo)
+		return 0, false
+	case i.Cmp(big.NewInt(hi)) > 0:
+		d.fail(ptr+"/"+k, "%s is out of range: at most %d", clip(string(n)), hi)
+		return 0, false
+	}
+	return i.Int64(), true
 }
 
 func boolean(m map[string]any, k string) bool {
@@ -193,17 +245,56 @@ func (d *doc) build() *File {
 		id := l.Site + "\x00" + l.Name
 		if other, dup := names[id]; dup {
 			ptr := "/leases/" + escapeToken(key)
-			d.errs.add(d.keyPos(ptr), dotted(ptr), fmt.Sprintf("lease name %q is also the name of leases.%s on %s: names must be unique within a Leasefile so an interrupted apply can find the lease it created", l.Name, other, l.Site))
+			d.errs.add(d.keyPos(ptr), dotted(ptr), fmt.Sprintf("lease name %s is also the name of leases.%s on %s: names must be unique within a Leasefile so an interrupted apply can find the lease it created", quote(l.Name), other, clip(l.Site)))
 		} else {
 			names[id] = key
 		}
 	}
+	d.checkSites(f)
 	return f
+}
+
+// checkSites reports, once where each is written, a lease site that is neither Chameleon's
+// nor declared in sites:, with the closest of those; one reachable anyway is a warning.
+func (d *doc) checkSites(f *File) {
+	known := slices.Concat(KnownSites, slices.Sorted(maps.Keys(f.Sites)))
+	seen := map[Pos]bool{}
+	for _, l := range f.Leases {
+		loc, ok := l.Locs["site"]
+		if l.Site == "" || slices.Contains(known, l.Site) || !ok || seen[loc.Pos] {
+			continue
+		}
+		seen[loc.Pos] = true
+		if d.reachable != nil && d.reachable(l.Site) {
+			f.Warnings = append(f.Warnings, &Error{File: d.errs.file, Pos: loc.Pos, Path: loc.Path,
+				Msg: fmt.Sprintf("site %q is not a Chameleon site (%s): it is reached through the clouds.yaml entry of that name", l.Site, strings.Join(KnownSites, ", "))})
+			continue
+		}
+		msg := fmt.Sprintf("unknown site %q", l.Site)
+		if s := suggestFold(l.Site, known); s != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		} else {
+			quoted := make([]string, len(known))
+			for i, k := range known {
+				quoted[i] = fmt.Sprintf("%q", k)
+			}
+			msg += fmt.Sprintf(" (did you mean one of %s?); another cloud needs a sites.%s entry or a clouds.yaml entry of that name", strings.Join(quoted, ", "), l.Site)
+		}
+		d.errs.add(loc.Pos, loc.Path, msg)
+	}
 }
 
 func (d *doc) lease(f *File, key string, lm map[string]any, def leaseDefaults) *Lease {
 	ptr := "/leases/" + escapeToken(key)
 	l := &Lease{Key: key, Pos: d.keyPos(ptr), Start: def.start}
+	l.Locs = map[string]Loc{}
+	for _, field := range []string{"site", "start", "end", "duration", "prevent_destroy", "name"} {
+		if _, ok := lm[field]; ok {
+			l.Locs[field] = Loc{Pos: d.pos(ptr + "/" + field), Path: dotted(ptr + "/" + field)}
+		} else if p, ok := d.values["/defaults/"+field]; ok {
+			l.Locs[field] = Loc{Pos: p, Path: "defaults." + field}
+		}
+	}
 	l.Site, _ = str(lm, "site")
 	if l.Site == "" {
 		l.Site = def.site
@@ -221,7 +312,7 @@ func (d *doc) lease(f *File, key string, lm map[string]any, def leaseDefaults) *
 		if _, ok := lm["name"]; ok {
 			at = d.pos(ptr + "/name")
 		}
-		d.errs.add(at, dotted(ptr+"/name"), fmt.Sprintf("lease name %q is %d characters long: Blazar stores at most %d", l.Name, len(l.Name), MaxNameLength))
+		d.errs.add(at, dotted(ptr+"/name"), fmt.Sprintf("lease name %s is %d characters long: Blazar stores at most %d", quote(l.Name), len(l.Name), MaxNameLength))
 	}
 	startOK := true
 	if s, ok := str(lm, "start"); ok {
@@ -319,10 +410,10 @@ func (d *doc) reservation(ptr, key string, m map[string]any) *Reservation {
 	}
 	if oc, ok := m["of_controller"].(map[string]any); ok {
 		ip, _ := str(oc, "ip")
-		port, _ := integer(oc, "port")
+		port, _ := d.whole(ptr+"/of_controller", oc, "port", 1, 65535)
 		r.OFController = &OFController{IP: ip, Port: int(port)}
 		if _, err := netip.ParseAddr(ip); err != nil && ip != "" {
-			d.fail(ptr+"/of_controller/ip", "%q is not an IP address", ip)
+			d.fail(ptr+"/of_controller/ip", "%s is not an IP address", quote(ip))
 		}
 	}
 	d.counts(ptr, m, r)
@@ -349,7 +440,7 @@ func (d *doc) reservation(ptr, key string, m map[string]any) *Reservation {
 				continue
 			}
 			if _, err := netip.ParseAddr(s); err != nil {
-				d.fail(fmt.Sprintf("%s/addresses/%d", ptr, i), "%q is not an IP address", s)
+				d.fail(fmt.Sprintf("%s/addresses/%d", ptr, i), "%s is not an IP address", quote(s))
 				continue
 			}
 			r.Addresses = append(r.Addresses, s)
@@ -363,9 +454,6 @@ func (d *doc) reservation(ptr, key string, m map[string]any) *Reservation {
 
 // counts reads count, or min and max, into r.Min and r.Max.
 func (d *doc) counts(ptr string, m map[string]any, r *Reservation) {
-	count, hasCount := integer(m, "count")
-	minV, hasMin := integer(m, "min")
-	maxV, hasMax := integer(m, "max")
 	_, rawMin := m["min"]
 	_, rawMax := m["max"]
 	_, rawCount := m["count"]
@@ -378,27 +466,22 @@ func (d *doc) counts(ptr string, m map[string]any, r *Reservation) {
 			missing, present = "min", "/max"
 		}
 		d.fail(ptr+present, "min and max go together: add %s", missing)
-	case hasMin && hasMax:
+	case rawMin:
+		minV, okMin := d.whole(ptr, m, "min", 1, MaxCount)
+		maxV, okMax := d.whole(ptr, m, "max", 1, MaxCount)
 		switch {
-		case minV < 1:
-			d.fail(ptr+"/min", "must be at least 1")
+		case !okMin || !okMax:
 		case maxV < minV:
 			d.fail(ptr+"/max", "must be at least min (%d)", minV)
 		default:
 			r.Min, r.Max = int(minV), int(maxV)
 		}
-	case hasCount:
-		if count < 1 {
-			d.fail(ptr+"/count", "must be at least 1")
-		} else {
+	case rawCount:
+		if count, ok := d.whole(ptr, m, "count", 1, MaxCount); ok {
 			r.Min, r.Max = int(count), int(count)
 		}
-	case !rawCount && !rawMin:
+	default:
 		r.Min, r.Max = 1, 1
-	}
-	if r.Max > 10000 {
-		d.fail(ptr+"/count", "%d is more than any site has", r.Max)
-		r.Max = 0
 	}
 	if r.Type == FloatingIP && r.Min != r.Max {
 		d.fail(ptr, "floating IPs take a count, not min and max")

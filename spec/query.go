@@ -59,10 +59,10 @@ func checkTriple(t []any) []queryProblem {
 	}
 	op, key, val := t[0].(string), t[1].(string), t[2].(string)
 	if !operators[op] {
-		out = append(out, queryProblem{at: []int{0}, msg: fmt.Sprintf("unknown operator %q: use one of == = != < <= > >=", op)})
+		out = append(out, queryProblem{at: []int{0}, msg: fmt.Sprintf("unknown operator %s: use one of == = != < <= > >=", quote(op))})
 	}
 	if !strings.HasPrefix(key, "$") || len(key) < 2 {
-		out = append(out, queryProblem{at: []int{1}, msg: fmt.Sprintf("property %q must start with $, e.g. \"$%s\"", key, strings.TrimPrefix(key, "$"))})
+		out = append(out, queryProblem{at: []int{1}, msg: fmt.Sprintf("property %s must start with $, e.g. \"$%s\"", quote(key), clip(strings.TrimPrefix(key, "$")))})
 	}
 	if val == "" {
 		out = append(out, queryProblem{at: []int{2}, msg: "the value must not be empty"})
@@ -83,7 +83,7 @@ func quotedTriple(t []any) string {
 		default:
 			s = fmt.Sprint(v)
 		}
-		parts[i] = fmt.Sprintf("%q", s)
+		parts[i] = quote(s)
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
 }
@@ -155,7 +155,7 @@ func ParseQuery(s string) (Query, error) {
 	}
 	var q []any
 	if err := json.Unmarshal([]byte(s), &q); err != nil {
-		return nil, fmt.Errorf("malformed resource query %q: %w", s, err)
+		return nil, fmt.Errorf("malformed resource query %s: %w", quote(s), err)
 	}
 	return Query(q), nil
 }

@@ -65,6 +65,21 @@ func TestRules(t *testing.T) {
 			[]string{"7:10: leases.exp.end: must be after start (2030-01-02 00:00)"}},
 		{"count ok", lease(node + "        count: 3\n"), nil, nil},
 		{"count zero", lease(node + "        count: 0\n"), nil, []string{"9:16: leases.exp.reservations.n.count: must be at least 1"}},
+		{"count 1e19", lease(node + "        count: 1e19\n"), nil, []string{"9:16: leases.exp.reservations.n.count: 1e+19 is out of range: at most 10000"}},
+		{"count 1e30", lease(node + "        count: 1e30\n"), nil, []string{"9:16: leases.exp.reservations.n.count: 1e+30 is out of range: at most 10000"}},
+		{"count 2^64", lease(node + "        count: 18446744073709551616\n"), nil, []string{"9:16: leases.exp.reservations.n.count: 18446744073709551616 is out of range: at most 10000"}},
+		{"count 2^63", lease(node + "        count: 9223372036854775808\n"), nil, []string{"9:16: leases.exp.reservations.n.count: 9223372036854775808 is out of range: at most 10000"}},
+		{"count -1e30", lease(node + "        count: -1e30\n"), nil, []string{"9:16: leases.exp.reservations.n.count: must be at least 1"}},
+		{"count hex huge", lease(node + "        count: 0x10000000000000000\n"), nil, []string{`9:16: leases.exp.reservations.n.count: must be a whole number, not the text "0x10000000000000000"`}},
+		{"count 10001", lease(node + "        count: 10001\n"), nil, []string{"9:16: leases.exp.reservations.n.count: 10001 is out of range: at most 10000"}},
+		{"count 1e3 ok", lease(node + "        count: 1e3\n"), nil, nil},
+		{"max 1e30", lease(node + "        min: 1\n        max: 1e30\n"), nil, []string{"10:14: leases.exp.reservations.n.max: 1e+30 is out of range: at most 10000"}},
+		{"min 2^64", lease(node + "        min: 18446744073709551616\n        max: 2\n"), nil, []string{"9:14: leases.exp.reservations.n.min: 18446744073709551616 is out of range: at most 10000"}},
+		{"floating ip count 1e19", lease("    reservations:\n      ip:\n        type: floating_ip\n        count: 1e19\n"), nil,
+			[]string{"9:16: leases.exp.reservations.ip.count: 1e+19 is out of range: at most 10000"}},
+		{"port 2^64", lease("    reservations:\n      v:\n        type: network\n        network_name: x\n        of_controller: {ip: 10.0.0.1, port: 18446744073709551616}\n"), nil,
+			[]string{"10:45: leases.exp.reservations.v.of_controller.port: 18446744073709551616 is out of range: at most 65535"}},
+		{"count via env 1e19", lease(node + "        count: ${N}\n"), map[string]string{"N": "1e19"}, []string{"9:16: leases.exp.reservations.n.count: 1e+19 is out of range: at most 10000"}},
 		{"min max ok", lease(node + "        min: 1\n        max: 4\n"), nil, nil},
 		{"max below min", lease(node + "        min: 3\n        max: 2\n"), nil, []string{"10:14: leases.exp.reservations.n.max: must be at least min (3)"}},
 		{"min zero", lease(node + "        min: 0\n        max: 2\n"), nil, []string{"9:14: leases.exp.reservations.n.min: must be at least 1"}},
@@ -104,6 +119,22 @@ func TestRules(t *testing.T) {
 		{"env default", "version: 1\nname_prefix: ${U:-x}-\n" + strings.TrimPrefix(lease(node), "version: 1\n"), nil, nil},
 		{"env unset", "version: 1\nname_prefix: ${U}-\n" + strings.TrimPrefix(lease(node), "version: 1\n"), nil,
 			[]string{"2:14: name_prefix: environment variable U is not set"}},
+		{"env secret by name", "version: 1\nname_prefix: \"${OS_APPLICATION_CREDENTIAL_SECRET}-\"\n" + strings.TrimPrefix(lease(node), "version: 1\n"),
+			map[string]string{"OS_APPLICATION_CREDENTIAL_SECRET": "s3cr3t-value"},
+			[]string{"2:14: name_prefix: ${OS_APPLICATION_CREDENTIAL_SECRET} names a credential: leasefile never expands secrets"}},
+		{"env password", lease("    name: x${OS_PASSWORD}\n" + node), map[string]string{"OS_PASSWORD": "hunter22"},
+			[]string{"6:11: leases.exp.name: ${OS_PASSWORD} names a credential"}},
+		{"env token with default", lease("    name: ${OS_TOKEN:-x}\n" + node), nil,
+			[]string{"6:11: leases.exp.name: ${OS_TOKEN} names a credential"}},
+		{"env lower-case secret", lease("    name: ${github_token}\n" + node), map[string]string{"github_token": "ghp_abc"},
+			[]string{"6:11: leases.exp.name: ${github_token} names a credential"}},
+		{"env key", lease("    name: ${AWS_SECRET_ACCESS_KEY}\n" + node), map[string]string{"AWS_SECRET_ACCESS_KEY": "k"},
+			[]string{"6:11: leases.exp.name: ${AWS_SECRET_ACCESS_KEY} names a credential"}},
+		{"env credential id", lease("    name: ${OS_APPLICATION_CREDENTIAL_ID}\n" + node), map[string]string{"OS_APPLICATION_CREDENTIAL_ID": "abc"},
+			[]string{"6:11: leases.exp.name: ${OS_APPLICATION_CREDENTIAL_ID} names a credential"}},
+		{"env copy of a secret", lease("    name: ${ALIAS}\n" + node), map[string]string{"ALIAS": "hunter22-x", "OS_PASSWORD": "hunter22"},
+			[]string{"6:11: leases.exp.name: ${ALIAS} holds the value of OS_PASSWORD"}},
+		{"env not a secret", lease("    name: ${OS_AUTH_URL_HOST}-${KEYBOARD}\n" + node), map[string]string{"OS_AUTH_URL_HOST": "h", "KEYBOARD": "k"}, nil},
 		{"unknown key with suggestion", lease(node + "        node_typo: x\n"), nil,
 			[]string{`9:9: leases.exp.reservations.n.node_typo: unknown field "node_typo" (did you mean "node_type"?)`}},
 		{"unknown key without suggestion", lease("    colour: red\n" + node), nil,
@@ -125,6 +156,14 @@ func TestRules(t *testing.T) {
 			[]string{`9:16: leases.exp.reservations.n.count: must be a whole number, not the text "many"`}},
 		{"bad reservation type", lease("    reservations:\n      x:\n        type: vm\n"), nil,
 			[]string{`8:15: leases.exp.reservations.x.type: value must be one of`}},
+		{"lease key with a space", strings.Replace(lease(node), "  exp:", "  my exp:", 1), nil,
+			[]string{`5:3: leases.my exp: invalid lease key "my exp"`}},
+		{"reservation key with percent", strings.Replace(lease(node), "      n:", "      \"x%y\":", 1), nil,
+			[]string{`7:7: leases.exp.reservations.x%y: invalid reservation key "x%y"`}},
+		{"lease key with a control character", strings.Replace(lease(node), "  exp:", "  \"e\\x1b[2Jx\":", 1), nil,
+			[]string{`5:3: leases.e\x1b[2Jx: invalid lease key "e\x1b[2Jx"`}},
+		{"second document", lease(node) + "---\nversion: 2\n", nil, []string{"10:1: a second YAML document (after ---)"}},
+		{"empty second document", lease(node) + "---\n", nil, nil},
 		{"yaml syntax", "version: 1\nleases: [\n", nil, []string{"2:1: invalid YAML"}},
 		{"empty file", "", nil, []string{"1:1: the file is empty"}},
 	}
@@ -314,6 +353,70 @@ func TestManyLeasesValidatedInHalves(t *testing.T) {
 	for i := range want {
 		if !strings.HasPrefix(got[i], want[i]) {
 			t.Errorf("error %d:\n got: %s\nwant: %s...", i, got[i], want[i])
+		}
+	}
+}
+
+// TestCollect: problems found after parsing are one sorted ErrorList, with other errors
+// joined after it.
+func TestCollect(t *testing.T) {
+	a := &Error{File: "L", Pos: Pos{Line: 9, Col: 3}, Path: "leases.a.start", Msg: "past"}
+	b := &Error{File: "L", Pos: Pos{Line: 2, Col: 1}, Path: "defaults.site", Msg: "no credentials"}
+	other := errors.New("list leases: 503")
+	if err := Collect(nil, nil); err != nil {
+		t.Errorf("nothing: %v", err)
+	}
+	got := Collect(errors.Join(a, other), b)
+	var list ErrorList
+	if !errors.As(got, &list) || len(list) != 2 || list[0] != b || list[1] != a || !errors.Is(got, other) {
+		t.Errorf("Collect = %v, want [b a] joined with the other error", got)
+	}
+}
+
+// TestSecretNeverInErrors: refusing a credential variable names it, never its value, wherever
+// the value would have gone.
+func TestSecretNeverInErrors(t *testing.T) {
+	const secret = "s3cr3t-application-credential"
+	vars := map[string]string{"OS_APPLICATION_CREDENTIAL_SECRET": secret, "COPY": secret, "OS_PASSWORD": secret}
+	for _, src := range []string{
+		"version: 1\nname_prefix: ${OS_APPLICATION_CREDENTIAL_SECRET}-\nleases: {a: {site: CHI@UC, reservations: {n: {type: node}}}}\n",
+		"version: 1\nleases: {a: {site: CHI@UC, name: \"${COPY}\", reservations: {n: {type: node}}}}\n",
+		"version: 1\nleases: {a: {site: CHI@UC, reservations: {n: {type: node, node_type: \"${OS_PASSWORD}\", count: ${COPY}}}}}\n",
+	} {
+		_, err := Parse("Leasefile", []byte(src), env(vars))
+		if err == nil {
+			t.Fatalf("a Leasefile expanding a secret parsed:\n%s", src)
+		}
+		if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), "s3cr3t") {
+			t.Errorf("the error shows the secret: %v", err)
+		}
+	}
+}
+
+// TestHugeValuesQuotedShort: a message quotes at most a short prefix of a huge value.
+func TestHugeValuesQuotedShort(t *testing.T) {
+	huge := strings.Repeat("x", 100000)
+	node := "    reservations:\n      n:\n        type: node\n"
+	for _, src := range []string{
+		lease("    start: " + huge + "\n" + node),
+		lease("    duration: " + huge + "\n" + node),
+		lease("    name: " + huge + "\n" + node),
+		lease(node + "        count: " + huge + "\n"),
+		lease(node + "        resource_properties: [\"" + huge + "\", \"$a\", \"b\"]\n"),
+		lease(node + "        resource_properties: [\"==\", \"" + huge + "\", \"b\"]\n"),
+		lease(node + "        count: " + strings.Repeat("1", 5000) + "\n"),
+		lease("    reservations:\n      ip: {type: floating_ip, addresses: [\"" + huge + "\"]}\n"),
+		lease(node + "        node_type: \"${" + huge + "}\"\n"),
+		strings.Replace(lease(node), "  exp:", "  E"+strings.Repeat("x", 200)+":", 1),
+	} {
+		got := parseErrs(t, src, env(nil))
+		if len(got) == 0 {
+			t.Errorf("no error for a huge value in:\n%.300s", src)
+		}
+		for _, e := range got {
+			if len(e) > 400 {
+				t.Errorf("error of %d bytes: %.300s...", len(e), e)
+			}
 		}
 	}
 }

@@ -38,14 +38,14 @@ func ParseTime(s string) (Time, error) {
 	case strings.ContainsAny(s, "Tt") && len(s) > 10:
 		t, err = time.Parse(time.RFC3339Nano, s)
 		if err != nil {
-			return Time{}, fmt.Errorf("invalid time %q: RFC 3339 times need a date, a time and a zone, e.g. 2026-12-01T09:00:00Z", s)
+			return Time{}, fmt.Errorf("invalid time %s: RFC 3339 times need a date, a time and a zone, e.g. 2026-12-01T09:00:00Z", quote(s))
 		}
 	default:
 		t, err = time.Parse(BlazarLayout, s)
 		if err != nil {
 			t2, err2 := time.Parse("2006-01-02 15:04:05", s)
 			if err2 != nil {
-				return Time{}, fmt.Errorf("invalid time %q: use now, RFC 3339 (2026-12-01T09:00:00Z) or \"2026-12-01 09:00\" (UTC)", s)
+				return Time{}, fmt.Errorf("invalid time %s: use now, RFC 3339 (2026-12-01T09:00:00Z) or \"2026-12-01 09:00\" (UTC)", quote(s))
 			}
 			t = t2
 		}
@@ -65,9 +65,9 @@ func ParseDuration(s string) (time.Duration, error) {
 	m := durationRE.FindStringSubmatch(s)
 	if s == "" || m == nil {
 		if strings.HasSuffix(s, "s") {
-			return 0, fmt.Errorf("invalid duration %q: Blazar works to the minute, use m, h and d (e.g. 90m)", s)
+			return 0, fmt.Errorf("invalid duration %s: Blazar works to the minute, use m, h and d (e.g. 90m)", quote(s))
 		}
-		return 0, fmt.Errorf("invalid duration %q: use days, hours and minutes, e.g. 1d, 6h, 90m, 1d12h", s)
+		return 0, fmt.Errorf("invalid duration %s: use days, hours and minutes, e.g. 1d, 6h, 90m, 1d12h", quote(s))
 	}
 	var total time.Duration
 	for i, unit := range []time.Duration{24 * time.Hour, time.Hour, time.Minute} {
@@ -76,12 +76,12 @@ func ParseDuration(s string) (time.Duration, error) {
 		}
 		n, err := strconv.ParseInt(m[i+1], 10, 32)
 		if err != nil || n > 100000 {
-			return 0, fmt.Errorf("invalid duration %q: number too large", s)
+			return 0, fmt.Errorf("invalid duration %s: number too large", quote(s))
 		}
 		total += time.Duration(n) * unit
 	}
 	if total <= 0 {
-		return 0, fmt.Errorf("invalid duration %q: must be longer than zero", s)
+		return 0, fmt.Errorf("invalid duration %s: must be longer than zero", quote(s))
 	}
 	return total, nil
 }

@@ -5,9 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/chameleoncloud/leasefile/schema"
 	"github.com/santhosh-tekuri/jsonschema/v5"
@@ -23,7 +27,50 @@ func (c *collector) add(p Pos, path, msg string) {
 	if p.Line == 0 {
 		p = Pos{Line: 1, Col: 1}
 	}
-	c.list = append(c.list, &Error{File: c.file, Pos: p, Path: path, Msg: msg})
+	c.list = append(c.list, &Error{File: c.file, Pos: p, Path: clipPath(path), Msg: msg})
+}
+
+// instancePtr is the JSON pointer of the value e is about, as doc keys its positions: the
+// validator percent-encodes each token (url.PathEscape), which would hide "my lease" as
+// my%20lease and lose its position.
+func instancePtr(e *jsonschema.ValidationError) string {
+	if !strings.Contains(e.InstanceLocation, "%") {
+		return e.InstanceLocation
+	}
+	toks := strings.Split(e.InstanceLocation, "/")
+	for i, t := range toks {
+		if u, err := url.PathUnescape(t); err == nil {
+			toks[i] = u
+		}
+	}
+	return strings.Join(toks, "/")
+}
+
+// unescapeToken undoes escapeToken.
+func unescapeToken(tok string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+}
+
+// clipPath shortens a dotted path deep in long keys to its start and end (the position
+// already says where the value is) and escapes control characters, so that an error never
+// drives the terminal.
+func clipPath(path string) string {
+	const head, tail = 80, 60
+	if strings.IndexFunc(path, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+		q := strconv.Quote(path)
+		path = q[1 : len(q)-1]
+	}
+	if len(path) <= head+tail+3 {
+		return path
+	}
+	i, j := head, len(path)-tail
+	for i > 0 && !utf8.RuneStart(path[i]) {
+		i--
+	}
+	for j < len(path) && !utf8.RuneStart(path[j]) {
+		j++
+	}
+	return path[:i] + "..." + path[j:]
 }
 
 var (
@@ -105,9 +152,9 @@ func (d *doc) validate() {
 			if !strings.HasSuffix(e.AbsoluteKeywordLocation, "/type") || !strings.HasPrefix(e.Message, "expected string") {
 				continue
 			}
-			if src, ok := d.plain[e.InstanceLocation]; ok {
-				d.root = setAt(d.root, e.InstanceLocation, src)
-				delete(d.plain, e.InstanceLocation)
+			if ptr := instancePtr(e); d.plain[ptr] != "" {
+				d.root = setAt(d.root, ptr, d.plain[ptr])
+				delete(d.plain, ptr)
 				changed = true
 			}
 		}
@@ -185,7 +232,7 @@ func validateLeaves(sch *jsonschema.Schema, doc any) ([]*jsonschema.ValidationEr
 }
 
 func (d *doc) report(e *jsonschema.ValidationError) {
-	ptr := e.InstanceLocation
+	ptr := instancePtr(e)
 	path := dotted(ptr)
 	pos := d.values[ptr]
 	loc := fragment(e.AbsoluteKeywordLocation)
@@ -199,14 +246,14 @@ func (d *doc) report(e *jsonschema.ValidationError) {
 		if p, ok := d.keys[ptr]; ok {
 			pos = p
 		}
-		key := ptr[strings.LastIndex(ptr, "/")+1:]
+		key := unescapeToken(ptr[strings.LastIndex(ptr, "/")+1:])
 		what := "key"
 		if strings.Contains(loc, "/reservations/") || strings.Contains(loc, "/$defs/lease/") {
 			what = "reservation key"
 		} else if strings.Contains(loc, "/properties/leases/") {
 			what = "lease key"
 		}
-		d.errs.add(pos, path, fmt.Sprintf("invalid %s %q: use lower-case letters, digits, '-' and '_', starting with a letter or digit", what, key))
+		d.errs.add(pos, path, fmt.Sprintf("invalid %s %s: use lower-case letters, digits, '-' and '_', starting with a letter or digit", what, quote(key)))
 		return
 	case keyword == "required":
 		var missing []string
@@ -236,9 +283,33 @@ func (d *doc) report(e *jsonschema.ValidationError) {
 	case keyword == "minProperties" && ptr == "/leases":
 		d.errs.add(pos, path, "declare at least one lease")
 		return
+	case keyword == "maximum" || keyword == "minimum":
+		if n, ok := getAt(d.root, ptr).(json.Number); ok {
+			bound, _ := schemaAt(loc).(float64)
+			if keyword == "maximum" {
+				d.errs.add(pos, path, fmt.Sprintf("%s is out of range: at most %d", clip(string(n)), int64(bound)))
+			} else {
+				d.errs.add(pos, path, fmt.Sprintf("must be at least %d", int64(bound)))
+			}
+			return
+		}
 	case keyword == "minLength":
 		d.errs.add(pos, path, "must not be empty")
 		return
+	case keyword == "enum":
+		// A near miss of one value (type: nodes) is named, as an unknown field's is.
+		v, _ := getAt(d.root, ptr).(string)
+		vals, _ := schemaAt(loc).([]any)
+		var known []string
+		for _, x := range vals {
+			if k, ok := x.(string); ok && k != "" {
+				known = append(known, k)
+			}
+		}
+		if s := suggest(v, known); v != "" && s != "" {
+			d.errs.add(pos, path, fmt.Sprintf("%s (did you mean %q?)", e.Message, s))
+			return
+		}
 	case keyword == "const" && ptr == "/version":
 		d.errs.add(pos, path, "unsupported Leasefile version: this leasefile reads version 1")
 		return
@@ -261,7 +332,7 @@ func (d *doc) unknownKeys(ptr, schemaPtr string) {
 			continue
 		}
 		kp := ptr + "/" + escapeToken(key)
-		msg := fmt.Sprintf("unknown field %q", key)
+		msg := fmt.Sprintf("unknown field %s", quote(key))
 		if s := suggest(key, known); s != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", s)
 		} else if len(known) > 0 {
@@ -290,7 +361,7 @@ func describe(v any) string {
 	case nil:
 		return "empty"
 	case string:
-		return fmt.Sprintf("the text %q", v)
+		return "the text " + quote(v)
 	case bool:
 		return fmt.Sprintf("%v", v)
 	case json.Number:
@@ -359,6 +430,20 @@ func suggest(w string, known []string) string {
 		limit = 3
 	}
 	if bestDist <= limit || (best != "" && (strings.HasPrefix(best, w) || strings.HasPrefix(w, best)) && len(w) >= 3) {
+		return best
+	}
+	return ""
+}
+
+// suggestFold is suggest for names whose case matters (sites): chi@uc suggests CHI@UC.
+func suggestFold(w string, known []string) string {
+	best, bestDist := "", 1<<30
+	for _, k := range known {
+		if dist := levenshtein(strings.ToLower(w), strings.ToLower(k)); dist < bestDist {
+			best, bestDist = k, dist
+		}
+	}
+	if bestDist <= 2 {
 		return best
 	}
 	return ""

@@ -17,11 +17,19 @@
 //     mutation.
 //   - A Save is atomic: readers see either the old or the new file, never a
 //     mix. The file is created 0600, and the previous content is kept beside
-//     it as path + ".backup".
+//     it as path + ".backup". A save killed before its rename leaves a temporary file,
+//     which the next save removes.
 //   - The JSON is stable: map keys sorted, times in UTC, intents sorted by
 //     key, empty fields omitted, so equal states produce equal bytes.
+//   - Reading costs bounded memory and time: a state file (or saved plan, read with
+//     ReadBounded too) over MaxFileBytes is refused before it is read, one nested deeper
+//     than MaxJSONDepth with the line and column.
 //   - A state written by a newer leasefile (higher FormatVersion) is refused,
 //     never silently downgraded.
+//   - Each Leasefile has its own state (FileNameFor), and a state records the
+//     Leasefile that wrote it: CheckLeasefile refuses another's while it holds
+//     leases. States from before the record load as they are.
 //   - One run at a time holds the lock file path + ".lock"; Unlock removes it
-//     only while it still carries the holder's ID.
+//     only while it still carries the holder's ID. ForceUnlock refuses a lock whose process
+//     still runs on this machine unless forced.
 package state

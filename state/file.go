@@ -3,6 +3,8 @@ package state
 import (
 	"fmt"
 	"maps"
+	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -14,18 +16,41 @@ import (
 // Files with a higher version are refused by Load.
 const FormatVersion = 1
 
-// DefaultFileName is the state file's name, beside the Leasefile, when the
-// user does not pass --state.
+// DefaultFileName is the state file's name, beside a Leasefile of one of the
+// default names, when the user does not pass --state.
 const DefaultFileName = "leasefile.state.json"
+
+// defaultLeasefiles are the names spec.Find looks for: they share DefaultFileName.
+var defaultLeasefiles = []string{"Leasefile", "Leasefile.yaml", "leasefile.yaml"}
+
+// FileNameFor is the default state file name for the Leasefile at path: DefaultFileName
+// for the default names, NAME.state.json for NAME.yaml (or NAME.yml, or NAME), so that
+// Leasefiles side by side in one folder do not share a state.
+func FileNameFor(path string) string {
+	base := filepath.Base(path)
+	if path == "" || slices.Contains(defaultLeasefiles, base) {
+		return DefaultFileName
+	}
+	for _, ext := range []string{".yaml", ".yml", ".json"} {
+		if n, ok := strings.CutSuffix(base, ext); ok && n != "" {
+			base = n
+			break
+		}
+	}
+	return base + ".state.json"
+}
 
 // File is the content of a state file.
 type File struct {
-	FormatVersion int               `json:"format_version"`
-	Lineage       string            `json:"lineage"`
-	Serial        int64             `json:"serial"`
-	Sites         map[string]Site   `json:"sites,omitempty"`
-	Leases        map[string]*Lease `json:"leases,omitempty"`
-	Intents       []Intent          `json:"intents,omitempty"`
+	FormatVersion int    `json:"format_version"`
+	Lineage       string `json:"lineage"`
+	Serial        int64  `json:"serial"`
+	// Leasefile is the Leasefile that wrote the state, relative to the state's directory
+	// with forward slashes; "" in states written before it was recorded.
+	Leasefile string            `json:"leasefile,omitempty"`
+	Sites     map[string]Site   `json:"sites,omitempty"`
+	Leases    map[string]*Lease `json:"leases,omitempty"`
+	Intents   []Intent          `json:"intents,omitempty"`
 
 	// baseline is the canonical JSON (serial zeroed) of the content last
 	// loaded or saved; nil until then. Save compares against it so that only
@@ -87,6 +112,24 @@ type Intent struct {
 	// ID is the lease ID once Blazar returned it; "" while the create call
 	// has not answered.
 	ID string `json:"id,omitempty"`
+	// Unsent marks an intent whose create call has not been sent yet: a run
+	// killed then made no lease, so nothing may be adopted for it. apply
+	// clears it, and sets Sent, in a save made just before the first call.
+	// An intent without either (an older leasefile's) may have been sent at
+	// Time.
+	Unsent bool `json:"unsent,omitempty"`
+	// Sent is when the first create call was sent: a lease it made was
+	// created after Sent (less clock skew), which narrows what may be adopted.
+	Sent time.Time `json:"sent,omitzero"`
+}
+
+// Since is when the intent's create may first have made a lease: Sent, or
+// Time for an intent that does not record it.
+func (in Intent) Since() time.Time {
+	if !in.Sent.IsZero() {
+		return in.Sent
+	}
+	return in.Time
 }
 
 // New returns an empty state with a fresh lineage and serial 0.
@@ -152,12 +195,36 @@ func (f *File) RemoveLease(key string) bool {
 	return ok
 }
 
-// SetSite records the identity site was used with.
+// SetSite records the identity site was used with; the auth URL is recorded as PublicURL
+// gives it. An identity CheckSite takes for the recorded one (the local emulator on this
+// run's port) is kept as recorded, so that a run that changes nothing else writes nothing.
 func (f *File) SetSite(site string, id Site) {
+	if rec, ok := f.Sites[site]; ok && rec.UserID == id.UserID && f.CheckSite(site, id) == nil {
+		return
+	}
 	if f.Sites == nil {
 		f.Sites = map[string]Site{}
 	}
+	id.AuthURL = PublicURL(id.AuthURL)
 	f.Sites[site] = id
+}
+
+// PublicURL returns an auth URL without what may carry a secret: user information
+// (https://user:password@host), the query and the fragment. States and plans record it.
+func PublicURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		// Not a URL: keep at most what precedes anything that looks like userinfo or a query.
+		if i := strings.IndexAny(raw, "@?#"); i >= 0 {
+			return raw[:i]
+		}
+		return raw
+	}
+	if u.User == nil && u.RawQuery == "" && u.Fragment == "" && !u.ForceQuery {
+		return raw
+	}
+	u.User, u.RawQuery, u.Fragment, u.ForceQuery = nil, "", "", false
+	return u.String()
 }
 
 // AddIntent records in before a create call. An intent already recorded for
@@ -224,7 +291,8 @@ func describeURL(s Site) string {
 //
 // The emulator listens on a new port each run, so two local identities are
 // compared by project only; a local identity never matches a real one, which
-// keeps --local from touching a real-cloud state and the reverse.
+// keeps --local from touching a real-cloud state and the reverse. localhost
+// and 127.0.0.1 name the same Keystone (the project must match as always).
 func (f *File) CheckSite(site string, id Site) error {
 	rec, ok := f.Sites[site]
 	if !ok {
@@ -232,10 +300,60 @@ func (f *File) CheckSite(site string, id Site) error {
 	}
 	same := rec.Local == id.Local && rec.ProjectID == id.ProjectID
 	if same && !rec.Local {
-		same = strings.TrimSuffix(rec.AuthURL, "/") == strings.TrimSuffix(id.AuthURL, "/")
+		same = sameKeystone(rec.AuthURL, id.AuthURL)
 	}
 	if same {
 		return nil
 	}
 	return &SiteMismatchError{Site: site, State: rec, Run: id}
+}
+
+// LeasefileMismatchError is a state used with a Leasefile other than the one that wrote it.
+type LeasefileMismatchError struct {
+	// State is the state file; Recorded and Used are the Leasefiles, as paths.
+	State, Recorded, Used string
+}
+
+func (e *LeasefileMismatchError) Error() string {
+	return fmt.Sprintf("state %s was written by Leasefile %s, not %s: each Leasefile has its own state", e.State, e.Recorded, e.Used)
+}
+
+// CheckLeasefile reports whether the Leasefile at leasefile (a path) may use the state saved
+// at statePath, and records it as the state's writer when none is. A state that records
+// another Leasefile is refused while it holds leases or intents; an empty one is taken over.
+func (f *File) CheckLeasefile(statePath, leasefile string) error {
+	dir := filepath.Dir(statePath)
+	absDir, err1 := filepath.Abs(dir)
+	absFile, err2 := filepath.Abs(leasefile)
+	rel, err := filepath.Rel(absDir, absFile)
+	if err1 != nil || err2 != nil || err != nil {
+		rel = leasefile
+	}
+	rel = filepath.ToSlash(rel)
+	if f.Leasefile != "" && f.Leasefile != rel && (len(f.Leases) > 0 || len(f.Intents) > 0) {
+		return &LeasefileMismatchError{State: statePath, Recorded: filepath.Join(dir, filepath.FromSlash(f.Leasefile)), Used: leasefile}
+	}
+	f.Leasefile = rel
+	return nil
+}
+
+// sameKeystone compares two auth URLs, with localhost taken for 127.0.0.1 and a final slash
+// ignored.
+func sameKeystone(a, b string) bool {
+	norm := func(s string) string {
+		s = strings.TrimSuffix(s, "/")
+		u, err := url.Parse(s)
+		if err != nil || u.Host == "" {
+			return s
+		}
+		if h, port := u.Hostname(), u.Port(); strings.EqualFold(h, "localhost") || h == "::1" {
+			u.Host = "127.0.0.1"
+			if port != "" {
+				u.Host += ":" + port
+			}
+		}
+		u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+		return u.String()
+	}
+	return norm(a) == norm(b)
 }

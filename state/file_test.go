@@ -2,6 +2,8 @@ package state
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -30,6 +32,16 @@ func TestCheckSite(t *testing.T) {
 			"site CHI@UC: state was written against " + realURL + ", project p1; this run uses " + realURL + ", project p2"},
 		{"other real cloud", ptr(real("p1")), Site{AuthURL: "https://chi.tacc.chameleoncloud.org:5000/v3", ProjectID: "p1"},
 			"site CHI@UC: state was written against " + realURL + ", project p1; this run uses https://chi.tacc.chameleoncloud.org:5000/v3, project p1"},
+		// emulator serve: a state written through localhost is the same Keystone as 127.0.0.1,
+		// only for the same project.
+		{"served emulator, localhost for 127.0.0.1", ptr(Site{AuthURL: "http://localhost:4001/chi-uc/identity/v3", ProjectID: "demo"}),
+			Site{AuthURL: "http://127.0.0.1:4001/chi-uc/identity/v3", ProjectID: "demo"}, ""},
+		{"served emulator, localhost, other project", ptr(Site{AuthURL: "http://localhost:4001/chi-uc/identity/v3", ProjectID: "demo"}),
+			Site{AuthURL: "http://127.0.0.1:4001/chi-uc/identity/v3", ProjectID: "other"},
+			"site CHI@UC: state was written against http://localhost:4001/chi-uc/identity/v3, project demo; this run uses http://127.0.0.1:4001/chi-uc/identity/v3, project other"},
+		{"served emulator, localhost, other port", ptr(Site{AuthURL: "http://localhost:4001/chi-uc/identity/v3", ProjectID: "demo"}),
+			Site{AuthURL: "http://127.0.0.1:4002/chi-uc/identity/v3", ProjectID: "demo"},
+			"site CHI@UC: state was written against http://localhost:4001/chi-uc/identity/v3, project demo; this run uses http://127.0.0.1:4002/chi-uc/identity/v3, project demo"},
 		{"local, port changed", ptr(local("4001", "demo")), local("4002", "demo"), ""},
 		{"local, other project", ptr(local("4001", "demo")), local("4001", "other"),
 			"site CHI@UC: state was written against http://127.0.0.1:4001/chi-uc/identity/v3 (local emulator), project demo; this run uses http://127.0.0.1:4001/chi-uc/identity/v3 (local emulator), project other"},
@@ -176,5 +188,92 @@ func TestNoSecretFields(t *testing.T) {
 	}
 	if !seen[reflect.TypeFor[Reservation]()] {
 		t.Error("walk did not reach Reservation; the guard is not looking everywhere")
+	}
+}
+
+// TestSetSiteKeepsTheSameLocalIdentity: the local emulator listens on a new port each run;
+// recording the new URL rewrote the state (and bumped its serial) on every no-op apply.
+func TestSetSiteKeepsTheSameLocalIdentity(t *testing.T) {
+	f := New()
+	rec := Site{AuthURL: "http://127.0.0.1:1000/chi-uc/identity/v3", ProjectID: "p", UserID: "u", Local: true}
+	f.SetSite("CHI@UC", rec)
+	f.SetSite("CHI@UC", Site{AuthURL: "http://127.0.0.1:2000/chi-uc/identity/v3", ProjectID: "p", UserID: "u", Local: true})
+	if got := f.Sites["CHI@UC"]; got != rec {
+		t.Errorf("same local identity on another port: recorded %+v, want %+v kept", got, rec)
+	}
+	other := Site{AuthURL: "https://chi.uc.chameleoncloud.org:5000/v3", ProjectID: "p", UserID: "u"}
+	f.SetSite("CHI@UC", other)
+	if got := f.Sites["CHI@UC"]; got != other {
+		t.Errorf("another identity: recorded %+v, want %+v", got, other)
+	}
+}
+
+func TestFileNameFor(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                       DefaultFileName,
+		"/x/Leasefile":           DefaultFileName,
+		"/x/Leasefile.yaml":      DefaultFileName,
+		"leasefile.yaml":         DefaultFileName,
+		"examples/edge.yaml":     "edge.state.json",
+		"/x/gpu.yml":             "gpu.state.json",
+		"/x/Leasefile.prod.yaml": "Leasefile.prod.state.json",
+		"/x/experiment":          "experiment.state.json",
+	} {
+		if got := FileNameFor(in); got != want {
+			t.Errorf("FileNameFor(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCheckLeasefile(t *testing.T) {
+	f := New()
+	if err := f.CheckLeasefile("/x/leasefile.state.json", "/x/Leasefile"); err != nil || f.Leasefile != "Leasefile" {
+		t.Fatalf("a new state: %v, recorded %q", err, f.Leasefile)
+	}
+	f.SetLease("a", &Lease{ID: "1"})
+	err := f.CheckLeasefile("/x/leasefile.state.json", "/x/edge.yaml")
+	var me *LeasefileMismatchError
+	if !errors.As(err, &me) || me.Recorded != "/x/Leasefile" || me.Used != "/x/edge.yaml" {
+		t.Errorf("another Leasefile: %v, want a mismatch naming both", err)
+	}
+	if err := f.CheckLeasefile("/x/.leasefile/local/s.json", "/x/Leasefile"); err == nil {
+		t.Errorf("the same Leasefile seen from another state directory is recorded relative to it")
+	}
+}
+
+// TestAuthURLWithoutSecrets: an OS_AUTH_URL carrying a password or a token never reaches the
+// state: the recorded URL has no user information, query or fragment.
+func TestAuthURLWithoutSecrets(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://chi.uc.chameleoncloud.org:5000/v3":                      "https://chi.uc.chameleoncloud.org:5000/v3",
+		"https://alice:hunter22@chi.uc.chameleoncloud.org:5000/v3":       "https://chi.uc.chameleoncloud.org:5000/v3",
+		"https://chi.uc.chameleoncloud.org:5000/v3?token=gAAAA-secret#x": "https://chi.uc.chameleoncloud.org:5000/v3",
+		"http://127.0.0.1:40123/identity/v3":                             "http://127.0.0.1:40123/identity/v3",
+		"not a url with \x7f and token@host":                             "not a url with \x7f and token",
+	} {
+		f := New()
+		f.SetSite("CHI@UC", Site{AuthURL: in, ProjectID: "p"})
+		if got := f.Sites["CHI@UC"].AuthURL; got != want {
+			t.Errorf("SetSite(%q) records %q, want %q", in, got, want)
+		}
+		if got := PublicURL(in); got != want {
+			t.Errorf("PublicURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// A state written before: the URL is cleaned when read, and still matches this run.
+	path := filepath.Join(t.TempDir(), DefaultFileName)
+	old := `{"format_version": 1, "lineage": "x", "sites": {"CHI@UC": {"auth_url": "https://alice:hunter22@chi.uc.chameleoncloud.org:5000/v3", "project_id": "p"}}}`
+	if err := os.WriteFile(path, []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Sites["CHI@UC"].AuthURL; got != "https://chi.uc.chameleoncloud.org:5000/v3" {
+		t.Errorf("loaded auth URL %q", got)
+	}
+	if err := f.CheckSite("CHI@UC", Site{AuthURL: "https://chi.uc.chameleoncloud.org:5000/v3", ProjectID: "p"}); err != nil {
+		t.Error(err)
 	}
 }

@@ -23,9 +23,14 @@ var testOnlyBeforeRename func(tmp string) error
 // Load reads the state file at path. A missing file is an error that
 // satisfies errors.Is(err, fs.ErrNotExist); see LoadOrNew.
 func Load(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+	r, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read state: %w", err)
+	}
+	defer r.Close()
+	data, err := ReadBounded(r)
+	if err != nil {
+		return nil, fmt.Errorf("state %s: %w", path, err)
 	}
 	f, err := decode(data)
 	if err != nil {
@@ -108,20 +113,26 @@ func jsonError(data []byte, err error) error {
 	if off < 0 {
 		return fmt.Errorf("corrupt JSON: %v; the previous copy is in the .backup file", err)
 	}
-	before := data[:min(int(off), len(data))]
-	line := bytes.Count(before, []byte("\n")) + 1
-	col := len(before) - bytes.LastIndexByte(before, '\n')
+	line, col := lineCol(data, int(off))
 	return fmt.Errorf("corrupt JSON at line %d, column %d: %v; the previous copy is in the .backup file", line, col, err)
 }
 
 // normalize puts times in UTC (dropping monotonic readings) so equal states
-// encode to equal bytes.
+// encode to equal bytes, and drops what may carry a secret from auth URLs (a
+// state written before PublicURL existed).
 func (f *File) normalize() {
+	for name, s := range f.Sites {
+		if u := PublicURL(s.AuthURL); u != s.AuthURL {
+			s.AuthURL = u
+			f.Sites[name] = s
+		}
+	}
 	for _, l := range f.Leases {
 		l.Start, l.End, l.CreatedAt = utc(l.Start), utc(l.End), utc(l.CreatedAt)
 	}
 	for i := range f.Intents {
 		f.Intents[i].Time = utc(f.Intents[i].Time)
+		f.Intents[i].Sent = utc(f.Intents[i].Sent)
 	}
 }
 
@@ -169,6 +180,7 @@ func (f *File) Save(path string) error {
 	if f.baseline != nil && bytes.Equal(content, f.baseline) {
 		return nil
 	}
+	removeLeftovers(path)
 	serial := f.Serial + 1
 	// Only the serial differs from content: patch it in rather than encode the state again.
 	data := indented(withSerial(content, serial))
@@ -190,6 +202,25 @@ func (f *File) Save(path string) error {
 	return nil
 }
 
+// removeLeftovers deletes the temporary files a save killed before its rename left beside
+// the state and its backup (WriteAtomic names them after the file). Saves run under the
+// state lock, so none of them belongs to a save in progress.
+func removeLeftovers(path string) {
+	for _, target := range []string{path, path + ".backup"} {
+		dir, base := filepath.Split(target)
+		if dir == "" {
+			dir = "."
+		}
+		left, _ := filepath.Glob(filepath.Join(dir, tempPrefix(base)+"*"))
+		for _, p := range left {
+			os.Remove(p)
+		}
+	}
+}
+
+// tempPrefix is how the temporary files of WriteAtomic for a file named base start.
+func tempPrefix(base string) string { return "." + base + ".tmp-" }
+
 // withSerial returns compact canonical JSON whose serial is 0 with the serial set instead.
 // The serial is a top-level field that encoding/json writes before any lease or intent, so
 // its first occurrence is the one to replace.
@@ -204,7 +235,7 @@ func WriteAtomic(path string, data []byte) (err error) {
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	tmp, err := os.CreateTemp(dir, tempPrefix(base)+"*")
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -307,5 +308,90 @@ func TestLoadErrors(t *testing.T) {
 				t.Errorf("errors.Is(err, ErrNewerFormat) = %v, want %v", got, tt.newer)
 			}
 		})
+	}
+}
+
+// TestLoadBounded: a huge or deeply nested state file is refused, positioned where it can be,
+// at a cost measured in bytes allocated rather than the size of the file.
+func TestLoadBounded(t *testing.T) {
+	dir := t.TempDir()
+	huge := filepath.Join(dir, "huge.json")
+	f, err := os.Create(huge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`{"format_version": 1, "lineage": "x", "leases": {"a": {"id": "`)
+	if err := f.Truncate(1 << 30); err != nil { // sparse: costs no disk
+		t.Fatal(err)
+	}
+	f.Close()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err = Load(huge)
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "1073741824 bytes") {
+		t.Errorf("a 1 GiB state: %v", err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
+		t.Errorf("refusing a 1 GiB state allocated %d MB", alloc>>20)
+	}
+
+	deep := filepath.Join(dir, "deep.json")
+	content := `{"format_version": 1, "lineage": "x", "leases": {"a": {"id": "l", "x": ` + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + "}}}"
+	if err := os.WriteFile(deep, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(deep); err == nil || !strings.Contains(err.Error(), "nested more than 32 levels deep at line 1, column 101") {
+		t.Errorf("a deeply nested state: %v", err)
+	}
+	// Brackets inside strings are text, not nesting.
+	text := `{"format_version": 1, "lineage": "x", "leases": {"a": {"id": "l", "name": "` + strings.Repeat(`[{\"`, 100) + `"}}}`
+	if err := os.WriteFile(deep, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(deep); err != nil {
+		t.Errorf("brackets in a string: %v", err)
+	}
+}
+
+// TestSaveRemovesLeftovers: a save killed between writing its temporary file and the rename
+// leaves the file behind; the next save removes it, and nothing else.
+func TestSaveRemovesLeftovers(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, DefaultFileName)
+	f := sample()
+	if err := f.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	for _, base := range []string{DefaultFileName, DefaultFileName + ".backup"} {
+		tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmp.WriteString(`{"format_version": 1, "lineage": "half-written`)
+		tmp.Close()
+		left = append(left, tmp.Name())
+	}
+	others := []string{filepath.Join(dir, "notes.txt"), filepath.Join(dir, ".other.json.tmp-1"), filepath.Join(dir, "plan.json")}
+	for _, p := range others {
+		if err := os.WriteFile(p, []byte("keep"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.RemoveLease("training")
+	if err := f.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range left {
+		if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s is still there after the next save (%v)", filepath.Base(p), err)
+		}
+	}
+	for _, p := range others {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s was removed: %v", filepath.Base(p), err)
+		}
 	}
 }

@@ -16,6 +16,10 @@ import (
 // ErrNotLocked is wrapped by ForceUnlock's error when there is no lock.
 var ErrNotLocked = errors.New("state is not locked")
 
+// ErrHolderAlive is wrapped by ForceUnlock's error when the process that took the lock still
+// runs on this machine.
+var ErrHolderAlive = errors.New("the run holding the lock is still running")
+
 // testOnlyPollInterval is how often Lock retries a held lock.
 var testOnlyPollInterval = 100 * time.Millisecond
 
@@ -41,6 +45,17 @@ func (i LockInfo) holderGone() bool {
 		return false
 	}
 	return !processAlive(i.PID)
+}
+
+// HolderAlive reports whether the lock was taken by a process of this machine that still
+// runs. A lock from another machine, or one without a PID, is not known to be alive. Where
+// processes cannot be checked (not unix), a same-host holder counts as alive.
+func (i LockInfo) HolderAlive() bool {
+	host, err := os.Hostname()
+	if err != nil || i.PID <= 0 || i.Host != host {
+		return false
+	}
+	return processAlive(i.PID)
 }
 
 // LockedError reports a lock held by another run.
@@ -157,9 +172,14 @@ func heldError(statePath string) *LockedError {
 
 func readLock(lockPath string) (LockInfo, error) {
 	var info LockInfo
-	data, err := os.ReadFile(lockPath)
+	f, err := os.Open(lockPath)
 	if err != nil {
 		return info, err
+	}
+	defer f.Close()
+	data, err := ReadBounded(f)
+	if err != nil {
+		return info, fmt.Errorf("lock file %s: %w", lockPath, err)
 	}
 	if err := json.Unmarshal(data, &info); err != nil {
 		return LockInfo{}, fmt.Errorf("lock file %s: %w", lockPath, err)
@@ -207,24 +227,30 @@ func (l *Locker) Unlock() error {
 	return nil
 }
 
-// ForceUnlock removes the lock of the state at statePath if its ID is id.
-// Asking for the ID keeps a user from breaking a lock they have not looked
-// at.
-func ForceUnlock(statePath, id string) error {
+// ForceUnlock removes the lock of the state at statePath if its ID is id, and returns what
+// the lock said. Asking for the ID keeps a user from breaking a lock they have not looked at.
+// It refuses, with an error wrapping ErrHolderAlive, when the process that took the lock
+// still runs on this machine (releasing a live run's lock lets a second apply duplicate its
+// leases), unless force is set: the caller then warns.
+func ForceUnlock(statePath, id string, force bool) (LockInfo, error) {
 	lockPath := statePath + ".lock"
 	info, err := readLock(lockPath)
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("force-unlock: %w (no %s)", ErrNotLocked, lockPath)
+		return LockInfo{}, fmt.Errorf("force-unlock: %w (no %s)", ErrNotLocked, lockPath)
 	}
 	if err != nil {
-		return fmt.Errorf("force-unlock: %w; if no run is in progress, remove %s", err, lockPath)
+		return LockInfo{}, fmt.Errorf("force-unlock: %w; if no run is in progress, remove %s", err, lockPath)
 	}
 	if info.ID != id {
-		return fmt.Errorf("force-unlock: lock ID %q does not match the lock held by %s since %s for %s (lock ID %s)",
+		return info, fmt.Errorf("force-unlock: lock ID %q does not match the lock held by %s since %s for %s (lock ID %s)",
 			id, info.Who, info.Created.UTC().Format(time.RFC3339), info.Operation, info.ID)
 	}
-	if err := os.Remove(lockPath); err != nil {
-		return fmt.Errorf("force-unlock: %w", err)
+	if !force && info.HolderAlive() {
+		return info, fmt.Errorf("force-unlock: %w: the lock is held by process %d on this machine (%s) for %s since %s, and that process is running",
+			ErrHolderAlive, info.PID, info.Host, info.Operation, info.Created.UTC().Format(time.RFC3339))
 	}
-	return nil
+	if err := os.Remove(lockPath); err != nil {
+		return info, fmt.Errorf("force-unlock: %w", err)
+	}
+	return info, nil
 }

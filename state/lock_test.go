@@ -131,7 +131,7 @@ func TestUnlockAfterForceUnlock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ForceUnlock(path, "mine"); err != nil {
+	if _, err := ForceUnlock(path, "mine", true); err != nil { // this process holds it: forced
 		t.Fatal(err)
 	}
 	other, err := Lock(context.Background(), path, LockInfo{ID: "theirs", Who: "bob@host"}, 0)
@@ -163,6 +163,8 @@ func TestForceUnlock(t *testing.T) {
 		lockRemain bool
 	}{
 		{"right ID", true, "abc", "", false, false},
+		{"holder alive on this host", true, "abc", "force-unlock: the run holding the lock is still running: the lock is held by process", false, true},
+		{"holder alive, forced", true, "abc", "", false, false},
 		{"wrong ID", true, "abd", `lock ID "abd" does not match the lock held by alice@laptop since 2026-05-01T10:00:00Z for apply (lock ID abc)`, false, true},
 		{"no lock", false, "abc", "state is not locked", true, false},
 	}
@@ -170,11 +172,18 @@ func TestForceUnlock(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), DefaultFileName)
 			if tt.locked {
-				if _, err := Lock(context.Background(), path, LockInfo{ID: "abc", Who: "alice@laptop", Operation: "apply", Created: lockTime}, 0); err != nil {
+				info := LockInfo{ID: "abc", Who: "alice@laptop", Operation: "apply", Created: lockTime, Host: "laptop", PID: 4242}
+				if strings.HasPrefix(tt.name, "holder alive") {
+					info.Host, info.PID = "", 0 // Lock fills in this process, which is alive
+				}
+				if _, err := Lock(context.Background(), path, info, 0); err != nil {
 					t.Fatal(err)
 				}
 			}
-			err := ForceUnlock(path, tt.id)
+			_, err := ForceUnlock(path, tt.id, strings.HasSuffix(tt.name, "forced"))
+			if strings.HasPrefix(tt.name, "holder alive on") != errors.Is(err, ErrHolderAlive) {
+				t.Errorf("errors.Is(err, ErrHolderAlive) = %v", errors.Is(err, ErrHolderAlive))
+			}
 			got := ""
 			if err != nil {
 				got = err.Error()
@@ -212,7 +221,10 @@ func TestLockOfDeadProcess(t *testing.T) {
 	}
 	// The live holder (this test process) is not called gone.
 	alive := LockInfo{Host: host, PID: os.Getpid()}
-	if alive.holderGone() {
+	if alive.holderGone() || !alive.HolderAlive() {
 		t.Error("a live process's lock is called stale")
+	}
+	if gone.HolderAlive() {
+		t.Error("a finished process's lock is called alive")
 	}
 }

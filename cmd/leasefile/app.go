@@ -8,8 +8,10 @@ import (
 	"io/fs"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
+	"github.com/chameleoncloud/leasefile/cloud"
 	"github.com/chameleoncloud/leasefile/spec"
 	"github.com/urfave/cli/v3"
 )
@@ -32,6 +34,8 @@ type app struct {
 	wd    string
 	clock interface{ Now() time.Time } // nil: the real clock
 	after func(time.Duration) <-chan time.Time
+	// callTimeout bounds each call of the plan phase; 0 means blazar.DefaultCallTimeout.
+	callTimeout time.Duration
 	// cloudsYAML, when set, replaces clouds.yaml discovery (tests point it at their emulator).
 	cloudsYAML []byte
 	// interactive, when set, replaces the terminal check of canPrompt (tests have no terminal).
@@ -59,7 +63,7 @@ func (a *app) getenv(k string) string {
 
 func (a *app) run(ctx context.Context, args []string) int {
 	root := a.command()
-	setUsageError(root, a.usageError)
+	a.setUsageError(root)
 	err := root.Run(ctx, args)
 	if a.usageFailed {
 		return exitError
@@ -88,7 +92,7 @@ func (a *app) command() *cli.Command {
 		EnableShellCompletion: true,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "the Leasefile (default: Leasefile, Leasefile.yaml or leasefile.yaml)", Destination: &a.file},
-			&cli.StringFlag{Name: "state", Usage: "the state file (default: leasefile.state.json beside the Leasefile)", Destination: &a.statePath},
+			&cli.StringFlag{Name: "state", Usage: "the state file (default: beside the Leasefile, NAME.state.json for NAME.yaml, leasefile.state.json for the default names)", Destination: &a.statePath},
 			&cli.BoolFlag{Name: "local", Usage: "use the embedded Blazar emulator, persisted under .leasefile/local/ (also LEASEFILE_LOCAL=1)", Destination: &a.local},
 			&cli.BoolFlag{Name: "no-color", Usage: "no colours in output (also NO_COLOR)", Destination: &a.noColor},
 			&cli.BoolFlag{Name: "debug", Usage: "trace HTTP calls on stderr, with tokens and secrets redacted", Destination: &a.debug},
@@ -102,27 +106,57 @@ func (a *app) command() *cli.Command {
 			}
 			return ctx, nil
 		},
-		Commands: a.commands(),
-		CommandNotFound: func(ctx context.Context, c *cli.Command, name string) {
-			a.errorf("unknown command %q", name)
-			a.hintf("leasefile --help lists the commands")
-			a.usageFailed = true
-		},
+		Commands:     a.commands(),
 		OnUsageError: a.usageError,
 	}
 }
 
-// setUsageError gives every command the same one-line report of a bad flag.
-func setUsageError(c *cli.Command, f cli.OnUsageErrorFunc) {
-	c.OnUsageError = f
-	for _, sub := range c.Commands {
-		setUsageError(sub, f)
+// setUsageError gives every command the same one-line report of a bad flag, and every
+// command with subcommands the same handling of a missing or unknown one.
+func (a *app) setUsageError(c *cli.Command) {
+	c.OnUsageError = a.usageError
+	if len(c.Commands) > 0 && c.Action == nil {
+		c.Action = a.groupAction
+		c.CommandNotFound = func(ctx context.Context, c *cli.Command, name string) { a.unknownCommand(c, name) }
 	}
+	for _, sub := range c.Commands {
+		a.setUsageError(sub)
+	}
+}
+
+// groupAction runs for a command that has subcommands when none is named: an unknown word is
+// an unknown command, and nothing at all shows the help and exits 1, as Terraform does.
+func (a *app) groupAction(ctx context.Context, c *cli.Command) error {
+	if c.Args().Present() {
+		a.unknownCommand(c, c.Args().First())
+		return nil
+	}
+	var err error
+	if c.Root() == c {
+		err = cli.ShowRootCommandHelp(c)
+	} else {
+		err = cli.ShowSubcommandHelp(c)
+	}
+	if err != nil {
+		return err
+	}
+	return silent(exitError)
+}
+
+func (a *app) unknownCommand(c *cli.Command, name string) {
+	a.errorf("unknown command %q", strings.TrimSpace(strings.TrimPrefix(c.FullName()+" ", "leasefile ")+name))
+	a.hintf("%s --help lists the commands", c.FullName())
+	a.usageFailed = true
 }
 
 // usageError reports a bad flag or argument in one line and a hint, instead of the whole help.
 func (a *app) usageError(ctx context.Context, c *cli.Command, err error, isSubcommand bool) error {
 	return &codeError{code: exitError, msg: err.Error(), hint: fmt.Sprintf("%s --help shows the options", c.FullName())}
+}
+
+// flagError is a bad flag value or combination, reported as usageError reports a bad flag.
+func flagError(c *cli.Command, format string, args ...any) error {
+	return &codeError{code: exitError, msg: fmt.Sprintf(format, args...), hint: fmt.Sprintf("%s --help shows the options", c.FullName())}
 }
 
 // leasefilePath returns the -f file, or the first default name found in the working directory.
@@ -143,7 +177,26 @@ func (a *app) loadSpec() (*spec.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return spec.Parse(displayPath(a, path), data, spec.Options{LookupEnv: a.lookupEnv})
+	return a.parseSpec(path, data)
+}
+
+// parseSpec parses the Leasefile at path and prints its warnings. A site outside Chameleon's
+// is accepted when clouds.yaml has an entry of that name (not with --local, whose emulator
+// serves only Chameleon's).
+func (a *app) parseSpec(path string, data []byte) (*spec.File, error) {
+	opts := spec.Options{LookupEnv: a.lookupEnv}
+	if !a.local {
+		r := &cloud.Resolver{Env: a.getenv, CloudsYAML: a.cloudsYAML}
+		opts.SiteReachable = r.HasCloud
+	}
+	f, err := spec.Parse(displayPath(a, path), data, opts)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range f.Warnings {
+		a.warnf("%s", w.Error())
+	}
+	return f, nil
 }
 
 func (a *app) readLeasefile(path string) ([]byte, error) {
@@ -155,12 +208,39 @@ func (a *app) readLeasefile(path string) ([]byte, error) {
 }
 
 func versionString() string {
-	v := version
+	bi, _ := debug.ReadBuildInfo()
+	return versionFrom(version, bi)
+}
+
+// versionFrom is "leasefile VERSION (commit REV)": VERSION from the linker, else the module
+// version (go install ...@v1.2.3), else (devel); the commit when the build recorded it.
+func versionFrom(linked string, bi *debug.BuildInfo) string {
+	v := linked
+	if v == "" && bi != nil && bi.Main.Version != "" {
+		v = bi.Main.Version
+	}
 	if v == "" {
 		v = "(devel)"
-		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-			v = bi.Main.Version
+	}
+	var rev, modified string
+	if bi != nil {
+		for _, kv := range bi.Settings {
+			switch kv.Key {
+			case "vcs.revision":
+				rev = kv.Value
+			case "vcs.modified":
+				modified = kv.Value
+			}
 		}
 	}
-	return fmt.Sprintf("leasefile %s", v)
+	if rev == "" {
+		return "leasefile " + v
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if modified == "true" {
+		rev += ", modified"
+	}
+	return fmt.Sprintf("leasefile %s (commit %s)", v, rev)
 }

@@ -5,7 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/chameleoncloud/leasefile/apply"
@@ -28,8 +31,35 @@ func runFlags(o *runOptions) []cli.Flag {
 		&cli.BoolFlag{Name: "auto-approve", Usage: "skip the interactive yes (required without a terminal)", Destination: &o.autoApprove},
 		&cli.IntFlag{Name: "parallelism", Value: 10, Usage: "operations at once per site", Destination: &o.parallelism},
 		&cli.DurationFlag{Name: "timeout", Value: 20 * time.Minute, Usage: "how long to wait for leases to become ACTIVE", Destination: &o.timeout},
-		&cli.DurationFlag{Name: "lock-timeout", Usage: "how long to wait for the state lock held by another run", Destination: &o.lockTimeout},
+		lockTimeoutFlag(&o.lockTimeout),
 	}
+}
+
+// lockTimeoutFlag is -lock-timeout, for every command that takes the state lock.
+func lockTimeoutFlag(dst *time.Duration) cli.Flag {
+	return &cli.DurationFlag{Name: "lock-timeout", Usage: "how long to wait for the state lock held by another run; 0 fails at once", Destination: dst}
+}
+
+// withoutFlag returns flags without the one named name.
+func withoutFlag(flags []cli.Flag, name string) []cli.Flag {
+	var out []cli.Flag
+	for _, f := range flags {
+		if !slices.Contains(f.Names(), name) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// check refuses values that make no sense, before anything is read or contacted.
+func (o runOptions) check(c *cli.Command) error {
+	if o.parallelism < 1 {
+		return flagError(c, "-parallelism %d: want at least 1", o.parallelism)
+	}
+	if o.timeout < 0 || o.lockTimeout < 0 {
+		return flagError(c, "-timeout and -lock-timeout must not be negative")
+	}
+	return nil
 }
 
 func (a *app) applyCommand() *cli.Command {
@@ -45,6 +75,9 @@ func (a *app) applyCommand() *cli.Command {
 			"Example:\n  leasefile apply -auto-approve",
 		Flags: append(planFlags(&o), runFlags(&r)...),
 		Action: func(ctx context.Context, c *cli.Command) error {
+			if err := r.check(c); err != nil {
+				return err
+			}
 			planFile := c.Args().First()
 			return a.runApply(ctx, planFile, o, r)
 		},
@@ -63,8 +96,12 @@ func (a *app) destroyCommand() *cli.Command {
 		Usage:       "delete every lease in the state",
 		UsageText:   "leasefile destroy [-auto-approve] [-target KEY]...",
 		Description: "Shows the plan and asks for yes before deleting. Leases the state does not know are never touched.\n\nExample:\n  leasefile destroy -target training",
-		Flags:       append(flags, runFlags(&r)...),
+		// destroy waits for no lease to become ACTIVE.
+		Flags: append(flags, withoutFlag(runFlags(&r), "timeout")...),
 		Action: func(ctx context.Context, c *cli.Command) error {
+			if err := r.check(c); err != nil {
+				return err
+			}
 			return a.runApply(ctx, "", o, r)
 		},
 	}
@@ -106,7 +143,7 @@ func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r ru
 		if !p.HasChanges() && !p.HasDrift() && len(p.Observed) == 0 {
 			return nil
 		}
-		if p.HasChanges() {
+		if p.HasChanges() && !p.OnlyWaits() {
 			if err := a.confirm(ctx, r.autoApprove, o.destroy); err != nil {
 				return err
 			}
@@ -128,10 +165,13 @@ func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r ru
 		return err
 	}
 	if res != nil && (p.HasChanges() || p.RefreshOnly || len(res.Failed) > 0) {
-		a.printApplySummary(p, res, time.Since(start))
+		a.printApplySummary(p, res, err, time.Since(start))
 	}
 	if err == nil {
 		return nil
+	}
+	if h := saveHint(err); h != "" {
+		return &codeError{code: exitError, msg: err.Error(), hint: h}
 	}
 	if res == nil || len(res.Failed) == 0 {
 		return err
@@ -146,6 +186,18 @@ func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r ru
 		}
 	}
 	return silent(exitError)
+}
+
+// saveHint is the remedy for a state that could not be saved, or "": the run stopped at once,
+// and what it created is found again by the next plan from the intents already saved.
+func saveHint(err error) string {
+	switch {
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return "the disk holding the state file is full: free some space and run apply again; the next plan finds the leases this run created"
+	case errors.Is(err, syscall.EROFS), errors.Is(err, fs.ErrPermission):
+		return "the state file cannot be written here: fix the permissions (or use --state) and run apply again; the next plan finds the leases this run created"
+	}
+	return ""
 }
 
 func operationName(o planOptions) string {
@@ -187,29 +239,51 @@ func (a *app) confirm(ctx context.Context, autoApprove, destroy bool) error {
 	return nil
 }
 
-func (a *app) printApplySummary(p *plan.Plan, res *apply.Result, took time.Duration) {
-	var created, updated, replaced, deleted int
-	for _, d := range res.Done {
+// printApplySummary prints the last line of an apply: what was done, counting a lease that
+// was created even when waiting for it failed, and "finished with errors" whenever the run
+// ends with an error (a state that could not be saved included).
+func (a *app) printApplySummary(p *plan.Plan, res *apply.Result, err error, took time.Duration) {
+	var created, updated, replaced, deleted, waited, notActive, failed, uncertain int
+	count := func(act plan.Action) {
 		switch {
-		case d.Action == plan.Create:
+		case act == plan.Create:
 			created++
-		case d.Action == plan.Update:
+		case act == plan.Update:
 			updated++
-		case d.Action.IsReplace():
+		case act.IsReplace():
 			replaced++
-		case d.Action == plan.Delete:
+		case act == plan.Delete:
 			deleted++
+		case act == plan.NoOp:
+			waited++
+		}
+	}
+	for _, d := range res.Done {
+		count(d.Action)
+	}
+	for _, f := range res.Failed {
+		if f.LeaseID != "" && f.Action != plan.NoOp {
+			// The lease exists: it was created (or replaced), only what followed failed.
+			count(f.Action)
+			notActive++
+			continue
+		}
+		failed++
+		if f.Uncertain {
+			uncertain++
 		}
 	}
 	if p.RefreshOnly {
-		fmt.Fprintf(a.stdout, "\nRefresh complete: the state records what Blazar has now.\n")
+		if err == nil {
+			fmt.Fprintf(a.stdout, "\nRefresh complete: the state records what Blazar has now.\n")
+		}
 		return
 	}
 	word := "Apply"
 	if p.Destroy {
 		word = "Destroy"
 	}
-	if len(res.Failed) > 0 {
+	if len(res.Failed) > 0 || err != nil {
 		word += " finished with errors."
 	} else {
 		word += " complete!"
@@ -219,8 +293,17 @@ func (a *app) printApplySummary(p *plan.Plan, res *apply.Result, took time.Durat
 	} else {
 		fmt.Fprintf(a.stdout, "\n%s Leases: %d created, %d updated, %d replaced, %d deleted", word, created, updated, replaced, deleted)
 	}
-	if len(res.Failed) > 0 {
-		fmt.Fprintf(a.stdout, ", %d failed", len(res.Failed))
+	if waited > 0 {
+		fmt.Fprintf(a.stdout, ", %d now ACTIVE", waited)
+	}
+	if notActive > 0 {
+		fmt.Fprintf(a.stdout, "; %d of these did not finish", notActive)
+	}
+	if failed > 0 {
+		fmt.Fprintf(a.stdout, ", %d failed", failed)
+	}
+	if uncertain > 0 {
+		fmt.Fprintf(a.stdout, " (%d of them may have been created: the next plan finds and adopts them)", uncertain)
 	}
 	fmt.Fprintf(a.stdout, ". (%s)\n", took.Round(time.Second))
 	for _, f := range res.Failed {
@@ -244,6 +327,10 @@ func (a *app) checkFresh(ctx context.Context, s *session, p *plan.Plan) error {
 		return stale(fmt.Sprintf("the state changed since the plan was made (serial %d, now %d)", p.Serial, s.state.Serial))
 	case p.LeasefileHash != "" && p.LeasefileHash != s.specHash:
 		return stale("the Leasefile changed since the plan was made")
+	}
+	if err := p.CheckOwned(s.state); err != nil {
+		return &codeError{code: exitError, msg: "Saved plan does not match the state: " + err.Error(),
+			hint: "the plan file was edited after plan -out wrote it: do not apply it; run leasefile plan again"}
 	}
 	sites := make([]string, 0, len(p.Sites))
 	for name := range p.Sites {
@@ -300,7 +387,7 @@ func (a *app) waitCommand() *cli.Command {
 		Description: "Waits for the named leases (default: every lease in the state) with one list call per\nsite per poll. ERROR or the timeout is a failure.\n\nExample:\n  leasefile wait -timeout 10m training",
 		Flags: []cli.Flag{
 			&cli.DurationFlag{Name: "timeout", Value: 20 * time.Minute, Usage: "how long to wait", Destination: &timeout},
-			&cli.DurationFlag{Name: "lock-timeout", Usage: "how long to wait for the state lock held by another run", Destination: &lockTimeout},
+			lockTimeoutFlag(&lockTimeout),
 		},
 		Action: func(ctx context.Context, c *cli.Command) error {
 			s, err := a.openSession(ctx, specNone)

@@ -33,6 +33,8 @@ func (a *app) emulatorCommand() *cli.Command {
 // serveOptions are the flags of `emulator serve`.
 type serveOptions struct {
 	addr, inventory, data, envFile string
+	cloudsFile                     string
+	addrSet                        bool // --addr was given
 	allowRemote                    bool
 	startDelay, latency, tokenTTL  time.Duration
 	faultRate                      float64
@@ -44,33 +46,38 @@ func (a *app) emulatorServeCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "serve",
 		Usage:     "serve the emulator until interrupted, printing the OS_* settings to use it",
-		UsageText: "leasefile emulator serve [--addr HOST:PORT] [--data FILE] [--env-file FILE] [--inventory FILE]",
+		UsageText: "leasefile emulator serve [--addr HOST:PORT] [--data FILE] [--env-file FILE] [--clouds-file FILE] [--inventory FILE]",
 		Description: "Prints, on stdout, where it listens, `export OS_...=...` lines for the first site\n" +
-			"(CHI@UC by default), a commented clouds.yaml with one entry per site (named like the site), and\n" +
+			"(CHI@UC by default), a commented clouds.yaml with one entry per site, named as\n" +
+			"examples/multisite.yaml expects (chi-uc, chi-tacc, chi-edge; --clouds-file writes it), and\n" +
 			"the same as ccauth writes it (auth_type v3chameleonoidc: a device login approved in the browser).\n" +
 			"The output is safe to source. Credentials are the demo ones (demo/demo, project demo; the\n" +
 			"application credential demo-appcred/demo-secret). It listens on loopback only unless\n" +
 			"--allow-remote is given. With --data, leases survive restarts: the file is saved after\n" +
-			"every change and on SIGINT/SIGTERM, after which the command exits 0.\n\n" +
+			"every change and on SIGINT/SIGTERM, after which the command exits 0, and it records the\n" +
+			"address, so a restart without --addr listens there again and state files keep working.\n\n" +
 			"Example:\n" +
-			"  leasefile emulator serve --data emu.json --env-file emu.env &\n" +
-			"  . ./emu.env && openstack reservation lease list",
+			"  leasefile emulator serve --data emu.json --env-file emu.env --clouds-file clouds.yaml &\n" +
+			"  . ./emu.env && openstack reservation lease list\n" +
+			"  OS_CLIENT_CONFIG_FILE=clouds.yaml leasefile -f examples/multisite.yaml plan",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:0", Usage: "listen address; port 0 picks a free port", Destination: &o.addr},
+			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:0", Usage: "listen address; port 0 picks a free port (with --data: where it listened last, if it did)", Destination: &o.addr},
 			&cli.BoolFlag{Name: "allow-remote", Usage: "allow a non-loopback --addr (the demo credentials are public: anyone who can connect can use it)", Destination: &o.allowRemote},
 			&cli.StringFlag{Name: "inventory", Usage: "JSON inventory of sites, hosts, devices and floating IPs (default: a Chameleon-like one)", Destination: &o.inventory},
 			&cli.StringFlag{Name: "data", Usage: "JSON file persisting the leases across restarts (default: in memory)", Destination: &o.data},
 			&cli.StringFlag{Name: "env-file", Usage: "also write the export lines to this file (mode 0600), once the server accepts connections", Destination: &o.envFile},
-			&cli.DurationFlag{Name: "start-delay", Usage: "time a lease spends STARTING before ACTIVE; negative = immediate (default 10s)", Destination: &o.startDelay},
+			&cli.StringFlag{Name: "clouds-file", Usage: "also write the clouds.yaml to this file (mode 0600), once the server accepts connections", Destination: &o.cloudsFile},
+			&cli.DurationFlag{Name: "start-delay", Value: 10 * time.Second, Usage: "time a lease spends STARTING before ACTIVE; negative = immediate", Destination: &o.startDelay},
 			&cli.DurationFlag{Name: "latency", Usage: "delay added to every request", Destination: &o.latency},
 			&cli.StringSliceFlag{Name: "fault", Usage: "answer the next COUNT calls of OP (create, update, delete, list, get, auth, any) with STATUS, or drop them: `OP:STATUS[:COUNT]` or OP:drop[:COUNT] (repeatable)", Destination: &o.faults},
 			&cli.FloatFlag{Name: "fault-rate", Usage: "probability (0..1) that a Blazar call answers 503", Destination: &o.faultRate},
-			&cli.DurationFlag{Name: "token-ttl", Usage: "lifetime of Keystone tokens (default 1h)", Destination: &o.tokenTTL},
+			&cli.DurationFlag{Name: "token-ttl", Value: time.Hour, Usage: "lifetime of Keystone tokens", Destination: &o.tokenTTL},
 		},
 		Action: func(ctx context.Context, c *cli.Command) error {
 			if c.Args().Present() {
 				return &codeError{code: exitError, msg: fmt.Sprintf("emulator serve takes no arguments, got %q", c.Args().First())}
 			}
+			o.addrSet = c.IsSet("addr")
 			return a.serveEmulator(ctx, o)
 		},
 	}
@@ -137,9 +144,31 @@ func (a *app) serveEmulator(ctx context.Context, o serveOptions) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	srv, err := emulator.StartAddr(cfg, o.addr)
+	addr := o.addr
+	if o.data != "" && !o.addrSet {
+		// Clients (and their state files) know the emulator by its auth URL: a restart on the
+		// same data listens where the data was last served.
+		last, err := emulator.DataFileAddr(o.data)
+		if err != nil {
+			return err
+		}
+		if last != "" {
+			addr = last
+		}
+	}
+	srv, err := emulator.StartAddr(cfg, addr)
 	if err != nil {
+		if addr != o.addr {
+			return &codeError{code: exitError, msg: fmt.Sprintf("%v (%s last served %s)", err, o.data, addr),
+				hint: "stop what listens there, or pass --addr to serve this data elsewhere (state files that used it will then refuse it)"}
+		}
 		return err
+	}
+	if o.data != "" {
+		if err := srv.Emulator.SetAddr(strings.TrimPrefix(srv.URL, "http://")); err != nil {
+			_ = srv.Close()
+			return err
+		}
 	}
 	for _, f := range o.faults {
 		fault, _ := parseFault(f) // checked above
@@ -155,8 +184,9 @@ func (a *app) serveEmulator(ctx context.Context, o serveOptions) error {
 	for _, l := range exports {
 		fmt.Fprintln(w, l)
 	}
-	fmt.Fprintf(w, "# clouds.yaml, one entry per site (openstack --os-cloud %s ...):\n", site)
-	for _, l := range strings.Split(strings.TrimRight(string(srv.CloudsYAML()), "\n"), "\n") {
+	clouds := srv.CloudsYAMLNamed(emulator.Slug)
+	fmt.Fprintf(w, "# clouds.yaml, one entry per site (openstack --os-cloud %s ...; --clouds-file FILE writes it):\n", emulator.Slug(site))
+	for _, l := range strings.Split(strings.TrimRight(string(clouds), "\n"), "\n") {
 		fmt.Fprintf(w, "#   %s\n", l)
 	}
 	fmt.Fprintf(w, "# clouds.yaml as ccauth writes it (OpenID Connect device login; approve it on the page it names):\n")
@@ -170,6 +200,12 @@ func (a *app) serveEmulator(ctx context.Context, o serveOptions) error {
 	}
 	// The env file appears only after everything above: a script that waits for it can
 	// connect at once.
+	if o.cloudsFile != "" {
+		if err := state.WriteAtomic(o.cloudsFile, clouds); err != nil {
+			_ = srv.Close()
+			return err
+		}
+	}
 	if o.envFile != "" {
 		if err := state.WriteAtomic(o.envFile, []byte(strings.Join(exports, "\n")+"\n")); err != nil {
 			_ = srv.Close()

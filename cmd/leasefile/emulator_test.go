@@ -197,7 +197,7 @@ func TestServeLifecycle(t *testing.T) {
 	if !strings.Contains(out, "# leasefile emulator listening on "+base+" (sites: CHI@UC, CHI@TACC, CHI@Edge)") {
 		t.Errorf("stdout lacks the listening line:\n%s", out)
 	}
-	for _, site := range []string{`"CHI@UC":`, `"CHI@TACC":`, `"CHI@Edge":`} {
+	for _, site := range []string{`"chi-uc":`, `"chi-tacc":`, `"chi-edge":`} { // as examples/multisite.yaml names them
 		if !strings.Contains(out, "#     "+site) {
 			t.Errorf("clouds.yaml on stdout lacks %s:\n%s", site, out)
 		}

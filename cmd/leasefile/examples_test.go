@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/chameleoncloud/leasefile/emulator"
+	"github.com/chameleoncloud/leasefile/spec"
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestExamples applies every example with --local, against the emulator's default,
@@ -56,5 +58,36 @@ func TestExamples(t *testing.T) {
 				t.Fatalf("plan after apply: exit %d\n%s", code, out)
 			}
 		})
+	}
+}
+
+// TestExamplesDoNotDependOnUser: the examples put ${USER} in name_prefix, so a teammate or a
+// CI job applying the same file renamed (or duplicated) every lease. What an example declares
+// is the same whoever reads it.
+func TestExamplesDoNotDependOnUser(t *testing.T) {
+	paths, err := filepath.Glob("../../examples/*.yaml")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no examples: %v", err)
+	}
+	parseAs := func(path, user string) *spec.File {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := spec.Parse(path, data, spec.Options{LookupEnv: func(k string) (string, bool) {
+			if k == "USER" {
+				return user, true
+			}
+			return "", false
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	for _, p := range paths {
+		if diff := cmp.Diff(parseAs(p, "alice"), parseAs(p, "bob")); diff != "" {
+			t.Errorf("%s depends on $USER (alice -> bob):\n%s", filepath.Base(p), diff)
+		}
 	}
 }

@@ -23,7 +23,7 @@ func (a *app) importCommand() *cli.Command {
 		Description: "The lease must have the reservations the Leasefile entry declares: each reservation key is\n" +
 			"matched to one of the lease's reservations by type, then by constraints and count.\n\n" +
 			"Example:\n  leasefile import training 6ee55c78-ac52-41a6-99af-2d2d73bcc466",
-		Flags: []cli.Flag{&cli.DurationFlag{Name: "lock-timeout", Destination: &lockTimeout.lockTimeout}},
+		Flags: []cli.Flag{lockTimeoutFlag(&lockTimeout.lockTimeout)},
 		Action: func(ctx context.Context, c *cli.Command) error {
 			if c.Args().Len() != 2 {
 				return fmt.Errorf("import needs a lease KEY and a LEASE_ID")
@@ -73,6 +73,9 @@ func (a *app) importCommand() *cli.Command {
 					Start: live.StartDate, End: live.EndDate, CreatedAt: live.CreatedAt, Reservations: matched,
 					UpdatedAt: blazar.FormatTimestamp(live.UpdatedAt)}
 				f.SetLease(key, sl)
+				// The user says which lease is this key's: an interrupted create's intent
+				// for the key must not adopt another one later.
+				f.DropIntent(key)
 				fmt.Fprintf(a.stdout, "Imported lease %s (%s, %s) as lease.%s.\nRun leasefile plan to see how it differs from the Leasefile.\n", live.ID, live.Name, live.Status, key)
 				return nil
 			})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -55,6 +56,11 @@ func TestScripts(t *testing.T) {
 			env.Defer(func() { srv.Close() })
 			env.Values[worldKey] = &world{clock: clock, srv: srv, marks: map[string]int{}}
 			env.Setenv("EMU_URL", srv.URL)
+			examples, err := filepath.Abs("../../examples")
+			if err != nil {
+				return err
+			}
+			env.Setenv("EXAMPLES", examples) // scripts that run an example as it is
 			return nil
 		},
 		Cmds: scriptCmds(),
@@ -67,6 +73,9 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"emu":       cmdEmu,
 	}
 	for name, c := range emulatorScriptCmds() {
+		cmds[name] = c
+	}
+	for name, c := range stateScriptCmds() {
 		cmds[name] = c
 	}
 	return cmds
@@ -93,12 +102,24 @@ func cmdLeasefile(ts *testscript.TestScript, neg bool, args []string) {
 		return ch
 	}
 	if ts.Getenv("OS_CLIENT_CONFIG_FILE") == "" {
+		// A script that names its own clouds.yaml tests credential resolution itself.
 		a.cloudsYAML = w.srv.CloudsYAML()
+	}
+	if f := ts.Getenv("CLOUDS_YAML"); f != "" {
+		// A script's own clouds.yaml, e.g. one whose auth_url nothing listens on.
+		data, err := os.ReadFile(ts.MkAbs(f))
+		ts.Check(err)
+		a.cloudsYAML = data
 	}
 	if ts.Getenv("LEASEFILE_TEST_INTERACTIVE") == "1" {
 		// Scripts have no terminal: this stands for one on stdin and stderr.
 		yes := true
 		a.interactive = &yes
+	}
+	if v := ts.Getenv("CALL_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		ts.Check(err)
+		a.callTimeout = d
 	}
 	code := a.run(context.Background(), append([]string{"leasefile"}, args...))
 	if code != 0 {
@@ -113,7 +134,11 @@ func cmdLeasefile(ts *testscript.TestScript, neg bool, args []string) {
 //
 //	emu leases [SITE]            print every lease: name status start end reservations
 //	emu advance DURATION         move the clock
-//	emu fail OP STATUS [COUNT]   answer the next COUNT calls of OP with STATUS
+//	emu fail OP STATUS [COUNT] [RETRY_AFTER] [SKIP]  answer the next COUNT calls of OP with
+//	                             STATUS (and Retry-After: RETRY_AFTER seconds, default 1), after
+//	                             letting SKIP of them through
+//	emu drop OP [COUNT]          close the connection of the next COUNT calls of OP unanswered
+//	emu hang OP                  never answer the next call of OP (until the client gives up)
 //	emu fail-on-start NAME       the lease named NAME goes to ERROR when it starts
 //	emu delete NAME              delete the lease named NAME, as in the GUI
 //	emu set-end NAME TIME        move its end ("2006-01-02 15:04")
@@ -182,7 +207,26 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 			count, err = strconv.Atoi(args[3])
 			ts.Check(err)
 		}
-		e.InjectFault(emulator.Fault{Op: args[1], Status: status, Count: count, RetryAfter: 1})
+		retryAfter, skip := 1, 0
+		if len(args) > 4 {
+			retryAfter, err = strconv.Atoi(args[4])
+			ts.Check(err)
+		}
+		if len(args) > 5 {
+			skip, err = strconv.Atoi(args[5])
+			ts.Check(err)
+		}
+		e.InjectFault(emulator.Fault{Op: args[1], Status: status, Count: count, RetryAfter: retryAfter, Skip: skip})
+	case "drop":
+		count := 1
+		if len(args) > 2 {
+			var err error
+			count, err = strconv.Atoi(args[2])
+			ts.Check(err)
+		}
+		e.InjectFault(emulator.Fault{Op: args[1], Drop: true, Count: count})
+	case "hang":
+		e.InjectFault(emulator.Fault{Op: args[1], Latency: time.Hour})
 	case "fail-on-start":
 		site, id := find(args[1])
 		e.FailOnStart(site, id)

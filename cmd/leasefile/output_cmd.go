@@ -48,6 +48,9 @@ func (a *app) outputCommand() *cli.Command {
 			&cli.BoolFlag{Name: "raw", Usage: "print one value with no quoting", Destination: &raw},
 		},
 		Action: func(ctx context.Context, c *cli.Command) error {
+			if jsonOut && raw {
+				return flagError(c, "-json and -raw conflict: choose one")
+			}
 			addr := c.Args().First()
 			s, err := a.openSession(ctx, specOptional)
 			if err != nil {

@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/chameleoncloud/leasefile/plan"
+	"github.com/chameleoncloud/leasefile/spec"
 	"github.com/chameleoncloud/leasefile/state"
 	"github.com/urfave/cli/v3"
 )
@@ -15,6 +18,7 @@ import (
 type planOptions struct {
 	targets, replace     []string
 	destroy, refreshOnly bool
+	allowDuplicateName   bool
 }
 
 func planFlags(o *planOptions) []cli.Flag {
@@ -22,6 +26,7 @@ func planFlags(o *planOptions) []cli.Flag {
 		&cli.StringSliceFlag{Name: "target", Usage: "limit the plan to lease `KEY` (repeatable); for exceptional use only", Destination: &o.targets},
 		&cli.StringSliceFlag{Name: "replace", Usage: "replace lease `KEY` even if it could be updated in place (repeatable)", Destination: &o.replace},
 		&cli.BoolFlag{Name: "refresh-only", Usage: "record drift in the state and change no lease", Destination: &o.refreshOnly},
+		&cli.BoolFlag{Name: "allow-duplicate-name", Usage: "create a lease even when a lease of its name that the state does not track exists", Destination: &o.allowDuplicateName},
 	}
 }
 
@@ -49,8 +54,10 @@ func (a *app) planCommand() *cli.Command {
 			"Example:\n  leasefile plan -out plan.json && leasefile apply plan.json",
 		Flags: flags,
 		Action: func(ctx context.Context, c *cli.Command) error {
-			if jsonOut {
-				format = "json"
+			// Flags are checked before anything is read or contacted.
+			format, err := planFormat(c, jsonOut, format)
+			if err != nil {
+				return err
 			}
 			need := specRequired
 			if o.destroy {
@@ -86,9 +93,40 @@ func (a *app) planCommand() *cli.Command {
 
 // makePlan connects to every site involved, lists their leases and builds the plan.
 func (a *app) makePlan(ctx context.Context, s *session, o planOptions) (*plan.Plan, error) {
-	if err := s.connect(ctx, s.siteNames()); err != nil {
+	// A -target or -replace naming nothing is a flag error: said before connecting anywhere.
+	if err := plan.CheckFlags(plan.Input{Spec: s.spec, State: s.state, Targets: o.targets, Replace: o.replace}); err != nil {
 		return nil, err
 	}
+	if err := s.connect(ctx, s.siteNames()); err != nil {
+		// The Leasefile's problems at the sites that did connect are reported with it, in one
+		// run, as validate reports its own.
+		return nil, spec.Collect(err, a.problemsElsewhere(ctx, s, o))
+	}
+	return a.buildPlan(ctx, s, o, s.spec)
+}
+
+// problemsElsewhere plans the leases at the sites that connected, for the positioned
+// problems of the Leasefile only: the plan itself is incomplete and discarded.
+func (a *app) problemsElsewhere(ctx context.Context, s *session, o planOptions) error {
+	if s.spec == nil || len(s.sites) == 0 {
+		return nil
+	}
+	part := *s.spec
+	part.Leases = nil
+	for _, l := range s.spec.Leases {
+		if s.sites[l.Site] != nil {
+			part.Leases = append(part.Leases, l)
+		}
+	}
+	_, err := a.buildPlan(ctx, s, o, &part)
+	var list spec.ErrorList
+	if errors.As(err, &list) {
+		return list
+	}
+	return nil
+}
+
+func (a *app) buildPlan(ctx context.Context, s *session, o planOptions, f *spec.File) (*plan.Plan, error) {
 	live, err := s.live(ctx)
 	if err != nil {
 		return nil, err
@@ -99,7 +137,7 @@ func (a *app) makePlan(ctx context.Context, s *session, o planOptions) (*plan.Pl
 	}
 	return plan.Build(plan.Input{
 		Networks:      networks,
-		Spec:          s.spec,
+		Spec:          f,
 		State:         s.state,
 		StateExisted:  s.existed,
 		Live:          live,
@@ -110,7 +148,23 @@ func (a *app) makePlan(ctx context.Context, s *session, o planOptions) (*plan.Pl
 		Destroy:       o.destroy,
 		RefreshOnly:   o.refreshOnly,
 		LeasefileHash: s.specHash,
+
+		AllowDuplicateName: o.allowDuplicateName,
 	})
+}
+
+// planFormat is the rendering that -json and -format ask for, or a flag error.
+func planFormat(c *cli.Command, jsonOut bool, format string) (string, error) {
+	if jsonOut && c.IsSet("format") && format != "json" {
+		return "", flagError(c, "-json and -format %s conflict: -json is -format json", format)
+	}
+	if jsonOut {
+		return "json", nil
+	}
+	if !slices.Contains([]string{"text", "json", "markdown", "md"}, format) {
+		return "", flagError(c, "unknown -format %q: use text, json or markdown", format)
+	}
+	return format, nil
 }
 
 func (a *app) renderPlan(p *plan.Plan, format string, diff bool) error {

@@ -38,7 +38,7 @@ func (p *progress) Report(e apply.Event) {
 	}
 	p.erase()
 	switch e.Kind {
-	case apply.Created, apply.Adopted, apply.StatusChanged:
+	case apply.Created, apply.Adopted, apply.StatusChanged, apply.Awaiting:
 		if p.waitFor == nil || p.waitFor[e.Key] {
 			p.waiting[e.Key] = statusOr(e.Status, "CREATED")
 		}
@@ -108,7 +108,8 @@ func (p *progress) done() {
 }
 
 // waitedKeys returns the keys of the plan's creates that apply waits for until ACTIVE: those
-// whose wait is active, which is the default for a lease starting now.
+// whose wait is active, which is the default for a lease starting now; and the leases the
+// plan only waits for.
 func waitedKeys(p *plan.Plan) map[string]bool {
 	keys := map[string]bool{}
 	for _, ch := range p.Changes {
@@ -118,6 +119,9 @@ func waitedKeys(p *plan.Plan) map[string]bool {
 		if ch.WaitMode() == "active" {
 			keys[ch.Key] = true
 		}
+	}
+	for _, a := range p.Await {
+		keys[a.Key] = true
 	}
 	return keys
 }

@@ -43,6 +43,8 @@ type session struct {
 	statePath string
 	state     *state.File
 	existed   bool
+	// checkLeasefile: the command uses the Leasefile, so the state must be its own.
+	checkLeasefile bool
 
 	resolver *cloud.Resolver
 	localDir string // set with --local: the emulator starts on the first connect
@@ -51,6 +53,8 @@ type session struct {
 
 	mu    sync.Mutex
 	sites map[string]*cloud.Site
+
+	warnMu sync.Mutex // serialises warnings from concurrent calls
 }
 
 // canPrompt reports whether a login may wait for the user: stdin and stderr are terminals
@@ -111,9 +115,9 @@ func (a *app) openSession(ctx context.Context, need specNeed) (*session, error) 
 	case a.statePath != "":
 		s.statePath = a.abs(a.statePath)
 	case a.local:
-		s.statePath = filepath.Join(base, localDir, state.DefaultFileName)
+		s.statePath = filepath.Join(base, localDir, state.FileNameFor(path))
 	default:
-		s.statePath = filepath.Join(base, state.DefaultFileName)
+		s.statePath = filepath.Join(base, state.FileNameFor(path))
 	}
 	if dir := filepath.Dir(s.statePath); a.statePath != "" {
 		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
@@ -125,7 +129,12 @@ func (a *app) openSession(ctx context.Context, need specNeed) (*session, error) 
 		return nil, err
 	}
 	s.state, s.existed = st, existed
+	s.checkLeasefile = path != "" && need != specNone
+	if err := s.ownState(); err != nil {
+		return nil, err
+	}
 	s.resolver = &cloud.Resolver{Env: a.getenv, UserAgent: "leasefile/" + strings.TrimPrefix(versionString(), "leasefile ")}
+	s.resolver.Retry = s.retrier("")
 	if s.spec != nil {
 		s.resolver.Sites = map[string]cloud.SiteConfig{}
 		for name, c := range s.spec.Sites {
@@ -147,6 +156,22 @@ func (a *app) openSession(ctx context.Context, need specNeed) (*session, error) 
 	return s, nil
 }
 
+// ownState refuses a state written by another Leasefile and records this one as its writer.
+func (s *session) ownState() error {
+	if !s.checkLeasefile {
+		return nil
+	}
+	err := s.state.CheckLeasefile(s.statePath, s.specPath)
+	var me *state.LeasefileMismatchError
+	if errors.As(err, &me) {
+		return &codeError{code: exitError,
+			msg: fmt.Sprintf("state %s was written by the Leasefile %s, not %s: each Leasefile has its own state",
+				displayPath(s.a, me.State), displayPath(s.a, me.Recorded), displayPath(s.a, me.Used)),
+			hint: fmt.Sprintf("run with -f %s to use this state, or give this Leasefile its own with --state FILE", displayPath(s.a, me.Recorded))}
+	}
+	return err
+}
+
 func (s *session) loadSpec(path string) error {
 	data, err := s.a.readLeasefile(path)
 	if err != nil {
@@ -155,7 +180,7 @@ func (s *session) loadSpec(path string) error {
 	// The hash is of the bytes, parsed or not: a saved plan is stale once the file changed.
 	sum := sha256.Sum256(data)
 	s.specHash = hex.EncodeToString(sum[:])
-	f, err := spec.Parse(displayPath(s.a, path), data, spec.Options{LookupEnv: s.a.lookupEnv})
+	f, err := s.a.parseSpec(path, data)
 	if err != nil {
 		return err
 	}
@@ -203,6 +228,8 @@ func (s *session) startLocal(ctx context.Context, dir string) error {
 		return err
 	}
 	s.resolver.CloudsYAML = srv.CloudsYAML()
+	s.resolver.CloudsYAMLName = "the local emulator's clouds.yaml"
+	s.resolver.Local = true
 	s.resolver.Sites = nil // local clouds are named like the sites
 	return nil
 }
@@ -265,12 +292,15 @@ func (s *session) connect(ctx context.Context, names []string) error {
 			defer wg.Done()
 			site, err := s.resolver.Connect(ctx, name)
 			if err != nil {
-				errs[i] = err
+				errs[i] = s.atSite(name, err)
 				return
 			}
 			if err := s.state.CheckSite(name, s.identity(site)); err != nil {
-				errs[i] = &codeError{code: exitError, msg: err.Error(),
-					hint: "use the state file written for this cloud (--state), or --local for the local emulator"}
+				hint := "use the state file written for this cloud (--state), or --local for the local emulator"
+				if s.local != nil {
+					hint = "use the state file written for this cloud (--state), or run without --local"
+				}
+				errs[i] = &codeError{code: exitError, msg: err.Error(), hint: hint}
 				return
 			}
 			s.mu.Lock()
@@ -282,8 +312,25 @@ func (s *session) connect(ctx context.Context, names []string) error {
 	return errors.Join(errs...)
 }
 
+// atSite positions an error that says the site cannot be reached with the credentials found
+// (no credentials, or another site's) at the Leasefile's first lease there: it is a problem
+// of the Leasefile, reported with the others.
+func (s *session) atSite(name string, err error) error {
+	var nc *cloud.NoCredentialsError
+	var rm *cloud.RegionMismatchError
+	if s.spec == nil || !(errors.As(err, &nc) || errors.As(err, &rm)) {
+		return err
+	}
+	for _, l := range s.spec.Leases {
+		if l.Site == name {
+			return s.spec.ErrorAt(l, "site", err.Error())
+		}
+	}
+	return err
+}
+
 func (s *session) identity(site *cloud.Site) state.Site {
-	return state.Site{AuthURL: site.AuthURL, ProjectID: site.ProjectID, UserID: site.UserID, Local: s.local != nil}
+	return state.Site{AuthURL: state.PublicURL(site.AuthURL), ProjectID: site.ProjectID, UserID: site.UserID, Local: s.local != nil}
 }
 
 // identities returns this run's identity of every connected site.
@@ -336,7 +383,12 @@ func (s *session) live(ctx context.Context) (map[string][]leases.Lease, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			list, err := leases.ListAll(ctx, site.Reservation)
+			var list []leases.Lease
+			err := s.retrier(name+": list leases").Do(ctx, func(c context.Context) error {
+				var err error
+				list, err = leases.ListAll(c, site.Reservation)
+				return err
+			})
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -348,6 +400,20 @@ func (s *session) live(ctx context.Context) (map[string][]leases.Lease, error) {
 	}
 	wg.Wait()
 	return out, errors.Join(errs...)
+}
+
+// retrier repeats a read of the plan phase (a lease list, a network lookup) that failed
+// transiently, with backoff and Retry-After as apply repeats its calls, and bounds each try so
+// that an endpoint that never answers cannot hang the command. Each retry is a warning.
+func (s *session) retrier(what string) blazar.Retrier {
+	return blazar.Retrier{After: s.a.after, CallTimeout: s.a.callTimeout, OnRetry: func(err error, d time.Duration) {
+		s.warnMu.Lock()
+		defer s.warnMu.Unlock()
+		if what != "" {
+			err = fmt.Errorf("%s: %w", what, err)
+		}
+		s.a.warnf("%v; retrying in %s", err, d.Round(time.Second))
+	}}
 }
 
 // floatingNetworks resolves, per site, the floating IP network names of leases the state
@@ -379,7 +445,12 @@ func (s *session) floatingNetworks(ctx context.Context) (map[string]map[string]s
 		}
 		out[site] = map[string]string{}
 		for name := range names {
-			id, err := blazar.NetworkIDByName(ctx, client.Network, name)
+			var id string
+			err := s.retrier(site+": floating IP network lookup").Do(ctx, func(c context.Context) error {
+				var err error
+				id, err = blazar.NetworkIDByName(c, client.Network, name)
+				return err
+			})
 			if err != nil {
 				return nil, fmt.Errorf("%s: floating IP network %q: %w", site, name, err)
 			}
@@ -407,6 +478,10 @@ func (s *session) lockState(ctx context.Context, op string, timeout time.Duratio
 		}
 	}
 	if s.state, s.existed, err = state.LoadOrNew(s.statePath); err != nil {
+		unlock()
+		return nil, err
+	}
+	if err := s.ownState(); err != nil {
 		unlock()
 		return nil, err
 	}

@@ -3,12 +3,17 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
+	"github.com/chameleoncloud/leasefile/plan"
 	"github.com/chameleoncloud/leasefile/state"
 	"github.com/urfave/cli/v3"
 )
@@ -27,14 +32,21 @@ func (a *app) showCommand() *cli.Command {
 		},
 		Action: func(ctx context.Context, c *cli.Command) error {
 			if pf := c.Args().First(); pf != "" {
+				format, err := planFormat(c, jsonOut, format)
+				if err != nil {
+					return err
+				}
 				p, err := readPlanFile(a.abs(pf))
 				if err != nil {
 					return err
 				}
-				if jsonOut {
-					format = "json"
+				if err := a.renderPlan(p, format, false); err != nil {
+					return err
 				}
-				return a.renderPlan(p, format, false)
+				if format == "text" || format == "" {
+					return writePlanLeaseIDs(a.stdout, p)
+				}
+				return nil
 			}
 			s, err := a.openSession(ctx, specNone)
 			if err != nil {
@@ -62,10 +74,46 @@ func (a *app) showCommand() *cli.Command {
 	}
 }
 
+// termSafe returns s as it can be printed to a terminal: unchanged when every character is
+// printable, else quoted with the control characters escaped (as plan and output print
+// names), so that a name from Blazar or a state file cannot clear the screen or retitle it.
+func termSafe(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) < 0 {
+		return s
+	}
+	return strconv.Quote(s)
+}
+
+// writePlanLeaseIDs lists the lease IDs a saved plan acts on, from the fields apply uses
+// (not the displayed ones, which an edited plan file could make say anything).
+func writePlanLeaseIDs(w io.Writer, p *plan.Plan) error {
+	type row struct{ what, key, site, id string }
+	var rows []row
+	for _, a := range p.Adopt {
+		rows = append(rows, row{"adopt", a.Key, a.Site, a.LeaseID})
+	}
+	for _, ch := range p.Changes {
+		if ch.Action == plan.NoOp || ch.LeaseID == "" {
+			continue
+		}
+		word, _ := ch.Action.MarshalText()
+		rows = append(rows, row{string(word), ch.Key, ch.OldSite(), ch.LeaseID})
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	fmt.Fprintf(w, "\nLease IDs this plan acts on:\n")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, r := range rows {
+		fmt.Fprintf(tw, "  %s\tlease.%s\t%s\t%s\n", r.what, termSafe(r.key), termSafe(r.site), termSafe(r.id))
+	}
+	return tw.Flush()
+}
+
 func writeStateLease(w io.Writer, key string, l *state.Lease) {
-	fmt.Fprintf(w, "# lease.%s\n", key)
+	fmt.Fprintf(w, "# lease.%s\n", termSafe(key))
 	tw := tabwriter.NewWriter(w, 0, 4, 1, ' ', 0)
-	fmt.Fprintf(tw, "  id\t= %s\n  name\t= %s\n  site\t= %s\n  status\t= %s\n", l.ID, l.Name, l.Site, l.Status)
+	fmt.Fprintf(tw, "  id\t= %s\n  name\t= %s\n  site\t= %s\n  status\t= %s\n", termSafe(l.ID), termSafe(l.Name), termSafe(l.Site), termSafe(l.Status))
 	fmt.Fprintf(tw, "  start\t= %s\n  end\t= %s\n", fmtTime(l.Start), fmtTime(l.End))
 	rkeys := make([]string, 0, len(l.Reservations))
 	for rk := range l.Reservations {
@@ -74,7 +122,7 @@ func writeStateLease(w io.Writer, key string, l *state.Lease) {
 	sort.Strings(rkeys)
 	for _, rk := range rkeys {
 		r := l.Reservations[rk]
-		fmt.Fprintf(tw, "  reservations.%s\t= %s (%s)\n", rk, r.ID, r.ResourceType)
+		fmt.Fprintf(tw, "  reservations.%s\t= %s (%s)\n", termSafe(rk), termSafe(r.ID), termSafe(r.ResourceType))
 	}
 	tw.Flush()
 }
@@ -99,7 +147,7 @@ func (a *app) stateCommand() *cli.Command {
 					tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 					for _, k := range s.state.Keys() {
 						l, _ := s.state.Lease(k)
-						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k, l.Site, l.ID, l.Status)
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", termSafe(k), termSafe(l.Site), termSafe(l.ID), termSafe(l.Status))
 					}
 					return tw.Flush()
 				},
@@ -132,7 +180,7 @@ func (a *app) stateCommand() *cli.Command {
 				Usage:       "forget leases (Blazar is not touched)",
 				UsageText:   "leasefile state rm KEY...",
 				Description: "The leases stay in Blazar; leasefile stops managing them.\n\nExample:\n  leasefile state rm training",
-				Flags:       []cli.Flag{&cli.DurationFlag{Name: "lock-timeout", Destination: &lockTimeout}},
+				Flags:       []cli.Flag{lockTimeoutFlag(&lockTimeout)},
 				Action: func(ctx context.Context, c *cli.Command) error {
 					keys := c.Args().Slice()
 					if len(keys) == 0 {
@@ -150,7 +198,7 @@ func (a *app) stateCommand() *cli.Command {
 								return fmt.Errorf("no lease %q in the state %s", k, displayPath(a, s.statePath))
 							}
 							f.RemoveLease(k)
-							fmt.Fprintf(a.stdout, "Removed lease.%s from the state; lease %s stays in Blazar at %s.\n", k, l.ID, l.Site)
+							fmt.Fprintf(a.stdout, "Removed lease.%s from the state; lease %s stays in Blazar at %s.\n", termSafe(k), termSafe(l.ID), termSafe(l.Site))
 						}
 						return nil
 					})
@@ -174,11 +222,17 @@ func (a *app) withStateLock(ctx context.Context, s *session, op string, timeout 
 }
 
 func (a *app) forceUnlockCommand() *cli.Command {
+	var force bool
 	return &cli.Command{
-		Name:        "force-unlock",
-		Usage:       "release a state lock left by a run that is gone",
-		UsageText:   "leasefile force-unlock LOCK_ID",
-		Description: "Only release a lock when you are sure its run has ended: two applies at once can create duplicate leases.\n\nExample:\n  leasefile force-unlock 3f2b7c1e-...",
+		Name:      "force-unlock",
+		Usage:     "release a state lock left by a run that is gone",
+		UsageText: "leasefile force-unlock [-force] LOCK_ID",
+		Description: "Only release a lock when you are sure its run has ended: two applies at once can create duplicate leases.\n" +
+			"A lock whose process still runs on this machine is refused; -force releases it anyway, with a warning.\n\n" +
+			"Example:\n  leasefile force-unlock 3f2b7c1e-...",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "force", Usage: "release the lock even though its process still runs on this machine", Destination: &force},
+		},
 		Action: func(ctx context.Context, c *cli.Command) error {
 			id := c.Args().First()
 			if id == "" {
@@ -189,8 +243,16 @@ func (a *app) forceUnlockCommand() *cli.Command {
 				return err
 			}
 			defer s.close()
-			if err := state.ForceUnlock(s.statePath, id); err != nil {
+			info, err := state.ForceUnlock(s.statePath, id, force)
+			if errors.Is(err, state.ErrHolderAlive) {
+				return &codeError{code: exitError, msg: err.Error(),
+					hint: fmt.Sprintf("let that run finish or stop it (kill %d); only if process %d is no longer leasefile, run: leasefile force-unlock -force %s", info.PID, info.PID, id)}
+			}
+			if err != nil {
 				return err
+			}
+			if force && info.HolderAlive() {
+				a.warnf("released the lock of process %d, which still runs on this machine: if it is a leasefile run, the next apply beside it can duplicate its leases", info.PID)
 			}
 			fmt.Fprintf(a.stdout, "Lock %s released.\n", id)
 			return nil

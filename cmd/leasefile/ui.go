@@ -97,8 +97,16 @@ func (u *ui) report(err error) int {
 	}
 	var list spec.ErrorList
 	if errors.As(err, &list) {
-		// Positioned problems (FILE:LINE:COL: ...) one per line, as compilers print them.
+		// Positioned problems (FILE:LINE:COL: ...) one per line, as compilers print them,
+		// then any other error found in the same run (spec.Collect).
 		fmt.Fprintln(u.stderr, list.Error())
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				if !errors.As(e, new(spec.ErrorList)) {
+					u.errorf("%s", e.Error())
+				}
+			}
+		}
 		u.errorf("%s in %s", plural(len(list), "problem"), list[0].File)
 		return exitError
 	}
@@ -106,7 +114,8 @@ func (u *ui) report(err error) int {
 	// already ends with its remedy.
 	var ae *cloud.AuthError
 	var be *blazar.Error
-	if errors.As(err, &ae) || errors.As(err, &be) || errors.Is(err, cloud.ErrLoginRequired) {
+	var na *blazar.NoAnswerError
+	if errors.As(err, &ae) || errors.As(err, &be) || errors.As(err, &na) || errors.Is(err, cloud.ErrLoginRequired) {
 		if h := cloud.Hint(err); h != "" {
 			u.errorf("%s", err.Error())
 			u.hintf("%s", h)
