@@ -224,7 +224,7 @@ func TestExtend(t *testing.T) {
 		t.Errorf("got %q, want %q", r, want)
 	}
 	r = Check(sites, []Request{ext(35)})[0]
-	if want := "will fail: another lease holds one of its hosts before 2027-01-05 21:00; the latest end reachable is 2027-01-05 15:54"; r.String() != want {
+	if want := "will fail: another lease books a host it holds before the new end 2027-01-05 21:00 (Blazar keeps the same hosts in an extension); the latest end reachable is 2027-01-05 15:54"; r.String() != want {
 		t.Errorf("got %q\nwant %q", r, want)
 	}
 }

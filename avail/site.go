@@ -101,6 +101,8 @@ type Request struct {
 	Lease string
 	// Holds are the ids of the resources the reservation holds now (Grow, Extend).
 	Holds []string
+	// Malformed is the error of a query that did not parse: Blazar refuses the request.
+	Malformed error
 }
 
 // Result is the answer for one request.
@@ -140,7 +142,7 @@ func (r Result) String() string {
 	case r.Reason != "":
 		return "will fail: " + r.Reason
 	case q.Mode == Extend:
-		msg := fmt.Sprintf("will fail: another lease holds one of its %s before %s", plural(q.Kind, 2), q.End.UTC().Format(stamp))
+		msg := fmt.Sprintf("will fail: another lease books a %s it holds before the new end %s (Blazar keeps the same %ss in an extension)", q.Kind, q.End.UTC().Format(stamp), q.Kind)
 		if !r.LatestEnd.IsZero() {
 			msg += fmt.Sprintf("; the latest end reachable is %s", r.LatestEnd.UTC().Format(stamp))
 		}
@@ -250,6 +252,10 @@ func Check(sites map[string]*Site, reqs []Request) []Result {
 
 func (l *ledger) check(q Request) Result {
 	res := Result{Request: q}
+	if q.Malformed != nil {
+		res.Err = q.Malformed
+		return res
+	}
 	matching, err := l.site.Match(q.Kind, q.Conds, q.Project)
 	if err != nil {
 		res.Err = err

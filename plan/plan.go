@@ -237,6 +237,9 @@ type Change struct {
 	Create *CreateSpec `json:"create,omitempty"` // for create and replace
 	Update *UpdateSpec `json:"update,omitempty"` // for update
 	Wait   string      `json:"wait,omitempty"`   // active, created or none
+
+	// Availability holds CheckAvailability's verdicts, one line per reservation checked.
+	Availability []string `json:"availability,omitempty"`
 }
 
 // OldSite is where the lease the change deletes lives: the site it moves from, for a
