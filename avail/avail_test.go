@@ -220,7 +220,7 @@ func TestExtend(t *testing.T) {
 			Start: at(0), End: at(end), Project: "p1", Mode: Extend, Lease: "mine", Holds: []string{"4"}}
 	}
 	r := Check(sites, []Request{ext(20)})[0]
-	if want := "fits: the 1 host it holds are free until 2027-01-05 06:00"; r.String() != want {
+	if want := "fits: the 1 host it holds is free until 2027-01-05 06:00"; r.String() != want {
 		t.Errorf("got %q, want %q", r, want)
 	}
 	r = Check(sites, []Request{ext(35)})[0]

@@ -136,7 +136,11 @@ func (r Result) String() string {
 	case r.Err != nil:
 		return "will fail: " + r.Err.Error()
 	case r.Fits && q.Mode == Extend:
-		return fmt.Sprintf("fits: the %d %s it holds are free until %s", len(q.Holds), plural(q.Kind, len(q.Holds)), q.End.UTC().Format(stamp))
+		verb := "are"
+		if len(q.Holds) == 1 {
+			verb = "is"
+		}
+		return fmt.Sprintf("fits: the %d %s it holds %s free until %s", len(q.Holds), plural(q.Kind, len(q.Holds)), verb, q.End.UTC().Format(stamp))
 	case r.Fits:
 		return fmt.Sprintf("fits: %d of %d matching free for the whole window", r.Free, r.Matching)
 	case r.Reason != "":

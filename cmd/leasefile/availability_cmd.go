@@ -147,9 +147,13 @@ func (a *app) availability(ctx context.Context, o availabilityOptions, countSet 
 	if err := s.connect(ctx, []string{o.site}); err != nil {
 		return err
 	}
-	sites, err := s.fetchAvailability(ctx, []string{o.site}, cleaningGap)
+	live, err := s.live(ctx)
 	if err != nil {
 		return err
+	}
+	sites, errs := s.fetchAvailability(ctx, []string{o.site}, cleaningGap, ownLeases(live))
+	if err := errs[o.site]; err != nil {
+		return fmt.Errorf("%s: %w", o.site, err)
 	}
 	site := sites[o.site]
 	w := a.stdout

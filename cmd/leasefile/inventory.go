@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -15,6 +14,7 @@ import (
 	"github.com/chameleoncloud/leasefile/blazar/leases"
 	"github.com/chameleoncloud/leasefile/blazar/networks"
 	"github.com/chameleoncloud/leasefile/cloud"
+	"github.com/chameleoncloud/leasefile/plan"
 )
 
 // cleaningGap is Chameleon's: Blazar keeps 5 minutes free around every reservation. The API
@@ -22,15 +22,15 @@ import (
 const cleaningGap = 5 * time.Minute
 
 // fetchAvailability reads each named site's inventory and allocations once (hosts, devices,
-// networks: a list and an allocations call each, all at once) and its own leases, whose
-// bookings are marked as ours. A kind whose endpoints answer 403 or 404 is recorded as
-// unknown; other failures are errors.
-func (s *session) fetchAvailability(ctx context.Context, names []string, gap time.Duration) (map[string]*avail.Site, error) {
+// networks: a list and an allocations call each, the sites at once); bookings of the leases
+// in own are marked as ours. A kind whose endpoints answer 403 or 404 is recorded as
+// unknown; a site that fails otherwise is left out, with its error.
+func (s *session) fetchAvailability(ctx context.Context, names []string, gap time.Duration, own map[string]bool) (map[string]*avail.Site, map[string]error) {
 	out := map[string]*avail.Site{}
+	errs := map[string]error{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	errs := make([]error, len(names))
-	for i, name := range names {
+	for _, name := range names {
 		site := s.sites[name]
 		if site == nil {
 			continue
@@ -38,18 +38,51 @@ func (s *session) fetchAvailability(ctx context.Context, names []string, gap tim
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a, err := fetchSite(ctx, site, gap)
+			a, err := fetchSite(ctx, site, gap, own)
+			mu.Lock()
+			defer mu.Unlock()
 			if err != nil {
-				errs[i] = fmt.Errorf("%s: %w", name, err)
+				errs[name] = err
 				return
 			}
-			mu.Lock()
 			out[name] = a
-			mu.Unlock()
 		}()
 	}
 	wg.Wait()
-	return out, errors.Join(errs...)
+	return out, errs
+}
+
+// ownLeases is the set of lease ids of the project's leases, as listed.
+func ownLeases(live map[string][]leases.Lease) map[string]bool {
+	own := map[string]bool{}
+	for _, ls := range live {
+		for _, l := range ls {
+			own[l.ID] = true
+		}
+	}
+	return own
+}
+
+// checkAvailability reads the inventory of every site where p creates or changes a lease
+// (once per site) and annotates p with plan.CheckAvailability; it returns the verdicts that
+// will fail. A site whose inventory cannot be read is "availability unknown", with a warning:
+// the plan carries on.
+func (a *app) checkAvailability(ctx context.Context, s *session, p *plan.Plan) []string {
+	names := p.NeedsAvailability()
+	if len(names) == 0 {
+		return nil
+	}
+	sites, errs := s.fetchAvailability(ctx, names, cleaningGap, ownLeases(s.lastLive))
+	for _, name := range names {
+		if err := errs[name]; err != nil {
+			a.warnf("%s: availability unknown: %v", name, err)
+		}
+	}
+	project := map[string]string{}
+	for name, site := range s.sites {
+		project[name] = site.ProjectID
+	}
+	return plan.CheckAvailability(p, plan.Availability{Sites: sites, Live: s.lastLive, Project: project, Now: a.now(), State: s.state})
 }
 
 // unknownKind reports whether err means the kind's endpoints are not open to us: forbidden,
@@ -64,17 +97,9 @@ func unknownKind(err error) (string, bool) {
 	return "", false
 }
 
-func fetchSite(ctx context.Context, site *cloud.Site, gap time.Duration) (*avail.Site, error) {
+func fetchSite(ctx context.Context, site *cloud.Site, gap time.Duration, own map[string]bool) (*avail.Site, error) {
 	c := site.Reservation
 	out := &avail.Site{Name: site.Name, Gap: gap, Unknown: map[avail.Kind]string{}}
-	own := map[string]bool{}
-	mine, err := leases.ListAll(ctx, c)
-	if err != nil {
-		return nil, fmt.Errorf("list leases: %w", err)
-	}
-	for _, l := range mine {
-		own[l.ID] = true
-	}
 	type kindFetch struct {
 		kind  avail.Kind
 		list  func() ([]*avail.Resource, error)
@@ -171,4 +196,11 @@ func networkResource(n networks.Network) *avail.Resource {
 	name := strings.TrimSpace(fmt.Sprintf("%s vlan %d", n.PhysicalNetwork, n.SegmentID))
 	return &avail.Resource{Kind: avail.Network, ID: n.ID, Name: name, Reservable: true, Extra: extraStrings(n.ExtraCapabilities),
 		Columns: map[string]any{"id": n.ID, "network_type": n.NetworkType, "physical_network": n.PhysicalNetwork, "segment_id": n.SegmentID}}
+}
+
+// unavailableError is plan's refusal of a plan that availability says will fail.
+func unavailableError(failing []string) error {
+	return &codeError{code: exitError,
+		msg:  fmt.Sprintf("%s would fail at apply:\n  %s", plural(len(failing), "check"), strings.Join(failing, "\n  ")),
+		hint: "change the Leasefile (leasefile availability shows what is free), or plan with -allow-unavailable to keep it anyway"}
 }

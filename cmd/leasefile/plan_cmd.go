@@ -36,6 +36,7 @@ func (a *app) planCommand() *cli.Command {
 		out, format      string
 		jsonOut, diff    bool
 		detailedExitcode bool
+		allowUnavailable bool
 	)
 	flags := append(planFlags(&o),
 		&cli.BoolFlag{Name: "destroy", Usage: "plan to delete every lease in the state", Destination: &o.destroy},
@@ -44,6 +45,7 @@ func (a *app) planCommand() *cli.Command {
 		&cli.StringFlag{Name: "format", Value: "text", Usage: "text, json or markdown (a pull-request comment)", Destination: &format},
 		&cli.BoolFlag{Name: "diff", Usage: "show changed fields as a diff", Destination: &diff},
 		&cli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 0 with no changes, 2 with changes, 1 on error", Destination: &detailedExitcode},
+		&cli.BoolFlag{Name: "allow-unavailable", Usage: "plan (and save) even when the site's availability says a reservation will fail", Destination: &allowUnavailable},
 	)
 	return &cli.Command{
 		Name:      "plan",
@@ -72,8 +74,12 @@ func (a *app) planCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			failing := a.checkAvailability(ctx, s, p)
 			if err := a.renderPlan(p, format, diff); err != nil {
 				return err
+			}
+			if len(failing) > 0 && !allowUnavailable {
+				return unavailableError(failing)
 			}
 			if out != "" {
 				if err := writePlanFile(a.abs(out), p); err != nil {

@@ -53,6 +53,8 @@ type session struct {
 
 	mu    sync.Mutex
 	sites map[string]*cloud.Site
+	// lastLive is what live listed last, for the availability check of the same plan.
+	lastLive map[string][]leases.Lease
 
 	warnMu sync.Mutex // serialises warnings from concurrent calls
 }
@@ -399,6 +401,7 @@ func (s *session) live(ctx context.Context) (map[string][]leases.Lease, error) {
 		}()
 	}
 	wg.Wait()
+	s.lastLive = out
 	return out, errors.Join(errs...)
 }
 
