@@ -67,9 +67,33 @@ type Lease struct {
 
 	Reservations []*Reservation // sorted by key
 	Pos          Pos
+	// Earliest is set by `start: earliest`: the plan picks the start (Start is then Now
+	// until it does, and once the lease exists its real start is authoritative).
+	Earliest *Earliest
 	// Locs is where each of site, start, end, duration, prevent_destroy and name is written,
 	// in defaults when inherited; absent when neither sets it.
 	Locs map[string]Loc
+}
+
+// Earliest is how `start: earliest` searches: within Within after NotBefore (or now), and
+// at one common start with the other leases of the same Together group.
+type Earliest struct {
+	Within    time.Duration
+	NotBefore time.Time // zero: now
+	Together  string
+}
+
+// DefaultWithin is the search horizon of `start: earliest` without `within`.
+const DefaultWithin = 72 * time.Hour
+
+// HasEarliest reports whether a lease of the file has `start: earliest`.
+func (f *File) HasEarliest() bool {
+	for _, l := range f.Leases {
+		if l.Earliest != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // Type is a reservation type as written in a Leasefile.

@@ -315,7 +315,9 @@ func (d *doc) lease(f *File, key string, lm map[string]any, def leaseDefaults) *
 		d.errs.add(at, dotted(ptr+"/name"), fmt.Sprintf("lease name %s is %d characters long: Blazar stores at most %d", quote(l.Name), len(l.Name), MaxNameLength))
 	}
 	startOK := true
-	if s, ok := str(lm, "start"); ok {
+	if s, ok := str(lm, "start"); ok && s == "earliest" {
+		l.Start, l.Earliest = Time{Now: true}, &Earliest{Within: DefaultWithin}
+	} else if ok {
 		t, err := ParseTime(s)
 		if err != nil {
 			d.fail(ptr+"/start", "%v", err)
@@ -351,6 +353,7 @@ func (d *doc) lease(f *File, key string, lm map[string]any, def leaseDefaults) *
 	default:
 		l.Duration = def.duration
 	}
+	d.earliest(l, lm, ptr, hasEnd)
 	if b, ok := str(lm, "before_end"); ok {
 		l.BeforeEnd, l.BeforeEndSet = b, true
 	} else {
@@ -364,7 +367,7 @@ func (d *doc) lease(f *File, key string, lm map[string]any, def leaseDefaults) *
 	}
 	if l.Wait == "" {
 		l.Wait = "active"
-		if !l.Start.Now {
+		if !l.Start.Now || l.Earliest != nil {
 			l.Wait = "created"
 		}
 	}
@@ -486,4 +489,36 @@ func (d *doc) counts(ptr string, m map[string]any, r *Reservation) {
 	if r.Type == FloatingIP && r.Min != r.Max {
 		d.fail(ptr, "floating IPs take a count, not min and max")
 	}
+}
+
+// earliest reads within, not_before and together, which only `start: earliest` takes.
+func (d *doc) earliest(l *Lease, lm map[string]any, ptr string, hasEnd bool) {
+	for _, k := range []string{"within", "not_before", "together"} {
+		if _, ok := lm[k]; ok && l.Earliest == nil {
+			d.fail(ptr+"/"+k, "%s only applies with `start: earliest`", k)
+		}
+	}
+	if l.Earliest == nil {
+		return
+	}
+	if hasEnd {
+		d.fail(ptr+"/end", "`start: earliest` needs a duration, not an end")
+	}
+	if s, ok := str(lm, "within"); ok {
+		if w, err := ParseDuration(s); err != nil {
+			d.fail(ptr+"/within", "%v", err)
+		} else {
+			l.Earliest.Within = w
+		}
+	}
+	if s, ok := str(lm, "not_before"); ok {
+		t, err := ParseTime(s)
+		switch {
+		case err != nil:
+			d.fail(ptr+"/not_before", "%v", err)
+		case !t.Now:
+			l.Earliest.NotBefore = t.At
+		}
+	}
+	l.Earliest.Together, _ = str(lm, "together")
 }
