@@ -82,7 +82,9 @@ func (a *app) checkAvailability(ctx context.Context, s *session, p *plan.Plan) [
 	for name, site := range s.sites {
 		project[name] = site.ProjectID
 	}
-	return plan.CheckAvailability(p, plan.Availability{Sites: sites, Live: s.lastLive, Project: project, Now: a.now(), State: s.state})
+	in := plan.Availability{Sites: sites, Live: s.lastLive, Project: project, Now: a.now(), State: s.state}
+	failing := plan.ResolveEarliest(p, s.spec, in)
+	return append(failing, plan.CheckAvailability(p, in)...)
 }
 
 // unknownKind reports whether err means the kind's endpoints are not open to us: forbidden,
