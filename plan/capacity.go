@@ -8,6 +8,7 @@ import (
 
 	"github.com/chameleoncloud/leasefile/avail"
 	"github.com/chameleoncloud/leasefile/blazar/leases"
+	"github.com/chameleoncloud/leasefile/spec"
 	"github.com/chameleoncloud/leasefile/state"
 )
 
@@ -22,6 +23,26 @@ type Availability struct {
 	Now     time.Time
 	// State names the reservations of tracked leases (their keys in the Leasefile).
 	State *state.File
+}
+
+// PolicyOverrides turns a Leasefile's policy section into the policies it sets: each site's
+// built-in default with the fields the Leasefile gives replaced.
+func PolicyOverrides(f *spec.File) map[string]avail.Policy {
+	if f == nil || len(f.Policy) == 0 {
+		return nil
+	}
+	out := map[string]avail.Policy{}
+	for site, o := range f.Policy {
+		p := avail.PolicyFor(site, nil)
+		if o.MaxDuration != nil {
+			p.MaxDuration = *o.MaxDuration
+		}
+		if o.ExtensionWindow != nil {
+			p.ExtensionWindow = *o.ExtensionWindow
+		}
+		out[site] = p
+	}
+	return out
 }
 
 // NeedsAvailability lists the sites where the plan creates, replaces, grows or moves a lease:

@@ -79,7 +79,7 @@ func TestCapacityGolden(t *testing.T) {
 			if err := json.Unmarshal(data, &ic); err != nil {
 				t.Fatalf("inventory.json: %v", err)
 			}
-			av := Availability{Sites: ic.sites(), Live: gc.input.Live, Now: gc.input.Now, State: gc.input.State,
+			av := Availability{Sites: ic.sites(), Live: gc.input.Live, Now: gc.input.Now, State: gc.input.State, Policy: PolicyOverrides(gc.input.Spec),
 				Project: map[string]string{"CHI@UC": "project-1", "CHI@TACC": "project-1", "CHI@Edge": "project-1"}}
 			failing := append(ResolveEarliest(p, gc.input.Spec, av), CheckAvailability(p, av)...)
 			var txt bytes.Buffer

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -41,5 +42,22 @@ func TestEarliest(t *testing.T) {
 		if diff := cmp.Diff(tc.want, got); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
 		}
+	}
+}
+
+func TestPolicySection(t *testing.T) {
+	src := "version: 1\npolicy:\n  CHI@UC: {max_duration: 14d, extension_window: \"off\"}\n  CHI@TACC: {max_duration: 2x}\ndefaults:\n  site: CHI@UC\nleases:\n  exp:\n    reservations:\n      n:\n        type: node\n"
+	got := parseErrs(t, src, env(nil))
+	want := []string{`4:28: policy.CHI@TACC.max_duration: invalid duration "2x": use days, hours and minutes, e.g. 1d, 6h, 90m, 1d12h (or off)`}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	f, err := Parse("Leasefile", []byte(strings.Replace(src, "  CHI@TACC: {max_duration: 2x}\n", "", 1)), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := f.Policy["CHI@UC"]
+	if o.MaxDuration == nil || *o.MaxDuration != 14*24*time.Hour || o.ExtensionWindow == nil || *o.ExtensionWindow != 0 {
+		t.Errorf("policy %+v", o)
 	}
 }

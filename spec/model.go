@@ -17,6 +17,8 @@ type File struct {
 	Version    int
 	NamePrefix string
 	Sites      map[string]SiteConfig // connection settings by site name, as written
+	// Policy overrides the built-in lease policy of the sites it names.
+	Policy map[string]PolicyOverride
 	Leases     []*Lease              // sorted by key
 	// Warnings are positioned remarks that do not make the file invalid (a site outside
 	// KnownSites reached through clouds.yaml).
@@ -41,6 +43,13 @@ func (f *File) ErrorAt(l *Lease, field, msg string) *Error {
 		loc.Pos = Pos{Line: 1, Col: 1}
 	}
 	return &Error{File: f.Path, Pos: loc.Pos, Path: loc.Path, Msg: msg}
+}
+
+// PolicyOverride is a site's lease policy as a Leasefile writes it: each set field replaces
+// the built-in default; Off turns the rule off.
+type PolicyOverride struct {
+	MaxDuration     *time.Duration // 0: off
+	ExtensionWindow *time.Duration // 0: off
 }
 
 // SiteConfig says how to reach one site: a clouds.yaml entry and region.

@@ -233,6 +233,30 @@ func (d *doc) build() *File {
 			f.Sites[name] = SiteConfig{Cloud: cloud, Region: region}
 		}
 	}
+	if pm, ok := top["policy"].(map[string]any); ok {
+		f.Policy = map[string]PolicyOverride{}
+		for _, site := range slices.Sorted(maps.Keys(pm)) {
+			m, _ := pm[site].(map[string]any)
+			var o PolicyOverride
+			for field, dst := range map[string]**time.Duration{"max_duration": &o.MaxDuration, "extension_window": &o.ExtensionWindow} {
+				s, ok := str(m, field)
+				if !ok {
+					continue
+				}
+				var dur time.Duration
+				if s != "off" {
+					v, err := ParseDuration(s)
+					if err != nil {
+						d.fail("/policy/"+escapeToken(site)+"/"+field, "%v (or off)", err)
+						continue
+					}
+					dur = v
+				}
+				*dst = &dur
+			}
+			f.Policy[site] = o
+		}
+	}
 	leases, _ := top["leases"].(map[string]any)
 	names := map[string]string{} // site + "\x00" + name -> lease key
 	for _, key := range slices.Sorted(maps.Keys(leases)) {

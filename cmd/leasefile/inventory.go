@@ -82,7 +82,7 @@ func (a *app) checkAvailability(ctx context.Context, s *session, p *plan.Plan) [
 	for name, site := range s.sites {
 		project[name] = site.ProjectID
 	}
-	in := plan.Availability{Sites: sites, Live: s.lastLive, Project: project, Now: a.now(), State: s.state}
+	in := plan.Availability{Sites: sites, Live: s.lastLive, Project: project, Now: a.now(), State: s.state, Policy: plan.PolicyOverrides(s.spec)}
 	failing := plan.ResolveEarliest(p, s.spec, in)
 	return append(failing, plan.CheckAvailability(p, in)...)
 }
