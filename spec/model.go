@@ -19,7 +19,7 @@ type File struct {
 	Sites      map[string]SiteConfig // connection settings by site name, as written
 	// Policy overrides the built-in lease policy of the sites it names.
 	Policy map[string]PolicyOverride
-	Leases     []*Lease              // sorted by key
+	Leases []*Lease // sorted by key
 	// Warnings are positioned remarks that do not make the file invalid (a site outside
 	// KnownSites reached through clouds.yaml).
 	Warnings ErrorList
