@@ -17,9 +17,9 @@ type File struct {
 	Version    int
 	NamePrefix string
 	Sites      map[string]SiteConfig // connection settings by site name, as written
+	Leases     []*Lease              // sorted by key
 	// Policy overrides the built-in lease policy of the sites it names.
 	Policy map[string]PolicyOverride
-	Leases []*Lease // sorted by key
 	// Warnings are positioned remarks that do not make the file invalid (a site outside
 	// KnownSites reached through clouds.yaml).
 	Warnings ErrorList
