@@ -114,3 +114,36 @@ func TestCapacityGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestStaleEarliest re-checks a window ResolveEarliest chose: it holds at first, and is stale
+// once its start has passed or another lease takes the host.
+func TestStaleEarliest(t *testing.T) {
+	gc := loadCase(t, "testdata/capacity/earliest_together.txtar")
+	p, err := Build(gc.input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := section(gc.arc, "inventory.json")
+	var ic inventoryCase
+	if err := json.Unmarshal(data, &ic); err != nil {
+		t.Fatal(err)
+	}
+	av := Availability{Sites: ic.sites(), Now: gc.input.Now, Project: map[string]string{"CHI@UC": "project-1", "CHI@TACC": "project-1"}}
+	if f := ResolveEarliest(p, gc.input.Spec, av); len(f) > 0 {
+		t.Fatal(f)
+	}
+	if got := StaleEarliest(p, av); len(got) > 0 {
+		t.Errorf("fresh plan stale: %q", got)
+	}
+	later := av
+	later.Now = gc.input.Now.Add(48 * time.Hour)
+	if got := strings.Join(StaleEarliest(p, later), "\n"); !strings.Contains(got, "lease tacc: the start plan chose, 2026-12-03 06:06, has passed") {
+		t.Errorf("after the start: %q", got)
+	}
+	taken := Availability{Sites: ic.sites(), Now: gc.input.Now, Project: av.Project}
+	taken.Sites["CHI@TACC"].Bookings = append(taken.Sites["CHI@TACC"].Bookings, avail.Booking{Kind: avail.Host, ResourceID: "t1", LeaseID: "new",
+		Start: time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC), End: time.Date(2026, 12, 3, 13, 0, 0, 0, time.UTC)})
+	if got := strings.Join(StaleEarliest(p, taken), "\n"); !strings.Contains(got, "lease tacc, reservations.a100: will fail") || !strings.Contains(got, "no longer free") {
+		t.Errorf("after another lease took the host: %q", got)
+	}
+}

@@ -133,7 +133,7 @@ func ResolveEarliest(p *Plan, f *spec.File, in Availability) []string {
 				ch.Availability = append(ch.Availability, "start: earliest: now, every reservation fits"+with)
 				continue
 			}
-			ch.Create.Start, ch.Create.End = start, start.Add(ch.Create.Duration)
+			ch.Create.Start, ch.Create.End, ch.EarliestStart = start, start.Add(ch.Create.Duration), true
 			for k := range ch.Fields {
 				switch ch.Fields[k].Path {
 				case "start":
@@ -147,4 +147,28 @@ func ResolveEarliest(p *Plan, f *spec.File, in Availability) []string {
 		}
 	}
 	return failing
+}
+
+// StaleEarliest re-checks the windows ResolveEarliest chose in a saved plan, at now and
+// against the sites as they are: it returns why each one no longer holds (its start has
+// passed, or a reservation no longer fits), or nothing.
+func StaleEarliest(p *Plan, in Availability) []string {
+	var out []string
+	check := &Plan{}
+	for _, ch := range p.Changes {
+		if !ch.EarliestStart || ch.Create == nil {
+			continue
+		}
+		if ch.Create.Start.Before(in.Now.UTC().Truncate(time.Minute)) {
+			out = append(out, fmt.Sprintf("lease %s: the start plan chose, %s, has passed", ch.Key, ch.Create.Start.Format(spec.BlazarLayout)))
+			continue
+		}
+		c := ch
+		c.Availability = nil
+		check.Changes = append(check.Changes, c)
+	}
+	for _, f := range CheckAvailability(check, in) {
+		out = append(out, f+" (the window plan chose is no longer free)")
+	}
+	return out
 }

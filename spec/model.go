@@ -46,7 +46,7 @@ func (f *File) ErrorAt(l *Lease, field, msg string) *Error {
 }
 
 // PolicyOverride is a site's lease policy as a Leasefile writes it: each set field replaces
-// the built-in default; Off turns the rule off.
+// the built-in default; a zero duration (written `off`) turns the rule off.
 type PolicyOverride struct {
 	MaxDuration     *time.Duration // 0: off
 	ExtensionWindow *time.Duration // 0: off

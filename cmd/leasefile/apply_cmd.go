@@ -133,6 +133,9 @@ func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r ru
 		if err := a.checkFresh(ctx, s, p); err != nil {
 			return err
 		}
+		if err := a.recheckEarliest(ctx, s, p); err != nil {
+			return err
+		}
 	} else {
 		if p, err = a.makePlan(ctx, s, o); err != nil {
 			return err

@@ -206,3 +206,34 @@ func unavailableError(failing []string) error {
 		msg:  fmt.Sprintf("%s would fail at apply:\n  %s", plural(len(failing), "check"), strings.Join(failing, "\n  ")),
 		hint: "change the Leasefile (leasefile availability shows what is free), or plan with -allow-unavailable to keep it anyway"}
 }
+
+// recheckEarliest refuses a saved plan whose `start: earliest` windows no longer hold.
+func (a *app) recheckEarliest(ctx context.Context, s *session, p *plan.Plan) error {
+	var names []string
+	seen := map[string]bool{}
+	for _, ch := range p.Changes {
+		if ch.EarliestStart && !seen[ch.Site] {
+			seen[ch.Site] = true
+			names = append(names, ch.Site)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	sites, errs := s.fetchAvailability(ctx, names, cleaningGap, ownLeases(s.lastLive))
+	for _, name := range names {
+		if err := errs[name]; err != nil {
+			a.warnf("%s: availability unknown: %v", name, err)
+		}
+	}
+	project := map[string]string{}
+	for name, site := range s.sites {
+		project[name] = site.ProjectID
+	}
+	stale := plan.StaleEarliest(p, plan.Availability{Sites: sites, Project: project, Now: a.now(), State: s.state, Policy: plan.PolicyOverrides(s.spec)})
+	if len(stale) == 0 {
+		return nil
+	}
+	return &codeError{code: exitError, msg: "Saved plan is stale: " + strings.Join(stale, "; "),
+		hint: "run leasefile plan again: it picks a new earliest start"}
+}
