@@ -15,4 +15,8 @@
 //     counts as a change.
 //   - Names never identify a lease the state knows: Blazar allows duplicate names.
 //   - Applying a plan and planning again yields no changes (checked by the golden tests).
+//   - Availability is a stage after Build (capacity.go, earliest.go): ResolveEarliest picks the
+//     start of `start: earliest` creates and CheckAvailability annotates creates, replacements,
+//     growth and window changes with package avail's verdicts, from inventories the caller
+//     read. Neither changes what Build decided, except the start and end of such a create.
 package plan
