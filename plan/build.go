@@ -768,9 +768,9 @@ func createFields(d *spec.Lease) []FieldChange {
 				f = append(f, FieldChange{Path: p + "description", New: desc})
 			}
 		case spec.FloatingIP:
-			f = append(f, FieldChange{Path: p + "amount", New: strconv.Itoa(r.Max)}, FieldChange{Path: p + "network", New: r.FloatingNetwork})
+			f = append(f, FieldChange{Path: p + "count", New: strconv.Itoa(r.Max)}, FieldChange{Path: p + "network", New: r.FloatingNetwork})
 			if len(r.Addresses) > 0 {
-				f = append(f, FieldChange{Path: p + "addresses", New: strings.Join(r.Addresses, ", ")})
+				f = append(f, FieldChange{Path: p + "addresses", New: listText(r.Addresses)})
 			}
 		}
 	}
@@ -1032,7 +1032,7 @@ func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *
 			have, err := spec.ParseQuery(lr.ResourceProperties)
 			if err != nil || !want.Equal(have) {
 				changed = true
-				df.fields = append(df.fields, FieldChange{Path: p + ".resource_properties", Old: lr.ResourceProperties, New: want.Encode()})
+				df.fields = append(df.fields, FieldChange{Path: p + ".resource_properties", Old: queryText(lr.ResourceProperties), New: want.Encode()})
 				body["resource_properties"] = want.Encode()
 				if started {
 					// Allocated hosts that no longer match would have to leave an active
@@ -1059,7 +1059,7 @@ func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *
 				df.force(p+".network", fmt.Sprintf("reservation %s moves to network %s, and Blazar cannot change a floating IP reservation's network", r.Key, r.FloatingNetwork))
 			}
 			if !sameSet(r.Addresses, lr.RequiredFloatingIPs) {
-				df.fields = append(df.fields, FieldChange{Path: p + ".addresses", Old: strings.Join(slices.Sorted(slices.Values(lr.RequiredFloatingIPs)), ", "), New: strings.Join(slices.Sorted(slices.Values(r.Addresses)), ", ")})
+				df.fields = append(df.fields, FieldChange{Path: p + ".addresses", Old: listText(slices.Sorted(slices.Values(lr.RequiredFloatingIPs))), New: listText(slices.Sorted(slices.Values(r.Addresses)))})
 				if len(r.Addresses) > 0 {
 					df.force(p+".addresses", fmt.Sprintf("reservation %s asks for other addresses, and Blazar cannot change them", r.Key))
 				} else {
@@ -1072,9 +1072,9 @@ func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *
 			}
 			if deref(lr.Amount) != r.Max {
 				changed = true
-				df.fields = append(df.fields, FieldChange{Path: p + ".amount", Old: strconv.Itoa(deref(lr.Amount)), New: strconv.Itoa(r.Max)})
+				df.fields = append(df.fields, FieldChange{Path: p + ".count", Old: strconv.Itoa(deref(lr.Amount)), New: strconv.Itoa(r.Max)})
 				if started && r.Max < deref(lr.Amount) {
-					df.force(p+".amount", fmt.Sprintf("reservation %s shrinks from %d to %d floating IPs after the lease started, and Blazar can only add resources to a started lease",
+					df.force(p+".count", fmt.Sprintf("reservation %s shrinks from %d to %d floating IPs after the lease started, and Blazar can only add resources to a started lease",
 						r.Key, deref(lr.Amount), r.Max))
 				}
 				body["amount"] = r.Max
@@ -1125,7 +1125,7 @@ func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *
 					have, err = nil, nil
 				}
 				if err != nil || !want.Equal(have) {
-					df.fields = append(df.fields, FieldChange{Path: p + ".resource_properties", Old: props, New: want.Encode()})
+					df.fields = append(df.fields, FieldChange{Path: p + ".resource_properties", Old: queryText(props), New: want.Encode()})
 					if pn := physnet(have); pn != r.PhysicalNetwork {
 						df.force(p+".physical_network", fmt.Sprintf("reservation %s moves from physical network %s to %s, which Blazar cannot update", r.Key, pn, r.PhysicalNetwork))
 					} else {

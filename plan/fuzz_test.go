@@ -23,7 +23,7 @@ func FuzzRead(f *testing.F) {
 			f.Add(data)
 		}
 	}
-	f.Add([]byte(`{"format_version": 1, "changes": [{"key": "a", "action": "delete", "lease_id": "x"}], "adopt": [{"key": "a"}]}`))
+	f.Add([]byte(`{"format_version": 2, "changes": [{"key": "a", "action": "delete", "lease_id": "x"}], "adopt": [{"key": "a"}]}`))
 	st := state.New()
 	st.SetLease("a", &state.Lease{ID: "x", Site: "CHI@UC"})
 	st.AddIntent(state.Intent{Key: "b", Name: "b"})

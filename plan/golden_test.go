@@ -17,6 +17,7 @@ import (
 	"github.com/chameleoncloud/leasefile/state"
 	"github.com/google/go-cmp/cmp"
 	"github.com/rogpeppe/go-internal/txtar"
+	"github.com/santhosh-tekuri/jsonschema/v5"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected sections of plan/testdata/*.txtar")
@@ -136,6 +137,7 @@ func TestGolden(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatal("no golden cases")
 	}
+	planSchema := compilePlanSchema(t)
 	for _, path := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(path), ".txtar"), func(t *testing.T) {
 			gc := loadCase(t, path)
@@ -152,6 +154,14 @@ func TestGolden(t *testing.T) {
 					t.Fatal(err)
 				}
 				got["plan.txt"], got["plan.json"] = txt.String(), js.String()
+				// Every plan the golden cases produce is what schema/plan.schema.json documents.
+				var doc any
+				if err := json.Unmarshal(js.Bytes(), &doc); err != nil {
+					t.Fatal(err)
+				}
+				if err := planSchema.Validate(doc); err != nil {
+					t.Errorf("plan JSON does not match schema/plan.schema.json: %#v", err)
+				}
 			}
 			if *update {
 				for _, name := range []string{"error", "plan.txt", "plan.json"} {
@@ -211,6 +221,26 @@ func TestGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+// compilePlanSchema compiles schema/plan.schema.json as the draft it declares (draft-07).
+func compilePlanSchema(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	data, err := os.ReadFile("../schema/plan.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat = true
+	const id = "https://raw.githubusercontent.com/chameleoncloud/leasefile/main/schema/plan.schema.json"
+	if err := c.AddResource(id, bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile(id)
+	if err != nil {
+		t.Fatalf("schema/plan.schema.json: %v", err)
+	}
+	return sch
 }
 
 func removeSection(a *txtar.Archive, name string) {
@@ -412,6 +442,33 @@ func patchReservation(t *testing.T, r *leases.Reservation, body map[string]any) 
 		case "resource_type":
 		default:
 			t.Errorf("body key %q not simulated", k)
+		}
+	}
+}
+
+// TestPlanSchemaRejects checks that the schema holds the types the golden test relies on: a
+// format_version 1 plan, with its values as display strings, does not validate.
+func TestPlanSchemaRejects(t *testing.T) {
+	sch := compilePlanSchema(t)
+	base := `{"format_version": 2, "created_at": "2026-12-01T12:00:00Z", "lineage": "l", "serial": 0, "state_existed": false,
+		"leasefile_hash": "h", "sites": {}, "observed": [], "changes": [{"key": "a", "site": "CHI@UC", "action": "create", "name": "a", "fields": [%s]}]}`
+	for _, tt := range []struct {
+		field string
+		ok    bool
+	}{
+		{`{"path": "reservations.n.count", "new": 2}`, true},
+		{`{"path": "reservations.n.count", "new": "2"}`, false},
+		{`{"path": "reservations.ip.addresses", "new": "192.0.2.10"}`, false},
+		{`{"path": "reservations.n.resource_properties", "new": "[\"==\", \"$node_type\", \"x\"]"}`, false},
+		{`{"path": "start", "new": "2026-12-01 09:00"}`, false},
+		{`{"path": "start", "new": "2026-12-01T09:00:00Z"}`, true},
+	} {
+		var doc any
+		if err := json.Unmarshal([]byte(fmt.Sprintf(base, tt.field)), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if err := sch.Validate(doc); (err == nil) != tt.ok {
+			t.Errorf("%s: valid = %v, want %v (%v)", tt.field, err == nil, tt.ok, err)
 		}
 	}
 }

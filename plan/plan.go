@@ -7,8 +7,9 @@ import (
 )
 
 // FormatVersion is the version of the saved-plan and -json formats. It changes only when a
-// field changes meaning or disappears; new fields may be added within a version.
-const FormatVersion = 1
+// field changes meaning or disappears; new fields may be added within a version. Version 2
+// types its values (numbers, arrays, RFC 3339 times); schema/plan.schema.json describes it.
+const FormatVersion = 2
 
 // Action is what a plan does to one lease. Its value is its glyph, as in Terraform.
 type Action rune

@@ -259,15 +259,17 @@ func TestReadWrite(t *testing.T) {
 	}
 
 	tests := []struct {
-		name, in string
-		newer    bool
+		name, in     string
+		newer, older bool
 	}{
-		{"newer", `{"format_version": 2, "changes": []}`, true},
-		{"not a plan", `{"changes": []}`, false},
-		{"garbage", `{`, false},
-		{"deep body", `{"format_version": 1, "changes": [{"key": "a", "action": "create", "create": {"reservations": [{"key": "n", "body": {"x": ` +
-			strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + `}}]}}]}`, false},
-		{"two documents", `{"format_version": 1, "changes": []}` + "\n" + `{"format_version": 1, "changes": [{"key": "a", "action": "delete", "lease_id": "x"}]}`, false},
+		{"newer", `{"format_version": 3, "changes": []}`, true, false},
+		// Version 1 wrote counts and times as display strings: refused, never misread.
+		{"older", `{"format_version": 1, "changes": [{"key": "a", "fields": [{"path": "reservations.n.count", "new": "2"}]}]}`, false, true},
+		{"not a plan", `{"changes": []}`, false, false},
+		{"garbage", `{`, false, false},
+		{"deep body", `{"format_version": 2, "changes": [{"key": "a", "action": "create", "create": {"reservations": [{"key": "n", "body": {"x": ` +
+			strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + `}}]}}]}`, false, false},
+		{"two documents", `{"format_version": 2, "changes": []}` + "\n" + `{"format_version": 2, "changes": [{"key": "a", "action": "delete", "lease_id": "x"}]}`, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -277,6 +279,9 @@ func TestReadWrite(t *testing.T) {
 			}
 			if got := errors.Is(err, ErrNewerFormat); got != tt.newer {
 				t.Errorf("errors.Is(ErrNewerFormat) = %v for %v", got, err)
+			}
+			if got := errors.Is(err, ErrOlderFormat); got != tt.older {
+				t.Errorf("errors.Is(ErrOlderFormat) = %v for %v", got, err)
 			}
 		})
 	}

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -75,6 +76,11 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 	}
 	if len(data) > MaxFileBytes {
 		errs.add(Pos{Line: 1, Col: 1}, "", fmt.Sprintf("the file is %d bytes: a Leasefile is at most %d MiB", len(data), MaxFileBytes>>20))
+		return nil, errs.list
+	}
+	if pos, ok := invalidUTF8(data); ok {
+		// yaml.v3 reports an encoding error without a position.
+		errs.add(pos, "", "invalid UTF-8: a Leasefile is UTF-8 text (the byte at this position is not)")
 		return nil, errs.list
 	}
 	var root yaml.Node
@@ -545,4 +551,26 @@ func (d *doc) earliest(l *Lease, lm map[string]any, ptr string, hasEnd bool) {
 		}
 	}
 	l.Earliest.Together, _ = str(lm, "together")
+}
+
+// invalidUTF8 finds the first byte of data that is not UTF-8, as a line and column (columns
+// count runes, as editors do).
+func invalidUTF8(data []byte) (Pos, bool) {
+	if utf8.Valid(data) {
+		return Pos{}, false
+	}
+	pos := Pos{Line: 1, Col: 1}
+	for len(data) > 0 {
+		r, n := utf8.DecodeRune(data)
+		if r == utf8.RuneError && n <= 1 {
+			return pos, true
+		}
+		if r == '\n' {
+			pos.Line, pos.Col = pos.Line+1, 1
+		} else {
+			pos.Col++
+		}
+		data = data[n:]
+	}
+	return pos, true
 }

@@ -165,6 +165,7 @@ func TestRules(t *testing.T) {
 		{"second document", lease(node) + "---\nversion: 2\n", nil, []string{"10:1: a second YAML document (after ---)"}},
 		{"empty second document", lease(node) + "---\n", nil, nil},
 		{"yaml syntax", "version: 1\nleases: [\n", nil, []string{"2:1: invalid YAML"}},
+		{"not utf-8", "version: 1\nleases:\n  x:\n    name: \"caf\xc3\x28\"\n", nil, []string{"4:15: invalid UTF-8"}},
 		{"empty file", "", nil, []string{"1:1: the file is empty"}},
 	}
 	for _, tc := range cases {

@@ -83,7 +83,7 @@ var (
 func loadSchema() (*jsonschema.Schema, error) {
 	compileOnce.Do(func() {
 		c := jsonschema.NewCompiler()
-		c.Draft = jsonschema.Draft2020
+		c.Draft = jsonschema.Draft7
 		if compileErr = c.AddResource(schema.ID, bytes.NewReader(schema.JSON)); compileErr != nil {
 			return
 		}

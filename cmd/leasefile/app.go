@@ -85,11 +85,12 @@ func (a *app) command() *cli.Command {
 		Description: "leasefile does for Blazar leases on Chameleon Cloud what Terraform does for infrastructure:\n" +
 			"a Leasefile declares leases, plan shows what would change, apply makes it so and waits.\n\n" +
 			"Example:\n  leasefile --local apply -f examples/quickstart.yaml -auto-approve",
-		Writer:                a.stdout,
-		ErrWriter:             a.stderr,
-		Reader:                a.stdin,
-		ExitErrHandler:        func(context.Context, *cli.Command, error) {},
-		EnableShellCompletion: true,
+		Writer:                          a.stdout,
+		ErrWriter:                       a.stderr,
+		Reader:                          a.stdin,
+		ExitErrHandler:                  func(context.Context, *cli.Command, error) {},
+		EnableShellCompletion:           true,
+		ConfigureShellCompletionCommand: configureCompletion,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "the Leasefile (default: Leasefile, Leasefile.yaml or leasefile.yaml)", Destination: &a.file},
 			&cli.StringFlag{Name: "state", Usage: "the state file (default: beside the Leasefile, NAME.state.json for NAME.yaml, leasefile.state.json for the default names)", Destination: &a.statePath},

@@ -11,6 +11,7 @@ import (
 func (a *app) commands() []*cli.Command {
 	return []*cli.Command{
 		a.validateCommand(),
+		a.fmtCommand(),
 		a.planCommand(),
 		a.applyCommand(),
 		a.destroyCommand(),
@@ -24,6 +25,7 @@ func (a *app) commands() []*cli.Command {
 		a.versionCommand(),
 		a.emulatorCommand(),
 		a.availabilityCommand(),
+		a.docsCommand(),
 	}
 }
 

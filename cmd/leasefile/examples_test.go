@@ -91,3 +91,25 @@ func TestExamplesDoNotDependOnUser(t *testing.T) {
 		}
 	}
 }
+
+// TestExamplesAreFormatted: the examples are what a user copies, so they are in the canonical
+// form `leasefile fmt` writes (a pre-commit fmt -check hook would otherwise flag a copy).
+func TestExamplesAreFormatted(t *testing.T) {
+	paths, err := filepath.Glob("../../examples/*.yaml")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no examples: %v", err)
+	}
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := spec.Format(p, data)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if string(got) != string(data) {
+			t.Errorf("%s is not formatted: run leasefile fmt %s", filepath.Base(p), filepath.Base(p))
+		}
+	}
+}

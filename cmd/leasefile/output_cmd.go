@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/chameleoncloud/leasefile/blazar"
 	"github.com/chameleoncloud/leasefile/blazar/leases"
@@ -20,38 +21,65 @@ type leaseOutput struct {
 	Name         string                        `json:"name"`
 	Site         string                        `json:"site"`
 	Status       string                        `json:"status"`
-	Start        string                        `json:"start"`
-	End          string                        `json:"end"`
+	Start        time.Time                     `json:"start,omitzero"` // RFC 3339 in JSON
+	End          time.Time                     `json:"end,omitzero"`
 	Reservations map[string]*reservationOutput `json:"reservations"`
 }
 
 type reservationOutput struct {
-	ID          string   `json:"id"`
-	Type        string   `json:"type"`
-	Addresses   []string `json:"addresses,omitempty"`    // floating IPs, once ACTIVE
-	NetworkName string   `json:"network_name,omitempty"` // network reservations
-	Count       int      `json:"count,omitempty"`        // resources reserved (max), or addresses
+	ID             string       `json:"id"`
+	Type           string       `json:"type"`
+	Addresses      []string     `json:"addresses,omitempty"`       // floating IPs, once ACTIVE
+	NetworkName    string       `json:"network_name,omitempty"`    // network reservations
+	NetworkID      string       `json:"network_id,omitempty"`      // its Neutron network, once ACTIVE
+	SegmentationID int          `json:"segmentation_id,omitempty"` // its VLAN
+	Hosts          []hostOutput `json:"hosts,omitempty"`           // node reservations: the hosts held
+	Devices        []string     `json:"devices,omitempty"`         // device reservations: the devices held
+	Count          int          `json:"count,omitempty"`           // resources reserved (max), or addresses
 }
 
 func (a *app) outputCommand() *cli.Command {
 	var jsonOut, raw bool
+	var format string
 	return &cli.Command{
 		Name:      "output",
 		Usage:     "print lease and reservation IDs, status, window and floating IPs for the next tool",
-		UsageText: "leasefile output [-json | -raw] [ADDRESS]",
+		UsageText: "leasefile output [-json | -raw | -format FORMAT] [ADDRESS]",
 		Description: "ADDRESS is a lease key, or a path below it: training, training.id, training.status,\n" +
-			"training.gpus.id, training.ip.addresses. -raw prints one value bare (a list one per line).\n" +
-			"IDs come from the state; status and floating IPs are read from Blazar and Neutron.\n\n" +
-			"Example:\n  openstack server create --hint reservation=$(leasefile output -raw training.gpus.id) ...",
+			"training.gpus.id, training.ip.addresses, training.gpus.hosts (node reservations: the\n" +
+			"hosts held, name and UUID), .devices (device reservations), .network_id and\n" +
+			".segmentation_id (network reservations: the Neutron network and its VLAN).\n" +
+			"-raw prints one value bare (a list one per line).\n" +
+			"IDs come from the state; status, floating IPs, hosts, devices and networks are read from\n" +
+			"Blazar and Neutron.\n" +
+			"Times are RFC 3339 in -json, -raw and the hand-off formats.\n\n" +
+			"Hand-off formats name each value by its address (training.gpus.id):\n" +
+			"  -format env     TRAINING_GPUS_ID='...'  safe to source in a shell\n" +
+			"  -format tfvars  training_gpus_id = \"...\" Terraform variables (a .tfvars file)\n" +
+			"  -format github  training_gpus_id=...    lines for $GITHUB_OUTPUT\n\n" +
+			"Example:\n  openstack server create --hint reservation=$(leasefile output -raw training.gpus.id) ...\n" +
+			"  source <(leasefile output -format env training)",
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "json", Usage: "print JSON", Destination: &jsonOut},
+			&cli.BoolFlag{Name: "json", Usage: "print JSON (same as -format json)", Destination: &jsonOut},
 			&cli.BoolFlag{Name: "raw", Usage: "print one value with no quoting", Destination: &raw},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "text, json, env, tfvars or github", Destination: &format},
 		},
 		Action: func(ctx context.Context, c *cli.Command) error {
 			if jsonOut && raw {
 				return flagError(c, "-json and -raw conflict: choose one")
 			}
 			addr := c.Args().First()
+			if !slices.Contains(outputFormats, format) {
+				return fmt.Errorf("unknown -format %q: use %s", format, strings.Join(outputFormats, ", "))
+			}
+			switch {
+			case jsonOut && format != "text" && format != "json":
+				return fmt.Errorf("-json and -format %s conflict: use one", format)
+			case raw && (jsonOut || format != "text"):
+				return fmt.Errorf("-raw prints one bare value: it does not combine with -json or -format")
+			case jsonOut:
+				format = "json"
+			}
 			s, err := a.openSession(ctx, specOptional)
 			if err != nil {
 				return err
@@ -70,7 +98,9 @@ func (a *app) outputCommand() *cli.Command {
 			switch {
 			case raw:
 				return a.printRaw(value, addr)
-			case jsonOut:
+			case format == "env" || format == "tfvars" || format == "github":
+				return writeHandoff(a.stdout, format, flatOutputs(outs, addr))
+			case format == "json":
 				enc := json.NewEncoder(a.stdout)
 				enc.SetIndent("", "  ")
 				return enc.Encode(value)
@@ -94,7 +124,11 @@ func needsLive(addr string) bool {
 		}
 		return true
 	}
-	return parts[2] == "addresses" || parts[2] == "count"
+	switch parts[2] {
+	case "addresses", "count", "hosts", "devices", "network_id", "segmentation_id":
+		return true
+	}
+	return false
 }
 
 // outputs gathers the outputs of every lease in the state, reading live status and floating
@@ -104,7 +138,7 @@ func (a *app) outputs(ctx context.Context, s *session, addr string) (map[string]
 	for _, k := range s.state.Keys() {
 		l, _ := s.state.Lease(k)
 		o := &leaseOutput{ID: l.ID, Name: l.Name, Site: l.Site, Status: l.Status,
-			Start: fmtTime(l.Start), End: fmtTime(l.End), Reservations: map[string]*reservationOutput{}}
+			Start: l.Start, End: l.End, Reservations: map[string]*reservationOutput{}}
 		for rk, r := range l.Reservations {
 			// The network name is the one Blazar was sent, recorded in the state: Chameleon's
 			// Blazar does not return it, and the Leasefile may have moved on since.
@@ -141,7 +175,9 @@ func (a *app) outputs(ctx context.Context, s *session, addr string) (map[string]
 			byID[l.ID] = l
 		}
 	}
-	for k, o := range outs {
+	listers := map[string]*resourceLister{}
+	for _, k := range slices.Sorted(maps.Keys(outs)) {
+		o := outs[k]
 		if only != "" && only != k {
 			continue
 		}
@@ -151,7 +187,7 @@ func (a *app) outputs(ctx context.Context, s *session, addr string) (map[string]
 			continue
 		}
 		o.Status = l.Status
-		o.Start, o.End = fmtTime(l.StartDate), fmtTime(l.EndDate)
+		o.Start, o.End = l.StartDate.UTC(), l.EndDate.UTC()
 		for _, r := range l.Reservations {
 			for _, ro := range o.Reservations {
 				if ro.ID != r.ID {
@@ -171,6 +207,14 @@ func (a *app) outputs(ctx context.Context, s *session, addr string) (map[string]
 					ro.Addresses = addrs
 				}
 			}
+		}
+		lister := listers[o.Site]
+		if lister == nil {
+			lister = &resourceLister{a: a, site: s.sites[o.Site], denied: map[string]bool{}}
+			listers[o.Site] = lister
+		}
+		if err := lister.fill(ctx, k, o); err != nil {
+			return nil, err
 		}
 	}
 	return outs, nil
@@ -216,10 +260,18 @@ func lookupAddress(outs map[string]*leaseOutput, addr string) (any, error) {
 		return r.Addresses, nil
 	case "network_name":
 		return r.NetworkName, nil
+	case "network_id":
+		return r.NetworkID, nil
+	case "segmentation_id":
+		return r.SegmentationID, nil
+	case "hosts":
+		return r.Hosts, nil
+	case "devices":
+		return r.Devices, nil
 	case "count":
 		return r.Count, nil
 	}
-	return nil, fmt.Errorf("reservation %s.%s has no output %q (id, type, addresses, network_name, count)", parts[0], parts[1], parts[2])
+	return nil, fmt.Errorf("reservation %s.%s has no output %q (id, type, addresses, network_name, network_id, segmentation_id, hosts, devices, count)", parts[0], parts[1], parts[2])
 }
 
 func (a *app) printRaw(v any, addr string) error {
@@ -228,9 +280,15 @@ func (a *app) printRaw(v any, addr string) error {
 		fmt.Fprintln(a.stdout, v)
 	case int:
 		fmt.Fprintln(a.stdout, v)
+	case time.Time:
+		fmt.Fprintln(a.stdout, v.UTC().Format(time.RFC3339))
 	case []string:
 		for _, s := range v {
 			fmt.Fprintln(a.stdout, s)
+		}
+	case []hostOutput:
+		for _, h := range v {
+			fmt.Fprintln(a.stdout, h.Name)
 		}
 	default:
 		return fmt.Errorf("-raw prints one value: %q is a group, name one of its fields (or use -json)", addr)
@@ -257,12 +315,15 @@ func (a *app) printOutputs(v any, addr string) error {
 		fmt.Fprintln(a.stdout, string(b))
 		return nil
 	}
+	if t, ok := v.(time.Time); ok {
+		v = fmtTime(t)
+	}
 	fmt.Fprintf(a.stdout, "%q\n", fmt.Sprint(v))
 	return nil
 }
 
 func (a *app) printLeaseOutput(k string, o *leaseOutput) {
-	fmt.Fprintf(a.stdout, "%s.id = %q\n%s.name = %q\n%s.status = %q\n%s.start = %q\n%s.end = %q\n", k, o.ID, k, o.Name, k, o.Status, k, o.Start, k, o.End)
+	fmt.Fprintf(a.stdout, "%s.id = %q\n%s.name = %q\n%s.status = %q\n%s.start = %q\n%s.end = %q\n", k, o.ID, k, o.Name, k, o.Status, k, fmtTime(o.Start), k, fmtTime(o.End))
 	for _, rk := range slices.Sorted(maps.Keys(o.Reservations)) {
 		r := o.Reservations[rk]
 		fmt.Fprintf(a.stdout, "%s.%s.id = %q\n", k, rk, r.ID)
@@ -275,6 +336,20 @@ func (a *app) printLeaseOutput(k string, o *leaseOutput) {
 		}
 		if r.NetworkName != "" {
 			fmt.Fprintf(a.stdout, "%s.%s.network_name = %q\n", k, rk, r.NetworkName)
+		}
+		if r.NetworkID != "" {
+			fmt.Fprintf(a.stdout, "%s.%s.network_id = %q\n", k, rk, r.NetworkID)
+		}
+		if r.SegmentationID != 0 {
+			fmt.Fprintf(a.stdout, "%s.%s.segmentation_id = %d\n", k, rk, r.SegmentationID)
+		}
+		if r.Hosts != nil {
+			b, _ := json.Marshal(r.Hosts)
+			fmt.Fprintf(a.stdout, "%s.%s.hosts = %s\n", k, rk, b)
+		}
+		if r.Devices != nil {
+			b, _ := json.Marshal(r.Devices)
+			fmt.Fprintf(a.stdout, "%s.%s.devices = %s\n", k, rk, b)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 
 	"github.com/chameleoncloud/leasefile/plan"
@@ -204,6 +205,9 @@ func readPlanFile(path string) (*plan.Plan, error) {
 	}
 	defer f.Close()
 	p, err := plan.Read(f)
+	if errors.Is(err, plan.ErrOlderFormat) {
+		return nil, &codeError{code: exitError, msg: fmt.Sprintf("%s: %v", path, err), hint: "saved plans are short-lived: make it again with leasefile plan -out " + filepath.Base(path)}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -135,15 +135,23 @@ func (a *app) stateCommand() *cli.Command {
 		Description: "Example:\n  leasefile state list",
 		Commands: []*cli.Command{
 			{
-				Name:        "list",
-				Usage:       "list the leases in the state",
-				Description: "Example:\n  leasefile state list",
+				Name:      "list",
+				Usage:     "list the leases in the state",
+				UsageText: "leasefile state list [-json]",
+				Description: "-json prints an array of {key, site, id, name, status, start, end}, sorted by key,\n" +
+					"times RFC 3339.\n\nExample:\n  leasefile state list -json | jq -r '.[].id'",
+				Flags: []cli.Flag{
+					&cli.BoolFlag{Name: "json", Usage: "print JSON"},
+				},
 				Action: func(ctx context.Context, c *cli.Command) error {
 					s, err := a.openSession(ctx, specNone)
 					if err != nil {
 						return err
 					}
 					defer s.close()
+					if c.Bool("json") {
+						return writeStateList(a.stdout, s.state)
+					}
 					tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 					for _, k := range s.state.Keys() {
 						l, _ := s.state.Lease(k)
@@ -265,4 +273,26 @@ func fmtTime(t time.Time) string {
 		return "(unknown)"
 	}
 	return t.UTC().Format("2006-01-02 15:04") + " UTC"
+}
+
+// stateListEntry is one lease of state list -json.
+type stateListEntry struct {
+	Key    string    `json:"key"`
+	Site   string    `json:"site"`
+	ID     string    `json:"id"`
+	Name   string    `json:"name"`
+	Status string    `json:"status"`
+	Start  time.Time `json:"start,omitzero"`
+	End    time.Time `json:"end,omitzero"`
+}
+
+func writeStateList(w io.Writer, st *state.File) error {
+	list := []stateListEntry{}
+	for _, k := range st.Keys() {
+		l, _ := st.Lease(k)
+		list = append(list, stateListEntry{Key: k, Site: l.Site, ID: l.ID, Name: l.Name, Status: l.Status, Start: l.Start.UTC(), End: l.End.UTC()})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(list)
 }
