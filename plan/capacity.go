@@ -283,7 +283,7 @@ func request(body map[string]any, site, project string, start, end time.Time) (a
 		q.Kind, raw = avail.Network, []string{str("resource_properties")}
 		q.Min, q.Max = 1, 1
 	case "virtual:floatingip":
-		return q, "Blazar lists no floating-IP allocations"
+		return q, "Chameleon shows project members no floating-IP allocations (403)"
 	default:
 		return q, fmt.Sprintf("%s reservations are not checked", rt)
 	}
