@@ -315,3 +315,26 @@ func TestSummary(t *testing.T) {
 		t.Errorf("got %s, want %s", got, want)
 	}
 }
+
+// TestGroupRollback: Blazar creates a lease whole or not at all, so a lease whose second
+// reservation fails (or that the policy refuses) takes nothing from the leases after it.
+func TestGroupRollback(t *testing.T) {
+	s := testSite()
+	sites := map[string]*Site{"CHI@UC": s}
+	a1, a2, b := skylake("a.one", 3, 0, 1), skylake("a.two", 1, 0, 1), skylake("b", 3, 0, 1)
+	a1.Group, a2.Group, b.Group = "a", "a", "b"
+	got := Check(sites, []Request{a1, a2, b})
+	if !got[0].Fits || got[1].Fits || !got[2].Fits {
+		t.Errorf("a.one %s; a.two %s; b %s", got[0], got[1], got[2])
+	}
+	a1.Doomed = true
+	got = Check(sites, []Request{a1, b})
+	if !got[1].Fits {
+		t.Errorf("after a doomed lease: b %s", got[1])
+	}
+	a1.Doomed, a1.Group = false, ""
+	got = Check(sites, []Request{a1, b})
+	if got[1].Fits {
+		t.Errorf("after a lease that took every host: b %s", got[1])
+	}
+}

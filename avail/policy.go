@@ -15,17 +15,18 @@ type Policy struct {
 }
 
 // Chameleon's configuration (chi-in-a-box: max_lease_duration 604800,
-// reservation_extension_window 172800) at the bare-metal sites and CHI@Edge.
+// reservation_extension_window 172800) at the bare-metal sites.
 var chameleon = Policy{MaxDuration: 7 * 24 * time.Hour, ExtensionWindow: 48 * time.Hour}
 
 // Defaults are the built-in policies per site; a Leasefile's policy section overrides them.
-// KVM@TACC runs upstream Blazar for flavor reservations without Chameleon's filter.
+// KVM@TACC runs upstream Blazar for flavor reservations without Chameleon's filter; CHI@Edge
+// is left without one, as the emulator models it.
 var Defaults = map[string]Policy{
 	"CHI@UC":   chameleon,
 	"CHI@TACC": chameleon,
 	"CHI@NCAR": chameleon,
 	"CHI@NU":   chameleon,
-	"CHI@Edge": chameleon,
+	"CHI@Edge": {},
 	"KVM@TACC": {},
 }
 

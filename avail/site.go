@@ -103,6 +103,12 @@ type Request struct {
 	Holds []string
 	// Malformed is the error of a query that did not parse: Blazar refuses the request.
 	Malformed error
+	// Group names the lease the request belongs to: Blazar creates or updates a lease whole
+	// or not at all, so when one request of a group fails (or Doomed is set: the lease is
+	// refused for another reason, such as policy) no request of it takes resources from the
+	// requests after it. The requests of a group are consecutive.
+	Group  string
+	Doomed bool
 }
 
 // Result is the answer for one request.
@@ -229,7 +235,16 @@ func (l *ledger) everBooked(k Kind, id string) bool {
 func Check(sites map[string]*Site, reqs []Request) []Result {
 	ledgers := map[string]*ledger{}
 	out := make([]Result, len(reqs))
+	// mark is where each ledger's takings stood when the current group began.
+	mark := map[*ledger]int{}
+	groupFailed := false
 	for i, q := range reqs {
+		if i == 0 || q.Group == "" || q.Group != reqs[i-1].Group {
+			groupFailed = false
+			for l := range mark {
+				delete(mark, l)
+			}
+		}
 		s := sites[q.Site]
 		if s == nil {
 			out[i] = Result{Request: q, Unknown: true, Reason: fmt.Sprintf("%s was not read", q.Site)}
@@ -244,10 +259,22 @@ func Check(sites map[string]*Site, reqs []Request) []Result {
 			l = &ledger{site: s}
 			ledgers[q.Site] = l
 		}
+		if _, ok := mark[l]; !ok {
+			mark[l] = len(l.extra)
+		}
 		out[i] = l.check(q)
-		if out[i].Fits {
+		if out[i].Fits && !q.Doomed && !groupFailed {
 			for _, id := range out[i].Chosen {
 				l.extra = append(l.extra, Booking{Kind: q.Kind, ResourceID: id, LeaseID: "\x00" + q.Label, Start: q.Start, End: q.End})
+			}
+		}
+		if (!out[i].Fits && !out[i].Unknown) || q.Doomed {
+			groupFailed = true
+			if q.Group != "" {
+				// Blazar rolls the whole lease back: what its earlier requests took is free.
+				for gl, n := range mark {
+					gl.extra = gl.extra[:n]
+				}
 			}
 		}
 	}

@@ -89,9 +89,11 @@ func CheckAvailability(p *Plan, in Availability) []string {
 			if end.IsZero() {
 				end = start.Add(ch.Create.Duration)
 			}
+			doomed := false
 			if msg := pol.CheckCreate(start, end); msg != "" {
 				note(i, "will fail: "+msg)
 				failing = append(failing, fmt.Sprintf("lease %s: %s", ch.Key, msg))
+				doomed = true
 			}
 			for _, r := range ch.Create.Reservations {
 				q, unknown := request(r.Body, ch.Site, in.Project[ch.Site], start, end)
@@ -100,7 +102,7 @@ func CheckAvailability(p *Plan, in Availability) []string {
 					note(i, label+": availability unknown: "+unknown)
 					continue
 				}
-				q.Label = ch.Key + "." + r.Key
+				q.Label, q.Group, q.Doomed = ch.Key+"."+r.Key, ch.Key, doomed
 				if ch.Action == DeleteThenCreate && ch.FromSite == "" {
 					q.Lease = ch.LeaseID // deleted first: its resources are free again
 				}
@@ -119,10 +121,12 @@ func CheckAvailability(p *Plan, in Availability) []string {
 				end = *ch.Update.End
 			}
 			moved := ch.Update.Start != nil || ch.Update.End != nil
+			doomed := false
 			if moved {
 				if msg := pol.CheckUpdate(in.Now, cur.StartDate, cur.EndDate, start, end); msg != "" {
 					note(i, "will fail: "+msg)
 					failing = append(failing, fmt.Sprintf("lease %s: %s", ch.Key, msg))
+					doomed = true
 				}
 			}
 			started := !in.Now.Before(cur.StartDate) && cur.Status != "PENDING"
@@ -147,7 +151,7 @@ func CheckAvailability(p *Plan, in Availability) []string {
 					note(i, label+": availability unknown: "+unknown)
 					continue
 				}
-				q.Label, q.Lease = ch.Key+"."+key, ch.LeaseID
+				q.Label, q.Lease, q.Group, q.Doomed = ch.Key+"."+key, ch.LeaseID, ch.Key, doomed
 				if s := in.Sites[ch.Site]; s != nil {
 					for _, b := range s.Bookings {
 						if b.LeaseID == ch.LeaseID && b.ReservationID == r.ID {
