@@ -22,5 +22,10 @@
 //     counted, preferring resources that were never allocated (the fork's host choice).
 //   - A growth needs the whole new amount free besides what the lease already holds (the
 //     fork's rule); an extension keeps the lease's own resources (Blazar swaps no host).
+//   - A lease is all or nothing: when one of its requests fails, or the lease breaks the
+//     policy, the requests after it see none of its resources taken.
+//   - Earliest tries only starts where the answer can change: not_before and the first minute
+//     after each relevant booking's end and gap; a window list reports the first minute of
+//     each stretch of fitting starts.
 //   - Nothing here knows a site's name beyond the policy defaults, which are data.
 package avail

@@ -48,6 +48,9 @@
 //     work once. Keystone's federation exchange answers an unscoped token, which no service
 //     accepts until it is scoped to a project.
 //   - One mutex guards all state; latency and faults are served outside it.
+//   - SeedOtherProjects (called by --local, not by tests that count leases) books the "other"
+//     project's leases through the same create path as a user's, once per data file, keeping
+//     at least two hosts of every node type free for three days.
 //
 // # Inventory file
 //
