@@ -47,7 +47,8 @@ reliability-short:
 # Real `openstack reservation` CLI (Debian packages, installed if missing: needs root) against
 # `leasefile emulator serve`; ends with "N passed, 0 failed".
 conformance:
-	bash scripts/conformance.sh
+	BLAZAR=chameleon bash scripts/conformance.sh
+	BLAZAR=upstream bash scripts/conformance.sh
 
 # hydra-test: the OAuth2 half of the OIDC login (discovery, refresh grant, rotation, ccauth's
 # cache) against a real provider, Ory Hydra, built once by scripts/hydra.sh into

@@ -530,7 +530,7 @@ func (r *runner) updateLease(ch plan.Change) {
 		err = errors.New("blazar answered the update without a lease")
 	}
 	if err != nil {
-		r.fail(ch.Key, ch.Site, OpUpdate, err)
+		r.fail(ch.Key, ch.Site, OpUpdate, explainGrowth(ch, err))
 		return
 	}
 	if l.Status == "UPDATING" {
@@ -538,7 +538,7 @@ func (r *runner) updateLease(ch plan.Change) {
 		// the state should record. If it fails, UPDATING is recorded and
 		// the next refresh corrects it.
 		_ = r.call(ch.Key, ch.Site, "get", func(c context.Context) error {
-			got, err := leases.Get(c, r.sites[ch.Site].Reservation, l.ID).Extract()
+			got, err := leases.GetOwn(c, r.sites[ch.Site].Reservation, l.ID, r.sites[ch.Site].Identity.ProjectID)
 			if err == nil && got != nil {
 				l = got
 			}

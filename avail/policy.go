@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/chameleoncloud/leasefile/internal/chameleon"
 )
 
 // Policy is a site's lease policy, Chameleon's MaxLeaseDurationFilter: a lease lasts at most
@@ -14,21 +16,20 @@ type Policy struct {
 	ExtensionWindow time.Duration
 }
 
-// Chameleon's configuration (chi-in-a-box: max_lease_duration 604800,
-// reservation_extension_window 172800) at the bare-metal sites.
-var chameleon = Policy{MaxDuration: 7 * 24 * time.Hour, ExtensionWindow: 48 * time.Hour}
+// Chameleon's configuration (chi-in-a-box: max_lease_duration, reservation_extension_window),
+// from internal/chameleon, the rules the emulator enforces too.
+var chameleonPolicy = Policy{MaxDuration: chameleon.MaxLeaseSeconds * time.Second, ExtensionWindow: chameleon.ExtensionWindowSeconds * time.Second}
 
-// Defaults are the built-in policies per site; a Leasefile's policy section overrides them.
-// KVM@TACC runs upstream Blazar for flavor reservations without Chameleon's filter; CHI@Edge
-// is left without one, as the emulator models it.
-var Defaults = map[string]Policy{
-	"CHI@UC":   chameleon,
-	"CHI@TACC": chameleon,
-	"CHI@NCAR": chameleon,
-	"CHI@NU":   chameleon,
-	"CHI@Edge": {},
-	"KVM@TACC": {},
-}
+// Defaults are the built-in policies per site: Chameleon's at its policy sites
+// (chameleon.PolicySites), none elsewhere (KVM@TACC runs upstream Blazar without the filter,
+// CHI@Edge as the emulator models it). A Leasefile's policy section overrides them.
+var Defaults = func() map[string]Policy {
+	out := map[string]Policy{"KVM@TACC": {}, "CHI@Edge": {}}
+	for site := range chameleon.PolicySites {
+		out[site] = chameleonPolicy
+	}
+	return out
+}()
 
 // PolicyFor returns the site's policy: the override if given, else the default (none for an
 // unknown site).
@@ -52,11 +53,10 @@ func (p Policy) CheckCreate(start, end time.Time) string {
 // [newStart, newEnd] at now, or "". The fork skips the window rule only when neither the end
 // nor the start moves later.
 func (p Policy) CheckUpdate(now, curStart, curEnd, newStart, newEnd time.Time) string {
-	extends := newEnd.After(curEnd) || newStart.After(curStart)
-	if !extends {
+	if !chameleon.WindowChecked(curStart, curEnd, newStart, newEnd) {
 		return ""
 	}
-	if p.ExtensionWindow > 0 && now.Before(curEnd.Add(-p.ExtensionWindow)) {
+	if chameleon.OutsideExtensionWindow(now, curEnd, p.ExtensionWindow) {
 		return fmt.Sprintf("Lease can only be extended within %d seconds of the leases current end time.", int(p.ExtensionWindow.Seconds()))
 	}
 	if d := newEnd.Sub(curEnd); p.MaxDuration > 0 && d > p.MaxDuration {

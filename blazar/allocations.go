@@ -26,7 +26,8 @@ type AllocatedReservation struct {
 	LeaseID   string
 	StartDate time.Time
 	EndDate   time.Time
-	// Extras is Chameleon's addition ({"user_name": ...} by default), nil upstream.
+	// Extras is Chameleon's addition: {} in a list as recorded on the fork (2023.1), absent
+	// for one resource; a deployment may fill it (user_name), upstream has none.
 	Extras map[string]any
 	// Status, LeaseName and ProjectID appear only in Blazar's detailed form.
 	Status, LeaseName, ProjectID string

@@ -349,9 +349,10 @@ func parseRetryAfter(v string) time.Duration {
 // Hints returned by HintFor; exported so callers and tests can recognise them.
 const (
 	// HintUnrestrictedAppCred explains Blazar's bare 500 on lease creation.
-	HintUnrestrictedAppCred = "a bare 500 on lease creation usually means Keystone refused Blazar a trust: " +
-		"authenticate with an unrestricted application credential " +
-		"(openstack application credential create --unrestricted NAME) or a password"
+	HintUnrestrictedAppCred = "a bare 500 on lease creation usually means Keystone refused Blazar a trust from an application credential: " +
+		"authenticate with a password instead (auth_type: password in clouds.yaml, or OS_AUTH_TYPE=password), which always works; " +
+		"since Keystone's 2025 change Blazar cannot make a trust from any application credential, and before it only from an unrestricted one " +
+		"(openstack application credential create --unrestricted NAME)"
 	// HintChameleonForbidden explains a 403 from Blazar on Chameleon.
 	HintChameleonForbidden = "Chameleon needs an unrestricted application credential " +
 		"(openstack application credential create --unrestricted NAME) and a project with an active allocation to manage leases"

@@ -112,16 +112,33 @@ func (e *Emulator) serveBlazar(w http.ResponseWriter, r *http.Request, s *site, 
 			}
 		}
 	}
-	var body map[string]any
+	// The body is read, bounded and decoded here, before any lock is taken: a large or
+	// deeply nested body costs only its own request's time.
+	var req request
 	if r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch {
 		if ct := r.Header.Get("Content-Type"); ct != "" && !strings.Contains(ct, "json") {
-			writeBlazarError(w, blazarErr(http.StatusBadRequest, "Content type '%s' isn't supported", ct))
+			if e.fork() {
+				writeJSON(w, http.StatusBadRequest, omap{{"error", 400}, {"error_message", "Content type '" + ct + "' isn't supported"}})
+			} else {
+				writeBlazarError(w, blazarErr(http.StatusBadRequest, "Content type '%s' isn't supported", ct))
+			}
 			return
 		}
-		raw, _ := io.ReadAll(io.LimitReader(r.Body, 8<<20))
-		var err error
-		if body, err = decodeBody(raw); err != nil {
-			writeWerkzeug(w, http.StatusBadRequest)
+		raw, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+		if err == nil && len(raw) > maxBodyBytes {
+			writeWerkzeug(w, http.StatusRequestEntityTooLarge)
+			return
+		}
+		if err == nil {
+			req, err = decodeRequest(raw)
+		}
+		if err != nil {
+			if e.fork() {
+				// The fork's JSON hook raises outside Blazar's error handling.
+				writeWerkzeug(w, http.StatusInternalServerError)
+			} else {
+				writeWerkzeug(w, http.StatusBadRequest)
+			}
 			return
 		}
 	}
@@ -131,7 +148,7 @@ func (e *Emulator) serveBlazar(w http.ResponseWriter, r *http.Request, s *site, 
 	}
 	switch api[0] {
 	case "leases":
-		e.serveLeases(w, r, s, tok, api[1:], body)
+		e.serveLeases(w, r, s, tok, api[1:], req)
 	case "os-hosts":
 		e.serveInventory(w, r, s, "host", api[1:])
 	case "devices":
@@ -153,8 +170,17 @@ func policyDenied(w http.ResponseWriter, rule string) {
 	writeBlazarError(w, blazarErr(http.StatusForbidden, "Policy doesn't allow blazar:%s to be performed", rule))
 }
 
-func (e *Emulator) serveLeases(w http.ResponseWriter, r *http.Request, s *site, tok *token, parts []string, body map[string]any) {
+// leaseRule is the policy rule Blazar checks for a lease call.
+func leaseRule(method string) string {
+	if m, ok := map[string]string{http.MethodPost: "post", http.MethodPut: "put", http.MethodDelete: "delete"}[method]; ok {
+		return "leases:" + m
+	}
+	return "leases:get"
+}
+
+func (e *Emulator) serveLeases(w http.ResponseWriter, r *http.Request, s *site, tok *token, parts []string, req request) {
 	now := e.now()
+	body := req.body
 	switch len(parts) {
 	case 0:
 		switch r.Method {
@@ -168,9 +194,15 @@ func (e *Emulator) serveLeases(w http.ResponseWriter, r *http.Request, s *site, 
 			e.mu.Unlock()
 			writeJSON(w, http.StatusOK, map[string]any{"leases": out})
 		case http.MethodPost:
+			// Everything that does not depend on other leases is checked before the lock.
+			p, err := e.prepareCreate(s, tok, body, req.order, now)
+			if err != nil {
+				writeBlazarError(w, err)
+				return
+			}
 			e.mu.Lock()
 			defer e.mu.Unlock()
-			l, err := e.createLease(s, tok, body, now)
+			l, err := e.commitCreate(s, p)
 			if err == nil {
 				s.add(l)
 				err = e.persistLocked()
@@ -193,8 +225,14 @@ func (e *Emulator) serveLeases(w http.ResponseWriter, r *http.Request, s *site, 
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	l := s.byID[id]
-	if l != nil && l.ProjectID != tok.project.ID {
-		l = nil // another project's lease looks exactly like an unknown id
+	if l != nil && l.ProjectID != tok.project.ID && len(parts) == 1 && !e.fork() {
+		// Upstream checks the owner (403 since 2025); the fork lets any user read, change
+		// and delete any lease by its id.
+		policyDenied(w, leaseRule(r.Method))
+		return
+	}
+	if l != nil && l.ProjectID != tok.project.ID && len(parts) == 2 {
+		l = nil
 	}
 	if len(parts) == 2 {
 		kind := map[string]string{"hosts": "host", "networks": "segment", "devices": "device"}[parts[1]]
@@ -236,7 +274,7 @@ func (e *Emulator) serveLeases(w http.ResponseWriter, r *http.Request, s *site, 
 	case http.MethodGet:
 		writeJSON(w, http.StatusOK, map[string]any{"lease": e.render(l, now, "")})
 	case http.MethodPut:
-		nl, err := e.updateLease(s, l, body, now)
+		nl, err := e.updateLease(s, l, body, req.order, now)
 		if err != nil {
 			writeBlazarError(w, err)
 			return
@@ -258,7 +296,7 @@ func (e *Emulator) serveLeases(w http.ResponseWriter, r *http.Request, s *site, 
 			writeBlazarError(w, err)
 			return
 		}
-		if s.inv.DeleteReturnsEmptyObject {
+		if e.fork() || s.inv.DeleteReturnsEmptyObject {
 			writeJSON(w, http.StatusOK, map[string]any{})
 			return
 		}
@@ -293,6 +331,9 @@ func (e *Emulator) inventoryObjects(s *site, kind string) []invObject {
 				{"hypervisor_type", "ironic"}, {"hypervisor_version", 1}, {"hypervisor_hostname", h.Hostname},
 				{"service_name", h.Hostname}, {"memory_mb", h.MemoryMB}, {"local_gb", h.LocalGB}, {"status", nil},
 				{"availability_zone", "nova"}, {"trust_id", hexID(s.name + "/host-trust/" + h.ID)}, {"reservable", true}}
+			if e.fork() {
+				m = append(m, kv{"disabled", false}) // the fork's
+			}
 			out = append(out, invObject{h.ID, addExtra(m, h.Extra), h.Extra})
 		}
 	case "device":
@@ -432,8 +473,15 @@ func (e *Emulator) allocations(s *site, kind string, objs []invObject, only stri
 				continue
 			}
 			for _, id := range r.Allocated {
-				byRes[id] = append(byRes[id], omap{{"id", r.ID}, {"lease_id", l.ID}, {"start_date", bdate(l.Start)},
-					{"end_date", bdate(l.End)}, {"extras", map[string]any{"user_name": l.UserName}}})
+				a := omap{{"id", r.ID}, {"lease_id", l.ID}, {"start_date", bdate(l.Start)}, {"end_date", bdate(l.End)}}
+				switch {
+				case !e.fork():
+					a = append(a, kv{"extras", map[string]any{"user_name": l.UserName}})
+				case only == "":
+					// The fork's list has empty extras; its one-resource view has none.
+					a = append(a, kv{"extras", map[string]any{}})
+				}
+				byRes[id] = append(byRes[id], a)
 			}
 		}
 	}

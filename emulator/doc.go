@@ -6,8 +6,9 @@
 // clients (gophercloud, python-blazarclient and the `openstack reservation`
 // CLI, python-chi) must not notice a difference: answers follow Blazar's
 // JSON shapes, date formats, status codes and error messages, as recorded
-// from real services. It imports none of the project's packages, so a wrong
-// JSON tag in the client cannot hide behind the same mistake here.
+// from real services. It imports none of the project's packages (but the
+// leaf internal/chameleon, see Invariants), so a wrong JSON tag in the client
+// cannot hide behind the same mistake here.
 //
 // # URL layout
 //
@@ -24,22 +25,32 @@
 // The catalog's region (region and region_id) is the site name. A token is
 // valid only at the site that issued it.
 //
+// # Profiles
+//
+// Where Chameleon's Blazar fork and upstream Blazar differ, Config.Blazar (or the
+// inventory's "blazar") picks one: BlazarChameleon, the default, or BlazarUpstream (see
+// profile.go for the list). Config.Keystone picks whether Blazar can make a trust from an
+// application credential: KeystoneLegacy (the default), KeystoneFixed, KeystoneInsecureEscalation.
+//
 // # Invariants
 //
 //   - Lease statuses are never stored: they are derived from the Clock on
-//     every read. Before the start a lease is PENDING; once the start passes
-//     (and not before its creation) it is STARTING for Config.StartDelay,
-//     then ACTIVE (or ERROR after FailOnStart); after the end it is
-//     TERMINATED and stays listed; a mutation after the end records that
-//     the end ran, so moving the end later never revives it. Floating IPs and VLAN networks appear in
-//     Neutron exactly while the lease is ACTIVE. This is what lets a
-//     file-backed emulator move leases along between separate CLI runs.
+//     every read. The manager polls its events every Config.EventInterval: a
+//     lease is PENDING until the first poll at or after its start (and not
+//     before its creation), then STARTING for Config.StartDelay, then ACTIVE
+//     (or ERROR after FailOnStart); past its end it stays ACTIVE until the next
+//     poll, is TERMINATING for StartDelay, then TERMINATED, and stays listed; a
+//     mutation after the end records that the end ran, so moving the end later
+//     never revives it. Floating IPs and VLAN networks appear in Neutron exactly
+//     while the lease is ACTIVE. This is what lets a file-backed emulator move
+//     leases along between separate CLI runs.
 //   - Resources are allocated at create time (and re-checked on update);
 //     a failure rolls the whole lease back.
-//   - A project sees only its own leases; another project's lease id gets
-//     the same 404 as an unknown id. Hosts, devices, networks, floating IPs
-//     and allocations are readable by any authenticated user (Chameleon's
-//     policy); writes to them are refused as for a non-admin.
+//   - A list shows only the caller's project's leases. By id, the fork lets
+//     any user read, update and delete any lease (upstream answers 403); a
+//     lease's hosts, networks and devices stay private (404). Hosts, devices,
+//     networks, floating IPs and allocations are readable by any authenticated
+//     user (Chameleon's policy); writes to them are refused as for a non-admin.
 //   - With Config.DataFile set, the leases (never tokens or secrets) are
 //     saved after every mutation: temp file in the same directory, fsync,
 //     rename, mode 0600. A failed save undoes the mutation and answers 500.
@@ -47,7 +58,13 @@
 //     device codes and tokens in memory only, under its own lock; refresh tokens rotate and
 //     work once. Keystone's federation exchange answers an unscoped token, which no service
 //     accepts until it is scoped to a project.
-//   - One mutex guards all state; latency and faults are served outside it.
+//   - One mutex guards all state; latency and faults are served outside it,
+//     and so are reading, bounding (413 past 1 MiB, a nesting limit) and
+//     decoding request bodies and every create check that needs no other
+//     lease. Work under the lock is linear in the body's size.
+//   - It imports none of the project's packages but internal/chameleon, a leaf
+//     of constants and pure functions holding the fork's rules the planner
+//     applies too (one source of truth per rule); no client type.
 //   - SeedOtherProjects (called by --local, not by tests that count leases) books the "other"
 //     project's leases through the same create path as a user's, once per data file, keeping
 //     at least two hosts of every node type free for three days.
@@ -82,8 +99,8 @@
 //	  }]
 //	}
 //
-// Optional top-level keys: "users" ([{name, password, project}]),
-// "projects" ([{name}]) and "application_credentials" ([{id, name,
+// Optional top-level keys: "blazar" and "keystone" (profiles), "users" ([{id, name, password, project}]),
+// "projects" ([{id, name}]) and "application_credentials" ([{id, name,
 // secret, user, restricted}]). A site may set
 // "delete_returns_empty_object": true for Chameleon's 200 {} on DELETE
 // instead of upstream's 204.

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,11 +18,18 @@ import (
 type Config struct {
 	Clock      Clock         // nil: real time (UTC)
 	Inventory  *Inventory    // nil: DefaultInventory() (CHI@UC, CHI@TACC, CHI@Edge)
-	StartDelay time.Duration // time a lease spends STARTING once its start passed; 0 = 10s; negative = immediate
+	StartDelay time.Duration // time a lease spends STARTING once its start is picked up, and TERMINATING after its end; 0 = 10s; negative = immediate
 	DataFile   string        // "": in memory; else JSON file loaded at New and saved atomically after every mutation
 	Latency    time.Duration // added to every request
 	FaultRate  float64       // probability of a 503 on any Blazar call
 	TokenTTL   time.Duration // 0 = 1h
+	// Blazar and Keystone pick the profiles (BlazarChameleon, BlazarUpstream; KeystoneLegacy,
+	// KeystoneFixed, KeystoneInsecureEscalation); "" takes the inventory's, else chameleon
+	// and legacy.
+	Blazar, Keystone string
+	// EventInterval is the manager's event poll: a lease's start and end are picked up at the
+	// next multiple of it. 0 = DefaultEventInterval; negative = at once.
+	EventInterval time.Duration
 }
 
 // Emulator is Keystone, Blazar v1 and the Neutron bits leases need, for
@@ -31,6 +39,9 @@ type Emulator struct {
 	clock      Clock
 	startDelay time.Duration
 	ttl        time.Duration
+	poll       time.Duration
+	blazar     string
+	keystone   string
 
 	mu       sync.Mutex
 	inv      *Inventory
@@ -64,6 +75,12 @@ func New(cfg Config) (*Emulator, error) {
 	if e.ttl <= 0 {
 		e.ttl = time.Hour
 	}
+	switch e.poll = cfg.EventInterval; {
+	case e.poll == 0:
+		e.poll = DefaultEventInterval
+	case e.poll < 0:
+		e.poll = 0
+	}
 	inv := cfg.Inventory
 	if inv == nil {
 		inv = DefaultInventory()
@@ -71,10 +88,15 @@ func New(cfg Config) (*Emulator, error) {
 	if err := inv.check(); err != nil {
 		return nil, fmt.Errorf("emulator: %w", err)
 	}
+	e.blazar, e.keystone = cmp.Or(cfg.Blazar, inv.Blazar, BlazarChameleon), cmp.Or(cfg.Keystone, inv.Keystone, KeystoneLegacy)
+	if err := checkProfiles(e.blazar, e.keystone); err != nil {
+		return nil, fmt.Errorf("emulator: %w", err)
+	}
 	e.inv = inv
 	e.bySlug, e.byName = map[string]*site{}, map[string]*site{}
 	for i := range inv.Sites {
 		s := newSite(&inv.Sites[i])
+		s.fork = e.fork()
 		e.sites = append(e.sites, s)
 		e.bySlug[s.slug] = s
 		e.byName[s.name] = s
@@ -172,7 +194,9 @@ func StartAddr(cfg Config, addr string) (*Server, error) {
 		return nil, fmt.Errorf("emulator: listen: %w", err)
 	}
 	s := &Server{Emulator: e, URL: "http://" + ln.Addr().String(), ln: ln,
-		srv: &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}}
+		// Every request's time is bounded: a client that trickles its body in gives up
+		// its connection, and the body is read before any lock is taken anyway.
+		srv: &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute}}
 	go func() { _ = s.srv.Serve(ln) }()
 	return s, nil
 }

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"cmp"
 	"net/http"
 	"strconv"
 	"time"
@@ -12,6 +13,9 @@ import (
 // "update", "delete" (lease calls), "hosts", "devices", "networks",
 // "floatingips" (inventory and allocation reads), "neutron", or "any".
 // A Fault with neither Status nor Drop only adds Latency.
+//
+// Op "start" is not a call: the next Count leases created go to ERROR when they start,
+// showing Reason (StartErrorReason if empty) as status_reason. "any" does not include it.
 type Fault struct {
 	Site       string        // "" = any site
 	Op         string        // see above; "" = "any"
@@ -21,6 +25,24 @@ type Fault struct {
 	Count      int           // next N matching calls (0 = 1)
 	Skip       int           // let this many matching calls through first
 	Latency    time.Duration // added before answering
+	Reason     string        // Op "start": why the lease went to ERROR
+}
+
+// StartErrorReason is the status_reason of a lease put into ERROR by a "start" fault.
+const StartErrorReason = "start_lease failed: the emulator injected a fault (--fault start:error)"
+
+// takeStartFault consumes a queued "start" fault for a lease created at site; the caller
+// holds the lock.
+func (e *Emulator) takeStartFault(site string) (string, bool) {
+	for i, f := range e.faults {
+		if f.Op == "start" && (f.Site == "" || f.Site == site) {
+			if f.Count--; f.Count <= 0 {
+				e.faults = append(e.faults[:i], e.faults[i+1:]...)
+			}
+			return cmp.Or(f.Reason, StartErrorReason), true
+		}
+	}
+	return "", false
 }
 
 // InjectFault queues a fault; faults are consumed in the order injected.
@@ -72,7 +94,7 @@ func (e *Emulator) applyFaults(w http.ResponseWriter, r *http.Request, site, op 
 	e.calls[site+"\x00"+op]++
 	var hit *Fault
 	for i, f := range e.faults {
-		if (f.Site == "" || f.Site == site) && (f.Op == "" || f.Op == "any" || f.Op == op) {
+		if f.Op != "start" && (f.Site == "" || f.Site == site) && (f.Op == "" || f.Op == "any" || f.Op == op) {
 			if f.Skip > 0 {
 				f.Skip--
 				continue

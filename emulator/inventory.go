@@ -34,7 +34,11 @@ type Inventory struct {
 	Users    []User    `json:"users,omitempty"`
 	Projects []Project `json:"projects,omitempty"`
 	AppCreds []AppCred `json:"application_credentials,omitempty"`
-	Sites    []Site    `json:"sites"`
+	// Blazar and Keystone are the profiles ("chameleon" or "upstream"; "legacy", "fixed" or
+	// "insecure-escalation"); a Config setting wins.
+	Blazar   string `json:"blazar,omitempty"`
+	Keystone string `json:"keystone,omitempty"`
+	Sites    []Site `json:"sites"`
 }
 
 // User is a Keystone user in domain "Default" with one project.
@@ -84,7 +88,7 @@ type Site struct {
 // Host is a Blazar compute host; Extra holds the extra capabilities that
 // Blazar shows as flat top-level string keys.
 type Host struct {
-	ID       string            `json:"id"` // numeric string, e.g. "1"
+	ID       string            `json:"id"` // a UUID on Chameleon (the default inventory's); any unique string
 	Hostname string            `json:"hypervisor_hostname"`
 	VCPUs    int               `json:"vcpus"`
 	MemoryMB int               `json:"memory_mb"`
@@ -181,7 +185,7 @@ func DefaultInventory() *Inventory {
 					extra["gpu.gpu_model"] = t.gpu
 					extra["gpu.gpu_count"] = "1"
 				}
-				s.Hosts = append(s.Hosts, Host{ID: strconv.Itoa(id), Hostname: stableUUID(name + "/hv/" + strconv.Itoa(id)),
+				s.Hosts = append(s.Hosts, Host{ID: stableUUID(name + "/host/" + strconv.Itoa(id)), Hostname: stableUUID(name + "/hv/" + strconv.Itoa(id)),
 					VCPUs: t.vcpus, MemoryMB: t.mem, LocalGB: t.disk, Extra: extra})
 			}
 		}
@@ -271,6 +275,9 @@ func (inv *Inventory) check() error {
 	inv.normalizeIdentities()
 	if len(inv.Sites) == 0 {
 		return fmt.Errorf("no sites")
+	}
+	if err := checkProfiles(inv.Blazar, inv.Keystone); err != nil {
+		return err
 	}
 	projects := map[string]bool{}
 	for _, p := range inv.Projects {

@@ -189,7 +189,9 @@ func (e *Emulator) issueToken(w http.ResponseWriter, r *http.Request, s *site, b
 		return
 	}
 	tok.methods = []string{method}
-	if tok.project == nil {
+	if string(req.Auth.Scope) == `"unscoped"` && tok.appCred == nil {
+		// An explicitly unscoped token: no project, no catalog; Blazar refuses it.
+	} else if tok.project == nil {
 		p, ok := e.scopeProject(req.Auth.Scope, tok.user)
 		if !ok {
 			unauthorized()
@@ -257,6 +259,11 @@ func (e *Emulator) tokenBody(t *token, s *site, base string) omap {
 		omap{{"endpoints", endpoints("identity", base+"/identity/v3")}, {"id", hexID(s.name + "/identity")}, {"type", "identity"}, {"name", "keystone"}},
 		omap{{"endpoints", endpoints("reservation", base+"/reservation/v1")}, {"id", hexID(s.name + "/reservation")}, {"type", "reservation"}, {"name", "blazar"}},
 		omap{{"endpoints", endpoints("network", base+"/network")}, {"id", hexID(s.name + "/network")}, {"type", "network"}, {"name", "neutron"}},
+	}
+	if t.project == nil {
+		return omap{{"methods", t.methods},
+			{"user", omap{{"domain", dom}, {"id", t.user.ID}, {"name", t.user.Name}, {"password_expires_at", nil}}},
+			{"audit_ids", []string{t.auditID}}, {"expires_at", t.expires.Format(keystoneDate)}, {"issued_at", t.issued.Format(keystoneDate)}}
 	}
 	body := omap{
 		{"methods", t.methods},

@@ -213,3 +213,71 @@ func TestRestrictedAppCredCreate(t *testing.T) {
 		t.Errorf("create: %d (-want +got):\n%s", r.status, d)
 	}
 }
+
+// TestKeystoneProfiles: whether Blazar can make the lease's trust from an application
+// credential follows the Keystone profile (recorded 320/321 under Keystone's 2025 fix,
+// 330/331 with allow_insecure_application_credential_trust_escalation).
+func TestKeystoneProfiles(t *testing.T) {
+	for _, tc := range []struct {
+		profile                  string
+		restricted, unrestricted int
+	}{
+		{emulator.KeystoneLegacy, 500, 201},
+		{emulator.KeystoneFixed, 500, 500},
+		{emulator.KeystoneInsecureEscalation, 201, 201},
+	} {
+		v := newEnv(t, emulator.Config{Keystone: tc.profile})
+		for i, ac := range []struct {
+			id, secret string
+			want       int
+		}{{emulator.RestrictedAppCredID, emulator.RestrictedAppCredSecret, tc.restricted}, {emulator.DemoAppCredID, emulator.DemoAppCredSecret, tc.unrestricted}} {
+			r := v.call("POST", v.base("CHI@UC")+"/identity/v3/auth/tokens", "", appCredAuth(map[string]any{"id": ac.id, "secret": ac.secret}))
+			if r.status != 201 {
+				t.Fatalf("auth: %d %s", r.status, r.raw)
+			}
+			r = v.call("POST", v.blazar("CHI@UC")+"/leases", r.header.Get("X-Subject-Token"),
+				hostLease("x", "2030-01-01 10:00", "2030-01-01 12:00", "compute_skylake", i+1))
+			if r.status != ac.want || (r.status == 500 && errMsg(r) != "Internal Server Error") {
+				t.Errorf("%s, %s: %d %s, want %d", tc.profile, ac.id, r.status, r.raw, ac.want)
+			}
+		}
+	}
+	if _, err := emulator.New(emulator.Config{Keystone: "nope"}); err == nil {
+		t.Error("an unknown keystone profile was taken")
+	}
+	if _, err := emulator.New(emulator.Config{Blazar: "nope"}); err == nil {
+		t.Error("an unknown blazar profile was taken")
+	}
+}
+
+// TestUnscopedTokenRefused: Keystone gives an unscoped token on request ("scope":
+// "unscoped"), without project or catalog; no service takes it (401), and it can be rescoped
+// to the user's project.
+func TestUnscopedTokenRefused(t *testing.T) {
+	v := newEnv(t, emulator.Config{})
+	body := passwordAuth("demo", "demo", "demo")
+	body["auth"].(map[string]any)["scope"] = "unscoped"
+	r := v.call("POST", v.base("CHI@UC")+"/identity/v3/auth/tokens", "", body)
+	tok := r.header.Get("X-Subject-Token")
+	tb, _ := r.body["token"].(map[string]any)
+	if r.status != 201 || tb["project"] != nil || tb["catalog"] != nil {
+		t.Fatalf("unscoped auth: %d %s", r.status, r.raw)
+	}
+	for _, m := range []string{"GET", "POST", "PATCH"} {
+		if r := v.call(m, v.blazar("CHI@UC")+"/leases", tok, map[string]any{}); r.status != 401 {
+			t.Errorf("%s leases with an unscoped token: %d %s", m, r.status, r.raw)
+		}
+	}
+	if r := v.call("GET", v.base("CHI@UC")+"/network/v2.0/networks", tok, nil); r.status != 401 {
+		t.Errorf("neutron with an unscoped token: %d", r.status)
+	}
+	rescope := map[string]any{"auth": map[string]any{"identity": map[string]any{"methods": []string{"token"}, "token": map[string]any{"id": tok}},
+		"scope": map[string]any{"project": map[string]any{"name": "demo", "domain": map[string]any{"name": "Default"}}}}}
+	r = v.call("POST", v.base("CHI@UC")+"/identity/v3/auth/tokens", "", rescope)
+	if r.status != 201 {
+		t.Fatalf("rescope: %d %s", r.status, r.raw)
+	}
+	if r := v.call("GET", v.blazar("CHI@UC")+"/leases", r.header.Get("X-Subject-Token"), nil); r.status != 200 {
+		t.Errorf("rescoped token: %d %s", r.status, r.raw)
+	}
+}

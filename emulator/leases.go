@@ -2,12 +2,14 @@ package emulator
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/netip"
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/chameleoncloud/leasefile/internal/chameleon"
 )
 
 // errInternal is Blazar's answer to a non-Blazar exception (internal_error,
@@ -50,7 +52,7 @@ var beforeEndOptions = map[string]bool{"": true, "default": true, "snapshot": tr
 // checkParams validates a reservation's type-specific parameters (the
 // merged dict on update) and stores them in r, as the plugins'
 // _check_params do.
-func checkParams(r *reservation, v map[string]any) *apiError {
+func (e *Emulator) checkParams(r *reservation, v map[string]any) *apiError {
 	minMax := func() *apiError {
 		var n [2]int
 		for i, k := range []string{"min", "max"} {
@@ -106,6 +108,13 @@ func checkParams(r *reservation, v map[string]any) *apiError {
 			return err
 		}
 		r.HypervisorProperties, r.ResourceProperties = propString(v["hypervisor_properties"]), propString(v["resource_properties"])
+		if e.fork() {
+			// The fork's on_start (what to do with the hosts at the start): stored, shown.
+			r.OnStart = "default"
+			if str, ok := v["on_start"].(string); ok && str != "" {
+				r.OnStart = str
+			}
+		}
 		if _, err := parseRequirements(v["hypervisor_properties"]); err != nil {
 			return err
 		}
@@ -151,7 +160,11 @@ func checkParams(r *reservation, v map[string]any) *apiError {
 			return err
 		}
 		amount, ok := intLike(v["amount"])
-		if !ok || amount < 1 {
+		least := 1
+		if e.fork() {
+			least = 0 // the fork takes amount 0 (and reserves nothing)
+		}
+		if !ok || amount < least {
 			return blazarErr(http.StatusBadRequest, "Malformed parameter amount")
 		}
 		netID, _ := v["network_id"].(string)
@@ -184,6 +197,9 @@ func storedParams(r *reservation) map[string]any {
 	switch r.ResourceType {
 	case "physical:host":
 		m["min"], m["max"], m["hypervisor_properties"], m["resource_properties"], m["before_end"] = r.Min, r.Max, r.HypervisorProperties, r.ResourceProperties, r.BeforeEnd
+		if r.OnStart != "" {
+			m["on_start"] = r.OnStart
+		}
 	case "device":
 		m["min"], m["max"], m["resource_properties"], m["before_end"] = r.Min, r.Max, r.ResourceProperties, r.BeforeEnd
 	case "network":
@@ -212,17 +228,29 @@ func (s *site) checkCreatePolicy(start, end time.Time) *apiError {
 
 func (s *site) checkUpdatePolicy(cur *lease, start, end, now time.Time) *apiError {
 	max := s.inv.MaxLeaseSeconds
-	if max <= 0 || !(end.After(cur.End) || start.Before(cur.Start)) {
+	if max <= 0 || !windowChecked(s.fork, cur.Start, cur.End, start, end) {
 		return nil
 	}
 	window := time.Duration(s.inv.ExtensionWindowSeconds) * time.Second
-	if s.inv.ExtensionWindowSeconds > 0 && now.Before(cur.End.Add(-window)) {
+	if chameleon.OutsideExtensionWindow(now, cur.End, window) {
 		return blazarErr(http.StatusBadRequest, "Lease can only be extended within %d seconds of the leases current end time.", s.inv.ExtensionWindowSeconds)
 	}
 	if d := int(end.Sub(cur.End) / time.Second); d > max {
 		return blazarErr(http.StatusBadRequest, "Lease duration of %d seconds must be less than or equal to the maximum lease duration of %d seconds.", d, max)
 	}
 	return nil
+}
+
+// windowChecked says whether the policy filter checks an update's new window. Upstream's
+// filter checks an extension (a later end or an earlier start); the fork's skips the check
+// only when the new window lies inside the old one on both ends
+// (current.end >= new.end and current.start >= new.start), so moving the start later is
+// checked too.
+func windowChecked(fork bool, curStart, curEnd, start, end time.Time) bool {
+	if fork {
+		return chameleon.WindowChecked(curStart, curEnd, start, end)
+	}
+	return end.After(curEnd) || start.Before(curStart)
 }
 
 func (s *site) beforeEndTime(start, end time.Time) (time.Time, bool) {
@@ -237,19 +265,32 @@ func (s *site) beforeEndTime(start, end time.Time) (time.Time, bool) {
 	return t, true
 }
 
-// createLease validates and schedules a lease; nothing is stored on error.
-func (e *Emulator) createLease(s *site, tok *token, body map[string]any, now time.Time) (*lease, *apiError) {
-	if tok.appCred != nil && tok.appCred.Restricted {
-		// Blazar's trust creation is refused for restricted credentials.
+// createReq is a create request checked as far as it can be without other leases: it is
+// built outside the emulator's lock.
+type createReq struct {
+	lease    *lease
+	items    []map[string]any
+	res      []*reservation // checked parameters, one per item up to paramErr
+	paramErr *apiError      // the first item whose parameters are wrong, after res
+	bed      *time.Time
+	nameErr  bool
+}
+
+// prepareCreate validates a create body as Blazar does before it looks for resources;
+// nothing is stored and no lock is needed.
+func (e *Emulator) prepareCreate(s *site, tok *token, body map[string]any, order [][]string, now time.Time) (*createReq, *apiError) {
+	if e.trustRefused(tok) {
+		// Blazar's trust creation is refused for this application credential.
 		return nil, errInternal
 	}
 	var missing []string
-	for _, k := range []string{"name", "start_date", "end_date"} {
+	for _, k := range []string{"end_date", "name", "start_date"} {
 		if v, ok := body[k]; !ok || v == nil {
 			missing = append(missing, k)
 		}
 	}
 	if len(missing) > 0 {
+		// Listed in sorted order, as recorded (32-create-empty-body).
 		return nil, blazarErr(http.StatusBadRequest, "Missing parameter %s", strings.Join(missing, ", "))
 	}
 	minute := now.Truncate(time.Minute)
@@ -275,6 +316,9 @@ func (e *Emulator) createLease(s *site, tok *token, body map[string]any, now tim
 	if v, ok := body["reservations"]; ok && v != nil {
 		list, ok := v.([]any)
 		if !ok {
+			if e.fork() {
+				return nil, errInternal
+			}
 			return nil, blazarErr(http.StatusBadRequest, "Malformed parameter reservations")
 		}
 		for _, x := range list {
@@ -295,30 +339,60 @@ func (e *Emulator) createLease(s *site, tok *token, body map[string]any, now tim
 		}
 	}
 	created := now.Truncate(time.Second)
-	l := &lease{ID: newUUID(), Name: fmt.Sprint(body["name"]), UserID: tok.user.ID, UserName: tok.user.Name,
+	l := &lease{ID: newUUID(), UserID: tok.user.ID, UserName: tok.user.Name,
 		ProjectID: tok.project.ID, TrustID: randHex(16), Start: start, End: end, CreatedAt: created, UpdatedAt: created}
-	if name, ok := body["name"].(string); ok {
-		l.Name = name
-	}
-	b := s.busy("")
-	for _, m := range items {
+	name, isStr := body["name"].(string)
+	l.Name = name
+	p := &createReq{lease: l, items: items, bed: bed, nameErr: !validName(name, isStr)}
+	for i, m := range items {
 		r := &reservation{ID: newUUID(), ResourceID: newUUID(), ResourceType: m["resource_type"].(string), CreatedAt: created, UpdatedAt: created}
-		if err := checkParams(r, m); err != nil {
-			return nil, err
+		if err := e.checkParams(r, m); err != nil {
+			p.paramErr = err
+			break
 		}
+		if i < len(order) {
+			r.query = e.forkQuery(m, order[i], r, start, end, l.ProjectID)
+		}
+		p.res = append(p.res, r)
+	}
+	return p, nil
+}
+
+// validName says whether the database takes a lease name: a string of at most 80
+// characters (Blazar's column); anything else fails at the insert with a bare 500.
+func validName(name string, isStr bool) bool {
+	return isStr && utf8.RuneCountInString(name) <= 80
+}
+
+// commitCreate allocates a prepared lease against the site's other leases; the caller holds
+// the lock. Nothing is stored on error.
+func (e *Emulator) commitCreate(s *site, p *createReq) (*lease, *apiError) {
+	l := p.lease
+	start, end, created := l.Start, l.End, l.CreatedAt
+	b := s.busy("")
+	for _, r := range p.res {
 		if err := s.allocate(r, start, end, b, false); err != nil {
 			return nil, err
 		}
 		l.Reservations = append(l.Reservations, r)
 	}
+	if p.paramErr != nil {
+		return nil, p.paramErr
+	}
 	// Blazar computes allocation candidates (parameter checks, shortages)
-	// before enforcement.check_create.
+	// before enforcement.check_create, and writes the lease (name) last.
 	if err := s.checkCreatePolicy(start, end); err != nil {
 		return nil, err
 	}
+	if p.nameErr {
+		return nil, errInternal
+	}
+	if reason, ok := e.takeStartFault(s.name); ok {
+		l.FailOnStart, l.FailReason = true, reason
+	}
 	l.Events = []*event{{ID: newUUID(), Type: "start_lease", Time: start, CreatedAt: created}, {ID: newUUID(), Type: "end_lease", Time: end, CreatedAt: created}}
-	if bed != nil {
-		l.Events = append(l.Events, &event{ID: newUUID(), Type: "before_end_lease", Time: *bed, CreatedAt: created})
+	if p.bed != nil {
+		l.Events = append(l.Events, &event{ID: newUUID(), Type: "before_end_lease", Time: *p.bed, CreatedAt: created})
 	} else if t, ok := s.beforeEndTime(start, end); ok {
 		l.Events = append(l.Events, &event{ID: newUUID(), Type: "before_end_lease", Time: t, CreatedAt: created})
 	}
@@ -327,24 +401,37 @@ func (e *Emulator) createLease(s *site, tok *token, body map[string]any, now tim
 
 // updateLease applies a PUT body to a copy of cur, following Blazar's
 // update_lease; it returns the new lease, or cur itself for an empty body.
-func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, now time.Time) (*lease, *apiError) {
+func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, order [][]string, now time.Time) (*lease, *apiError) {
 	ph := e.phaseOf(cur, now)
 	switch ph.status {
 	case "PENDING", "ACTIVE", "TERMINATED", "ERROR":
 	default:
 		return nil, invalidStatus()
 	}
-	if len(body) == 0 {
+	if len(body) == 0 && !e.fork() {
 		return cur, nil
 	}
 	nl := cur.clone()
 	nl.markEnded(now)
+	if nl.StartedAt == nil && ph.status != "PENDING" {
+		t := e.pickup(cur.effectiveStart())
+		nl.StartedAt = &t
+	}
 	stamp := now.Truncate(time.Second)
 	nl.UpdatedAt = stamp
+	if len(body) == 0 {
+		// The fork saves the lease unchanged (UPDATING, a new updated_at).
+		return nl, nil
+	}
+	var nameErr bool
 	if name, ok := body["name"]; ok {
-		nl.Name = propString(name)
+		str, isStr := name.(string)
+		nl.Name, nameErr = str, !validName(str, isStr)
 	}
 	if len(body) == 1 && body["name"] != nil {
+		if nameErr {
+			return nil, errInternal
+		}
 		return nl, nil
 	}
 	minute := now.Truncate(time.Minute)
@@ -366,9 +453,10 @@ func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, now tim
 	if cur.Start.After(minute) && start.Before(minute) {
 		return nil, blazarErr(http.StatusBadRequest, "Start date must be later than current date")
 	}
-	if cur.ended(now) {
-		// Blazar compares dates to the minute, but once end_lease has run
-		// the lease stays TERMINATED whatever its new dates say.
+	if cur.End.Before(minute) || (!e.fork() && cur.ended(now)) {
+		// Blazar compares dates to the minute: on the fork, in the minute of its end a
+		// TERMINATED lease's dates can still change (recorded 205-short-2). Once end_lease
+		// has run the lease stays TERMINATED whatever its new dates say (EndedAt).
 		return nil, blazarErr(http.StatusBadRequest, "Terminated leases can only be renamed")
 	}
 	if end.Before(minute) || end.Before(start) {
@@ -402,6 +490,12 @@ func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, now tim
 				continue
 			}
 			if rt, ok := m["resource_type"]; ok && rt != found.ResourceType {
+				if str, _ := rt.(string); e.fork() {
+					// The fork checks the dict against the new type's plugin first.
+					if err := e.checkParams(&reservation{ResourceType: str}, m); err != nil {
+						return nil, err
+					}
+				}
 				return nil, blazarErr(http.StatusConflict, "resource_type cannot be updated")
 			}
 			changes[id] = m
@@ -421,6 +515,11 @@ func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, now tim
 		rb := b.with(start, end, nl.Reservations[i+1:])
 		ch := changes[r.ID]
 		params := storedParams(r)
+		if ch != nil && e.fork() {
+			// The fork checks the reservation's dict as sent: it must carry every
+			// parameter, not only the changed ones.
+			params = map[string]any{"resource_type": r.ResourceType}
+		}
 		if r.ResourceType == "virtual:floatingip" && ch != nil {
 			if v, ok := ch["network_id"]; ok && v != r.NetworkID {
 				return nil, blazarErr(http.StatusBadRequest, "Floating IP reservation cannot be updated with requested parameters. Updating network_id is not supported")
@@ -439,10 +538,23 @@ func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, now tim
 				params[k] = v
 			}
 		}
-		if err := checkParams(r, params); err != nil {
+		keepBeforeEnd, keepOnStart, had := r.BeforeEnd, r.OnStart, len(r.Allocated)
+		if err := e.checkParams(r, params); err != nil {
 			return nil, err
 		}
-		if err := s.allocate(r, start, end, rb, active); err != nil {
+		r.BeforeEnd, r.OnStart = keepBeforeEnd, keepOnStart
+		if ch != nil {
+			r.query = e.forkQuery(ch, orderOf(order, list(body), r.ID), r, start, end, nl.ProjectID)
+		} else {
+			r.query = e.forkQuery(params, storedOrder(params), r, start, end, nl.ProjectID)
+		}
+		if e.fork() && grows(r, had) {
+			// The fork looks for the whole new amount with the lease's own resources
+			// counted as busy.
+			if err := s.allocate(r, start, end, rb.with(start, end, []*reservation{r}), false); err != nil {
+				return nil, err
+			}
+		} else if err := s.allocate(r, start, end, rb, active); err != nil {
 			return nil, err
 		}
 		b.add(r, start, end)
@@ -474,11 +586,54 @@ func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, now tim
 			ev.UpdatedAt = &t
 		}
 	}
+	if nameErr {
+		return nil, errInternal
+	}
 	if bed != nil && nl.event("before_end_lease") == nil {
 		t := stamp
 		nl.Events = append(nl.Events, &event{ID: newUUID(), Type: "before_end_lease", Time: *bed, CreatedAt: stamp, UpdatedAt: &t})
 	}
 	return nl, nil
+}
+
+// grows says whether a reservation's checked parameters ask for more than the had
+// resources it holds (chameleon.GrowthNeedsAll, the rule the planner warns with).
+func grows(r *reservation, had int) bool {
+	switch r.ResourceType {
+	case "physical:host", "device":
+		return chameleon.GrowthNeedsAll(had, r.Min)
+	case "virtual:floatingip":
+		return chameleon.GrowthNeedsAll(had, r.Amount)
+	}
+	return false
+}
+
+// storedOrder is the key order of a stored reservation's parameters, as Blazar's
+// reservation row lists them.
+func storedOrder(params map[string]any) []string {
+	var out []string
+	for _, k := range []string{"resource_type", "min", "max", "hypervisor_properties", "resource_properties", "network_name", "network_properties", "network_id", "amount"} {
+		if _, ok := params[k]; ok {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// list is body["reservations"] as a list, or nil.
+func list(body map[string]any) []any {
+	l, _ := body["reservations"].([]any)
+	return l
+}
+
+// orderOf finds the client's key order of the reservation change with the given id.
+func orderOf(order [][]string, items []any, id string) []string {
+	for i, x := range items {
+		if m, _ := x.(map[string]any); m != nil && m["id"] == id && i < len(order) {
+			return order[i]
+		}
+	}
+	return nil
 }
 
 // allocatedTo lists the resource ids a lease holds, by reservation type.

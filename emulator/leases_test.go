@@ -12,7 +12,7 @@ import (
 )
 
 func TestLeaseShapesMatchRecorded(t *testing.T) {
-	v := newEnv(t, emulator.Config{})
+	v := newEnv(t, emulator.Config{Blazar: emulator.BlazarUpstream})
 	tok := v.login("CHI@UC", "demo")
 	r := v.call("POST", v.blazar("CHI@UC")+"/leases", tok, hostLease("golden", "2030-01-01 10:00", "2030-01-02 10:00", "compute_skylake", 1))
 	if r.status != 201 {
@@ -124,7 +124,11 @@ func TestStatusMachine(t *testing.T) {
 		{t0, snap{"PENDING", "pending", "pending", "UNDONE", "UNDONE", "UNDONE"}},
 		{t0.Add(time.Hour), snap{"STARTING", "pending", "pending", "IN_PROGRESS", "UNDONE", "UNDONE"}},
 		{t0.Add(time.Hour + 30*time.Second), snap{"ACTIVE", "active", "active", "DONE", "UNDONE", "DONE"}},
-		{t0.Add(3 * time.Hour), snap{"TERMINATED", "deleted", "deleted", "DONE", "DONE", "DONE"}},
+		// Past end_date it stays ACTIVE until the manager's poll picks end_lease up, then
+		// TERMINATING (recorded 148-*, 149-*, 204-active-*).
+		{t0.Add(3*time.Hour - time.Second), snap{"ACTIVE", "active", "active", "DONE", "UNDONE", "DONE"}},
+		{t0.Add(3 * time.Hour), snap{"TERMINATING", "active", "active", "DONE", "IN_PROGRESS", "DONE"}},
+		{t0.Add(3*time.Hour + 30*time.Second), snap{"TERMINATED", "deleted", "deleted", "DONE", "DONE", "DONE"}},
 	}
 	for _, s := range steps {
 		v.clock.Set(s.at)
@@ -138,7 +142,7 @@ func TestStatusMachine(t *testing.T) {
 }
 
 func TestForbiddenTransitions(t *testing.T) {
-	v := newEnv(t, emulator.Config{StartDelay: time.Minute})
+	v := newEnv(t, emulator.Config{Blazar: emulator.BlazarUpstream, StartDelay: time.Minute})
 	tok := v.login("CHI@UC", "demo")
 	id := v.create("CHI@UC", tok, hostLease("s", "2030-01-01 10:00", "2030-01-01 12:00", "compute_skylake", 1))["id"].(string)
 	v.clock.Set(t0.Add(time.Hour + time.Second)) // STARTING
@@ -165,7 +169,7 @@ func TestFailOnStart(t *testing.T) {
 }
 
 func TestCreateValidation(t *testing.T) {
-	v := newEnv(t, emulator.Config{})
+	v := newEnv(t, emulator.Config{Blazar: emulator.BlazarUpstream})
 	tok := v.login("CHI@UC", "demo")
 	edge := v.login("CHI@Edge", "demo")
 	v.clock.Set(time.Date(2030, 1, 1, 9, 0, 30, 0, time.UTC))
@@ -191,7 +195,7 @@ func TestCreateValidation(t *testing.T) {
 		msg    string
 	}{
 		{"missing end", "", lease(func(b map[string]any) { delete(b, "end_date") }), 400, "Missing parameter end_date"},
-		{"missing all", "", map[string]any{}, 400, "Missing parameter name, start_date, end_date"},
+		{"missing all", "", map[string]any{}, 400, "Missing parameter end_date, name, start_date"},
 		{"seconds", "", lease(func(b map[string]any) { b["start_date"] = "2030-01-01 10:00:00" }), 400, "2030-01-01 10:00:00 is an invalid date. Required format: %Y-%m-%d %H:%M"},
 		{"T", "", lease(func(b map[string]any) { b["end_date"] = "2030-01-02T12:00:00" }), 400, "2030-01-02T12:00:00 is an invalid date. Required format: %Y-%m-%d %H:%M"},
 		{"past", "", lease(func(b map[string]any) { b["start_date"] = "2030-01-01 08:59" }), 400, "Start date must be later than current date"},
@@ -278,13 +282,15 @@ func TestNowStartAndNoReservations(t *testing.T) {
 	if l["start_date"] != "2030-01-01T09:00:00.000000" || l["status"] != "PENDING" || len(l["reservations"].([]any)) != 0 {
 		t.Errorf("got %v %v", l["start_date"], l["status"])
 	}
-	v.clock.Advance(5 * time.Second)
-	if got := v.get("CHI@TACC", tok, l["id"].(string))["status"]; got != "STARTING" {
-		t.Errorf("5 s after a now-lease: %v", got)
-	}
-	v.clock.Advance(10 * time.Second)
-	if got := v.get("CHI@TACC", tok, l["id"].(string))["status"]; got != "ACTIVE" {
-		t.Errorf("15 s after a now-lease: %v", got)
+	// The manager polls its events every 10 s: the start is picked up at 09:00:50.
+	for _, step := range []struct {
+		after time.Duration
+		want  string
+	}{{5 * time.Second, "PENDING"}, {15 * time.Second, "STARTING"}, {25 * time.Second, "ACTIVE"}} {
+		v.clock.Set(time.Date(2030, 1, 1, 9, 0, 42, 0, time.UTC).Add(step.after))
+		if got := v.get("CHI@TACC", tok, l["id"].(string))["status"]; got != step.want {
+			t.Errorf("%s after a now-lease: %v, want %s", step.after, got, step.want)
+		}
 	}
 }
 
@@ -315,9 +321,9 @@ func TestNowLeaseEvents(t *testing.T) {
 		{"create response, immediate start", -1, -1, map[string][2]any{
 			"start_lease": {"UNDONE", nil}, "end_lease": {"UNDONE", nil}, "before_end_lease": {"UNDONE", nil}}},
 		{"active", -1, time.Minute, map[string][2]any{
-			"start_lease":      {"DONE", "2030-01-01 09:00:42"},
+			"start_lease":      {"DONE", "2030-01-01 09:00:50"}, // the next event poll
 			"end_lease":        {"UNDONE", nil},
-			"before_end_lease": {"DONE", "2030-01-01 09:00:42"}}},
+			"before_end_lease": {"DONE", "2030-01-01 09:00:50"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

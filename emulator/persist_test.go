@@ -13,7 +13,7 @@ import (
 func TestPersistence(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "emu.json")
 	clock := emulator.NewFakeClock(t0)
-	a := newEnv(t, emulator.Config{Clock: clock, DataFile: file, StartDelay: -1})
+	a := newEnv(t, emulator.Config{Blazar: emulator.BlazarUpstream, Clock: clock, DataFile: file, StartDelay: -1})
 	tok := a.login("CHI@UC", "demo")
 	id := a.create("CHI@UC", tok, hostLease("kept", "2030-01-01 10:00", "2030-01-01 12:00", "gpu_a100_pcie", 2))["id"].(string)
 	fi, err := os.Stat(file)
@@ -28,7 +28,7 @@ func TestPersistence(t *testing.T) {
 	// A second emulator on the same file, later: the lease is there and
 	// has moved on with the clock; its hosts are still taken.
 	clock.Set(t0.Add(90 * time.Minute))
-	b := newEnv(t, emulator.Config{Clock: clock, DataFile: file, StartDelay: -1})
+	b := newEnv(t, emulator.Config{Blazar: emulator.BlazarUpstream, Clock: clock, DataFile: file, StartDelay: -1})
 	tok2 := b.login("CHI@UC", "demo")
 	if got := b.get("CHI@UC", tok2, id)["status"]; got != "ACTIVE" {
 		t.Errorf("reloaded lease is %v", got)

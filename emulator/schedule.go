@@ -72,7 +72,17 @@ var validOps = map[string]bool{"=": true, "==": true, "!=": true, "<": true, "<=
 // Like Blazar, each element of an "and" is converted on its own, so the
 // error names the first malformed element, and a nested "and" contributes
 // only its first condition.
-func parseRequirements(v any) ([]cond, *apiError) {
+func parseRequirements(v any) ([]cond, *apiError) { return parseNested(v, 0) }
+
+// maxRequirementDepth is how deep an "and" may nest: Blazar converts requirements
+// recursively, and past Python's recursion limit (1000 frames, two a level) the
+// RecursionError is an unexpected exception, answered with the named 500.
+const maxRequirementDepth = 400
+
+func parseNested(v any, depth int) ([]cond, *apiError) {
+	if depth > maxRequirementDepth {
+		return nil, errInternal
+	}
 	raw := v
 	if str, ok := v.(string); ok {
 		if str == "" {
@@ -84,10 +94,12 @@ func parseRequirements(v any) ([]cond, *apiError) {
 			return nil, blazarErr(http.StatusBadRequest, "Malformed requirements %s", str)
 		}
 	}
-	malformed := blazarErr(http.StatusBadRequest, "Malformed requirements %s", pyRepr(raw))
+	// Built only on failure: rendering every level of a deeply nested "and" up front made
+	// one request cost O(depth^2) while it held the emulator's lock.
+	malformed := func() *apiError { return blazarErr(http.StatusBadRequest, "Malformed requirements %s", pyRepr(raw)) }
 	list, ok := raw.([]any)
 	if !ok {
-		return nil, malformed
+		return nil, malformed()
 	}
 	if len(list) == 0 {
 		return nil, nil
@@ -98,20 +110,20 @@ func parseRequirements(v any) ([]cond, *apiError) {
 	if len(list) > 1 && list[0] == "and" {
 		var out []cond
 		for _, x := range list[1:] {
-			sub, err := parseRequirements(x)
+			sub, err := parseNested(x, depth+1)
 			if err != nil {
 				return nil, err
 			}
 			if len(sub) == 0 {
 				// An empty element fails Blazar's all() check, which
 				// then reports the whole requirement.
-				return nil, malformed
+				return nil, malformed()
 			}
 			out = append(out, sub[0])
 		}
 		return out, nil
 	}
-	return nil, malformed
+	return nil, malformed()
 }
 
 func triple(l []any) (cond, bool) {
@@ -269,7 +281,7 @@ func (b busyMap) free(key string, start, end time.Time, gap time.Duration) bool 
 // may be given up, as Blazar cannot take hosts out of a running lease.
 func (s *site) allocate(r *reservation, start, end time.Time, b busyMap, active bool) *apiError {
 	k := kinds[r.ResourceType]
-	notEnough := blazarErr(http.StatusInternalServerError, "%s", k.notEnough)
+	notEnough := k.notEnoughErr(r, 1)
 	all := s.resources(k.kind)
 	var conds []cond
 	switch r.ResourceType {
@@ -305,6 +317,9 @@ func (s *site) allocate(r *reservation, start, end time.Time, b busyMap, active 
 	if err != nil {
 		return err
 	}
+	if len(cands) == 0 {
+		notEnough = k.notEnoughErr(r, 0)
+	}
 	gap := s.gap()
 	ok := map[string]bool{}
 	var free []string
@@ -318,6 +333,19 @@ func (s *site) allocate(r *reservation, start, end time.Time, b busyMap, active 
 	sort.SliceStable(free, func(i, j int) bool {
 		return len(b[k.kind+":"+free[i]]) == 0 && len(b[k.kind+":"+free[j]]) > 0
 	})
+	if s.fork && r.ResourceType == "physical:host" && len(r.Allocated) == 0 {
+		// The fork takes only never-allocated hosts when there are at least min of them,
+		// even if max is more: min 1, max 2 gets one host while two are free.
+		never := 0
+		for _, id := range free {
+			if len(b[k.kind+":"+id]) == 0 {
+				never++
+			}
+		}
+		if never >= r.Min {
+			free = free[:never]
+		}
+	}
 	var kept []string
 	for _, id := range r.Allocated {
 		if ok[id] {

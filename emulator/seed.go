@@ -61,7 +61,11 @@ func (e *Emulator) SeedOtherProjects() error {
 		book := func(name string, span busySpan, resv map[string]any) error {
 			body := map[string]any{"name": name, "start_date": date(span.from), "end_date": date(span.from + span.hours),
 				"reservations": []any{resv}}
-			l, err := e.createLease(s, tok, body, now)
+			req, err := e.prepareCreate(s, tok, body, nil, now)
+			if err != nil {
+				return fmt.Errorf("emulator: seed %s at %s: %s", name, s.name, err.Msg)
+			}
+			l, err := e.commitCreate(s, req)
 			if err != nil {
 				return fmt.Errorf("emulator: seed %s at %s: %s", name, s.name, err.Msg)
 			}

@@ -12,6 +12,7 @@ type site struct {
 	byID       map[string]*lease
 	fipNetID   string
 	fipSubnet  string
+	fork       bool // Chameleon's fork rules (see profile.go)
 }
 
 func newSite(inv *Site) *site {
@@ -85,9 +86,14 @@ type lease struct {
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 	FailOnStart bool      `json:"fail_on_start,omitempty"`
+	FailReason  string    `json:"fail_reason,omitempty"` // shown as status_reason once in ERROR
 	// EndedAt is when end_lease ran, recorded by the first mutation at or
 	// after End; nil while the end has not run or no mutation saw it.
-	EndedAt      *time.Time     `json:"ended_at,omitempty"`
+	EndedAt *time.Time `json:"ended_at,omitempty"`
+	// StartedAt is when start_lease was picked up, recorded by the first mutation after it:
+	// moving the start of a lease that started this minute later (which Blazar allows)
+	// leaves it ACTIVE, as its start_lease event stays DONE (recorded 204-active-*).
+	StartedAt    *time.Time     `json:"started_at,omitempty"`
 	Reservations []*reservation `json:"reservations"`
 	Events       []*event       `json:"events"`
 }
@@ -104,6 +110,7 @@ type reservation struct {
 	HypervisorProperties string `json:"hypervisor_properties,omitempty"`
 	ResourceProperties   string `json:"resource_properties,omitempty"`
 	BeforeEnd            string `json:"before_end,omitempty"`
+	OnStart              string `json:"on_start,omitempty"` // the fork's; "" under upstream
 	// virtual:floatingip
 	NetworkID   string   `json:"network_id,omitempty"`
 	Amount      int      `json:"amount,omitempty"`
@@ -114,6 +121,8 @@ type reservation struct {
 	NetworkProperties  string `json:"network_properties,omitempty"`
 	// Allocated holds host ids, device ids, segment ids or IP addresses.
 	Allocated []string `json:"allocated"`
+	// query is the fork's rendering of the request for its capacity error (not stored).
+	query string
 }
 
 type event struct {
@@ -173,6 +182,9 @@ func (l *lease) event(kind string) *event {
 // effectiveStart is when the manager would pick the start event up: not
 // before the lease was created (a "now" lease starts after its POST).
 func (l *lease) effectiveStart() time.Time {
+	if l.StartedAt != nil {
+		return *l.StartedAt
+	}
 	if l.CreatedAt.After(l.Start) {
 		return l.CreatedAt
 	}
@@ -181,33 +193,51 @@ func (l *lease) effectiveStart() time.Time {
 
 // phase is the lease's derived stable or transitional status.
 type phase struct {
-	status   string    // PENDING, STARTING, ACTIVE, TERMINATED, ERROR
+	status   string    // PENDING, STARTING, ACTIVE, ERROR, TERMINATING, TERMINATED
 	activeAt time.Time // when it became ACTIVE or ERROR
+	endAt    time.Time // when end_lease was picked up (TERMINATING began)
+	doneAt   time.Time // when it became TERMINATED
 }
 
+// pickup is when the manager's event poll, every e.poll, first sees an event due at t.
+func (e *Emulator) pickup(t time.Time) time.Time {
+	if e.poll <= 0 {
+		return t
+	}
+	if r := t.Truncate(e.poll); !r.Equal(t) {
+		return r.Add(e.poll)
+	}
+	return t
+}
+
+// phaseOf derives the status: PENDING until the poll picks the start up, STARTING for the
+// start delay, then ACTIVE (or ERROR); past the end ACTIVE until the poll picks end_lease
+// up, TERMINATING for the start delay again, then TERMINATED.
 func (e *Emulator) phaseOf(l *lease, now time.Time) phase {
-	es := l.effectiveStart()
+	es := e.pickup(l.effectiveStart())
 	act := es.Add(e.startDelay)
+	endAt := e.pickup(laterOf(l.endRan(), l.CreatedAt))
+	doneAt := endAt.Add(e.startDelay)
 	switch {
-	case l.EndedAt != nil && !l.FailOnStart:
-		return phase{status: "TERMINATED", activeAt: act}
+	case l.FailOnStart && !now.Before(act):
+		return phase{status: "ERROR", activeAt: act} // an ERROR lease stays ERROR
+	case !now.Before(doneAt):
+		return phase{status: "TERMINATED", activeAt: act, endAt: endAt, doneAt: doneAt}
+	case !now.Before(endAt):
+		return phase{status: "TERMINATING", activeAt: act, endAt: endAt}
 	case now.Before(es):
 		return phase{status: "PENDING"}
-	case now.Before(act) && now.Before(l.End):
+	case now.Before(act):
 		return phase{status: "STARTING"}
-	case l.FailOnStart:
-		return phase{status: "ERROR", activeAt: act}
-	case now.Before(l.End):
-		return phase{status: "ACTIVE", activeAt: act}
 	}
-	return phase{status: "TERMINATED", activeAt: act}
+	return phase{status: "ACTIVE", activeAt: act}
 }
 
 func reservationStatus(leaseStatus string) string {
 	switch leaseStatus {
 	case "STARTING", "PENDING":
 		return "pending"
-	case "ACTIVE":
+	case "ACTIVE", "TERMINATING":
 		return "active"
 	case "TERMINATED":
 		return "deleted"
@@ -231,14 +261,17 @@ func (e *Emulator) render(l *lease, now time.Time, statusOverride string) omap {
 	status := ph.status
 	upd := l.UpdatedAt
 	var transitions []time.Time
-	if !now.Before(l.effectiveStart()) {
-		transitions = append(transitions, l.effectiveStart())
+	if es := e.pickup(l.effectiveStart()); !now.Before(es) {
+		transitions = append(transitions, es)
 	}
 	if !ph.activeAt.IsZero() && !now.Before(ph.activeAt) {
 		transitions = append(transitions, ph.activeAt)
 	}
-	if status == "TERMINATED" {
-		transitions = append(transitions, l.endRan())
+	if !ph.endAt.IsZero() {
+		transitions = append(transitions, ph.endAt)
+	}
+	if !ph.doneAt.IsZero() {
+		transitions = append(transitions, ph.doneAt)
 	}
 	upd = laterOf(upd, transitions...)
 	if statusOverride != "" {
@@ -257,7 +290,11 @@ func (e *Emulator) render(l *lease, now time.Time, statusOverride string) omap {
 		switch r.ResourceType {
 		case "physical:host":
 			m = append(m, kv{"hypervisor_properties", r.HypervisorProperties}, kv{"resource_properties", r.ResourceProperties},
-				kv{"before_end", r.BeforeEnd}, kv{"min", r.Min}, kv{"max", r.Max})
+				kv{"before_end", r.BeforeEnd})
+			if r.OnStart != "" {
+				m = append(m, kv{"on_start", r.OnStart})
+			}
+			m = append(m, kv{"min", r.Min}, kv{"max", r.Max})
 		case "device":
 			m = append(m, kv{"resource_properties", r.ResourceProperties}, kv{"before_end", r.BeforeEnd}, kv{"min", r.Min}, kv{"max", r.Max})
 		case "virtual:floatingip":
@@ -287,9 +324,14 @@ func (e *Emulator) render(l *lease, now time.Time, statusOverride string) omap {
 		evs = append(evs, omap{{"created_at", stamp(ev.CreatedAt)}, {"updated_at", eu}, {"id", ev.ID}, {"lease_id", l.ID},
 			{"event_type", ev.Type}, {"time", bdate(ev.Time)}, {"status", st}})
 	}
-	return omap{{"created_at", stamp(l.CreatedAt)}, {"updated_at", stamp(upd)}, {"id", l.ID}, {"name", l.Name},
+	out := omap{{"created_at", stamp(l.CreatedAt)}, {"updated_at", stamp(upd)}, {"id", l.ID}, {"name", l.Name},
 		{"user_id", l.UserID}, {"project_id", l.ProjectID}, {"start_date", bdate(l.Start)}, {"end_date", bdate(l.End)},
 		{"trust_id", l.TrustID}, {"status", status}, {"degraded", false}, {"reservations", res}, {"events", evs}}
+	if ph.status == "ERROR" && l.FailReason != "" && statusOverride == "" {
+		// Not in Blazar's lease: the emulator says why an injected ERROR happened.
+		out = append(out, kv{"status_reason", l.FailReason})
+	}
+	return out
 }
 
 func derefTime(t *time.Time) time.Time {
@@ -307,14 +349,20 @@ func (e *Emulator) eventStatus(l *lease, ev *event, ph phase, now time.Time) (st
 		case "PENDING":
 			return "UNDONE", time.Time{}
 		case "STARTING":
-			return "IN_PROGRESS", l.effectiveStart()
+			return "IN_PROGRESS", e.pickup(l.effectiveStart())
 		case "ERROR":
 			return "ERROR", ph.activeAt
 		}
 		return "DONE", ph.activeAt
 	default:
-		if ev.Type == "end_lease" && l.EndedAt != nil {
-			return "DONE", laterOf(*l.EndedAt, ph.activeAt, l.CreatedAt)
+		if ev.Type == "end_lease" {
+			switch {
+			case !ph.doneAt.IsZero():
+				return "DONE", laterOf(ph.doneAt, ph.activeAt, l.CreatedAt)
+			case !ph.endAt.IsZero():
+				return "IN_PROGRESS", ph.endAt
+			}
+			return "UNDONE", time.Time{}
 		}
 		if now.Before(ev.Time) || ph.status == "PENDING" || ph.status == "STARTING" {
 			return "UNDONE", time.Time{}

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 )
@@ -104,7 +105,20 @@ func (e *Emulator) SetLeaseName(site, id, name string) error {
 	})
 }
 
-// FailOnStart makes a lease go to ERROR instead of ACTIVE when it starts.
+// FailOnStart makes a lease go to ERROR instead of ACTIVE when it starts, with
+// StartErrorReason as its status_reason.
 func (e *Emulator) FailOnStart(site, leaseID string) {
-	_ = e.mutate(site, leaseID, func(l *lease) { l.FailOnStart = true })
+	_ = e.mutate(site, leaseID, func(l *lease) { l.FailOnStart, l.FailReason = true, StartErrorReason })
+}
+
+// SetKeystone switches the Keystone profile (KeystoneLegacy, KeystoneFixed,
+// KeystoneInsecureEscalation), as an operator changing Keystone's configuration would.
+func (e *Emulator) SetKeystone(profile string) error {
+	if err := checkProfiles("", profile); err != nil {
+		return fmt.Errorf("emulator: %w", err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.keystone = cmp.Or(profile, KeystoneLegacy)
+	return nil
 }

@@ -111,7 +111,7 @@ func TestUpdateRules(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			v := newEnv(t, emulator.Config{StartDelay: -1})
+			v := newEnv(t, emulator.Config{Blazar: emulator.BlazarUpstream, StartDelay: -1})
 			tok := v.login(tc.setup.site, "demo")
 			body := hostLease("u", tc.setup.start, tc.setup.end, "compute_skylake", 1)
 			if tc.setup.site == "CHI@Edge" {
@@ -157,7 +157,7 @@ func eq(t *testing.T, want, got any) {
 }
 
 func TestUpdateExtendChecksCapacity(t *testing.T) {
-	v := newEnv(t, emulator.Config{})
+	v := newEnv(t, emulator.Config{Blazar: emulator.BlazarUpstream})
 	tok := v.login("CHI@UC", "demo")
 	// Both A100 nodes, back to back with a second lease.
 	a := v.create("CHI@UC", tok, hostLease("a", "2030-01-01 10:00", "2030-01-01 12:00", "gpu_a100_pcie", 2))
@@ -207,7 +207,7 @@ func TestUpdateRaisingMaxAllocates(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			v := newEnv(t, emulator.Config{StartDelay: -1})
+			v := newEnv(t, emulator.Config{Blazar: emulator.BlazarUpstream, StartDelay: -1})
 			tok := v.login("CHI@UC", "demo")
 			body := hostLease("u", "2030-01-01 10:00", "2030-01-02 10:00", "compute_skylake", 1)
 			body["reservations"] = tc.res
@@ -242,7 +242,7 @@ func TestUpdateRaisingMaxAllocates(t *testing.T) {
 func TestEndedLeaseStaysTerminated(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "emu.json")
 	clock := emulator.NewFakeClock(t0)
-	v := newEnv(t, emulator.Config{Clock: clock, DataFile: file, StartDelay: -1})
+	v := newEnv(t, emulator.Config{Clock: clock, DataFile: file, StartDelay: -1, Blazar: emulator.BlazarUpstream})
 	tok := v.login("CHI@UC", "demo")
 	id := v.create("CHI@UC", tok, hostLease("e", "2030-01-01 10:00", "2030-01-01 11:00", "compute_skylake", 1))["id"].(string)
 	url := v.blazar("CHI@UC") + "/leases/" + id
@@ -263,7 +263,7 @@ func TestEndedLeaseStaysTerminated(t *testing.T) {
 	r = v.call("PUT", url, tok, map[string]any{"end_date": "2030-01-01 13:00"})
 	eq(t, []any{400, "Terminated leases can only be renamed"}, []any{r.status, errMsg(r)})
 
-	w, err := emulator.New(emulator.Config{Clock: clock, DataFile: file, StartDelay: -1})
+	w, err := emulator.New(emulator.Config{Clock: clock, DataFile: file, StartDelay: -1, Blazar: emulator.BlazarUpstream})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,4 +272,24 @@ func TestEndedLeaseStaysTerminated(t *testing.T) {
 		got = append(got, li.Status)
 	}
 	eq(t, []string{"TERMINATED"}, got)
+}
+
+// TestForkTerminatedMinute: the fork compares the end to the minute, so in the minute a
+// lease ended its end can still be moved (recorded 205-short-2: 200 UPDATING), and the lease
+// stays TERMINATED with its end_lease DONE; a minute later it is refused.
+func TestForkTerminatedMinute(t *testing.T) {
+	clock := emulator.NewFakeClock(t0)
+	v := newEnv(t, emulator.Config{Clock: clock, StartDelay: -1, EventInterval: -1})
+	tok := v.login("CHI@UC", "demo")
+	id := v.create("CHI@UC", tok, hostLease("e", "2030-01-01 10:00", "2030-01-01 11:00", "compute_skylake", 1))["id"].(string)
+	url := v.blazar("CHI@UC") + "/leases/" + id
+	clock.Set(time.Date(2030, 1, 1, 11, 0, 30, 0, time.UTC))
+	eq(t, "TERMINATED", v.get("CHI@UC", tok, id)["status"])
+	r := v.call("PUT", url, tok, map[string]any{"end_date": "2030-01-01 12:00"})
+	eq(t, []any{200, "UPDATING"}, []any{r.status, r.body["lease"].(map[string]any)["status"]})
+	l := v.get("CHI@UC", tok, id)
+	eq(t, []any{"TERMINATED", "DONE"}, []any{l["status"], eventsByType(l)["end_lease"]["status"]})
+	clock.Set(time.Date(2030, 1, 1, 12, 1, 0, 0, time.UTC))
+	r = v.call("PUT", url, tok, map[string]any{"end_date": "2030-01-01 13:00"})
+	eq(t, []any{400, "Terminated leases can only be renamed"}, []any{r.status, errMsg(r)})
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -196,6 +197,8 @@ func writeWerkzeug(w http.ResponseWriter, status int) {
 		400: "The browser (or proxy) sent a request that this server could not understand.",
 		404: "The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.",
 		405: "The method is not allowed for the requested URL.",
+		413: "The data value transmitted exceeds the capacity limit.",
+		500: "The server encountered an internal error and was unable to complete your request. Either the server is overloaded or there is an error in the application.",
 	}[status]
 	writeJSON(w, status, omap{{"error", status}, {"error_message", msg}})
 }
@@ -269,18 +272,100 @@ func intLike(v any) (int, bool) {
 	return 0, false
 }
 
-func decodeBody(b []byte) (map[string]any, error) {
+// Request body limits: past maxBodyBytes the answer is 413; a body nested deeper than
+// maxBodyDepth is refused as malformed, so no request costs more than its size allows.
+const (
+	maxBodyBytes = 1 << 20
+	maxBodyDepth = 64
+)
+
+// request is a decoded Blazar request body. order holds, for each element of "reservations",
+// its keys in the order the client sent them: the fork quotes a reservation as a Python dict,
+// in that order, in its capacity errors.
+type request struct {
+	body  map[string]any
+	order [][]string
+}
+
+// decodeRequest decodes a JSON object body; an empty body is an empty object. Invalid UTF-8
+// and nesting past maxBodyDepth are errors, as Python's json would fail on the first (and
+// Blazar's own checks would recurse without end on the second).
+func decodeRequest(b []byte) (request, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
-		return map[string]any{}, nil
+		return request{body: map[string]any{}}, nil
+	}
+	if !utf8.Valid(b) {
+		return request{}, fmt.Errorf("body is not UTF-8")
+	}
+	if jsonDepth(b) > maxBodyDepth {
+		return request{}, fmt.Errorf("body nested deeper than %d", maxBodyDepth)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var m map[string]any
 	if err := dec.Decode(&m); err != nil {
-		return nil, err
+		return request{}, err
+	}
+	if dec.More() {
+		return request{}, fmt.Errorf("data after the JSON object")
 	}
 	if m == nil {
 		m = map[string]any{}
 	}
-	return m, nil
+	return request{body: m, order: reservationKeyOrder(b)}, nil
+}
+
+// jsonDepth is the deepest nesting of arrays and objects in b (strings skipped).
+func jsonDepth(b []byte) int {
+	depth, most, inStr := 0, 0, false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case inStr && c == '\\':
+			i++
+		case inStr:
+			inStr = c != '"'
+		case c == '"':
+			inStr = true
+		case c == '[' || c == '{':
+			if depth++; depth > most {
+				most = depth
+			}
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return most
+}
+
+// reservationKeyOrder lists the keys of each "reservations" element of a valid JSON object,
+// in order; an element that is not an object has none.
+func reservationKeyOrder(b []byte) [][]string {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(b, &top) != nil {
+		return nil
+	}
+	var list []json.RawMessage
+	if json.Unmarshal(top["reservations"], &list) != nil {
+		return nil
+	}
+	out := make([][]string, len(list))
+	for i, el := range list {
+		dec := json.NewDecoder(bytes.NewReader(el))
+		if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+			continue
+		}
+		for dec.More() {
+			k, err := dec.Token()
+			if err != nil {
+				break
+			}
+			out[i] = append(out[i], k.(string))
+			var skip json.RawMessage
+			if dec.Decode(&skip) != nil {
+				break
+			}
+		}
+	}
+	return out
 }

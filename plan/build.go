@@ -380,7 +380,7 @@ func (b *builder) adopt() error {
 		if found == nil {
 			continue
 		}
-		if t := b.tracked[in.Key]; t != nil && t.live != nil && t.live.Status != "TERMINATED" {
+		if t := b.tracked[in.Key]; t != nil && t.live != nil && !ended(t.live.Status) {
 			if t.live.ID == found.ID {
 				continue
 			}
@@ -451,11 +451,11 @@ func (b *builder) drift() {
 			add(key, t, DriftDeleted, fmt.Sprintf("lease %s was deleted outside leasefile", t.st.ID))
 			continue
 		}
-		switch l.Status {
-		case "TERMINATED":
-			add(key, t, DriftExpired, fmt.Sprintf("lease %s expired at %s (TERMINATED)", l.ID, fmtTime(l.EndDate)))
+		switch {
+		case ended(l.Status):
+			add(key, t, DriftExpired, fmt.Sprintf("lease %s expired at %s (%s)", l.ID, fmtTime(l.EndDate), l.Status))
 			continue
-		case "ERROR":
+		case l.Status == "ERROR":
 			msg := fmt.Sprintf("lease %s is in ERROR", l.ID)
 			if l.StatusReason != "" {
 				msg += ": " + l.StatusReason
@@ -662,8 +662,8 @@ func (b *builder) planKey(key string) pending {
 	if t.live == nil {
 		return b.planCreate(d, fmt.Sprintf("lease %s was deleted outside leasefile", t.st.ID))
 	}
-	if t.live.Status == "TERMINATED" {
-		return b.planCreate(d, fmt.Sprintf("lease %s expired; it is forgotten (deleting a TERMINATED lease is optional)", t.live.ID))
+	if ended(t.live.Status) {
+		return b.planCreate(d, fmt.Sprintf("lease %s expired (%s); it is forgotten (deleting an ended lease is optional)", t.live.ID, t.live.Status))
 	}
 	return b.planExisting(d, t)
 }
@@ -725,7 +725,7 @@ func (b *builder) createSpec(d *spec.Lease) (*CreateSpec, error) {
 	if !d.End.IsZero() && !d.End.After(b.now) {
 		return cs, b.leaseError(d, "end", fmt.Sprintf("end %s is in the past (now is %s): move end later, or use duration", fmtTime(d.End), fmtTime(b.now)))
 	}
-	for _, r := range d.Reservations {
+	for _, r := range specificFirst(d.Reservations) {
 		rs := ReservationSpec{Key: r.Key, Type: string(r.Type), Body: r.Body(d.BeforeEnd, d.BeforeEndSet)}
 		if r.Type == spec.FloatingIP {
 			rs.FloatingNetwork = r.FloatingNetwork
@@ -950,6 +950,7 @@ func (b *builder) planExisting(d *spec.Lease, t *tracked) pending {
 			upd.End = &e
 		}
 		ch.Update = &upd
+		b.chameleonNotes(d.Key, l, &ch)
 		return pending{ch: ch, err: df.err}
 	}
 	return pending{ch: ch}

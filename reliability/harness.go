@@ -88,7 +88,8 @@ func (h *Harness) fixture(t *Trial, emuFlags ...string) (*Fixture, error) {
 	}
 	flags := []string{"--latency", h.cfg.Latency.String()}
 	if !slices.Contains(emuFlags, "--start-delay") {
-		flags = append(flags, "--start-delay", "-1s")
+		// Leases start at once: no STARTING delay, and no wait for the manager's event poll.
+		flags = append(flags, "--start-delay", "-1s", "--event-interval", "-1s")
 	}
 	flags = append(flags, emuFlags...)
 	emu, err := StartEmulator(h.cfg.Bin, dir, flags...)

@@ -28,6 +28,10 @@ type Env struct {
 	// Other is a Blazar client of a second project; nil leaves the
 	// isolation checks out.
 	Other *gophercloud.ServiceClient
+	// OpenByID says the service lets any user read, change and delete any lease by its id,
+	// as Chameleon's fork does: the isolation check then only reads the lease, and wants it
+	// to carry its owner's project_id (so that a client can tell it is not its own).
+	OpenByID bool
 	// Network is the first project's Neutron client; nil leaves the
 	// network lookups out.
 	Network *gophercloud.ServiceClient
@@ -377,6 +381,13 @@ func (s *suite) isolation(t *testing.T) {
 		if !blazar.IsKind(err, blazar.NotFound) && !blazar.IsKind(err, blazar.Forbidden) {
 			t.Errorf("%s from another project: %v, want NotFound or Forbidden", what, err)
 		}
+	}
+	if s.env.OpenByID {
+		got, err := leases.Get(s.ctx, s.env.Other, l.ID).Extract()
+		if err != nil || got.ProjectID != l.ProjectID {
+			t.Errorf("get from another project on an open-by-id service: %v, project %q, want the owner's %q", err, got.ProjectID, l.ProjectID)
+		}
+		return
 	}
 	_, err = leases.Get(s.ctx, s.env.Other, l.ID).Extract()
 	refused("get", err)

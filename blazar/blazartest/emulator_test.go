@@ -47,6 +47,7 @@ func TestEmulator(t *testing.T) {
 		Reservations: skylake(1),
 		OverCapacity: skylake(100),
 		Other:        other.Reservation,
+		OpenByID:     true, // Chameleon's fork, the emulator's default profile
 		Network:      demo.Network,
 		Now:          clock.Now,
 		Advance:      clock.Advance,

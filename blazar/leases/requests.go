@@ -3,6 +3,7 @@ package leases
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/chameleoncloud/leasefile/blazar"
@@ -174,4 +175,20 @@ func Delete(ctx context.Context, client *gophercloud.ServiceClient, id string) (
 	_, r.Header, r.Err = gophercloud.ParseResponse(resp, err)
 	r.Err = blazar.ConvertError(r.Err)
 	return
+}
+
+// GetOwn fetches one lease by id and checks that it belongs to project. Chameleon's Blazar
+// lets any user read, update and delete any lease by its id, so a lease of another project
+// must not be taken for the caller's: it is refused as a Forbidden error naming both
+// projects. An empty project skips the check.
+func GetOwn(ctx context.Context, client *gophercloud.ServiceClient, id, project string) (*Lease, error) {
+	l, err := Get(ctx, client, id).Extract()
+	if err != nil {
+		return nil, err
+	}
+	if project != "" && l.ProjectID != project {
+		return nil, &blazar.Error{Kind: blazar.Forbidden,
+			Message: fmt.Sprintf("lease %s belongs to project %s, not to this project (%s)", id, l.ProjectID, project)}
+	}
+	return l, nil
 }

@@ -186,7 +186,11 @@ func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r ru
 	// which hints fit which operation: the app-credential one only fits a create).
 	hinted := map[string]bool{}
 	for _, f := range res.Failed {
-		if h := blazar.HintFor(f.Err, f.Op); h != "" && !hinted[h] {
+		h := blazar.HintFor(f.Err, f.Op)
+		if ge := (*apply.GrowthError)(nil); errors.As(f.Err, &ge) {
+			h = fmt.Sprintf("replace the lease instead (leasefile apply -replace %s), which needs only the new amount free, or add a second lease for the extra resources", f.Key)
+		}
+		if h != "" && !hinted[h] {
 			hinted[h] = true
 			a.hintf("%s", h)
 		}

@@ -42,7 +42,8 @@ func TestKillAndReapplyConverges(t *testing.T) {
 	}
 	for _, point := range points {
 		t.Run(point.name, func(t *testing.T) {
-			srv, err := emulator.Start(emulator.Config{Latency: 40 * time.Millisecond, StartDelay: 2 * time.Second})
+			// A short event poll: this test runs on the real clock.
+			srv, err := emulator.Start(emulator.Config{Latency: 40 * time.Millisecond, StartDelay: 2 * time.Second, EventInterval: time.Second})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -33,10 +33,12 @@ func (a *app) emulatorCommand() *cli.Command {
 // serveOptions are the flags of `emulator serve`.
 type serveOptions struct {
 	addr, inventory, data, envFile string
+	blazar, keystone               string
 	cloudsFile                     string
 	addrSet                        bool // --addr was given
 	allowRemote                    bool
 	startDelay, latency, tokenTTL  time.Duration
+	eventInterval                  time.Duration
 	faultRate                      float64
 	faults                         []string // --fault OP:STATUS[:COUNT] or OP:drop[:COUNT]
 }
@@ -66,10 +68,13 @@ func (a *app) emulatorServeCommand() *cli.Command {
 			&cli.StringFlag{Name: "inventory", Usage: "JSON inventory of sites, hosts, devices and floating IPs (default: a Chameleon-like one)", Destination: &o.inventory},
 			&cli.StringFlag{Name: "data", Usage: "JSON file persisting the leases across restarts (default: in memory)", Destination: &o.data},
 			&cli.StringFlag{Name: "env-file", Usage: "also write the export lines to this file (mode 0600), once the server accepts connections", Destination: &o.envFile},
+			&cli.StringFlag{Name: "blazar", Usage: "which Blazar to follow where they differ: chameleon (Chameleon's fork, the default) or upstream; overrides the inventory's", Destination: &o.blazar},
+			&cli.StringFlag{Name: "keystone", Usage: "application-credential trusts: legacy (restricted refused, the default), fixed (Keystone's 2025 fix: all refused) or insecure-escalation (all allowed)", Destination: &o.keystone},
+			&cli.DurationFlag{Name: "event-interval", Value: emulator.DefaultEventInterval, Usage: "how often Blazar's manager polls its events: a lease starts and ends at the next poll; negative = at once", Destination: &o.eventInterval},
 			&cli.StringFlag{Name: "clouds-file", Usage: "also write the clouds.yaml to this file (mode 0600), once the server accepts connections", Destination: &o.cloudsFile},
-			&cli.DurationFlag{Name: "start-delay", Value: 10 * time.Second, Usage: "time a lease spends STARTING before ACTIVE; negative = immediate", Destination: &o.startDelay},
+			&cli.DurationFlag{Name: "start-delay", Value: 10 * time.Second, Usage: "time a lease spends STARTING before ACTIVE, and TERMINATING after its end; negative = immediate", Destination: &o.startDelay},
 			&cli.DurationFlag{Name: "latency", Usage: "delay added to every request", Destination: &o.latency},
-			&cli.StringSliceFlag{Name: "fault", Usage: "answer the next COUNT calls of OP (create, update, delete, list, get, auth, any) with STATUS, or drop them: `OP:STATUS[:COUNT]` or OP:drop[:COUNT] (repeatable)", Destination: &o.faults},
+			&cli.StringSliceFlag{Name: "fault", Usage: "answer the next COUNT calls of OP (create, update, delete, list, get, auth, any) with STATUS, or drop them: `OP:STATUS[:COUNT]` or OP:drop[:COUNT]; start:error[:COUNT] puts the next COUNT leases created into ERROR when they start, with a status_reason (repeatable)", Destination: &o.faults},
 			&cli.FloatFlag{Name: "fault-rate", Usage: "probability (0..1) that a Blazar call answers 503", Destination: &o.faultRate},
 			&cli.DurationFlag{Name: "token-ttl", Value: time.Hour, Usage: "lifetime of Keystone tokens", Destination: &o.tokenTTL},
 		},
@@ -105,6 +110,12 @@ func checkServeOptions(o serveOptions) error {
 	if o.latency < 0 {
 		return &codeError{code: exitError, msg: fmt.Sprintf("--latency %s: must not be negative", o.latency)}
 	}
+	if o.blazar != "" && o.blazar != emulator.BlazarChameleon && o.blazar != emulator.BlazarUpstream {
+		return &codeError{code: exitError, msg: fmt.Sprintf("--blazar %q: want %s or %s", o.blazar, emulator.BlazarChameleon, emulator.BlazarUpstream)}
+	}
+	if k := o.keystone; k != "" && k != emulator.KeystoneLegacy && k != emulator.KeystoneFixed && k != emulator.KeystoneInsecureEscalation {
+		return &codeError{code: exitError, msg: fmt.Sprintf("--keystone %q: want %s, %s or %s", k, emulator.KeystoneLegacy, emulator.KeystoneFixed, emulator.KeystoneInsecureEscalation)}
+	}
 	if o.tokenTTL < 0 {
 		return &codeError{code: exitError, msg: fmt.Sprintf("--token-ttl %s: must not be negative", o.tokenTTL)}
 	}
@@ -131,6 +142,10 @@ func (a *app) serveEmulator(ctx context.Context, o serveOptions) error {
 		Latency:    o.latency,
 		FaultRate:  o.faultRate,
 		TokenTTL:   o.tokenTTL,
+		Blazar:     o.blazar,
+		Keystone:   o.keystone,
+		// 0 from a caller that skipped flag parsing means the default, as in Config.
+		EventInterval: o.eventInterval,
 	}
 	if o.inventory != "" {
 		inv, err := emulator.LoadInventory(o.inventory)
@@ -180,6 +195,8 @@ func (a *app) serveEmulator(ctx context.Context, o serveOptions) error {
 
 	w := bufio.NewWriter(a.stdout)
 	fmt.Fprintf(w, "# leasefile emulator listening on %s (sites: %s); stop it with Ctrl-C\n", srv.URL, strings.Join(sites, ", "))
+	blz, ks := srv.Profile()
+	fmt.Fprintf(w, "# following %s Blazar, %s Keystone (--blazar, --keystone)\n", blz, ks)
 	fmt.Fprintf(w, "# %s, password auth as the demo user:\n", site)
 	for _, l := range exports {
 		fmt.Fprintln(w, l)
@@ -253,7 +270,8 @@ func shellQuote(s string) string {
 // faultOps are the kinds of call a --fault can name.
 var faultOps = []string{"create", "update", "delete", "list", "get", "auth", "hosts", "devices", "networks", "floatingips", "neutron", "any"}
 
-// parseFault reads OP:STATUS[:COUNT] or OP:drop[:COUNT]. A 429 or 503 carries Retry-After: 1.
+// parseFault reads OP:STATUS[:COUNT] or OP:drop[:COUNT], or start:error[:COUNT] (the next
+// COUNT leases created go to ERROR when they start). A 429 or 503 carries Retry-After: 1.
 func parseFault(s string) (emulator.Fault, error) {
 	bad := func(why string) (emulator.Fault, error) {
 		return emulator.Fault{}, fmt.Errorf("--fault %q: %s (want OP:STATUS[:COUNT] or OP:drop[:COUNT], e.g. create:503:2)", s, why)
@@ -263,12 +281,17 @@ func parseFault(s string) (emulator.Fault, error) {
 		return bad("wrong number of fields")
 	}
 	f := emulator.Fault{Op: parts[0], Count: 1}
-	if !slices.Contains(faultOps, f.Op) {
-		return bad("unknown OP, use one of " + strings.Join(faultOps, ", "))
+	if f.Op == "start" && parts[1] != "error" {
+		return bad("start takes only error, as in start:error")
 	}
-	if parts[1] == "drop" {
+	if f.Op != "start" && !slices.Contains(faultOps, f.Op) {
+		return bad("unknown OP, use one of " + strings.Join(faultOps, ", ") + ", or start:error")
+	}
+	switch {
+	case f.Op == "start":
+	case parts[1] == "drop":
 		f.Drop = true
-	} else {
+	default:
 		code, err := strconv.Atoi(parts[1])
 		if err != nil || code < 400 || code > 599 {
 			return bad("STATUS must be drop or an HTTP error status (400-599)")

@@ -45,7 +45,8 @@ func (a *app) importCommand() *cli.Command {
 				return err
 			}
 			site := s.sites[want.Site]
-			live, err := leases.Get(ctx, site.Reservation, id).Extract()
+			// Chameleon's Blazar answers any project's lease by id: GetOwn refuses another's.
+			live, err := leases.GetOwn(ctx, site.Reservation, id, site.ProjectID)
 			if err != nil {
 				if blazar.IsKind(err, blazar.NotFound) {
 					return fmt.Errorf("no lease %s at %s in project %s: %w", id, want.Site, site.ProjectID, err)

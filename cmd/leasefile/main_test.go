@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -49,7 +50,8 @@ func TestScripts(t *testing.T) {
 			env.Setenv("NO_COLOR", "1")
 			env.Setenv("USER", "tester")
 			clock := emulator.NewFakeClock(scriptStart)
-			srv, err := emulator.Start(emulator.Config{Clock: clock, StartDelay: 10 * time.Second})
+			// LEASEFILE_TEST_BLAZAR=upstream runs every script against upstream's rules.
+			srv, err := emulator.Start(emulator.Config{Clock: clock, StartDelay: 10 * time.Second, Blazar: os.Getenv("LEASEFILE_TEST_BLAZAR")})
 			if err != nil {
 				return err
 			}
@@ -63,8 +65,18 @@ func TestScripts(t *testing.T) {
 			env.Setenv("EXAMPLES", examples) // scripts that run an example as it is
 			return nil
 		},
-		Cmds: scriptCmds(),
+		Cmds:      scriptCmds(),
+		Condition: scriptCondition,
 	})
+}
+
+// scriptCondition answers [blazar:chameleon] and [blazar:upstream]: the Blazar profile the
+// scripts' emulator follows (LEASEFILE_TEST_BLAZAR, default chameleon).
+func scriptCondition(cond string) (bool, error) {
+	if p, ok := strings.CutPrefix(cond, "blazar:"); ok {
+		return p == cmp.Or(os.Getenv("LEASEFILE_TEST_BLAZAR"), emulator.BlazarChameleon), nil
+	}
+	return false, fmt.Errorf("unknown condition %q", cond)
 }
 
 func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
@@ -104,6 +116,13 @@ func cmdLeasefile(ts *testscript.TestScript, neg bool, args []string) {
 	if ts.Getenv("OS_CLIENT_CONFIG_FILE") == "" {
 		// A script that names its own clouds.yaml tests credential resolution itself.
 		a.cloudsYAML = w.srv.CloudsYAML()
+		// Besides one entry per site (the demo user), "other" is CHI@UC as the other project's
+		// user, for scripts that act as someone else (sites: {CHI@UC: {cloud: other}}), and
+		// "restricted" the demo user's restricted application credential.
+		a.cloudsYAML = append(a.cloudsYAML, fmt.Sprintf("  other:\n    auth_type: password\n    auth:\n      auth_url: %q\n      username: %q\n      password: %q\n      project_name: %q\n      user_domain_name: Default\n      project_domain_name: Default\n    region_name: CHI@UC\n",
+			w.srv.AuthURL("CHI@UC"), emulator.OtherUser, emulator.OtherPassword, emulator.OtherProject)...)
+		a.cloudsYAML = append(a.cloudsYAML, fmt.Sprintf("  restricted:\n    auth_type: v3applicationcredential\n    auth:\n      auth_url: %q\n      application_credential_id: %q\n      application_credential_secret: %q\n    region_name: CHI@UC\n",
+			w.srv.AuthURL("CHI@UC"), emulator.RestrictedAppCredID, emulator.RestrictedAppCredSecret)...)
 	}
 	if f := ts.Getenv("CLOUDS_YAML"); f != "" {
 		// A script's own clouds.yaml, e.g. one whose auth_url nothing listens on.
@@ -137,6 +156,7 @@ func cmdLeasefile(ts *testscript.TestScript, neg bool, args []string) {
 //	emu fail OP STATUS [COUNT] [RETRY_AFTER] [SKIP]  answer the next COUNT calls of OP with
 //	                             STATUS (and Retry-After: RETRY_AFTER seconds, default 1), after
 //	                             letting SKIP of them through
+//	emu fault SPEC               as emulator serve --fault SPEC (e.g. start:error)
 //	emu drop OP [COUNT]          close the connection of the next COUNT calls of OP unanswered
 //	emu hang OP                  never answer the next call of OP (until the client gives up)
 //	emu fail-on-start NAME       the lease named NAME goes to ERROR when it starts
@@ -227,6 +247,10 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 		e.InjectFault(emulator.Fault{Op: args[1], Drop: true, Count: count})
 	case "hang":
 		e.InjectFault(emulator.Fault{Op: args[1], Latency: time.Hour})
+	case "fault": // emu fault SPEC: as emulator serve --fault SPEC
+		f, err := parseFault(args[1])
+		ts.Check(err)
+		e.InjectFault(f)
 	case "fail-on-start":
 		site, id := find(args[1])
 		e.FailOnStart(site, id)

@@ -31,6 +31,10 @@ const localDir = ".leasefile/local"
 // demo should not make a newcomer wait that long.
 const localStartDelay = 3 * time.Second
 
+// localEventInterval is the local emulator's event poll: Chameleon's manager polls every
+// 10 s, which would make the quick start wait for nothing.
+const localEventInterval = time.Second
+
 // session is what a command that talks to Blazar needs: the Leasefile, the state, and
 // authenticated sites, each obtained lazily so that commands use only what they need.
 type session struct {
@@ -214,7 +218,7 @@ func (s *session) startLocal(ctx context.Context, dir string) error {
 		return err
 	}
 	s.unlock = unlock
-	cfg := emulator.Config{DataFile: filepath.Join(dir, "emulator.json"), StartDelay: localStartDelay}
+	cfg := emulator.Config{DataFile: filepath.Join(dir, "emulator.json"), StartDelay: localStartDelay, EventInterval: localEventInterval}
 	if s.a.clock != nil {
 		cfg.Clock = s.a.clock
 	}
