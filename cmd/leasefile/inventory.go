@@ -38,7 +38,11 @@ func (s *session) fetchAvailability(ctx context.Context, names []string, gap tim
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a, err := fetchSite(ctx, site, gap, own)
+			// Each read is retried when transient and bounded in time, as plan's other reads.
+			do := func(what string, fn func(context.Context) error) error {
+				return s.retrier(name+": "+what).Do(ctx, fn)
+			}
+			a, err := fetchSite(site, gap, own, do)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -99,55 +103,65 @@ func unknownKind(err error) (string, bool) {
 	return "", false
 }
 
-func fetchSite(ctx context.Context, site *cloud.Site, gap time.Duration, own map[string]bool) (*avail.Site, error) {
+func fetchSite(site *cloud.Site, gap time.Duration, own map[string]bool, do func(string, func(context.Context) error) error) (*avail.Site, error) {
 	c := site.Reservation
 	out := &avail.Site{Name: site.Name, Gap: gap, Unknown: map[avail.Kind]string{}}
 	type kindFetch struct {
 		kind  avail.Kind
-		list  func() ([]*avail.Resource, error)
-		alloc func() ([]blazar.Allocation, error)
+		list  func(context.Context) ([]*avail.Resource, error)
+		alloc func(context.Context) ([]blazar.Allocation, error)
 	}
 	fetches := []kindFetch{
-		{avail.Host, func() ([]*avail.Resource, error) {
+		{avail.Host, func(ctx context.Context) ([]*avail.Resource, error) {
 			hs, err := hosts.ListAll(ctx, c)
 			var out []*avail.Resource
 			for _, h := range hs {
 				out = append(out, hostResource(h))
 			}
 			return out, err
-		}, func() ([]blazar.Allocation, error) {
+		}, func(ctx context.Context) ([]blazar.Allocation, error) {
 			return hosts.ListAllAllocations(ctx, c, blazar.AllocationListOpts{})
 		}},
-		{avail.Device, func() ([]*avail.Resource, error) {
+		{avail.Device, func(ctx context.Context) ([]*avail.Resource, error) {
 			ds, err := devices.ListAll(ctx, c)
 			var out []*avail.Resource
 			for _, d := range ds {
 				out = append(out, deviceResource(d))
 			}
 			return out, err
-		}, func() ([]blazar.Allocation, error) {
+		}, func(ctx context.Context) ([]blazar.Allocation, error) {
 			return devices.ListAllAllocations(ctx, c, blazar.AllocationListOpts{})
 		}},
-		{avail.Network, func() ([]*avail.Resource, error) {
+		{avail.Network, func(ctx context.Context) ([]*avail.Resource, error) {
 			ns, err := networks.ListAll(ctx, c)
 			var out []*avail.Resource
 			for _, n := range ns {
 				out = append(out, networkResource(n))
 			}
 			return out, err
-		}, func() ([]blazar.Allocation, error) {
+		}, func(ctx context.Context) ([]blazar.Allocation, error) {
 			return networks.ListAllAllocations(ctx, c, blazar.AllocationListOpts{})
 		}},
 	}
 	for _, f := range fetches {
-		rs, err := f.list()
+		var rs []*avail.Resource
+		err := do("list "+string(f.kind)+"s", func(ctx context.Context) error {
+			var err error
+			rs, err = f.list(ctx)
+			return err
+		})
 		if why, ok := unknownKind(err); ok {
 			out.Unknown[f.kind] = why
 			continue
 		} else if err != nil {
 			return nil, fmt.Errorf("list %ss: %w", f.kind, err)
 		}
-		allocs, err := f.alloc()
+		var allocs []blazar.Allocation
+		err = do("list "+string(f.kind)+" allocations", func(ctx context.Context) error {
+			var err error
+			allocs, err = f.alloc(ctx)
+			return err
+		})
 		if why, ok := unknownKind(err); ok {
 			out.Unknown[f.kind] = why
 			continue
