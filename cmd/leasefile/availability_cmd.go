@@ -170,7 +170,7 @@ func (a *app) availability(ctx context.Context, o availabilityOptions, countSet 
 	}
 	if why := site.Unknown[q.kind]; why != "" {
 		return &codeError{code: exitError, msg: fmt.Sprintf("availability of %ss at %s unknown: %s", q.kind, o.site, why),
-			hint: "the site's web portal has a host calendar"}
+			hint: hintAvailabilityUnknown}
 	}
 	project := s.sites[o.site].ProjectID
 	matching, err := site.Match(q.kind, q.conds, project)
@@ -182,7 +182,7 @@ func (a *app) availability(ctx context.Context, o availabilityOptions, countSet 
 		if msg == "" {
 			msg = fmt.Sprintf("no %s at %s matches the query that your project may reserve", q.kind, o.site)
 		}
-		return &codeError{code: exitError, msg: msg, hint: fmt.Sprintf("leasefile availability --site %s lists what the site has", o.site)}
+		return &codeError{code: exitError, msg: msg, hint: availabilityNoMatchHint(o.site)}
 	}
 	req := avail.Request{Label: "availability", Site: o.site, Kind: q.kind, Conds: q.conds, Min: q.count, Max: q.count,
 		Start: q.from, End: q.from.Add(q.dur), Project: project}

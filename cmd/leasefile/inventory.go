@@ -218,7 +218,7 @@ func networkResource(n networks.Network) *avail.Resource {
 func unavailableError(failing []string) error {
 	return &codeError{code: exitError,
 		msg:  fmt.Sprintf("%s would fail at apply:\n  %s", plural(len(failing), "check"), strings.Join(failing, "\n  ")),
-		hint: "change the Leasefile (leasefile availability shows what is free), or plan with -allow-unavailable to keep it anyway"}
+		hint: hintUnavailable}
 }
 
 // recheckEarliest refuses a saved plan whose `start: earliest` windows no longer hold.
@@ -249,5 +249,5 @@ func (a *app) recheckEarliest(ctx context.Context, s *session, p *plan.Plan) err
 		return nil
 	}
 	return &codeError{code: exitError, msg: "Saved plan is stale: " + strings.Join(stale, "; "),
-		hint: "run leasefile plan again: it picks a new earliest start"}
+		hint: hintStaleEarliest}
 }
