@@ -628,6 +628,10 @@ func (jp *jsonProgress) Report(e apply.Event) {
 		h.ElapsedSeconds = seconds(jp.now().Sub(jp.startedAt(e.Key)))
 		jp.send("apply_progress", e.String(), h)
 	case apply.Failed:
+		var se *apply.StatusError
+		if errors.As(e.Err, &se) && se.Status != "" {
+			jp.status[e.Key] = se.Status // the status that ended the wait
+		}
 		h := jp.hook(e.Key)
 		if since, ok := jp.waiting[e.Key]; ok {
 			h.ElapsedSeconds = seconds(jp.now().Sub(since))
