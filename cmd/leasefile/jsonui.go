@@ -533,6 +533,9 @@ func newJSONProgress(j *jsonUI, now func() time.Time, p *plan.Plan) *jsonProgres
 				jp.ids[ch.Key] = ch.LeaseID
 			}
 		}
+		for _, a := range p.Await {
+			jp.sites[a.Key], jp.ids[a.Key] = a.Site, a.LeaseID
+		}
 		jp.waitFor = waitedKeys(p)
 	}
 	return jp
@@ -588,7 +591,9 @@ func (jp *jsonProgress) Report(e apply.Event) {
 		if jp.waitFor[e.Key] && e.Status != "ACTIVE" {
 			jp.startWait(e.Key)
 		}
-	case apply.Updated, apply.Deleted:
+	case apply.Updated:
+		jp.complete(e.Key, e.String())
+	case apply.Deleted:
 		if _, ok := jp.inflight[e.Key]; !ok {
 			// A delete with no call (the lease was already gone) starts and ends at once.
 			jp.start(e.Key, "delete", e.Key+": deleting...")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/chameleoncloud/leasefile/emulator"
 	"github.com/chameleoncloud/leasefile/spec"
+	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v5"
 )
 
@@ -373,6 +375,45 @@ func isSubsequence(want, got []string) bool {
 		}
 	}
 	return i == len(want)
+}
+
+// TestJSONTypesDocumented: the message types docs/json-ui.md's table lists are the schema's
+// and the ones this test knows, so that none is added to one and forgotten in the others.
+func TestJSONTypesDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/json-ui.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, _ := strings.Cut(string(doc), "## Message types")
+	table, _, _ = strings.Cut(table, "\n\n###")
+	var inDoc []string
+	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z_]+)` \\|").FindAllStringSubmatch(table, -1) {
+		inDoc = append(inDoc, m[1])
+	}
+	data, err := os.ReadFile("../../schema/ui.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sch struct {
+		Definitions struct {
+			Message struct {
+				Properties struct {
+					Type struct {
+						Enum []string
+					}
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(data, &sch); err != nil {
+		t.Fatal(err)
+	}
+	inSchema := sch.Definitions.Message.Properties.Type.Enum
+	for name, got := range map[string][]string{"docs/json-ui.md": inDoc, "schema/ui.schema.json": inSchema} {
+		if d := cmp.Diff(slices.Sorted(slices.Values(documented)), slices.Sorted(slices.Values(got))); d != "" {
+			t.Errorf("message types of %s (-this test +there):\n%s", name, d)
+		}
+	}
 }
 
 func TestTokenRange(t *testing.T) {
