@@ -691,6 +691,9 @@ func (jp *jsonProgress) complete(key, msg string) {
 	h := jp.hook(key)
 	h.Action = jp.action(key)
 	h.ElapsedSeconds = seconds(jp.now().Sub(jp.startedAt(key)))
+	if h.Action == "delete" {
+		h.Status = "" // the status seen was the lease's before it was deleted, or the new one's
+	}
 	delete(jp.inflight, key)
 	jp.send("apply_complete", msg, h)
 }
