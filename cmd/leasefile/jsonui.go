@@ -482,8 +482,8 @@ func (j *jsonUI) applySummaryJSON(p *plan.Plan, res *apply.Result, line string) 
 			}
 		}
 	}
-	if line == "" {
-		line = fmt.Sprintf("Apply complete! Leases: %d added, %d changed, %d destroyed.", sum.Add, sum.Change, sum.Remove)
+	if line == "" { // summaryLine has none for a refresh that failed
+		line = "Refresh finished with errors."
 	}
 	j.emit(jsonMessage{Level: "info", Message: line, Type: "change_summary", Changes: &sum})
 }
