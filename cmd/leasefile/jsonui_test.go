@@ -248,9 +248,22 @@ func TestJSONStream(t *testing.T) {
 		t.Errorf("outputs: %v", outs)
 	}
 
+	// A replacement is its two calls, a delete then a create, as Terraform's hooks show it.
+	replaced := strings.Replace(jsonLeasefile, "      ip: {type: floating_ip}\n", "      ip: {type: floating_ip}\n      ip2: {type: floating_ip}\n", 1)
+	w.write("Leasefile", replaced)
+	lines = parseStream(t, sch, w.leasefile("apply", "-json", "-auto-approve"))
+	seq = types(lines)
+	if !isSubsequence([]string{"planned_change lease.later replace", "change_summary plan", "apply_start lease.later delete", "apply_complete lease.later delete",
+		"apply_start lease.later create", "apply_complete lease.later createPENDING", "log", "change_summary apply"}, seq) {
+		t.Errorf("replace -json: %s", strings.Join(seq, "\n"))
+	}
+	if s := find(lines, "change_summary"); *s[len(s)-1].Changes != (uiSummary{Add: 1, Remove: 1, Operation: "apply"}) {
+		t.Errorf("change_summary of a replacement: %+v", s[len(s)-1].Changes)
+	}
+
 	// A create refused with a bare 500: apply_errored, then a diagnostic with the remedy,
 	// the lease's address and its place in the Leasefile; the exit code says it failed.
-	src := jsonLeasefile + "  gpu:\n    duration: 6h\n    reservations:\n      n: {type: node, node_type: gpu_rtx_6000}\n"
+	src := replaced + "  gpu:\n    duration: 6h\n    reservations:\n      n: {type: node, node_type: gpu_rtx_6000}\n"
 	w.write("Leasefile", src)
 	w.srv.Emulator.InjectFault(emulator.Fault{Op: "create", Status: 500, Count: 1})
 	if code := w.app().run(context.Background(), []string{"leasefile", "apply", "-json", "-auto-approve"}); code != exitError {
