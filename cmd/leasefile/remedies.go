@@ -56,9 +56,12 @@ const (
 	hintStalePlan    = "run leasefile plan again and review the new plan"
 	hintNotOwnedPlan = "the plan file was edited after plan -out wrote it: do not apply it; run leasefile plan again"
 	hintNoTerminal   = "review the plan, then run again with -auto-approve, or save it with plan -out and apply that file"
-	hintWaitTooEarly = "wait closer to the start, or give a longer -timeout"
-	hintLocalBusy    = "wait for it to finish: the local emulator serves one command at a time"
-	hintApplyFirst   = "run leasefile apply first"
+	// hintJSONApprove and hintJSONDestroyApprove explain that -json never prompts.
+	hintJSONApprove        = "-json output leaves no room for a prompt: save the plan with leasefile plan -out FILE and run leasefile apply -json FILE, or add -auto-approve"
+	hintJSONDestroyApprove = "-json output leaves no room for a prompt: review leasefile plan -destroy, then run leasefile destroy -json -auto-approve"
+	hintWaitTooEarly       = "wait closer to the start, or give a longer -timeout"
+	hintLocalBusy          = "wait for it to finish: the local emulator serves one command at a time"
+	hintApplyFirst         = "run leasefile apply first"
 )
 
 // remedy returns what to do about err, a failure of a whole command, or "" when leasefile
@@ -246,4 +249,21 @@ func importHint(e *plan.ImportError) string {
 		return fmt.Sprintf("run leasefile state rm %s first to import another", e.Key)
 	}
 	return ""
+}
+
+// The remedies of availability, earliest starts and state backends.
+const (
+	// hintAvailabilityUnknown: a site would not show its allocations.
+	hintAvailabilityUnknown = "the site's web portal has a host calendar"
+	// hintUnavailable: plan refused a reservation that availability says will fail.
+	hintUnavailable = "change the Leasefile (leasefile availability shows what is free), or plan with -allow-unavailable to keep it anyway"
+	// hintStaleEarliest: a saved plan's `start: earliest` window no longer fits.
+	hintStaleEarliest = "run leasefile plan again: it picks a new earliest start"
+	// hintNoObjectStore: the swift backend's site has no object store.
+	hintNoObjectStore = "keep the state at a site with an object store (CHI@UC, CHI@TACC), or use backend: http"
+)
+
+// availabilityNoMatchHint: nothing at site matches an availability query.
+func availabilityNoMatchHint(site string) string {
+	return fmt.Sprintf("leasefile availability --site %s lists what the site has", site)
 }
