@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/chameleoncloud/leasefile/plan"
 	"github.com/chameleoncloud/leasefile/state"
 	"github.com/gophercloud/gophercloud/v2"
 )
@@ -54,10 +53,10 @@ const (
 	defaultPollMin     = 2 * time.Second
 	defaultPollMax     = 15 * time.Second
 	defaultStill       = 30 * time.Second
-	defaultCallTimeout = plan.CreateCallTimeout
+	defaultCallTimeout = state.CreateCallTimeout
 	// maxAttempts bounds the tries of one call that keeps failing
-	// transiently; plan.IntentBound counts on it for creates.
-	maxAttempts = plan.CreateAttempts
+	// transiently; state.IntentBound counts on it for creates.
+	maxAttempts = state.CreateAttempts
 )
 
 func (o Options) withDefaults() Options {

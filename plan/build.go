@@ -130,7 +130,7 @@ func Build(in Input) (*Plan, error) {
 	for _, key := range b.allKeys() {
 		pd := b.planKey(key)
 		ch := pd.ch
-		keep := !in.RefreshOnly && (len(b.targets) == 0 || b.targets[strings.TrimSuffix(key, DeposedSuffix)])
+		keep := !in.RefreshOnly && (len(b.targets) == 0 || b.targets[strings.TrimSuffix(key, state.DeposedSuffix)])
 		if !keep && ch.Action != NoOp {
 			ch = noop(ch)
 		} else if keep && pd.err != nil {
@@ -329,7 +329,7 @@ func (b *builder) moveHints() {
 	var gone, fresh []Change
 	for _, ch := range b.p.Changes {
 		switch {
-		case ch.Action == Delete && b.in.Spec.Lease(ch.Key) == nil && !strings.HasSuffix(ch.Key, DeposedSuffix) &&
+		case ch.Action == Delete && b.in.Spec.Lease(ch.Key) == nil && !strings.HasSuffix(ch.Key, state.DeposedSuffix) &&
 			!b.in.Destroy && !ch.Gone && b.tracked[ch.Key] != nil && !b.tracked[ch.Key].orphan:
 			gone = append(gone, ch)
 		case ch.Action == Create && b.tracked[ch.Key] == nil:
@@ -388,13 +388,13 @@ func (b *builder) adopt() error {
 				if l.Name != in.Name || l.Status == "DELETING" || b.isTracked(site, l.ID) {
 					continue
 				}
-				if !CreatedForIntent(l.CreatedAt, in.Since()) {
+				if !in.Admits(l.CreatedAt) {
 					continue
 				}
 				if user != "" && l.UserID != user {
 					continue
 				}
-				if d != nil && !sameShape(d, &l) {
+				if d != nil && !SameTypes(wanted(d), &l) {
 					// Not what this create asked for: another state's lease of that name.
 					continue
 				}
@@ -426,7 +426,7 @@ func (b *builder) adopt() error {
 			} else {
 				switch len(cands) {
 				case 0:
-					if IntentExpired(in.Since(), b.in.Now) {
+					if in.Expired(b.in.Now) {
 						// Its create never made a lease, and can no longer: forget it, or it
 						// would adopt a lease of that name created much later.
 						b.p.DropIntents = append(b.p.DropIntents, in.Key)
@@ -456,7 +456,7 @@ func (b *builder) adopt() error {
 			// interrupted after its create. Finish it as apply would have: the new lease
 			// takes the key and the old one becomes the deposed lease, which this plan
 			// deletes. Leaving the new one alone would let the next apply create a third.
-			dk := DeposedKey(in.Key)
+			dk := state.DeposedKey(in.Key)
 			if _, taken := b.tracked[dk]; taken {
 				errs = append(errs, fmt.Errorf("lease %q: an interrupted apply created lease %s (%q) while the state tracks %s under the key and another lease under %s: "+
 					"keep one with `leasefile state rm %s` and `leasefile import %s LEASE_ID`, and delete the others",
@@ -580,6 +580,11 @@ func (b *builder) resName(key string, t *tracked, id string) string {
 	return id
 }
 
+// recordedID reports whether the state entry st records a reservation of that id.
+func recordedID(st *state.Lease, id string) bool {
+	return st != nil && slices.ContainsFunc(slices.Collect(maps.Values(st.Reservations)), func(r state.Reservation) bool { return r.ID == id })
+}
+
 func findRes(l *leases.Lease, id string) *leases.Reservation {
 	for i := range l.Reservations {
 		if l.Reservations[i].ID == id {
@@ -589,34 +594,18 @@ func findRes(l *leases.Lease, id string) *leases.Reservation {
 	return nil
 }
 
-// match maps reservation keys to live reservations: through the state's IDs, or, when the
-// state has none for the lease (an adoption or a bare import), by type in creation order,
-// which is the key order leasefile creates them in.
-func match(d *spec.Lease, st *state.Lease, l *leases.Lease) map[string]*leases.Reservation {
-	out := map[string]*leases.Reservation{}
-	if st != nil && len(st.Reservations) > 0 {
-		for k, r := range st.Reservations {
-			if lr := findRes(l, r.ID); lr != nil {
-				out[k] = lr
-			}
-		}
-		return out
+// matched pairs the reservation keys of a tracked lease with its live reservations (Match).
+// When Match cannot, only the keys the state records by ID are paired, and the error says why.
+func matched(d *spec.Lease, st *state.Lease, l *leases.Lease) (map[string]*leases.Reservation, error) {
+	var recorded map[string]state.Reservation
+	if st != nil {
+		recorded = st.Reservations
 	}
-	if d == nil {
-		return out
+	m, err := Match(wanted(d), recorded, l.Reservations)
+	if err != nil {
+		m, _ = Match(nil, recorded, l.Reservations)
 	}
-	used := map[string]bool{}
-	for _, r := range d.Reservations {
-		for i := range l.Reservations {
-			lr := &l.Reservations[i]
-			if !used[lr.ID] && lr.ResourceType == r.Type.ResourceType() {
-				used[lr.ID] = true
-				out[r.Key] = lr
-				break
-			}
-		}
-	}
-	return out
+	return m, err
 }
 
 // observe records what the state should hold for every tracked lease still in Blazar.
@@ -637,7 +626,7 @@ func observed(t *tracked, d *spec.Lease) state.Lease {
 		Start: l.StartDate.UTC(), End: l.EndDate.UTC(), CreatedAt: l.CreatedAt.UTC(),
 	}
 	out.UpdatedAt = blazar.FormatTimestamp(l.UpdatedAt)
-	m := match(d, t.st, l)
+	m, _ := matched(d, t.st, l)
 	if len(m) > 0 {
 		out.Reservations = map[string]state.Reservation{}
 		for k, r := range m {
@@ -660,24 +649,6 @@ func observed(t *tracked, d *spec.Lease) state.Lease {
 // ahead can move it.
 func (b *builder) started(l *leases.Lease) bool {
 	return !l.StartDate.After(b.in.Now)
-}
-
-// sameShape reports whether lease l has the reservations d declares, by resource type: what
-// a create of d would have made.
-func sameShape(d *spec.Lease, l *leases.Lease) bool {
-	want := map[string]int{}
-	for _, r := range d.Reservations {
-		want[r.Type.ResourceType()]++
-	}
-	for _, r := range l.Reservations {
-		want[r.ResourceType]--
-	}
-	for _, n := range want {
-		if n != 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // unfinished reports whether a lease that needs no change has not reached the Leasefile's
@@ -723,7 +694,7 @@ func (b *builder) planKey(key string) pending {
 			}
 			return pending{ch: ch}
 		}
-		if base, ok := strings.CutSuffix(key, DeposedSuffix); ok {
+		if base, ok := strings.CutSuffix(key, state.DeposedSuffix); ok {
 			return b.planDelete(key, t, b.in.Spec.Lease(base), "replaced by lease."+base+" (create_before_destroy), which an earlier apply created")
 		}
 		if t.orphan {
@@ -915,6 +886,7 @@ type diff struct {
 	upd      UpdateSpec
 	updates  bool
 	err      error
+	matchErr error // the lease's reservations cannot be paired with the keys: no plan
 	resBodys []ReservationUpdate
 }
 
@@ -924,9 +896,15 @@ func (df *diff) force(path, reason string) {
 }
 
 func (b *builder) planExisting(d *spec.Lease, t *tracked) pending {
+	df := &diff{}
+	pd := b.planDiff(d, t, df)
+	pd.err = errors.Join(df.matchErr, pd.err)
+	return pd
+}
+
+func (b *builder) planDiff(d *spec.Lease, t *tracked, df *diff) pending {
 	l := t.live
 	ch := Change{Key: d.Key, Site: d.Site, Action: NoOp, Name: d.Name, LeaseID: l.ID, UpdatedAt: updatedAt(l), Status: l.Status}
-	df := &diff{}
 	started := b.started(l)
 
 	if l.Status == "ERROR" {
@@ -1033,10 +1011,13 @@ func (b *builder) planExisting(d *spec.Lease, t *tracked) pending {
 
 func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *diff) {
 	l := t.live
-	m := match(d, t.st, l)
-	matched := map[string]bool{}
+	m, err := matched(d, t.st, l)
+	if err != nil {
+		df.matchErr = b.leaseError(d, "reservations", fmt.Sprintf("cannot tell which reservation of lease %s is which: %v", l.ID, err))
+	}
+	owned := map[string]bool{}
 	for _, r := range m {
-		matched[r.ID] = true
+		owned[r.ID] = true
 	}
 	// Reservations in the lease that no declared key owns.
 	var removed []string
@@ -1053,13 +1034,7 @@ func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *
 	}
 	for i := range l.Reservations {
 		r := &l.Reservations[i]
-		owned := matched[r.ID]
-		if t.st != nil {
-			for _, sr := range t.st.Reservations {
-				owned = owned || sr.ID == r.ID
-			}
-		}
-		if !owned {
+		if !owned[r.ID] && !recordedID(t.st, r.ID) {
 			df.fields = append(df.fields, FieldChange{Path: "reservations", Old: r.ID})
 			df.force("reservations", fmt.Sprintf("the lease holds reservation %s (%s) that no key of the Leasefile declares", r.ID, r.ResourceType))
 		}
@@ -1077,7 +1052,7 @@ func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *
 			df.force(p+".type", fmt.Sprintf("reservation %s changed type, and Blazar cannot change a reservation's type", r.Key))
 			continue
 		}
-		body := map[string]any{}
+		var body spec.ReservationBody
 		changed := false
 		switch r.Type {
 		case spec.Node, spec.Device:
@@ -1109,7 +1084,7 @@ func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *
 			if err != nil || !want.Equal(have) {
 				changed = true
 				df.fields = append(df.fields, FieldChange{Path: p + ".resource_properties", Old: queryText(lr.ResourceProperties), New: want.Encode()})
-				body["resource_properties"] = want.Encode()
+				body.ResourceProperties = ref(want.Encode())
 				if started {
 					// Allocated hosts that no longer match would have to leave an active
 					// reservation, which Blazar refuses ("Not enough hosts available").
@@ -1121,12 +1096,12 @@ func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *
 			}
 			// The CHI fork builds allocation candidates from the partial update alone,
 			// so the constraints are resent even when unchanged, as min and max are.
-			if _, ok := body["resource_properties"]; !ok {
-				body["resource_properties"] = lr.ResourceProperties
+			if body.ResourceProperties == nil {
+				body.ResourceProperties = ref(lr.ResourceProperties)
 			}
-			body["min"], body["max"] = r.Min, r.Max
+			body.Min, body.Max = ref(r.Min), ref(r.Max)
 			if r.Type == spec.Node {
-				body["hypervisor_properties"] = lr.HypervisorProperties
+				body.HypervisorProperties = ref(lr.HypervisorProperties)
 			}
 		case spec.FloatingIP:
 			// Network IDs are per site; a site move is a replacement anyway.
@@ -1141,9 +1116,9 @@ func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *
 				} else {
 					// The one change Blazar accepts: required_floatingips set to [].
 					changed = true
-					body["required_floatingips"] = []string{}
-					body["amount"] = r.Max
-					body["network_id"] = lr.NetworkID
+					body.RequiredFloatingIPs = []string{}
+					body.Amount = ref(r.Max)
+					body.NetworkID = ref(lr.NetworkID)
 				}
 			}
 			if deref(lr.Amount) != r.Max {
@@ -1153,8 +1128,8 @@ func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *
 					df.force(p+".count", fmt.Sprintf("reservation %s shrinks from %d to %d floating IPs after the lease started, and Blazar can only add resources to a started lease",
 						r.Key, deref(lr.Amount), r.Max))
 				}
-				body["amount"] = r.Max
-				body["network_id"] = lr.NetworkID
+				body.Amount = ref(r.Max)
+				body.NetworkID = ref(lr.NetworkID)
 			}
 		case spec.Network:
 			// Chameleon's Blazar returns no network fields: compare with what it shows, else
@@ -1206,7 +1181,7 @@ func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *
 						df.force(p+".physical_network", fmt.Sprintf("reservation %s moves from physical network %s to %s, which Blazar cannot update", r.Key, pn, r.PhysicalNetwork))
 					} else {
 						changed = true
-						body["resource_properties"] = want.Encode()
+						body.ResourceProperties = ref(want.Encode())
 					}
 				}
 			}
@@ -1291,3 +1266,6 @@ func typeOf(resourceType string) string {
 	}
 	return resourceType
 }
+
+// ref returns a pointer to a copy of v, for a ReservationBody's optional fields.
+func ref[T any](v T) *T { return &v }
