@@ -65,6 +65,9 @@
 //   - It imports none of the project's packages but internal/chameleon, a leaf
 //     of constants and pure functions holding the fork's rules the planner
 //     applies too (one source of truth per rule); no client type.
+//   - SeedOtherProjects (called by --local, not by tests that count leases) books the "other"
+//     project's leases through the same create path as a user's, once per data file, keeping
+//     at least two hosts of every node type free for three days.
 //
 // # Inventory file
 //

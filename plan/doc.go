@@ -25,4 +25,8 @@
 //     saved plan's JSON keeps the shape of Blazar's request objects.
 //   - import (MatchImport, Import) records a lease under a key only when each reservation of
 //     the entry fits exactly one of the lease's; ambiguity is an *ImportError.
+//   - Availability is a stage after Build (capacity.go, earliest.go): ResolveEarliest picks the
+//     start of `start: earliest` creates and CheckAvailability annotates creates, replacements,
+//     growth and window changes with package avail's verdicts, from inventories the caller
+//     read. Neither changes what Build decided, except the start and end of such a create.
 package plan

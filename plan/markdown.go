@@ -77,6 +77,11 @@ func markdown(p *Plan, limit int) string {
 		if len(ch.ForcedBy) > 0 {
 			reasons = append([]string{"forced by " + strings.Join(ch.ForcedBy, ", ")}, reasons...)
 		}
+		for _, v := range ch.Availability {
+			if strings.Contains(v, "will fail") {
+				reasons = append(reasons, v)
+			}
+		}
 		reason := strings.Join(reasons, "; ")
 		action := ch.Action.word()
 		if ch.DestroysActive {

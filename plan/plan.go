@@ -212,6 +212,12 @@ type Change struct {
 	Create *CreateSpec `json:"create,omitempty"` // for create and replace
 	Update *UpdateSpec `json:"update,omitempty"` // for update
 	Wait   string      `json:"wait,omitempty"`   // active, created or none
+
+	// Availability holds CheckAvailability's verdicts, one line per reservation checked.
+	Availability []string `json:"availability,omitempty"`
+	// EarliestStart marks a create whose start ResolveEarliest chose (`start: earliest`):
+	// apply of the saved plan re-checks that window.
+	EarliestStart bool `json:"earliest_start,omitempty"`
 }
 
 // OldSite is where the lease the change deletes lives: the site it moves from, for a

@@ -240,6 +240,9 @@ func renderChange(w io.Writer, ch *Change, pt painter, diff bool) {
 	for _, r := range ch.Reasons {
 		fmt.Fprintf(w, "  # (%s)\n", r)
 	}
+	for _, v := range ch.Availability {
+		fmt.Fprintf(w, "  # %s\n", v)
+	}
 	if ch.DestroysActive {
 		fmt.Fprintf(w, "  %s\n", pt.paint(ansiBold+ansiRed, fmt.Sprintf("# lease %s is %s: deleting it destroys the instances running on it", ch.LeaseID, ch.Status)))
 	}

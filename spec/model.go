@@ -22,6 +22,8 @@ type File struct {
 	Moved      []Moved               // renamed lease keys, as written
 	Removed    []Removed             // lease keys taken out of the file, as written
 	Leases     []*Lease              // sorted by key
+	// Policy overrides the built-in lease policy of the sites it names.
+	Policy map[string]PolicyOverride
 	// Warnings are positioned remarks that do not make the file invalid (a site outside
 	// KnownSites reached through clouds.yaml).
 	Warnings ErrorList
@@ -45,6 +47,13 @@ func (f *File) ErrorAt(l *Lease, field, msg string) *Error {
 		loc.Pos = Pos{Line: 1, Col: 1}
 	}
 	return &Error{File: f.Path, Pos: loc.Pos, Path: loc.Path, Msg: msg}
+}
+
+// PolicyOverride is a site's lease policy as a Leasefile writes it: each set field replaces
+// the built-in default; a zero duration (written `off`) turns the rule off.
+type PolicyOverride struct {
+	MaxDuration     *time.Duration // 0: off
+	ExtensionWindow *time.Duration // 0: off
 }
 
 // SiteConfig says how to reach one site: a clouds.yaml entry and region.
@@ -97,9 +106,33 @@ type Lease struct {
 
 	Reservations []*Reservation // sorted by key
 	Pos          Pos
+	// Earliest is set by `start: earliest`: the plan picks the start (Start is then Now
+	// until it does, and once the lease exists its real start is authoritative).
+	Earliest *Earliest
 	// Locs is where each of site, start, end, duration, prevent_destroy and name is written,
 	// in defaults when inherited; absent when neither sets it.
 	Locs map[string]Loc
+}
+
+// Earliest is how `start: earliest` searches: within Within after NotBefore (or now), and
+// at one common start with the other leases of the same Together group.
+type Earliest struct {
+	Within    time.Duration
+	NotBefore time.Time // zero: now
+	Together  string
+}
+
+// DefaultWithin is the search horizon of `start: earliest` without `within`.
+const DefaultWithin = 72 * time.Hour
+
+// HasEarliest reports whether a lease of the file has `start: earliest`.
+func (f *File) HasEarliest() bool {
+	for _, l := range f.Leases {
+		if l.Earliest != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // Type is a reservation type as written in a Leasefile.

@@ -222,6 +222,30 @@ func (d *doc) build() *File {
 	if sm, ok := top["state"].(map[string]any); ok {
 		f.State = d.stateConfig(sm)
 	}
+	if pm, ok := top["policy"].(map[string]any); ok {
+		f.Policy = map[string]PolicyOverride{}
+		for _, site := range slices.Sorted(maps.Keys(pm)) {
+			m, _ := pm[site].(map[string]any)
+			var o PolicyOverride
+			for field, dst := range map[string]**time.Duration{"max_duration": &o.MaxDuration, "extension_window": &o.ExtensionWindow} {
+				s, ok := str(m, field)
+				if !ok {
+					continue
+				}
+				var dur time.Duration
+				if s != "off" {
+					v, err := ParseDuration(s)
+					if err != nil {
+						d.fail("/policy/"+escapeToken(site)+"/"+field, "%v (or off)", err)
+						continue
+					}
+					dur = v
+				}
+				*dst = &dur
+			}
+			f.Policy[site] = o
+		}
+	}
 	leases, _ := top["leases"].(map[string]any)
 	type siteName struct{ site, name string }
 	names := map[siteName]string{} // -> lease key
@@ -376,7 +400,9 @@ func (d *doc) lease(f *File, key string, lm map[string]any, def leaseDefaults) *
 		d.errs.add(at, dotted(ptr+"/name"), fmt.Sprintf("lease name %s is %d characters long: Blazar stores at most %d", quote(l.Name), len(l.Name), MaxNameLength))
 	}
 	startOK := true
-	if s, ok := str(lm, "start"); ok {
+	if s, ok := str(lm, "start"); ok && s == "earliest" {
+		l.Start, l.Earliest = Time{Now: true}, &Earliest{Within: DefaultWithin}
+	} else if ok {
 		t, err := ParseTime(s)
 		if err != nil {
 			d.fail(ptr+"/start", "%v", err)
@@ -412,6 +438,7 @@ func (d *doc) lease(f *File, key string, lm map[string]any, def leaseDefaults) *
 	default:
 		l.Duration = def.duration
 	}
+	d.earliest(l, lm, ptr, hasEnd)
 	if b, ok := str(lm, "before_end"); ok {
 		l.BeforeEnd, l.BeforeEndSet = b, true
 	} else {
@@ -425,7 +452,7 @@ func (d *doc) lease(f *File, key string, lm map[string]any, def leaseDefaults) *
 	}
 	if l.Wait == "" {
 		l.Wait = "active"
-		if !l.Start.Now {
+		if !l.Start.Now || l.Earliest != nil {
 			l.Wait = "created"
 		}
 	}
@@ -547,6 +574,38 @@ func (d *doc) counts(ptr string, m map[string]any, r *Reservation) {
 	if r.Type == FloatingIP && r.Min != r.Max {
 		d.fail(ptr, "floating IPs take a count, not min and max")
 	}
+}
+
+// earliest reads within, not_before and together, which only `start: earliest` takes.
+func (d *doc) earliest(l *Lease, lm map[string]any, ptr string, hasEnd bool) {
+	for _, k := range []string{"within", "not_before", "together"} {
+		if _, ok := lm[k]; ok && l.Earliest == nil {
+			d.fail(ptr+"/"+k, "%s only applies with `start: earliest`", k)
+		}
+	}
+	if l.Earliest == nil {
+		return
+	}
+	if hasEnd {
+		d.fail(ptr+"/end", "`start: earliest` needs a duration, not an end")
+	}
+	if s, ok := str(lm, "within"); ok {
+		if w, err := ParseDuration(s); err != nil {
+			d.fail(ptr+"/within", "%v", err)
+		} else {
+			l.Earliest.Within = w
+		}
+	}
+	if s, ok := str(lm, "not_before"); ok {
+		t, err := ParseTime(s)
+		switch {
+		case err != nil:
+			d.fail(ptr+"/not_before", "%v", err)
+		case !t.Now:
+			l.Earliest.NotBefore = t.At
+		}
+	}
+	l.Earliest.Together, _ = str(lm, "together")
 }
 
 // invalidUTF8 finds the first byte of data that is not UTF-8, as a line and column (columns

@@ -130,9 +130,15 @@ func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r ru
 		if err := a.checkFresh(ctx, s, p); err != nil {
 			return err
 		}
+		if err := a.recheckEarliest(ctx, s, p); err != nil {
+			return err
+		}
 	} else {
 		if p, err = a.makePlan(ctx, s, o); err != nil {
 			return err
+		}
+		if s.spec != nil && s.spec.HasEarliest() {
+			a.checkAvailability(ctx, s, p) // picks the start of `start: earliest` leases
 		}
 		if err := a.renderPlan(p, "text", false); err != nil {
 			return err

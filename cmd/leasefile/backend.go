@@ -50,7 +50,7 @@ func (s *session) openBackend(ctx context.Context) (state.Backend, error) {
 		if site.ObjectStore == nil {
 			return nil, &codeError{code: exitError,
 				msg:  fmt.Sprintf("state backend swift: site %s has no object store (catalog type object-store) in its catalog", cfg.Site),
-				hint: "keep the state at a site with an object store (CHI@UC, CHI@TACC), or use backend: http"}
+				hint: hintNoObjectStore}
 		}
 		o := swift.Options{Site: cfg.Site, NoLock: cfg.NoLock}
 		if testOnlySwiftOptions != nil {

@@ -24,6 +24,7 @@ func (a *app) commands() []*cli.Command {
 		a.schemaCommand(),
 		a.versionCommand(),
 		a.emulatorCommand(),
+		a.availabilityCommand(),
 		a.docsCommand(),
 	}
 }

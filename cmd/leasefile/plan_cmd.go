@@ -38,6 +38,7 @@ type planCmdOptions struct {
 	format           string // text, json or markdown
 	diff             bool
 	detailedExitcode bool
+	allowUnavailable bool // -allow-unavailable: a reservation that will fail does not stop the plan
 }
 
 func (a *app) planCommand() *cli.Command {
@@ -50,6 +51,7 @@ func (a *app) planCommand() *cli.Command {
 		&cli.StringFlag{Name: "format", Value: "text", Usage: "text, json or markdown (a pull-request comment)", Destination: &o.format},
 		&cli.BoolFlag{Name: "diff", Usage: "show changed fields as a diff", Destination: &o.diff},
 		&cli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 0 with no changes, 2 with changes, 1 on error", Destination: &o.detailedExitcode},
+		&cli.BoolFlag{Name: "allow-unavailable", Usage: "plan (and save) even when the site's availability says a reservation will fail", Destination: &o.allowUnavailable},
 	)
 	return &cli.Command{
 		Name:      "plan",
@@ -86,8 +88,12 @@ func (a *app) runPlan(ctx context.Context, o planCmdOptions) error {
 	if err != nil {
 		return err
 	}
+	failing := a.checkAvailability(ctx, s, p)
 	if err := a.renderPlan(p, o.format, o.diff); err != nil {
 		return err
+	}
+	if len(failing) > 0 && !o.allowUnavailable {
+		return unavailableError(failing)
 	}
 	if o.out != "" {
 		if err := writePlanFile(a.abs(o.out), p); err != nil {

@@ -247,3 +247,20 @@ func importHint(e *plan.ImportError) string {
 	}
 	return ""
 }
+
+// The remedies of availability, earliest starts and state backends.
+const (
+	// hintAvailabilityUnknown: a site would not show its allocations.
+	hintAvailabilityUnknown = "the site's web portal has a host calendar"
+	// hintUnavailable: plan refused a reservation that availability says will fail.
+	hintUnavailable = "change the Leasefile (leasefile availability shows what is free), or plan with -allow-unavailable to keep it anyway"
+	// hintStaleEarliest: a saved plan's `start: earliest` window no longer fits.
+	hintStaleEarliest = "run leasefile plan again: it picks a new earliest start"
+	// hintNoObjectStore: the swift backend's site has no object store.
+	hintNoObjectStore = "keep the state at a site with an object store (CHI@UC, CHI@TACC), or use backend: http"
+)
+
+// availabilityNoMatchHint: nothing at site matches an availability query.
+func availabilityNoMatchHint(site string) string {
+	return fmt.Sprintf("leasefile availability --site %s lists what the site has", site)
+}

@@ -60,6 +60,8 @@ type session struct {
 
 	mu    sync.Mutex
 	sites map[string]*cloud.Site
+	// lastLive is what live listed last, for the availability check of the same plan.
+	lastLive map[string][]leases.Lease
 
 	warnMu sync.Mutex // serialises warnings from concurrent calls
 }
@@ -253,6 +255,11 @@ func (s *session) startLocal(ctx context.Context, dir string) error {
 		return fmt.Errorf("start the local emulator: %w", err)
 	}
 	s.local = srv
+	// Other projects' leases on the calendar, so availability and plan's capacity check show
+	// a busy site; seeded once per local directory.
+	if err := srv.SeedOtherProjects(); err != nil {
+		return err
+	}
 	s.resolver.CloudsYAML = srv.CloudsYAML()
 	s.resolver.CloudsYAMLName = "the local emulator's clouds.yaml"
 	s.resolver.Local = true
@@ -416,6 +423,7 @@ func (s *session) live(ctx context.Context) (map[string][]leases.Lease, error) {
 		}()
 	}
 	wg.Wait()
+	s.lastLive = out
 	return out, errors.Join(errs...)
 }
 

@@ -1,0 +1,303 @@
+package plan
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/chameleoncloud/leasefile/avail"
+	"github.com/chameleoncloud/leasefile/blazar/leases"
+	"github.com/chameleoncloud/leasefile/spec"
+	"github.com/chameleoncloud/leasefile/state"
+)
+
+// Availability is what CheckAvailability checks a plan against: each site's inventory and
+// allocations as package avail models them (a missing site is "availability unknown"), the
+// live leases the plan was built from, the project of each site, and the policy overrides.
+type Availability struct {
+	Sites   map[string]*avail.Site
+	Live    map[string][]leases.Lease
+	Project map[string]string
+	Policy  map[string]avail.Policy
+	Now     time.Time
+	// State names the reservations of tracked leases (their keys in the Leasefile).
+	State *state.File
+}
+
+// PolicyOverrides turns a Leasefile's policy section into the policies it sets: each site's
+// built-in default with the fields the Leasefile gives replaced.
+func PolicyOverrides(f *spec.File) map[string]avail.Policy {
+	if f == nil || len(f.Policy) == 0 {
+		return nil
+	}
+	out := map[string]avail.Policy{}
+	for site, o := range f.Policy {
+		p := avail.PolicyFor(site, nil)
+		if o.MaxDuration != nil {
+			p.MaxDuration = *o.MaxDuration
+		}
+		if o.ExtensionWindow != nil {
+			p.ExtensionWindow = *o.ExtensionWindow
+		}
+		out[site] = p
+	}
+	return out
+}
+
+// NeedsAvailability lists the sites where the plan creates, replaces, grows or moves a lease:
+// the only ones whose inventory CheckAvailability reads.
+func (p *Plan) NeedsAvailability() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, ch := range p.Changes {
+		if (ch.Create != nil || ch.Update != nil) && !seen[ch.Site] {
+			seen[ch.Site] = true
+			out = append(out, ch.Site)
+		}
+	}
+	return out
+}
+
+// CheckAvailability annotates every create, replacement and in-place growth or window change
+// of p with a verdict per reservation ("fits: 4 of 6 matching free for the whole window", "will
+// fail: ...", "availability unknown: ..."), and the policy's words for a lease that breaks
+// its site's policy. The leases of the plan compete, in the plan's order. It returns the
+// verdicts that will fail, each naming its lease.
+func CheckAvailability(p *Plan, in Availability) []string {
+	type slot struct {
+		change int
+		label  string
+	}
+	var reqs []avail.Request
+	var slots []slot
+	var failing []string
+	now := in.Now.UTC().Truncate(time.Minute)
+	note := func(i int, msg string) {
+		p.Changes[i].Availability = append(p.Changes[i].Availability, msg)
+	}
+	for i := range p.Changes {
+		ch := &p.Changes[i]
+		pol := avail.PolicyFor(ch.Site, in.Policy)
+		switch {
+		case ch.Create != nil:
+			start := ch.Create.Start
+			if start.IsZero() {
+				start = now
+			}
+			end := ch.Create.End
+			if end.IsZero() {
+				end = start.Add(ch.Create.Duration)
+			}
+			doomed := false
+			if msg := pol.CheckCreate(start, end); msg != "" {
+				note(i, "will fail: "+msg)
+				failing = append(failing, fmt.Sprintf("lease %s: %s", ch.Key, msg))
+				doomed = true
+			}
+			for _, r := range ch.Create.Reservations {
+				q, unknown := request(r.Body, ch.Site, in.Project[ch.Site], start, end)
+				label := "reservations." + r.Key
+				if unknown != "" {
+					note(i, label+": availability unknown: "+unknown)
+					continue
+				}
+				q.Label, q.Group, q.Doomed = ch.Key+"."+r.Key, ch.Key, doomed
+				if ch.Action == DeleteThenCreate && ch.FromSite == "" {
+					q.Lease = ch.LeaseID // deleted first: its resources are free again
+				}
+				reqs, slots = append(reqs, q), append(slots, slot{i, label})
+			}
+		case ch.Update != nil:
+			cur := liveLease(in.Live[ch.Site], ch.LeaseID)
+			if cur == nil {
+				continue
+			}
+			start, end := cur.StartDate, cur.EndDate
+			if ch.Update.Start != nil {
+				start = *ch.Update.Start
+			}
+			if ch.Update.End != nil {
+				end = *ch.Update.End
+			}
+			moved := ch.Update.Start != nil || ch.Update.End != nil
+			doomed := false
+			if moved {
+				if msg := pol.CheckUpdate(in.Now, cur.StartDate, cur.EndDate, start, end); msg != "" {
+					note(i, "will fail: "+msg)
+					failing = append(failing, fmt.Sprintf("lease %s: %s", ch.Key, msg))
+					doomed = true
+				}
+			}
+			started := !in.Now.Before(cur.StartDate) && cur.Status != "PENDING"
+			for _, r := range cur.Reservations {
+				body := reservationBody(r)
+				grow := false
+				for _, u := range ch.Update.Reservations {
+					if u.ID == r.ID {
+						for k, v := range u.Body {
+							body[k] = v
+						}
+						grow = intOf(body["min"]) > countOf(r.Min) || intOf(body["max"]) > countOf(r.Max) || intOf(body["amount"]) > countOf(r.Amount)
+					}
+				}
+				if !moved && !grow {
+					continue
+				}
+				key := reservationKey(in.State, ch, r.ID)
+				label := "reservations." + key
+				q, unknown := request(body, ch.Site, in.Project[ch.Site], start, end)
+				if unknown != "" {
+					note(i, label+": availability unknown: "+unknown)
+					continue
+				}
+				q.Label, q.Lease, q.Group, q.Doomed = ch.Key+"."+key, ch.LeaseID, ch.Key, doomed
+				if s := in.Sites[ch.Site]; s != nil {
+					for _, b := range s.Bookings {
+						if b.LeaseID == ch.LeaseID && b.ReservationID == r.ID {
+							q.Holds = append(q.Holds, b.ResourceID)
+						}
+					}
+				}
+				switch {
+				case grow:
+					q.Mode = avail.Grow
+				case started:
+					q.Mode = avail.Extend
+				default:
+					q.Mode = avail.Move
+				}
+				reqs, slots = append(reqs, q), append(slots, slot{i, label})
+			}
+		}
+	}
+	for k, r := range avail.Check(in.Sites, reqs) {
+		s := slots[k]
+		msg := r.String()
+		if r.Fits && !r.Unknown {
+			if su := estimateSU(in.Sites[r.Request.Site], r); su > 0 {
+				msg += fmt.Sprintf(", about %s SU", strconv.FormatFloat(su, 'f', -1, 64))
+			}
+		}
+		note(s.change, s.label+": "+msg)
+		if !r.Fits && !r.Unknown {
+			failing = append(failing, fmt.Sprintf("lease %s, %s: %s", p.Changes[s.change].Key, s.label, msg))
+		}
+	}
+	return failing
+}
+
+func estimateSU(s *avail.Site, r avail.Result) float64 {
+	if s == nil {
+		return 0
+	}
+	var rs []*avail.Resource
+	for _, id := range r.Chosen {
+		if res := s.Resource(r.Request.Kind, id); res != nil {
+			rs = append(rs, res)
+		}
+	}
+	su := avail.SU(r.Request.Start, r.Request.End, rs)
+	return float64(int(su*100+0.5)) / 100
+}
+
+func liveLease(ls []leases.Lease, id string) *leases.Lease {
+	for i := range ls {
+		if ls[i].ID == id {
+			return &ls[i]
+		}
+	}
+	return nil
+}
+
+// reservationKey is the Leasefile key of the live reservation id: from the update, else
+// from the state.
+func reservationKey(st *state.File, ch *Change, id string) string {
+	for _, u := range ch.Update.Reservations {
+		if u.ID == id {
+			return u.Key
+		}
+	}
+	if st != nil {
+		if l, ok := st.Lease(ch.Key); ok {
+			for k, r := range l.Reservations {
+				if r.ID == id {
+					return k
+				}
+			}
+		}
+	}
+	return id
+}
+
+func reservationBody(r leases.Reservation) map[string]any {
+	b := map[string]any{"resource_type": r.ResourceType, "resource_properties": r.ResourceProperties,
+		"hypervisor_properties": r.HypervisorProperties}
+	if r.Min != nil {
+		b["min"] = *r.Min
+	}
+	if r.Max != nil {
+		b["max"] = *r.Max
+	}
+	if r.Amount != nil {
+		b["amount"] = *r.Amount
+	}
+	return b
+}
+
+func countOf(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// intOf reads a count from a body: an int as built, a float64 or json.Number as read back
+// from a saved plan.
+func intOf(v any) int {
+	switch x := v.(type) {
+	case int:
+		return x
+	case float64:
+		return int(x)
+	case json.Number:
+		n, _ := x.Int64()
+		return int(n)
+	case string:
+		n, _ := strconv.Atoi(x)
+		return n
+	}
+	return 0
+}
+
+// request turns a Blazar reservation body into an avail request, or says why its
+// availability cannot be known.
+func request(body map[string]any, site, project string, start, end time.Time) (avail.Request, string) {
+	q := avail.Request{Site: site, Project: project, Start: start, End: end}
+	str := func(k string) string { s, _ := body[k].(string); return s }
+	var raw []string
+	switch rt := str("resource_type"); rt {
+	case "physical:host":
+		q.Kind, raw = avail.Host, []string{str("hypervisor_properties"), str("resource_properties")}
+		q.Min, q.Max = intOf(body["min"]), intOf(body["max"])
+	case "device":
+		q.Kind, raw = avail.Device, []string{str("resource_properties")}
+		q.Min, q.Max = intOf(body["min"]), intOf(body["max"])
+	case "network":
+		q.Kind, raw = avail.Network, []string{str("resource_properties")}
+		q.Min, q.Max = 1, 1
+	case "virtual:floatingip":
+		return q, "Chameleon shows project members no floating-IP allocations (403)"
+	default:
+		return q, fmt.Sprintf("%s reservations are not checked", rt)
+	}
+	for _, s := range raw {
+		conds, err := avail.ParseRequirements(s)
+		if err != nil {
+			q.Malformed = err
+			return q, ""
+		}
+		q.Conds = append(q.Conds, conds...)
+	}
+	return q, ""
+}
