@@ -1,6 +1,9 @@
 package spec
 
-import "encoding/json"
+import (
+	"cmp"
+	"encoding/json"
+)
 
 // ReservationBody is one reservation object of a Blazar lease request, typed: what a create
 // sends for each type (Reservation.Body) and the subset an update resends. A nil field is not
@@ -42,3 +45,23 @@ func (b ReservationBody) ToMap() map[string]any {
 
 // ref returns a pointer to a copy of v, for ReservationBody's optional fields.
 func ref[T any](v T) *T { return &v }
+
+// With returns b with the fields u sets replaced: b as Blazar holds it after the update u.
+func (b ReservationBody) With(u ReservationBody) ReservationBody {
+	b.Amount, b.BeforeEnd, b.HypervisorProperties = or(u.Amount, b.Amount), or(u.BeforeEnd, b.BeforeEnd), or(u.HypervisorProperties, b.HypervisorProperties)
+	b.Max, b.Min, b.NetworkDescription = or(u.Max, b.Max), or(u.Min, b.Min), or(u.NetworkDescription, b.NetworkDescription)
+	b.NetworkID, b.NetworkName, b.NetworkProperties = or(u.NetworkID, b.NetworkID), or(u.NetworkName, b.NetworkName), or(u.NetworkProperties, b.NetworkProperties)
+	b.ResourceProperties, b.ResourceType = or(u.ResourceProperties, b.ResourceProperties), cmp.Or(u.ResourceType, b.ResourceType)
+	if u.RequiredFloatingIPs != nil {
+		b.RequiredFloatingIPs = u.RequiredFloatingIPs
+	}
+	return b
+}
+
+// or is the first non-nil pointer.
+func or[T any](a, b *T) *T {
+	if a != nil {
+		return a
+	}
+	return b
+}
