@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -226,5 +228,18 @@ func TestBuildRefusesUnpairedReservations(t *testing.T) {
 	live["CHI@UC"][0].Reservations[1].Min, live["CHI@UC"][0].Reservations[1].Max = ip(4), ip(4)
 	if _, err := Build(Input{Spec: mustSpec(t, src), State: st, Live: live, Now: now}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Every reservation type spec knows has its entry in plan's table, and no other: a type
+// added to spec without one would panic at plan time.
+func TestReservationTypesComplete(t *testing.T) {
+	if d := cmp.Diff(slices.Sorted(slices.Values(spec.Types)), slices.Sorted(maps.Keys(reservationTypes))); d != "" {
+		t.Errorf("reservationTypes (-spec.Types +table):\n%s", d)
+	}
+	for _, ty := range spec.Types {
+		if e := reservationTypes[ty]; e.fields == nil || e.diff == nil {
+			t.Errorf("reservation type %s: incomplete entry", ty)
+		}
 	}
 }

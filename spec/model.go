@@ -146,6 +146,10 @@ const (
 	FloatingIP Type = "floating_ip"
 )
 
+// Types lists every reservation type: a new one is added here, in the schema, and in plan's
+// table of types (plan's tests check that each has its entry).
+var Types = []Type{Node, Device, Network, FloatingIP}
+
 // ResourceType is the Blazar resource_type of the reservation type.
 func (t Type) ResourceType() string {
 	switch t {
