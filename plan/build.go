@@ -1,8 +1,10 @@
 package plan
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -60,6 +62,35 @@ type pending struct {
 // safely: a create with a start in the past, prevent_destroy on a lease that would be
 // destroyed, an ambiguous adoption, or an unknown -target or -replace key.
 func Build(in Input) (*Plan, error) {
+	b, err := newBuilder(in)
+	if err != nil {
+		return nil, err
+	}
+	b.move()
+	b.track()
+	if err := b.adopt(); err != nil {
+		return nil, err
+	}
+	b.drift()
+	b.observe()
+	if err := b.changes(); err != nil {
+		return nil, err
+	}
+	for _, ch := range b.p.Changes {
+		for _, site := range []string{ch.Site, ch.FromSite} {
+			if id, ok := b.in.Identity[site]; ok {
+				b.p.Sites[site] = id
+			}
+		}
+	}
+	b.moveHints()
+	b.p.sort()
+	b.p.setActionReasons()
+	return b.p, nil
+}
+
+// newBuilder starts the plan of in, refusing unknown -target and -replace keys.
+func newBuilder(in Input) (*builder, error) {
 	if in.State == nil {
 		in.State = state.New()
 	}
@@ -96,28 +127,21 @@ func Build(in Input) (*Plan, error) {
 		return nil, err
 	}
 	if len(b.targets) > 0 {
-		ts := make([]string, 0, len(b.targets))
-		for k := range b.targets {
-			ts = append(ts, k)
-		}
-		sort.Strings(ts)
-		b.p.Targets = ts
-		b.p.Warnings = append(b.p.Warnings, "Resource targeting is in effect: this plan only changes "+strings.Join(ts, ", ")+
+		b.p.Targets = slices.Sorted(maps.Keys(b.targets))
+		b.p.Warnings = append(b.p.Warnings, "Resource targeting is in effect: this plan only changes "+strings.Join(b.p.Targets, ", ")+
 			", so it may not show every change the Leasefile asks for. Use -target only to recover from mistakes; plan again without it before relying on the result.")
 	}
-	b.move()
-	b.track()
-	if err := b.adopt(); err != nil {
-		return nil, err
-	}
-	b.drift()
-	b.observe()
+	return b, nil
+}
 
+// changes plans every key of the Leasefile and the state. A key that -target or
+// -refresh-only leaves out shows as unchanged, and its errors do not count.
+func (b *builder) changes() error {
 	var errs []error
 	for _, key := range b.allKeys() {
 		pd := b.planKey(key)
 		ch := pd.ch
-		keep := !in.RefreshOnly && (len(b.targets) == 0 || b.targets[strings.TrimSuffix(key, state.DeposedSuffix)])
+		keep := !b.in.RefreshOnly && (len(b.targets) == 0 || b.targets[strings.TrimSuffix(key, state.DeposedSuffix)])
 		if !keep && ch.Action != NoOp {
 			ch = noop(ch)
 		} else if keep && pd.err != nil {
@@ -132,57 +156,30 @@ func Build(in Input) (*Plan, error) {
 				b.p.Warnings = append(b.p.Warnings, fmt.Sprintf("lease %q is %s: Blazar refuses changes until it settles, so apply may fail for it; plan again in a minute", key, ch.Status))
 			}
 		}
-		if keep && ch.Action == NoOp && !in.Destroy {
+		if keep && ch.Action == NoOp && !b.in.Destroy {
 			if t := b.tracked[key]; t != nil && b.unfinished(b.in.Spec.Lease(key), t.live) {
 				b.p.Await = append(b.p.Await, Await{Key: key, Site: t.site, LeaseID: t.live.ID, Status: t.live.Status})
 			}
 		}
-		if keep && !in.Destroy && b.forgotten(key) {
+		if keep && !b.in.Destroy && b.forgotten(key) {
 			b.p.Forget = append(b.p.Forget, key)
 		}
 		b.p.Changes = append(b.p.Changes, ch)
 	}
 	if len(errs) > 0 {
-		return nil, spec.Collect(errs...)
+		return spec.Collect(errs...)
 	}
-	for _, ch := range b.p.Changes {
-		for _, site := range []string{ch.Site, ch.FromSite} {
-			if id, ok := in.Identity[site]; ok {
-				b.p.Sites[site] = id
-			}
-		}
-	}
-	b.moveHints()
-	sort.SliceStable(b.p.Changes, func(i, j int) bool {
-		a, c := b.p.Changes[i], b.p.Changes[j]
-		if a.Site != c.Site {
-			return a.Site < c.Site
-		}
-		return a.Key < c.Key
+	return nil
+}
+
+// sort orders what the plan lists by site, then key.
+func (p *Plan) sort() {
+	slices.SortStableFunc(p.Changes, func(a, c Change) int { return cmp.Or(cmp.Compare(a.Site, c.Site), cmp.Compare(a.Key, c.Key)) })
+	slices.SortStableFunc(p.Drift, func(a, c Drift) int { return cmp.Or(cmp.Compare(a.Site, c.Site), cmp.Compare(a.Key, c.Key)) })
+	slices.SortStableFunc(p.Await, func(a, c Await) int { return cmp.Or(cmp.Compare(a.Site, c.Site), cmp.Compare(a.Key, c.Key)) })
+	slices.SortStableFunc(p.Observed, func(a, c Observed) int {
+		return cmp.Or(cmp.Compare(a.Lease.Site, c.Lease.Site), cmp.Compare(a.Key, c.Key))
 	})
-	sort.SliceStable(b.p.Drift, func(i, j int) bool {
-		a, c := b.p.Drift[i], b.p.Drift[j]
-		if a.Site != c.Site {
-			return a.Site < c.Site
-		}
-		return a.Key < c.Key
-	})
-	sort.SliceStable(b.p.Await, func(i, j int) bool {
-		a, c := b.p.Await[i], b.p.Await[j]
-		if a.Site != c.Site {
-			return a.Site < c.Site
-		}
-		return a.Key < c.Key
-	})
-	sort.SliceStable(b.p.Observed, func(i, j int) bool {
-		a, c := b.p.Observed[i], b.p.Observed[j]
-		if a.Lease.Site != c.Lease.Site {
-			return a.Lease.Site < c.Lease.Site
-		}
-		return a.Key < c.Key
-	})
-	b.p.setActionReasons()
-	return b.p, nil
 }
 
 // noop strips a change down to what a skipped (targeted out or refresh-only) key shows.
@@ -258,12 +255,7 @@ func (b *builder) allKeys() []string {
 	for k := range b.tracked {
 		set[k] = true
 	}
-	out := make([]string, 0, len(set))
-	for k := range set {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(set))
 }
 
 func minute(t time.Time) time.Time { return t.UTC().Truncate(time.Minute) }

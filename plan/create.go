@@ -2,7 +2,7 @@ package plan
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/chameleoncloud/leasefile/spec"
@@ -95,7 +95,7 @@ func (b *builder) duplicates(d *spec.Lease) error {
 	if len(found) == 0 {
 		return nil
 	}
-	sort.Strings(found)
+	slices.Sort(found)
 	what, is := "lease "+found[0], "is"
 	if len(found) > 1 {
 		what, is = "leases "+strings.Join(found, ", "), "are"

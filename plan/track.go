@@ -1,12 +1,14 @@
 package plan
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/chameleoncloud/leasefile/blazar/leases"
+	"github.com/chameleoncloud/leasefile/spec"
 	"github.com/chameleoncloud/leasefile/state"
 )
 
@@ -99,10 +101,7 @@ func (b *builder) moveHints() {
 			}
 		}
 	}
-	sort.Slice(b.p.MoveHints, func(i, j int) bool {
-		a, c := b.p.MoveHints[i], b.p.MoveHints[j]
-		return a.From < c.From || a.From == c.From && a.To < c.To
-	})
+	slices.SortFunc(b.p.MoveHints, func(a, c Move) int { return cmp.Or(cmp.Compare(a.From, c.From), cmp.Compare(a.To, c.To)) })
 }
 
 // isTracked reports whether id is already tracked under some key.
@@ -115,7 +114,8 @@ func (b *builder) isTracked(site, id string) bool {
 	return false
 }
 
-// adopt resolves the intents an interrupted apply left behind.
+// adopt resolves the intents an interrupted apply left behind: the lease each one's create
+// made is adopted under its key, and an intent that made none, or can no longer, is dropped.
 func (b *builder) adopt() error {
 	var errs []error
 	for _, in := range b.in.State.PendingIntents() {
@@ -125,106 +125,104 @@ func (b *builder) adopt() error {
 				site = d.Site
 			}
 		}
-		var found *leases.Lease
-		if in.ID != "" {
-			// Blazar returned this ID to our create: the lease is ours for certain.
-			found = b.liveLease(site, in.ID)
-		} else {
-			if in.Unsent {
-				// The interrupted run never sent the create: it made no lease, and a lease of
-				// that name is someone else's.
-				b.p.DropIntents = append(b.p.DropIntents, in.Key)
-				continue
-			}
-			d := b.in.Spec.Lease(in.Key)
-			user := b.in.Identity[site].UserID
-			var cands []*leases.Lease
-			for _, l := range b.in.Live[site] {
-				l := l
-				if l.Name != in.Name || l.Status == "DELETING" || b.isTracked(site, l.ID) {
-					continue
-				}
-				if !in.Admits(l.CreatedAt) {
-					continue
-				}
-				if user != "" && l.UserID != user {
-					continue
-				}
-				if d != nil && !SameTypes(wanted(d), &l) {
-					// Not what this create asked for: another state's lease of that name.
-					continue
-				}
-				cands = append(cands, &l)
-			}
-			sort.Slice(cands, func(i, j int) bool { return cands[i].ID < cands[j].ID })
-			if d == nil {
-				// The key left the Leasefile after its create was interrupted. One lease that
-				// fits is that create's: it is adopted, and deleted as any lease whose key left
-				// the Leasefile. Several cannot be told apart: the intent is kept, and every plan
-				// names them until the user resolves it.
-				switch len(cands) {
-				case 0:
-					b.p.DropIntents = append(b.p.DropIntents, in.Key)
-					continue
-				case 1:
-					found = cands[0]
-				default:
-					ids := make([]string, len(cands))
-					for i, c := range cands {
-						ids[i] = c.ID
-					}
-					b.p.Warnings = append(b.p.Warnings, fmt.Sprintf("lease %q is no longer in the Leasefile, and an interrupted apply at %s may have created it: "+
-						"leases %s (%q on %s) fit, and leasefile cannot tell which is its own; delete the one that is yours "+
-						"(openstack reservation lease delete ID), or add %s back to the Leasefile and run `leasefile import %s ID`",
-						in.Key, in.Time.UTC().Format(TimeLayout), strings.Join(ids, ", "), in.Name, site, in.Key, in.Key))
-					continue
-				}
-			} else {
-				switch len(cands) {
-				case 0:
-					if in.Expired(b.in.Now) {
-						// Its create never made a lease, and can no longer: forget it, or it
-						// would adopt a lease of that name created much later.
-						b.p.DropIntents = append(b.p.DropIntents, in.Key)
-					}
-				case 1:
-					found = cands[0]
-				default:
-					ids := make([]string, len(cands))
-					for i, c := range cands {
-						ids[i] = c.ID
-					}
-					errs = append(errs, fmt.Errorf("lease %q: an interrupted apply at %s may have created it, and %d leases named %q on %s fit (%s): "+
-						"run `leasefile import %s LEASE_ID` with the right one, and delete the others",
-						in.Key, in.Time.UTC().Format(TimeLayout), len(cands), in.Name, site, strings.Join(ids, ", "), in.Key))
-					continue
-				}
-			}
+		found, err := b.intentLease(in, site)
+		if err == nil && found != nil {
+			err = b.take(in, site, found)
 		}
-		if found == nil {
-			continue
+		if err != nil {
+			errs = append(errs, err)
 		}
-		if t := b.tracked[in.Key]; t != nil && t.live != nil && !ended(t.live.Status) {
-			if t.live.ID == found.ID {
-				continue
-			}
-			// The state still tracks a live lease for this key: a create_before_destroy
-			// interrupted after its create. Finish it as apply would have: the new lease
-			// takes the key and the old one becomes the deposed lease, which this plan
-			// deletes. Leaving the new one alone would let the next apply create a third.
-			dk := state.DeposedKey(in.Key)
-			if _, taken := b.tracked[dk]; taken {
-				errs = append(errs, fmt.Errorf("lease %q: an interrupted apply created lease %s (%q) while the state tracks %s under the key and another lease under %s: "+
-					"keep one with `leasefile state rm %s` and `leasefile import %s LEASE_ID`, and delete the others",
-					in.Key, found.ID, found.Name, t.live.ID, dk, in.Key, in.Key))
-				continue
-			}
-			b.tracked[dk] = t
-			b.p.Warnings = append(b.p.Warnings, fmt.Sprintf("lease %q: an interrupted create_before_destroy created lease %s; it is adopted, and the old lease %s it replaces is deleted",
-				in.Key, found.ID, t.live.ID))
-		}
-		b.tracked[in.Key] = &tracked{site: site, live: found, adopted: true, orphan: b.in.Spec.Lease(in.Key) == nil}
-		b.p.Adopt = append(b.p.Adopt, Adoption{Key: in.Key, Site: site, LeaseID: found.ID, Name: found.Name})
 	}
 	return errors.Join(errs...)
+}
+
+// intentLease finds the lease the intent's create made, if any: by the ID Blazar returned,
+// else the one live lease that fits (candidates). It drops the intents that made none.
+func (b *builder) intentLease(in state.Intent, site string) (*leases.Lease, error) {
+	if in.ID != "" {
+		// Blazar returned this ID to our create: the lease is ours for certain.
+		return b.liveLease(site, in.ID), nil
+	}
+	if in.Unsent {
+		// The interrupted run never sent the create: it made no lease, and a lease of
+		// that name is someone else's.
+		b.p.DropIntents = append(b.p.DropIntents, in.Key)
+		return nil, nil
+	}
+	d := b.in.Spec.Lease(in.Key)
+	cands := b.candidates(in, site, d)
+	ids := make([]string, len(cands))
+	for i, c := range cands {
+		ids[i] = c.ID
+	}
+	switch {
+	case len(cands) == 1:
+		return cands[0], nil
+	case len(cands) == 0 && (d == nil || in.Expired(b.in.Now)):
+		// Its create never made a lease, and can no longer: forget it, or it would adopt a
+		// lease of that name created much later. (A key that left the Leasefile keeps no
+		// intent to wait on.)
+		b.p.DropIntents = append(b.p.DropIntents, in.Key)
+	case len(cands) > 1 && d == nil:
+		// The key left the Leasefile after its create was interrupted. One lease that fits
+		// is that create's: it is adopted, and deleted as any lease whose key left the
+		// Leasefile. Several cannot be told apart: the intent is kept, and every plan names
+		// them until the user resolves it.
+		b.p.Warnings = append(b.p.Warnings, fmt.Sprintf("lease %q is no longer in the Leasefile, and an interrupted apply at %s may have created it: "+
+			"leases %s (%q on %s) fit, and leasefile cannot tell which is its own; delete the one that is yours "+
+			"(openstack reservation lease delete ID), or add %s back to the Leasefile and run `leasefile import %s ID`",
+			in.Key, in.Time.UTC().Format(TimeLayout), strings.Join(ids, ", "), in.Name, site, in.Key, in.Key))
+	case len(cands) > 1:
+		return nil, fmt.Errorf("lease %q: an interrupted apply at %s may have created it, and %d leases named %q on %s fit (%s): "+
+			"run `leasefile import %s LEASE_ID` with the right one, and delete the others",
+			in.Key, in.Time.UTC().Format(TimeLayout), len(cands), in.Name, site, strings.Join(ids, ", "), in.Key)
+	}
+	return nil, nil
+}
+
+// candidates are the live leases that the intent's create may have made, by ID: its name,
+// created by this user in the intent's window, untracked, and with the reservation types d
+// declares (when the key is still in the Leasefile).
+func (b *builder) candidates(in state.Intent, site string, d *spec.Lease) []*leases.Lease {
+	user := b.in.Identity[site].UserID
+	var cands []*leases.Lease
+	for _, l := range b.in.Live[site] {
+		if l.Name != in.Name || l.Status == "DELETING" || b.isTracked(site, l.ID) || !in.Admits(l.CreatedAt) {
+			continue
+		}
+		if user != "" && l.UserID != user {
+			continue
+		}
+		if d != nil && !SameTypes(wanted(d), &l) {
+			// Not what this create asked for: another state's lease of that name.
+			continue
+		}
+		cands = append(cands, &l)
+	}
+	slices.SortFunc(cands, func(a, c *leases.Lease) int { return cmp.Compare(a.ID, c.ID) })
+	return cands
+}
+
+// take adopts found under the intent's key. When the state still tracks a live lease for
+// the key, the intent was a create_before_destroy interrupted after its create: the new
+// lease takes the key and the old one becomes the deposed lease, which this plan deletes, as
+// apply would have done. Leaving the new one alone would let the next apply create a third.
+func (b *builder) take(in state.Intent, site string, found *leases.Lease) error {
+	if t := b.tracked[in.Key]; t != nil && t.live != nil && !ended(t.live.Status) {
+		if t.live.ID == found.ID {
+			return nil
+		}
+		dk := state.DeposedKey(in.Key)
+		if _, taken := b.tracked[dk]; taken {
+			return fmt.Errorf("lease %q: an interrupted apply created lease %s (%q) while the state tracks %s under the key and another lease under %s: "+
+				"keep one with `leasefile state rm %s` and `leasefile import %s LEASE_ID`, and delete the others",
+				in.Key, found.ID, found.Name, t.live.ID, dk, in.Key, in.Key)
+		}
+		b.tracked[dk] = t
+		b.p.Warnings = append(b.p.Warnings, fmt.Sprintf("lease %q: an interrupted create_before_destroy created lease %s; it is adopted, and the old lease %s it replaces is deleted",
+			in.Key, found.ID, t.live.ID))
+	}
+	b.tracked[in.Key] = &tracked{site: site, live: found, adopted: true, orphan: b.in.Spec.Lease(in.Key) == nil}
+	b.p.Adopt = append(b.p.Adopt, Adoption{Key: in.Key, Site: site, LeaseID: found.ID, Name: found.Name})
+	return nil
 }

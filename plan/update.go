@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strings"
@@ -52,18 +53,47 @@ func (df *diff) force(path, reason string) {
 	df.reasons = append(df.reasons, reason)
 }
 
+// planExisting compares a tracked, live lease with its declaration: the lease itself
+// (diffLease), its reservations (diffReservations), then decides between nothing, an
+// in-place update and a replacement.
 func (b *builder) planExisting(d *spec.Lease, t *tracked) pending {
+	l := t.live
 	df := &diff{}
-	pd := b.planDiff(d, t, df)
+	started := b.started(l)
+	b.diffLease(d, t, started, df)
+	b.diffReservations(d, t, started, df)
+	if b.replace[d.Key] {
+		df.reasons = append(df.reasons, "replacement asked for with -replace")
+	}
+	ch := Change{Key: d.Key, Site: d.Site, Action: NoOp, Name: d.Name, LeaseID: l.ID, UpdatedAt: updatedAt(l), Status: l.Status,
+		Fields: df.fields, ForcedBy: df.forced, Reasons: df.reasons}
+	var pd pending
+	switch {
+	case len(df.forced) > 0 || b.replace[d.Key]:
+		pd = b.planReplace(d, t, ch, df)
+	case df.updates:
+		ch.Action = Update
+		upd := df.upd
+		upd.Reservations = df.resBodys
+		// Blazar re-checks both dates on any date change: send the end with a moved start.
+		if upd.Start != nil && upd.End == nil {
+			e := minute(l.EndDate)
+			upd.End = &e
+		}
+		ch.Update = &upd
+		b.chameleonNotes(d.Key, l, &ch)
+		pd = pending{ch: ch, err: df.err}
+	default:
+		pd = pending{ch: ch}
+	}
 	pd.err = errors.Join(df.matchErr, pd.err)
 	return pd
 }
 
-func (b *builder) planDiff(d *spec.Lease, t *tracked, df *diff) pending {
+// diffLease compares the lease's own fields: status, site and name, then its times ("now"
+// never differs; a duration counts from the effective start).
+func (b *builder) diffLease(d *spec.Lease, t *tracked, started bool, df *diff) {
 	l := t.live
-	ch := Change{Key: d.Key, Site: d.Site, Action: NoOp, Name: d.Name, LeaseID: l.ID, UpdatedAt: updatedAt(l), Status: l.Status}
-	started := b.started(l)
-
 	if l.Status == "ERROR" {
 		msg := "lease is in ERROR"
 		if l.StatusReason != "" {
@@ -78,12 +108,9 @@ func (b *builder) planDiff(d *spec.Lease, t *tracked, df *diff) pending {
 	}
 	if l.Name != d.Name {
 		df.fields = append(df.fields, FieldChange{Path: "name", Old: l.Name, New: d.Name})
-		name := d.Name
-		df.upd.Name = &name
+		df.upd.Name = ref(d.Name)
 		df.updates = true
 	}
-
-	// Times: "now" never diffs; duration counts from the effective start.
 	effStart := minute(l.StartDate)
 	if !d.Start.Now && !d.Start.At.Equal(effStart) {
 		df.fields = append(df.fields, FieldChange{Path: "start", Old: fmtTime(l.StartDate), New: fmtTime(d.Start.At)})
@@ -94,16 +121,14 @@ func (b *builder) planDiff(d *spec.Lease, t *tracked, df *diff) pending {
 				df.err = b.leaseError(d, "start", fmt.Sprintf("start %s is in the past (now is %s): move start later, or write `start: now`",
 					fmtTime(d.Start.At), fmtTime(b.now)))
 			}
-			s := d.Start.At
-			df.upd.Start = &s
+			df.upd.Start = ref(d.Start.At)
 			df.updates = true
 		}
 		effStart = d.Start.At
 	}
 	wantEnd := minute(d.EndFrom(effStart))
 	if !wantEnd.Equal(minute(l.EndDate)) {
-		fc := FieldChange{Path: "end", Old: fmtTime(l.EndDate), New: fmtTime(wantEnd)}
-		df.fields = append(df.fields, fc)
+		df.fields = append(df.fields, FieldChange{Path: "end", Old: fmtTime(l.EndDate), New: fmtTime(wantEnd)})
 		if d.Duration > 0 {
 			df.reasons = append(df.reasons, fmt.Sprintf("end follows duration %s from the lease's start %s", spec.FormatDuration(d.Duration), fmtTime(effStart)))
 		}
@@ -111,57 +136,32 @@ func (b *builder) planDiff(d *spec.Lease, t *tracked, df *diff) pending {
 			df.err = b.leaseError(d, endField(d), fmt.Sprintf("the Leasefile's end %s is already past (the lease now ends %s): set a later end or duration, or remove the lease to delete it",
 				fmtTime(wantEnd), fmtTime(l.EndDate)))
 		}
-		e := wantEnd
-		df.upd.End = &e
+		df.upd.End = ref(wantEnd)
 		df.updates = true
 	}
+}
 
-	b.diffReservations(d, t, started, df)
-
-	if b.replace[d.Key] {
-		df.reasons = append(df.reasons, "replacement asked for with -replace")
+// planReplace makes ch a replacement of the tracked lease, refused when the new lease could
+// not start when declared or prevent_destroy is set.
+func (b *builder) planReplace(d *spec.Lease, t *tracked, ch Change, df *diff) pending {
+	ch.Action = DeleteThenCreate
+	if d.CreateBeforeDestroy {
+		ch.Action = CreateThenDelete
 	}
-	replace := len(df.forced) > 0 || b.replace[d.Key]
-	ch.Fields = df.fields
-	ch.ForcedBy = df.forced
-	ch.Reasons = df.reasons
-	switch {
-	case replace:
-		ch.Action = DeleteThenCreate
-		if d.CreateBeforeDestroy {
-			ch.Action = CreateThenDelete
-		}
-		ch.DestroysActive = b.destroysActive(l)
-		ch.Wait = d.Wait
-		if t.site != d.Site {
-			ch.FromSite = t.site
-		}
-		why := strings.Join(df.forced, ", ")
-		if why == "" {
-			why = "-replace"
-		}
-		cs, err := b.createSpec(d)
-		ch.Create = cs
-		if err != nil && !d.Start.Now && d.Start.At.Before(b.now) {
-			err = b.leaseError(d, "start", fmt.Sprintf("the lease must be replaced (forced by %s), but its start %s is in the past and a new lease cannot start then: write `start: now` or a later start, or undo the change",
-				why, fmtTime(d.Start.At)))
-		}
-		if d.PreventDestroy {
-			err = errors.Join(b.leaseError(d, "prevent_destroy", fmt.Sprintf("prevent_destroy is set, but this plan would replace the lease (forced by %s): remove prevent_destroy from the Leasefile first, or undo the change", why)), err)
-		}
-		return pending{ch: ch, err: err}
-	case df.updates:
-		ch.Action = Update
-		upd := df.upd
-		upd.Reservations = df.resBodys
-		// Blazar re-checks both dates on any date change: send the end with a moved start.
-		if upd.Start != nil && upd.End == nil {
-			e := minute(l.EndDate)
-			upd.End = &e
-		}
-		ch.Update = &upd
-		b.chameleonNotes(d.Key, l, &ch)
-		return pending{ch: ch, err: df.err}
+	ch.DestroysActive = b.destroysActive(t.live)
+	ch.Wait = d.Wait
+	if t.site != d.Site {
+		ch.FromSite = t.site
 	}
-	return pending{ch: ch}
+	why := cmp.Or(strings.Join(df.forced, ", "), "-replace")
+	cs, err := b.createSpec(d)
+	ch.Create = cs
+	if err != nil && !d.Start.Now && d.Start.At.Before(b.now) {
+		err = b.leaseError(d, "start", fmt.Sprintf("the lease must be replaced (forced by %s), but its start %s is in the past and a new lease cannot start then: write `start: now` or a later start, or undo the change",
+			why, fmtTime(d.Start.At)))
+	}
+	if d.PreventDestroy {
+		err = errors.Join(b.leaseError(d, "prevent_destroy", fmt.Sprintf("prevent_destroy is set, but this plan would replace the lease (forced by %s): remove prevent_destroy from the Leasefile first, or undo the change", why)), err)
+	}
+	return pending{ch: ch, err: err}
 }
