@@ -400,7 +400,10 @@ func (e *Emulator) commitCreate(s *site, p *createReq) (*lease, *apiError) {
 }
 
 // updateLease applies a PUT body to a copy of cur, following Blazar's
-// update_lease; it returns the new lease, or cur itself for an empty body.
+// ManagerService.update_lease; it returns the new lease, or cur itself for an empty body.
+// Its stages are update_lease's: the name, the date rules (updateDates), the reservations
+// list (reservationChanges), each plugin's update_reservation (reallocate), and the event
+// moves (moveEvents).
 func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, order [][]string, now time.Time) (*lease, *apiError) {
 	ph := e.phaseOf(cur, now)
 	switch ph.status {
@@ -435,79 +438,120 @@ func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, order [
 		return nl, nil
 	}
 	minute := now.Truncate(time.Minute)
-	start, end := cur.Start, cur.End
-	var err *apiError
-	if v, ok := body["start_date"]; ok {
-		if start, err = parseDate(v, now); err != nil {
-			return nil, err
-		}
-	}
-	if v, ok := body["end_date"]; ok {
-		if end, err = parseDate(v, now); err != nil {
-			return nil, err
-		}
-	}
-	if cur.Start.Before(minute) && !start.Equal(cur.Start) {
-		return nil, blazarErr(http.StatusBadRequest, "Cannot modify the start date of already started leases")
-	}
-	if cur.Start.After(minute) && start.Before(minute) {
-		return nil, blazarErr(http.StatusBadRequest, "Start date must be later than current date")
-	}
-	if cur.End.Before(minute) || (!e.fork() && cur.ended(now)) {
-		// Blazar compares dates to the minute: on the fork, in the minute of its end a
-		// TERMINATED lease's dates can still change (recorded 205-short-2). Once end_lease
-		// has run the lease stays TERMINATED whatever its new dates say (EndedAt).
-		return nil, blazarErr(http.StatusBadRequest, "Terminated leases can only be renamed")
-	}
-	if end.Before(minute) || end.Before(start) {
-		return nil, blazarErr(http.StatusBadRequest, "End date must be later than current and start date")
+	start, end, err := e.updateDates(cur, body, now)
+	if err != nil {
+		return nil, err
 	}
 	bed, err := beforeEndDate(body, start, end, now)
 	if err != nil {
 		return nil, err
 	}
-	changes := map[string]map[string]any{}
-	if v, ok := body["reservations"]; ok && v != nil {
-		list, ok := v.([]any)
-		if !ok {
-			return nil, blazarErr(http.StatusBadRequest, "Malformed parameter reservations")
-		}
-		var invalid []string
-		for _, x := range list {
-			m, _ := x.(map[string]any)
-			id, _ := m["id"].(string)
-			if id == "" {
-				return nil, blazarErr(http.StatusBadRequest, "Missing parameter reservation ID")
-			}
-			var found *reservation
-			for _, r := range cur.Reservations {
-				if r.ID == id {
-					found = r
-				}
-			}
-			if found == nil {
-				invalid = append(invalid, id)
-				continue
-			}
-			if rt, ok := m["resource_type"]; ok && rt != found.ResourceType {
-				if str, _ := rt.(string); e.fork() {
-					// The fork checks the dict against the new type's plugin first.
-					if err := e.checkParams(&reservation{ResourceType: str}, m); err != nil {
-						return nil, err
-					}
-				}
-				return nil, blazarErr(http.StatusConflict, "resource_type cannot be updated")
-			}
-			changes[id] = m
-		}
-		if len(invalid) > 0 {
-			return nil, blazarErr(http.StatusBadRequest, "Please enter valid reservation IDs. Invalid reservation IDs are: %s", strings.Join(invalid, ","))
-		}
+	changes, err := e.reservationChanges(cur, body)
+	if err != nil {
+		return nil, err
 	}
 	if err := s.checkUpdatePolicy(cur, start, end, minute); err != nil {
 		return nil, err
 	}
-	active := ph.status == "ACTIVE"
+	if err := e.reallocate(s, cur, nl, changes, body, order, start, end, ph.status == "ACTIVE", stamp); err != nil {
+		return nil, err
+	}
+	oldEnd := cur.End
+	nl.Start, nl.End = start, end
+	moveEvents(nl, start, end, oldEnd, bed, stamp)
+	if nameErr {
+		return nil, errInternal
+	}
+	return nl, nil
+}
+
+// updateDates reads the new dates of an update and applies the date rules of Blazar's
+// ManagerService.update_lease: no start change once started, no start in the past, only a
+// rename once terminated, an end after now and after the start.
+func (e *Emulator) updateDates(cur *lease, body map[string]any, now time.Time) (start, end time.Time, err *apiError) {
+	minute := now.Truncate(time.Minute)
+	start, end = cur.Start, cur.End
+	if v, ok := body["start_date"]; ok {
+		if start, err = parseDate(v, now); err != nil {
+			return start, end, err
+		}
+	}
+	if v, ok := body["end_date"]; ok {
+		if end, err = parseDate(v, now); err != nil {
+			return start, end, err
+		}
+	}
+	if cur.Start.Before(minute) && !start.Equal(cur.Start) {
+		return start, end, blazarErr(http.StatusBadRequest, "Cannot modify the start date of already started leases")
+	}
+	if cur.Start.After(minute) && start.Before(minute) {
+		return start, end, blazarErr(http.StatusBadRequest, "Start date must be later than current date")
+	}
+	if cur.End.Before(minute) || (!e.fork() && cur.ended(now)) {
+		// Blazar compares dates to the minute: on the fork, in the minute of its end a
+		// TERMINATED lease's dates can still change (recorded 205-short-2). Once end_lease
+		// has run the lease stays TERMINATED whatever its new dates say (EndedAt).
+		return start, end, blazarErr(http.StatusBadRequest, "Terminated leases can only be renamed")
+	}
+	if end.Before(minute) || end.Before(start) {
+		return start, end, blazarErr(http.StatusBadRequest, "End date must be later than current and start date")
+	}
+	return start, end, nil
+}
+
+// reservationChanges reads the update's reservations list by reservation ID, as
+// ManagerService.update_lease does: every entry needs an id of this lease, and its
+// resource_type cannot change (the fork first checks the dict against the new type's
+// plugin, as _check_params would).
+func (e *Emulator) reservationChanges(cur *lease, body map[string]any) (map[string]map[string]any, *apiError) {
+	changes := map[string]map[string]any{}
+	v, ok := body["reservations"]
+	if !ok || v == nil {
+		return changes, nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, blazarErr(http.StatusBadRequest, "Malformed parameter reservations")
+	}
+	var invalid []string
+	for _, x := range list {
+		m, _ := x.(map[string]any)
+		id, _ := m["id"].(string)
+		if id == "" {
+			return nil, blazarErr(http.StatusBadRequest, "Missing parameter reservation ID")
+		}
+		var found *reservation
+		for _, r := range cur.Reservations {
+			if r.ID == id {
+				found = r
+			}
+		}
+		if found == nil {
+			invalid = append(invalid, id)
+			continue
+		}
+		if rt, ok := m["resource_type"]; ok && rt != found.ResourceType {
+			if str, _ := rt.(string); e.fork() {
+				if err := e.checkParams(&reservation{ResourceType: str}, m); err != nil {
+					return nil, err
+				}
+			}
+			return nil, blazarErr(http.StatusConflict, "resource_type cannot be updated")
+		}
+		changes[id] = m
+	}
+	if len(invalid) > 0 {
+		return nil, blazarErr(http.StatusBadRequest, "Please enter valid reservation IDs. Invalid reservation IDs are: %s", strings.Join(invalid, ","))
+	}
+	return changes, nil
+}
+
+// reallocate runs each plugin's update_reservation over the new lease nl's reservations, in
+// order: the parameters merged with the change (_check_params), then the resources found
+// again for the new window (physical:host's _update_allocations and its device and network
+// twins; floatingip's update_reservation refuses a new network or addresses).
+func (e *Emulator) reallocate(s *site, cur, nl *lease, changes map[string]map[string]any, body map[string]any, order [][]string,
+	start, end time.Time, active bool, stamp time.Time) *apiError {
 	b := s.busy(cur.ID)
 	for i, r := range nl.Reservations {
 		// The lease's own reservations not yet reallocated keep their
@@ -520,15 +564,8 @@ func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, order [
 			// parameter, not only the changed ones.
 			params = map[string]any{"resource_type": r.ResourceType}
 		}
-		if r.ResourceType == "virtual:floatingip" && ch != nil {
-			if v, ok := ch["network_id"]; ok && v != r.NetworkID {
-				return nil, blazarErr(http.StatusBadRequest, "Floating IP reservation cannot be updated with requested parameters. Updating network_id is not supported")
-			}
-			if v, ok := ch["required_floatingips"]; ok {
-				if l, isList := v.([]any); !isList || len(l) != 0 {
-					return nil, blazarErr(http.StatusBadRequest, "Floating IP reservation cannot be updated with requested parameters. Updating required_floatingips is not supported except with an empty list")
-				}
-			}
+		if err := floatingIPUpdate(r, ch); err != nil {
+			return err
 		}
 		for k, v := range ch {
 			// Blazar's update_reservation does not take before_end: it
@@ -540,7 +577,7 @@ func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, order [
 		}
 		keepBeforeEnd, keepOnStart, had := r.BeforeEnd, r.OnStart, len(r.Allocated)
 		if err := e.checkParams(r, params); err != nil {
-			return nil, err
+			return err
 		}
 		r.BeforeEnd, r.OnStart = keepBeforeEnd, keepOnStart
 		if ch != nil {
@@ -552,18 +589,41 @@ func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, order [
 			// The fork looks for the whole new amount with the lease's own resources
 			// counted as busy.
 			if err := s.allocate(r, start, end, rb.with(start, end, []*reservation{r}), false); err != nil {
-				return nil, err
+				return err
 			}
 		} else if err := s.allocate(r, start, end, rb, active); err != nil {
-			return nil, err
+			return err
 		}
 		b.add(r, start, end)
 		if ch != nil || !start.Equal(cur.Start) || !end.Equal(cur.End) {
 			r.UpdatedAt = stamp
 		}
 	}
-	oldEnd := cur.End
-	nl.Start, nl.End = start, end
+	return nil
+}
+
+// floatingIPUpdate is what the floatingip plugin's update_reservation refuses of change ch:
+// another network, or required_floatingips other than [].
+func floatingIPUpdate(r *reservation, ch map[string]any) *apiError {
+	if r.ResourceType != "virtual:floatingip" || ch == nil {
+		return nil
+	}
+	if v, ok := ch["network_id"]; ok && v != r.NetworkID {
+		return blazarErr(http.StatusBadRequest, "Floating IP reservation cannot be updated with requested parameters. Updating network_id is not supported")
+	}
+	if v, ok := ch["required_floatingips"]; ok {
+		if l, isList := v.([]any); !isList || len(l) != 0 {
+			return blazarErr(http.StatusBadRequest, "Floating IP reservation cannot be updated with requested parameters. Updating required_floatingips is not supported except with an empty list")
+		}
+	}
+	return nil
+}
+
+// moveEvents moves the lease's events with its dates, as ManagerService.update_lease's
+// event_update calls do: start_lease and end_lease to the new dates, before_end_lease to the
+// new before_end_date or, without one, by as much as the end moved (_update_before_end_event),
+// created when the update sets a before_end_date the lease had no event for.
+func moveEvents(nl *lease, start, end, oldEnd time.Time, bed *time.Time, stamp time.Time) {
 	for _, ev := range nl.Events {
 		old := ev.Time
 		switch ev.Type {
@@ -586,14 +646,10 @@ func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, order [
 			ev.UpdatedAt = &t
 		}
 	}
-	if nameErr {
-		return nil, errInternal
-	}
 	if bed != nil && nl.event("before_end_lease") == nil {
 		t := stamp
 		nl.Events = append(nl.Events, &event{ID: newUUID(), Type: "before_end_lease", Time: *bed, CreatedAt: stamp, UpdatedAt: &t})
 	}
-	return nl, nil
 }
 
 // grows says whether a reservation's checked parameters ask for more than the had
