@@ -8,6 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -146,13 +149,23 @@ func Lock(ctx context.Context, statePath string, info LockInfo, timeout time.Dur
 	}
 }
 
-// createExclusive writes data to a new file at path, failing with
-// fs.ErrExist if there is one already.
+// testOnlyBeforePublish, when set, runs once the lock's content is written and synced, before
+// the lock file appears under its name.
+var testOnlyBeforePublish func(lockPath string)
+
+// createExclusive writes data to a new file at path, failing with fs.ErrExist if there is one
+// already. The file appears with its whole content or not at all: data goes to a temporary
+// file first, which is hard-linked to path (a link fails when path exists). Creating path
+// empty and writing it afterwards let another run read an empty lock, and be told to remove
+// it, while the holder was alive; a kill in between left a lock nobody could identify.
 func createExclusive(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	removeStaleLockTemps(path)
+	tmp := fmt.Sprintf("%s.new-%d", path, os.Getpid())
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
+	defer os.Remove(tmp)
 	_, err = f.Write(data)
 	if err == nil {
 		err = f.Sync()
@@ -161,9 +174,30 @@ func createExclusive(path string, data []byte) error {
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(path)
+		return err
 	}
-	return err
+	if testOnlyBeforePublish != nil {
+		testOnlyBeforePublish(path)
+	}
+	if err := os.Link(tmp, path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fs.ErrExist
+		}
+		return err
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+// removeStaleLockTemps removes the temporary lock files (path.new-PID) of runs that died
+// before publishing their lock.
+func removeStaleLockTemps(path string) {
+	tmps, _ := filepath.Glob(path + ".new-*")
+	for _, t := range tmps {
+		pid, err := strconv.Atoi(strings.TrimPrefix(t, path+".new-"))
+		if err == nil && pid != os.Getpid() && !processAlive(pid) {
+			os.Remove(t)
+		}
+	}
 }
 
 func heldError(statePath string) *LockedError {

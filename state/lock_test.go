@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -224,5 +225,60 @@ func TestLockOfDeadProcess(t *testing.T) {
 	}
 	if gone.HolderAlive() {
 		t.Error("a finished process's lock is called alive")
+	}
+}
+
+// TestLockAppearsWhole: the lock file was created empty and written afterwards, so a second
+// run could read an empty lock (and be told to remove it) while the holder was alive, and a
+// kill in between left a lock with no ID or PID. It now appears with its content or not at all.
+func TestLockAppearsWhole(t *testing.T) {
+	path := filepath.Join(t.TempDir(), DefaultFileName)
+	published := false
+	testOnlyBeforePublish = func(lockPath string) {
+		published = true
+		if _, err := os.Stat(lockPath); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("the lock file exists before its content is ready: %v", err)
+		}
+	}
+	t.Cleanup(func() { testOnlyBeforePublish = nil })
+	l, err := Lock(context.Background(), path, LockInfo{Operation: "apply"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !published {
+		t.Fatal("the publish hook never ran")
+	}
+	info, err := readLock(path + ".lock")
+	if err != nil || info.ID != l.Info().ID {
+		t.Fatalf("lock file: %+v, %v; want ID %s", info, err, l.Info().ID)
+	}
+	if tmps, _ := filepath.Glob(path + ".lock.new-*"); len(tmps) != 0 {
+		t.Errorf("temporary lock files left: %v", tmps)
+	}
+	// A second run sees the held lock, never an empty one.
+	testOnlyBeforePublish = nil
+	if _, err := Lock(context.Background(), path, LockInfo{Operation: "plan"}, 0); err == nil || !strings.Contains(err.Error(), l.Info().ID) {
+		t.Errorf("second Lock: %v, want the holder's ID %s", err, l.Info().ID)
+	}
+	if err := l.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestLockRemovesDeadRunsTemps: a run killed before publishing its lock leaves path.lock.new-PID;
+// the next Lock removes it when that process is gone.
+func TestLockRemovesDeadRunsTemps(t *testing.T) {
+	path := filepath.Join(t.TempDir(), DefaultFileName)
+	dead := path + ".lock.new-999999999"
+	if err := os.WriteFile(dead, []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l, err := Lock(context.Background(), path, LockInfo{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Unlock()
+	if _, err := os.Stat(dead); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a dead run's temporary lock file stayed: %v", err)
 	}
 }
