@@ -235,7 +235,7 @@ func (r *runner) findCreated(key, site, name string, since time.Time, cs *plan.C
 	var fit []*leases.Lease
 	for i := range all {
 		l := &all[i]
-		if l.Name != name || known[l.ID] || l.Status == "DELETING" || !(state.Intent{Sent: since}).Admits(l.CreatedAt) {
+		if l.Name != name || known[l.ID] || l.Status == "DELETING" || !(state.Intent{Time: since}).Admits(l.CreatedAt) {
 			continue
 		}
 		if user != "" && l.UserID != "" && l.UserID != user {
