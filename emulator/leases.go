@@ -51,141 +51,166 @@ var beforeEndOptions = map[string]bool{"": true, "default": true, "snapshot": tr
 
 // checkParams validates a reservation's type-specific parameters (the
 // merged dict on update) and stores them in r, as the plugins'
-// _check_params do.
+// _check_params do: one function per plugin, in plugins.
 func (e *Emulator) checkParams(r *reservation, v map[string]any) *apiError {
-	minMax := func() *apiError {
-		var n [2]int
-		for i, k := range []string{"min", "max"} {
-			x, present := v[k]
-			if !present || x == nil {
-				return blazarErr(http.StatusBadRequest, "Missing parameter %s", k)
-			}
-			val, ok := intLike(x)
-			if !ok {
-				return blazarErr(http.StatusBadRequest, "Malformed parameter %s", k)
-			}
-			n[i] = val
-		}
-		if n[0] <= 0 || n[1] <= 0 {
-			return blazarErr(http.StatusBadRequest, "Malformed parameter min and max (must be greater than or equal to 1)")
-		}
-		if n[1] < n[0] {
-			return blazarErr(http.StatusBadRequest, "Invalid values for min/max of hosts. Max must be equal to or larger than min.")
-		}
-		r.Min, r.Max = n[0], n[1]
-		return nil
+	if check, ok := plugins[r.ResourceType]; ok {
+		return check(e, r, v)
 	}
-	required := func(keys ...string) *apiError {
-		for _, k := range keys {
-			if _, ok := v[k]; !ok {
-				return blazarErr(http.StatusBadRequest, "Missing parameter %s", k)
-			}
-		}
-		return nil
+	return nil
+}
+
+// plugins are the reservation plugins' parameter checks by resource type: a new type is
+// one entry here, plus its allocation (schedule.go) and its rendering (site.go).
+var plugins = map[string]func(e *Emulator, r *reservation, v map[string]any) *apiError{
+	"physical:host":      checkHost,
+	"device":             checkDevice,
+	"network":            checkNetwork,
+	"virtual:floatingip": checkFloatingIP,
+}
+
+// checkHost is the physical:host plugin's _check_params (with the fork's on_start).
+func checkHost(e *Emulator, r *reservation, v map[string]any) *apiError {
+	if err := inOrder(func() *apiError { return checkMinMax(r, v) }, func() *apiError { return required(v, "hypervisor_properties", "resource_properties") },
+		func() *apiError { return checkBeforeEnd(r, v) }); err != nil {
+		return err
 	}
-	beforeEnd := func() *apiError {
-		be, ok := v["before_end"]
+	r.HypervisorProperties, r.ResourceProperties = propString(v["hypervisor_properties"]), propString(v["resource_properties"])
+	if e.fork() {
+		// The fork's on_start (what to do with the hosts at the start): stored, shown.
+		r.OnStart = "default"
+		if str, ok := v["on_start"].(string); ok && str != "" {
+			r.OnStart = str
+		}
+	}
+	return requirements(v, "hypervisor_properties", "resource_properties")
+}
+
+// checkDevice is the fork's device plugin's _check_params.
+func checkDevice(_ *Emulator, r *reservation, v map[string]any) *apiError {
+	if err := inOrder(func() *apiError { return checkMinMax(r, v) }, func() *apiError { return required(v, "resource_properties") },
+		func() *apiError { return checkBeforeEnd(r, v) }); err != nil {
+		return err
+	}
+	r.ResourceProperties = propString(v["resource_properties"])
+	return requirements(v, "resource_properties")
+}
+
+// checkNetwork is the fork's network plugin's _check_params.
+func checkNetwork(_ *Emulator, r *reservation, v map[string]any) *apiError {
+	if err := inOrder(func() *apiError { return required(v, "network_name", "network_properties", "resource_properties") },
+		func() *apiError { return checkBeforeEnd(r, v) }); err != nil {
+		return err
+	}
+	name, _ := v["network_name"].(string)
+	if name == "" {
+		return blazarErr(http.StatusBadRequest, "Malformed parameter network_name")
+	}
+	r.NetworkName = name
+	r.NetworkDescription = propString(v["network_description"])
+	r.NetworkProperties, r.ResourceProperties = propString(v["network_properties"]), propString(v["resource_properties"])
+	return requirements(v, "resource_properties", "network_properties")
+}
+
+// checkFloatingIP is the floatingip plugin's _check_params.
+func checkFloatingIP(e *Emulator, r *reservation, v map[string]any) *apiError {
+	if err := required(v, "network_id", "amount"); err != nil {
+		return err
+	}
+	amount, ok := intLike(v["amount"])
+	least := 1
+	if e.fork() {
+		least = 0 // the fork takes amount 0 (and reserves nothing)
+	}
+	if !ok || amount < least {
+		return blazarErr(http.StatusBadRequest, "Malformed parameter amount")
+	}
+	netID, _ := v["network_id"].(string)
+	var req []string
+	if x, present := v["required_floatingips"]; present && x != nil {
+		list, ok := x.([]any)
 		if !ok {
-			r.BeforeEnd = "default"
-			return nil
+			return blazarErr(http.StatusBadRequest, "Malformed parameter required_floatingips")
 		}
-		str, isStr := be.(string)
-		if !isStr || !beforeEndOptions[str] {
-			return blazarErr(http.StatusBadRequest, "Malformed parameter before_end")
+		for _, ip := range list {
+			str, _ := ip.(string)
+			if _, err := netip.ParseAddr(str); err != nil {
+				return blazarErr(http.StatusBadRequest, "IP address %s is invalid form.", propString(ip))
+			}
+			req = append(req, str)
 		}
-		r.BeforeEnd = str
+	}
+	if len(req) > amount {
+		return blazarErr(http.StatusBadRequest, "Invalid values for required_floatingips and amount. The amount must be equal to or larger than length of required_floatingips.")
+	}
+	r.NetworkID, r.Amount, r.RequiredIPs = netID, amount, req
+	return nil
+}
+
+// checkMinMax reads a host or device reservation's min and max.
+func checkMinMax(r *reservation, v map[string]any) *apiError {
+	var n [2]int
+	for i, k := range []string{"min", "max"} {
+		x, present := v[k]
+		if !present || x == nil {
+			return blazarErr(http.StatusBadRequest, "Missing parameter %s", k)
+		}
+		val, ok := intLike(x)
+		if !ok {
+			return blazarErr(http.StatusBadRequest, "Malformed parameter %s", k)
+		}
+		n[i] = val
+	}
+	if n[0] <= 0 || n[1] <= 0 {
+		return blazarErr(http.StatusBadRequest, "Malformed parameter min and max (must be greater than or equal to 1)")
+	}
+	if n[1] < n[0] {
+		return blazarErr(http.StatusBadRequest, "Invalid values for min/max of hosts. Max must be equal to or larger than min.")
+	}
+	r.Min, r.Max = n[0], n[1]
+	return nil
+}
+
+// required refuses a dict that lacks one of keys.
+func required(v map[string]any, keys ...string) *apiError {
+	for _, k := range keys {
+		if _, ok := v[k]; !ok {
+			return blazarErr(http.StatusBadRequest, "Missing parameter %s", k)
+		}
+	}
+	return nil
+}
+
+// checkBeforeEnd reads before_end ("default" when absent).
+func checkBeforeEnd(r *reservation, v map[string]any) *apiError {
+	be, ok := v["before_end"]
+	if !ok {
+		r.BeforeEnd = "default"
 		return nil
 	}
-	switch r.ResourceType {
-	case "physical:host":
-		if err := minMax(); err != nil {
+	str, isStr := be.(string)
+	if !isStr || !beforeEndOptions[str] {
+		return blazarErr(http.StatusBadRequest, "Malformed parameter before_end")
+	}
+	r.BeforeEnd = str
+	return nil
+}
+
+// requirements refuses keys whose value is not a valid resource query.
+func requirements(v map[string]any, keys ...string) *apiError {
+	for _, k := range keys {
+		if _, err := parseRequirements(v[k]); err != nil {
 			return err
 		}
-		if err := required("hypervisor_properties", "resource_properties"); err != nil {
+	}
+	return nil
+}
+
+// inOrder runs the checks in the order the plugin makes them, up to the first that fails.
+func inOrder(checks ...func() *apiError) *apiError {
+	for _, check := range checks {
+		if err := check(); err != nil {
 			return err
 		}
-		if err := beforeEnd(); err != nil {
-			return err
-		}
-		r.HypervisorProperties, r.ResourceProperties = propString(v["hypervisor_properties"]), propString(v["resource_properties"])
-		if e.fork() {
-			// The fork's on_start (what to do with the hosts at the start): stored, shown.
-			r.OnStart = "default"
-			if str, ok := v["on_start"].(string); ok && str != "" {
-				r.OnStart = str
-			}
-		}
-		if _, err := parseRequirements(v["hypervisor_properties"]); err != nil {
-			return err
-		}
-		if _, err := parseRequirements(v["resource_properties"]); err != nil {
-			return err
-		}
-	case "device":
-		if err := minMax(); err != nil {
-			return err
-		}
-		if err := required("resource_properties"); err != nil {
-			return err
-		}
-		if err := beforeEnd(); err != nil {
-			return err
-		}
-		r.ResourceProperties = propString(v["resource_properties"])
-		if _, err := parseRequirements(v["resource_properties"]); err != nil {
-			return err
-		}
-	case "network":
-		if err := required("network_name", "network_properties", "resource_properties"); err != nil {
-			return err
-		}
-		if err := beforeEnd(); err != nil {
-			return err
-		}
-		name, _ := v["network_name"].(string)
-		if name == "" {
-			return blazarErr(http.StatusBadRequest, "Malformed parameter network_name")
-		}
-		r.NetworkName = name
-		r.NetworkDescription = propString(v["network_description"])
-		r.NetworkProperties, r.ResourceProperties = propString(v["network_properties"]), propString(v["resource_properties"])
-		if _, err := parseRequirements(v["resource_properties"]); err != nil {
-			return err
-		}
-		if _, err := parseRequirements(v["network_properties"]); err != nil {
-			return err
-		}
-	case "virtual:floatingip":
-		if err := required("network_id", "amount"); err != nil {
-			return err
-		}
-		amount, ok := intLike(v["amount"])
-		least := 1
-		if e.fork() {
-			least = 0 // the fork takes amount 0 (and reserves nothing)
-		}
-		if !ok || amount < least {
-			return blazarErr(http.StatusBadRequest, "Malformed parameter amount")
-		}
-		netID, _ := v["network_id"].(string)
-		var req []string
-		if x, present := v["required_floatingips"]; present && x != nil {
-			list, ok := x.([]any)
-			if !ok {
-				return blazarErr(http.StatusBadRequest, "Malformed parameter required_floatingips")
-			}
-			for _, ip := range list {
-				str, _ := ip.(string)
-				if _, err := netip.ParseAddr(str); err != nil {
-					return blazarErr(http.StatusBadRequest, "IP address %s is invalid form.", propString(ip))
-				}
-				req = append(req, str)
-			}
-		}
-		if len(req) > amount {
-			return blazarErr(http.StatusBadRequest, "Invalid values for required_floatingips and amount. The amount must be equal to or larger than length of required_floatingips.")
-		}
-		r.NetworkID, r.Amount, r.RequiredIPs = netID, amount, req
 	}
 	return nil
 }

@@ -278,113 +278,33 @@ func (b busyMap) free(key string, start, end time.Time, gap time.Duration) bool 
 
 // allocate (re)computes r.Allocated for the window [start, end]. current
 // holds the resources already allocated (update); when active, none of them
-// may be given up, as Blazar cannot take hosts out of a running lease.
+// may be given up, as Blazar cannot take hosts out of a running lease. Its steps
+// are the plugins': the candidates that match the reservation's query
+// (conditions, filter), those free over the window (freeOf), what it keeps of its
+// allocation (keptOf), then more up to its count (counts).
 func (s *site) allocate(r *reservation, start, end time.Time, b busyMap, active bool) *apiError {
 	k := kinds[r.ResourceType]
 	notEnough := k.notEnoughErr(r, 1)
-	all := s.resources(k.kind)
-	var conds []cond
-	switch r.ResourceType {
-	case "physical:host":
-		c1, err := parseRequirements(r.HypervisorProperties)
-		if err != nil {
-			return err
-		}
-		c2, err := parseRequirements(r.ResourceProperties)
-		if err != nil {
-			return err
-		}
-		conds = append(c1, c2...)
-	case "device", "network":
-		c, err := parseRequirements(r.ResourceProperties)
-		if err != nil {
-			return err
-		}
-		conds = c
-		if r.ResourceType == "network" {
-			c, err := parseRequirements(r.NetworkProperties)
-			if err != nil {
-				return err
-			}
-			_ = c // network_properties filter Neutron attributes we do not model
-		}
-	case "virtual:floatingip":
-		if r.NetworkID != s.fipNetID {
-			return notEnough
-		}
+	conds, fits, err := s.conditions(r)
+	if err != nil {
+		return err
 	}
-	cands, err := filter(all, conds, k.capTable)
+	if !fits {
+		return notEnough
+	}
+	cands, err := filter(s.resources(k.kind), conds, k.capTable)
 	if err != nil {
 		return err
 	}
 	if len(cands) == 0 {
 		notEnough = k.notEnoughErr(r, 0)
 	}
-	gap := s.gap()
-	ok := map[string]bool{}
-	var free []string
-	for _, c := range cands {
-		if b.free(k.kind+":"+c.id, start, end, gap) {
-			ok[c.id] = true
-			free = append(free, c.id)
-		}
-	}
-	// Resources never allocated come first, like Blazar's host selection.
-	sort.SliceStable(free, func(i, j int) bool {
-		return len(b[k.kind+":"+free[i]]) == 0 && len(b[k.kind+":"+free[j]]) > 0
-	})
-	if s.fork && r.ResourceType == "physical:host" && len(r.Allocated) == 0 {
-		// The fork takes only never-allocated hosts when there are at least min of them,
-		// even if max is more: min 1, max 2 gets one host while two are free.
-		never := 0
-		for _, id := range free {
-			if len(b[k.kind+":"+id]) == 0 {
-				never++
-			}
-		}
-		if never >= r.Min {
-			free = free[:never]
-		}
-	}
-	var kept []string
-	for _, id := range r.Allocated {
-		if ok[id] {
-			kept = append(kept, id)
-		}
-	}
-	if active && len(kept) < len(r.Allocated) {
+	ok, free := s.freeOf(r, k.kind, cands, b, start, end)
+	kept, taken, enough := keptOf(r, ok, active)
+	if !enough {
 		return notEnough
 	}
-	taken := map[string]bool{}
-	for _, id := range kept {
-		taken[id] = true
-	}
-	want, most := 0, 0
-	switch r.ResourceType {
-	case "physical:host", "device":
-		// Create and update alike take up to max and fail only below min:
-		// Blazar's _update_allocations keeps what still fits and looks for
-		// max - kept more, so raising max grows even an active reservation.
-		want, most = r.Max, r.Max
-	case "network":
-		want, most = 1, 1
-	case "virtual:floatingip":
-		want, most = r.Amount, r.Amount
-		var req []string
-		for _, ip := range r.RequiredIPs {
-			if !ok[ip] {
-				return notEnough
-			}
-			req = append(req, ip)
-			taken[ip] = true
-		}
-		for _, id := range kept {
-			if !slices.Contains(req, id) {
-				req = append(req, id)
-			}
-		}
-		kept = req
-	}
+	want, most, least := counts(r)
 	if len(kept) > most {
 		if active {
 			return notEnough
@@ -400,11 +320,7 @@ func (s *site) allocate(r *reservation, start, end time.Time, b busyMap, active 
 			taken[id] = true
 		}
 	}
-	min := want
-	if r.ResourceType == "physical:host" || r.ResourceType == "device" {
-		min = r.Min
-	}
-	if len(kept) < min {
+	if len(kept) < least {
 		return notEnough
 	}
 	r.Allocated = kept
@@ -412,4 +328,118 @@ func (s *site) allocate(r *reservation, start, end time.Time, b busyMap, active 
 		b[k.kind+":"+id] = append(b[k.kind+":"+id], interval{start, end})
 	}
 	return nil
+}
+
+// conditions is the query a reservation's resources must match; fits is false for a
+// floating IP reservation on a network the site does not have.
+func (s *site) conditions(r *reservation) (conds []cond, fits bool, err *apiError) {
+	switch r.ResourceType {
+	case "physical:host":
+		c1, err := parseRequirements(r.HypervisorProperties)
+		if err != nil {
+			return nil, false, err
+		}
+		c2, err := parseRequirements(r.ResourceProperties)
+		if err != nil {
+			return nil, false, err
+		}
+		return append(c1, c2...), true, nil
+	case "device", "network":
+		c, err := parseRequirements(r.ResourceProperties)
+		if err != nil {
+			return nil, false, err
+		}
+		if r.ResourceType == "network" {
+			// network_properties filter Neutron attributes we do not model: only checked.
+			if _, err := parseRequirements(r.NetworkProperties); err != nil {
+				return nil, false, err
+			}
+		}
+		return c, true, nil
+	case "virtual:floatingip":
+		return nil, r.NetworkID == s.fipNetID, nil
+	}
+	return nil, true, nil
+}
+
+// freeOf is which candidates are free over the window (ok), and those in the order they
+// are taken (free): never-allocated ones first, like Blazar's host selection.
+func (s *site) freeOf(r *reservation, kind string, cands []resource, b busyMap, start, end time.Time) (ok map[string]bool, free []string) {
+	gap := s.gap()
+	ok = map[string]bool{}
+	for _, c := range cands {
+		if b.free(kind+":"+c.id, start, end, gap) {
+			ok[c.id] = true
+			free = append(free, c.id)
+		}
+	}
+	sort.SliceStable(free, func(i, j int) bool {
+		return len(b[kind+":"+free[i]]) == 0 && len(b[kind+":"+free[j]]) > 0
+	})
+	if s.fork && r.ResourceType == "physical:host" && len(r.Allocated) == 0 {
+		// The fork takes only never-allocated hosts when there are at least min of them,
+		// even if max is more: min 1, max 2 gets one host while two are free.
+		never := 0
+		for _, id := range free {
+			if len(b[kind+":"+id]) == 0 {
+				never++
+			}
+		}
+		if never >= r.Min {
+			free = free[:never]
+		}
+	}
+	return ok, free
+}
+
+// keptOf is what the reservation keeps of its allocation (the resources still free), a
+// floating IP reservation's required addresses first; enough is false when it cannot
+// keep what it must: an active reservation's resources, or a required address.
+func keptOf(r *reservation, ok map[string]bool, active bool) (kept []string, taken map[string]bool, enough bool) {
+	for _, id := range r.Allocated {
+		if ok[id] {
+			kept = append(kept, id)
+		}
+	}
+	if active && len(kept) < len(r.Allocated) {
+		return nil, nil, false
+	}
+	taken = map[string]bool{}
+	for _, id := range kept {
+		taken[id] = true
+	}
+	if r.ResourceType != "virtual:floatingip" {
+		return kept, taken, true
+	}
+	var req []string
+	for _, ip := range r.RequiredIPs {
+		if !ok[ip] {
+			return nil, nil, false
+		}
+		req = append(req, ip)
+		taken[ip] = true
+	}
+	for _, id := range kept {
+		if !slices.Contains(req, id) {
+			req = append(req, id)
+		}
+	}
+	return req, taken, true
+}
+
+// counts is how many resources a reservation looks for (want), may hold (most) and needs
+// (least).
+func counts(r *reservation) (want, most, least int) {
+	switch r.ResourceType {
+	case "physical:host", "device":
+		// Create and update alike take up to max and fail only below min:
+		// Blazar's _update_allocations keeps what still fits and looks for
+		// max - kept more, so raising max grows even an active reservation.
+		return r.Max, r.Max, r.Min
+	case "network":
+		return 1, 1, 1
+	case "virtual:floatingip":
+		return r.Amount, r.Amount, r.Amount
+	}
+	return 0, 0, 0
 }
