@@ -36,6 +36,9 @@ type Input struct {
 	// Optional: without an entry, a floating IP's network is not compared with Blazar's
 	// network_id, since plan makes no Neutron call.
 	Networks map[string]map[string]string
+	// Flavors resolves flavor names (and IDs) to Nova flavor IDs per site, as Networks does
+	// networks. Optional: without an entry, a flavor is not compared with Blazar's flavor_id.
+	Flavors map[string]map[string]string
 }
 
 // TimeLayout is how plans display lease times: Blazar's own input precision, in UTC.

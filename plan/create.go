@@ -23,8 +23,11 @@ func (b *builder) createSpec(d *spec.Lease) (*CreateSpec, error) {
 	}
 	for _, r := range specificFirst(d.Reservations) {
 		rs := ReservationSpec{Key: r.Key, Type: string(r.Type), Body: r.Body(d.BeforeEnd, d.BeforeEndSet)}
-		if r.Type == spec.FloatingIP {
+		switch r.Type {
+		case spec.FloatingIP:
 			rs.FloatingNetwork = r.FloatingNetwork
+		case spec.Flavor:
+			rs.Flavor = r.FlavorName
 		}
 		cs.Reservations = append(cs.Reservations, rs)
 	}

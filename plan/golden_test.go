@@ -31,9 +31,14 @@ var testNetworks = map[string]map[string]string{
 	"CHI@Edge": {"public": "net-public-edge"},
 }
 
+// testFlavors is what the caller would have resolved through Nova.
+var testFlavors = map[string]map[string]string{
+	"KVM@TACC": {"m1.small": "flavor-small", "m1.large": "flavor-large", "flavor-small": "flavor-small"},
+}
+
 func testIdentity() map[string]state.Identity {
 	out := map[string]state.Identity{}
-	for _, s := range []string{"CHI@UC", "CHI@TACC", "CHI@Edge"} {
+	for _, s := range []string{"CHI@UC", "CHI@TACC", "CHI@Edge", "KVM@TACC"} {
 		out[s] = state.Identity{AuthURL: "https://" + strings.ToLower(strings.ReplaceAll(s, "@", "-")) + ".example/v3", ProjectID: "project-1", UserID: testUser}
 	}
 	return out
@@ -79,7 +84,7 @@ func loadCase(t *testing.T, path string) goldenCase {
 	if err != nil {
 		t.Fatalf("Leasefile: %v", err)
 	}
-	in := Input{Spec: sp, Identity: testIdentity(), Networks: testNetworks, LeasefileHash: "hash"}
+	in := Input{Spec: sp, Identity: testIdentity(), Networks: testNetworks, Flavors: testFlavors, LeasefileHash: "hash"}
 	if data, ok := section(a, "state.json"); ok {
 		p := filepath.Join(t.TempDir(), "state.json")
 		if err := os.WriteFile(p, data, 0o600); err != nil {
@@ -326,6 +331,9 @@ func simulate(t *testing.T, in Input, p *Plan) (map[string][]leases.Lease, *stat
 			patchReservation(t, &r, rs.Body)
 			if rs.FloatingNetwork != "" {
 				r.NetworkID = testNetworks[ch.Site][rs.FloatingNetwork]
+			}
+			if rs.Flavor != "" {
+				r.Extra = map[string]any{"flavor_id": testFlavors[ch.Site][rs.Flavor]}
 			}
 			l.Reservations = append(l.Reservations, r)
 			sl.Reservations[rs.Key] = Record(state.Reservation{ID: r.ID, ResourceType: r.ResourceType}, rs.Body)

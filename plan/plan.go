@@ -268,6 +268,9 @@ type ReservationSpec struct {
 	Type            string               `json:"type"` // spec.Type
 	Body            spec.ReservationBody `json:"body"`
 	FloatingNetwork string               `json:"floating_network,omitempty"`
+	// Flavor is a flavor reservation's Nova flavor, a name or an ID: apply resolves it to
+	// the body's flavor_id.
+	Flavor string `json:"flavor,omitempty"`
 }
 
 // Record returns r with the fields of a request body that Blazar does not return (those

@@ -35,6 +35,9 @@ type reservationType struct {
 	fields func(r *spec.Reservation, p string) []FieldChange
 	// diff compares a declared reservation with the live one Match paired it with.
 	diff func(c resCompare) resDiff
+	// frozen marks a type whose leases Blazar refuses to update at all: any change to a
+	// lease holding one is a replacement.
+	frozen bool
 }
 
 var reservationTypes = map[spec.Type]reservationType{
@@ -42,6 +45,7 @@ var reservationTypes = map[spec.Type]reservationType{
 	spec.Device:     {fields: hostFields, diff: diffHosts},
 	spec.Network:    {fields: networkFields, diff: diffNetwork},
 	spec.FloatingIP: {fields: floatingIPFields, diff: diffFloatingIP},
+	spec.Flavor:     {fields: flavorFields, diff: diffFlavor, frozen: true},
 }
 
 // resCompare is one declared reservation r of lease d, the live reservation lr paired with
@@ -374,4 +378,38 @@ func typeOf(resourceType string) string {
 		}
 	}
 	return resourceType
+}
+
+// flavorFields displays a new flavor reservation.
+func flavorFields(r *spec.Reservation, p string) []FieldChange {
+	return []FieldChange{{Path: p + "count", New: strconv.Itoa(r.Max)}, {Path: p + "flavor", New: r.FlavorName}}
+}
+
+// diffFlavor compares a flavor reservation: its amount and flavor. Blazar updates no lease
+// holding a flavor reservation ("Updating leases for 'flavor:instance' type reservations is
+// not yet supported"), so every change replaces the lease.
+func diffFlavor(c resCompare) resDiff {
+	var rd resDiff
+	r, lr, p := c.r, c.lr, c.p
+	if amount := deref(lr.Amount); amount != r.Max {
+		rd.change(p+".count", strconv.Itoa(amount), strconv.Itoa(r.Max))
+		rd.force(p+".count", fmt.Sprintf("reservation %s changes its count of instances, and Blazar cannot update a lease with flavor reservations", r.Key))
+	}
+	// Flavor IDs are per site; a site move is a replacement anyway.
+	have, _ := lr.Extra["flavor_id"].(string)
+	if id, ok := c.b.in.Flavors[c.d.Site][r.FlavorName]; ok && c.t.site == c.d.Site && have != "" && id != have {
+		rd.change(p+".flavor", have, r.FlavorName)
+		rd.force(p+".flavor", fmt.Sprintf("reservation %s changes its flavor to %s, and Blazar cannot update a lease with flavor reservations", r.Key, r.FlavorName))
+	}
+	return rd
+}
+
+// frozenBy names a reservation of d whose type Blazar updates no lease with (frozen), or "".
+func frozenBy(d *spec.Lease) string {
+	for _, r := range d.Reservations {
+		if reservationTypes[r.Type].frozen {
+			return r.Key
+		}
+	}
+	return ""
 }

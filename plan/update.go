@@ -62,6 +62,9 @@ func (b *builder) planExisting(d *spec.Lease, t *tracked) pending {
 	started := b.started(l)
 	b.diffLease(d, t, started, df)
 	b.diffReservations(d, t, started, df)
+	if k := frozenBy(d); k != "" && df.updates && len(df.forced) == 0 {
+		df.force("reservations."+k, fmt.Sprintf("the lease holds flavor reservation %s, and Blazar cannot update such a lease", k))
+	}
 	if b.replace[d.Key] {
 		df.reasons = append(df.reasons, "replacement asked for with -replace")
 	}

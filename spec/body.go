@@ -12,6 +12,8 @@ import (
 type ReservationBody struct {
 	Amount               *int    `json:"amount,omitempty"`
 	BeforeEnd            *string `json:"before_end,omitempty"`
+	// FlavorID is a flavor reservation's Nova flavor: apply resolves it at create.
+	FlavorID             *string `json:"flavor_id,omitempty"`
 	HypervisorProperties *string `json:"hypervisor_properties,omitempty"`
 	Max                  *int    `json:"max,omitempty"`
 	Min                  *int    `json:"min,omitempty"`
@@ -49,6 +51,7 @@ func ref[T any](v T) *T { return &v }
 // With returns b with the fields u sets replaced: b as Blazar holds it after the update u.
 func (b ReservationBody) With(u ReservationBody) ReservationBody {
 	b.Amount, b.BeforeEnd, b.HypervisorProperties = or(u.Amount, b.Amount), or(u.BeforeEnd, b.BeforeEnd), or(u.HypervisorProperties, b.HypervisorProperties)
+	b.FlavorID = or(u.FlavorID, b.FlavorID)
 	b.Max, b.Min, b.NetworkDescription = or(u.Max, b.Max), or(u.Min, b.Min), or(u.NetworkDescription, b.NetworkDescription)
 	b.NetworkID, b.NetworkName, b.NetworkProperties = or(u.NetworkID, b.NetworkID), or(u.NetworkName, b.NetworkName), or(u.NetworkProperties, b.NetworkProperties)
 	b.ResourceProperties, b.ResourceType = or(u.ResourceProperties, b.ResourceProperties), cmp.Or(u.ResourceType, b.ResourceType)

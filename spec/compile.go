@@ -61,7 +61,8 @@ func (r *Reservation) NetworkDescription() string {
 
 // Body is the exact reservation object of a Blazar create request. beforeEnd is the lease's
 // before_end, sent only when the Leasefile sets it. A floating IP body has no network_id yet:
-// the caller resolves FloatingNetwork through Neutron and adds it.
+// the caller resolves FloatingNetwork through Neutron and adds it; a flavor body has no
+// flavor_id yet: the caller resolves FlavorName through Nova.
 func (r *Reservation) Body(beforeEnd string, beforeEndSet bool) ReservationBody {
 	b := ReservationBody{ResourceType: r.Type.ResourceType()}
 	switch r.Type {
@@ -83,8 +84,11 @@ func (r *Reservation) Body(beforeEnd string, beforeEndSet bool) ReservationBody 
 		if b.RequiredFloatingIPs == nil {
 			b.RequiredFloatingIPs = []string{}
 		}
+	case Flavor:
+		// flavor_id is resolved from FlavorName through Nova at apply, as python-chi does.
+		b.Amount = ref(r.Max)
 	}
-	if beforeEndSet && r.Type != FloatingIP {
+	if beforeEndSet && r.Type != FloatingIP && r.Type != Flavor {
 		b.BeforeEnd = ref(beforeEnd)
 	}
 	return b
