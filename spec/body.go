@@ -10,8 +10,8 @@ import (
 // sent. The fields are in the order of their JSON keys, so that a saved plan keeps the shape
 // the sorted keys of a map gave it.
 type ReservationBody struct {
-	Amount               *int    `json:"amount,omitempty"`
-	BeforeEnd            *string `json:"before_end,omitempty"`
+	Amount    *int    `json:"amount,omitempty"`
+	BeforeEnd *string `json:"before_end,omitempty"`
 	// FlavorID is a flavor reservation's Nova flavor: apply resolves it at create.
 	FlavorID             *string `json:"flavor_id,omitempty"`
 	HypervisorProperties *string `json:"hypervisor_properties,omitempty"`
