@@ -387,12 +387,19 @@ func (r *runner) bodies(key, site string, cs *plan.CreateSpec) ([]map[string]any
 			}
 			b.NetworkID = &id
 		}
+		if rs.Flavor != "" && b.FlavorID == nil {
+			id, err := r.flavorID(key, site, rs.Flavor)
+			if err != nil {
+				return nil, &networkError{fmt.Errorf("reservation %s: flavor %q: %w", rs.Key, rs.Flavor, err)}
+			}
+			b.FlavorID = &id
+		}
 		out[i] = b.ToMap()
 	}
 	return out, nil
 }
 
-// networkError is a failed floating IP network lookup: the create was never sent.
+// networkError is a failed floating IP network or flavor lookup: the create was never sent.
 type networkError struct{ err error }
 
 func (e *networkError) Error() string { return e.err.Error() }
@@ -444,6 +451,33 @@ func (r *runner) networkID(key, site, name string) (string, error) {
 	}
 	e.id = id
 	return id, nil
+}
+
+// flavorID resolves a flavor name through Nova, once per site as networkID does networks.
+func (r *runner) flavorID(key, site, name string) (string, error) {
+	s := r.sites[site]
+	if s.Compute == nil {
+		return "", fmt.Errorf("site %s has no compute (Nova) endpoint to look the flavor up", site)
+	}
+	r.netMu.Lock()
+	k := siteName{site, "flavor:" + name}
+	e := r.nets[k]
+	if e == nil {
+		e = &netEntry{}
+		r.nets[k] = e
+	}
+	r.netMu.Unlock()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.id != "" {
+		return e.id, nil
+	}
+	err := r.call(key, site, "flavor lookup", func(c context.Context) error {
+		var err error
+		e.id, err = blazar.FlavorID(c, s.Compute, name)
+		return err
+	})
+	return e.id, err
 }
 
 // deleteLease deletes lease id and removes it from the state under

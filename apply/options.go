@@ -16,6 +16,9 @@ type Site struct {
 	// Network resolves floating IP networks and reads reserved addresses;
 	// it may be nil when no lease at the site needs it.
 	Network *gophercloud.ServiceClient
+	// Compute resolves flavor reservations' flavors; it may be nil when no lease at the
+	// site has one.
+	Compute *gophercloud.ServiceClient
 	// Identity is what the state records for the site. Its UserID, when
 	// set, also restricts which leases a create that may have happened
 	// adopts.

@@ -78,6 +78,9 @@ type Site struct {
 	// Network is the Neutron client; nil when the catalog has no network
 	// endpoint.
 	Network *gophercloud.ServiceClient
+	// Compute is the Nova client, which resolves flavor reservations' flavors; nil when
+	// the catalog has no compute endpoint.
+	Compute *gophercloud.ServiceClient
 	// ObjectStore is the Swift client (catalog type object-store), for a state kept there;
 	// nil when the catalog has none.
 	ObjectStore *gophercloud.ServiceClient
@@ -285,6 +288,13 @@ func (r *Resolver) connect(ctx context.Context, name string) (*Site, error) {
 			return nil, fmt.Errorf("site %q: %s: %w", name, res.source, endpointError("Neutron (network)", region, err))
 		}
 		site.Network = nil
+	}
+	if site.Compute, err = openstack.NewComputeV2(provider, eo); err != nil {
+		var nf *gophercloud.ErrEndpointNotFound
+		if !errors.As(err, &nf) {
+			return nil, fmt.Errorf("site %q: %s: %w", name, res.source, endpointError("Nova (compute)", region, err))
+		}
+		site.Compute = nil
 	}
 	if site.ObjectStore, err = openstack.NewObjectStorageV1(provider, eo); err != nil {
 		var nf *gophercloud.ErrEndpointNotFound

@@ -153,6 +153,8 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.serveBlazar(w, r, s, base, rest)
 	case "network":
 		e.serveNeutron(w, r, s, base, rest)
+	case "compute":
+		e.serveNova(w, r, s, base, rest)
 	default:
 		writeWerkzeug(w, http.StatusNotFound)
 	}

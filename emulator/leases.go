@@ -66,6 +66,7 @@ var plugins = map[string]func(e *Emulator, r *reservation, v map[string]any) *ap
 	"device":             checkDevice,
 	"network":            checkNetwork,
 	"virtual:floatingip": checkFloatingIP,
+	"flavor:instance":    checkFlavor,
 }
 
 // checkHost is the physical:host plugin's _check_params (with the fork's on_start).
@@ -143,6 +144,25 @@ func checkFloatingIP(e *Emulator, r *reservation, v map[string]any) *apiError {
 		return blazarErr(http.StatusBadRequest, "Invalid values for required_floatingips and amount. The amount must be equal to or larger than length of required_floatingips.")
 	}
 	r.NetworkID, r.Amount, r.RequiredIPs = netID, amount, req
+	return nil
+}
+
+// checkFlavor is upstream's flavor plugin's _check_params: a flavor of the site's Nova, an
+// amount of at least one instance, no affinity. (The fork has no flavor plugin; the
+// emulator enables it at the sites that have flavors.)
+func checkFlavor(e *Emulator, r *reservation, v map[string]any) *apiError {
+	if err := required(v, "flavor_id", "amount"); err != nil {
+		return err
+	}
+	amount, ok := intLike(v["amount"])
+	if !ok || amount < 1 {
+		return blazarErr(http.StatusBadRequest, "Malformed parameter amount")
+	}
+	if a, ok := v["affinity"]; ok && a != nil && a != "None" {
+		return blazarErr(http.StatusConflict, "Affinity not supported yet")
+	}
+	id, _ := v["flavor_id"].(string)
+	r.FlavorID, r.Amount = id, amount
 	return nil
 }
 
@@ -229,6 +249,8 @@ func storedParams(r *reservation) map[string]any {
 		m["min"], m["max"], m["resource_properties"], m["before_end"] = r.Min, r.Max, r.ResourceProperties, r.BeforeEnd
 	case "network":
 		m["network_name"], m["network_description"], m["network_properties"], m["resource_properties"], m["before_end"] = r.NetworkName, r.NetworkDescription, r.NetworkProperties, r.ResourceProperties, r.BeforeEnd
+	case "flavor:instance":
+		m["flavor_id"], m["amount"] = r.FlavorID, r.Amount
 	case "virtual:floatingip":
 		req := make([]any, len(r.RequiredIPs))
 		for i, ip := range r.RequiredIPs {
@@ -438,6 +460,12 @@ func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, order [
 	}
 	if len(body) == 0 && !e.fork() {
 		return cur, nil
+	}
+	for _, r := range cur.Reservations {
+		if r.ResourceType == "flavor:instance" {
+			// Upstream's update_lease refuses these leases outright (the fork has no flavor plugin).
+			return nil, blazarErr(http.StatusConflict, "Updating leases for 'flavor:instance' type reservations is not yet supported.")
+		}
 	}
 	nl := cur.clone()
 	nl.markEnded(now)

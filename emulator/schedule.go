@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"sort"
@@ -30,6 +31,7 @@ var kinds = map[string]resKind{
 	"device":             {"device", "DeviceExtraCapability", "Not enough hosts available"},
 	"network":            {"segment", "NetworkSegmentExtraCapability", "Not enough networks available"},
 	"virtual:floatingip": {"fip", "FloatingIPExtraCapability", "Not enough floating IPs available"},
+	"flavor:instance":    {"flavor", "InstanceReservations", "Not enough hosts available"},
 }
 
 func (s *site) resources(kind string) []resource {
@@ -51,6 +53,14 @@ func (s *site) resources(kind string) []resource {
 		for _, g := range s.inv.Segments {
 			out = append(out, resource{id: g.ID, extra: g.Extra, cols: map[string]any{
 				"id": g.ID, "network_type": g.NetworkType, "physical_network": g.PhysicalNetwork, "segment_id": g.SegmentID}})
+		}
+	case "flavor":
+		// One slot per instance a flavor's capacity allows.
+		for _, f := range s.inv.Flavors {
+			for i := 1; i <= f.Capacity; i++ {
+				id := fmt.Sprintf("%s/%d", f.ID, i)
+				out = append(out, resource{id: id, cols: map[string]any{"id": id, "flavor_id": f.ID}})
+			}
 		}
 	case "fip":
 		if p := s.inv.FloatingIPs; p != nil {
@@ -358,6 +368,8 @@ func (s *site) conditions(r *reservation) (conds []cond, fits bool, err *apiErro
 		return c, true, nil
 	case "virtual:floatingip":
 		return nil, r.NetworkID == s.fipNetID, nil
+	case "flavor:instance":
+		return []cond{{op: "==", key: "flavor_id", val: r.FlavorID}}, true, nil
 	}
 	return nil, true, nil
 }
@@ -438,7 +450,7 @@ func counts(r *reservation) (want, most, least int) {
 		return r.Max, r.Max, r.Min
 	case "network":
 		return 1, 1, 1
-	case "virtual:floatingip":
+	case "virtual:floatingip", "flavor:instance":
 		return r.Amount, r.Amount, r.Amount
 	}
 	return 0, 0, 0
