@@ -232,7 +232,7 @@ func (r *runner) recordRefresh(p *plan.Plan) error {
 		return err
 	}
 	for _, a := range p.Adopt {
-		r.report(Event{Key: a.Key, Site: a.Site, Kind: Adopted, Message: "lease " + a.LeaseID})
+		r.report(Event{Key: a.Key, Site: a.Site, Kind: Adopted, Message: "lease " + a.LeaseID, LeaseID: a.LeaseID})
 		r.mu.Lock()
 		r.res.Adopted = append(r.res.Adopted, Outcome{Key: a.Key, Site: a.Site, Action: plan.Create, LeaseID: a.LeaseID})
 		r.mu.Unlock()

@@ -311,10 +311,10 @@ func (r *runner) recordCreated(ch plan.Change, l *leases.Lease, adopted bool) (*
 		return nil, err
 	}
 	if adopted {
-		r.report(Event{Key: ch.Key, Site: ch.Site, Kind: Adopted, Status: sl.Status,
+		r.report(Event{Key: ch.Key, Site: ch.Site, Kind: Adopted, Status: sl.Status, LeaseID: sl.ID,
 			Message: "lease " + sl.ID + " was created although the call failed"})
 	} else {
-		r.report(Event{Key: ch.Key, Site: ch.Site, Kind: Created, Status: sl.Status})
+		r.report(Event{Key: ch.Key, Site: ch.Site, Kind: Created, Status: sl.Status, LeaseID: sl.ID})
 	}
 	c := *sl
 	return &c, nil
@@ -499,7 +499,7 @@ func (r *runner) deleteLease(key, stateKey, site, id string, gone bool) error {
 	if err != nil {
 		return err
 	}
-	r.report(Event{Key: key, Site: site, Kind: Deleted, Message: note})
+	r.report(Event{Key: key, Site: site, Kind: Deleted, Message: note, LeaseID: id})
 	return nil
 }
 
@@ -577,7 +577,7 @@ func (r *runner) updateLease(ch plan.Change) {
 	if err != nil {
 		return
 	}
-	r.report(Event{Key: ch.Key, Site: ch.Site, Kind: Updated, Status: l.Status})
+	r.report(Event{Key: ch.Key, Site: ch.Site, Kind: Updated, Status: l.Status, LeaseID: l.ID})
 	r.done(Outcome{Key: ch.Key, Site: ch.Site, Action: plan.Update, LeaseID: l.ID, Status: l.Status})
 }
 

@@ -129,6 +129,9 @@ type Event struct {
 	Elapsed   time.Duration
 	Err       error
 	Message   string
+	// LeaseID is the lease the event is about, on Created, Adopted, Updated and Deleted
+	// (for Created and Adopted the first moment it is known); "" on the other kinds.
+	LeaseID string
 }
 
 // String renders the event as the line the CLI prints, e.g.

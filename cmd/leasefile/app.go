@@ -62,6 +62,11 @@ func (a *app) getenv(k string) string {
 }
 
 func (a *app) run(ctx context.Context, args []string) int {
+	defer func() {
+		if a.json != nil {
+			a.json.close()
+		}
+	}()
 	root := a.command()
 	a.setUsageError(root)
 	err := root.Run(ctx, args)
@@ -190,12 +195,15 @@ func (a *app) parseSpec(path string, data []byte) (*spec.File, error) {
 		r := &cloud.Resolver{Env: a.getenv, CloudsYAML: a.cloudsYAML}
 		opts.SiteReachable = r.HasCloud
 	}
+	if a.json != nil {
+		a.json.source(displayPath(a, path), data)
+	}
 	f, err := spec.Parse(displayPath(a, path), data, opts)
 	if err != nil {
 		return nil, err
 	}
 	for _, w := range f.Warnings {
-		a.warnf("%s", w.Error())
+		a.warnAt(w)
 	}
 	return f, nil
 }

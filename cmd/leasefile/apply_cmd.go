@@ -21,6 +21,7 @@ type runOptions struct {
 	parallelism int
 	timeout     time.Duration
 	lockTimeout time.Duration
+	json        bool
 }
 
 func runFlags(o *runOptions) []cli.Flag {
@@ -29,6 +30,7 @@ func runFlags(o *runOptions) []cli.Flag {
 		&cli.IntFlag{Name: "parallelism", Value: 10, Usage: "operations at once per site", Destination: &o.parallelism},
 		&cli.DurationFlag{Name: "timeout", Value: 20 * time.Minute, Usage: "how long to wait for leases to become ACTIVE", Destination: &o.timeout},
 		lockTimeoutFlag(&o.lockTimeout),
+		jsonStreamFlag(&o.json),
 	}
 }
 
@@ -72,10 +74,16 @@ func (a *app) applyCommand() *cli.Command {
 			"Example:\n  leasefile apply -auto-approve",
 		Flags: append(planFlags(&o), runFlags(&r)...),
 		Action: func(ctx context.Context, c *cli.Command) error {
+			planFile := c.Args().First()
+			if r.json {
+				a.startJSONStream()
+				if planFile == "" && !r.autoApprove {
+					return &codeError{code: exitError, msg: "apply -json cannot ask for confirmation", hint: hintJSONApprove}
+				}
+			}
 			if err := r.check(c); err != nil {
 				return err
 			}
-			planFile := c.Args().First()
 			return a.runApply(ctx, planFile, o, r)
 		},
 	}
@@ -96,6 +104,12 @@ func (a *app) destroyCommand() *cli.Command {
 		// destroy waits for no lease to become ACTIVE.
 		Flags: append(flags, withoutFlag(runFlags(&r), "timeout")...),
 		Action: func(ctx context.Context, c *cli.Command) error {
+			if r.json {
+				a.startJSONStream()
+				if !r.autoApprove {
+					return &codeError{code: exitError, msg: "destroy -json cannot ask for confirmation", hint: hintJSONDestroyApprove}
+				}
+			}
 			if err := r.check(c); err != nil {
 				return err
 			}
@@ -133,6 +147,9 @@ func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r ru
 		if err := a.recheckEarliest(ctx, s, p); err != nil {
 			return err
 		}
+		if a.json != nil {
+			a.json.planJSON(p)
+		}
 	} else {
 		if p, err = a.makePlan(ctx, s, o); err != nil {
 			return err
@@ -140,10 +157,16 @@ func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r ru
 		if s.spec != nil && s.spec.HasEarliest() {
 			a.checkAvailability(ctx, s, p) // picks the start of `start: earliest` leases
 		}
-		if err := a.renderPlan(p, "text", false); err != nil {
+		if a.json != nil {
+			a.json.planJSON(p)
+		} else if err := a.renderPlan(p, "text", false); err != nil {
 			return err
 		}
 		if !p.HasChanges() && !p.HasDrift() && len(p.Observed) == 0 {
+			if a.json != nil {
+				a.json.applySummaryJSON(p, nil, summaryLine(p, &apply.Result{}, nil, 0))
+				a.json.outputsJSON(s.state, nil)
+			}
 			return nil
 		}
 		if p.HasChanges() && !p.OnlyWaits() {
@@ -154,18 +177,30 @@ func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r ru
 	}
 	store := s.store()
 	start := time.Now()
-	prog := newProgress(a.stdout, isTTY(a.stdout))
-	prog.waitFor = waitedKeys(p)
+	var rep apply.Reporter
+	var prog *progress
+	if a.json != nil {
+		rep = newJSONProgress(a.json, a.now, p)
+	} else {
+		prog = newProgress(a.stdout, isTTY(a.stdout))
+		prog.waitFor = waitedKeys(p)
+		rep = prog
+	}
 	res, err := apply.Apply(ctx, p, store, s.applySites(), apply.Options{
 		Parallelism: r.parallelism,
 		Timeout:     r.timeout,
 		Now:         a.now,
 		After:       a.after,
-		Reporter:    prog,
+		Reporter:    rep,
 	})
-	prog.done()
+	if prog != nil {
+		prog.done()
+	}
 	if errors.Is(err, context.Canceled) {
 		return err
+	}
+	if a.json != nil {
+		return a.applyResultJSON(s, store, p, res, err, time.Since(start))
 	}
 	if res != nil && (p.HasChanges() || p.RefreshOnly || len(res.Failed) > 0) {
 		a.printApplySummary(p, res, err, time.Since(start))
@@ -234,6 +269,18 @@ func (a *app) confirm(ctx context.Context, autoApprove, destroy bool) error {
 // was created even when waiting for it failed, and "finished with errors" whenever the run
 // ends with an error (a state that could not be saved included).
 func (a *app) printApplySummary(p *plan.Plan, res *apply.Result, err error, took time.Duration) {
+	if line := summaryLine(p, res, err, took); line != "" {
+		fmt.Fprintf(a.stdout, "\n%s\n", line)
+	}
+	for _, f := range res.Failed {
+		a.errorf("lease %s (%s): %v", f.Key, f.Site, f.Err)
+	}
+}
+
+// summaryLine is the apply's summary, "Apply complete! Leases: ...", or "" for a refresh that
+// failed.
+func summaryLine(p *plan.Plan, res *apply.Result, err error, took time.Duration) string {
+	var b strings.Builder
 	var created, updated, replaced, deleted, waited, notActive, failed, uncertain int
 	count := func(act plan.Action) {
 		switch {
@@ -266,9 +313,9 @@ func (a *app) printApplySummary(p *plan.Plan, res *apply.Result, err error, took
 	}
 	if p.RefreshOnly {
 		if err == nil {
-			fmt.Fprintf(a.stdout, "\nRefresh complete: the state records what Blazar has now.\n")
+			return "Refresh complete: the state records what Blazar has now."
 		}
-		return
+		return ""
 	}
 	word := "Apply"
 	if p.Destroy {
@@ -280,26 +327,24 @@ func (a *app) printApplySummary(p *plan.Plan, res *apply.Result, err error, took
 		word += " complete!"
 	}
 	if p.Destroy {
-		fmt.Fprintf(a.stdout, "\n%s Leases: %d deleted", word, deleted)
+		fmt.Fprintf(&b, "%s Leases: %d deleted", word, deleted)
 	} else {
-		fmt.Fprintf(a.stdout, "\n%s Leases: %d created, %d updated, %d replaced, %d deleted", word, created, updated, replaced, deleted)
+		fmt.Fprintf(&b, "%s Leases: %d created, %d updated, %d replaced, %d deleted", word, created, updated, replaced, deleted)
 	}
 	if waited > 0 {
-		fmt.Fprintf(a.stdout, ", %d now ACTIVE", waited)
+		fmt.Fprintf(&b, ", %d now ACTIVE", waited)
 	}
 	if notActive > 0 {
-		fmt.Fprintf(a.stdout, "; %d of these did not finish", notActive)
+		fmt.Fprintf(&b, "; %d of these did not finish", notActive)
 	}
 	if failed > 0 {
-		fmt.Fprintf(a.stdout, ", %d failed", failed)
+		fmt.Fprintf(&b, ", %d failed", failed)
 	}
 	if uncertain > 0 {
-		fmt.Fprintf(a.stdout, " (%d of them may have been created: the next plan finds and adopts them)", uncertain)
+		fmt.Fprintf(&b, " (%d of them may have been created: the next plan finds and adopts them)", uncertain)
 	}
-	fmt.Fprintf(a.stdout, ". (%s)\n", took.Round(time.Second))
-	for _, f := range res.Failed {
-		a.errorf("lease %s (%s): %v", f.Key, f.Site, f.Err)
-	}
+	fmt.Fprintf(&b, ". (%s)", took.Round(time.Second))
+	return b.String()
 }
 
 // checkFresh refuses a saved plan that no longer describes the world (plan.CheckStateFresh,
@@ -322,6 +367,7 @@ func (a *app) checkFresh(ctx context.Context, s *session, p *plan.Plan) error {
 type waitOptions struct {
 	keys                 []string // default: every lease in the state
 	timeout, lockTimeout time.Duration
+	json                 bool
 }
 
 func (a *app) waitCommand() *cli.Command {
@@ -334,8 +380,12 @@ func (a *app) waitCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.DurationFlag{Name: "timeout", Value: 20 * time.Minute, Usage: "how long to wait", Destination: &o.timeout},
 			lockTimeoutFlag(&o.lockTimeout),
+			jsonStreamFlag(&o.json),
 		},
 		Action: func(ctx context.Context, c *cli.Command) error {
+			if o.json {
+				a.startJSONStream()
+			}
 			o.keys = c.Args().Slice()
 			return a.runWait(ctx, o)
 		},
@@ -376,6 +426,15 @@ func (a *app) runWait(ctx context.Context, o waitOptions) error {
 		return err
 	}
 	store := s.store()
+	if a.json != nil {
+		jp := newJSONProgress(a.json, a.now, nil)
+		jp.waitJSON(s.state, keys)
+		err := apply.Wait(ctx, store, s.applySites(), keys, apply.Options{Timeout: o.timeout, Now: a.now, After: a.after, Reporter: jp})
+		if err == nil {
+			a.json.outputsJSON(store.Snapshot(), keys)
+		}
+		return err
+	}
 	prog := newProgress(a.stdout, isTTY(a.stdout))
 	defer prog.done()
 	return apply.Wait(ctx, store, s.applySites(), keys, apply.Options{

@@ -30,17 +30,29 @@ func (a *app) commands() []*cli.Command {
 }
 
 func (a *app) validateCommand() *cli.Command {
+	var jsonOut bool
 	return &cli.Command{
 		Name:      "validate",
 		Usage:     "check the Leasefile against the schema and the semantic rules, with no network",
-		UsageText: "leasefile validate [-f FILE]",
+		UsageText: "leasefile validate [-f FILE] [-json]",
 		Description: "Every problem is reported in one run as FILE:LINE:COL: path: message, on stderr,\n" +
-			"and the exit status is 1. Nothing is contacted: no credentials are needed.\n\n" +
+			"and the exit status is 1. Nothing is contacted: no credentials are needed.\n" +
+			"-json prints one object on stdout instead, as terraform validate -json does: valid,\n" +
+			"error_count, warning_count and the diagnostics with their Leasefile range (docs/json-ui.md).\n\n" +
 			"Example:\n  leasefile validate -f examples/quickstart.yaml",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "json", Usage: "print the result as one JSON object, for editors and CI", Destination: &jsonOut},
+		},
 		Action: func(ctx context.Context, c *cli.Command) error {
+			if jsonOut {
+				a.json = newJSONDocument(a.stdout, a.now)
+			}
 			f, err := a.loadSpec()
 			if err != nil {
 				return err
+			}
+			if jsonOut {
+				return nil
 			}
 			fmt.Fprintf(a.stdout, "Leasefile is valid: %s, %s across %s.\n",
 				plural(len(f.Leases), "lease"), plural(f.ReservationCount(), "reservation"), plural(len(f.SiteNames()), "site"))

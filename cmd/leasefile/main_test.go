@@ -83,6 +83,7 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 	cmds := map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"leasefile": cmdLeasefile,
 		"emu":       cmdEmu,
+		"uistream":  cmdUIStream,
 	}
 	for name, c := range emulatorScriptCmds() {
 		cmds[name] = c

@@ -56,9 +56,12 @@ const (
 	hintStalePlan    = "run leasefile plan again and review the new plan"
 	hintNotOwnedPlan = "the plan file was edited after plan -out wrote it: do not apply it; run leasefile plan again"
 	hintNoTerminal   = "review the plan, then run again with -auto-approve, or save it with plan -out and apply that file"
-	hintWaitTooEarly = "wait closer to the start, or give a longer -timeout"
-	hintLocalBusy    = "wait for it to finish: the local emulator serves one command at a time"
-	hintApplyFirst   = "run leasefile apply first"
+	// hintJSONApprove and hintJSONDestroyApprove explain that -json never prompts.
+	hintJSONApprove        = "-json output leaves no room for a prompt: save the plan with leasefile plan -out FILE and run leasefile apply -json FILE, or add -auto-approve"
+	hintJSONDestroyApprove = "-json output leaves no room for a prompt: review leasefile plan -destroy, then run leasefile destroy -json -auto-approve"
+	hintWaitTooEarly       = "wait closer to the start, or give a longer -timeout"
+	hintLocalBusy          = "wait for it to finish: the local emulator serves one command at a time"
+	hintApplyFirst         = "run leasefile apply first"
 )
 
 // remedy returns what to do about err, a failure of a whole command, or "" when leasefile

@@ -21,21 +21,46 @@ const (
 
 // ui is the only code that writes diagnostics: "leasefile: error: ...", "warning:", "hint:",
 // lower case, no final period, on stderr. Plans, outputs and JSON go to stdout.
+//
+// In -json mode (json set) diagnostics are JSON instead, on stdout (jsonui.go): a hint becomes
+// the detail of the diagnostic before it.
 type ui struct {
 	stdout, stderr io.Writer
 	stdin          io.Reader
 	noColor        bool
+	json           *jsonUI
 }
 
 func (u *ui) errorf(format string, args ...any) {
+	if u.json != nil {
+		u.json.diagnostic(jsonDiagnostic{Severity: "error", Summary: fmt.Sprintf(format, args...)})
+		return
+	}
 	fmt.Fprintf(u.stderr, "leasefile: error: %s\n", fmt.Sprintf(format, args...))
 }
 
 func (u *ui) warnf(format string, args ...any) {
+	if u.json != nil {
+		u.json.diagnostic(jsonDiagnostic{Severity: "warning", Summary: fmt.Sprintf(format, args...)})
+		return
+	}
 	fmt.Fprintf(u.stderr, "leasefile: warning: %s\n", fmt.Sprintf(format, args...))
 }
 
+// warnAt is a positioned warning about the Leasefile.
+func (u *ui) warnAt(e *spec.Error) {
+	if u.json != nil {
+		u.json.diagnostic(u.json.specDiagnostic("warning", e))
+		return
+	}
+	u.warnf("%s", e.Error())
+}
+
 func (u *ui) hintf(format string, args ...any) {
+	if u.json != nil {
+		u.json.hint(fmt.Sprintf(format, args...))
+		return
+	}
 	fmt.Fprintf(u.stderr, "leasefile: hint: %s\n", fmt.Sprintf(format, args...))
 }
 
@@ -84,6 +109,9 @@ func silent(code int) error { return &codeError{code: code} }
 
 // report prints err as a diagnostic and returns the exit code it stands for.
 func (u *ui) report(err error) int {
+	if u.json != nil {
+		return u.reportJSON(err)
+	}
 	var ee *codeError
 	if errors.As(err, &ee) {
 		if ee.msg != "" {
