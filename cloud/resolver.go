@@ -78,12 +78,13 @@ type Site struct {
 	// Network is the Neutron client; nil when the catalog has no network
 	// endpoint.
 	Network *gophercloud.ServiceClient
-	// Compute is the Nova client, which resolves flavor reservations' flavors; nil when
-	// the catalog has no compute endpoint.
-	Compute *gophercloud.ServiceClient
 	// ObjectStore is the Swift client (catalog type object-store), for a state kept there;
 	// nil when the catalog has none.
 	ObjectStore *gophercloud.ServiceClient
+	// Compute is the Nova v2.1 client (catalog type compute), for whether the project runs
+	// servers at the site and to resolve flavor reservations' flavors; nil when the catalog
+	// has none.
+	Compute *gophercloud.ServiceClient
 	// AuthURL, ProjectID and UserID identify the cloud and project (from
 	// the token), so a state file can tell one cloud from another.
 	AuthURL, ProjectID, UserID string
@@ -289,19 +290,19 @@ func (r *Resolver) connect(ctx context.Context, name string) (*Site, error) {
 		}
 		site.Network = nil
 	}
-	if site.Compute, err = openstack.NewComputeV2(provider, eo); err != nil {
-		var nf *gophercloud.ErrEndpointNotFound
-		if !errors.As(err, &nf) {
-			return nil, fmt.Errorf("site %q: %s: %w", name, res.source, endpointError("Nova (compute)", region, err))
-		}
-		site.Compute = nil
-	}
 	if site.ObjectStore, err = openstack.NewObjectStorageV1(provider, eo); err != nil {
 		var nf *gophercloud.ErrEndpointNotFound
 		if !errors.As(err, &nf) {
 			return nil, fmt.Errorf("site %q: %s: %w", name, res.source, endpointError("Swift (object-store)", region, err))
 		}
 		site.ObjectStore = nil
+	}
+	if site.Compute, err = openstack.NewComputeV2(provider, eo); err != nil {
+		var nf *gophercloud.ErrEndpointNotFound
+		if !errors.As(err, &nf) {
+			return nil, fmt.Errorf("site %q: %s: %w", name, res.source, endpointError("Nova (compute)", region, err))
+		}
+		site.Compute = nil
 	}
 	if cr, ok := provider.GetAuthResult().(tokens.CreateResult); ok {
 		if p, err := cr.ExtractProject(); err == nil && p != nil {

@@ -17,7 +17,8 @@
 //	{URL}/chi-uc/identity/        Keystone (GET / -> 300, GET /v3, POST /v3/auth/tokens)
 //	{URL}/chi-uc/reservation/v1/  Blazar (catalog type "reservation", name "blazar")
 //	{URL}/chi-uc/network/         Neutron (catalog type "network"; clients add v2.0/)
-//	{URL}/kvm-tacc/compute/v2.1/  Nova's flavor list, at sites with flavors (catalog type "compute")
+//	{URL}/chi-uc/compute/v2.1/    Nova (catalog type "compute", nova.go): GET /servers[/detail], and
+//	                              GET /flavors[/detail] at sites with flavors (KVM@TACC)
 //	{URL}/auth/realms/chameleon/  OpenID Connect provider for every site (oidc.go): discovery,
 //	                              device authorization, token endpoint with rotating refresh tokens
 //	{URL}/chi-uc/identity/v3/OS-FEDERATION/identity_providers/chameleon/protocols/openid/auth

@@ -13,6 +13,8 @@ type site struct {
 	fipNetID   string
 	fipSubnet  string
 	fork       bool // Chameleon's fork rules (see profile.go)
+	// servers are Nova's (nova.go), not persisted.
+	servers []*novaServer
 }
 
 func newSite(inv *Site) *site {

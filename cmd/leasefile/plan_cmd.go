@@ -89,6 +89,7 @@ func (a *app) runPlan(ctx context.Context, o planCmdOptions) error {
 		return err
 	}
 	failing := a.checkAvailability(ctx, s, p)
+	a.warnIdle(ctx, s, p)
 	if err := a.renderPlan(p, o.format, o.diff); err != nil {
 		return err
 	}
