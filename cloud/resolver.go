@@ -82,7 +82,8 @@ type Site struct {
 	// nil when the catalog has none.
 	ObjectStore *gophercloud.ServiceClient
 	// Compute is the Nova v2.1 client (catalog type compute), for whether the project runs
-	// servers at the site; nil when the catalog has none.
+	// servers at the site and to resolve flavor reservations' flavors; nil when the catalog
+	// has none.
 	Compute *gophercloud.ServiceClient
 	// AuthURL, ProjectID and UserID identify the cloud and project (from
 	// the token), so a state file can tell one cloud from another.

@@ -56,6 +56,10 @@ func (e *Emulator) serveNova(w http.ResponseWriter, r *http.Request, s *site, ba
 		return
 	}
 	p := strings.Trim(rest, "/")
+	if (p == "v2.1/flavors" || p == "v2.1/flavors/detail") && len(s.inv.Flavors) > 0 && r.Method == http.MethodGet {
+		e.serveFlavors(w, s, base, p)
+		return
+	}
 	if p != "v2.1/servers" && p != "v2.1/servers/detail" {
 		novaError(w, http.StatusNotFound, "itemNotFound", "The resource could not be found.")
 		return
@@ -124,4 +128,24 @@ func (e *Emulator) serveNova(w http.ResponseWriter, r *http.Request, s *site, ba
 	}
 	w.Header().Set("X-Openstack-Request-Id", requestID())
 	writeJSON(w, http.StatusOK, body)
+}
+
+// serveFlavors is Nova's flavor list (GET /flavors and /flavors/detail) at a site with
+// flavors, which flavor reservations resolve their flavor names through.
+func (e *Emulator) serveFlavors(w http.ResponseWriter, s *site, base, p string) {
+	e.count(s.name, "nova "+strings.TrimPrefix(p, "v2.1/"))
+	detail := strings.HasSuffix(p, "/detail")
+	out := []any{}
+	for _, f := range s.inv.Flavors {
+		links := []any{omap{{"rel", "self"}, {"href", base + "/compute/v2.1/flavors/" + f.ID}}}
+		if !detail {
+			out = append(out, omap{{"id", f.ID}, {"links", links}, {"name", f.Name}})
+			continue
+		}
+		out = append(out, omap{{"OS-FLV-DISABLED:disabled", false}, {"disk", f.Disk}, {"OS-FLV-EXT-DATA:ephemeral", 0},
+			{"os-flavor-access:is_public", true}, {"id", f.ID}, {"links", links}, {"name", f.Name}, {"ram", f.RAM},
+			{"swap", ""}, {"vcpus", f.VCPUs}, {"rxtx_factor", 1.0}})
+	}
+	w.Header().Set("X-Openstack-Request-Id", requestID())
+	writeJSON(w, http.StatusOK, omap{{"flavors", out}})
 }
