@@ -19,7 +19,7 @@ import (
 // keeps the old lease between the new lease's creation and the old one's
 // deletion. Lease keys cannot contain '~', so it never collides with a
 // Leasefile key; a plan sees the deposed entry as a lease to delete.
-const DeposedSuffix = plan.DeposedSuffix
+const DeposedSuffix = state.DeposedSuffix
 
 // DeposedKey is the state key of key's deposed lease (state.DeposedKey).
 func DeposedKey(key string) string { return state.DeposedKey(key) }

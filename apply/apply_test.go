@@ -9,6 +9,7 @@ import (
 	"github.com/chameleoncloud/leasefile/apply"
 	"github.com/chameleoncloud/leasefile/blazar"
 	"github.com/chameleoncloud/leasefile/plan"
+	"github.com/chameleoncloud/leasefile/spec"
 	"github.com/chameleoncloud/leasefile/state"
 	"github.com/google/go-cmp/cmp"
 )
@@ -109,7 +110,7 @@ func TestUpdateInPlace(t *testing.T) {
 	res := e.mustApply(planOf(plan.Change{Key: "training", Site: "CHI@UC", Action: plan.Update, Name: old.Name,
 		LeaseID: old.ID, UpdatedAt: old.UpdatedAt, Update: &plan.UpdateSpec{End: &end,
 			Reservations: []plan.ReservationUpdate{{Key: "gpus", ID: old.Reservations["gpus"].ID,
-				Body: map[string]any{"min": 3, "max": 3, "hypervisor_properties": "", "resource_properties": `["==", "$node_type", "compute_skylake"]`}}}}}))
+				Body: spec.ReservationBody{Min: ref(3), Max: ref(3), HypervisorProperties: ref(""), ResourceProperties: ref(`["==", "$node_type", "compute_skylake"]`)}}}}}))
 	if d := cmp.Diff([]apply.Outcome{{Key: "training", Site: "CHI@UC", Action: plan.Update, LeaseID: old.ID, Status: "ACTIVE"}}, res.Done); d != "" {
 		t.Errorf("Done (-want +got):\n%s", d)
 	}
@@ -299,9 +300,9 @@ func TestCreateNowCorrectsEnd(t *testing.T) {
 // state keeps what was sent, for the next plan to compare with; an update keeps them.
 func TestCreateRecordsNetworkFields(t *testing.T) {
 	e := newEnv(t, envOpts{})
-	net := plan.ReservationSpec{Key: "net", Type: "network", Body: map[string]any{
-		"resource_type": "network", "network_name": "exp-net", "network_description": "d",
-		"resource_properties": `["==","$physical_network","physnet1"]`, "network_properties": "",
+	net := plan.ReservationSpec{Key: "net", Type: "network", Body: spec.ReservationBody{
+		ResourceType: "network", NetworkName: ref("exp-net"), NetworkDescription: ref("d"),
+		ResourceProperties: ref(`["==","$physical_network","physnet1"]`), NetworkProperties: ref(""),
 	}}
 	e.mustApply(planOf(create("vlan", "CHI@UC", net)))
 	l, _ := e.saved().Lease("vlan")

@@ -147,7 +147,7 @@ func TestTransientCreateFailureAdoptsTheLease(t *testing.T) {
 
 // TestTransientCreateFailureClientClockAhead: the intent's time comes from the client's
 // clock and created_at from Blazar's. With the client 30 s ahead, the lease the failed call
-// made looks created before the intent; apply must still find it (within plan.AdoptWindow,
+// made looks created before the intent; apply must still find it (within state.AdoptWindow,
 // as plan would) instead of creating a second one.
 func TestTransientCreateFailureClientClockAhead(t *testing.T) {
 	e := newEnv(t, envOpts{wrap: cutCreate(status503, nil)})
@@ -500,12 +500,12 @@ func TestPermanentCreateFailureDropsIntent(t *testing.T) {
 }
 
 // TestCreateRetriesStayWithinIntentBound: a retry whose call could end after
-// plan.IntentBound is not sent, since a later plan would not adopt its lease.
+// state.IntentBound is not sent, since a later plan would not adopt its lease.
 func TestCreateRetriesStayWithinIntentBound(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	e.srv.InjectFault(emulator.Fault{Site: "CHI@UC", Op: "create", Status: 503, Count: 5})
 	o := e.opts()
-	o.CallTimeout = plan.IntentBound - plan.AdoptWindow
+	o.CallTimeout = state.IntentBound - state.AdoptWindow
 	res, _ := e.apply(planOf(create("training", "CHI@UC", hosts("gpus", 1, "compute_skylake"))), o)
 	if n := e.srv.Calls("CHI@UC", "create"); n != 1 {
 		t.Errorf("create calls = %d, want 1", n)
@@ -567,7 +567,7 @@ func TestLostCreateAnswerWithTwoFittingLeasesIsAmbiguous(t *testing.T) {
 	ch := create("training", "CHI@UC", hosts("gpus", 1, "compute_skylake"))
 	// Another state's lease, created just before by the same user, with the same name and shape.
 	other, err := leases.Create(context.Background(), e.connect("CHI@UC", nil).Reservation, leases.CreateOpts{
-		Name: "exp-training", End: e.clock.Now().Add(6 * time.Hour), Reservations: []map[string]any{ch.Create.Reservations[0].Body}}).Extract()
+		Name: "exp-training", End: e.clock.Now().Add(6 * time.Hour), Reservations: []map[string]any{ch.Create.Reservations[0].Body.ToMap()}}).Extract()
 	if err != nil {
 		t.Fatal(err)
 	}

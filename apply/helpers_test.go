@@ -13,6 +13,7 @@ import (
 	"github.com/chameleoncloud/leasefile/blazar"
 	"github.com/chameleoncloud/leasefile/emulator"
 	"github.com/chameleoncloud/leasefile/plan"
+	"github.com/chameleoncloud/leasefile/spec"
 	"github.com/chameleoncloud/leasefile/state"
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack"
@@ -167,15 +168,15 @@ func (e *env) leasesNamed(site, name string) []emulator.LeaseInfo {
 }
 
 func hosts(key string, n int, nodeType string) plan.ReservationSpec {
-	return plan.ReservationSpec{Key: key, Type: "node", Body: map[string]any{
-		"resource_type": "physical:host", "min": n, "max": n, "hypervisor_properties": "",
-		"resource_properties": `["==","$node_type","` + nodeType + `"]`,
+	return plan.ReservationSpec{Key: key, Type: "node", Body: spec.ReservationBody{
+		ResourceType: "physical:host", Min: &n, Max: &n, HypervisorProperties: ref(""),
+		ResourceProperties: ref(`["==","$node_type","` + nodeType + `"]`),
 	}}
 }
 
 func fips(key string, n int) plan.ReservationSpec {
 	return plan.ReservationSpec{Key: key, Type: "floating_ip", FloatingNetwork: "public",
-		Body: map[string]any{"resource_type": "virtual:floatingip", "amount": n}}
+		Body: spec.ReservationBody{ResourceType: "virtual:floatingip", Amount: &n}}
 }
 
 func create(key, site string, res ...plan.ReservationSpec) plan.Change {
@@ -206,3 +207,5 @@ func filter(lines []string, substr string) []string {
 	}
 	return out
 }
+
+func ref[T any](v T) *T { return &v }

@@ -1,12 +1,12 @@
 package apply
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -196,10 +196,10 @@ func (r *runner) createLease(ch plan.Change) (*state.Lease, error) {
 		}
 		d := backoff(delay, err)
 		delay = min(delay*2, r.o.PollMax)
-		if r.o.Now().Sub(intent.Sent)+d+r.o.CallTimeout > plan.IntentBound-plan.AdoptWindow {
+		if r.o.Now().Sub(intent.Sent)+d+r.o.CallTimeout > state.IntentBound-state.AdoptWindow {
 			// A lease this attempt made could end up past the window in which
 			// a later plan adopts it, and be created a second time then.
-			return nil, fmt.Errorf("%w (giving up: another attempt could outlast plan.IntentBound, %s after the intent)", err, plan.IntentBound)
+			return nil, fmt.Errorf("%w (giving up: another attempt could outlast state.IntentBound, %s after the intent)", err, state.IntentBound)
 		}
 		r.report(Event{Key: ch.Key, Site: ch.Site, Kind: Retrying, Err: err,
 			Message: fmt.Sprintf("create: %v; no lease was created, retrying in %s", err, elapsed(d))})
@@ -210,8 +210,8 @@ func (r *runner) createLease(ch plan.Change) (*state.Lease, error) {
 }
 
 // findCreated returns the lease named name that this user created at site
-// for the intent whose create was sent at since (plan.CreatedForIntent with
-// state.Intent.Since, the same window a later plan adopts with), with the
+// for the intent whose create was sent at since (state.Intent.Admits with
+// its Since, the same window a later plan adopts with), with the
 // reservations cs asks for, and that the state does not already hold; nil
 // when there is none. Several that fit cannot be told apart: that is an
 // *ambiguousError, and none is taken.
@@ -236,13 +236,13 @@ func (r *runner) findCreated(key, site, name string, since time.Time, cs *plan.C
 	var fit []*leases.Lease
 	for i := range all {
 		l := &all[i]
-		if l.Name != name || known[l.ID] || l.Status == "DELETING" || !plan.CreatedForIntent(l.CreatedAt, since) {
+		if l.Name != name || known[l.ID] || l.Status == "DELETING" || !(state.Intent{Time: since}).Admits(l.CreatedAt) {
 			continue
 		}
 		if user != "" && l.UserID != "" && l.UserID != user {
 			continue
 		}
-		if cs != nil && !sameTypes(cs, l) {
+		if cs != nil && !plan.SameTypes(cs.Reservations, l) {
 			continue
 		}
 		fit = append(fit, l)
@@ -273,24 +273,6 @@ func (e *ambiguousError) Error() string {
 		len(e.ids), e.name, e.site, strings.Join(e.ids, ", "), e.key)
 }
 
-// sameTypes reports whether l has the reservations cs asks for, by resource type.
-func sameTypes(cs *plan.CreateSpec, l *leases.Lease) bool {
-	n := map[string]int{}
-	for _, rs := range cs.Reservations {
-		rt, _ := rs.Body["resource_type"].(string)
-		n[rt]++
-	}
-	for _, lr := range l.Reservations {
-		n[lr.ResourceType]--
-	}
-	for _, c := range n {
-		if c != 0 {
-			return false
-		}
-	}
-	return true
-}
-
 // recordCreated writes the new lease under ch.Key and drops the intent, in
 // one save. For a create-before-destroy the old lease moves to its deposed
 // key in the same save, so it is never lost from the state.
@@ -298,7 +280,7 @@ func (r *runner) recordCreated(ch plan.Change, l *leases.Lease, adopted bool) (*
 	if l == nil {
 		return nil, errors.New("blazar answered the create without a lease")
 	}
-	sl := toState(l, ch.Site, mapReservations(l.Reservations, ch.Create.Reservations))
+	sl := toState(l, ch.Site, recordReservations(l.Reservations, ch.Create.Reservations))
 	err := r.update(func(f *state.File) {
 		if ch.Action == plan.CreateThenDelete {
 			if old, ok := f.Lease(ch.Key); ok && old.ID == ch.LeaseID {
@@ -392,34 +374,33 @@ func (r *runner) window(cs *plan.CreateSpec) (start, end time.Time, err error) {
 	return cs.Start, end, nil
 }
 
-// bodies copies the reservation bodies, adding the floating IP network_id
+// bodies renders the reservation bodies of a create, adding the floating IP network_id
 // resolved through Neutron.
 func (r *runner) bodies(key, site string, cs *plan.CreateSpec) ([]map[string]any, error) {
 	out := make([]map[string]any, len(cs.Reservations))
 	for i, rs := range cs.Reservations {
-		b := maps.Clone(rs.Body)
-		if b == nil {
-			b = map[string]any{}
-		}
-		if b["resource_type"] == "virtual:floatingip" || rs.FloatingNetwork != "" {
-			if _, ok := b["network_id"]; !ok {
-				name := rs.FloatingNetwork
-				if name == "" {
-					name = "public"
-				}
-				id, err := r.networkID(key, site, name)
-				if err != nil {
-					return nil, &networkError{fmt.Errorf("reservation %s: floating IP network %q: %w", rs.Key, name, err)}
-				}
-				b["network_id"] = id
+		b := rs.Body
+		if (b.ResourceType == "virtual:floatingip" || rs.FloatingNetwork != "") && b.NetworkID == nil {
+			name := cmp.Or(rs.FloatingNetwork, "public")
+			id, err := r.networkID(key, site, name)
+			if err != nil {
+				return nil, &networkError{fmt.Errorf("reservation %s: floating IP network %q: %w", rs.Key, name, err)}
 			}
+			b.NetworkID = &id
 		}
-		out[i] = b
+		if rs.Flavor != "" && b.FlavorID == nil {
+			id, err := r.flavorID(key, site, rs.Flavor)
+			if err != nil {
+				return nil, &networkError{fmt.Errorf("reservation %s: flavor %q: %w", rs.Key, rs.Flavor, err)}
+			}
+			b.FlavorID = &id
+		}
+		out[i] = b.ToMap()
 	}
 	return out, nil
 }
 
-// networkError is a failed floating IP network lookup: the create was never sent.
+// networkError is a failed floating IP network or flavor lookup: the create was never sent.
 type networkError struct{ err error }
 
 func (e *networkError) Error() string { return e.err.Error() }
@@ -473,6 +454,33 @@ func (r *runner) networkID(key, site, name string) (string, error) {
 	return id, nil
 }
 
+// flavorID resolves a flavor name through Nova, once per site as networkID does networks.
+func (r *runner) flavorID(key, site, name string) (string, error) {
+	s := r.sites[site]
+	if s.Compute == nil {
+		return "", fmt.Errorf("site %s has no compute (Nova) endpoint to look the flavor up", site)
+	}
+	r.netMu.Lock()
+	k := siteName{site, "flavor:" + name}
+	e := r.nets[k]
+	if e == nil {
+		e = &netEntry{}
+		r.nets[k] = e
+	}
+	r.netMu.Unlock()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.id != "" {
+		return e.id, nil
+	}
+	err := r.call(key, site, "flavor lookup", func(c context.Context) error {
+		var err error
+		e.id, err = blazar.FlavorID(c, s.Compute, name)
+		return err
+	})
+	return e.id, err
+}
+
 // deleteLease deletes lease id and removes it from the state under
 // stateKey. A lease already gone (known from the plan's drift, or a 404)
 // counts as deleted.
@@ -513,13 +521,10 @@ func (r *runner) updateLease(ch plan.Change) {
 	}
 	opts := leases.UpdateOpts{Name: us.Name, Start: us.Start, End: us.End}
 	ids := map[string]string{}
-	sent := map[string]map[string]any{}
+	sent := map[string]spec.ReservationBody{}
 	for _, ru := range us.Reservations {
 		sent[ru.Key] = ru.Body
-		b := maps.Clone(ru.Body)
-		if b == nil {
-			b = map[string]any{}
-		}
+		b := ru.Body.ToMap()
 		b["id"] = ru.ID
 		opts.Reservations = append(opts.Reservations, b)
 		ids[ru.Key] = ru.ID
@@ -592,90 +597,19 @@ func toState(l *leases.Lease, site string, res map[string]state.Reservation) *st
 		Reservations: res, CreatedAt: l.CreatedAt}
 }
 
-// mapReservations matches a created lease's reservations to the specs that
-// asked for them: same resource_type and, among several of one type, the
-// same min/max/amount/resource_properties/network_name. Blazar usually
-// answers in request order, which breaks ties.
-func mapReservations(got []leases.Reservation, specs []plan.ReservationSpec) map[string]state.Reservation {
+// recordReservations is what the state records of a created lease's reservations: each
+// paired with the spec that asked for it by plan.Match. When Match cannot tell them apart
+// none is recorded, and the next plan says so for the lease.
+func recordReservations(got []leases.Reservation, specs []plan.ReservationSpec) map[string]state.Reservation {
+	m, err := plan.Match(specs, nil, got)
+	if err != nil {
+		return nil
+	}
 	out := map[string]state.Reservation{}
-	used := make([]bool, len(got))
-	pick := func(i int, rs plan.ReservationSpec, strict bool) bool {
-		if i < 0 || i >= len(got) || used[i] {
-			return false
-		}
-		rt, _ := rs.Body["resource_type"].(string)
-		if got[i].ResourceType != rt || (strict && !sameFields(got[i], rs.Body)) {
-			return false
-		}
-		used[i] = true
-		out[rs.Key] = plan.Record(state.Reservation{ID: got[i].ID, ResourceType: got[i].ResourceType}, rs.Body)
-		return true
-	}
-	var rest []int
-	for si, rs := range specs {
-		if pick(si, rs, true) {
-			continue
-		}
-		found := false
-		for i := range got {
-			if pick(i, rs, true) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			rest = append(rest, si)
-		}
-	}
-	for _, si := range rest {
-		for i := range got {
-			if pick(i, specs[si], false) {
-				break
-			}
+	for _, rs := range specs {
+		if lr := m[rs.Key]; lr != nil {
+			out[rs.Key] = plan.Record(state.Reservation{ID: lr.ID, ResourceType: lr.ResourceType}, rs.Body)
 		}
 	}
 	return out
-}
-
-func sameFields(r leases.Reservation, body map[string]any) bool {
-	intEq := func(key string, p *int) bool {
-		v, ok := body[key]
-		if !ok || p == nil {
-			return true
-		}
-		n, ok := toInt(v)
-		return ok && n == *p
-	}
-	if !intEq("min", r.Min) || !intEq("max", r.Max) || !intEq("amount", r.Amount) {
-		return false
-	}
-	if v, ok := body["resource_properties"].(string); ok && v != r.ResourceProperties {
-		return false
-	}
-	if v, ok := body["network_name"].(string); ok {
-		if got, ok := r.Extra["network_name"].(string); ok && got != v {
-			return false
-		}
-	}
-	return true
-}
-
-// toInt reads a number from a body built in Go (int) or decoded from a
-// saved plan's JSON (float64, json.Number, string).
-func toInt(v any) (int, bool) {
-	switch n := v.(type) {
-	case int:
-		return n, true
-	case int64:
-		return int(n), true
-	case float64:
-		return int(n), n == float64(int(n))
-	case interface{ Int64() (int64, error) }:
-		i, err := n.Int64()
-		return int(i), err == nil
-	case string:
-		i, err := strconv.Atoi(n)
-		return i, err == nil
-	}
-	return 0, false
 }

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/chameleoncloud/leasefile/plan"
 	"github.com/chameleoncloud/leasefile/state"
 	"github.com/gophercloud/gophercloud/v2"
 )
@@ -17,6 +16,9 @@ type Site struct {
 	// Network resolves floating IP networks and reads reserved addresses;
 	// it may be nil when no lease at the site needs it.
 	Network *gophercloud.ServiceClient
+	// Compute resolves flavor reservations' flavors; it may be nil when no lease at the
+	// site has one.
+	Compute *gophercloud.ServiceClient
 	// Identity is what the state records for the site. Its UserID, when
 	// set, also restricts which leases a create that may have happened
 	// adopts.
@@ -54,10 +56,10 @@ const (
 	defaultPollMin     = 2 * time.Second
 	defaultPollMax     = 15 * time.Second
 	defaultStill       = 30 * time.Second
-	defaultCallTimeout = plan.CreateCallTimeout
+	defaultCallTimeout = state.CreateCallTimeout
 	// maxAttempts bounds the tries of one call that keeps failing
-	// transiently; plan.IntentBound counts on it for creates.
-	maxAttempts = plan.CreateAttempts
+	// transiently; state.IntentBound counts on it for creates.
+	maxAttempts = state.CreateAttempts
 )
 
 func (o Options) withDefaults() Options {

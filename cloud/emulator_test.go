@@ -86,6 +86,9 @@ func TestNoRegionServesOnlyTheCatalogsSite(t *testing.T) {
 			if site.Region != "CHI@UC" || site.Reservation.ServiceURL("leases") != srv.URL+"/chi-uc/reservation/v1/leases" {
 				t.Errorf("CHI@UC: region %q, Blazar %s", site.Region, site.Reservation.ServiceURL("leases"))
 			}
+			if site.Compute == nil || site.Compute.ServiceURL("servers") != srv.URL+"/chi-uc/compute/v2.1/servers" {
+				t.Errorf("CHI@UC: compute client %+v, want the region's Nova", site.Compute)
+			}
 			_, err = tc.r.Connect(context.Background(), "CHI@TACC")
 			var nc *NoCredentialsError
 			if !errors.As(err, &nc) || !strings.HasPrefix(err.Error(), `no credentials for site "CHI@TACC": `+tc.source) ||

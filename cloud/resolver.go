@@ -81,6 +81,10 @@ type Site struct {
 	// ObjectStore is the Swift client (catalog type object-store), for a state kept there;
 	// nil when the catalog has none.
 	ObjectStore *gophercloud.ServiceClient
+	// Compute is the Nova v2.1 client (catalog type compute), for whether the project runs
+	// servers at the site and to resolve flavor reservations' flavors; nil when the catalog
+	// has none.
+	Compute *gophercloud.ServiceClient
 	// AuthURL, ProjectID and UserID identify the cloud and project (from
 	// the token), so a state file can tell one cloud from another.
 	AuthURL, ProjectID, UserID string
@@ -292,6 +296,13 @@ func (r *Resolver) connect(ctx context.Context, name string) (*Site, error) {
 			return nil, fmt.Errorf("site %q: %s: %w", name, res.source, endpointError("Swift (object-store)", region, err))
 		}
 		site.ObjectStore = nil
+	}
+	if site.Compute, err = openstack.NewComputeV2(provider, eo); err != nil {
+		var nf *gophercloud.ErrEndpointNotFound
+		if !errors.As(err, &nf) {
+			return nil, fmt.Errorf("site %q: %s: %w", name, res.source, endpointError("Nova (compute)", region, err))
+		}
+		site.Compute = nil
 	}
 	if cr, ok := provider.GetAuthResult().(tokens.CreateResult); ok {
 		if p, err := cr.ExtractProject(); err == nil && p != nil {

@@ -67,6 +67,9 @@ func TestConnectPassword(t *testing.T) {
 	if site.Network == nil || site.Network.ServiceURL("networks") != k.srv.URL+"/network/v2.0/networks" {
 		t.Errorf("network client %+v", site.Network)
 	}
+	if site.Compute != nil { // the fake catalog has no compute endpoint: whether servers run is unknown
+		t.Errorf("compute client %+v from a catalog without one", site.Compute)
+	}
 	if _, err := leases.ListAll(context.Background(), site.Reservation); err != nil {
 		t.Fatal(err)
 	}

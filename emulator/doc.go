@@ -1,6 +1,6 @@
 // Package emulator is a local, faithful stand-in for a Chameleon-like
 // cloud: Keystone v3, the Blazar v1 reservation API and the few Neutron
-// reads that leases need, for several sites, as one http.Handler.
+// and Nova reads that leases need, for several sites, as one http.Handler.
 //
 // It is a product feature (`leasefile emulator serve`, `--local`), so real
 // clients (gophercloud, python-blazarclient and the `openstack reservation`
@@ -17,6 +17,8 @@
 //	{URL}/chi-uc/identity/        Keystone (GET / -> 300, GET /v3, POST /v3/auth/tokens)
 //	{URL}/chi-uc/reservation/v1/  Blazar (catalog type "reservation", name "blazar")
 //	{URL}/chi-uc/network/         Neutron (catalog type "network"; clients add v2.0/)
+//	{URL}/chi-uc/compute/v2.1/    Nova (catalog type "compute", nova.go): GET /servers[/detail], and
+//	                              GET /flavors[/detail] at sites with flavors (KVM@TACC)
 //	{URL}/auth/realms/chameleon/  OpenID Connect provider for every site (oidc.go): discovery,
 //	                              device authorization, token endpoint with rotating refresh tokens
 //	{URL}/chi-uc/identity/v3/OS-FEDERATION/identity_providers/chameleon/protocols/openid/auth

@@ -124,7 +124,7 @@ func (e *Emulator) Sites() []string {
 
 func (e *Emulator) now() time.Time { return e.clock.Now().UTC() }
 
-// ServeHTTP routes {slug}/identity, {slug}/reservation and {slug}/network.
+// ServeHTTP routes {slug}/identity, {slug}/reservation, {slug}/network and {slug}/compute.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e.cfg.Latency > 0 {
 		sleepCtx(r.Context(), e.cfg.Latency)
@@ -153,6 +153,8 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.serveBlazar(w, r, s, base, rest)
 	case "network":
 		e.serveNeutron(w, r, s, base, rest)
+	case "compute":
+		e.serveNova(w, r, s, base, rest)
 	default:
 		writeWerkzeug(w, http.StatusNotFound)
 	}

@@ -12,7 +12,7 @@ import (
 // order, then what the manager adds. It is "" under upstream and for floating IPs, whose
 // error does not quote it.
 func (e *Emulator) forkQuery(m map[string]any, order []string, r *reservation, start, end time.Time, project string) string {
-	if !e.fork() || r.ResourceType == "virtual:floatingip" {
+	if !e.fork() || r.ResourceType == "virtual:floatingip" || r.ResourceType == "flavor:instance" {
 		return ""
 	}
 	keys := slices.Clone(order)

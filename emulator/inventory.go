@@ -83,6 +83,19 @@ type Site struct {
 	Devices                  []Device      `json:"devices,omitempty"`
 	Segments                 []Segment     `json:"network_segments,omitempty"`
 	FloatingIPs              *FloatingPool `json:"floating_ips,omitempty"`
+	// Flavors are the Nova flavors of a KVM site (KVM@TACC), which flavor:instance
+	// reservations reserve instances of; a site with flavors has a compute endpoint.
+	Flavors []Flavor `json:"flavors,omitempty"`
+}
+
+// Flavor is a Nova flavor and how many instances of it the site can hold at once.
+type Flavor struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	VCPUs    int    `json:"vcpus"`
+	RAM      int    `json:"ram"` // MB
+	Disk     int    `json:"disk"`
+	Capacity int    `json:"capacity"` // instances reservable at once
 }
 
 // Host is a Blazar compute host; Extra holds the extra capabilities that
@@ -134,7 +147,7 @@ func intp(n int) *int { return &n }
 
 // DefaultInventory is modelled on Chameleon: CHI@UC and CHI@TACC with
 // several bare-metal node types (scarce GPU nodes), VLAN segments and a
-// floating-IP pool, and CHI@Edge with devices. Chameleon's lease policy
+// floating-IP pool, CHI@Edge with devices, and KVM@TACC with Nova flavors. Chameleon's lease policy
 // (7 days, extension within 48 h of the end) is on at the bare-metal sites.
 func DefaultInventory() *Inventory {
 	inv := &Inventory{}
@@ -223,6 +236,12 @@ func DefaultInventory() *Inventory {
 		}
 	}
 	inv.Sites = append(inv.Sites, edge)
+	// KVM@TACC reserves instances of Nova flavors (flavor:instance), not hardware.
+	inv.Sites = append(inv.Sites, Site{Name: "KVM@TACC", Flavors: []Flavor{
+		{ID: stableUUID("KVM@TACC/flavor/m1.small"), Name: "m1.small", VCPUs: 1, RAM: 2048, Disk: 20, Capacity: 8},
+		{ID: stableUUID("KVM@TACC/flavor/m1.medium"), Name: "m1.medium", VCPUs: 2, RAM: 4096, Disk: 40, Capacity: 4},
+		{ID: stableUUID("KVM@TACC/flavor/m1.large"), Name: "m1.large", VCPUs: 4, RAM: 8192, Disk: 40, Capacity: 2},
+	}})
 	return inv
 }
 

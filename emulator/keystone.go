@@ -259,6 +259,7 @@ func (e *Emulator) tokenBody(t *token, s *site, base string) omap {
 		omap{{"endpoints", endpoints("identity", base+"/identity/v3")}, {"id", hexID(s.name + "/identity")}, {"type", "identity"}, {"name", "keystone"}},
 		omap{{"endpoints", endpoints("reservation", base+"/reservation/v1")}, {"id", hexID(s.name + "/reservation")}, {"type", "reservation"}, {"name", "blazar"}},
 		omap{{"endpoints", endpoints("network", base+"/network")}, {"id", hexID(s.name + "/network")}, {"type", "network"}, {"name", "neutron"}},
+		omap{{"endpoints", endpoints("compute", base+"/compute/v2.1")}, {"id", hexID(s.name + "/compute")}, {"type", "compute"}, {"name", "nova"}},
 	}
 	if u := e.cfg.ObjectStore[s.name]; u != "" {
 		catalog = append(catalog, omap{{"endpoints", endpoints("object-store", u)}, {"id", hexID(s.name + "/object-store")}, {"type", "object-store"}, {"name", "swift"}})

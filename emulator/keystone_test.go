@@ -143,6 +143,9 @@ func TestKeystoneTokens(t *testing.T) {
 			}
 			sort.Strings(got)
 			want := []string{
+				"compute nova admin CHI@UC CHI@UC /chi-uc/compute/v2.1",
+				"compute nova internal CHI@UC CHI@UC /chi-uc/compute/v2.1",
+				"compute nova public CHI@UC CHI@UC /chi-uc/compute/v2.1",
 				"identity keystone admin CHI@UC CHI@UC /chi-uc/identity/v3",
 				"identity keystone internal CHI@UC CHI@UC /chi-uc/identity/v3",
 				"identity keystone public CHI@UC CHI@UC /chi-uc/identity/v3",

@@ -51,141 +51,186 @@ var beforeEndOptions = map[string]bool{"": true, "default": true, "snapshot": tr
 
 // checkParams validates a reservation's type-specific parameters (the
 // merged dict on update) and stores them in r, as the plugins'
-// _check_params do.
+// _check_params do: one function per plugin, in plugins.
 func (e *Emulator) checkParams(r *reservation, v map[string]any) *apiError {
-	minMax := func() *apiError {
-		var n [2]int
-		for i, k := range []string{"min", "max"} {
-			x, present := v[k]
-			if !present || x == nil {
-				return blazarErr(http.StatusBadRequest, "Missing parameter %s", k)
-			}
-			val, ok := intLike(x)
-			if !ok {
-				return blazarErr(http.StatusBadRequest, "Malformed parameter %s", k)
-			}
-			n[i] = val
-		}
-		if n[0] <= 0 || n[1] <= 0 {
-			return blazarErr(http.StatusBadRequest, "Malformed parameter min and max (must be greater than or equal to 1)")
-		}
-		if n[1] < n[0] {
-			return blazarErr(http.StatusBadRequest, "Invalid values for min/max of hosts. Max must be equal to or larger than min.")
-		}
-		r.Min, r.Max = n[0], n[1]
-		return nil
+	if check, ok := plugins[r.ResourceType]; ok {
+		return check(e, r, v)
 	}
-	required := func(keys ...string) *apiError {
-		for _, k := range keys {
-			if _, ok := v[k]; !ok {
-				return blazarErr(http.StatusBadRequest, "Missing parameter %s", k)
-			}
-		}
-		return nil
+	return nil
+}
+
+// plugins are the reservation plugins' parameter checks by resource type: a new type is
+// one entry here, plus its allocation (schedule.go) and its rendering (site.go).
+var plugins = map[string]func(e *Emulator, r *reservation, v map[string]any) *apiError{
+	"physical:host":      checkHost,
+	"device":             checkDevice,
+	"network":            checkNetwork,
+	"virtual:floatingip": checkFloatingIP,
+	"flavor:instance":    checkFlavor,
+}
+
+// checkHost is the physical:host plugin's _check_params (with the fork's on_start).
+func checkHost(e *Emulator, r *reservation, v map[string]any) *apiError {
+	if err := inOrder(func() *apiError { return checkMinMax(r, v) }, func() *apiError { return required(v, "hypervisor_properties", "resource_properties") },
+		func() *apiError { return checkBeforeEnd(r, v) }); err != nil {
+		return err
 	}
-	beforeEnd := func() *apiError {
-		be, ok := v["before_end"]
+	r.HypervisorProperties, r.ResourceProperties = propString(v["hypervisor_properties"]), propString(v["resource_properties"])
+	if e.fork() {
+		// The fork's on_start (what to do with the hosts at the start): stored, shown.
+		r.OnStart = "default"
+		if str, ok := v["on_start"].(string); ok && str != "" {
+			r.OnStart = str
+		}
+	}
+	return requirements(v, "hypervisor_properties", "resource_properties")
+}
+
+// checkDevice is the fork's device plugin's _check_params.
+func checkDevice(_ *Emulator, r *reservation, v map[string]any) *apiError {
+	if err := inOrder(func() *apiError { return checkMinMax(r, v) }, func() *apiError { return required(v, "resource_properties") },
+		func() *apiError { return checkBeforeEnd(r, v) }); err != nil {
+		return err
+	}
+	r.ResourceProperties = propString(v["resource_properties"])
+	return requirements(v, "resource_properties")
+}
+
+// checkNetwork is the fork's network plugin's _check_params.
+func checkNetwork(_ *Emulator, r *reservation, v map[string]any) *apiError {
+	if err := inOrder(func() *apiError { return required(v, "network_name", "network_properties", "resource_properties") },
+		func() *apiError { return checkBeforeEnd(r, v) }); err != nil {
+		return err
+	}
+	name, _ := v["network_name"].(string)
+	if name == "" {
+		return blazarErr(http.StatusBadRequest, "Malformed parameter network_name")
+	}
+	r.NetworkName = name
+	r.NetworkDescription = propString(v["network_description"])
+	r.NetworkProperties, r.ResourceProperties = propString(v["network_properties"]), propString(v["resource_properties"])
+	return requirements(v, "resource_properties", "network_properties")
+}
+
+// checkFloatingIP is the floatingip plugin's _check_params.
+func checkFloatingIP(e *Emulator, r *reservation, v map[string]any) *apiError {
+	if err := required(v, "network_id", "amount"); err != nil {
+		return err
+	}
+	amount, ok := intLike(v["amount"])
+	least := 1
+	if e.fork() {
+		least = 0 // the fork takes amount 0 (and reserves nothing)
+	}
+	if !ok || amount < least {
+		return blazarErr(http.StatusBadRequest, "Malformed parameter amount")
+	}
+	netID, _ := v["network_id"].(string)
+	var req []string
+	if x, present := v["required_floatingips"]; present && x != nil {
+		list, ok := x.([]any)
 		if !ok {
-			r.BeforeEnd = "default"
-			return nil
+			return blazarErr(http.StatusBadRequest, "Malformed parameter required_floatingips")
 		}
-		str, isStr := be.(string)
-		if !isStr || !beforeEndOptions[str] {
-			return blazarErr(http.StatusBadRequest, "Malformed parameter before_end")
+		for _, ip := range list {
+			str, _ := ip.(string)
+			if _, err := netip.ParseAddr(str); err != nil {
+				return blazarErr(http.StatusBadRequest, "IP address %s is invalid form.", propString(ip))
+			}
+			req = append(req, str)
 		}
-		r.BeforeEnd = str
+	}
+	if len(req) > amount {
+		return blazarErr(http.StatusBadRequest, "Invalid values for required_floatingips and amount. The amount must be equal to or larger than length of required_floatingips.")
+	}
+	r.NetworkID, r.Amount, r.RequiredIPs = netID, amount, req
+	return nil
+}
+
+// checkFlavor is upstream's flavor plugin's _check_params: a flavor of the site's Nova, an
+// amount of at least one instance, no affinity. (The fork has no flavor plugin; the
+// emulator enables it at the sites that have flavors.)
+func checkFlavor(e *Emulator, r *reservation, v map[string]any) *apiError {
+	if err := required(v, "flavor_id", "amount"); err != nil {
+		return err
+	}
+	amount, ok := intLike(v["amount"])
+	if !ok || amount < 1 {
+		return blazarErr(http.StatusBadRequest, "Malformed parameter amount")
+	}
+	if a, ok := v["affinity"]; ok && a != nil && a != "None" {
+		return blazarErr(http.StatusConflict, "Affinity not supported yet")
+	}
+	id, _ := v["flavor_id"].(string)
+	r.FlavorID, r.Amount = id, amount
+	return nil
+}
+
+// checkMinMax reads a host or device reservation's min and max.
+func checkMinMax(r *reservation, v map[string]any) *apiError {
+	var n [2]int
+	for i, k := range []string{"min", "max"} {
+		x, present := v[k]
+		if !present || x == nil {
+			return blazarErr(http.StatusBadRequest, "Missing parameter %s", k)
+		}
+		val, ok := intLike(x)
+		if !ok {
+			return blazarErr(http.StatusBadRequest, "Malformed parameter %s", k)
+		}
+		n[i] = val
+	}
+	if n[0] <= 0 || n[1] <= 0 {
+		return blazarErr(http.StatusBadRequest, "Malformed parameter min and max (must be greater than or equal to 1)")
+	}
+	if n[1] < n[0] {
+		return blazarErr(http.StatusBadRequest, "Invalid values for min/max of hosts. Max must be equal to or larger than min.")
+	}
+	r.Min, r.Max = n[0], n[1]
+	return nil
+}
+
+// required refuses a dict that lacks one of keys.
+func required(v map[string]any, keys ...string) *apiError {
+	for _, k := range keys {
+		if _, ok := v[k]; !ok {
+			return blazarErr(http.StatusBadRequest, "Missing parameter %s", k)
+		}
+	}
+	return nil
+}
+
+// checkBeforeEnd reads before_end ("default" when absent).
+func checkBeforeEnd(r *reservation, v map[string]any) *apiError {
+	be, ok := v["before_end"]
+	if !ok {
+		r.BeforeEnd = "default"
 		return nil
 	}
-	switch r.ResourceType {
-	case "physical:host":
-		if err := minMax(); err != nil {
+	str, isStr := be.(string)
+	if !isStr || !beforeEndOptions[str] {
+		return blazarErr(http.StatusBadRequest, "Malformed parameter before_end")
+	}
+	r.BeforeEnd = str
+	return nil
+}
+
+// requirements refuses keys whose value is not a valid resource query.
+func requirements(v map[string]any, keys ...string) *apiError {
+	for _, k := range keys {
+		if _, err := parseRequirements(v[k]); err != nil {
 			return err
 		}
-		if err := required("hypervisor_properties", "resource_properties"); err != nil {
+	}
+	return nil
+}
+
+// inOrder runs the checks in the order the plugin makes them, up to the first that fails.
+func inOrder(checks ...func() *apiError) *apiError {
+	for _, check := range checks {
+		if err := check(); err != nil {
 			return err
 		}
-		if err := beforeEnd(); err != nil {
-			return err
-		}
-		r.HypervisorProperties, r.ResourceProperties = propString(v["hypervisor_properties"]), propString(v["resource_properties"])
-		if e.fork() {
-			// The fork's on_start (what to do with the hosts at the start): stored, shown.
-			r.OnStart = "default"
-			if str, ok := v["on_start"].(string); ok && str != "" {
-				r.OnStart = str
-			}
-		}
-		if _, err := parseRequirements(v["hypervisor_properties"]); err != nil {
-			return err
-		}
-		if _, err := parseRequirements(v["resource_properties"]); err != nil {
-			return err
-		}
-	case "device":
-		if err := minMax(); err != nil {
-			return err
-		}
-		if err := required("resource_properties"); err != nil {
-			return err
-		}
-		if err := beforeEnd(); err != nil {
-			return err
-		}
-		r.ResourceProperties = propString(v["resource_properties"])
-		if _, err := parseRequirements(v["resource_properties"]); err != nil {
-			return err
-		}
-	case "network":
-		if err := required("network_name", "network_properties", "resource_properties"); err != nil {
-			return err
-		}
-		if err := beforeEnd(); err != nil {
-			return err
-		}
-		name, _ := v["network_name"].(string)
-		if name == "" {
-			return blazarErr(http.StatusBadRequest, "Malformed parameter network_name")
-		}
-		r.NetworkName = name
-		r.NetworkDescription = propString(v["network_description"])
-		r.NetworkProperties, r.ResourceProperties = propString(v["network_properties"]), propString(v["resource_properties"])
-		if _, err := parseRequirements(v["resource_properties"]); err != nil {
-			return err
-		}
-		if _, err := parseRequirements(v["network_properties"]); err != nil {
-			return err
-		}
-	case "virtual:floatingip":
-		if err := required("network_id", "amount"); err != nil {
-			return err
-		}
-		amount, ok := intLike(v["amount"])
-		least := 1
-		if e.fork() {
-			least = 0 // the fork takes amount 0 (and reserves nothing)
-		}
-		if !ok || amount < least {
-			return blazarErr(http.StatusBadRequest, "Malformed parameter amount")
-		}
-		netID, _ := v["network_id"].(string)
-		var req []string
-		if x, present := v["required_floatingips"]; present && x != nil {
-			list, ok := x.([]any)
-			if !ok {
-				return blazarErr(http.StatusBadRequest, "Malformed parameter required_floatingips")
-			}
-			for _, ip := range list {
-				str, _ := ip.(string)
-				if _, err := netip.ParseAddr(str); err != nil {
-					return blazarErr(http.StatusBadRequest, "IP address %s is invalid form.", propString(ip))
-				}
-				req = append(req, str)
-			}
-		}
-		if len(req) > amount {
-			return blazarErr(http.StatusBadRequest, "Invalid values for required_floatingips and amount. The amount must be equal to or larger than length of required_floatingips.")
-		}
-		r.NetworkID, r.Amount, r.RequiredIPs = netID, amount, req
 	}
 	return nil
 }
@@ -204,6 +249,8 @@ func storedParams(r *reservation) map[string]any {
 		m["min"], m["max"], m["resource_properties"], m["before_end"] = r.Min, r.Max, r.ResourceProperties, r.BeforeEnd
 	case "network":
 		m["network_name"], m["network_description"], m["network_properties"], m["resource_properties"], m["before_end"] = r.NetworkName, r.NetworkDescription, r.NetworkProperties, r.ResourceProperties, r.BeforeEnd
+	case "flavor:instance":
+		m["flavor_id"], m["amount"] = r.FlavorID, r.Amount
 	case "virtual:floatingip":
 		req := make([]any, len(r.RequiredIPs))
 		for i, ip := range r.RequiredIPs {
@@ -400,7 +447,10 @@ func (e *Emulator) commitCreate(s *site, p *createReq) (*lease, *apiError) {
 }
 
 // updateLease applies a PUT body to a copy of cur, following Blazar's
-// update_lease; it returns the new lease, or cur itself for an empty body.
+// ManagerService.update_lease; it returns the new lease, or cur itself for an empty body.
+// Its stages are update_lease's: the name, the date rules (updateDates), the reservations
+// list (reservationChanges), each plugin's update_reservation (reallocate), and the event
+// moves (moveEvents).
 func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, order [][]string, now time.Time) (*lease, *apiError) {
 	ph := e.phaseOf(cur, now)
 	switch ph.status {
@@ -410,6 +460,12 @@ func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, order [
 	}
 	if len(body) == 0 && !e.fork() {
 		return cur, nil
+	}
+	for _, r := range cur.Reservations {
+		if r.ResourceType == "flavor:instance" {
+			// Upstream's update_lease refuses these leases outright (the fork has no flavor plugin).
+			return nil, blazarErr(http.StatusConflict, "Updating leases for 'flavor:instance' type reservations is not yet supported.")
+		}
 	}
 	nl := cur.clone()
 	nl.markEnded(now)
@@ -435,79 +491,120 @@ func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, order [
 		return nl, nil
 	}
 	minute := now.Truncate(time.Minute)
-	start, end := cur.Start, cur.End
-	var err *apiError
-	if v, ok := body["start_date"]; ok {
-		if start, err = parseDate(v, now); err != nil {
-			return nil, err
-		}
-	}
-	if v, ok := body["end_date"]; ok {
-		if end, err = parseDate(v, now); err != nil {
-			return nil, err
-		}
-	}
-	if cur.Start.Before(minute) && !start.Equal(cur.Start) {
-		return nil, blazarErr(http.StatusBadRequest, "Cannot modify the start date of already started leases")
-	}
-	if cur.Start.After(minute) && start.Before(minute) {
-		return nil, blazarErr(http.StatusBadRequest, "Start date must be later than current date")
-	}
-	if cur.End.Before(minute) || (!e.fork() && cur.ended(now)) {
-		// Blazar compares dates to the minute: on the fork, in the minute of its end a
-		// TERMINATED lease's dates can still change (recorded 205-short-2). Once end_lease
-		// has run the lease stays TERMINATED whatever its new dates say (EndedAt).
-		return nil, blazarErr(http.StatusBadRequest, "Terminated leases can only be renamed")
-	}
-	if end.Before(minute) || end.Before(start) {
-		return nil, blazarErr(http.StatusBadRequest, "End date must be later than current and start date")
+	start, end, err := e.updateDates(cur, body, now)
+	if err != nil {
+		return nil, err
 	}
 	bed, err := beforeEndDate(body, start, end, now)
 	if err != nil {
 		return nil, err
 	}
-	changes := map[string]map[string]any{}
-	if v, ok := body["reservations"]; ok && v != nil {
-		list, ok := v.([]any)
-		if !ok {
-			return nil, blazarErr(http.StatusBadRequest, "Malformed parameter reservations")
-		}
-		var invalid []string
-		for _, x := range list {
-			m, _ := x.(map[string]any)
-			id, _ := m["id"].(string)
-			if id == "" {
-				return nil, blazarErr(http.StatusBadRequest, "Missing parameter reservation ID")
-			}
-			var found *reservation
-			for _, r := range cur.Reservations {
-				if r.ID == id {
-					found = r
-				}
-			}
-			if found == nil {
-				invalid = append(invalid, id)
-				continue
-			}
-			if rt, ok := m["resource_type"]; ok && rt != found.ResourceType {
-				if str, _ := rt.(string); e.fork() {
-					// The fork checks the dict against the new type's plugin first.
-					if err := e.checkParams(&reservation{ResourceType: str}, m); err != nil {
-						return nil, err
-					}
-				}
-				return nil, blazarErr(http.StatusConflict, "resource_type cannot be updated")
-			}
-			changes[id] = m
-		}
-		if len(invalid) > 0 {
-			return nil, blazarErr(http.StatusBadRequest, "Please enter valid reservation IDs. Invalid reservation IDs are: %s", strings.Join(invalid, ","))
-		}
+	changes, err := e.reservationChanges(cur, body)
+	if err != nil {
+		return nil, err
 	}
 	if err := s.checkUpdatePolicy(cur, start, end, minute); err != nil {
 		return nil, err
 	}
-	active := ph.status == "ACTIVE"
+	if err := e.reallocate(s, cur, nl, changes, body, order, start, end, ph.status == "ACTIVE", stamp); err != nil {
+		return nil, err
+	}
+	oldEnd := cur.End
+	nl.Start, nl.End = start, end
+	moveEvents(nl, start, end, oldEnd, bed, stamp)
+	if nameErr {
+		return nil, errInternal
+	}
+	return nl, nil
+}
+
+// updateDates reads the new dates of an update and applies the date rules of Blazar's
+// ManagerService.update_lease: no start change once started, no start in the past, only a
+// rename once terminated, an end after now and after the start.
+func (e *Emulator) updateDates(cur *lease, body map[string]any, now time.Time) (start, end time.Time, err *apiError) {
+	minute := now.Truncate(time.Minute)
+	start, end = cur.Start, cur.End
+	if v, ok := body["start_date"]; ok {
+		if start, err = parseDate(v, now); err != nil {
+			return start, end, err
+		}
+	}
+	if v, ok := body["end_date"]; ok {
+		if end, err = parseDate(v, now); err != nil {
+			return start, end, err
+		}
+	}
+	if cur.Start.Before(minute) && !start.Equal(cur.Start) {
+		return start, end, blazarErr(http.StatusBadRequest, "Cannot modify the start date of already started leases")
+	}
+	if cur.Start.After(minute) && start.Before(minute) {
+		return start, end, blazarErr(http.StatusBadRequest, "Start date must be later than current date")
+	}
+	if cur.End.Before(minute) || (!e.fork() && cur.ended(now)) {
+		// Blazar compares dates to the minute: on the fork, in the minute of its end a
+		// TERMINATED lease's dates can still change (recorded 205-short-2). Once end_lease
+		// has run the lease stays TERMINATED whatever its new dates say (EndedAt).
+		return start, end, blazarErr(http.StatusBadRequest, "Terminated leases can only be renamed")
+	}
+	if end.Before(minute) || end.Before(start) {
+		return start, end, blazarErr(http.StatusBadRequest, "End date must be later than current and start date")
+	}
+	return start, end, nil
+}
+
+// reservationChanges reads the update's reservations list by reservation ID, as
+// ManagerService.update_lease does: every entry needs an id of this lease, and its
+// resource_type cannot change (the fork first checks the dict against the new type's
+// plugin, as _check_params would).
+func (e *Emulator) reservationChanges(cur *lease, body map[string]any) (map[string]map[string]any, *apiError) {
+	changes := map[string]map[string]any{}
+	v, ok := body["reservations"]
+	if !ok || v == nil {
+		return changes, nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, blazarErr(http.StatusBadRequest, "Malformed parameter reservations")
+	}
+	var invalid []string
+	for _, x := range list {
+		m, _ := x.(map[string]any)
+		id, _ := m["id"].(string)
+		if id == "" {
+			return nil, blazarErr(http.StatusBadRequest, "Missing parameter reservation ID")
+		}
+		var found *reservation
+		for _, r := range cur.Reservations {
+			if r.ID == id {
+				found = r
+			}
+		}
+		if found == nil {
+			invalid = append(invalid, id)
+			continue
+		}
+		if rt, ok := m["resource_type"]; ok && rt != found.ResourceType {
+			if str, _ := rt.(string); e.fork() {
+				if err := e.checkParams(&reservation{ResourceType: str}, m); err != nil {
+					return nil, err
+				}
+			}
+			return nil, blazarErr(http.StatusConflict, "resource_type cannot be updated")
+		}
+		changes[id] = m
+	}
+	if len(invalid) > 0 {
+		return nil, blazarErr(http.StatusBadRequest, "Please enter valid reservation IDs. Invalid reservation IDs are: %s", strings.Join(invalid, ","))
+	}
+	return changes, nil
+}
+
+// reallocate runs each plugin's update_reservation over the new lease nl's reservations, in
+// order: the parameters merged with the change (_check_params), then the resources found
+// again for the new window (physical:host's _update_allocations and its device and network
+// twins; floatingip's update_reservation refuses a new network or addresses).
+func (e *Emulator) reallocate(s *site, cur, nl *lease, changes map[string]map[string]any, body map[string]any, order [][]string,
+	start, end time.Time, active bool, stamp time.Time) *apiError {
 	b := s.busy(cur.ID)
 	for i, r := range nl.Reservations {
 		// The lease's own reservations not yet reallocated keep their
@@ -520,15 +617,8 @@ func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, order [
 			// parameter, not only the changed ones.
 			params = map[string]any{"resource_type": r.ResourceType}
 		}
-		if r.ResourceType == "virtual:floatingip" && ch != nil {
-			if v, ok := ch["network_id"]; ok && v != r.NetworkID {
-				return nil, blazarErr(http.StatusBadRequest, "Floating IP reservation cannot be updated with requested parameters. Updating network_id is not supported")
-			}
-			if v, ok := ch["required_floatingips"]; ok {
-				if l, isList := v.([]any); !isList || len(l) != 0 {
-					return nil, blazarErr(http.StatusBadRequest, "Floating IP reservation cannot be updated with requested parameters. Updating required_floatingips is not supported except with an empty list")
-				}
-			}
+		if err := floatingIPUpdate(r, ch); err != nil {
+			return err
 		}
 		for k, v := range ch {
 			// Blazar's update_reservation does not take before_end: it
@@ -540,7 +630,7 @@ func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, order [
 		}
 		keepBeforeEnd, keepOnStart, had := r.BeforeEnd, r.OnStart, len(r.Allocated)
 		if err := e.checkParams(r, params); err != nil {
-			return nil, err
+			return err
 		}
 		r.BeforeEnd, r.OnStart = keepBeforeEnd, keepOnStart
 		if ch != nil {
@@ -552,18 +642,41 @@ func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, order [
 			// The fork looks for the whole new amount with the lease's own resources
 			// counted as busy.
 			if err := s.allocate(r, start, end, rb.with(start, end, []*reservation{r}), false); err != nil {
-				return nil, err
+				return err
 			}
 		} else if err := s.allocate(r, start, end, rb, active); err != nil {
-			return nil, err
+			return err
 		}
 		b.add(r, start, end)
 		if ch != nil || !start.Equal(cur.Start) || !end.Equal(cur.End) {
 			r.UpdatedAt = stamp
 		}
 	}
-	oldEnd := cur.End
-	nl.Start, nl.End = start, end
+	return nil
+}
+
+// floatingIPUpdate is what the floatingip plugin's update_reservation refuses of change ch:
+// another network, or required_floatingips other than [].
+func floatingIPUpdate(r *reservation, ch map[string]any) *apiError {
+	if r.ResourceType != "virtual:floatingip" || ch == nil {
+		return nil
+	}
+	if v, ok := ch["network_id"]; ok && v != r.NetworkID {
+		return blazarErr(http.StatusBadRequest, "Floating IP reservation cannot be updated with requested parameters. Updating network_id is not supported")
+	}
+	if v, ok := ch["required_floatingips"]; ok {
+		if l, isList := v.([]any); !isList || len(l) != 0 {
+			return blazarErr(http.StatusBadRequest, "Floating IP reservation cannot be updated with requested parameters. Updating required_floatingips is not supported except with an empty list")
+		}
+	}
+	return nil
+}
+
+// moveEvents moves the lease's events with its dates, as ManagerService.update_lease's
+// event_update calls do: start_lease and end_lease to the new dates, before_end_lease to the
+// new before_end_date or, without one, by as much as the end moved (_update_before_end_event),
+// created when the update sets a before_end_date the lease had no event for.
+func moveEvents(nl *lease, start, end, oldEnd time.Time, bed *time.Time, stamp time.Time) {
 	for _, ev := range nl.Events {
 		old := ev.Time
 		switch ev.Type {
@@ -586,14 +699,10 @@ func (e *Emulator) updateLease(s *site, cur *lease, body map[string]any, order [
 			ev.UpdatedAt = &t
 		}
 	}
-	if nameErr {
-		return nil, errInternal
-	}
 	if bed != nil && nl.event("before_end_lease") == nil {
 		t := stamp
 		nl.Events = append(nl.Events, &event{ID: newUUID(), Type: "before_end_lease", Time: *bed, CreatedAt: stamp, UpdatedAt: &t})
 	}
-	return nl, nil
 }
 
 // grows says whether a reservation's checked parameters ask for more than the had

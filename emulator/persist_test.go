@@ -81,7 +81,7 @@ func TestServerHelpers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	eq(t, []string{"CHI@UC", "CHI@TACC", "CHI@Edge"}, s.Sites())
+	eq(t, []string{"CHI@UC", "CHI@TACC", "CHI@Edge", "KVM@TACC"}, s.Sites())
 	eq(t, s.URL+"/chi-edge/identity/v3", s.AuthURL("CHI@Edge"))
 	env := strings.Join(s.Env("CHI@TACC"), "\n")
 	for _, want := range []string{"OS_AUTH_URL=" + s.URL + "/chi-tacc/identity/v3", "OS_REGION_NAME=CHI@TACC", "OS_PROJECT_NAME=demo", "OS_AUTH_TYPE=password"} {

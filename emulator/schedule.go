@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"sort"
@@ -30,6 +31,7 @@ var kinds = map[string]resKind{
 	"device":             {"device", "DeviceExtraCapability", "Not enough hosts available"},
 	"network":            {"segment", "NetworkSegmentExtraCapability", "Not enough networks available"},
 	"virtual:floatingip": {"fip", "FloatingIPExtraCapability", "Not enough floating IPs available"},
+	"flavor:instance":    {"flavor", "InstanceReservations", "Not enough hosts available"},
 }
 
 func (s *site) resources(kind string) []resource {
@@ -51,6 +53,14 @@ func (s *site) resources(kind string) []resource {
 		for _, g := range s.inv.Segments {
 			out = append(out, resource{id: g.ID, extra: g.Extra, cols: map[string]any{
 				"id": g.ID, "network_type": g.NetworkType, "physical_network": g.PhysicalNetwork, "segment_id": g.SegmentID}})
+		}
+	case "flavor":
+		// One slot per instance a flavor's capacity allows.
+		for _, f := range s.inv.Flavors {
+			for i := 1; i <= f.Capacity; i++ {
+				id := fmt.Sprintf("%s/%d", f.ID, i)
+				out = append(out, resource{id: id, cols: map[string]any{"id": id, "flavor_id": f.ID}})
+			}
 		}
 	case "fip":
 		if p := s.inv.FloatingIPs; p != nil {
@@ -278,113 +288,33 @@ func (b busyMap) free(key string, start, end time.Time, gap time.Duration) bool 
 
 // allocate (re)computes r.Allocated for the window [start, end]. current
 // holds the resources already allocated (update); when active, none of them
-// may be given up, as Blazar cannot take hosts out of a running lease.
+// may be given up, as Blazar cannot take hosts out of a running lease. Its steps
+// are the plugins': the candidates that match the reservation's query
+// (conditions, filter), those free over the window (freeOf), what it keeps of its
+// allocation (keptOf), then more up to its count (counts).
 func (s *site) allocate(r *reservation, start, end time.Time, b busyMap, active bool) *apiError {
 	k := kinds[r.ResourceType]
 	notEnough := k.notEnoughErr(r, 1)
-	all := s.resources(k.kind)
-	var conds []cond
-	switch r.ResourceType {
-	case "physical:host":
-		c1, err := parseRequirements(r.HypervisorProperties)
-		if err != nil {
-			return err
-		}
-		c2, err := parseRequirements(r.ResourceProperties)
-		if err != nil {
-			return err
-		}
-		conds = append(c1, c2...)
-	case "device", "network":
-		c, err := parseRequirements(r.ResourceProperties)
-		if err != nil {
-			return err
-		}
-		conds = c
-		if r.ResourceType == "network" {
-			c, err := parseRequirements(r.NetworkProperties)
-			if err != nil {
-				return err
-			}
-			_ = c // network_properties filter Neutron attributes we do not model
-		}
-	case "virtual:floatingip":
-		if r.NetworkID != s.fipNetID {
-			return notEnough
-		}
+	conds, fits, err := s.conditions(r)
+	if err != nil {
+		return err
 	}
-	cands, err := filter(all, conds, k.capTable)
+	if !fits {
+		return notEnough
+	}
+	cands, err := filter(s.resources(k.kind), conds, k.capTable)
 	if err != nil {
 		return err
 	}
 	if len(cands) == 0 {
 		notEnough = k.notEnoughErr(r, 0)
 	}
-	gap := s.gap()
-	ok := map[string]bool{}
-	var free []string
-	for _, c := range cands {
-		if b.free(k.kind+":"+c.id, start, end, gap) {
-			ok[c.id] = true
-			free = append(free, c.id)
-		}
-	}
-	// Resources never allocated come first, like Blazar's host selection.
-	sort.SliceStable(free, func(i, j int) bool {
-		return len(b[k.kind+":"+free[i]]) == 0 && len(b[k.kind+":"+free[j]]) > 0
-	})
-	if s.fork && r.ResourceType == "physical:host" && len(r.Allocated) == 0 {
-		// The fork takes only never-allocated hosts when there are at least min of them,
-		// even if max is more: min 1, max 2 gets one host while two are free.
-		never := 0
-		for _, id := range free {
-			if len(b[k.kind+":"+id]) == 0 {
-				never++
-			}
-		}
-		if never >= r.Min {
-			free = free[:never]
-		}
-	}
-	var kept []string
-	for _, id := range r.Allocated {
-		if ok[id] {
-			kept = append(kept, id)
-		}
-	}
-	if active && len(kept) < len(r.Allocated) {
+	ok, free := s.freeOf(r, k.kind, cands, b, start, end)
+	kept, taken, enough := keptOf(r, ok, active)
+	if !enough {
 		return notEnough
 	}
-	taken := map[string]bool{}
-	for _, id := range kept {
-		taken[id] = true
-	}
-	want, most := 0, 0
-	switch r.ResourceType {
-	case "physical:host", "device":
-		// Create and update alike take up to max and fail only below min:
-		// Blazar's _update_allocations keeps what still fits and looks for
-		// max - kept more, so raising max grows even an active reservation.
-		want, most = r.Max, r.Max
-	case "network":
-		want, most = 1, 1
-	case "virtual:floatingip":
-		want, most = r.Amount, r.Amount
-		var req []string
-		for _, ip := range r.RequiredIPs {
-			if !ok[ip] {
-				return notEnough
-			}
-			req = append(req, ip)
-			taken[ip] = true
-		}
-		for _, id := range kept {
-			if !slices.Contains(req, id) {
-				req = append(req, id)
-			}
-		}
-		kept = req
-	}
+	want, most, least := counts(r)
 	if len(kept) > most {
 		if active {
 			return notEnough
@@ -400,11 +330,7 @@ func (s *site) allocate(r *reservation, start, end time.Time, b busyMap, active 
 			taken[id] = true
 		}
 	}
-	min := want
-	if r.ResourceType == "physical:host" || r.ResourceType == "device" {
-		min = r.Min
-	}
-	if len(kept) < min {
+	if len(kept) < least {
 		return notEnough
 	}
 	r.Allocated = kept
@@ -412,4 +338,120 @@ func (s *site) allocate(r *reservation, start, end time.Time, b busyMap, active 
 		b[k.kind+":"+id] = append(b[k.kind+":"+id], interval{start, end})
 	}
 	return nil
+}
+
+// conditions is the query a reservation's resources must match; fits is false for a
+// floating IP reservation on a network the site does not have.
+func (s *site) conditions(r *reservation) (conds []cond, fits bool, err *apiError) {
+	switch r.ResourceType {
+	case "physical:host":
+		c1, err := parseRequirements(r.HypervisorProperties)
+		if err != nil {
+			return nil, false, err
+		}
+		c2, err := parseRequirements(r.ResourceProperties)
+		if err != nil {
+			return nil, false, err
+		}
+		return append(c1, c2...), true, nil
+	case "device", "network":
+		c, err := parseRequirements(r.ResourceProperties)
+		if err != nil {
+			return nil, false, err
+		}
+		if r.ResourceType == "network" {
+			// network_properties filter Neutron attributes we do not model: only checked.
+			if _, err := parseRequirements(r.NetworkProperties); err != nil {
+				return nil, false, err
+			}
+		}
+		return c, true, nil
+	case "virtual:floatingip":
+		return nil, r.NetworkID == s.fipNetID, nil
+	case "flavor:instance":
+		return []cond{{op: "==", key: "flavor_id", val: r.FlavorID}}, true, nil
+	}
+	return nil, true, nil
+}
+
+// freeOf is which candidates are free over the window (ok), and those in the order they
+// are taken (free): never-allocated ones first, like Blazar's host selection.
+func (s *site) freeOf(r *reservation, kind string, cands []resource, b busyMap, start, end time.Time) (ok map[string]bool, free []string) {
+	gap := s.gap()
+	ok = map[string]bool{}
+	for _, c := range cands {
+		if b.free(kind+":"+c.id, start, end, gap) {
+			ok[c.id] = true
+			free = append(free, c.id)
+		}
+	}
+	sort.SliceStable(free, func(i, j int) bool {
+		return len(b[kind+":"+free[i]]) == 0 && len(b[kind+":"+free[j]]) > 0
+	})
+	if s.fork && r.ResourceType == "physical:host" && len(r.Allocated) == 0 {
+		// The fork takes only never-allocated hosts when there are at least min of them,
+		// even if max is more: min 1, max 2 gets one host while two are free.
+		never := 0
+		for _, id := range free {
+			if len(b[kind+":"+id]) == 0 {
+				never++
+			}
+		}
+		if never >= r.Min {
+			free = free[:never]
+		}
+	}
+	return ok, free
+}
+
+// keptOf is what the reservation keeps of its allocation (the resources still free), a
+// floating IP reservation's required addresses first; enough is false when it cannot
+// keep what it must: an active reservation's resources, or a required address.
+func keptOf(r *reservation, ok map[string]bool, active bool) (kept []string, taken map[string]bool, enough bool) {
+	for _, id := range r.Allocated {
+		if ok[id] {
+			kept = append(kept, id)
+		}
+	}
+	if active && len(kept) < len(r.Allocated) {
+		return nil, nil, false
+	}
+	taken = map[string]bool{}
+	for _, id := range kept {
+		taken[id] = true
+	}
+	if r.ResourceType != "virtual:floatingip" {
+		return kept, taken, true
+	}
+	var req []string
+	for _, ip := range r.RequiredIPs {
+		if !ok[ip] {
+			return nil, nil, false
+		}
+		req = append(req, ip)
+		taken[ip] = true
+	}
+	for _, id := range kept {
+		if !slices.Contains(req, id) {
+			req = append(req, id)
+		}
+	}
+	return req, taken, true
+}
+
+// counts is how many resources a reservation looks for (want), may hold (most) and needs
+// (least).
+func counts(r *reservation) (want, most, least int) {
+	switch r.ResourceType {
+	case "physical:host", "device":
+		// Create and update alike take up to max and fail only below min:
+		// Blazar's _update_allocations keeps what still fits and looks for
+		// max - kept more, so raising max grows even an active reservation.
+		return r.Max, r.Max, r.Min
+	case "network":
+		return 1, 1, 1
+	case "virtual:floatingip", "flavor:instance":
+		return r.Amount, r.Amount, r.Amount
+	}
+	return 0, 0, 0
 }

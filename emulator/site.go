@@ -13,6 +13,8 @@ type site struct {
 	fipNetID   string
 	fipSubnet  string
 	fork       bool // Chameleon's fork rules (see profile.go)
+	// servers are Nova's (nova.go), not persisted.
+	servers []*novaServer
 }
 
 func newSite(inv *Site) *site {
@@ -50,6 +52,8 @@ func (s *site) supports(rt string) bool {
 		return len(s.inv.Segments) > 0
 	case "virtual:floatingip":
 		return s.inv.FloatingIPs != nil
+	case "flavor:instance":
+		return len(s.inv.Flavors) > 0
 	}
 	return false
 }
@@ -115,6 +119,8 @@ type reservation struct {
 	NetworkID   string   `json:"network_id,omitempty"`
 	Amount      int      `json:"amount,omitempty"`
 	RequiredIPs []string `json:"required_floatingips,omitempty"`
+	// flavor:instance (and its Amount)
+	FlavorID string `json:"flavor_id,omitempty"`
 	// network
 	NetworkName        string `json:"network_name,omitempty"`
 	NetworkDescription string `json:"network_description,omitempty"`
@@ -303,6 +309,8 @@ func (e *Emulator) render(l *lease, now time.Time, statusOverride string) omap {
 				req = []string{}
 			}
 			m = append(m, kv{"network_id", r.NetworkID}, kv{"amount", r.Amount}, kv{"required_floatingips", req})
+		case "flavor:instance":
+			m = append(m, kv{"flavor_id", r.FlavorID}, kv{"amount", r.Amount}, kv{"affinity", nil})
 		}
 		res = append(res, m)
 	}

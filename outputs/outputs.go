@@ -32,6 +32,7 @@ type Reservation struct {
 	SegmentationID int      `json:"segmentation_id,omitempty"` // its VLAN
 	Hosts          []Host   `json:"hosts,omitempty"`           // node reservations: the hosts held
 	Devices        []string `json:"devices,omitempty"`         // device reservations: the devices held
+	FlavorID       string   `json:"flavor_id,omitempty"`       // flavor reservations: the Nova flavor
 	Count          int      `json:"count,omitempty"`           // resources reserved (max), or addresses
 }
 
@@ -68,7 +69,7 @@ func NeedsLive(addr string) bool {
 		return true
 	}
 	switch parts[2] {
-	case "addresses", "count", "hosts", "devices", "network_id", "segmentation_id":
+	case "addresses", "count", "hosts", "devices", "network_id", "segmentation_id", "flavor_id":
 		return true
 	}
 	return false
@@ -111,6 +112,9 @@ func (o *Lease) Observe(l *leases.Lease) (floatingIPs []*Reservation) {
 			}
 			if r.Amount != nil {
 				ro.Count = *r.Amount
+			}
+			if id, ok := r.Extra["flavor_id"].(string); ok {
+				ro.FlavorID = id
 			}
 			if r.ResourceType == "virtual:floatingip" {
 				floatingIPs = append(floatingIPs, ro)
@@ -171,6 +175,8 @@ func Lookup(outs map[string]*Lease, addr string) (any, error) {
 		return r.Devices, nil
 	case "count":
 		return r.Count, nil
+	case "flavor_id":
+		return r.FlavorID, nil
 	}
-	return nil, fmt.Errorf("reservation %s.%s has no output %q (id, type, addresses, network_name, network_id, segmentation_id, hosts, devices, count)", parts[0], parts[1], parts[2])
+	return nil, fmt.Errorf("reservation %s.%s has no output %q (id, type, addresses, network_name, network_id, segmentation_id, hosts, devices, count, flavor_id)", parts[0], parts[1], parts[2])
 }

@@ -27,6 +27,7 @@ func sample() *state.File {
 			"ip":   {ID: "R-ip", ResourceType: "virtual:floatingip"},
 			"net":  {ID: "R-net", ResourceType: "network", NetworkName: "mynet"},
 			"dev":  {ID: "R-dev", ResourceType: "device"},
+			"vms":  {ID: "R-vms", ResourceType: "flavor:instance"},
 		}})
 	st.SetLease("edge", &state.Lease{ID: "L2", Name: "u-edge", Site: "CHI@Edge", Status: "ACTIVE", Start: start, End: end,
 		Reservations: map[string]state.Reservation{}})
@@ -39,6 +40,7 @@ func TestNeedsLive(t *testing.T) {
 		"train.end": false, "train.status": true, "train.gpus": true, "train.gpus.id": false, "train.gpus.type": false,
 		"train.net.network_name": false, "train.ip.addresses": true, "train.gpus.count": true, "train.gpus.hosts": true,
 		"train.dev.devices": true, "train.net.network_id": true, "train.net.segmentation_id": true,
+		"train.vms.flavor_id": true,
 	} {
 		if got := NeedsLive(addr); got != want {
 			t.Errorf("NeedsLive(%q) = %v, want %v", addr, got, want)
@@ -74,6 +76,7 @@ func TestObserveAndLookup(t *testing.T) {
 	later := end.Add(time.Hour)
 	fips := outs["train"].Observe(&leases.Lease{ID: "L1", Status: "ACTIVE", StartDate: start, EndDate: later, Reservations: []leases.Reservation{
 		{ID: "R-gpus", ResourceType: "physical:host", Max: &two}, {ID: "R-ip", ResourceType: "virtual:floatingip", Amount: &one},
+		{ID: "R-vms", ResourceType: "flavor:instance", Amount: &two, Extra: map[string]any{"flavor_id": "f-medium"}},
 	}})
 	if len(fips) != 1 || fips[0] != outs["train"].Reservations["ip"] {
 		t.Errorf("floating IP reservations = %v", fips)
@@ -90,6 +93,8 @@ func TestObserveAndLookup(t *testing.T) {
 		{"train.end", later, ""},
 		{"train.gpus.count", 2, ""},
 		{"train.ip.count", 1, ""},
+		{"train.vms.flavor_id", "f-medium", ""},
+		{"train.vms.count", 2, ""},
 		{"train.net.network_name", "mynet", ""},
 		{"train.gpus", outs["train"].Reservations["gpus"], ""},
 		{"nosuch", nil, `no lease "nosuch" in the state (have: edge, train)`},

@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -53,8 +55,8 @@ func TestUpdateBodyResendsWhatBlazarNeeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &UpdateSpec{Reservations: []ReservationUpdate{{Key: "n", ID: "R1",
-		Body: map[string]any{"min": 3, "max": 3, "hypervisor_properties": `["==", "$cpu_arch", "x86_64"]`,
-			"resource_properties": `["==", "$node_type", "compute_skylake"]`}}}}
+		Body: spec.ReservationBody{Min: ref(3), Max: ref(3), HypervisorProperties: ref(`["==", "$cpu_arch", "x86_64"]`),
+			ResourceProperties: ref(`["==", "$node_type", "compute_skylake"]`)}}}}
 	if diff := cmp.Diff(want, p.Changes[0].Update); diff != "" {
 		t.Errorf("update (-want +got):\n%s", diff)
 	}
@@ -203,5 +205,41 @@ func TestTransitionalAndEdgeStatuses(t *testing.T) {
 				t.Errorf("drift (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// A state entry without reservation IDs (an adoption, an old import) is paired by Match: two
+// reservations of one type that fit neither key cannot be told apart, and the plan says so
+// rather than guess which one to resize.
+func TestBuildRefusesUnpairedReservations(t *testing.T) {
+	st, live := oneLease()
+	l, _ := st.Lease("a")
+	l.Reservations = nil
+	second := live["CHI@UC"][0].Reservations[0]
+	second.ID = "R2"
+	live["CHI@UC"][0].Reservations = append(live["CHI@UC"][0].Reservations, second)
+	src := strings.Replace(leaseA, "COUNT", "3", 1) + "      m: {type: node, count: 4, node_type: compute_skylake}\n"
+	_, err := Build(Input{Spec: mustSpec(t, src), State: st, Live: live, Now: now})
+	if err == nil || !strings.Contains(err.Error(), "cannot tell which reservation of lease L1 is which") {
+		t.Fatalf("Build = %v, want an error naming the unpaired reservations", err)
+	}
+	// Once the counts tell them apart, they pair.
+	src = strings.Replace(leaseA, "COUNT", "2", 1) + "      m: {type: node, count: 4, node_type: compute_skylake}\n"
+	live["CHI@UC"][0].Reservations[1].Min, live["CHI@UC"][0].Reservations[1].Max = ip(4), ip(4)
+	if _, err := Build(Input{Spec: mustSpec(t, src), State: st, Live: live, Now: now}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Every reservation type spec knows has its entry in plan's table, and no other: a type
+// added to spec without one would panic at plan time.
+func TestReservationTypesComplete(t *testing.T) {
+	if d := cmp.Diff(slices.Sorted(slices.Values(spec.Types)), slices.Sorted(maps.Keys(reservationTypes))); d != "" {
+		t.Errorf("reservationTypes (-spec.Types +table):\n%s", d)
+	}
+	for _, ty := range spec.Types {
+		if e := reservationTypes[ty]; e.fields == nil || e.diff == nil {
+			t.Errorf("reservation type %s: incomplete entry", ty)
+		}
 	}
 }

@@ -1,7 +1,6 @@
 package plan
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -135,10 +134,8 @@ func CheckAvailability(p *Plan, in Availability) []string {
 				grow := false
 				for _, u := range ch.Update.Reservations {
 					if u.ID == r.ID {
-						for k, v := range u.Body {
-							body[k] = v
-						}
-						grow = intOf(body["min"]) > countOf(r.Min) || intOf(body["max"]) > countOf(r.Max) || intOf(body["amount"]) > countOf(r.Amount)
+						body = body.With(u.Body)
+						grow = deref(body.Min) > countOf(r.Min) || deref(body.Max) > countOf(r.Max) || deref(body.Amount) > countOf(r.Amount)
 					}
 				}
 				if !moved && !grow {
@@ -230,19 +227,16 @@ func reservationKey(st *state.File, ch *Change, id string) string {
 	return id
 }
 
-func reservationBody(r leases.Reservation) map[string]any {
-	b := map[string]any{"resource_type": r.ResourceType, "resource_properties": r.ResourceProperties,
-		"hypervisor_properties": r.HypervisorProperties}
-	if r.Min != nil {
-		b["min"] = *r.Min
+// reservationBody is the body that would create r as Blazar shows it.
+func reservationBody(r leases.Reservation) spec.ReservationBody {
+	copyOf := func(p *int) *int {
+		if p == nil {
+			return nil
+		}
+		return ref(*p)
 	}
-	if r.Max != nil {
-		b["max"] = *r.Max
-	}
-	if r.Amount != nil {
-		b["amount"] = *r.Amount
-	}
-	return b
+	return spec.ReservationBody{ResourceType: r.ResourceType, ResourceProperties: ref(r.ResourceProperties),
+		HypervisorProperties: ref(r.HypervisorProperties), Min: copyOf(r.Min), Max: copyOf(r.Max), Amount: copyOf(r.Amount)}
 }
 
 func countOf(p *int) int {
@@ -252,39 +246,26 @@ func countOf(p *int) int {
 	return *p
 }
 
-// intOf reads a count from a body: an int as built, a float64 or json.Number as read back
-// from a saved plan.
-func intOf(v any) int {
-	switch x := v.(type) {
-	case int:
-		return x
-	case float64:
-		return int(x)
-	case json.Number:
-		n, _ := x.Int64()
-		return int(n)
-	case string:
-		n, _ := strconv.Atoi(x)
-		return n
-	}
-	return 0
-}
-
 // request turns a Blazar reservation body into an avail request, or says why its
 // availability cannot be known.
-func request(body map[string]any, site, project string, start, end time.Time) (avail.Request, string) {
+func request(body spec.ReservationBody, site, project string, start, end time.Time) (avail.Request, string) {
 	q := avail.Request{Site: site, Project: project, Start: start, End: end}
-	str := func(k string) string { s, _ := body[k].(string); return s }
+	str := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
 	var raw []string
-	switch rt := str("resource_type"); rt {
+	switch rt := body.ResourceType; rt {
 	case "physical:host":
-		q.Kind, raw = avail.Host, []string{str("hypervisor_properties"), str("resource_properties")}
-		q.Min, q.Max = intOf(body["min"]), intOf(body["max"])
+		q.Kind, raw = avail.Host, []string{str(body.HypervisorProperties), str(body.ResourceProperties)}
+		q.Min, q.Max = deref(body.Min), deref(body.Max)
 	case "device":
-		q.Kind, raw = avail.Device, []string{str("resource_properties")}
-		q.Min, q.Max = intOf(body["min"]), intOf(body["max"])
+		q.Kind, raw = avail.Device, []string{str(body.ResourceProperties)}
+		q.Min, q.Max = deref(body.Min), deref(body.Max)
 	case "network":
-		q.Kind, raw = avail.Network, []string{str("resource_properties")}
+		q.Kind, raw = avail.Network, []string{str(body.ResourceProperties)}
 		q.Min, q.Max = 1, 1
 	case "virtual:floatingip":
 		return q, "Chameleon shows project members no floating-IP allocations (403)"

@@ -18,6 +18,11 @@
 //   - A saved plan is applied only while it still describes the world: CheckStateFresh and
 //     CheckLiveFresh return a *StaleError (or a *NotOwnedError for an edited file) otherwise.
 //   - Every change carries an ActionReason for programs beside its Reasons for people.
+//   - Reservation keys pair with live reservations by one rule, Match (by state ID, then
+//     type, then constraints and count), in plan, apply and import alike; a pairing Match
+//     cannot make is an error, never a guess.
+//   - Request bodies are typed (spec.ReservationBody) from compile to the saved plan; the
+//     saved plan's JSON keeps the shape of Blazar's request objects.
 //   - import (MatchImport, Import) records a lease under a key only when each reservation of
 //     the entry fits exactly one of the lease's; ambiguity is an *ImportError.
 //   - Availability is a stage after Build (capacity.go, earliest.go): ResolveEarliest picks the

@@ -31,9 +31,14 @@ var testNetworks = map[string]map[string]string{
 	"CHI@Edge": {"public": "net-public-edge"},
 }
 
+// testFlavors is what the caller would have resolved through Nova.
+var testFlavors = map[string]map[string]string{
+	"KVM@TACC": {"m1.small": "flavor-small", "m1.large": "flavor-large", "flavor-small": "flavor-small"},
+}
+
 func testIdentity() map[string]state.Identity {
 	out := map[string]state.Identity{}
-	for _, s := range []string{"CHI@UC", "CHI@TACC", "CHI@Edge"} {
+	for _, s := range []string{"CHI@UC", "CHI@TACC", "CHI@Edge", "KVM@TACC"} {
 		out[s] = state.Identity{AuthURL: "https://" + strings.ToLower(strings.ReplaceAll(s, "@", "-")) + ".example/v3", ProjectID: "project-1", UserID: testUser}
 	}
 	return out
@@ -79,7 +84,7 @@ func loadCase(t *testing.T, path string) goldenCase {
 	if err != nil {
 		t.Fatalf("Leasefile: %v", err)
 	}
-	in := Input{Spec: sp, Identity: testIdentity(), Networks: testNetworks, LeasefileHash: "hash"}
+	in := Input{Spec: sp, Identity: testIdentity(), Networks: testNetworks, Flavors: testFlavors, LeasefileHash: "hash"}
 	if data, ok := section(a, "state.json"); ok {
 		p := filepath.Join(t.TempDir(), "state.json")
 		if err := os.WriteFile(p, data, 0o600); err != nil {
@@ -322,10 +327,13 @@ func simulate(t *testing.T, in Input, p *Plan) (map[string][]leases.Lease, *stat
 		sl := &state.Lease{ID: id, Name: cs.Name, Site: ch.Site, Status: status, Start: start, End: end,
 			CreatedAt: l.CreatedAt, Reservations: map[string]state.Reservation{}}
 		for _, rs := range cs.Reservations {
-			r := leases.Reservation{ID: id + "-" + rs.Key, LeaseID: id, ResourceType: rs.Body["resource_type"].(string)}
+			r := leases.Reservation{ID: id + "-" + rs.Key, LeaseID: id, ResourceType: rs.Body.ResourceType}
 			patchReservation(t, &r, rs.Body)
 			if rs.FloatingNetwork != "" {
 				r.NetworkID = testNetworks[ch.Site][rs.FloatingNetwork]
+			}
+			if rs.Flavor != "" {
+				r.Extra = map[string]any{"flavor_id": testFlavors[ch.Site][rs.Flavor]}
 			}
 			l.Reservations = append(l.Reservations, r)
 			sl.Reservations[rs.Key] = Record(state.Reservation{ID: r.ID, ResourceType: r.ResourceType}, rs.Body)
@@ -415,42 +423,36 @@ func simulate(t *testing.T, in Input, p *Plan) (map[string][]leases.Lease, *stat
 
 // patchReservation applies a request body the way Blazar stores it; network reservations
 // keep only the common fields, as Chameleon's Blazar returns them.
-func patchReservation(t *testing.T, r *leases.Reservation, body map[string]any) {
+func patchReservation(t *testing.T, r *leases.Reservation, body spec.ReservationBody) {
 	t.Helper()
 	if r.ResourceType == "network" {
 		return
 	}
-	for k, v := range body {
-		switch k {
-		case "min", "max", "amount":
-			n, ok := v.(int)
-			if !ok {
-				t.Fatalf("body %s: %T, want int", k, v)
-			}
-			switch k {
-			case "min":
-				r.Min = &n
-			case "max":
-				r.Max = &n
-			default:
-				r.Amount = &n
-			}
-		case "resource_properties":
-			r.ResourceProperties = v.(string)
-		case "hypervisor_properties":
-			r.HypervisorProperties = v.(string)
-		case "before_end":
-			r.BeforeEnd = v.(string)
-		case "network_id":
-			if v.(string) != r.NetworkID {
-				t.Errorf("body changes network_id of %s: Blazar refuses that", r.ID)
-			}
-		case "required_floatingips":
-			r.RequiredFloatingIPs = v.([]string)
-		case "resource_type":
-		default:
-			t.Errorf("body key %q not simulated", k)
+	if body.Min != nil {
+		r.Min = ref(*body.Min)
+	}
+	if body.Max != nil {
+		r.Max = ref(*body.Max)
+	}
+	if body.Amount != nil {
+		r.Amount = ref(*body.Amount)
+	}
+	for _, f := range []struct {
+		dst *string
+		v   *string
+	}{{&r.ResourceProperties, body.ResourceProperties}, {&r.HypervisorProperties, body.HypervisorProperties}, {&r.BeforeEnd, body.BeforeEnd}} {
+		if f.v != nil {
+			*f.dst = *f.v
 		}
+	}
+	if body.NetworkID != nil && *body.NetworkID != r.NetworkID {
+		t.Errorf("body changes network_id of %s: Blazar refuses that", r.ID)
+	}
+	if body.RequiredFloatingIPs != nil {
+		r.RequiredFloatingIPs = body.RequiredFloatingIPs
+	}
+	if body.NetworkName != nil || body.NetworkDescription != nil || body.NetworkProperties != nil {
+		t.Errorf("a network body for %s reservation %s", r.ResourceType, r.ID)
 	}
 }
 

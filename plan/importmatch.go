@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -38,9 +39,10 @@ func importError(kind ImportErrorKind, format string, args ...any) error {
 }
 
 // MatchImport maps each reservation key of the Leasefile entry want to one reservation of
-// the live lease: by resource type, then, when a type repeats, by constraints and count. Each
-// live reservation is matched once; no fit, or more than one, is an *ImportError. What
-// Blazar does not return (a network's name and description) is taken from the entry.
+// the live lease, by Match's rule (type, then constraints and count when a type repeats).
+// The lease must have as many reservations as the entry; no fit, more than one, or one fit
+// for two keys is an *ImportError. What Blazar does not return (a network's name and
+// description) is taken from the entry.
 func MatchImport(want *spec.Lease, live *leases.Lease) (map[string]state.Reservation, error) {
 	var wantTypes, liveTypes []string
 	for _, r := range want.Reservations {
@@ -53,67 +55,29 @@ func MatchImport(want *spec.Lease, live *leases.Lease) (map[string]state.Reserva
 		return nil, importError(ImportCount, "lease %s has %d reservations (%s) but leases.%s declares %d (%s)",
 			live.ID, len(liveTypes), strings.Join(liveTypes, ", "), want.Key, len(wantTypes), strings.Join(wantTypes, ", "))
 	}
-	out := map[string]state.Reservation{}
-	used := map[string]string{} // live reservation ID -> key
-	for _, r := range want.Reservations {
-		var candidates []leases.Reservation
-		for _, lr := range live.Reservations {
-			if lr.ResourceType == r.Type.ResourceType() {
-				candidates = append(candidates, lr)
-			}
-		}
-		if len(candidates) > 1 {
-			var exact []leases.Reservation
-			for _, lr := range candidates {
-				if importFits(r, lr) {
-					exact = append(exact, lr)
-				}
-			}
-			candidates = exact
-		}
-		switch len(candidates) {
-		case 0:
-			return nil, importError(ImportNoMatch, "no reservation of lease %s matches leases.%s.reservations.%s (%s)", live.ID, want.Key, r.Key, r.Type.ResourceType())
-		case 1:
-		default:
+	specs := wanted(want)
+	m, err := Match(specs, nil, live.Reservations)
+	var me *MatchError
+	if errors.As(err, &me) {
+		switch me.Kind {
+		case MatchAmbiguous:
 			return nil, importError(ImportAmbiguous, "reservations %s of lease %s all match leases.%s.reservations.%s",
-				reservationIDs(candidates), live.ID, want.Key, r.Key)
+				strings.Join(me.IDs, ", "), live.ID, want.Key, me.Key)
+		case MatchShared:
+			return nil, importError(ImportShared, "reservations %s and %s of leases.%s both match reservation %s of lease %s",
+				me.Other, me.Key, want.Key, me.IDs[0], live.ID)
 		}
-		c := candidates[0]
-		if other, dup := used[c.ID]; dup {
-			return nil, importError(ImportShared, "reservations %s and %s of leases.%s both match reservation %s of lease %s", other, r.Key, want.Key, c.ID, live.ID)
+		return nil, importError(ImportNoMatch, "no reservation of lease %s matches leases.%s.reservations.%s (%s)", live.ID, want.Key, me.Key, me.Type)
+	}
+	out := map[string]state.Reservation{}
+	for _, rs := range specs {
+		c := m[rs.Key]
+		if c == nil {
+			return nil, importError(ImportNoMatch, "no reservation of lease %s matches leases.%s.reservations.%s (%s)", live.ID, want.Key, rs.Key, rs.Body.ResourceType)
 		}
-		used[c.ID] = r.Key
-		out[r.Key] = Record(state.Reservation{ID: c.ID, ResourceType: c.ResourceType}, r.Body(want.BeforeEnd, want.BeforeEndSet))
+		out[rs.Key] = Record(state.Reservation{ID: c.ID, ResourceType: c.ResourceType}, rs.Body)
 	}
 	return out, nil
-}
-
-// importFits reports whether the live reservation lr has r's constraints and count.
-func importFits(r *spec.Reservation, lr leases.Reservation) bool {
-	switch r.Type {
-	case spec.Node, spec.Device, spec.Network:
-		q, err := spec.ParseQuery(lr.ResourceProperties)
-		if err != nil || !q.Equal(r.Constraints()) {
-			return false
-		}
-		if r.Type != spec.Network && (lr.Max == nil || *lr.Max != r.Max || lr.Min == nil || *lr.Min != r.Min) {
-			return false
-		}
-	case spec.FloatingIP:
-		if lr.Amount == nil || *lr.Amount != r.Max {
-			return false
-		}
-	}
-	return true
-}
-
-func reservationIDs(rs []leases.Reservation) string {
-	ids := make([]string, len(rs))
-	for i, r := range rs {
-		ids[i] = r.ID
-	}
-	return strings.Join(ids, ", ")
 }
 
 // Import returns the state entry for the live lease imported under want's key, with the

@@ -77,43 +77,7 @@ func Read(r io.Reader) (*Plan, error) {
 	case p.FormatVersion < FormatVersion:
 		return nil, fmt.Errorf("read plan: format_version %d was written by an older leasefile, this one reads %d: %w", p.FormatVersion, FormatVersion, ErrOlderFormat)
 	}
-	normalizeNumbers(&p)
 	return &p, nil
-}
-
-// normalizeNumbers turns the JSON numbers of request bodies back into ints, as Build made
-// them, so that a plan read back equals the plan written.
-func normalizeNumbers(p *Plan) {
-	fix := func(m map[string]any) {
-		for k, v := range m {
-			if f, ok := v.(float64); ok && f == float64(int(f)) {
-				m[k] = int(f)
-			}
-			if l, ok := v.([]any); ok {
-				s := make([]string, 0, len(l))
-				for _, x := range l {
-					if str, ok := x.(string); ok {
-						s = append(s, str)
-					}
-				}
-				if len(s) == len(l) {
-					m[k] = s
-				}
-			}
-		}
-	}
-	for i := range p.Changes {
-		if cs := p.Changes[i].Create; cs != nil {
-			for j := range cs.Reservations {
-				fix(cs.Reservations[j].Body)
-			}
-		}
-		if u := p.Changes[i].Update; u != nil {
-			for j := range u.Reservations {
-				fix(u.Reservations[j].Body)
-			}
-		}
-	}
 }
 
 // The typed JSON of a plan (format_version 2). In memory, a FieldChange holds its values as

@@ -1,8 +1,10 @@
 package plan
 
 import (
+	"cmp"
 	"time"
 
+	"github.com/chameleoncloud/leasefile/spec"
 	"github.com/chameleoncloud/leasefile/state"
 )
 
@@ -112,7 +114,7 @@ type Plan struct {
 	Drift []Drift    `json:"drift,omitempty"`
 	Adopt []Adoption `json:"adopt,omitempty"`
 	// DropIntents are the keys whose create intents apply forgets: intents that can no
-	// longer be resolved (no lease made within IntentBound), or whose key left the Leasefile.
+	// longer be resolved (no lease made within state.IntentBound), or whose key left the Leasefile.
 	DropIntents []string `json:"drop_intents,omitempty"`
 	// Await are tracked leases that need no change but have not reached the Leasefile's wait
 	// goal (an apply timed out or was interrupted while they were STARTING): apply waits for
@@ -154,29 +156,6 @@ const (
 	DriftName         DriftKind = "name_changed"  // renamed outside leasefile
 	DriftReservations DriftKind = "reservations_changed"
 )
-
-// The timing rules of create intents and the deposed key define what a state entry means,
-// so package state holds them; these names are kept for plan's and apply's callers.
-const (
-	AdoptWindow       = state.AdoptWindow
-	CreateCallTimeout = state.CreateCallTimeout
-	CreateAttempts    = state.CreateAttempts
-	IntentBound       = state.IntentBound
-	DeposedSuffix     = state.DeposedSuffix
-)
-
-// CreatedForIntent is state.Intent.Admits for an intent recorded at intentTime.
-func CreatedForIntent(createdAt, intentTime time.Time) bool {
-	return state.Intent{Time: intentTime}.Admits(createdAt)
-}
-
-// IntentExpired is state.Intent.Expired for an intent recorded at intentTime.
-func IntentExpired(intentTime, now time.Time) bool {
-	return state.Intent{Time: intentTime}.Expired(now)
-}
-
-// DeposedKey is state.DeposedKey.
-func DeposedKey(key string) string { return state.DeposedKey(key) }
 
 // Adoption records a lease that an interrupted apply created (an intent without an ID) and
 // that this plan takes into the state instead of creating it again.
@@ -285,10 +264,13 @@ type CreateSpec struct {
 // ReservationSpec is one reservation of a create: its key and Blazar body. Floating IP
 // bodies lack network_id: apply resolves FloatingNetwork through Neutron.
 type ReservationSpec struct {
-	Key             string         `json:"key"`
-	Type            string         `json:"type"` // spec.Type
-	Body            map[string]any `json:"body"`
-	FloatingNetwork string         `json:"floating_network,omitempty"`
+	Key             string               `json:"key"`
+	Type            string               `json:"type"` // spec.Type
+	Body            spec.ReservationBody `json:"body"`
+	FloatingNetwork string               `json:"floating_network,omitempty"`
+	// Flavor is a flavor reservation's Nova flavor, a name or an ID: apply resolves it to
+	// the body's flavor_id.
+	Flavor string `json:"flavor,omitempty"`
 }
 
 // Record returns r with the fields of a request body that Blazar does not return (those
@@ -296,19 +278,19 @@ type ReservationSpec struct {
 // before_end) copied in, so that a later plan can compare with what was sent. apply calls
 // it with the body of each create and in-place update; a body without those keys leaves r
 // as it is.
-func Record(r state.Reservation, body map[string]any) state.Reservation {
-	if rt, _ := body["resource_type"].(string); rt != "" && rt != "network" {
+func Record(r state.Reservation, body spec.ReservationBody) state.Reservation {
+	if rt := cmp.Or(body.ResourceType, r.ResourceType); rt != "network" {
 		return r
 	}
-	if rt, _ := body["resource_type"].(string); rt == "" && r.ResourceType != "network" {
-		return r
-	}
-	for key, dst := range map[string]*string{
-		"network_name": &r.NetworkName, "network_description": &r.NetworkDescription,
-		"resource_properties": &r.ResourceProperties, "before_end": &r.BeforeEnd,
+	for _, f := range []struct {
+		dst *string
+		v   *string
+	}{
+		{&r.NetworkName, body.NetworkName}, {&r.NetworkDescription, body.NetworkDescription},
+		{&r.ResourceProperties, body.ResourceProperties}, {&r.BeforeEnd, body.BeforeEnd},
 	} {
-		if v, ok := body[key].(string); ok {
-			*dst = v
+		if f.v != nil {
+			*f.dst = *f.v
 		}
 	}
 	return r
@@ -325,9 +307,9 @@ type UpdateSpec struct {
 // ReservationUpdate changes one existing reservation: Body holds the changed keys plus the
 // ones Blazar needs resent (min, max, hypervisor_properties, resource_properties; network_id), without "id".
 type ReservationUpdate struct {
-	Key  string         `json:"key"`
-	ID   string         `json:"id"`
-	Body map[string]any `json:"body"`
+	Key  string               `json:"key"`
+	ID   string               `json:"id"`
+	Body spec.ReservationBody `json:"body"`
 }
 
 // Counts summarises a plan.

@@ -28,27 +28,6 @@ func TestChangeWaitMode(t *testing.T) {
 	}
 }
 
-func TestCreatedForIntent(t *testing.T) {
-	intent := time.Date(2026, 12, 1, 12, 0, 30, 0, time.UTC)
-	for _, tc := range []struct {
-		name    string
-		created time.Time
-		want    bool
-	}{
-		{"after the intent", intent.Add(time.Second), true},
-		{"at the intent", intent, true},
-		{"client clock 30s ahead", intent.Add(-30 * time.Second), true},
-		{"at the edge of the window", intent.Add(-AdoptWindow), true},
-		{"before the window", intent.Add(-AdoptWindow - time.Second), false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if d := cmp.Diff(tc.want, CreatedForIntent(tc.created, intent)); d != "" {
-				t.Errorf("CreatedForIntent (-want +got):\n%s", d)
-			}
-		})
-	}
-}
-
 func TestHasDrift(t *testing.T) {
 	for _, tc := range []struct {
 		name           string

@@ -1,6 +1,10 @@
 package plan
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/chameleoncloud/leasefile/state"
+)
 
 // ActionReason says, in a word a program can match, why a change has its action, as
 // Terraform's plans.ResourceInstanceChange.ActionReason does; Change.Reasons say it in
@@ -57,7 +61,7 @@ func actionReason(ch *Change, destroy bool, drift DriftKind, adopted bool) Actio
 		return ReasonReplaceAsked
 	case ch.Action == Delete && destroy:
 		return ReasonDestroyAsked
-	case ch.Action == Delete && strings.HasSuffix(ch.Key, DeposedSuffix):
+	case ch.Action == Delete && strings.HasSuffix(ch.Key, state.DeposedSuffix):
 		return ReasonDeposed
 	case ch.Action == Delete && adopted:
 		return ReasonOrphanedIntent

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chameleoncloud/leasefile/spec"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -245,7 +246,7 @@ func TestReadWrite(t *testing.T) {
 	p := samplePlan()
 	p.Observed = []Observed{} // RenderJSON writes an empty list, never null
 	p.Changes[0].Create = &CreateSpec{Name: "ip", Reservations: []ReservationSpec{{Key: "ip", Type: "floating_ip",
-		Body: map[string]any{"resource_type": "virtual:floatingip", "amount": 2, "required_floatingips": []string{}}, FloatingNetwork: "public"}}}
+		Body: spec.ReservationBody{ResourceType: "virtual:floatingip", Amount: ref(2), RequiredFloatingIPs: []string{}}, FloatingNetwork: "public"}}}
 	var b bytes.Buffer
 	if err := Write(&b, p); err != nil {
 		t.Fatal(err)

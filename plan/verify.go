@@ -36,8 +36,8 @@ func (p *Plan) CheckOwned(st *state.File) error {
 		adopted[a.Key] = a
 	}
 	owned := func(key, site, id string) bool {
-		base := strings.TrimSuffix(key, DeposedSuffix)
-		for _, k := range []string{base, DeposedKey(base)} {
+		base := strings.TrimSuffix(key, state.DeposedSuffix)
+		for _, k := range []string{base, state.DeposedKey(base)} {
 			if l, ok := st.Lease(k); ok && l.ID == id && (l.Site == "" || l.Site == site) {
 				return true
 			}
@@ -81,7 +81,7 @@ func checkAdoption(st *state.File, a Adoption) error {
 			return fmt.Errorf("lease %s: the plan adopts lease %s, but the create intent in the state made lease %s", shown(a.Key), shown(a.LeaseID), shown(in.ID))
 		}
 		for _, k := range st.Keys() {
-			if l, _ := st.Lease(k); l.ID == a.LeaseID && strings.TrimSuffix(k, DeposedSuffix) != a.Key {
+			if l, _ := st.Lease(k); l.ID == a.LeaseID && strings.TrimSuffix(k, state.DeposedSuffix) != a.Key {
 				return fmt.Errorf("lease %s: the plan adopts lease %s, which the state tracks as lease %s", shown(a.Key), shown(a.LeaseID), shown(k))
 			}
 		}

@@ -61,32 +61,35 @@ func (r *Reservation) NetworkDescription() string {
 
 // Body is the exact reservation object of a Blazar create request. beforeEnd is the lease's
 // before_end, sent only when the Leasefile sets it. A floating IP body has no network_id yet:
-// the caller resolves FloatingNetwork through Neutron and adds it.
-func (r *Reservation) Body(beforeEnd string, beforeEndSet bool) map[string]any {
-	b := map[string]any{"resource_type": r.Type.ResourceType()}
+// the caller resolves FloatingNetwork through Neutron and adds it; a flavor body has no
+// flavor_id yet: the caller resolves FlavorName through Nova.
+func (r *Reservation) Body(beforeEnd string, beforeEndSet bool) ReservationBody {
+	b := ReservationBody{ResourceType: r.Type.ResourceType()}
 	switch r.Type {
 	case Node:
-		b["min"], b["max"] = r.Min, r.Max
-		b["resource_properties"] = r.Constraints().Encode()
-		b["hypervisor_properties"] = ""
+		b.Min, b.Max = ref(r.Min), ref(r.Max)
+		b.ResourceProperties = ref(r.Constraints().Encode())
+		b.HypervisorProperties = ref("")
 	case Device:
-		b["min"], b["max"] = r.Min, r.Max
-		b["resource_properties"] = r.Constraints().Encode()
+		b.Min, b.Max = ref(r.Min), ref(r.Max)
+		b.ResourceProperties = ref(r.Constraints().Encode())
 	case Network:
-		b["network_name"] = r.NetworkName
-		b["network_description"] = r.NetworkDescription()
-		b["resource_properties"] = r.Constraints().Encode()
-		b["network_properties"] = ""
+		b.NetworkName = ref(r.NetworkName)
+		b.NetworkDescription = ref(r.NetworkDescription())
+		b.ResourceProperties = ref(r.Constraints().Encode())
+		b.NetworkProperties = ref("")
 	case FloatingIP:
-		b["amount"] = r.Max
-		addrs := r.Addresses
-		if addrs == nil {
-			addrs = []string{}
+		b.Amount = ref(r.Max)
+		b.RequiredFloatingIPs = r.Addresses
+		if b.RequiredFloatingIPs == nil {
+			b.RequiredFloatingIPs = []string{}
 		}
-		b["required_floatingips"] = addrs
+	case Flavor:
+		// flavor_id is resolved from FlavorName through Nova at apply, as python-chi does.
+		b.Amount = ref(r.Max)
 	}
-	if beforeEndSet && r.Type != FloatingIP {
-		b["before_end"] = beforeEnd
+	if beforeEndSet && r.Type != FloatingIP && r.Type != Flavor {
+		b.BeforeEnd = ref(beforeEnd)
 	}
 	return b
 }

@@ -39,6 +39,8 @@ func TestBodies(t *testing.T) {
 			`{"resource_type": "network", "network_name": "sdn", "network_description": "OFController=192.0.2.9:6653,VSwitchName=br0", "resource_properties": "[\"and\", [\"==\", \"$physical_network\", \"exogeni\"], [\"==\", \"$stitch_provider\", \"fabric\"]]", "network_properties": ""}`},
 		{"floating ip", "type: floating_ip\ncount: 2", "",
 			`{"resource_type": "virtual:floatingip", "amount": 2, "required_floatingips": []}`},
+		{"flavor", "type: flavor\nflavor: m1.small\ncount: 2", "before_end: snapshot",
+			`{"resource_type": "flavor:instance", "amount": 2}`},
 		{"floating ip addresses", "type: floating_ip\naddresses: [192.0.2.10]", "before_end: snapshot",
 			`{"resource_type": "virtual:floatingip", "amount": 1, "required_floatingips": ["192.0.2.10"]}`},
 	}

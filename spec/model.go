@@ -144,7 +144,12 @@ const (
 	Device     Type = "device"
 	Network    Type = "network"
 	FloatingIP Type = "floating_ip"
+	Flavor     Type = "flavor" // KVM@TACC's instance reservations, flavor:instance
 )
+
+// Types lists every reservation type: a new one is added here, in the schema, and in plan's
+// table of types (plan's tests check that each has its entry).
+var Types = []Type{Node, Device, Network, FloatingIP, Flavor}
 
 // ResourceType is the Blazar resource_type of the reservation type.
 func (t Type) ResourceType() string {
@@ -157,6 +162,8 @@ func (t Type) ResourceType() string {
 		return "network"
 	case FloatingIP:
 		return "virtual:floatingip"
+	case Flavor:
+		return "flavor:instance"
 	}
 	return string(t)
 }
@@ -179,6 +186,7 @@ type Reservation struct {
 	ResourceProperties                   []any    // the raw user query, nil when absent
 	FloatingNetwork                      string   // floating_ip: network name, default "public"
 	Addresses                            []string // floating_ip: specific addresses
+	FlavorName                           string   // flavor: a Nova flavor's name or ID, resolved at apply
 
 	Pos Pos
 }

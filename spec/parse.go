@@ -473,7 +473,7 @@ func (d *doc) reservation(ptr, key string, m map[string]any) *Reservation {
 	t, _ := str(m, "type")
 	r := &Reservation{Key: key, Type: Type(t), Pos: d.keyPos(ptr)}
 	switch r.Type {
-	case Node, Device, Network, FloatingIP:
+	case Node, Device, Network, FloatingIP, Flavor:
 	default:
 		return nil // the schema reported it
 	}
@@ -490,6 +490,7 @@ func (d *doc) reservation(ptr, key string, m map[string]any) *Reservation {
 	r.UsageType, _ = str(m, "usage_type")
 	r.StitchProvider, _ = str(m, "stitch_provider")
 	r.FloatingNetwork, _ = str(m, "network")
+	r.FlavorName, _ = str(m, "flavor")
 	if r.Type == Network && r.PhysicalNetwork == "" {
 		r.PhysicalNetwork = "physnet1"
 	}
@@ -573,6 +574,9 @@ func (d *doc) counts(ptr string, m map[string]any, r *Reservation) {
 	}
 	if r.Type == FloatingIP && r.Min != r.Max {
 		d.fail(ptr, "floating IPs take a count, not min and max")
+	}
+	if r.Type == Flavor && r.Min != r.Max {
+		d.fail(ptr, "flavor reservations take a count of instances, not min and max")
 	}
 }
 

@@ -194,7 +194,7 @@ func TestServeLifecycle(t *testing.T) {
 		t.Errorf("stdout lacks the env file's lines:\n%s", out)
 	}
 	base := strings.TrimSuffix(authURL, "/chi-uc/identity/v3")
-	if !strings.Contains(out, "# leasefile emulator listening on "+base+" (sites: CHI@UC, CHI@TACC, CHI@Edge)") {
+	if !strings.Contains(out, "# leasefile emulator listening on "+base+" (sites: CHI@UC, CHI@TACC, CHI@Edge, KVM@TACC)") {
 		t.Errorf("stdout lacks the listening line:\n%s", out)
 	}
 	for _, site := range []string{`"chi-uc":`, `"chi-tacc":`, `"chi-edge":`} { // as examples/multisite.yaml names them

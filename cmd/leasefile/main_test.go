@@ -175,6 +175,7 @@ func cmdLeasefile(ts *testscript.TestScript, neg bool, args []string) {
 //	emu refresh-token TOKEN      make TOKEN a valid refresh token of the demo user
 //	emu cached-login FILE        print whether the refresh token in ccauth's cache FILE is valid
 //	emu oidc-clouds-yaml FILE    write a ccauth-style clouds.yaml for the emulator to FILE
+//	emu add-server SITE NAME     give the demo project an ACTIVE Nova server named NAME at SITE
 func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("emu does not fail")
@@ -271,7 +272,7 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv(args[2], id)
 	case "mark":
 		for _, site := range e.Sites() {
-			for _, op := range []string{"list", "get", "create", "update", "delete", "federation"} {
+			for _, op := range []string{"list", "get", "create", "update", "delete", "federation", "servers"} {
 				w.marks[site+" "+op] = e.Calls(site, op)
 			}
 		}
@@ -306,6 +307,8 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	case "oidc-clouds-yaml":
 		ts.Check(os.WriteFile(ts.MkAbs(args[1]), w.srv.OIDCCloudsYAML(), 0o600))
+	case "add-server":
+		ts.Check(e.AddServer(args[1], "", args[2]))
 	case "calls":
 		fmt.Fprintf(out, "%d\n", e.Calls(args[1], args[2])-w.marks[args[1]+" "+args[2]])
 	default:

@@ -89,6 +89,7 @@ func (a *app) runPlan(ctx context.Context, o planCmdOptions) error {
 		return err
 	}
 	failing := a.checkAvailability(ctx, s, p)
+	a.warnIdle(ctx, s, p)
 	if err := a.renderPlan(p, o.format, o.diff); err != nil {
 		return err
 	}
@@ -153,8 +154,16 @@ func (a *app) buildPlan(ctx context.Context, s *session, o planOptions, f *spec.
 	if err != nil {
 		return nil, err
 	}
+	var flavors map[string]map[string]string
+	if !o.destroy {
+		// A destroy compares nothing, and must work whatever the Leasefile's flavors say.
+		if flavors, err = s.flavors(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return plan.Build(plan.Input{
 		Networks:      networks,
+		Flavors:       flavors,
 		Spec:          f,
 		State:         s.state,
 		StateExisted:  s.existed,

@@ -375,7 +375,7 @@ func (s *session) identities() map[string]state.Identity {
 func (s *session) applySites() map[string]apply.Site {
 	out := map[string]apply.Site{}
 	for name, site := range s.sites {
-		out[name] = apply.Site{Reservation: site.Reservation, Network: site.Network, Identity: s.identity(site)}
+		out[name] = apply.Site{Reservation: site.Reservation, Network: site.Network, Compute: site.Compute, Identity: s.identity(site)}
 	}
 	return out
 }
@@ -491,6 +491,40 @@ func (s *session) floatingNetworks(ctx context.Context) (map[string]map[string]s
 				return nil, fmt.Errorf("%s: floating IP network %q: %w", site, name, err)
 			}
 			out[site][name] = id
+		}
+	}
+	return out, nil
+}
+
+// flavors resolves, per site, the flavors of the flavor reservations of leases the state
+// already tracks, so that a plan can see a flavor change; apply resolves those of new leases.
+func (s *session) flavors(ctx context.Context) (map[string]map[string]string, error) {
+	if s.spec == nil {
+		return nil, nil
+	}
+	out := map[string]map[string]string{}
+	for _, l := range s.spec.Leases {
+		client := s.sites[l.Site]
+		if _, tracked := s.state.Lease(l.Key); !tracked || client == nil || client.Compute == nil {
+			continue
+		}
+		for _, r := range l.Reservations {
+			if r.Type != spec.Flavor || out[l.Site][r.FlavorName] != "" {
+				continue
+			}
+			var id string
+			err := s.retrier(l.Site+": flavor lookup").Do(ctx, func(c context.Context) error {
+				var err error
+				id, err = blazar.FlavorID(c, client.Compute, r.FlavorName)
+				return err
+			})
+			if err != nil {
+				return nil, fmt.Errorf("%s: flavor %q: %w", l.Site, r.FlavorName, err)
+			}
+			if out[l.Site] == nil {
+				out[l.Site] = map[string]string{}
+			}
+			out[l.Site][r.FlavorName] = id
 		}
 	}
 	return out, nil

@@ -44,3 +44,14 @@ func WindowRefused(now, curStart, curEnd, start, end time.Time) bool {
 // which the fork allocates as a whole new set with the lease's own resources counted as
 // busy: the whole new amount must be free besides what the lease holds.
 func GrowthNeedsAll(held, newMin int) bool { return newMin > held }
+
+// Chameleon's idle-lease reaper on its bare-metal sites deletes an ACTIVE lease with host
+// reservations when no instance runs on its hosts IdleLeaseSeconds after its start.
+const IdleLeaseSeconds = 32400 // 9 hours
+
+// IdleDeadline is when the reaper deletes a bare-metal lease starting at start that has no
+// instance by then; ok is false when the lease ends first, so the reaper never sees it idle.
+func IdleDeadline(start, end time.Time) (deadline time.Time, ok bool) {
+	deadline = start.Add(IdleLeaseSeconds * time.Second)
+	return deadline, end.After(deadline)
+}

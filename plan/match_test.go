@@ -1,0 +1,75 @@
+package plan
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/chameleoncloud/leasefile/blazar/leases"
+	"github.com/chameleoncloud/leasefile/spec"
+	"github.com/chameleoncloud/leasefile/state"
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestMatch: the one rule of plan, apply and import: by state ID, then type, then
+// constraints and count; alike keys take Blazar's order; anything else ambiguous is an error.
+func TestMatch(t *testing.T) {
+	host := func(key string, n int) ReservationSpec {
+		return ReservationSpec{Key: key, Body: spec.ReservationBody{ResourceType: "physical:host", Min: ref(n), Max: ref(n), ResourceProperties: ref("")}}
+	}
+	lh := func(id string, n int) leases.Reservation {
+		return leases.Reservation{ID: id, ResourceType: "physical:host", Min: ref(n), Max: ref(n)}
+	}
+	fip := ReservationSpec{Key: "ip", Body: spec.ReservationBody{ResourceType: "virtual:floatingip", Amount: ref(1)}}
+	tests := []struct {
+		name     string
+		want     []ReservationSpec
+		recorded map[string]state.Reservation
+		live     []leases.Reservation
+		got      map[string]string
+		kind     MatchErrorKind
+	}{
+		{"by state ID before all", []ReservationSpec{host("a", 1), host("b", 2)},
+			map[string]state.Reservation{"a": {ID: "R2"}, "b": {ID: "R1"}, "gone": {ID: "R9"}},
+			[]leases.Reservation{lh("R1", 1), lh("R2", 2)}, map[string]string{"a": "R2", "b": "R1"}, 0},
+		{"a recorded ID is no other key's", []ReservationSpec{host("a", 1), host("new", 1)},
+			map[string]state.Reservation{"a": {ID: "R1"}},
+			[]leases.Reservation{lh("R1", 1)}, map[string]string{"a": "R1"}, 0},
+		{"by type, whatever its count", []ReservationSpec{host("a", 3), fip},
+			nil, []leases.Reservation{{ID: "F", ResourceType: "virtual:floatingip", Amount: ref(2)}, lh("R1", 1)},
+			map[string]string{"a": "R1", "ip": "F"}, 0},
+		{"a repeated type by count", []ReservationSpec{host("a", 1), host("b", 2)},
+			nil, []leases.Reservation{lh("R1", 2), lh("R2", 1)}, map[string]string{"a": "R2", "b": "R1"}, 0},
+		{"alike keys in Blazar's order", []ReservationSpec{host("a", 1), host("b", 1)},
+			nil, []leases.Reservation{lh("R2", 1), lh("R1", 1)}, map[string]string{"a": "R2", "b": "R1"}, 0},
+		{"no key of its type", []ReservationSpec{host("a", 1), fip},
+			nil, []leases.Reservation{lh("R1", 1)}, map[string]string{"a": "R1"}, 0},
+		{"several fit one key", []ReservationSpec{host("a", 1), host("b", 2)},
+			nil, []leases.Reservation{lh("R1", 1), lh("R2", 1)}, nil, MatchAmbiguous},
+		{"none fits", []ReservationSpec{host("a", 3), host("b", 2)},
+			nil, []leases.Reservation{lh("R1", 1), lh("R2", 2)}, nil, MatchNoFit},
+		{"two keys fit one", []ReservationSpec{host("a", 1), host("b", 1)},
+			nil, []leases.Reservation{lh("R1", 1), lh("R2", 2)}, nil, MatchShared},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := Match(tt.want, tt.recorded, tt.live)
+			var me *MatchError
+			if tt.kind != 0 {
+				if !errors.As(err, &me) || me.Kind != tt.kind {
+					t.Fatalf("got %v, want a MatchError of kind %d", err, tt.kind)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for k, r := range m {
+				got[k] = r.ID
+			}
+			if d := cmp.Diff(tt.got, got); d != "" {
+				t.Errorf("matched (-want +got):\n%s", d)
+			}
+		})
+	}
+}
