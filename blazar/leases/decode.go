@@ -126,7 +126,14 @@ func (st *stream) leases(out []Lease, keep Keep) ([]Lease, error) {
 		s := scanner{b: st.buf[st.pos:], intern: st.intern}
 		var l Lease
 		if err := s.lease(&l, keep); err != nil {
-			if st.fill() {
+			// Read at least as much again before the next try, so that an object longer than
+			// the reads costs a few tries, not one per read.
+			if need := 2 * (len(st.buf) - st.pos); st.fill() {
+				for len(st.buf)-st.pos < need {
+					if !st.fill() {
+						break
+					}
+				}
 				continue
 			}
 			return nil, fmt.Errorf("lease %d: %w", n, err)
