@@ -167,9 +167,7 @@ func (e *Emulator) issueToken(w http.ResponseWriter, r *http.Request, s *site, b
 			keystoneError(w, http.StatusUnauthorized, "Unauthorized", "Application credentials cannot request a scope.")
 			return
 		}
-		tok.appCred = found
-		tok.user = e.findUser(nameRef{Name: found.User, Domain: &nameRef{ID: "default"}})
-		tok.project = e.projectByName(tok.user.Project)
+		e.appCredToken(tok, found)
 	default:
 		unauthorized()
 		return
@@ -193,6 +191,14 @@ func (e *Emulator) issueToken(w http.ResponseWriter, r *http.Request, s *site, b
 	w.Header().Set("Vary", "X-Auth-Token")
 	w.Header().Set("x-openstack-request-id", requestID())
 	writeJSON(w, http.StatusCreated, map[string]any{"token": e.tokenBody(tok, s, base)})
+}
+
+// appCredToken makes tok the token of application credential a: its user, and the project
+// it carries.
+func (e *Emulator) appCredToken(tok *token, a *AppCred) {
+	tok.appCred = a
+	tok.user = e.findUser(nameRef{Name: a.User, Domain: &nameRef{ID: "default"}})
+	tok.project = e.projectByName(tok.user.Project)
 }
 
 // findAppCred finds an application credential by its id, or by its name and its user's.
