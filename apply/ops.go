@@ -146,22 +146,37 @@ func (r *runner) createLease(ch plan.Change) (*state.Lease, error) {
 		return nil, errors.New("internal error: no create intent was recorded")
 	}
 	r.report(Event{Key: ch.Key, Site: ch.Site, Kind: Creating})
-	// Saved before the call: a run killed from here on may have made the lease, and a lease
-	// created before this moment is not this create's.
+	if intent, err = r.markSent(ch.Key, intent); err != nil {
+		return nil, err
+	}
+	opts := leases.CreateOpts{Name: cs.Name, Start: start, End: end, Reservations: bodies}
+	return r.sendCreate(ch, site, opts, intent)
+}
+
+// markSent saves the time the create of key is sent in its intent, before the call: a run
+// killed from here on may have made the lease, and a lease created before this moment is
+// not this create's.
+func (r *runner) markSent(key string, intent state.Intent) (state.Intent, error) {
 	intent.Unsent, intent.Sent = false, r.o.Now().UTC()
 	if err := r.update(func(f *state.File) {
 		for _, in := range f.PendingIntents() {
-			if in.Key == ch.Key && in.Time.Equal(intent.Time) && in.ID == "" {
+			if in.Key == key && in.Time.Equal(intent.Time) && in.ID == "" {
 				f.AddIntent(intent)
 			}
 		}
 	}); err != nil {
-		return nil, err
+		return intent, err
 	}
 	r.mu.Lock()
-	r.intents[ch.Key] = intent
+	r.intents[key] = intent
 	r.mu.Unlock()
-	opts := leases.CreateOpts{Name: cs.Name, Start: start, End: end, Reservations: bodies}
+	return intent, nil
+}
+
+// sendCreate sends the create call, retrying a transient failure (after looking for the lease
+// the failed call may have created) while a lease it makes can still be adopted.
+func (r *runner) sendCreate(ch plan.Change, site Site, opts leases.CreateOpts, intent state.Intent) (*state.Lease, error) {
+	cs := ch.Create
 	delay := r.o.PollMin
 	for attempt := 1; ; attempt++ {
 		c, cancel := r.callCtx()

@@ -43,35 +43,12 @@ func authOptions(in gophercloud.AuthOptions, authType string) (gophercloud.AuthO
 		// gophercloud refuses both; the id is the unambiguous one.
 		domainName = ""
 	}
-	// A user is named by id alone, or by name in its domain.
-	setUser := func() {
-		if in.UserID != "" {
-			ao.UserID = in.UserID
-			return
-		}
-		ao.Username, ao.DomainName, ao.DomainID = in.Username, domainName, domainID
-	}
 	switch t := strings.ToLower(authType); {
 	case t == "v3applicationcredential" || t == "applicationcredential" ||
 		(t == "" && (in.ApplicationCredentialID != "" || in.ApplicationCredentialName != "")):
-		if in.ApplicationCredentialSecret == "" {
-			return ao, fmt.Errorf("application credential without its secret (application_credential_secret, OS_APPLICATION_CREDENTIAL_SECRET)")
-		}
-		ao.ApplicationCredentialSecret = in.ApplicationCredentialSecret
-		switch {
-		case in.ApplicationCredentialID != "":
-			ao.ApplicationCredentialID = in.ApplicationCredentialID
-		case in.ApplicationCredentialName != "":
-			if in.UserID == "" && in.Username == "" {
-				return ao, fmt.Errorf("an application credential given by name also needs the user (user_id, or username and user_domain_name)")
-			}
-			ao.ApplicationCredentialName = in.ApplicationCredentialName
-			setUser()
-		default:
-			return ao, fmt.Errorf("application credential auth without application_credential_id or application_credential_name")
-		}
+		err := appCredential(&ao, in, domainName, domainID)
 		// The credential carries its project; Keystone refuses a scope.
-		return ao, nil
+		return ao, err
 	case t == "token" || t == "v3token" || (t == "" && in.TokenID != "" && in.Password == ""):
 		if in.TokenID == "" {
 			return ao, fmt.Errorf("token auth without a token (OS_TOKEN)")
@@ -91,11 +68,54 @@ func authOptions(in gophercloud.AuthOptions, authType string) (gophercloud.AuthO
 			return ao, fmt.Errorf("a password without username or user_id")
 		}
 		ao.Password = in.Password
-		setUser()
+		setUser(&ao, in, domainName, domainID)
 	default:
 		return ao, fmt.Errorf("auth_type %q is not supported: use v3chameleonoidc (ccauth), an application credential "+
 			"(cc-login, or Identity > Application Credentials in the dashboard) or a password", authType)
 	}
+	if err := setScope(&ao, in, domainName, domainID); err != nil {
+		return ao, err
+	}
+	if isOIDC(authType) && ao.Scope == nil {
+		// A federated token without a project reaches no service.
+		return ao, fmt.Errorf("auth_type %s needs the project (project_id, OS_PROJECT_ID)", authType)
+	}
+	return ao, nil
+}
+
+// setUser names the user in ao: by id alone, or by name in its domain.
+func setUser(ao *gophercloud.AuthOptions, in gophercloud.AuthOptions, domainName, domainID string) {
+	if in.UserID != "" {
+		ao.UserID = in.UserID
+		return
+	}
+	ao.Username, ao.DomainName, ao.DomainID = in.Username, domainName, domainID
+}
+
+// appCredential sets an application credential in ao: its secret, and its id, or its name
+// with the user.
+func appCredential(ao *gophercloud.AuthOptions, in gophercloud.AuthOptions, domainName, domainID string) error {
+	if in.ApplicationCredentialSecret == "" {
+		return fmt.Errorf("application credential without its secret (application_credential_secret, OS_APPLICATION_CREDENTIAL_SECRET)")
+	}
+	ao.ApplicationCredentialSecret = in.ApplicationCredentialSecret
+	switch {
+	case in.ApplicationCredentialID != "":
+		ao.ApplicationCredentialID = in.ApplicationCredentialID
+	case in.ApplicationCredentialName != "":
+		if in.UserID == "" && in.Username == "" {
+			return fmt.Errorf("an application credential given by name also needs the user (user_id, or username and user_domain_name)")
+		}
+		ao.ApplicationCredentialName = in.ApplicationCredentialName
+		setUser(ao, in, domainName, domainID)
+	default:
+		return fmt.Errorf("application credential auth without application_credential_id or application_credential_name")
+	}
+	return nil
+}
+
+// setScope sets the project (or trust) ao is scoped to, if in names one.
+func setScope(ao *gophercloud.AuthOptions, in gophercloud.AuthOptions, domainName, domainID string) error {
 	switch {
 	case in.Scope != nil && projectScope == nil:
 		// A trust (or the system scope).
@@ -104,7 +124,7 @@ func authOptions(in gophercloud.AuthOptions, authType string) (gophercloud.AuthO
 		ao.Scope = &gophercloud.AuthScope{ProjectID: in.TenantID}
 	case in.TenantName != "":
 		if domainName == "" && domainID == "" {
-			return ao, fmt.Errorf("project %q is given by name without its domain (project_domain_name, OS_PROJECT_DOMAIN_NAME)", in.TenantName)
+			return fmt.Errorf("project %q is given by name without its domain (project_domain_name, OS_PROJECT_DOMAIN_NAME)", in.TenantName)
 		}
 		pName, pID := domainName, domainID
 		if projectScope != nil && (projectScope.DomainName != "" || projectScope.DomainID != "") {
@@ -115,9 +135,5 @@ func authOptions(in gophercloud.AuthOptions, authType string) (gophercloud.AuthO
 		}
 		ao.Scope = &gophercloud.AuthScope{ProjectName: in.TenantName, DomainName: pName, DomainID: pID}
 	}
-	if isOIDC(authType) && ao.Scope == nil {
-		// A federated token without a project reaches no service.
-		return ao, fmt.Errorf("auth_type %s needs the project (project_id, OS_PROJECT_ID)", authType)
-	}
-	return ao, nil
+	return nil
 }

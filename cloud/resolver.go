@@ -239,23 +239,9 @@ func (r *Resolver) connect(ctx context.Context, name string) (*Site, error) {
 	if err != nil {
 		return nil, fmt.Errorf("site %q: %s: %w", name, res.source, err)
 	}
-	// Not config.NewProviderClient: its TLS option replaces the transport
-	// (losing a DebugTransport), and the User-Agent must be set before the
-	// token request it makes.
-	provider, err := openstack.NewClient(ao.IdentityEndpoint)
+	provider, err := r.newProvider(name, res, ao)
 	if err != nil {
-		return nil, fmt.Errorf("site %q: %s: auth_url %q: %w", name, res.source, ao.IdentityEndpoint, err)
-	}
-	var hc http.Client
-	if r.HTTPClient != nil {
-		hc = *r.HTTPClient
-	}
-	if customTLS(res.tls) {
-		hc.Transport = withTLS(hc.Transport, res.tls)
-	}
-	provider.HTTPClient = hc
-	if r.UserAgent != "" {
-		provider.UserAgent.Prepend(r.UserAgent)
+		return nil, err
 	}
 	if isOIDC(res.authType) {
 		if res.oidc, err = res.oidc.check(res.authType); err != nil {
@@ -276,35 +262,75 @@ func (r *Resolver) connect(ctx context.Context, name string) (*Site, error) {
 		}
 		res.eo.Region = name
 	}
-	eo, region := res.eo, res.eo.Region
-	site := &Site{Name: name, AuthURL: ao.IdentityEndpoint, Region: region, Source: res.source, Provider: provider}
+	site := &Site{Name: name, AuthURL: ao.IdentityEndpoint, Region: res.eo.Region, Source: res.source, Provider: provider}
+	if err := site.serviceClients(res); err != nil {
+		return nil, err
+	}
+	site.fromToken()
+	return site, nil
+}
+
+// newProvider is the provider client for a site, before authentication.
+func (r *Resolver) newProvider(name string, res *resolved, ao gophercloud.AuthOptions) (*gophercloud.ProviderClient, error) {
+	// Not config.NewProviderClient: its TLS option replaces the transport
+	// (losing a DebugTransport), and the User-Agent must be set before the
+	// token request it makes.
+	provider, err := openstack.NewClient(ao.IdentityEndpoint)
+	if err != nil {
+		return nil, fmt.Errorf("site %q: %s: auth_url %q: %w", name, res.source, ao.IdentityEndpoint, err)
+	}
+	var hc http.Client
+	if r.HTTPClient != nil {
+		hc = *r.HTTPClient
+	}
+	if customTLS(res.tls) {
+		hc.Transport = withTLS(hc.Transport, res.tls)
+	}
+	provider.HTTPClient = hc
+	if r.UserAgent != "" {
+		provider.UserAgent.Prepend(r.UserAgent)
+	}
+	return provider, nil
+}
+
+// serviceClients makes the site's service clients from the authenticated provider: Blazar
+// must be in the catalog, Neutron, Swift and Nova may be missing (their client stays nil).
+func (site *Site) serviceClients(res *resolved) error {
+	name, provider, eo, region := site.Name, site.Provider, res.eo, res.eo.Region
+	var err error
 	site.Reservation, err = blazar.NewReservationV1(provider, eo)
 	if err != nil {
-		return nil, fmt.Errorf("site %q: %s: %w", name, res.source, endpointError("Blazar (reservation)", region, err))
+		return fmt.Errorf("site %q: %s: %w", name, res.source, endpointError("Blazar (reservation)", region, err))
 	}
 	site.Network, err = newNetworkV2(provider, eo)
 	if err != nil {
 		var nf *gophercloud.ErrEndpointNotFound
 		if !errors.As(err, &nf) {
-			return nil, fmt.Errorf("site %q: %s: %w", name, res.source, endpointError("Neutron (network)", region, err))
+			return fmt.Errorf("site %q: %s: %w", name, res.source, endpointError("Neutron (network)", region, err))
 		}
 		site.Network = nil
 	}
 	if site.ObjectStore, err = openstack.NewObjectStorageV1(provider, eo); err != nil {
 		var nf *gophercloud.ErrEndpointNotFound
 		if !errors.As(err, &nf) {
-			return nil, fmt.Errorf("site %q: %s: %w", name, res.source, endpointError("Swift (object-store)", region, err))
+			return fmt.Errorf("site %q: %s: %w", name, res.source, endpointError("Swift (object-store)", region, err))
 		}
 		site.ObjectStore = nil
 	}
 	if site.Compute, err = openstack.NewComputeV2(provider, eo); err != nil {
 		var nf *gophercloud.ErrEndpointNotFound
 		if !errors.As(err, &nf) {
-			return nil, fmt.Errorf("site %q: %s: %w", name, res.source, endpointError("Nova (compute)", region, err))
+			return fmt.Errorf("site %q: %s: %w", name, res.source, endpointError("Nova (compute)", region, err))
 		}
 		site.Compute = nil
 	}
-	if cr, ok := provider.GetAuthResult().(tokens.CreateResult); ok {
+	return nil
+}
+
+// fromToken reads the project, the user and whether an application credential is restricted
+// from the token the site authenticated with.
+func (site *Site) fromToken() {
+	if cr, ok := site.Provider.GetAuthResult().(tokens.CreateResult); ok {
 		if p, err := cr.ExtractProject(); err == nil && p != nil {
 			site.ProjectID = p.ID
 		}
@@ -321,7 +347,6 @@ func (r *Resolver) connect(ctx context.Context, name string) (*Site, error) {
 			site.RestrictedAppCred = tok.AppCred.Restricted
 		}
 	}
-	return site, nil
 }
 
 // catalogRegions lists the regions of the token's catalog that have an endpoint of

@@ -91,56 +91,16 @@ func (e *Emulator) serveBlazar(w http.ResponseWriter, r *http.Request, s *site, 
 			writeWerkzeug(w, http.StatusMethodNotAllowed)
 			return
 		}
-		// The deprecated Pecan v2 app is still listed, as recorded.
-		writeJSON(w, http.StatusMultipleChoices, map[string]any{"versions": []any{
-			omap{{"id", "v1.0"}, {"status", "CURRENT"}, {"links", []any{omap{{"href", base + "/reservation/v1"}, {"rel", "self"}}}},
-				{"min_version", "1.0"}, {"max_version", "1.0"}},
-			omap{{"id", "v2.0"}, {"status", "DEPRECATED"}, {"links", []any{omap{{"href", base + "/reservation/v2"}, {"rel", "self"}}}}}}})
+		writeBlazarVersions(w, base)
 		return
 	}
 	blazarHeaders(w)
-	if v := r.Header.Get("OpenStack-API-Version"); v != "" {
-		f := strings.Fields(v)
-		if len(f) == 2 && strings.EqualFold(f[0], "reservation") {
-			if f[1] != "latest" && f[1] != "1.0" {
-				if !versionRe.MatchString(f[1]) {
-					writeJSON(w, http.StatusBadRequest, omap{{"error", 400}, {"error_message", "API Version String " + f[1] + " is of invalid format. Must be of format MajorNum.MinorNum."}})
-					return
-				}
-				writeJSON(w, http.StatusNotAcceptable, omap{{"error", 406}, {"error_message", "Version " + f[1] + " is not supported by the API. Minimum is 1.0 and maximum is 1.0."}})
-				return
-			}
-		}
+	if !acceptAPIVersion(w, r) {
+		return
 	}
-	// The body is read, bounded and decoded here, before any lock is taken: a large or
-	// deeply nested body costs only its own request's time.
-	var req request
-	if r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch {
-		if ct := r.Header.Get("Content-Type"); ct != "" && !strings.Contains(ct, "json") {
-			if e.fork() {
-				writeJSON(w, http.StatusBadRequest, omap{{"error", 400}, {"error_message", "Content type '" + ct + "' isn't supported"}})
-			} else {
-				writeBlazarError(w, blazarErr(http.StatusBadRequest, "Content type '%s' isn't supported", ct))
-			}
-			return
-		}
-		raw, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
-		if err == nil && len(raw) > maxBodyBytes {
-			writeWerkzeug(w, http.StatusRequestEntityTooLarge)
-			return
-		}
-		if err == nil {
-			req, err = decodeRequest(raw)
-		}
-		if err != nil {
-			if e.fork() {
-				// The fork's JSON hook raises outside Blazar's error handling.
-				writeWerkzeug(w, http.StatusInternalServerError)
-			} else {
-				writeWerkzeug(w, http.StatusBadRequest)
-			}
-			return
-		}
+	req, ok := e.readRequest(w, r)
+	if !ok {
+		return
 	}
 	if len(api) == 0 {
 		writeWerkzeug(w, http.StatusNotFound)
@@ -162,6 +122,70 @@ func (e *Emulator) serveBlazar(w http.ResponseWriter, r *http.Request, s *site, 
 	}
 }
 
+// writeBlazarVersions answers the root: the deprecated Pecan v2 app is still listed, as
+// recorded.
+func writeBlazarVersions(w http.ResponseWriter, base string) {
+	writeJSON(w, http.StatusMultipleChoices, map[string]any{"versions": []any{
+		omap{{"id", "v1.0"}, {"status", "CURRENT"}, {"links", []any{omap{{"href", base + "/reservation/v1"}, {"rel", "self"}}}},
+			{"min_version", "1.0"}, {"max_version", "1.0"}},
+		omap{{"id", "v2.0"}, {"status", "DEPRECATED"}, {"links", []any{omap{{"href", base + "/reservation/v2"}, {"rel", "self"}}}}}}})
+}
+
+// acceptAPIVersion refuses a reservation microversion other than 1.0 (or latest), as Blazar
+// does; it says whether the request may go on.
+func acceptAPIVersion(w http.ResponseWriter, r *http.Request) bool {
+	v := r.Header.Get("OpenStack-API-Version")
+	if v == "" {
+		return true
+	}
+	f := strings.Fields(v)
+	if len(f) != 2 || !strings.EqualFold(f[0], "reservation") || f[1] == "latest" || f[1] == "1.0" {
+		return true
+	}
+	if !versionRe.MatchString(f[1]) {
+		writeJSON(w, http.StatusBadRequest, omap{{"error", 400}, {"error_message", "API Version String " + f[1] + " is of invalid format. Must be of format MajorNum.MinorNum."}})
+		return false
+	}
+	writeJSON(w, http.StatusNotAcceptable, omap{{"error", 406}, {"error_message", "Version " + f[1] + " is not supported by the API. Minimum is 1.0 and maximum is 1.0."}})
+	return false
+}
+
+// readRequest reads, bounds and decodes the body of a POST, PUT or PATCH, before any lock is
+// taken: a large or deeply nested body costs only its own request's time. It says whether
+// the request may go on (else the error is written).
+func (e *Emulator) readRequest(w http.ResponseWriter, r *http.Request) (request, bool) {
+	var req request
+	if r.Method != http.MethodPost && r.Method != http.MethodPut && r.Method != http.MethodPatch {
+		return req, true
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.Contains(ct, "json") {
+		if e.fork() {
+			writeJSON(w, http.StatusBadRequest, omap{{"error", 400}, {"error_message", "Content type '" + ct + "' isn't supported"}})
+		} else {
+			writeBlazarError(w, blazarErr(http.StatusBadRequest, "Content type '%s' isn't supported", ct))
+		}
+		return req, false
+	}
+	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+	if err == nil && len(raw) > maxBodyBytes {
+		writeWerkzeug(w, http.StatusRequestEntityTooLarge)
+		return req, false
+	}
+	if err == nil {
+		req, err = decodeRequest(raw)
+	}
+	if err != nil {
+		if e.fork() {
+			// The fork's JSON hook raises outside Blazar's error handling.
+			writeWerkzeug(w, http.StatusInternalServerError)
+		} else {
+			writeWerkzeug(w, http.StatusBadRequest)
+		}
+		return req, false
+	}
+	return req, true
+}
+
 func notFound(key, id string) *apiError {
 	return blazarErr(http.StatusNotFound, "Object with {%s: %s} not found", pyRepr(key), pyRepr(id))
 }
@@ -180,41 +204,9 @@ func leaseRule(method string) string {
 
 func (e *Emulator) serveLeases(w http.ResponseWriter, r *http.Request, s *site, tok *token, parts []string, req request) {
 	now := e.now()
-	body := req.body
 	switch len(parts) {
 	case 0:
-		switch r.Method {
-		case http.MethodGet:
-			e.mu.Lock()
-			ls := s.visibleLeases(tok.project.ID)
-			out := make([]any, len(ls))
-			for i, l := range ls {
-				out[i] = e.render(l, now, "")
-			}
-			e.mu.Unlock()
-			writeJSON(w, http.StatusOK, map[string]any{"leases": out})
-		case http.MethodPost:
-			// Everything that does not depend on other leases is checked before the lock.
-			p, err := e.prepareCreate(s, tok, body, req.order, now)
-			if err != nil {
-				writeBlazarError(w, err)
-				return
-			}
-			e.mu.Lock()
-			defer e.mu.Unlock()
-			l, err := e.commitCreate(s, p)
-			if err == nil {
-				s.add(l)
-				err = e.persistLocked()
-			}
-			if err != nil {
-				writeBlazarError(w, err)
-				return
-			}
-			writeJSON(w, http.StatusCreated, map[string]any{"lease": e.render(l, now, "PENDING")})
-		default:
-			writeWerkzeug(w, http.StatusMethodNotAllowed)
-		}
+		e.serveLeaseList(w, r, s, tok, req, now)
 		return
 	case 1, 2:
 	default:
@@ -235,31 +227,7 @@ func (e *Emulator) serveLeases(w http.ResponseWriter, r *http.Request, s *site, 
 		l = nil
 	}
 	if len(parts) == 2 {
-		kind := map[string]string{"hosts": "host", "networks": "segment", "devices": "device"}[parts[1]]
-		if kind == "" {
-			writeWerkzeug(w, http.StatusNotFound)
-			return
-		}
-		if r.Method != http.MethodGet {
-			writeWerkzeug(w, http.StatusMethodNotAllowed)
-			return
-		}
-		if l == nil {
-			writeBlazarError(w, notFound("lease_id", id))
-			return
-		}
-		rt := map[string]string{"host": "physical:host", "segment": "network", "device": "device"}[kind]
-		ids := map[string]bool{}
-		for _, x := range l.allocatedTo(rt) {
-			ids[x] = true
-		}
-		out := []any{}
-		for _, obj := range e.inventoryObjects(s, kind) {
-			if ids[obj.id] {
-				out = append(out, obj.body)
-			}
-		}
-		writeJSON(w, http.StatusOK, map[string]any{parts[1]: out})
+		e.serveAllocations(w, r, s, l, id, parts[1])
 		return
 	}
 	if l == nil {
@@ -270,11 +238,82 @@ func (e *Emulator) serveLeases(w http.ResponseWriter, r *http.Request, s *site, 
 		}
 		return
 	}
+	e.serveLease(w, r, s, l, id, req, now)
+}
+
+// serveLeaseList lists the leases the token's project sees, or creates one.
+func (e *Emulator) serveLeaseList(w http.ResponseWriter, r *http.Request, s *site, tok *token, req request, now time.Time) {
+	switch r.Method {
+	case http.MethodGet:
+		e.mu.Lock()
+		ls := s.visibleLeases(tok.project.ID)
+		out := make([]any, len(ls))
+		for i, l := range ls {
+			out[i] = e.render(l, now, "")
+		}
+		e.mu.Unlock()
+		writeJSON(w, http.StatusOK, map[string]any{"leases": out})
+	case http.MethodPost:
+		// Everything that does not depend on other leases is checked before the lock.
+		p, err := e.prepareCreate(s, tok, req.body, req.order, now)
+		if err != nil {
+			writeBlazarError(w, err)
+			return
+		}
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		l, err := e.commitCreate(s, p)
+		if err == nil {
+			s.add(l)
+			err = e.persistLocked()
+		}
+		if err != nil {
+			writeBlazarError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusCreated, map[string]any{"lease": e.render(l, now, "PENDING")})
+	default:
+		writeWerkzeug(w, http.StatusMethodNotAllowed)
+	}
+}
+
+// serveAllocations lists the resources of one kind (hosts, networks, devices) allocated to
+// lease l, with e.mu held.
+func (e *Emulator) serveAllocations(w http.ResponseWriter, r *http.Request, s *site, l *lease, id, what string) {
+	kind := map[string]string{"hosts": "host", "networks": "segment", "devices": "device"}[what]
+	if kind == "" {
+		writeWerkzeug(w, http.StatusNotFound)
+		return
+	}
+	if r.Method != http.MethodGet {
+		writeWerkzeug(w, http.StatusMethodNotAllowed)
+		return
+	}
+	if l == nil {
+		writeBlazarError(w, notFound("lease_id", id))
+		return
+	}
+	rt := map[string]string{"host": "physical:host", "segment": "network", "device": "device"}[kind]
+	ids := map[string]bool{}
+	for _, x := range l.allocatedTo(rt) {
+		ids[x] = true
+	}
+	out := []any{}
+	for _, obj := range e.inventoryObjects(s, kind) {
+		if ids[obj.id] {
+			out = append(out, obj.body)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{what: out})
+}
+
+// serveLease shows, updates or deletes lease l, with e.mu held.
+func (e *Emulator) serveLease(w http.ResponseWriter, r *http.Request, s *site, l *lease, id string, req request, now time.Time) {
 	switch r.Method {
 	case http.MethodGet:
 		writeJSON(w, http.StatusOK, map[string]any{"lease": e.render(l, now, "")})
 	case http.MethodPut:
-		nl, err := e.updateLease(s, l, body, req.order, now)
+		nl, err := e.updateLease(s, l, req.body, req.order, now)
 		if err != nil {
 			writeBlazarError(w, err)
 			return
@@ -392,29 +431,7 @@ func (e *Emulator) serveInventory(w http.ResponseWriter, r *http.Request, s *sit
 		writeJSON(w, http.StatusOK, map[string]any{"allocations": e.allocations(s, kind, objs, "", r.URL.Query(), now)})
 	case len(parts) == 1 && parts[0] == "properties" && get:
 		detail := strings.EqualFold(r.URL.Query().Get("detail"), "true")
-		var names []string
-		values := map[string][]string{}
-		for _, o := range objs {
-			for _, k := range slices.Sorted(maps.Keys(o.extra)) {
-				if _, seen := values[k]; !seen {
-					names = append(names, k)
-					values[k] = []string{}
-				}
-				if !slices.Contains(values[k], o.extra[k]) {
-					values[k] = append(values[k], o.extra[k])
-				}
-			}
-		}
-		out := []any{}
-		for _, n := range names {
-			if detail {
-				// is_unique is Chameleon's addition to the detailed form.
-				out = append(out, omap{{"property", n}, {"private", false}, {"values", values[n]}, {"is_unique", false}})
-			} else {
-				out = append(out, omap{{"property", n}})
-			}
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"resource_properties": out})
+		writeJSON(w, http.StatusOK, map[string]any{"resource_properties": resourceProperties(objs, detail)})
 	case len(parts) == 2 && parts[0] == "properties" && r.Method == http.MethodPatch:
 		policyDenied(w, pol+":update_resource_properties")
 	case len(parts) == 1 && parts[0] != "allocations" && parts[0] != "properties":
@@ -452,6 +469,34 @@ func (e *Emulator) serveInventory(w http.ResponseWriter, r *http.Request, s *sit
 	default:
 		writeWerkzeug(w, http.StatusNotFound)
 	}
+}
+
+// resourceProperties lists the extra capabilities of objs by name, in the order first seen,
+// with their distinct values when detailed.
+func resourceProperties(objs []invObject, detail bool) []any {
+	var names []string
+	values := map[string][]string{}
+	for _, o := range objs {
+		for _, k := range slices.Sorted(maps.Keys(o.extra)) {
+			if _, seen := values[k]; !seen {
+				names = append(names, k)
+				values[k] = []string{}
+			}
+			if !slices.Contains(values[k], o.extra[k]) {
+				values[k] = append(values[k], o.extra[k])
+			}
+		}
+	}
+	out := []any{}
+	for _, n := range names {
+		if detail {
+			// is_unique is Chameleon's addition to the detailed form.
+			out = append(out, omap{{"property", n}, {"private", false}, {"values", values[n]}, {"is_unique", false}})
+		} else {
+			out = append(out, omap{{"property", n}})
+		}
+	}
+	return out
 }
 
 // allocations lists, per resource, the reservations holding it: those

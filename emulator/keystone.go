@@ -158,21 +158,7 @@ func (e *Emulator) issueToken(w http.ResponseWriter, r *http.Request, s *site, b
 			unauthorized()
 			return
 		}
-		var found *AppCred
-		for i := range e.inv.AppCreds {
-			a := &e.inv.AppCreds[i]
-			if ac.ID != "" {
-				if a.ID == ac.ID {
-					found = a
-				}
-				continue
-			}
-			if ac.Name == a.Name && ac.User != nil {
-				if u := e.findUser(*ac.User); u != nil && u.Name == a.User {
-					found = a
-				}
-			}
-		}
+		found := e.findAppCred(ac.ID, ac.Name, ac.User)
 		if found == nil || found.Secret != ac.Secret {
 			unauthorized()
 			return
@@ -181,9 +167,7 @@ func (e *Emulator) issueToken(w http.ResponseWriter, r *http.Request, s *site, b
 			keystoneError(w, http.StatusUnauthorized, "Unauthorized", "Application credentials cannot request a scope.")
 			return
 		}
-		tok.appCred = found
-		tok.user = e.findUser(nameRef{Name: found.User, Domain: &nameRef{ID: "default"}})
-		tok.project = e.projectByName(tok.user.Project)
+		e.appCredToken(tok, found)
 	default:
 		unauthorized()
 		return
@@ -199,18 +183,52 @@ func (e *Emulator) issueToken(w http.ResponseWriter, r *http.Request, s *site, b
 		}
 		tok.project = p
 	}
-	raw := make([]byte, 48)
-	_, _ = rand.Read(raw)
-	value := "gAAAAA" + base64.RawURLEncoding.EncodeToString(raw)
-	audit := make([]byte, 16)
-	_, _ = rand.Read(audit)
-	tok.auditID = base64.RawURLEncoding.EncodeToString(audit)
+	var value string
+	value, tok.auditID = newTokenID()
 	e.pruneTokens(now)
 	e.tokens[value] = tok
 	w.Header().Set("X-Subject-Token", value)
 	w.Header().Set("Vary", "X-Auth-Token")
 	w.Header().Set("x-openstack-request-id", requestID())
 	writeJSON(w, http.StatusCreated, map[string]any{"token": e.tokenBody(tok, s, base)})
+}
+
+// appCredToken makes tok the token of application credential a: its user, and the project
+// it carries.
+func (e *Emulator) appCredToken(tok *token, a *AppCred) {
+	tok.appCred = a
+	tok.user = e.findUser(nameRef{Name: a.User, Domain: &nameRef{ID: "default"}})
+	tok.project = e.projectByName(tok.user.Project)
+}
+
+// findAppCred finds an application credential by its id, or by its name and its user's.
+func (e *Emulator) findAppCred(id, name string, user *nameRef) *AppCred {
+	var found *AppCred
+	for i := range e.inv.AppCreds {
+		a := &e.inv.AppCreds[i]
+		if id != "" {
+			if a.ID == id {
+				found = a
+			}
+			continue
+		}
+		if name == a.Name && user != nil {
+			if u := e.findUser(*user); u != nil && u.Name == a.User {
+				found = a
+			}
+		}
+	}
+	return found
+}
+
+// newTokenID is a new random token (shaped like a Fernet token) and its audit id.
+func newTokenID() (value, auditID string) {
+	raw := make([]byte, 48)
+	_, _ = rand.Read(raw)
+	value = "gAAAAA" + base64.RawURLEncoding.EncodeToString(raw)
+	audit := make([]byte, 16)
+	_, _ = rand.Read(audit)
+	return value, base64.RawURLEncoding.EncodeToString(audit)
 }
 
 // scopeProject resolves the scope block; with none, the user's own project.

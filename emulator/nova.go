@@ -105,21 +105,7 @@ func (e *Emulator) serveNova(w http.ResponseWriter, r *http.Request, s *site, ba
 		if limit >= 0 && i == limit {
 			break
 		}
-		self := base + "/compute/v2.1/servers/" + sv.ID
-		links := []any{omap{{"rel", "self"}, {"href", self}}, omap{{"rel", "bookmark"}, {"href", base + "/compute/servers/" + sv.ID}}}
-		if !detail {
-			out = append(out, omap{{"id", sv.ID}, {"links", links}, {"name", sv.Name}})
-			continue
-		}
-		stamp := sv.Created.UTC().Format(time.RFC3339)
-		out = append(out, omap{{"id", sv.ID}, {"name", sv.Name}, {"status", "ACTIVE"}, {"tenant_id", sv.ProjectID},
-			{"user_id", tok.user.ID}, {"metadata", omap{}}, {"hostId", hexID(s.name + "/host/" + sv.ID)},
-			{"image", omap{{"id", stableUUID(s.name + "/image/CC-Ubuntu22.04")}}}, {"flavor", omap{{"id", "baremetal"}}},
-			{"created", stamp}, {"updated", stamp}, {"addresses", omap{}}, {"accessIPv4", ""}, {"accessIPv6", ""},
-			{"links", links}, {"OS-DCF:diskConfig", "MANUAL"}, {"progress", 0}, {"OS-EXT-AZ:availability_zone", "nova"},
-			{"config_drive", ""}, {"key_name", nil}, {"OS-SRV-USG:launched_at", sv.Created.UTC().Format("2006-01-02T15:04:05.000000")}, {"OS-SRV-USG:terminated_at", nil},
-			{"OS-EXT-STS:task_state", nil}, {"OS-EXT-STS:vm_state", "active"}, {"OS-EXT-STS:power_state", 1},
-			{"os-extended-volumes:volumes_attached", []any{}}, {"security_groups", []any{omap{{"name", "default"}}}}})
+		out = append(out, serverBody(sv, s.name, base, tok.user.ID, detail))
 	}
 	body := omap{{"servers", out}}
 	if limit >= 0 && len(mine) > limit && limit > 0 {
@@ -128,6 +114,24 @@ func (e *Emulator) serveNova(w http.ResponseWriter, r *http.Request, s *site, ba
 	}
 	w.Header().Set("X-Openstack-Request-Id", requestID())
 	writeJSON(w, http.StatusOK, body)
+}
+
+// serverBody is a server as Nova lists it: id, links and name, or, detailed, every field.
+func serverBody(sv *novaServer, site, base, userID string, detail bool) omap {
+	self := base + "/compute/v2.1/servers/" + sv.ID
+	links := []any{omap{{"rel", "self"}, {"href", self}}, omap{{"rel", "bookmark"}, {"href", base + "/compute/servers/" + sv.ID}}}
+	if !detail {
+		return omap{{"id", sv.ID}, {"links", links}, {"name", sv.Name}}
+	}
+	stamp := sv.Created.UTC().Format(time.RFC3339)
+	return omap{{"id", sv.ID}, {"name", sv.Name}, {"status", "ACTIVE"}, {"tenant_id", sv.ProjectID},
+		{"user_id", userID}, {"metadata", omap{}}, {"hostId", hexID(site + "/host/" + sv.ID)},
+		{"image", omap{{"id", stableUUID(site + "/image/CC-Ubuntu22.04")}}}, {"flavor", omap{{"id", "baremetal"}}},
+		{"created", stamp}, {"updated", stamp}, {"addresses", omap{}}, {"accessIPv4", ""}, {"accessIPv6", ""},
+		{"links", links}, {"OS-DCF:diskConfig", "MANUAL"}, {"progress", 0}, {"OS-EXT-AZ:availability_zone", "nova"},
+		{"config_drive", ""}, {"key_name", nil}, {"OS-SRV-USG:launched_at", sv.Created.UTC().Format("2006-01-02T15:04:05.000000")}, {"OS-SRV-USG:terminated_at", nil},
+		{"OS-EXT-STS:task_state", nil}, {"OS-EXT-STS:vm_state", "active"}, {"OS-EXT-STS:power_state", 1},
+		{"os-extended-volumes:volumes_attached", []any{}}, {"security_groups", []any{omap{{"name", "default"}}}}}
 }
 
 // serveFlavors is Nova's flavor list (GET /flavors and /flavors/detail) at a site with

@@ -209,71 +209,82 @@ func (e *Emulator) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := e.now()
-	o := &e.oidc
 	switch r.PostForm.Get("grant_type") {
 	case "refresh_token":
-		e.count("oidc", "refresh")
-		old := r.PostForm.Get("refresh_token")
-		o.mu.Lock()
-		o.init()
-		g, ok := o.refresh[old]
-		// Rotation: a refresh token works once (Keycloak's "Revoke Refresh Token").
-		delete(o.refresh, old)
-		o.mu.Unlock()
-		switch {
-		case !ok:
-			oauthError(w, http.StatusBadRequest, "invalid_grant", "Stale token")
-		case !now.Before(g.expires):
-			oauthError(w, http.StatusBadRequest, "invalid_grant", "Token is not active")
-		default:
-			e.issueOIDCTokens(w, g.user, g.scope, now)
-		}
+		e.refreshGrant(w, r, now)
 	case "urn:ietf:params:oauth:grant-type:device_code":
-		e.count("oidc", "device-poll")
-		code := r.PostForm.Get("device_code")
-		o.mu.Lock()
-		o.init()
-		d := o.devices[code]
-		var answer, user string
-		switch {
-		case d == nil:
-			answer = "invalid_grant"
-		case o.approval == "expire" || !now.Before(d.expires):
-			answer = "expired_token"
-		case o.approval == "deny" || d.verdict == "deny":
-			answer = "access_denied"
-		case o.approval == "approve" && d.polls >= o.approveAfter:
-			answer, user = "ok", o.approveUser
-		case d.verdict == "approve":
-			answer, user = "ok", DemoUser
-		default:
-			answer = "authorization_pending"
-		}
-		if d != nil {
-			d.polls++
-			if answer != "authorization_pending" {
-				delete(o.devices, code)
-			}
-		}
-		scope := ""
-		if d != nil {
-			scope = d.scope
-		}
-		o.mu.Unlock()
-		switch answer {
-		case "ok":
-			e.issueOIDCTokens(w, user, scope, now)
-		case "invalid_grant":
-			oauthError(w, http.StatusBadRequest, "invalid_grant", "Device code not valid")
-		case "expired_token":
-			oauthError(w, http.StatusBadRequest, "expired_token", "Device code is expired")
-		case "access_denied":
-			oauthError(w, http.StatusBadRequest, "access_denied", "The end user denied the authorization request")
-		default:
-			oauthError(w, http.StatusBadRequest, "authorization_pending", "The authorization request is still pending")
-		}
+		e.deviceGrant(w, r, now)
 	default:
 		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "Unsupported grant_type")
+	}
+}
+
+// refreshGrant answers the refresh_token grant: a refresh token works once.
+func (e *Emulator) refreshGrant(w http.ResponseWriter, r *http.Request, now time.Time) {
+	o := &e.oidc
+	e.count("oidc", "refresh")
+	old := r.PostForm.Get("refresh_token")
+	o.mu.Lock()
+	o.init()
+	g, ok := o.refresh[old]
+	// Rotation: a refresh token works once (Keycloak's "Revoke Refresh Token").
+	delete(o.refresh, old)
+	o.mu.Unlock()
+	switch {
+	case !ok:
+		oauthError(w, http.StatusBadRequest, "invalid_grant", "Stale token")
+	case !now.Before(g.expires):
+		oauthError(w, http.StatusBadRequest, "invalid_grant", "Token is not active")
+	default:
+		e.issueOIDCTokens(w, g.user, g.scope, now)
+	}
+}
+
+// deviceGrant answers a poll of the device-code grant, as steered by the approval mode.
+func (e *Emulator) deviceGrant(w http.ResponseWriter, r *http.Request, now time.Time) {
+	o := &e.oidc
+	e.count("oidc", "device-poll")
+	code := r.PostForm.Get("device_code")
+	o.mu.Lock()
+	o.init()
+	d := o.devices[code]
+	var answer, user string
+	switch {
+	case d == nil:
+		answer = "invalid_grant"
+	case o.approval == "expire" || !now.Before(d.expires):
+		answer = "expired_token"
+	case o.approval == "deny" || d.verdict == "deny":
+		answer = "access_denied"
+	case o.approval == "approve" && d.polls >= o.approveAfter:
+		answer, user = "ok", o.approveUser
+	case d.verdict == "approve":
+		answer, user = "ok", DemoUser
+	default:
+		answer = "authorization_pending"
+	}
+	if d != nil {
+		d.polls++
+		if answer != "authorization_pending" {
+			delete(o.devices, code)
+		}
+	}
+	scope := ""
+	if d != nil {
+		scope = d.scope
+	}
+	o.mu.Unlock()
+	switch answer {
+	case "ok":
+		e.issueOIDCTokens(w, user, scope, now)
+	case "invalid_grant":
+		oauthError(w, http.StatusBadRequest, "invalid_grant", "Device code not valid")
+	case "expired_token":
+		oauthError(w, http.StatusBadRequest, "expired_token", "Device code is expired")
+	case "access_denied":
+		oauthError(w, http.StatusBadRequest, "access_denied", "The end user denied the authorization request")
+	default:
+		oauthError(w, http.StatusBadRequest, "authorization_pending", "The authorization request is still pending")
 	}
 }
 

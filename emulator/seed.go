@@ -56,76 +56,115 @@ func (e *Emulator) SeedOtherProjects() error {
 	now := e.now()
 	base := now.Truncate(time.Minute).Add(time.Minute)
 	tok := &token{user: u, project: p}
-	date := func(h int) string { return base.Add(time.Duration(h) * time.Hour).Format("2006-01-02 15:04") }
 	for _, s := range e.sites {
-		book := func(name string, span busySpan, resv map[string]any) error {
-			body := map[string]any{"name": name, "start_date": date(span.from), "end_date": date(span.from + span.hours),
-				"reservations": []any{resv}}
-			req, err := e.prepareCreate(s, tok, body, nil, now)
-			if err != nil {
-				return fmt.Errorf("emulator: seed %s at %s: %s", name, s.name, err.Msg)
-			}
-			l, err := e.commitCreate(s, req)
-			if err != nil {
-				return fmt.Errorf("emulator: seed %s at %s: %s", name, s.name, err.Msg)
-			}
-			s.add(l)
-			return nil
+		sd := &seeder{e: e, s: s, tok: tok, now: now, base: base}
+		if err := sd.hosts(); err != nil {
+			return err
 		}
-		byType := map[string][]Host{}
-		var order []string
-		for _, h := range s.inv.Hosts {
-			t := h.Extra["node_type"]
-			if byType[t] == nil {
-				order = append(order, t)
-			}
-			byType[t] = append(byType[t], h)
+		if err := sd.segments(); err != nil {
+			return err
 		}
-		for _, t := range order {
-			hs := byType[t]
-			for i, h := range hs {
-				for k, span := range calendarPattern(i+1, len(hs)) {
-					q := fmt.Sprintf(`["==", "$node_name", "%s"]`, h.Extra["node_name"])
-					if err := book(fmt.Sprintf("other-%s-%d", h.Extra["node_name"], k+1), span, map[string]any{
-						"resource_type": "physical:host", "min": 1, "max": 1, "hypervisor_properties": "", "resource_properties": q}); err != nil {
-						return err
-					}
-				}
-			}
-		}
-		for i, g := range s.inv.Segments {
-			if i >= 3 || g.PhysicalNetwork != "physnet1" {
-				continue
-			}
-			if err := book(fmt.Sprintf("other-vlan-%d", i+1), busySpan{24 * i, 48}, map[string]any{"resource_type": "network",
-				"network_name": fmt.Sprintf("other-net-%d", i+1), "network_properties": "", "resource_properties": `["==", "$physical_network", "physnet1"]`}); err != nil {
-				return err
-			}
-		}
-		byMachine := map[string][]Device{}
-		var machines []string
-		for _, d := range s.inv.Devices {
-			m := d.Extra["machine_name"]
-			if byMachine[m] == nil {
-				machines = append(machines, m)
-			}
-			byMachine[m] = append(byMachine[m], d)
-		}
-		for _, m := range machines {
-			ds := byMachine[m]
-			for i, d := range ds {
-				for k, span := range calendarPattern(i+1, len(ds)) {
-					if err := book(fmt.Sprintf("other-%s-%d", d.Name, k+1), span, map[string]any{"resource_type": "device", "min": 1, "max": 1,
-						"resource_properties": fmt.Sprintf(`["==", "$name", "%s"]`, d.Name)}); err != nil {
-						return err
-					}
-				}
-			}
+		if err := sd.devices(); err != nil {
+			return err
 		}
 	}
 	if e.cfg.DataFile != "" {
 		if err := e.persistLocked(); err != nil {
 			return fmt.Errorf("emulator: save the seeded calendar: %s", err.Msg)
+		}
+	}
+	return nil
+}
+
+// seeder books the other project's leases at one site, with e.mu held.
+type seeder struct {
+	e    *Emulator
+	s    *site
+	tok  *token
+	now  time.Time
+	base time.Time // the calendar's hour 0
+}
+
+func (sd *seeder) date(h int) string {
+	return sd.base.Add(time.Duration(h) * time.Hour).Format("2006-01-02 15:04")
+}
+
+// book creates one lease of the other project over span, the way a user's create would.
+func (sd *seeder) book(name string, span busySpan, resv map[string]any) error {
+	body := map[string]any{"name": name, "start_date": sd.date(span.from), "end_date": sd.date(span.from + span.hours),
+		"reservations": []any{resv}}
+	req, err := sd.e.prepareCreate(sd.s, sd.tok, body, nil, sd.now)
+	if err != nil {
+		return fmt.Errorf("emulator: seed %s at %s: %s", name, sd.s.name, err.Msg)
+	}
+	l, err := sd.e.commitCreate(sd.s, req)
+	if err != nil {
+		return fmt.Errorf("emulator: seed %s at %s: %s", name, sd.s.name, err.Msg)
+	}
+	sd.s.add(l)
+	return nil
+}
+
+// hosts books every host on the calendar pattern, node type by node type.
+func (sd *seeder) hosts() error {
+	byType := map[string][]Host{}
+	var order []string
+	for _, h := range sd.s.inv.Hosts {
+		t := h.Extra["node_type"]
+		if byType[t] == nil {
+			order = append(order, t)
+		}
+		byType[t] = append(byType[t], h)
+	}
+	for _, t := range order {
+		hs := byType[t]
+		for i, h := range hs {
+			for k, span := range calendarPattern(i+1, len(hs)) {
+				q := fmt.Sprintf(`["==", "$node_name", "%s"]`, h.Extra["node_name"])
+				if err := sd.book(fmt.Sprintf("other-%s-%d", h.Extra["node_name"], k+1), span, map[string]any{
+					"resource_type": "physical:host", "min": 1, "max": 1, "hypervisor_properties": "", "resource_properties": q}); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// segments books up to three physnet1 VLAN segments, staggered by a day.
+func (sd *seeder) segments() error {
+	for i, g := range sd.s.inv.Segments {
+		if i >= 3 || g.PhysicalNetwork != "physnet1" {
+			continue
+		}
+		if err := sd.book(fmt.Sprintf("other-vlan-%d", i+1), busySpan{24 * i, 48}, map[string]any{"resource_type": "network",
+			"network_name": fmt.Sprintf("other-net-%d", i+1), "network_properties": "", "resource_properties": `["==", "$physical_network", "physnet1"]`}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// devices books every device on the calendar pattern, machine by machine.
+func (sd *seeder) devices() error {
+	byMachine := map[string][]Device{}
+	var machines []string
+	for _, d := range sd.s.inv.Devices {
+		m := d.Extra["machine_name"]
+		if byMachine[m] == nil {
+			machines = append(machines, m)
+		}
+		byMachine[m] = append(byMachine[m], d)
+	}
+	for _, m := range machines {
+		ds := byMachine[m]
+		for i, d := range ds {
+			for k, span := range calendarPattern(i+1, len(ds)) {
+				if err := sd.book(fmt.Sprintf("other-%s-%d", d.Name, k+1), span, map[string]any{"resource_type": "device", "min": 1, "max": 1,
+					"resource_properties": fmt.Sprintf(`["==", "$name", "%s"]`, d.Name)}); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return nil

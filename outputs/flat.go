@@ -75,5 +75,8 @@ func flattenReservation(k, rk string, r *Reservation) []Value {
 	if r.Devices != nil {
 		all = append(all, Value{p("devices"), r.Devices})
 	}
+	if r.FlavorID != "" {
+		all = append(all, Value{p("flavor_id"), r.FlavorID})
+	}
 	return all
 }

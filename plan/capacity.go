@@ -64,124 +64,157 @@ func (p *Plan) NeedsAvailability() []string {
 // its site's policy. The leases of the plan compete, in the plan's order. It returns the
 // verdicts that will fail, each naming its lease.
 func CheckAvailability(p *Plan, in Availability) []string {
-	type slot struct {
-		change int
-		label  string
-	}
-	var reqs []avail.Request
-	var slots []slot
-	var failing []string
-	now := in.Now.UTC().Truncate(time.Minute)
-	note := func(i int, msg string) {
-		p.Changes[i].Availability = append(p.Changes[i].Availability, msg)
-	}
+	c := &capacityCheck{p: p, in: in, now: in.Now.UTC().Truncate(time.Minute)}
 	for i := range p.Changes {
 		ch := &p.Changes[i]
 		pol := avail.PolicyFor(ch.Site, in.Policy)
 		switch {
 		case ch.Create != nil:
-			start := ch.Create.Start
-			if start.IsZero() {
-				start = now
-			}
-			end := ch.Create.End
-			if end.IsZero() {
-				end = start.Add(ch.Create.Duration)
-			}
-			doomed := false
-			if msg := pol.CheckCreate(start, end); msg != "" {
-				note(i, "will fail: "+msg)
-				failing = append(failing, fmt.Sprintf("lease %s: %s", ch.Key, msg))
-				doomed = true
-			}
-			for _, r := range ch.Create.Reservations {
-				q, unknown := request(r.Body, ch.Site, in.Project[ch.Site], start, end)
-				label := "reservations." + r.Key
-				if unknown != "" {
-					note(i, label+": availability unknown: "+unknown)
-					continue
-				}
-				q.Label, q.Group, q.Doomed = ch.Key+"."+r.Key, ch.Key, doomed
-				if ch.Action == DeleteThenCreate && ch.FromSite == "" {
-					q.Lease = ch.LeaseID // deleted first: its resources are free again
-				}
-				reqs, slots = append(reqs, q), append(slots, slot{i, label})
-			}
+			c.create(i, pol)
 		case ch.Update != nil:
-			cur := liveLease(in.Live[ch.Site], ch.LeaseID)
-			if cur == nil {
-				continue
-			}
-			start, end := cur.StartDate, cur.EndDate
-			if ch.Update.Start != nil {
-				start = *ch.Update.Start
-			}
-			if ch.Update.End != nil {
-				end = *ch.Update.End
-			}
-			moved := ch.Update.Start != nil || ch.Update.End != nil
-			doomed := false
-			if moved {
-				if msg := pol.CheckUpdate(in.Now, cur.StartDate, cur.EndDate, start, end); msg != "" {
-					note(i, "will fail: "+msg)
-					failing = append(failing, fmt.Sprintf("lease %s: %s", ch.Key, msg))
-					doomed = true
-				}
-			}
-			started := !in.Now.Before(cur.StartDate) && cur.Status != "PENDING"
-			for _, r := range cur.Reservations {
-				body := reservationBody(r)
-				grow := false
-				for _, u := range ch.Update.Reservations {
-					if u.ID == r.ID {
-						body = body.With(u.Body)
-						grow = deref(body.Min) > countOf(r.Min) || deref(body.Max) > countOf(r.Max) || deref(body.Amount) > countOf(r.Amount)
-					}
-				}
-				if !moved && !grow {
-					continue
-				}
-				key := reservationKey(in.State, ch, r.ID)
-				label := "reservations." + key
-				q, unknown := request(body, ch.Site, in.Project[ch.Site], start, end)
-				if unknown != "" {
-					note(i, label+": availability unknown: "+unknown)
-					continue
-				}
-				q.Label, q.Lease, q.Group, q.Doomed = ch.Key+"."+key, ch.LeaseID, ch.Key, doomed
-				if s := in.Sites[ch.Site]; s != nil {
-					for _, b := range s.Bookings {
-						if b.LeaseID == ch.LeaseID && b.ReservationID == r.ID {
-							q.Holds = append(q.Holds, b.ResourceID)
-						}
-					}
-				}
-				switch {
-				case grow:
-					q.Mode = avail.Grow
-				case started:
-					q.Mode = avail.Extend
-				default:
-					q.Mode = avail.Move
-				}
-				reqs, slots = append(reqs, q), append(slots, slot{i, label})
-			}
+			c.update(i, pol)
 		}
 	}
-	for k, r := range avail.Check(in.Sites, reqs) {
-		s := slots[k]
+	c.check()
+	return c.failing
+}
+
+// capacityCheck gathers CheckAvailability's requests, one per reservation a change asks
+// for, and the failures found on the way.
+type capacityCheck struct {
+	p       *Plan
+	in      Availability
+	now     time.Time
+	reqs    []avail.Request
+	slots   []capacitySlot // beside reqs: where each request's result is noted
+	failing []string
+}
+
+// capacitySlot is the change and the reservation label a request's result is noted on.
+type capacitySlot struct {
+	change int
+	label  string
+}
+
+func (c *capacityCheck) note(i int, msg string) {
+	c.p.Changes[i].Availability = append(c.p.Changes[i].Availability, msg)
+}
+
+// refuse notes a policy refusal on change i and counts it as a failure.
+func (c *capacityCheck) refuse(i int, msg string) {
+	c.note(i, "will fail: "+msg)
+	c.failing = append(c.failing, fmt.Sprintf("lease %s: %s", c.p.Changes[i].Key, msg))
+}
+
+// create checks the policy of the window of create i and asks for each of its reservations.
+func (c *capacityCheck) create(i int, pol avail.Policy) {
+	ch := &c.p.Changes[i]
+	start := ch.Create.Start
+	if start.IsZero() {
+		start = c.now
+	}
+	end := ch.Create.End
+	if end.IsZero() {
+		end = start.Add(ch.Create.Duration)
+	}
+	doomed := false
+	if msg := pol.CheckCreate(start, end); msg != "" {
+		c.refuse(i, msg)
+		doomed = true
+	}
+	for _, r := range ch.Create.Reservations {
+		q, unknown := request(r.Body, ch.Site, c.in.Project[ch.Site], start, end)
+		label := "reservations." + r.Key
+		if unknown != "" {
+			c.note(i, label+": availability unknown: "+unknown)
+			continue
+		}
+		q.Label, q.Group, q.Doomed = ch.Key+"."+r.Key, ch.Key, doomed
+		if ch.Action == DeleteThenCreate && ch.FromSite == "" {
+			q.Lease = ch.LeaseID // deleted first: its resources are free again
+		}
+		c.reqs, c.slots = append(c.reqs, q), append(c.slots, capacitySlot{i, label})
+	}
+}
+
+// update checks the policy of the new window of update i and asks again for each reservation
+// of the live lease that moves or grows.
+func (c *capacityCheck) update(i int, pol avail.Policy) {
+	ch := &c.p.Changes[i]
+	cur := liveLease(c.in.Live[ch.Site], ch.LeaseID)
+	if cur == nil {
+		return
+	}
+	start, end := cur.StartDate, cur.EndDate
+	if ch.Update.Start != nil {
+		start = *ch.Update.Start
+	}
+	if ch.Update.End != nil {
+		end = *ch.Update.End
+	}
+	moved := ch.Update.Start != nil || ch.Update.End != nil
+	doomed := false
+	if moved {
+		if msg := pol.CheckUpdate(c.in.Now, cur.StartDate, cur.EndDate, start, end); msg != "" {
+			c.refuse(i, msg)
+			doomed = true
+		}
+	}
+	started := !c.in.Now.Before(cur.StartDate) && cur.Status != "PENDING"
+	for _, r := range cur.Reservations {
+		body := reservationBody(r)
+		grow := false
+		for _, u := range ch.Update.Reservations {
+			if u.ID == r.ID {
+				body = body.With(u.Body)
+				grow = deref(body.Min) > countOf(r.Min) || deref(body.Max) > countOf(r.Max) || deref(body.Amount) > countOf(r.Amount)
+			}
+		}
+		if !moved && !grow {
+			continue
+		}
+		key := reservationKey(c.in.State, ch, r.ID)
+		label := "reservations." + key
+		q, unknown := request(body, ch.Site, c.in.Project[ch.Site], start, end)
+		if unknown != "" {
+			c.note(i, label+": availability unknown: "+unknown)
+			continue
+		}
+		q.Label, q.Lease, q.Group, q.Doomed = ch.Key+"."+key, ch.LeaseID, ch.Key, doomed
+		if s := c.in.Sites[ch.Site]; s != nil {
+			for _, b := range s.Bookings {
+				if b.LeaseID == ch.LeaseID && b.ReservationID == r.ID {
+					q.Holds = append(q.Holds, b.ResourceID)
+				}
+			}
+		}
+		switch {
+		case grow:
+			q.Mode = avail.Grow
+		case started:
+			q.Mode = avail.Extend
+		default:
+			q.Mode = avail.Move
+		}
+		c.reqs, c.slots = append(c.reqs, q), append(c.slots, capacitySlot{i, label})
+	}
+}
+
+// check runs every request against the sites together and notes each result.
+func (c *capacityCheck) check() {
+	for k, r := range avail.Check(c.in.Sites, c.reqs) {
+		s := c.slots[k]
 		msg := r.String()
 		if r.Fits && !r.Unknown {
-			if su := estimateSU(in.Sites[r.Request.Site], r); su > 0 {
+			if su := estimateSU(c.in.Sites[r.Request.Site], r); su > 0 {
 				msg += fmt.Sprintf(", about %s SU", strconv.FormatFloat(su, 'f', -1, 64))
 			}
 		}
-		note(s.change, s.label+": "+msg)
+		c.note(s.change, s.label+": "+msg)
 		if !r.Fits && !r.Unknown {
-			failing = append(failing, fmt.Sprintf("lease %s, %s: %s", p.Changes[s.change].Key, s.label, msg))
+			c.failing = append(c.failing, fmt.Sprintf("lease %s, %s: %s", c.p.Changes[s.change].Key, s.label, msg))
 		}
 	}
-	return failing
 }
 
 func estimateSU(s *avail.Site, r avail.Result) float64 {

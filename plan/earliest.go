@@ -28,125 +28,175 @@ func ResolveEarliest(p *Plan, f *spec.File, in Availability) []string {
 			byKey[l.Key] = l
 		}
 	}
-	var order []string
-	groups := map[string][]int{}
+	order, groups := earliestGroups(p, byKey)
+	sites := cloneSites(in.Sites)
+	now := in.Now.UTC()
+	var failing []string
+	for _, g := range order {
+		members := groups[g]
+		s := gatherEarliest(p, members, byKey, sites, in, now)
+		if s.unknown != "" {
+			for _, i := range members {
+				p.Changes[i].Availability = append(p.Changes[i].Availability, "start: earliest: availability unknown ("+s.unknown+"): the lease starts now")
+			}
+			continue
+		}
+		// Every request of the group starts at the same time, keeping its own duration.
+		for j := range s.reqs {
+			d := s.reqs[j].End.Sub(s.reqs[j].Start)
+			s.reqs[j].Start, s.reqs[j].End = s.notBefore, s.notBefore.Add(d)
+		}
+		start, results, ok := avail.Earliest(sites, s.reqs, s.notBefore, s.within)
+		if !ok {
+			failing = append(failing, failEarliest(p, members, s, results)...)
+			continue
+		}
+		book(sites, results)
+		chooseEarliest(p, members, s, start, now)
+	}
+	return failing
+}
+
+// earliestGroup names one search of ResolveEarliest: a `together` group, or a lone lease.
+type earliestGroup struct {
+	together string // the group's name, or "" for a lone lease
+	lease    string // the lone lease's key
+}
+
+// earliestGroups gathers the creates of p whose lease starts earliest into their groups, in
+// the order of the plan's changes: indexes into p.Changes per group.
+func earliestGroups(p *Plan, byKey map[string]*spec.Lease) ([]earliestGroup, map[earliestGroup][]int) {
+	var order []earliestGroup
+	groups := map[earliestGroup][]int{}
 	for i, ch := range p.Changes {
 		l := byKey[ch.Key]
 		if l == nil || ch.Create == nil {
 			continue
 		}
-		g := "lease " + ch.Key
+		g := earliestGroup{lease: ch.Key}
 		if l.Earliest.Together != "" {
-			g = "group " + l.Earliest.Together
+			g = earliestGroup{together: l.Earliest.Together}
 		}
 		if groups[g] == nil {
 			order = append(order, g)
 		}
 		groups[g] = append(groups[g], i)
 	}
-	// A copy of the sites whose bookings grow with each group's choice.
+	return order, groups
+}
+
+// cloneSites copies the sites, so that their bookings can grow with each group's choice.
+func cloneSites(in map[string]*avail.Site) map[string]*avail.Site {
 	sites := map[string]*avail.Site{}
-	for name, s := range in.Sites {
+	for name, s := range in {
 		c := *s
 		c.Bookings = slices.Clone(s.Bookings)
 		sites[name] = &c
 	}
-	now := in.Now.UTC()
-	var failing []string
-	for _, g := range order {
-		members := groups[g]
-		notBefore, within := now, time.Duration(0)
-		var reqs []avail.Request
-		unknown := ""
-		var keys []string
-		for _, i := range members {
-			ch := &p.Changes[i]
-			e := byKey[ch.Key].Earliest
-			keys = append(keys, ch.Key)
-			if e.NotBefore.After(notBefore) {
-				notBefore = e.NotBefore
-			}
-			if within == 0 || e.Within < within {
-				within = e.Within
-			}
-			if s := sites[ch.Site]; s == nil {
-				unknown = fmt.Sprintf("%s was not read", ch.Site)
-			}
-			for _, r := range ch.Create.Reservations {
-				q, why := request(r.Body, ch.Site, in.Project[ch.Site], notBefore, notBefore.Add(ch.Create.Duration))
-				if why != "" {
-					continue // floating IPs: not counted, they do not move the start
-				}
-				if s := sites[ch.Site]; s != nil && s.Unknown[q.Kind] != "" {
-					unknown = s.Unknown[q.Kind]
-				}
-				q.Label = ch.Key + "." + r.Key
-				reqs = append(reqs, q)
-			}
+	return sites
+}
+
+// earliestSearch is what one group's search starts from.
+type earliestSearch struct {
+	notBefore time.Time       // the latest not_before of the group's leases, or now
+	within    time.Duration   // the shortest horizon of the group's leases
+	reqs      []avail.Request // every counted reservation of the group
+	keys      []string        // the group's lease keys
+	unknown   string          // why availability is unknown, or ""
+	with      string          // " for a and b together" for a group of more than one lease
+}
+
+// gatherEarliest collects the window bounds and the requests of one group's leases.
+func gatherEarliest(p *Plan, members []int, byKey map[string]*spec.Lease, sites map[string]*avail.Site, in Availability, now time.Time) earliestSearch {
+	s := earliestSearch{notBefore: now}
+	for _, i := range members {
+		ch := &p.Changes[i]
+		e := byKey[ch.Key].Earliest
+		s.keys = append(s.keys, ch.Key)
+		if e.NotBefore.After(s.notBefore) {
+			s.notBefore = e.NotBefore
 		}
-		if unknown != "" {
-			for _, i := range members {
-				p.Changes[i].Availability = append(p.Changes[i].Availability, "start: earliest: availability unknown ("+unknown+"): the lease starts now")
-			}
-			continue
+		if s.within == 0 || e.Within < s.within {
+			s.within = e.Within
 		}
-		// Every request of the group starts at the same time, keeping its own duration.
-		for j := range reqs {
-			d := reqs[j].End.Sub(reqs[j].Start)
-			reqs[j].Start, reqs[j].End = notBefore, notBefore.Add(d)
+		if site := sites[ch.Site]; site == nil {
+			s.unknown = fmt.Sprintf("%s was not read", ch.Site)
 		}
-		start, results, ok := avail.Earliest(sites, reqs, notBefore, within)
-		with := ""
-		if len(keys) > 1 {
-			with = fmt.Sprintf(" for %s together", strings.Join(keys, " and "))
-		}
-		if !ok {
-			why := ""
-			for _, r := range results {
-				if !r.Fits {
-					why = ": " + strings.TrimPrefix(r.String(), "will fail: ")
-					break
-				}
+		for _, r := range ch.Create.Reservations {
+			q, why := request(r.Body, ch.Site, in.Project[ch.Site], s.notBefore, s.notBefore.Add(ch.Create.Duration))
+			if why != "" {
+				continue // floating IPs: not counted, they do not move the start
 			}
-			for _, i := range members {
-				ch := &p.Changes[i]
-				msg := fmt.Sprintf("will fail: no start within %s after %s at which every reservation fits%s%s", spec.FormatDuration(within),
-					notBefore.Format(spec.BlazarLayout), with, why)
-				ch.Availability = append(ch.Availability, "start: earliest: "+msg)
-				failing = append(failing, fmt.Sprintf("lease %s: start: earliest: %s", ch.Key, msg))
+			if site := sites[ch.Site]; site != nil && site.Unknown[q.Kind] != "" {
+				s.unknown = site.Unknown[q.Kind]
 			}
-			continue
-		}
-		for _, r := range results {
-			if s := sites[r.Request.Site]; s != nil {
-				for _, id := range r.Chosen {
-					s.Bookings = append(s.Bookings, avail.Booking{Kind: r.Request.Kind, ResourceID: id, LeaseID: "\x00" + r.Request.Label,
-						Start: r.Request.Start, End: r.Request.End})
-				}
-			}
-		}
-		for _, i := range members {
-			ch := &p.Changes[i]
-			// The first minute from now stays "now": a start Blazar would find in the past by
-			// the time apply sends it would be refused.
-			if !start.After(now.Truncate(time.Minute).Add(time.Minute)) {
-				ch.Availability = append(ch.Availability, "start: earliest: now, every reservation fits"+with)
-				continue
-			}
-			ch.Create.Start, ch.Create.End, ch.EarliestStart = start, start.Add(ch.Create.Duration), true
-			for k := range ch.Fields {
-				switch ch.Fields[k].Path {
-				case "start":
-					ch.Fields[k] = FieldChange{Path: "start", New: fmtTime(ch.Create.Start)}
-				case "end":
-					ch.Fields[k] = FieldChange{Path: "end", New: fmtTime(ch.Create.End)}
-				}
-			}
-			ch.Availability = append(ch.Availability, fmt.Sprintf("start: earliest: %s, the first start within %s at which every reservation fits%s",
-				start.Format(spec.BlazarLayout), spec.FormatDuration(within), with))
+			q.Label = ch.Key + "." + r.Key
+			s.reqs = append(s.reqs, q)
 		}
 	}
+	if len(s.keys) > 1 {
+		s.with = fmt.Sprintf(" for %s together", strings.Join(s.keys, " and "))
+	}
+	return s
+}
+
+// failEarliest notes on every lease of a group that fits nowhere in its horizon why, and
+// returns the notes as failures.
+func failEarliest(p *Plan, members []int, s earliestSearch, results []avail.Result) []string {
+	why := ""
+	for _, r := range results {
+		if !r.Fits {
+			why = ": " + strings.TrimPrefix(r.String(), "will fail: ")
+			break
+		}
+	}
+	var failing []string
+	for _, i := range members {
+		ch := &p.Changes[i]
+		msg := fmt.Sprintf("will fail: no start within %s after %s at which every reservation fits%s%s", spec.FormatDuration(s.within),
+			s.notBefore.Format(spec.BlazarLayout), s.with, why)
+		ch.Availability = append(ch.Availability, "start: earliest: "+msg)
+		failing = append(failing, fmt.Sprintf("lease %s: start: earliest: %s", ch.Key, msg))
+	}
 	return failing
+}
+
+// book adds the resources a group was given to the sites' bookings, so that the groups after
+// it cannot take them.
+func book(sites map[string]*avail.Site, results []avail.Result) {
+	for _, r := range results {
+		if s := sites[r.Request.Site]; s != nil {
+			for _, id := range r.Chosen {
+				s.Bookings = append(s.Bookings, avail.Booking{Kind: r.Request.Kind, ResourceID: id, LeaseID: "\x00" + r.Request.Label,
+					Start: r.Request.Start, End: r.Request.End})
+			}
+		}
+	}
+}
+
+// chooseEarliest puts the start found into the creates of a group's leases, their fields and
+// notes.
+func chooseEarliest(p *Plan, members []int, s earliestSearch, start, now time.Time) {
+	for _, i := range members {
+		ch := &p.Changes[i]
+		// The first minute from now stays "now": a start Blazar would find in the past by
+		// the time apply sends it would be refused.
+		if !start.After(now.Truncate(time.Minute).Add(time.Minute)) {
+			ch.Availability = append(ch.Availability, "start: earliest: now, every reservation fits"+s.with)
+			continue
+		}
+		ch.Create.Start, ch.Create.End, ch.EarliestStart = start, start.Add(ch.Create.Duration), true
+		for k := range ch.Fields {
+			switch ch.Fields[k].Path {
+			case "start":
+				ch.Fields[k] = FieldChange{Path: "start", New: fmtTime(ch.Create.Start)}
+			case "end":
+				ch.Fields[k] = FieldChange{Path: "end", New: fmtTime(ch.Create.End)}
+			}
+		}
+		ch.Availability = append(ch.Availability, fmt.Sprintf("start: earliest: %s, the first start within %s at which every reservation fits%s",
+			start.Format(spec.BlazarLayout), spec.FormatDuration(s.within), s.with))
+	}
 }
 
 // StaleEarliest re-checks the windows ResolveEarliest chose in a saved plan, at now and

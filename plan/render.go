@@ -147,71 +147,8 @@ func fieldValue(f FieldChange) string {
 func RenderText(w io.Writer, p *Plan, o TextOptions) error {
 	bw := bufio.NewWriter(w)
 	pt := painter{o.Color}
-	if len(p.Drift) > 0 {
-		fmt.Fprintln(bw, pt.paint(ansiBold, "Note: Objects have changed outside leasefile"))
-		fmt.Fprintln(bw)
-		fmt.Fprintln(bw, "leasefile found these changes made outside leasefile since the last apply:")
-		fmt.Fprintln(bw)
-		for _, d := range p.Drift {
-			fmt.Fprintf(bw, "  # lease.%s (%s, %s): %s\n", d.Key, d.Site, d.Kind, d.Detail)
-		}
-		fmt.Fprintln(bw)
-		if p.RefreshOnly {
-			fmt.Fprintln(bw, "This is a refresh-only plan: applying it records these changes in the state and changes no lease.")
-		} else {
-			fmt.Fprintln(bw, "The Leasefile still wins: the actions below bring these leases back to it.")
-		}
-		fmt.Fprintln(bw)
-	}
-	if len(p.Adopt) > 0 {
-		fmt.Fprintln(bw, "leasefile will adopt leases that an interrupted apply created:")
-		fmt.Fprintln(bw)
-		for _, a := range p.Adopt {
-			fmt.Fprintf(bw, "  # lease.%s will be adopted: %s (%q) on %s\n", a.Key, a.LeaseID, a.Name, a.Site)
-		}
-		fmt.Fprintln(bw)
-	}
-	if len(p.DropIntents) > 0 {
-		fmt.Fprintln(bw, "leasefile will forget create intents that it will not act on (too old to match a lease, or their key left the Leasefile):")
-		fmt.Fprintln(bw)
-		for _, k := range p.DropIntents {
-			fmt.Fprintf(bw, "  # intent for lease.%s will be forgotten\n", k)
-		}
-		fmt.Fprintln(bw)
-	}
-	if len(p.Await) > 0 {
-		fmt.Fprintln(bw, "leasefile will wait for leases that have not reached their wait goal (an earlier apply stopped waiting):")
-		fmt.Fprintln(bw)
-		for _, a := range p.Await {
-			fmt.Fprintf(bw, "  # lease %s is %s: apply will wait for it to become ACTIVE\n", a.Key, a.Status)
-		}
-		fmt.Fprintln(bw)
-	}
-	if len(p.Moves) > 0 {
-		fmt.Fprintln(bw, "leasefile will move state entries, as the Leasefile's moved: says (no lease is deleted):")
-		fmt.Fprintln(bw)
-		for _, m := range p.Moves {
-			fmt.Fprintf(bw, "  # lease.%s has moved to lease.%s\n", m.From, m.To)
-		}
-		fmt.Fprintln(bw)
-	}
-	if len(p.Forget) > 0 {
-		fmt.Fprintln(bw, "leasefile will stop managing leases the Leasefile lists under removed: with destroy: false:")
-		fmt.Fprintln(bw)
-		for _, k := range p.Forget {
-			fmt.Fprintf(bw, "  # lease.%s will no longer be managed by leasefile: %s stays in Blazar\n", k, p.leaseOf(k))
-		}
-		fmt.Fprintln(bw)
-	}
-	if len(p.MoveHints) > 0 {
-		fmt.Fprintln(bw, "Renamed keys? A key left the Leasefile and a new one appeared at the same site:")
-		fmt.Fprintln(bw)
-		for _, m := range p.MoveHints {
-			fmt.Fprintf(bw, "  # lease.%s (%s) would be deleted and lease.%s created: if %s is %s renamed,\n", m.From, p.leaseOf(m.From), m.To, m.To, m.From)
-			fmt.Fprintf(bw, "  # add to the Leasefile  moved: [{from: %s, to: %s}]  to keep the lease instead\n", m.From, m.To)
-		}
-		fmt.Fprintln(bw)
-	}
+	renderDrift(bw, p, pt)
+	renderStateActions(bw, p)
 	var acts []*Change
 	for i := range p.Changes {
 		if p.Changes[i].Action != NoOp {
@@ -230,6 +167,80 @@ func RenderText(w io.Writer, p *Plan, o TextOptions) error {
 	}
 	fmt.Fprintln(bw, pt.paint(ansiBold, p.Summary()))
 	return bw.Flush()
+}
+
+// renderDrift writes the changes made outside leasefile that refresh found, if any.
+func renderDrift(w io.Writer, p *Plan, pt painter) {
+	if len(p.Drift) > 0 {
+		fmt.Fprintln(w, pt.paint(ansiBold, "Note: Objects have changed outside leasefile"))
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "leasefile found these changes made outside leasefile since the last apply:")
+		fmt.Fprintln(w)
+		for _, d := range p.Drift {
+			fmt.Fprintf(w, "  # lease.%s (%s, %s): %s\n", d.Key, d.Site, d.Kind, d.Detail)
+		}
+		fmt.Fprintln(w)
+		if p.RefreshOnly {
+			fmt.Fprintln(w, "This is a refresh-only plan: applying it records these changes in the state and changes no lease.")
+		} else {
+			fmt.Fprintln(w, "The Leasefile still wins: the actions below bring these leases back to it.")
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// renderStateActions writes what the plan does to the state alone, beside the leases:
+// adoptions, forgotten intents, waits, moves, forgotten leases and the rename hints.
+func renderStateActions(w io.Writer, p *Plan) {
+	if len(p.Adopt) > 0 {
+		fmt.Fprintln(w, "leasefile will adopt leases that an interrupted apply created:")
+		fmt.Fprintln(w)
+		for _, a := range p.Adopt {
+			fmt.Fprintf(w, "  # lease.%s will be adopted: %s (%q) on %s\n", a.Key, a.LeaseID, a.Name, a.Site)
+		}
+		fmt.Fprintln(w)
+	}
+	if len(p.DropIntents) > 0 {
+		fmt.Fprintln(w, "leasefile will forget create intents that it will not act on (too old to match a lease, or their key left the Leasefile):")
+		fmt.Fprintln(w)
+		for _, k := range p.DropIntents {
+			fmt.Fprintf(w, "  # intent for lease.%s will be forgotten\n", k)
+		}
+		fmt.Fprintln(w)
+	}
+	if len(p.Await) > 0 {
+		fmt.Fprintln(w, "leasefile will wait for leases that have not reached their wait goal (an earlier apply stopped waiting):")
+		fmt.Fprintln(w)
+		for _, a := range p.Await {
+			fmt.Fprintf(w, "  # lease %s is %s: apply will wait for it to become ACTIVE\n", a.Key, a.Status)
+		}
+		fmt.Fprintln(w)
+	}
+	if len(p.Moves) > 0 {
+		fmt.Fprintln(w, "leasefile will move state entries, as the Leasefile's moved: says (no lease is deleted):")
+		fmt.Fprintln(w)
+		for _, m := range p.Moves {
+			fmt.Fprintf(w, "  # lease.%s has moved to lease.%s\n", m.From, m.To)
+		}
+		fmt.Fprintln(w)
+	}
+	if len(p.Forget) > 0 {
+		fmt.Fprintln(w, "leasefile will stop managing leases the Leasefile lists under removed: with destroy: false:")
+		fmt.Fprintln(w)
+		for _, k := range p.Forget {
+			fmt.Fprintf(w, "  # lease.%s will no longer be managed by leasefile: %s stays in Blazar\n", k, p.leaseOf(k))
+		}
+		fmt.Fprintln(w)
+	}
+	if len(p.MoveHints) > 0 {
+		fmt.Fprintln(w, "Renamed keys? A key left the Leasefile and a new one appeared at the same site:")
+		fmt.Fprintln(w)
+		for _, m := range p.MoveHints {
+			fmt.Fprintf(w, "  # lease.%s (%s) would be deleted and lease.%s created: if %s is %s renamed,\n", m.From, p.leaseOf(m.From), m.To, m.To, m.From)
+			fmt.Fprintf(w, "  # add to the Leasefile  moved: [{from: %s, to: %s}]  to keep the lease instead\n", m.From, m.To)
+		}
+		fmt.Fprintln(w)
+	}
 }
 
 func renderChange(w io.Writer, ch *Change, pt painter, diff bool) {

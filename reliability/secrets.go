@@ -120,10 +120,27 @@ func (h *Harness) secretsCommands() *Trial {
 	if r := run([]string{"OS_PASSWORD=" + secrets["a wrong OS_PASSWORD"]}, "--debug", "plan"); r.Exit != 1 {
 		t.find("a wrong password did not fail: %s", r.Short())
 	}
-	// A run killed while it holds the lock: the lock file is read before it is released.
-	lf, _ = Leasefile(f.Prefix, 5, "created", "2h")
-	if err := writeFile(f.Dir, "Leasefile", lf); err != nil {
+	r, n, err := killedWhileLocked(t, f, secrets, pw)
+	if err != nil {
 		return setupFailed(t, err)
+	}
+	commands += n
+	must(r)
+	must(run(appcred, "--debug", "apply", "-auto-approve"))
+	must(run(pw, "--debug", "destroy", "-auto-approve"))
+	files := secrets.scanFiles(t, f.Dir)
+	t.Name += fmt.Sprintf(" (%d commands, %d files)", commands, files)
+	t.Trials = commands
+	return t.doneAll()
+}
+
+// killedWhileLocked runs an apply killed while it holds the lock (the lock file is read
+// before it is released), then the apply that recovers, scanning each for the secrets. It
+// returns the recovery's result and how many commands it ran.
+func killedWhileLocked(t *Trial, f *Fixture, secrets secretSet, pw []string) (*Result, int, error) {
+	lf, _ := Leasefile(f.Prefix, 5, "created", "2h")
+	if err := writeFile(f.Dir, "Leasefile", lf); err != nil {
+		return nil, 0, err
 	}
 	rn := *f.Run
 	rn.Env = append(append([]string(nil), f.Run.Env...), pw...)
@@ -135,21 +152,13 @@ func (h *Harness) secretsCommands() *Trial {
 	}
 	p.Kill()
 	r := p.Wait()
-	commands++
 	secrets.scan(t, "output of a killed apply", r.Output())
 	if b, err := os.ReadFile(lock); err == nil {
 		secrets.scan(t, "the lock file left by a killed apply", string(b))
 	}
 	r, _ = rn.RunReleasingLock("--debug", "apply", "-auto-approve")
-	commands += 2
 	secrets.scan(t, "output of the recovery apply", r.Output())
-	must(r)
-	must(run(appcred, "--debug", "apply", "-auto-approve"))
-	must(run(pw, "--debug", "destroy", "-auto-approve"))
-	files := secrets.scanFiles(t, f.Dir)
-	t.Name += fmt.Sprintf(" (%d commands, %d files)", commands, files)
-	t.Trials = commands
-	return t.doneAll()
+	return r, 3, nil
 }
 
 // secretsInVar runs a Leasefile whose name_prefix expands OS_APPLICATION_CREDENTIAL_SECRET

@@ -189,6 +189,29 @@ func (d *doc) build() *File {
 	f := &File{Version: 1, Sites: map[string]SiteConfig{}}
 	f.NamePrefix, _ = str(top, "name_prefix")
 
+	def := d.defaults(top)
+	if sm, ok := top["sites"].(map[string]any); ok {
+		for name, v := range sm {
+			c, _ := v.(map[string]any)
+			cloud, _ := str(c, "cloud")
+			region, _ := str(c, "region")
+			f.Sites[name] = SiteConfig{Cloud: cloud, Region: region}
+		}
+	}
+	if sm, ok := top["state"].(map[string]any); ok {
+		f.State = d.stateConfig(sm)
+	}
+	if pm, ok := top["policy"].(map[string]any); ok {
+		f.Policy = d.policy(pm)
+	}
+	d.leases(f, top, def)
+	d.refactors(f, top)
+	d.checkSites(f)
+	return f
+}
+
+// defaults reads defaults:, which every lease falls back to.
+func (d *doc) defaults(top map[string]any) leaseDefaults {
 	var def leaseDefaults
 	def.duration = DefaultDuration
 	def.start = Time{Now: true}
@@ -211,41 +234,38 @@ func (d *doc) build() *File {
 		def.beforeEnd, def.beforeEndSet = str(dm, "before_end")
 		def.wait, _ = str(dm, "wait")
 	}
-	if sm, ok := top["sites"].(map[string]any); ok {
-		for name, v := range sm {
-			c, _ := v.(map[string]any)
-			cloud, _ := str(c, "cloud")
-			region, _ := str(c, "region")
-			f.Sites[name] = SiteConfig{Cloud: cloud, Region: region}
-		}
-	}
-	if sm, ok := top["state"].(map[string]any); ok {
-		f.State = d.stateConfig(sm)
-	}
-	if pm, ok := top["policy"].(map[string]any); ok {
-		f.Policy = map[string]PolicyOverride{}
-		for _, site := range slices.Sorted(maps.Keys(pm)) {
-			m, _ := pm[site].(map[string]any)
-			var o PolicyOverride
-			for field, dst := range map[string]**time.Duration{"max_duration": &o.MaxDuration, "extension_window": &o.ExtensionWindow} {
-				s, ok := str(m, field)
-				if !ok {
+	return def
+}
+
+// policy reads policy:, the per-site overrides of the limits a site enforces.
+func (d *doc) policy(pm map[string]any) map[string]PolicyOverride {
+	policy := map[string]PolicyOverride{}
+	for _, site := range slices.Sorted(maps.Keys(pm)) {
+		m, _ := pm[site].(map[string]any)
+		var o PolicyOverride
+		for field, dst := range map[string]**time.Duration{"max_duration": &o.MaxDuration, "extension_window": &o.ExtensionWindow} {
+			s, ok := str(m, field)
+			if !ok {
+				continue
+			}
+			var dur time.Duration
+			if s != "off" {
+				v, err := ParseDuration(s)
+				if err != nil {
+					d.fail("/policy/"+escapeToken(site)+"/"+field, "%v (or off)", err)
 					continue
 				}
-				var dur time.Duration
-				if s != "off" {
-					v, err := ParseDuration(s)
-					if err != nil {
-						d.fail("/policy/"+escapeToken(site)+"/"+field, "%v (or off)", err)
-						continue
-					}
-					dur = v
-				}
-				*dst = &dur
+				dur = v
 			}
-			f.Policy[site] = o
+			*dst = &dur
 		}
+		policy[site] = o
 	}
+	return policy
+}
+
+// leases reads leases: in key order, and checks that lease names are unique per site.
+func (d *doc) leases(f *File, top map[string]any, def leaseDefaults) {
 	leases, _ := top["leases"].(map[string]any)
 	type siteName struct{ site, name string }
 	names := map[siteName]string{} // -> lease key
@@ -264,9 +284,6 @@ func (d *doc) build() *File {
 			names[id] = key
 		}
 	}
-	d.refactors(f, top)
-	d.checkSites(f)
-	return f
 }
 
 // refactors reads moved: and removed:, and checks them against the leases: a move goes to a
@@ -387,10 +404,45 @@ func (d *doc) lease(f *File, key string, lm map[string]any, def leaseDefaults) *
 	if l.Site == "" {
 		d.errs.add(d.keyPos(ptr), dotted(ptr), "no site: set site on the lease or defaults.site (e.g. CHI@UC)")
 	}
+	d.leaseName(l, f, lm, ptr)
+	hasEnd := d.window(l, lm, ptr, def)
+	d.earliest(l, lm, ptr, hasEnd)
+	if b, ok := str(lm, "before_end"); ok {
+		l.BeforeEnd, l.BeforeEndSet = b, true
+	} else {
+		l.BeforeEnd, l.BeforeEndSet = def.beforeEnd, def.beforeEndSet
+	}
+	l.PreventDestroy = boolean(lm, "prevent_destroy")
+	l.CreateBeforeDestroy = boolean(lm, "create_before_destroy")
+	l.Wait, _ = str(lm, "wait")
+	if l.Wait == "" {
+		l.Wait = def.wait
+	}
+	if l.Wait == "" {
+		l.Wait = "active"
+		if !l.Start.Now || l.Earliest != nil {
+			l.Wait = "created"
+		}
+	}
+	res, _ := lm["reservations"].(map[string]any)
+	for _, rk := range slices.Sorted(maps.Keys(res)) {
+		rm, ok := res[rk].(map[string]any)
+		if !ok {
+			continue
+		}
+		if r := d.reservation(ptr+"/reservations/"+escapeToken(rk), rk, rm); r != nil {
+			l.Reservations = append(l.Reservations, r)
+		}
+	}
+	return l
+}
+
+// leaseName sets the lease's Blazar name: its own, or the file's prefix and its key.
+func (d *doc) leaseName(l *Lease, f *File, lm map[string]any, ptr string) {
 	if n, ok := str(lm, "name"); ok {
 		l.Name = n
 	} else {
-		l.Name = f.NamePrefix + key
+		l.Name = f.NamePrefix + l.Key
 	}
 	if len(l.Name) > MaxNameLength {
 		at := d.keyPos(ptr)
@@ -399,6 +451,11 @@ func (d *doc) lease(f *File, key string, lm map[string]any, def leaseDefaults) *
 		}
 		d.errs.add(at, dotted(ptr+"/name"), fmt.Sprintf("lease name %s is %d characters long: Blazar stores at most %d", quote(l.Name), len(l.Name), MaxNameLength))
 	}
+}
+
+// window reads the lease's start and its end or duration (l.Start holds the default
+// start); it says whether the lease sets an end.
+func (d *doc) window(l *Lease, lm map[string]any, ptr string, def leaseDefaults) (hasEnd bool) {
 	startOK := true
 	if s, ok := str(lm, "start"); ok && s == "earliest" {
 		l.Start, l.Earliest = Time{Now: true}, &Earliest{Within: DefaultWithin}
@@ -438,35 +495,7 @@ func (d *doc) lease(f *File, key string, lm map[string]any, def leaseDefaults) *
 	default:
 		l.Duration = def.duration
 	}
-	d.earliest(l, lm, ptr, hasEnd)
-	if b, ok := str(lm, "before_end"); ok {
-		l.BeforeEnd, l.BeforeEndSet = b, true
-	} else {
-		l.BeforeEnd, l.BeforeEndSet = def.beforeEnd, def.beforeEndSet
-	}
-	l.PreventDestroy = boolean(lm, "prevent_destroy")
-	l.CreateBeforeDestroy = boolean(lm, "create_before_destroy")
-	l.Wait, _ = str(lm, "wait")
-	if l.Wait == "" {
-		l.Wait = def.wait
-	}
-	if l.Wait == "" {
-		l.Wait = "active"
-		if !l.Start.Now || l.Earliest != nil {
-			l.Wait = "created"
-		}
-	}
-	res, _ := lm["reservations"].(map[string]any)
-	for _, rk := range slices.Sorted(maps.Keys(res)) {
-		rm, ok := res[rk].(map[string]any)
-		if !ok {
-			continue
-		}
-		if r := d.reservation(ptr+"/reservations/"+escapeToken(rk), rk, rm); r != nil {
-			l.Reservations = append(l.Reservations, r)
-		}
-	}
-	return l
+	return hasEnd
 }
 
 func (d *doc) reservation(ptr, key string, m map[string]any) *Reservation {

@@ -244,35 +244,10 @@ func (d *doc) report(e *jsonschema.ValidationError) {
 		d.unknownKeys(ptr, strings.TrimSuffix(loc, "/additionalProperties"))
 		return
 	case strings.Contains(loc, "/propertyNames/"):
-		// The instance location names the key itself.
-		if p, ok := d.keys[ptr]; ok {
-			pos = p
-		}
-		key := unescapeToken(ptr[strings.LastIndex(ptr, "/")+1:])
-		what := "key"
-		if strings.Contains(loc, "/reservations/") || strings.Contains(loc, "/$defs/lease/") {
-			what = "reservation key"
-		} else if strings.Contains(loc, "/properties/leases/") {
-			what = "lease key"
-		}
-		d.errs.add(pos, path, fmt.Sprintf("invalid %s %s: use lower-case letters, digits, '-' and '_', starting with a letter or digit", what, quote(key)))
+		d.badKey(ptr, loc)
 		return
 	case keyword == "required":
-		var missing []string
-		if req, ok := schemaAt(loc).([]any); ok {
-			obj, _ := getAt(d.root, ptr).(map[string]any)
-			for _, r := range req {
-				if name, ok := r.(string); ok {
-					if _, present := obj[name]; !present {
-						missing = append(missing, name)
-					}
-				}
-			}
-		}
-		for _, m := range missing {
-			d.errs.add(pos, path, fmt.Sprintf("missing required field %q", m))
-		}
-		if len(missing) > 0 {
+		if d.missing(ptr, loc) {
 			return
 		}
 	case keyword == "type":
@@ -286,30 +261,14 @@ func (d *doc) report(e *jsonschema.ValidationError) {
 		d.errs.add(pos, path, "declare at least one lease")
 		return
 	case keyword == "maximum" || keyword == "minimum":
-		if n, ok := getAt(d.root, ptr).(json.Number); ok {
-			bound, _ := schemaAt(loc).(float64)
-			if keyword == "maximum" {
-				d.errs.add(pos, path, fmt.Sprintf("%s is out of range: at most %d", clip(string(n)), int64(bound)))
-			} else {
-				d.errs.add(pos, path, fmt.Sprintf("must be at least %d", int64(bound)))
-			}
+		if d.outOfRange(ptr, loc, keyword == "maximum") {
 			return
 		}
 	case keyword == "minLength":
 		d.errs.add(pos, path, "must not be empty")
 		return
 	case keyword == "enum":
-		// A near miss of one value (type: nodes) is named, as an unknown field's is.
-		v, _ := getAt(d.root, ptr).(string)
-		vals, _ := schemaAt(loc).([]any)
-		var known []string
-		for _, x := range vals {
-			if k, ok := x.(string); ok && k != "" {
-				known = append(known, k)
-			}
-		}
-		if s := suggest(v, known); v != "" && s != "" {
-			d.errs.add(pos, path, fmt.Sprintf("%s (did you mean %q?)", e.Message, s))
+		if d.nearMiss(ptr, loc, e.Message) {
 			return
 		}
 	case keyword == "const" && ptr == "/version":
@@ -317,6 +276,77 @@ func (d *doc) report(e *jsonschema.ValidationError) {
 		return
 	}
 	d.errs.add(pos, path, e.Message)
+}
+
+// badKey reports an object key the schema's propertyNames refuses, at the key itself (the
+// instance location names it).
+func (d *doc) badKey(ptr, loc string) {
+	pos := d.values[ptr]
+	if p, ok := d.keys[ptr]; ok {
+		pos = p
+	}
+	key := unescapeToken(ptr[strings.LastIndex(ptr, "/")+1:])
+	what := "key"
+	if strings.Contains(loc, "/reservations/") || strings.Contains(loc, "/$defs/lease/") {
+		what = "reservation key"
+	} else if strings.Contains(loc, "/properties/leases/") {
+		what = "lease key"
+	}
+	d.errs.add(pos, dotted(ptr), fmt.Sprintf("invalid %s %s: use lower-case letters, digits, '-' and '_', starting with a letter or digit", what, quote(key)))
+}
+
+// missing reports each required field the object at ptr lacks; it says whether there was one.
+func (d *doc) missing(ptr, loc string) bool {
+	var missing []string
+	if req, ok := schemaAt(loc).([]any); ok {
+		obj, _ := getAt(d.root, ptr).(map[string]any)
+		for _, r := range req {
+			if name, ok := r.(string); ok {
+				if _, present := obj[name]; !present {
+					missing = append(missing, name)
+				}
+			}
+		}
+	}
+	for _, m := range missing {
+		d.errs.add(d.values[ptr], dotted(ptr), fmt.Sprintf("missing required field %q", m))
+	}
+	return len(missing) > 0
+}
+
+// outOfRange reports a number beyond the schema's maximum (or below its minimum) with the
+// bound; it says whether the value was a number.
+func (d *doc) outOfRange(ptr, loc string, maximum bool) bool {
+	n, ok := getAt(d.root, ptr).(json.Number)
+	if !ok {
+		return false
+	}
+	bound, _ := schemaAt(loc).(float64)
+	if maximum {
+		d.errs.add(d.values[ptr], dotted(ptr), fmt.Sprintf("%s is out of range: at most %d", clip(string(n)), int64(bound)))
+	} else {
+		d.errs.add(d.values[ptr], dotted(ptr), fmt.Sprintf("must be at least %d", int64(bound)))
+	}
+	return true
+}
+
+// nearMiss names the enum value a string nearly is (type: nodes), as an unknown field's near
+// miss is; it says whether there was one.
+func (d *doc) nearMiss(ptr, loc, msg string) bool {
+	v, _ := getAt(d.root, ptr).(string)
+	vals, _ := schemaAt(loc).([]any)
+	var known []string
+	for _, x := range vals {
+		if k, ok := x.(string); ok && k != "" {
+			known = append(known, k)
+		}
+	}
+	s := suggest(v, known)
+	if v == "" || s == "" {
+		return false
+	}
+	d.errs.add(d.values[ptr], dotted(ptr), fmt.Sprintf("%s (did you mean %q?)", msg, s))
+	return true
 }
 
 // unknownKeys reports every key of the object at ptr that the schema object at schemaPtr does

@@ -138,43 +138,69 @@ func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r ru
 
 	var p *plan.Plan
 	if planFile != "" {
-		if p, err = readPlanFile(a.abs(planFile)); err != nil {
+		if p, err = a.savedPlan(ctx, s, planFile); err != nil {
 			return err
-		}
-		if err := a.checkFresh(ctx, s, p); err != nil {
-			return err
-		}
-		if err := a.recheckEarliest(ctx, s, p); err != nil {
-			return err
-		}
-		if a.json != nil {
-			a.json.planJSON(p)
 		}
 	} else {
-		if p, err = a.makePlan(ctx, s, o); err != nil {
+		var proceed bool
+		if p, proceed, err = a.confirmedPlan(ctx, s, o, r); err != nil || !proceed {
 			return err
-		}
-		if s.spec != nil && s.spec.HasEarliest() {
-			a.checkAvailability(ctx, s, p) // picks the start of `start: earliest` leases
-		}
-		if a.json != nil {
-			a.json.planJSON(p)
-		} else if err := a.renderPlan(p, "text", false); err != nil {
-			return err
-		}
-		if !p.HasChanges() && !p.HasDrift() && len(p.Observed) == 0 {
-			if a.json != nil {
-				a.json.applySummaryJSON(p, nil, summaryLine(p, &apply.Result{}, nil, 0))
-				a.json.outputsJSON(s.state, nil)
-			}
-			return nil
-		}
-		if p.HasChanges() && !p.OnlyWaits() {
-			if err := a.confirm(ctx, r.autoApprove, o.destroy); err != nil {
-				return err
-			}
 		}
 	}
+	return a.execute(ctx, s, p, r)
+}
+
+// savedPlan reads a saved plan and checks it still holds: fresh against the state, its
+// `start: earliest` windows still free.
+func (a *app) savedPlan(ctx context.Context, s *session, planFile string) (*plan.Plan, error) {
+	p, err := readPlanFile(a.abs(planFile))
+	if err != nil {
+		return nil, err
+	}
+	if err := a.checkFresh(ctx, s, p); err != nil {
+		return nil, err
+	}
+	if err := a.recheckEarliest(ctx, s, p); err != nil {
+		return nil, err
+	}
+	if a.json != nil {
+		a.json.planJSON(p)
+	}
+	return p, nil
+}
+
+// confirmedPlan makes the plan, shows it and asks for confirmation when it changes a lease;
+// proceed is false when there is nothing to apply (reported already).
+func (a *app) confirmedPlan(ctx context.Context, s *session, o planOptions, r runOptions) (p *plan.Plan, proceed bool, err error) {
+	if p, err = a.makePlan(ctx, s, o); err != nil {
+		return nil, false, err
+	}
+	if s.spec != nil && s.spec.HasEarliest() {
+		a.checkAvailability(ctx, s, p) // picks the start of `start: earliest` leases
+	}
+	if a.json != nil {
+		a.json.planJSON(p)
+	} else if err := a.renderPlan(p, "text", false); err != nil {
+		return nil, false, err
+	}
+	if !p.HasChanges() && !p.HasDrift() && len(p.Observed) == 0 {
+		if a.json != nil {
+			a.json.applySummaryJSON(p, nil, summaryLine(p, &apply.Result{}, nil, 0))
+			a.json.outputsJSON(s.state, nil)
+		}
+		return p, false, nil
+	}
+	if p.HasChanges() && !p.OnlyWaits() {
+		if err := a.confirm(ctx, r.autoApprove, o.destroy); err != nil {
+			return nil, false, err
+		}
+	}
+	return p, true, nil
+}
+
+// execute applies p with progress, then reports the result and the remedies for its
+// failures.
+func (a *app) execute(ctx context.Context, s *session, p *plan.Plan, r runOptions) error {
 	store := s.store()
 	start := time.Now()
 	var rep apply.Reporter
@@ -208,6 +234,12 @@ func (a *app) runApply(ctx context.Context, planFile string, o planOptions, r ru
 	if err == nil {
 		return nil
 	}
+	return a.applyFailure(res, err)
+}
+
+// applyFailure is the error apply ends with once the summary is printed: a save remedy, the
+// error itself, or each distinct remedy for the failures the summary named.
+func (a *app) applyFailure(res *apply.Result, err error) error {
 	if h := saveHint(err); h != "" {
 		return &codeError{code: exitError, msg: err.Error(), hint: h}
 	}

@@ -582,15 +582,7 @@ func (jp *jsonProgress) Report(e apply.Event) {
 			jp.startWait(e.Key)
 		}
 	case apply.Adopted:
-		if jp.inflight[e.Key] != "create" {
-			// A lease an earlier, interrupted run created, taken into the state.
-			jp.j.emit(jsonMessage{Level: "info", Message: e.String(), Type: "log"})
-			return
-		}
-		jp.complete(e.Key, e.String())
-		if jp.waitFor[e.Key] && e.Status != "ACTIVE" {
-			jp.startWait(e.Key)
-		}
+		jp.adopted(e)
 	case apply.Updated:
 		jp.complete(e.Key, e.String())
 	case apply.Deleted:
@@ -613,44 +605,72 @@ func (jp *jsonProgress) Report(e apply.Event) {
 		delete(jp.waiting, e.Key)
 		jp.send("wait_complete", e.String(), h)
 	case apply.StillWaiting:
-		for _, k := range strings.Split(e.Message, ", ") {
-			if k == "" {
-				continue
-			}
-			jp.ensureWait(k)
-			h := jp.hook(k)
-			h.ElapsedSeconds = seconds(jp.now().Sub(jp.waiting[k]))
-			jp.send("wait_progress", fmt.Sprintf("%s: still waiting (%s)... [%s elapsed]", k, statusOr(jp.status[k], "CREATED"), time.Duration(*h.ElapsedSeconds)*time.Second), h)
-		}
+		jp.stillWaiting(e)
 	case apply.Retrying:
-		h := jp.hook(e.Key)
-		if since, ok := jp.waiting[e.Key]; ok {
-			h.ElapsedSeconds = seconds(jp.now().Sub(since))
-			jp.send("wait_progress", e.String(), h)
-			return
-		}
-		h.Action = jp.action(e.Key)
-		h.ElapsedSeconds = seconds(jp.now().Sub(jp.startedAt(e.Key)))
-		jp.send("apply_progress", e.String(), h)
+		jp.retrying(e)
 	case apply.Failed:
-		var se *apply.StatusError
-		if errors.As(e.Err, &se) && se.Status != "" {
-			jp.status[e.Key] = se.Status // the status that ended the wait
-		}
-		h := jp.hook(e.Key)
-		if since, ok := jp.waiting[e.Key]; ok {
-			h.ElapsedSeconds = seconds(jp.now().Sub(since))
-			delete(jp.waiting, e.Key)
-			jp.send("wait_errored", e.String(), h)
-			return
-		}
-		h.Action = jp.action(e.Key)
-		h.ElapsedSeconds = seconds(jp.now().Sub(jp.startedAt(e.Key)))
-		delete(jp.inflight, e.Key)
-		jp.send("apply_errored", e.String(), h)
+		jp.failed(e)
 	default: // Replaced: both halves were reported as they happened
 		jp.j.emit(jsonMessage{Level: "info", Message: e.String(), Type: "log"})
 	}
+}
+
+// adopted reports a lease taken into the state: the end of its create, or, when no create
+// was under way, a lease an earlier, interrupted run created.
+func (jp *jsonProgress) adopted(e apply.Event) {
+	if jp.inflight[e.Key] != "create" {
+		jp.j.emit(jsonMessage{Level: "info", Message: e.String(), Type: "log"})
+		return
+	}
+	jp.complete(e.Key, e.String())
+	if jp.waitFor[e.Key] && e.Status != "ACTIVE" {
+		jp.startWait(e.Key)
+	}
+}
+
+// stillWaiting reports the progress of every wait e names.
+func (jp *jsonProgress) stillWaiting(e apply.Event) {
+	for _, k := range strings.Split(e.Message, ", ") {
+		if k == "" {
+			continue
+		}
+		jp.ensureWait(k)
+		h := jp.hook(k)
+		h.ElapsedSeconds = seconds(jp.now().Sub(jp.waiting[k]))
+		jp.send("wait_progress", fmt.Sprintf("%s: still waiting (%s)... [%s elapsed]", k, statusOr(jp.status[k], "CREATED"), time.Duration(*h.ElapsedSeconds)*time.Second), h)
+	}
+}
+
+// retrying reports a retry as the progress of the wait or of the call under way.
+func (jp *jsonProgress) retrying(e apply.Event) {
+	h := jp.hook(e.Key)
+	if since, ok := jp.waiting[e.Key]; ok {
+		h.ElapsedSeconds = seconds(jp.now().Sub(since))
+		jp.send("wait_progress", e.String(), h)
+		return
+	}
+	h.Action = jp.action(e.Key)
+	h.ElapsedSeconds = seconds(jp.now().Sub(jp.startedAt(e.Key)))
+	jp.send("apply_progress", e.String(), h)
+}
+
+// failed reports a failure as the end of the wait or of the call under way.
+func (jp *jsonProgress) failed(e apply.Event) {
+	var se *apply.StatusError
+	if errors.As(e.Err, &se) && se.Status != "" {
+		jp.status[e.Key] = se.Status // the status that ended the wait
+	}
+	h := jp.hook(e.Key)
+	if since, ok := jp.waiting[e.Key]; ok {
+		h.ElapsedSeconds = seconds(jp.now().Sub(since))
+		delete(jp.waiting, e.Key)
+		jp.send("wait_errored", e.String(), h)
+		return
+	}
+	h.Action = jp.action(e.Key)
+	h.ElapsedSeconds = seconds(jp.now().Sub(jp.startedAt(e.Key)))
+	delete(jp.inflight, e.Key)
+	jp.send("apply_errored", e.String(), h)
 }
 
 // action is the call under way for key, else what its change does first.

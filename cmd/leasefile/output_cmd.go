@@ -230,5 +230,8 @@ func (a *app) printLeaseOutput(k string, o *outputs.Lease) {
 			b, _ := json.Marshal(r.Devices)
 			fmt.Fprintf(a.stdout, "%s.%s.devices = %s\n", k, rk, b)
 		}
+		if r.FlavorID != "" {
+			fmt.Fprintf(a.stdout, "%s.%s.flavor_id = %q\n", k, rk, r.FlavorID)
+		}
 	}
 }
