@@ -32,12 +32,8 @@ func authOptions(in gophercloud.AuthOptions, authType string) (gophercloud.AuthO
 	// gophercloud v2.16's clouds.Parse gives a project named by name its own scope, with the
 	// project's domain, and no longer falls back to it for the user's: the project's domain
 	// serves both when the user's is not given, as before.
-	var projectScope *gophercloud.AuthScope
-	if in.Scope != nil && in.Scope.TrustID == "" && !in.Scope.System {
-		projectScope = in.Scope
-		if domainName == "" && domainID == "" {
-			domainName, domainID = projectScope.DomainName, projectScope.DomainID
-		}
+	if ps := projectScope(in); ps != nil && domainName == "" && domainID == "" {
+		domainName, domainID = ps.DomainName, ps.DomainID
 	}
 	if domainID != "" {
 		// gophercloud refuses both; the id is the unambiguous one.
@@ -114,8 +110,18 @@ func appCredential(ao *gophercloud.AuthOptions, in gophercloud.AuthOptions, doma
 	return nil
 }
 
+// projectScope is the project scope clouds.Parse gave in (since gophercloud v2.16), nil for
+// none or a trust or system scope.
+func projectScope(in gophercloud.AuthOptions) *gophercloud.AuthScope {
+	if in.Scope != nil && in.Scope.TrustID == "" && !in.Scope.System {
+		return in.Scope
+	}
+	return nil
+}
+
 // setScope sets the project (or trust) ao is scoped to, if in names one.
 func setScope(ao *gophercloud.AuthOptions, in gophercloud.AuthOptions, domainName, domainID string) error {
+	projectScope := projectScope(in)
 	switch {
 	case in.Scope != nil && projectScope == nil:
 		// A trust (or the system scope).
