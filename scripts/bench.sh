@@ -29,6 +29,7 @@ runs=(
 	"./blazar/leases BenchmarkDecodeList10000 5x"
 	"./blazar/leases BenchmarkPollCost 100x"
 	"./state BenchmarkSave 10x"
+	"./emulator BenchmarkListHandler 10x"
 	"./cmd/leasefile BenchmarkPlanProcess 3x"
 )
 for r in "${runs[@]}"; do
@@ -102,6 +103,15 @@ END {
 	lo = W "/leases=100"; hi = W "/leases=10000"
 	if (has(lo, "ns/op") && has(hi, "ns/op"))
 		printf "\nGrowth order of a save from 100 to 10,000 leases: n^%.2f.\n", log(m[hi, "ns/op"] / m[lo, "ns/op"]) / log(100)
+	print ""
+	print "The emulator'"'"'s GET /leases (in-process HTTP), by leases in the project:"
+	print ""
+	printf "| leases | per list | list | allocated | allocs |\n| --- | --- | --- | --- | --- |\n"
+	split("100 1000", el, " ")
+	for (i = 1; i <= 2; i++) {
+		b = "BenchmarkListHandler/leases=" el[i]
+		printf "| %s | %.1f ms | %.2f MB | %.1f MB | %s |\n", el[i], m[b, "ns/op"] / 1e6, m[b, "list-MB"], m[b, "B/op"] / 1048576, m[b, "allocs/op"]
+	}
 	print ""
 	printf "Waits (apply/wait.go): one GET costs %.0f us of client CPU, a list of 1,000 leases %.0f us (%.1f us a lease): a GET is worth %.0f listed leases.\n", m[Q "/get", "cpu-µs/op"], m[Q "/list1000", "cpu-µs/op"], m[Q "/list1000", "cpu-µs/op"] / 1000, m[Q "/get", "cpu-µs/op"] / (m[Q "/list1000", "cpu-µs/op"] / 1000)
 }' "$raw" | tee "${raw}.table"
