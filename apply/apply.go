@@ -102,6 +102,7 @@ type runner struct {
 
 	intents map[string]state.Intent // create intents saved, by key (guarded by mu)
 	sent    map[string]bool         // keys whose create was sent (guarded by mu)
+	listed  map[string]int          // leases each site's last poll list held (guarded by mu; wait.go)
 
 }
 

@@ -234,7 +234,8 @@ func (r *runner) findCreated(key, site, name string, since time.Time, cs *plan.C
 	var all []leases.Lease
 	err := r.call(key, site, "list", func(c context.Context) error {
 		var err error
-		all, err = leases.ListAll(c, r.sites[site].Reservation)
+		// Only leases of that name can be the create's: the others need no reservations.
+		all, err = leases.ListKeep(c, r.sites[site].Reservation, func(_, n string) bool { return n == name })
 		return err
 	})
 	if err != nil {

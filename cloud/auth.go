@@ -29,6 +29,12 @@ func authOptions(in gophercloud.AuthOptions, authType string) (gophercloud.AuthO
 	}
 	ao := gophercloud.AuthOptions{IdentityEndpoint: in.IdentityEndpoint, AllowReauth: true}
 	domainName, domainID := in.DomainName, in.DomainID
+	// gophercloud v2.16's clouds.Parse gives a project named by name its own scope, with the
+	// project's domain, and no longer falls back to it for the user's: the project's domain
+	// serves both when the user's is not given, as before.
+	if ps := projectScope(in); ps != nil && domainName == "" && domainID == "" {
+		domainName, domainID = ps.DomainName, ps.DomainID
+	}
 	if domainID != "" {
 		// gophercloud refuses both; the id is the unambiguous one.
 		domainName = ""
@@ -104,11 +110,21 @@ func appCredential(ao *gophercloud.AuthOptions, in gophercloud.AuthOptions, doma
 	return nil
 }
 
+// projectScope is the project scope clouds.Parse gave in (since gophercloud v2.16), nil for
+// none or a trust or system scope.
+func projectScope(in gophercloud.AuthOptions) *gophercloud.AuthScope {
+	if in.Scope != nil && in.Scope.TrustID == "" && !in.Scope.System {
+		return in.Scope
+	}
+	return nil
+}
+
 // setScope sets the project (or trust) ao is scoped to, if in names one.
 func setScope(ao *gophercloud.AuthOptions, in gophercloud.AuthOptions, domainName, domainID string) error {
+	projectScope := projectScope(in)
 	switch {
-	case in.Scope != nil:
-		// A trust, the only scope clouds.Parse sets.
+	case in.Scope != nil && projectScope == nil:
+		// A trust (or the system scope).
 		ao.Scope = in.Scope
 	case in.TenantID != "":
 		ao.Scope = &gophercloud.AuthScope{ProjectID: in.TenantID}
@@ -116,7 +132,14 @@ func setScope(ao *gophercloud.AuthOptions, in gophercloud.AuthOptions, domainNam
 		if domainName == "" && domainID == "" {
 			return fmt.Errorf("project %q is given by name without its domain (project_domain_name, OS_PROJECT_DOMAIN_NAME)", in.TenantName)
 		}
-		ao.Scope = &gophercloud.AuthScope{ProjectName: in.TenantName, DomainName: domainName, DomainID: domainID}
+		pName, pID := domainName, domainID
+		if projectScope != nil && (projectScope.DomainName != "" || projectScope.DomainID != "") {
+			pName, pID = projectScope.DomainName, projectScope.DomainID
+			if pID != "" {
+				pName = ""
+			}
+		}
+		ao.Scope = &gophercloud.AuthScope{ProjectName: in.TenantName, DomainName: pName, DomainID: pID}
 	}
 	return nil
 }

@@ -15,13 +15,13 @@ import (
 var t0 = time.Date(2030, 1, 1, 9, 0, 0, 0, time.UTC)
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	emu   *emulator.Emulator
 	srv   *httptest.Server
 	clock *emulator.FakeClock
 }
 
-func newEnv(t *testing.T, cfg emulator.Config) *env {
+func newEnv(t testing.TB, cfg emulator.Config) *env {
 	t.Helper()
 	clock := emulator.NewFakeClock(t0)
 	if cfg.Clock == nil {

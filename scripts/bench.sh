@@ -6,6 +6,10 @@
 #
 #   scripts/bench.sh            # or: make bench
 #   BENCH_OUT=bench.txt scripts/bench.sh   # also keep the raw `go test -bench` output
+#   BENCH_DOC=docs/benchmarks.md scripts/bench.sh  # also write the table there, between its markers
+#
+# Every figure of a row comes from the same run; CPU times are the process's user + system
+# time (rusage), beside wall time, since the machine is shared.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GO=${GO:-go}
@@ -22,6 +26,11 @@ runs=(
 	"./cmd/leasefile BenchmarkPlan1000Latency20ms 1x"
 	"./cmd/leasefile BenchmarkVersion 20x"
 	"./apply BenchmarkApply200 1x"
+	"./blazar/leases BenchmarkDecodeList10000 5x"
+	"./blazar/leases BenchmarkPollCost 100x"
+	"./state BenchmarkSave 10x"
+	"./emulator BenchmarkListHandler 10x"
+	"./cmd/leasefile BenchmarkPlanProcess 3x"
 )
 for r in "${runs[@]}"; do
 	set -- $r
@@ -48,6 +57,7 @@ function mb(b, u) { return has(b, u) ? sprintf("%.0f MB", m[b, u]) : "n/a" }
 function met(ok) { return ok ? "yes" : "**no**" }
 function row(a, b, c, d, e, f) { printf "| %s | %s | %s | %s | %s | %s |\n", a, b, c, d, e, f }
 END {
+	D = "BenchmarkDecodeList10000"; Q = "BenchmarkPollCost"; W = "BenchmarkSave"; X = "BenchmarkPlanProcess"
 	V = "BenchmarkValidate1000"; P = "BenchmarkPlan1000"; S = "BenchmarkVersion"; A = "BenchmarkApply200"; B = "BenchmarkBuild1000"; L = "BenchmarkPlan1000Latency20ms"
 	row("measure", "leasefile", "one-at-a-time", "ratio", "target", "met?")
 	row("---", "---", "---", "---", "---", "---")
@@ -60,5 +70,57 @@ END {
 	row("plan: Build + text render only (in memory)", ms(B, "s/build") " + " ms(B, "s/render"), "-", "-", "-", "-")
 	row("`leasefile version` start-up", ms(S, "s/start"), ms(S, "s/openstack-start") " (`openstack --version`)", x(S, "speedup"), "< 30 ms", met(has(S, "s/start") && m[S, "s/start"] < 0.03))
 	row("apply: 200 creates at 50 ms latency", sec(A, "s/parallel"), sec(A, "s/sequential") " (Parallelism 1)", x(A, "speedup"), ">= 8x", met(has(A, "speedup") && m[A, "speedup"] >= 8))
-}' "$raw"
+	print ""
+	print "Decoding a 10,000-lease list (16.8 MB, shaped as the Chameleon recording), per decode, CPU (wall), memory, allocations:"
+	print ""
+	printf "| decoder | CPU | wall | MB/s | allocated | allocs |\n| --- | --- | --- | --- | --- | --- |\n"
+	split("leasefile-keep1000 leasefile encoding-json-before gophercloud-v2.16", dn, " ")
+	for (i = 1; i <= 4; i++) {
+		b = D "/" dn[i]
+		printf "| %s | %s | %s | %s | %s | %s |\n", dn[i], has(b, "cpu-ms/op") ? sprintf("%.1f ms", m[b, "cpu-ms/op"]) : "n/a", sprintf("%.1f ms", m[b, "ns/op"] / 1e6), m[b, "MB/s"], sprintf("%.1f MB", m[b, "B/op"] / 1048576), m[b, "allocs/op"]
+	}
+	print ""
+	print "`leasefile plan` as a process (1,000 declared leases, 3 sites) against `emulator serve` in another, beside the json.loads of CPython of the same list bytes (the raw decode, the limit):"
+	print ""
+	printf "| live leases | list | plan CPU | plan wall | json.loads CPU | plan CPU / json.loads | leasefile decode alone, every lease whole | plan peak RSS |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n"
+	split("2000 10000 50000", sz, " ")
+	for (i = 1; i <= 3; i++) {
+		b = X "/live=" sz[i]
+		printf "| %s | %.1f MB | %.0f ms | %.0f ms | %s | %s | %.0f ms | %.0f MB |\n", sz[i], m[b, "list-MB"], m[b, "s/plan-cpu"] * 1000, m[b, "s/plan-wall"] * 1000, has(b, "s/json.loads-cpu") ? sprintf("%.0f ms", m[b, "s/json.loads-cpu"] * 1000) : "n/a (no python3)", has(b, "cpu-vs-json.loads") ? sprintf("%.2f", m[b, "cpu-vs-json.loads"]) : "n/a", m[b, "s/decode-cpu"] * 1000, m[b, "peak-rss-MB"]
+	}
+	lo = X "/live=2000"; hi = X "/live=50000"
+	if (has(lo, "s/plan-cpu") && has(hi, "s/plan-cpu"))
+		printf "\nGrowth order of plan CPU from 2,000 to 50,000 live leases: n^%.2f (json.loads: n^%.2f).\n", log(m[hi, "s/plan-cpu"] / m[lo, "s/plan-cpu"]) / log(25), has(hi, "s/json.loads-cpu") ? log(m[hi, "s/json.loads-cpu"] / m[lo, "s/json.loads-cpu"]) / log(25) : 0
+	print ""
+	print "The state save of one apply step (one lease changed), by state size:"
+	print ""
+	printf "| leases in the state | per save | allocated | allocs |\n| --- | --- | --- | --- |\n"
+	split("100 1000 10000", sv, " ")
+	for (i = 1; i <= 3; i++) {
+		b = W "/leases=" sv[i]
+		printf "| %s | %.1f ms | %.1f MB | %s |\n", sv[i], m[b, "ns/op"] / 1e6, m[b, "B/op"] / 1048576, m[b, "allocs/op"]
+	}
+	lo = W "/leases=100"; hi = W "/leases=10000"
+	if (has(lo, "ns/op") && has(hi, "ns/op"))
+		printf "\nGrowth order of a save from 100 to 10,000 leases: n^%.2f.\n", log(m[hi, "ns/op"] / m[lo, "ns/op"]) / log(100)
+	print ""
+	print "The emulator'"'"'s GET /leases (in-process HTTP), by leases in the project:"
+	print ""
+	printf "| leases | per list | list | allocated | allocs |\n| --- | --- | --- | --- | --- |\n"
+	split("100 1000", el, " ")
+	for (i = 1; i <= 2; i++) {
+		b = "BenchmarkListHandler/leases=" el[i]
+		printf "| %s | %.1f ms | %.2f MB | %.1f MB | %s |\n", el[i], m[b, "ns/op"] / 1e6, m[b, "list-MB"], m[b, "B/op"] / 1048576, m[b, "allocs/op"]
+	}
+	print ""
+	printf "Waits (apply/wait.go): one GET costs %.0f us of client CPU, a list of 1,000 leases %.0f us (%.1f us a lease): a GET is worth %.0f listed leases.\n", m[Q "/get", "cpu-µs/op"], m[Q "/list1000", "cpu-µs/op"], m[Q "/list1000", "cpu-µs/op"] / 1000, m[Q "/get", "cpu-µs/op"] / (m[Q "/list1000", "cpu-µs/op"] / 1000)
+}' "$raw" | tee "${raw}.table"
+if [ -n "${BENCH_DOC:-}" ]; then
+	# Replace what lies between the markers with this run's table.
+	awk -v table="${raw}.table" '
+	/<!-- bench:begin -->/ { print; print ""; while ((getline line < table) > 0) print line; print ""; skip = 1; next }
+	/<!-- bench:end -->/ { skip = 0 }
+	!skip' "$BENCH_DOC" >"${BENCH_DOC}.tmp" && mv "${BENCH_DOC}.tmp" "$BENCH_DOC"
+fi
+rm -f "${raw}.table"
 [ -n "${BENCH_OUT:-}" ] || rm -f "$raw"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/chameleoncloud/leasefile/blazar"
@@ -20,18 +21,32 @@ func List(client *gophercloud.ServiceClient) pagination.Pager {
 	})
 }
 
-// ListAll fetches every lease visible to the project in one call. It decodes the answer
-// straight into Leases: the pager's generic body (a map, re-encoded and decoded again) costs
-// several times more when a project has thousands of leases, as plan lists them all.
+// ListAll fetches every lease visible to the project in one call.
 func ListAll(ctx context.Context, client *gophercloud.ServiceClient) ([]Lease, error) {
-	var body struct {
-		Leases []Lease `json:"leases"`
-	}
-	resp, err := client.Get(ctx, listURL(client), &body, nil)
-	if _, _, err = gophercloud.ParseResponse(resp, err); err != nil {
+	return ListKeep(ctx, client, nil)
+}
+
+// ListKeep fetches every lease visible to the project in one call, with the reservations and
+// events of the leases keep accepts only (all of them when keep is nil): a plan needs the
+// details of the leases its state tracks, and only the names, statuses and dates of the
+// thousands of others. The answer is decoded as it arrives (decode.go), never held whole.
+func ListKeep(ctx context.Context, client *gophercloud.ServiceClient, keep Keep) ([]Lease, error) {
+	resp, err := client.Get(ctx, listURL(client), nil, &gophercloud.RequestOpts{KeepResponseBody: true})
+	if err != nil {
 		return nil, blazar.ConvertError(err)
 	}
-	return body.Leases, nil
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNoContent {
+		return []Lease{}, nil
+	}
+	list, err := decodeList(resp.Body, keep)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, blazar.ConvertError(err)
+	}
+	return list, nil
 }
 
 // Get fetches one lease by id. Blazar never resolves names: a name gives a

@@ -1,11 +1,8 @@
 package leases
 
 import (
-	"encoding/json"
 	"time"
 
-	"github.com/chameleoncloud/leasefile/blazar"
-	"github.com/chameleoncloud/leasefile/blazar/internal/wire"
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/pagination"
 )
@@ -28,33 +25,14 @@ type Lease struct {
 	Events       []Event
 }
 
-// UnmarshalJSON implements json.Unmarshaler for Blazar's date formats.
+// UnmarshalJSON implements json.Unmarshaler for Blazar's date formats, with the list's
+// decoder (decode.go).
 func (l *Lease) UnmarshalJSON(b []byte) error {
-	var s struct {
-		ID           string          `json:"id"`
-		Name         string          `json:"name"`
-		Status       string          `json:"status"`
-		StatusReason string          `json:"status_reason"`
-		Degraded     bool            `json:"degraded"`
-		UserID       string          `json:"user_id"`
-		ProjectID    string          `json:"project_id"`
-		StartDate    blazar.JSONTime `json:"start_date"`
-		EndDate      blazar.JSONTime `json:"end_date"`
-		CreatedAt    blazar.JSONTime `json:"created_at"`
-		UpdatedAt    blazar.JSONTime `json:"updated_at"`
-		Reservations []Reservation   `json:"reservations"`
-		Events       []Event         `json:"events"`
-	}
-	if err := json.Unmarshal(b, &s); err != nil {
+	var v Lease
+	if err := whole(b, func(s *scanner) error { return s.lease(&v, nil) }); err != nil {
 		return err
 	}
-	*l = Lease{
-		ID: s.ID, Name: s.Name, Status: s.Status, StatusReason: s.StatusReason, Degraded: s.Degraded,
-		UserID: s.UserID, ProjectID: s.ProjectID,
-		StartDate: s.StartDate.Time(), EndDate: s.EndDate.Time(),
-		CreatedAt: s.CreatedAt.Time(), UpdatedAt: s.UpdatedAt.Ptr(),
-		Reservations: s.Reservations, Events: s.Events,
-	}
+	*l = v
 	return nil
 }
 
@@ -83,43 +61,13 @@ type Reservation struct {
 	Extra map[string]any
 }
 
-// reservationWire lists the keys Reservation models; the rest go to Extra.
-type reservationWire struct {
-	ID                   string      `json:"id"`
-	LeaseID              string      `json:"lease_id"`
-	ResourceID           wire.String `json:"resource_id"`
-	ResourceType         string      `json:"resource_type"`
-	Status               string      `json:"status"`
-	Min                  wire.Int    `json:"min"`
-	Max                  wire.Int    `json:"max"`
-	ResourceProperties   string      `json:"resource_properties"`
-	HypervisorProperties string      `json:"hypervisor_properties"`
-	BeforeEnd            string      `json:"before_end"`
-	NetworkID            string      `json:"network_id"`
-	Amount               wire.Int    `json:"amount"`
-	RequiredFloatingIPs  []string    `json:"required_floatingips"`
-	MissingResources     bool        `json:"missing_resources"`
-	ResourcesChanged     bool        `json:"resources_changed"`
-}
-
 // UnmarshalJSON implements json.Unmarshaler, keeping unknown keys in Extra.
 func (r *Reservation) UnmarshalJSON(b []byte) error {
-	var s reservationWire
-	if err := json.Unmarshal(b, &s); err != nil {
+	var v Reservation
+	if err := whole(b, func(s *scanner) error { return s.reservation(&v) }); err != nil {
 		return err
 	}
-	extra, err := wire.Extra(b, s)
-	if err != nil {
-		return err
-	}
-	*r = Reservation{
-		ID: s.ID, LeaseID: s.LeaseID, ResourceID: string(s.ResourceID), ResourceType: s.ResourceType, Status: s.Status,
-		Min: s.Min.P, Max: s.Max.P,
-		ResourceProperties: s.ResourceProperties, HypervisorProperties: s.HypervisorProperties, BeforeEnd: s.BeforeEnd,
-		NetworkID: s.NetworkID, Amount: s.Amount.P, RequiredFloatingIPs: s.RequiredFloatingIPs,
-		MissingResources: s.MissingResources, ResourcesChanged: s.ResourcesChanged,
-		Extra: extra,
-	}
+	*r = v
 	return nil
 }
 
@@ -137,20 +85,11 @@ type Event struct {
 
 // UnmarshalJSON implements json.Unmarshaler for Blazar's date formats.
 func (e *Event) UnmarshalJSON(b []byte) error {
-	var s struct {
-		ID        string          `json:"id"`
-		LeaseID   string          `json:"lease_id"`
-		EventType string          `json:"event_type"`
-		Time      blazar.JSONTime `json:"time"`
-		Status    string          `json:"status"`
-		CreatedAt blazar.JSONTime `json:"created_at"`
-		UpdatedAt blazar.JSONTime `json:"updated_at"`
-	}
-	if err := json.Unmarshal(b, &s); err != nil {
+	var v Event
+	if err := whole(b, func(s *scanner) error { return s.event(&v) }); err != nil {
 		return err
 	}
-	*e = Event{ID: s.ID, LeaseID: s.LeaseID, EventType: s.EventType, Time: s.Time.Time(), Status: s.Status,
-		CreatedAt: s.CreatedAt.Time(), UpdatedAt: s.UpdatedAt.Ptr()}
+	*e = v
 	return nil
 }
 

@@ -60,12 +60,17 @@ func (a *app) runImport(ctx context.Context, o importOptions) error {
 	}
 	site := s.sites[want.Site]
 	// Chameleon's Blazar answers any project's lease by id: GetOwn refuses another's.
-	live, err := leases.GetOwn(ctx, site.Reservation, o.id, site.ProjectID)
+	var live *leases.Lease
+	err = s.retrier(want.Site+": get lease").Do(ctx, func(c context.Context) error {
+		var err error
+		live, err = leases.GetOwn(c, site.Reservation, o.id, site.ProjectID)
+		return err
+	})
 	if err != nil {
 		if blazar.IsKind(err, blazar.NotFound) {
 			return fmt.Errorf("no lease %s at %s in project %s: %w", o.id, want.Site, site.ProjectID, err)
 		}
-		return err
+		return fmt.Errorf("%s: get lease %s: %w", want.Site, o.id, err)
 	}
 	matched, err := plan.MatchImport(want, live)
 	if err != nil {

@@ -143,7 +143,7 @@ func (a *app) outputs(ctx context.Context, s *session, addr string) (map[string]
 		}
 		lister := listers[o.Site]
 		if lister == nil {
-			lister = &resourceLister{a: a, site: site, denied: map[string]bool{}}
+			lister = &resourceLister{a: a, retry: s.retrier, site: site, denied: map[string]bool{}}
 			listers[o.Site] = lister
 		}
 		if err := lister.fill(ctx, k, o); err != nil {

@@ -18,6 +18,7 @@ import (
 // the project list them gets one warning and its outputs leave them out.
 type resourceLister struct {
 	a        *app
+	retry    func(what string) blazar.Retrier // the session's
 	site     *cloud.Site
 	hosts    map[string]hosts.Host
 	devices  map[string]devices.Device
@@ -38,6 +39,18 @@ func (l *resourceLister) forbidden(what string, err error) bool {
 	return true
 }
 
+// read is one read of fill, with the plan phase's time bound and retries (session.retrier),
+// so that a site that never answers cannot hang output.
+func read[T any](ctx context.Context, l *resourceLister, what string, f func(context.Context) (T, error)) (T, error) {
+	var v T
+	err := l.retry(l.site.Name+": "+what).Do(ctx, func(c context.Context) error {
+		var err error
+		v, err = f(c)
+		return err
+	})
+	return v, err
+}
+
 // fill adds the reserved hosts, devices and network ids of one lease to its outputs.
 func (l *resourceLister) fill(ctx context.Context, key string, o *outputs.Lease) error {
 	kinds := map[string]bool{}
@@ -47,10 +60,10 @@ func (l *resourceLister) fill(ctx context.Context, key string, o *outputs.Lease)
 	c := l.site.Reservation
 	opts := blazar.AllocationListOpts{LeaseID: o.ID}
 	if kinds["physical:host"] && !l.denied["host allocations"] {
-		allocs, err := hosts.ListAllAllocations(ctx, c, opts)
+		allocs, err := read(ctx, l, "host allocations", func(ctx context.Context) ([]blazar.Allocation, error) { return hosts.ListAllAllocations(ctx, c, opts) })
 		if err == nil && l.hosts == nil {
 			var list []hosts.Host
-			if list, err = hosts.ListAll(ctx, c); err == nil {
+			if list, err = read(ctx, l, "hosts", func(ctx context.Context) ([]hosts.Host, error) { return hosts.ListAll(ctx, c) }); err == nil {
 				l.hosts = map[string]hosts.Host{}
 				for _, h := range list {
 					l.hosts[h.ID] = h
@@ -66,10 +79,12 @@ func (l *resourceLister) fill(ctx context.Context, key string, o *outputs.Lease)
 		}
 	}
 	if kinds["device"] && !l.denied["device allocations"] {
-		allocs, err := devices.ListAllAllocations(ctx, c, opts)
+		allocs, err := read(ctx, l, "device allocations", func(ctx context.Context) ([]blazar.Allocation, error) {
+			return devices.ListAllAllocations(ctx, c, opts)
+		})
 		if err == nil && l.devices == nil {
 			var list []devices.Device
-			if list, err = devices.ListAll(ctx, c); err == nil {
+			if list, err = read(ctx, l, "devices", func(ctx context.Context) ([]devices.Device, error) { return devices.ListAll(ctx, c) }); err == nil {
 				l.devices = map[string]devices.Device{}
 				for _, d := range list {
 					l.devices[d.ID] = d
@@ -97,10 +112,12 @@ func (l *resourceLister) fill(ctx context.Context, key string, o *outputs.Lease)
 func (l *resourceLister) networks(ctx context.Context, key string, o *outputs.Lease, opts blazar.AllocationListOpts) error {
 	if !l.denied["network allocations"] {
 		c := l.site.Reservation
-		allocs, err := networks.ListAllAllocations(ctx, c, opts)
+		allocs, err := read(ctx, l, "network allocations", func(ctx context.Context) ([]blazar.Allocation, error) {
+			return networks.ListAllAllocations(ctx, c, opts)
+		})
 		if err == nil && l.segments == nil {
 			var list []networks.Network
-			if list, err = networks.ListAll(ctx, c); err == nil {
+			if list, err = read(ctx, l, "network segments", func(ctx context.Context) ([]networks.Network, error) { return networks.ListAll(ctx, c) }); err == nil {
 				l.segments = map[string]networks.Network{}
 				for _, n := range list {
 					l.segments[n.ID] = n

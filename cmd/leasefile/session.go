@@ -397,8 +397,19 @@ func (s *session) siteNames() []string {
 	return slices.Sorted(maps.Keys(seen))
 }
 
-// live lists the leases of every connected site: one call per site, all sites at once.
+// live lists the leases of every connected site: one call per site, all sites at once. Only
+// the leases the state tracks or may adopt (an intent's id or name) come with their
+// reservations and events: plan, apply's freshness check and output look no further into the
+// others than their names, statuses and dates.
 func (s *session) live(ctx context.Context) (map[string][]leases.Lease, error) {
+	ids, names := map[string]bool{}, map[string]bool{}
+	for _, l := range s.state.Leases {
+		ids[l.ID] = true
+	}
+	for _, in := range s.state.Intents {
+		ids[in.ID], names[in.Name] = true, true
+	}
+	keep := func(id, name string) bool { return ids[id] || names[name] }
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	out := map[string][]leases.Lease{}
@@ -410,7 +421,7 @@ func (s *session) live(ctx context.Context) (map[string][]leases.Lease, error) {
 			var list []leases.Lease
 			err := s.retrier(name+": list leases").Do(ctx, func(c context.Context) error {
 				var err error
-				list, err = leases.ListAll(c, site.Reservation)
+				list, err = leases.ListKeep(c, site.Reservation, keep)
 				return err
 			})
 			mu.Lock()

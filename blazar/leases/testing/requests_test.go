@@ -12,6 +12,7 @@ import (
 	"github.com/chameleoncloud/leasefile/blazar/leases"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	gcleases "github.com/gophercloud/gophercloud/v2/openstack/reservation/v1/leases"
 	"github.com/gophercloud/gophercloud/v2/pagination"
 	th "github.com/gophercloud/gophercloud/v2/testhelper"
 	"github.com/gophercloud/gophercloud/v2/testhelper/client"
@@ -391,5 +392,36 @@ func TestLeaseJSONRoundTrip(t *testing.T) {
 	}
 	if diff := cmp.Diff([]leases.Lease{goldenLease()}, s.Leases); diff != "" {
 		t.Errorf("decode (-want +got):\n%s", diff)
+	}
+}
+
+// TestCreateWithUpstreamOpts: gophercloud's own CreateOpts, with its host reservation and the
+// fork's device, network and floating IP reservations, is a body Create sends as Blazar
+// expects it (../shared/blazar-api.md §3).
+func TestCreateWithUpstreamOpts(t *testing.T) {
+	fake := th.SetupHTTP()
+	defer fake.Teardown()
+	serve(t, fake, "POST", "/leases", http.StatusCreated, LeaseCreateBody, func(r *http.Request) {
+		th.TestJSONRequest(t, r, `{"name": "mixed", "start_date": "2030-01-01 10:00", "end_date": "2030-01-02 10:00",
+			"reservations": [
+				{"resource_type": "physical:host", "min": 1, "max": 2, "hypervisor_properties": "",
+				 "resource_properties": "[\"==\", \"$node_type\", \"compute_skylake\"]"},
+				{"resource_type": "device", "min": 1, "max": 1,
+				 "resource_properties": "[\"==\", \"$machine_name\", \"raspberrypi4-64\"]"},
+				{"resource_type": "network", "network_name": "exp-net", "network_description": "",
+				 "resource_properties": "[\"==\", \"$physical_network\", \"physnet1\"]", "network_properties": ""},
+				{"resource_type": "virtual:floatingip", "network_id": "pub", "amount": 2, "required_floatingips": []}]}`)
+	})
+	opts := gcleases.CreateOpts{
+		Name: "mixed", StartDate: ts("2030-01-01 10:00:00"), EndDate: ts("2030-01-02 10:00:00"),
+		Reservations: []gcleases.ReservationOptsBuilder{
+			gcleases.HostReservationOpts{Min: 1, Max: 2, ResourceProperties: `["==", "$node_type", "compute_skylake"]`},
+			leases.DeviceReservationOpts{Min: 1, Max: 1, ResourceProperties: `["==", "$machine_name", "raspberrypi4-64"]`},
+			leases.NetworkReservationOpts{NetworkName: "exp-net", ResourceProperties: `["==", "$physical_network", "physnet1"]`},
+			leases.FloatingIPReservationOpts{NetworkID: "pub", Amount: 2, RequiredFloatingIPs: []string{}},
+		},
+	}
+	if _, err := leases.Create(context.Background(), client.ServiceClient(fake), opts).Extract(); err != nil {
+		t.Fatal(err)
 	}
 }

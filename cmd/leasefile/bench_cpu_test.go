@@ -1,0 +1,265 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chameleoncloud/leasefile/blazar/leases"
+	"github.com/chameleoncloud/leasefile/emulator"
+	"github.com/gophercloud/gophercloud/v2"
+)
+
+// The process benchmarks: leasefile as users run it, one process against `leasefile emulator
+// serve` in another, so that the CPU time measured (the child's user + system time) is
+// leasefile's alone, not the emulator's. The limit beside it is the raw decode of the same
+// bytes: CPython's json.loads of the lists the plan received (issue 13's target: the whole
+// plan costs less CPU than that), and python-chi's list_leases where installed.
+
+// served is a `leasefile emulator serve` process on a copy of data.
+type served struct {
+	bin, dir, clouds string
+	url              string // the CHI@UC auth URL prefix the emulator serves ("http://127.0.0.1:PORT/")
+}
+
+func serveData(b *testing.B, bin string, data []byte) *served {
+	b.Helper()
+	dir := b.TempDir()
+	s := &served{bin: bin, dir: dir, clouds: filepath.Join(dir, "clouds.yaml")}
+	dataFile := filepath.Join(dir, "emu.json")
+	if err := os.WriteFile(dataFile, data, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	env := filepath.Join(dir, "emu.env")
+	cmd := exec.Command(bin, "emulator", "serve", "--addr", "127.0.0.1:0", "--data", dataFile,
+		"--clouds-file", s.clouds, "--env-file", env, "--start-delay", "-1s")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	})
+	for deadline := time.Now().Add(2 * time.Minute); ; {
+		if e, err := os.ReadFile(env); err == nil && len(e) > 0 {
+			for _, line := range strings.Split(string(e), "\n") {
+				if v, ok := strings.CutPrefix(line, "export OS_AUTH_URL="); ok {
+					v = strings.Trim(v, `'"`)
+					if i := strings.Index(v, "//"); i >= 0 {
+						if j := strings.IndexByte(v[i+2:], '/'); j >= 0 {
+							s.url = v[:i+2+j+1]
+						}
+					}
+				}
+			}
+			if s.url != "" {
+				return s
+			}
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("emulator serve did not start:\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// cpuRun runs the binary in dir and returns its wall and CPU time (user + system) and its
+// peak resident set in KiB. The peak is the kernel's VmHWM of the process, sampled from /proc
+// while it runs (rusage's maxrss would count this process's memory, which the child shares
+// between fork and exec); 0 where /proc is missing.
+func cpuRun(b *testing.B, dir string, env []string, name string, args ...string) (wall, cpu time.Duration, rss int64, out []byte) {
+	b.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	done := make(chan struct{})
+	peak := make(chan int64, 1)
+	go func() {
+		var hwm int64
+		status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+		for {
+			if st, err := os.ReadFile(status); err == nil {
+				if _, v, ok := strings.Cut(string(st), "VmHWM:"); ok {
+					if f := strings.Fields(v); len(f) > 0 {
+						if n, err := strconv.ParseInt(f[0], 10, 64); err == nil {
+							hwm = max(hwm, n)
+						}
+					}
+				}
+			}
+			select {
+			case <-done:
+				peak <- hwm
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}()
+	err := cmd.Wait()
+	wall = time.Since(start)
+	close(done)
+	rss = <-peak
+	if err != nil {
+		b.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, tail(buf.String(), 2000))
+	}
+	return wall, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), rss, buf.Bytes()
+}
+
+// rawLists fetches each site's lease list as bytes, through the session leasefile uses.
+func rawLists(b *testing.B, dir string, clouds []byte) map[string][]byte {
+	b.Helper()
+	a := newApp(strings.NewReader(""), io.Discard, io.Discard, func(string) (string, bool) { return "", false })
+	a.wd, a.cloudsYAML = dir, clouds
+	ctx := context.Background()
+	s, err := a.openSession(ctx, specRequired)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.close()
+	if err := s.connect(ctx, s.siteNames()); err != nil {
+		b.Fatal(err)
+	}
+	out := map[string][]byte{}
+	for name, site := range s.sites {
+		c := site.Reservation
+		resp, err := c.Get(ctx, c.ResourceBaseURL()+"leases", nil, &gophercloud.RequestOpts{KeepResponseBody: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		out[name] = body
+	}
+	return out
+}
+
+// pythonLoads is the best CPU time of CPython's json.loads over files, all of them per try.
+func pythonLoads(b *testing.B, files []string) (time.Duration, bool) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		return 0, false
+	}
+	script := `import json, sys, time
+bodies = [open(f, 'rb').read() for f in sys.argv[1:]]
+best = None
+for _ in range(5):
+    t = time.process_time()
+    for b in bodies:
+        json.loads(b)
+    t = time.process_time() - t
+    best = t if best is None else min(best, t)
+print(best)`
+	out, err := exec.Command(py, append([]string{"-c", script}, files...)...).Output()
+	if err != nil {
+		b.Fatalf("python3: %v", err)
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(f * float64(time.Second)), true
+}
+
+// BenchmarkPlanProcess runs `leasefile plan` as a process for 1,000 declared leases among
+// 2,000, 10,000 and 50,000 live ones on 3 sites, against `emulator serve` in another process.
+// Metrics: s/plan-wall and s/plan-cpu (the plan process only), s/json.loads-cpu (CPython on
+// the same list bytes), their ratio cpu-vs-json.loads (the target: under 1, and under 0.5
+// for the 2x margin), s/decode-cpu (leasefile's decoder alone on those bytes, in this
+// process), list-MB, and peak-rss-MB of the plan process.
+func BenchmarkPlanProcess(b *testing.B) {
+	w := seededWorld(b)
+	bin := os.Getenv("LEASEFILE_BENCH_BIN") // a given build, e.g. one that profiles itself
+	if bin == "" {
+		bin = buildLeasefile(b)
+	}
+	for _, live := range []int{2000, 10000, 50000} {
+		b.Run(fmt.Sprintf("live=%d", live), func(b *testing.B) {
+			data, err := addOlderLeases(w.applied, live)
+			if err != nil {
+				b.Fatal(err)
+			}
+			srv := serveData(b, bin, data)
+			clouds, err := os.ReadFile(srv.clouds)
+			if err != nil {
+				b.Fatal(err)
+			}
+			// The Leasefile names its sites as the state does; serve's entries are slugs.
+			for _, site := range benchSites {
+				clouds = bytes.ReplaceAll(clouds, []byte(strconv.Quote(emulator.Slug(site))+":"), []byte(strconv.Quote(site)+":"))
+			}
+			dir := b.TempDir()
+			st := bytes.ReplaceAll(w.state, []byte(w.url+"/"), []byte(strings.TrimSuffix(srv.url, "/")+"/"))
+			for name, body := range map[string][]byte{"Leasefile": w.leasefile, "leasefile.state.json": st, "clouds.yaml": clouds} {
+				if err := os.WriteFile(filepath.Join(dir, name), body, 0o600); err != nil {
+					b.Fatal(err)
+				}
+			}
+			lists := rawLists(b, dir, clouds)
+			var files []string
+			size := 0
+			n := 0
+			var decode time.Duration
+			for name, body := range lists {
+				f := filepath.Join(dir, strings.ReplaceAll(name, "@", "-")+".json")
+				if err := os.WriteFile(f, body, 0o600); err != nil {
+					b.Fatal(err)
+				}
+				files = append(files, f)
+				size += len(body)
+				t := cpuNow()
+				ls, err := leases.DecodeList(bytes.NewReader(body), nil)
+				decode += cpuNow() - t
+				if err != nil {
+					b.Fatal(err)
+				}
+				n += len(ls)
+			}
+			if n != live {
+				b.Fatalf("the sites list %d leases, want %d", n, live)
+			}
+			env := []string{"OS_CLIENT_CONFIG_FILE=" + filepath.Join(dir, "clouds.yaml"), "NO_COLOR=1"}
+			cpuRun(b, dir, env, bin, "plan") // once to page the binary in
+			var wall, cpu time.Duration
+			var rss int64
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				wl, c, r, out := cpuRun(b, dir, env, bin, "plan")
+				if !strings.Contains(string(out), "No changes.") {
+					b.Fatalf("plan: want no changes:\n%s", tail(string(out), 2000))
+				}
+				wall, cpu = wall+wl, cpu+c
+				rss = max(rss, r)
+			}
+			b.StopTimer()
+			per := func(d time.Duration) float64 { return d.Seconds() / float64(b.N) }
+			b.ReportMetric(per(wall), "s/plan-wall")
+			b.ReportMetric(per(cpu), "s/plan-cpu")
+			b.ReportMetric(decode.Seconds(), "s/decode-cpu")
+			b.ReportMetric(float64(size)/(1<<20), "list-MB")
+			b.ReportMetric(float64(rss)/(1<<10), "peak-rss-MB")
+			if py, ok := pythonLoads(b, files); ok {
+				b.ReportMetric(py.Seconds(), "s/json.loads-cpu")
+				b.ReportMetric(per(cpu)/py.Seconds(), "cpu-vs-json.loads")
+			}
+		})
+	}
+}
