@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/chameleoncloud/leasefile/internal/textdist"
 )
 
 // Cond is one condition of a resource query: the key without its "$", an operator (one of
@@ -261,7 +263,7 @@ func (s *Site) Explain(kind Kind, conds []Cond, project string) string {
 func suggest(w string, known []string) string {
 	best, bestDist := "", 1<<30
 	for _, k := range known {
-		if d := levenshtein(strings.ToLower(w), strings.ToLower(k)); d < bestDist || (d == bestDist && k < best) {
+		if d := textdist.Levenshtein(strings.ToLower(w), strings.ToLower(k)); d < bestDist || (d == bestDist && k < best) {
 			best, bestDist = k, d
 		}
 	}
@@ -273,25 +275,4 @@ func suggest(w string, known []string) string {
 		return best
 	}
 	return ""
-}
-
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

@@ -14,6 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/chameleoncloud/leasefile/internal/textdist"
 	"github.com/chameleoncloud/leasefile/schema"
 	"github.com/santhosh-tekuri/jsonschema/v5"
 )
@@ -449,7 +450,7 @@ func setAt(root any, ptr string, nv any) any {
 func suggest(w string, known []string) string {
 	best, bestDist := "", 1<<30
 	for _, k := range known {
-		if dist := levenshtein(strings.ToLower(w), k); dist < bestDist {
+		if dist := textdist.Levenshtein(strings.ToLower(w), k); dist < bestDist {
 			best, bestDist = k, dist
 		}
 	}
@@ -467,7 +468,7 @@ func suggest(w string, known []string) string {
 func suggestFold(w string, known []string) string {
 	best, bestDist := "", 1<<30
 	for _, k := range known {
-		if dist := levenshtein(strings.ToLower(w), strings.ToLower(k)); dist < bestDist {
+		if dist := textdist.Levenshtein(strings.ToLower(w), strings.ToLower(k)); dist < bestDist {
 			best, bestDist = k, dist
 		}
 	}
@@ -475,25 +476,4 @@ func suggestFold(w string, known []string) string {
 		return best
 	}
 	return ""
-}
-
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
