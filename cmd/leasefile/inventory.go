@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gophercloud/gophercloud/v2"
+
 	"github.com/chameleoncloud/leasefile/avail"
 	"github.com/chameleoncloud/leasefile/blazar"
 	"github.com/chameleoncloud/leasefile/blazar/devices"
@@ -112,34 +114,13 @@ func fetchSite(site *cloud.Site, gap time.Duration, own map[string]bool, do func
 		alloc func(context.Context) ([]blazar.Allocation, error)
 	}
 	fetches := []kindFetch{
-		{avail.Host, func(ctx context.Context) ([]*avail.Resource, error) {
-			hs, err := hosts.ListAll(ctx, c)
-			var out []*avail.Resource
-			for _, h := range hs {
-				out = append(out, hostResource(h))
-			}
-			return out, err
-		}, func(ctx context.Context) ([]blazar.Allocation, error) {
+		{avail.Host, resources(c, hosts.ListAll, hostResource), func(ctx context.Context) ([]blazar.Allocation, error) {
 			return hosts.ListAllAllocations(ctx, c, blazar.AllocationListOpts{})
 		}},
-		{avail.Device, func(ctx context.Context) ([]*avail.Resource, error) {
-			ds, err := devices.ListAll(ctx, c)
-			var out []*avail.Resource
-			for _, d := range ds {
-				out = append(out, deviceResource(d))
-			}
-			return out, err
-		}, func(ctx context.Context) ([]blazar.Allocation, error) {
+		{avail.Device, resources(c, devices.ListAll, deviceResource), func(ctx context.Context) ([]blazar.Allocation, error) {
 			return devices.ListAllAllocations(ctx, c, blazar.AllocationListOpts{})
 		}},
-		{avail.Network, func(ctx context.Context) ([]*avail.Resource, error) {
-			ns, err := networks.ListAll(ctx, c)
-			var out []*avail.Resource
-			for _, n := range ns {
-				out = append(out, networkResource(n))
-			}
-			return out, err
-		}, func(ctx context.Context) ([]blazar.Allocation, error) {
+		{avail.Network, resources(c, networks.ListAll, networkResource), func(ctx context.Context) ([]blazar.Allocation, error) {
 			return networks.ListAllAllocations(ctx, c, blazar.AllocationListOpts{})
 		}},
 	}
@@ -177,6 +158,18 @@ func fetchSite(site *cloud.Site, gap time.Duration, own map[string]bool, do func
 		}
 	}
 	return out, nil
+}
+
+// resources lists one kind of Blazar's inventory and converts it for avail.
+func resources[T any](c *gophercloud.ServiceClient, list func(context.Context, *gophercloud.ServiceClient) ([]T, error), conv func(T) *avail.Resource) func(context.Context) ([]*avail.Resource, error) {
+	return func(ctx context.Context) ([]*avail.Resource, error) {
+		items, err := list(ctx, c)
+		var out []*avail.Resource
+		for _, it := range items {
+			out = append(out, conv(it))
+		}
+		return out, err
+	}
 }
 
 func extraStrings(m map[string]any) map[string]string {
