@@ -31,14 +31,16 @@ type journalChange struct {
 // journalState is what the emulator knows of the leases on disk.
 type journalState struct {
 	journaled bool // appended to the journal since the last full write
-	// saved marks every lease as last written, per site, to find what a mutation changed.
-	saved map[*site]map[string]leaseMark
+	// saved marks every lease as last written, per site in the site's order (creation order:
+	// leases are appended and removed, never moved), to find what a mutation changed.
+	saved map[*site][]leaseMark
 }
 
 // leaseMark identifies a lease's version without reading it: a lease is replaced through
 // clone (new reservations, new events) or added as a new value. A change made in place
 // keeps its mark; persistLocked then finds no change and rewrites the whole file.
 type leaseMark struct {
+	id string
 	l  *lease
 	r0 *reservation
 	e0 *event
@@ -47,7 +49,7 @@ type leaseMark struct {
 }
 
 func markOf(l *lease) leaseMark {
-	m := leaseMark{l: l, nr: len(l.Reservations), ne: len(l.Events)}
+	m := leaseMark{id: l.ID, l: l, nr: len(l.Reservations), ne: len(l.Events)}
 	if m.nr > 0 {
 		m.r0 = l.Reservations[0]
 	}
@@ -61,14 +63,46 @@ func journalPath(dataFile string) string { return dataFile + ".journal" }
 
 // markSavedLocked records every lease as written.
 func (e *Emulator) markSavedLocked() {
-	e.disk.saved = map[*site]map[string]leaseMark{}
+	e.disk.saved = map[*site][]leaseMark{}
 	for _, s := range e.sites {
-		m := make(map[string]leaseMark, len(s.leases))
-		for _, l := range s.leases {
-			m[l.ID] = markOf(l)
-		}
-		e.disk.saved[s] = m
+		e.markSiteLocked(s)
 	}
+}
+
+func (e *Emulator) markSiteLocked(s *site) {
+	m := e.disk.saved[s][:0]
+	for _, l := range s.leases {
+		m = append(m, markOf(l))
+	}
+	e.disk.saved[s] = m
+}
+
+// changedLocked compares site s with its marks, one pass over both in order: the leases
+// added or replaced since, and the ids removed.
+func (e *Emulator) changedLocked(s *site) journalChange {
+	c := journalChange{Site: s.name}
+	saved, i := e.disk.saved[s], 0
+	for _, l := range s.leases {
+		for i < len(saved) && saved[i].id != l.ID && s.byID[saved[i].id] == nil {
+			c.Deleted = append(c.Deleted, saved[i].id)
+			i++
+		}
+		switch {
+		case i < len(saved) && saved[i].id == l.ID:
+			if saved[i] != markOf(l) {
+				c.Put = append(c.Put, l)
+			}
+			i++
+		default: // new
+			c.Put = append(c.Put, l)
+		}
+	}
+	for ; i < len(saved); i++ {
+		if s.byID[saved[i].id] == nil {
+			c.Deleted = append(c.Deleted, saved[i].id)
+		}
+	}
+	return c
 }
 
 // journalLocked writes what changed since the last write: one journal line, or the whole
@@ -76,21 +110,7 @@ func (e *Emulator) markSavedLocked() {
 func (e *Emulator) journalLocked() error {
 	var entry journalEntry
 	for _, s := range e.sites {
-		saved := e.disk.saved[s]
-		c := journalChange{Site: s.name}
-		for _, l := range s.leases {
-			if m, ok := saved[l.ID]; !ok || m != markOf(l) {
-				c.Put = append(c.Put, l)
-			}
-		}
-		if len(s.leases)-len(c.Put) < len(saved) { // some saved lease is gone
-			for id := range saved {
-				if s.byID[id] == nil {
-					c.Deleted = append(c.Deleted, id)
-				}
-			}
-		}
-		if len(c.Put) > 0 || len(c.Deleted) > 0 {
+		if c := e.changedLocked(s); len(c.Put) > 0 || len(c.Deleted) > 0 {
 			entry.Changes = append(entry.Changes, c)
 		}
 	}
@@ -106,13 +126,7 @@ func (e *Emulator) journalLocked() error {
 	}
 	e.disk.journaled = true
 	for _, c := range entry.Changes {
-		s := e.byName[c.Site]
-		for _, l := range c.Put {
-			e.disk.saved[s][l.ID] = markOf(l)
-		}
-		for _, id := range c.Deleted {
-			delete(e.disk.saved[s], id)
-		}
+		e.markSiteLocked(e.byName[c.Site])
 	}
 	return nil
 }
