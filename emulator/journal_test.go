@@ -111,3 +111,21 @@ func TestJournalCorrupt(t *testing.T) {
 		t.Fatalf("New: %v, want an error at emu.json.journal:1", err)
 	}
 }
+
+// TestJournalFailedAppend: a mutation that cannot be journaled answers 500 and is undone.
+func TestJournalFailedAppend(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "emu.json")
+	v := newEnv(t, emulator.Config{Clock: emulator.NewFakeClock(t0), DataFile: file, StartDelay: -1})
+	tok := v.login("CHI@UC", "demo")
+	v.create("CHI@UC", tok, hostLease("saved", "2030-01-01 10:00", "2030-01-01 12:00", "compute_skylake", 1))
+	if err := os.Mkdir(file+".journal", 0o700); err != nil { // no file can be opened there
+		t.Fatal(err)
+	}
+	r := v.call("POST", v.blazar("CHI@UC")+"/leases", tok, hostLease("unsaved", "2030-01-02 10:00", "2030-01-02 12:00", "compute_skylake", 1))
+	if r.status != 500 {
+		t.Errorf("create with no journal: %d, want 500", r.status)
+	}
+	if got := v.emu.Leases("CHI@UC"); len(got) != 1 || got[0].Name != "saved" {
+		t.Errorf("leases after the failed save: %+v, want only the saved one", got)
+	}
+}

@@ -67,9 +67,7 @@ func (e *Emulator) load() error {
 		// Compact: the mutations journaled since the last full write go into the data file.
 		return e.saveLocked()
 	}
-	if b != nil {
-		e.lastGood = b
-	}
+	e.lastGood = b
 	return nil
 }
 
@@ -165,21 +163,36 @@ func (e *Emulator) persistLocked() *apiError {
 	if e.cfg.DataFile == "" {
 		return nil
 	}
-	err := e.journalLocked()
-	if err == nil {
+	if err := e.journalLocked(); err == nil {
 		return nil
 	}
-	if b, rerr := os.ReadFile(e.cfg.DataFile); rerr == nil || errors.Is(rerr, fs.ErrNotExist) {
-		p := persisted{Sites: map[string][]*lease{}}
-		if b == nil || json.Unmarshal(b, &p) == nil {
-			if _, jerr := replayJournal(journalPath(e.cfg.DataFile), p.Sites); jerr == nil {
-				e.restoreFrom(p)
-				return errInternal
-			}
+	if e.reloadLocked() != nil {
+		if e.lastGood != nil {
+			_ = e.restore(e.lastGood)
+		} else {
+			_ = e.restore([]byte(`{"sites":{}}`))
 		}
 	}
-	_ = e.restore([]byte(`{"sites":{}}`))
 	return errInternal
+}
+
+// reloadLocked replaces the state with DataFile's and its journal's.
+func (e *Emulator) reloadLocked() error {
+	b, err := os.ReadFile(e.cfg.DataFile)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	p := persisted{Sites: map[string][]*lease{}}
+	if b != nil {
+		if err := json.Unmarshal(b, &p); err != nil {
+			return err
+		}
+	}
+	if _, err := replayJournal(journalPath(e.cfg.DataFile), p.Sites); err != nil {
+		return err
+	}
+	e.restoreFrom(p)
+	return nil
 }
 
 // writeAtomic replaces path with b: a temp file in the same directory,
