@@ -36,6 +36,26 @@ func DataFileAddr(path string) (string, error) {
 	return p.Addr, nil
 }
 
+// ReadData returns the leases saved at path (a DataFile, with the mutations its journal
+// holds applied) in the data file's format, for an observer of a running emulator; the error
+// wraps fs.ErrNotExist when nothing was saved yet. An emulator rewrites the file and removes
+// the journal only when it loads, closes or changes a lease in place, so a read made
+// meanwhile may miss the journal's last mutations.
+func ReadData(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: %w", err)
+	}
+	p := persisted{Sites: map[string][]*lease{}}
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, fmt.Errorf("emulator: %s: %w", path, err)
+	}
+	if n, err := replayJournal(journalPath(path), p.Sites); err != nil || n == 0 {
+		return b, err
+	}
+	return json.MarshalIndent(p, "", " ")
+}
+
 // SetAddr records in the data file the address the server listens on.
 func (e *Emulator) SetAddr(addr string) error {
 	e.mu.Lock()
