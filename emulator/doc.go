@@ -54,8 +54,14 @@
 //     networks, floating IPs and allocations are readable by any authenticated
 //     user (Chameleon's policy); writes to them are refused as for a non-admin.
 //   - With Config.DataFile set, the leases (never tokens or secrets) are
-//     saved after every mutation: temp file in the same directory, fsync,
-//     rename, mode 0600. A failed save undoes the mutation and answers 500.
+//     saved after every mutation, before it is answered: the leases it added,
+//     replaced or removed as one fsynced line appended to DataFile.journal
+//     (mode 0600), so a mutation costs what it changed. A change that replaces
+//     no lease (an operator's in-place edit), the first save and every load
+//     rewrite the whole DataFile instead: temp file in the same directory,
+//     fsync, rename, mode 0600, then the journal is removed. A torn last
+//     journal line (a crash mid-write, never answered) is ignored on load. A
+//     failed save reads the state back from disk and answers 500.
 //   - The OpenID Connect realm (users log in as the Keystone user of the same name) keeps its
 //     device codes and tokens in memory only, under its own lock; refresh tokens rotate and
 //     work once. Keystone's federation exchange answers an unscoped token, which no service

@@ -60,6 +60,8 @@ type Emulator struct {
 	addr     string // the address recorded in DataFile (SetAddr)
 	rng      *rand.Rand
 	oidc     oidcRealm // the OpenID Connect provider (oidc.go), with its own lock
+
+	disk journalState // what DataFile and its journal hold (journal.go)
 }
 
 // New builds an Emulator, loading cfg.DataFile when it exists.
@@ -207,9 +209,10 @@ func StartAddr(cfg Config, addr string) (*Server, error) {
 	return s, nil
 }
 
-// Close stops the server. Every mutation is already saved to the DataFile, so Close writes
-// only a data file that does not exist yet: rewriting the copy loaded at start would undo
-// what another process saved in the meantime.
+// Close stops the server. Every mutation is already saved (DataFile and its journal), so
+// Close writes only a data file that does not exist yet, or compacts the journal this
+// emulator appended to: rewriting the copy loaded at start unchanged would undo what another
+// process saved in the meantime.
 func (s *Server) Close() error {
 	err := s.srv.Close()
 	if errors.Is(err, http.ErrServerClosed) {

@@ -36,6 +36,26 @@ func DataFileAddr(path string) (string, error) {
 	return p.Addr, nil
 }
 
+// ReadData returns the leases saved at path (a DataFile, with the mutations its journal
+// holds applied) in the data file's format, for an observer of a running emulator; the error
+// wraps fs.ErrNotExist when nothing was saved yet. An emulator rewrites the file and removes
+// the journal only when it loads, closes or changes a lease in place, so a read made
+// meanwhile may miss the journal's last mutations.
+func ReadData(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: %w", err)
+	}
+	p := persisted{Sites: map[string][]*lease{}}
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, fmt.Errorf("emulator: %s: %w", path, err)
+	}
+	if n, err := replayJournal(journalPath(path), p.Sites); err != nil || n == 0 {
+		return b, err
+	}
+	return json.MarshalIndent(p, "", " ")
+}
+
 // SetAddr records in the data file the address the server listens on.
 func (e *Emulator) SetAddr(addr string) error {
 	e.mu.Lock()
@@ -49,14 +69,23 @@ func (e *Emulator) SetAddr(addr string) error {
 
 func (e *Emulator) load() error {
 	b, err := os.ReadFile(e.cfg.DataFile)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("emulator: %w", err)
 	}
+	p := persisted{Sites: map[string][]*lease{}}
+	if b != nil {
+		if err := json.Unmarshal(b, &p); err != nil {
+			return fmt.Errorf("emulator: %s: %w", e.cfg.DataFile, err)
+		}
+	}
+	n, err := replayJournal(journalPath(e.cfg.DataFile), p.Sites)
 	if err != nil {
 		return fmt.Errorf("emulator: %w", err)
 	}
-	if err := e.restore(b); err != nil {
-		return fmt.Errorf("emulator: %s: %w", e.cfg.DataFile, err)
+	e.restoreFrom(p)
+	if n > 0 {
+		// Compact: the mutations journaled since the last full write go into the data file.
+		return e.saveLocked()
 	}
 	e.lastGood = b
 	return nil
@@ -68,6 +97,12 @@ func (e *Emulator) restore(b []byte) error {
 	if err := json.Unmarshal(b, &p); err != nil {
 		return err
 	}
+	e.restoreFrom(p)
+	return nil
+}
+
+// restoreFrom replaces every site's leases with the ones in p.
+func (e *Emulator) restoreFrom(p persisted) {
 	e.addr = p.Addr
 	// Leases of sites missing from the inventory are kept and written back.
 	e.orphans = map[string][]*lease{}
@@ -82,7 +117,7 @@ func (e *Emulator) restore(b []byte) error {
 			s.add(l)
 		}
 	}
-	return nil
+	e.markSavedLocked()
 }
 
 func (e *Emulator) marshalLocked() ([]byte, error) {
@@ -106,16 +141,18 @@ func (e *Emulator) Save() error {
 	return e.saveLocked()
 }
 
-// saveIfUnsaved writes the data file only when nothing was ever loaded from or written to it.
+// saveIfUnsaved writes the data file when nothing was ever loaded from or written to it, and
+// compacts the journal when this emulator appended to it.
 func (e *Emulator) saveIfUnsaved() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.lastGood != nil {
+	if e.lastGood != nil && !e.disk.journaled {
 		return nil
 	}
 	return e.saveLocked()
 }
 
+// saveLocked writes the whole state to DataFile and empties the journal it now includes.
 func (e *Emulator) saveLocked() error {
 	if e.cfg.DataFile == "" {
 		return nil
@@ -127,21 +164,54 @@ func (e *Emulator) saveLocked() error {
 	if err := writeAtomic(e.cfg.DataFile, b); err != nil {
 		return fmt.Errorf("emulator: save: %w", err)
 	}
+	// A crash before the journal is emptied replays it over a file that has it all already,
+	// which changes nothing (see replayJournal).
+	if err := os.Remove(journalPath(e.cfg.DataFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("emulator: save: %w", err)
+	}
 	e.lastGood = b
+	e.disk.journaled = false
+	e.markSavedLocked()
 	return nil
 }
 
-// persistLocked saves after a mutation; if that fails, the mutation is
-// undone so memory never runs ahead of the file.
+// persistLocked makes the mutation just done durable before it is answered: the leases it
+// added, replaced or removed are appended to the journal as one fsynced line (journal.go),
+// or, when it changed a lease in place, the whole file is rewritten. If that fails, the
+// state is read back from disk so memory never runs ahead of the file.
 func (e *Emulator) persistLocked() *apiError {
-	if err := e.saveLocked(); err != nil {
+	if e.cfg.DataFile == "" {
+		return nil
+	}
+	if err := e.journalLocked(); err == nil {
+		return nil
+	}
+	if e.reloadLocked() != nil {
 		if e.lastGood != nil {
 			_ = e.restore(e.lastGood)
 		} else {
 			_ = e.restore([]byte(`{"sites":{}}`))
 		}
-		return errInternal
 	}
+	return errInternal
+}
+
+// reloadLocked replaces the state with DataFile's and its journal's.
+func (e *Emulator) reloadLocked() error {
+	b, err := os.ReadFile(e.cfg.DataFile)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	p := persisted{Sites: map[string][]*lease{}}
+	if b != nil {
+		if err := json.Unmarshal(b, &p); err != nil {
+			return err
+		}
+	}
+	if _, err := replayJournal(journalPath(e.cfg.DataFile), p.Sites); err != nil {
+		return err
+	}
+	e.restoreFrom(p)
 	return nil
 }
 

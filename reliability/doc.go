@@ -18,7 +18,7 @@
 //     tokens (--debug too); every output stream and every file written is searched for them.
 //
 // After every trial that changes leases the checks are: every declared lease exists exactly
-// once at the emulator (read from its --data file, which the emulator saves after every
+// once at the emulator (read from its --data file and journal, which the emulator saves after every
 // mutation), no lease of the trial's name prefix that the state does not know (an orphan),
 // none missing, the state loads, and the next plan is empty.
 //

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/chameleoncloud/leasefile/emulator"
 )
 
 // Emulator is a `leasefile emulator serve` process with its leases in a --data file.
@@ -114,10 +116,11 @@ type Lease struct {
 	Start, End                time.Time
 }
 
-// Leases reads every lease of every site from the data file. The emulator replaces the file
-// atomically after every mutation, so a read never sees half a file.
+// Leases reads every lease of every site from the data file and its journal. The emulator
+// replaces the file atomically and appends whole lines to the journal, so a read never sees
+// half a mutation.
 func (e *Emulator) Leases() ([]Lease, error) {
-	b, err := os.ReadFile(e.DataFile)
+	b, err := emulator.ReadData(e.DataFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
