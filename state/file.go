@@ -56,6 +56,10 @@ type File struct {
 	// loaded or saved; nil until then. Save compares against it so that only
 	// real changes are written and bump Serial.
 	baseline []byte
+	// snap is a copy of the content last loaded or saved (serial included), what a journal
+	// save diffs against; nil until then. journaled is true when Load replayed a journal.
+	snap      *File
+	journaled bool
 }
 
 // Identity is the cloud identity a site was used with. It holds no secret on
@@ -156,7 +160,18 @@ func (f *File) Clone() *File {
 	}
 	c.Intents = slices.Clone(f.Intents)
 	c.baseline = slices.Clone(f.baseline)
+	c.snap = nil
+	if f.snap != nil && f.baseline == nil { // after a journal save, snap alone tells the content
+		c.snap = f.snap.content()
+	}
 	return &c
+}
+
+// content is a deep copy of f's content alone, without what it was loaded or saved as.
+func (f *File) content() *File {
+	c := *f
+	c.baseline, c.snap, c.journaled = nil, nil, false
+	return c.Clone()
 }
 
 func (l *Lease) clone() *Lease {
