@@ -43,6 +43,7 @@ func benchSave(b *testing.B, locked bool) {
 			}
 			b.ReportAllocs()
 			i := 0
+			cpu0 := cpuTime()
 			for b.Loop() {
 				i++
 				if err := st.Update(func(f *state.File) {
@@ -54,6 +55,7 @@ func benchSave(b *testing.B, locked bool) {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
 		})
 	}
 }
