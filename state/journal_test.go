@@ -176,3 +176,26 @@ func TestJournalUnchangedCompacts(t *testing.T) {
 		t.Fatalf("file:\n%s\nwant lease b at serial 2", onDisk)
 	}
 }
+
+// TestJournalNoCompactAfterForceUnlock: a run whose lock was taken over leaves the file and
+// the journal to the new holder.
+func TestJournalNoCompactAfterForceUnlock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.json")
+	st, held := lockedStore(t, path)
+	for _, u := range []func(*state.File){setLease("a", "id-a"), setLease("b", "id-b")} {
+		if err := st.Update(u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := state.ForceUnlock(path, held.Info().ID, true); err != nil {
+		t.Fatal(err)
+	}
+	_, other := lockedStore(t, path)
+	defer other.Unlock()
+	if err := held.Unlock(); err == nil {
+		t.Fatal("Unlock of a lock taken over: no error")
+	}
+	if _, err := os.Stat(path + ".journal"); err != nil {
+		t.Fatalf("journal after the old holder's Unlock: %v; want it left to the new holder", err)
+	}
+}

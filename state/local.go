@@ -61,17 +61,27 @@ type localHeld struct {
 }
 
 func (h *localHeld) Unlock() error {
-	return errors.Join(h.l.endJournal(), h.Locker.Unlock())
+	if h.released {
+		return nil
+	}
+	// Compact only while the lock is still this run's: after a force-unlock the file and
+	// the journal are another run's (Locker.Unlock then says so).
+	info, err := readLock(h.path)
+	mine := err == nil && info.ID == h.info.ID
+	return errors.Join(h.l.endJournal(mine), h.Locker.Unlock())
 }
 
-// endJournal compacts the journal and stops journalling.
-func (l *Local) endJournal() error {
+// endJournal compacts the journal if compact is set, and stops journalling.
+func (l *Local) endJournal(compact bool) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.j == nil {
 		return nil
 	}
-	err := l.compact()
+	var err error
+	if compact {
+		err = l.compact()
+	}
 	if l.j.w != nil {
 		l.j.w.Close()
 	}
