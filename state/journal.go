@@ -56,20 +56,23 @@ func (f *File) diff() (r *record, ok bool) {
 		return nil, false
 	}
 	r = &record{Lineage: f.Lineage}
-	for k, l := range f.Leases {
-		if l == nil {
-			return nil, false
-		}
-		if o := s.Leases[k]; o == nil || !leaseEqual(l, o) {
-			if r.Set == nil {
-				r.Set = map[string]*Lease{}
+	if !f.diffTouched(r) {
+		r = &record{Lineage: f.Lineage}
+		for k, l := range f.Leases {
+			if l == nil {
+				return nil, false
 			}
-			r.Set[k] = l
+			if o := s.Leases[k]; o == nil || !leaseEqual(l, o) {
+				if r.Set == nil {
+					r.Set = map[string]*Lease{}
+				}
+				r.Set[k] = l
+			}
 		}
-	}
-	for k := range s.Leases {
-		if _, ok := f.Leases[k]; !ok {
-			r.Del = append(r.Del, k)
+		for k := range s.Leases {
+			if _, ok := f.Leases[k]; !ok {
+				r.Del = append(r.Del, k)
+			}
 		}
 	}
 	slices.Sort(r.Del)
@@ -92,6 +95,36 @@ func (f *File) diff() (r *record, ok bool) {
 		r.Leasefile = &lf
 	}
 	return r, true
+}
+
+// diffTouched fills r's leases from the touched keys alone; false when they cannot tell
+// (not tracked, a null lease, or the count of leases says the map changed otherwise).
+func (f *File) diffTouched(r *record) bool {
+	s := f.snap
+	if f.touched == nil {
+		return false
+	}
+	n := len(s.Leases)
+	for k := range f.touched {
+		l, in := f.Leases[k]
+		o, was := s.Leases[k]
+		switch {
+		case in && l == nil:
+			return false
+		case in && (!was || !leaseEqual(l, o)):
+			if r.Set == nil {
+				r.Set = map[string]*Lease{}
+			}
+			r.Set[k] = l
+			if !was {
+				n++
+			}
+		case !in && was:
+			r.Del = append(r.Del, k)
+			n--
+		}
+	}
+	return n == len(f.Leases)
 }
 
 func leaseEqual(a, b *Lease) bool {
@@ -224,6 +257,7 @@ func (l *Local) appendJournal(f *File) (done bool, err error) {
 		return false, nil
 	}
 	if rec.empty() {
+		f.touched = map[string]struct{}{}
 		return true, nil
 	}
 	rec.Serial = f.Serial + 1
@@ -249,6 +283,7 @@ func (l *Local) appendJournal(f *File) (done bool, err error) {
 		return true, fmt.Errorf("save state journal: %w", err)
 	}
 	j.size += int64(len(line))
+	f.touched = map[string]struct{}{}
 	rec.apply(f.snap, true)
 	f.Serial = rec.Serial
 	f.FormatVersion = FormatVersion
@@ -312,6 +347,7 @@ func (l *Local) fullWrite(f *File) error {
 	if l.j == nil {
 		return nil
 	}
+	f.touched = map[string]struct{}{}
 	if _, err := os.Stat(journalPath(l.Path)); f.Serial == before && err == nil {
 		// Nothing changed, but the file may lag the journal f was loaded with: write it in
 		// full at the same serial before dropping the journal.

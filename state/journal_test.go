@@ -199,3 +199,33 @@ func TestJournalNoCompactAfterForceUnlock(t *testing.T) {
 		t.Fatalf("journal after the old holder's Unlock: %v; want it left to the new holder", err)
 	}
 }
+
+// TestJournalTracksChanges: a journal save writes what changed through the pointer Lease
+// returns, a Move, and leases added or removed directly in the map.
+func TestJournalTracksChanges(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.json")
+	st, held := lockedStore(t, path)
+	defer held.Unlock()
+	steps := []func(*state.File){
+		setLease("a", "id-a"), setLease("b", "id-b"),
+		func(f *state.File) { l, _ := f.Lease("a"); l.Status = "ACTIVE" },
+		func(f *state.File) {
+			if err := f.Move("b", "c"); err != nil {
+				t.Error(err)
+			}
+		},
+		func(f *state.File) { f.Leases["d"] = &state.Lease{ID: "id-d"} },
+	}
+	for _, u := range steps {
+		if err := st.Update(u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := mustLoad(t, path)
+	if f.Serial != 5 || strings.Join(f.Keys(), ",") != "a,c,d" {
+		t.Fatalf("replayed serial %d, keys %v; want 5, [a c d]", f.Serial, f.Keys())
+	}
+	if l, _ := f.Lease("a"); l.Status != "ACTIVE" {
+		t.Fatalf("lease a status %q; want the change made through Lease's pointer", l.Status)
+	}
+}
