@@ -21,6 +21,12 @@
 //     mix. The file is created 0600, and the previous content is kept beside
 //     it as path + ".backup". A save killed before its rename leaves a temporary file,
 //     which the next save removes.
+//   - A Local save costs the size of the change: while a run holds the lock, the saves
+//     after its first append the changed entries to path + ".journal" (0600, one
+//     checksummed line per save, fsynced; a torn or corrupt line is ignored, and so is a
+//     record whose serial does not follow). Load replays it; Unlock, and the first save of
+//     the next run, write it into the file, so once a run ends the file alone holds the
+//     whole state. The journal is read under the same bounds as the file.
 //   - The JSON is stable: map keys sorted, times in UTC, intents sorted by
 //     key, empty fields omitted, so equal states produce equal bytes.
 //   - Reading costs bounded memory and time: a state file (or saved plan, read with

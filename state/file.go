@@ -56,6 +56,14 @@ type File struct {
 	// loaded or saved; nil until then. Save compares against it so that only
 	// real changes are written and bump Serial.
 	baseline []byte
+	// snap is a copy of the content last loaded or saved (serial included), what a journal
+	// save diffs against; nil until then. journaled is true when Load replayed a journal.
+	snap      *File
+	journaled bool
+	// touched holds the lease keys Lease, SetLease and RemoveLease were called with since
+	// the last journal save, so that the next one diffs only those; nil when not tracked
+	// (then a save diffs every lease).
+	touched map[string]struct{}
 }
 
 // Identity is the cloud identity a site was used with. It holds no secret on
@@ -156,7 +164,18 @@ func (f *File) Clone() *File {
 	}
 	c.Intents = slices.Clone(f.Intents)
 	c.baseline = slices.Clone(f.baseline)
+	c.snap, c.touched = nil, nil
+	if f.snap != nil && f.baseline == nil { // after a journal save, snap alone tells the content
+		c.snap = f.snap.content()
+	}
 	return &c
+}
+
+// content is a deep copy of f's content alone, without what it was loaded or saved as.
+func (f *File) content() *File {
+	c := *f
+	c.baseline, c.snap, c.journaled, c.touched = nil, nil, false, nil
+	return c.Clone()
 }
 
 func (l *Lease) clone() *Lease {
@@ -168,6 +187,13 @@ func (l *Lease) clone() *Lease {
 	return &c
 }
 
+// touch notes that the lease under key may change (see touched).
+func (f *File) touch(key string) {
+	if f.touched != nil {
+		f.touched[key] = struct{}{}
+	}
+}
+
 // Keys returns the lease keys in sorted order.
 func (f *File) Keys() []string {
 	return slices.Sorted(maps.Keys(f.Leases))
@@ -176,12 +202,14 @@ func (f *File) Keys() []string {
 // Lease returns the lease recorded under key. The pointer is the stored one:
 // changes through it change the state.
 func (f *File) Lease(key string) (*Lease, bool) {
+	f.touch(key)
 	l, ok := f.Leases[key]
 	return l, ok && l != nil
 }
 
 // SetLease records l under key, replacing any previous lease.
 func (f *File) SetLease(key string, l *Lease) {
+	f.touch(key)
 	if f.Leases == nil {
 		f.Leases = map[string]*Lease{}
 	}
@@ -190,6 +218,7 @@ func (f *File) SetLease(key string, l *Lease) {
 
 // RemoveLease forgets the lease under key; it reports whether there was one.
 func (f *File) RemoveLease(key string) bool {
+	f.touch(key)
 	_, ok := f.Leases[key]
 	delete(f.Leases, key)
 	return ok

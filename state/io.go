@@ -36,6 +36,15 @@ func Load(path string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state %s: %w", path, err)
 	}
+	if f.journaled, err = replayJournal(path, f); err != nil {
+		return nil, err
+	}
+	if f.journaled {
+		if f.baseline, err = f.canonical(0); err != nil {
+			return nil, err
+		}
+		f.snap = f.content()
+	}
 	return f, nil
 }
 
@@ -95,6 +104,7 @@ func decode(data []byte) (*File, error) {
 		return nil, err
 	}
 	f.baseline = b
+	f.snap = f.content()
 	return f, nil
 }
 
@@ -180,11 +190,28 @@ func (f *File) save(path string, check func(old []byte) error) error {
 	if err != nil {
 		return err
 	}
-	if f.baseline != nil && bytes.Equal(content, f.baseline) {
+	if f.unchanged(content) {
 		return nil
 	}
+	return f.writeFull(path, f.Serial+1, content, check)
+}
+
+// unchanged reports whether content, f's canonical JSON, is what f was last loaded or saved
+// as (or, after a journal save, the content that save recorded).
+func (f *File) unchanged(content []byte) bool {
+	if f.baseline != nil {
+		return bytes.Equal(content, f.baseline)
+	}
+	if r, ok := f.diff(); ok {
+		return r.empty()
+	}
+	return false
+}
+
+// writeFull writes f's canonical content with serial to path, the file it replaces kept as
+// the backup, after check (see save).
+func (f *File) writeFull(path string, serial int64, content []byte, check func(old []byte) error) error {
 	removeLeftovers(path)
-	serial := f.Serial + 1
 	// Only the serial differs from content: patch it in rather than encode the state again.
 	data := indented(withSerial(content, serial))
 	old, err := os.ReadFile(path)
@@ -207,6 +234,7 @@ func (f *File) save(path string, check func(old []byte) error) error {
 	f.Serial = serial
 	f.FormatVersion = FormatVersion
 	f.baseline = content
+	f.snap = f.content()
 	return nil
 }
 

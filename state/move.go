@@ -10,6 +10,7 @@ import (
 // It refuses a source that does not exist, a target that does, a lease with a create in
 // flight, and a move between a lease and a reservation.
 func (f *File) Move(from, to string) error {
+	f.touched = nil // Move changes the map itself: the next save diffs every lease
 	fk, fr, fRes := strings.Cut(from, ".")
 	tk, tr, tRes := strings.Cut(to, ".")
 	switch {
