@@ -69,15 +69,10 @@ func ownLeases(live map[string][]leases.Lease) map[string]bool {
 	return own
 }
 
-// checkAvailability reads the inventory of every site where p creates or changes a lease
-// (once per site) and annotates p with plan.CheckAvailability; it returns the verdicts that
-// will fail. A site whose inventory cannot be read is "availability unknown", with a warning:
-// the plan carries on.
-func (a *app) checkAvailability(ctx context.Context, s *session, p *plan.Plan) []string {
-	names := p.NeedsAvailability()
-	if len(names) == 0 {
-		return nil
-	}
+// availabilityInput reads the inventories of the named sites (once each; a site that cannot
+// be read is "availability unknown", with a warning) and what plan's availability stage needs
+// beside them.
+func (a *app) availabilityInput(ctx context.Context, s *session, names []string) plan.Availability {
 	sites, errs := s.fetchAvailability(ctx, names, cleaningGap, ownLeases(s.lastLive))
 	for _, name := range names {
 		if err := errs[name]; err != nil {
@@ -88,7 +83,20 @@ func (a *app) checkAvailability(ctx context.Context, s *session, p *plan.Plan) [
 	for name, site := range s.sites {
 		project[name] = site.ProjectID
 	}
-	in := plan.Availability{Sites: sites, Live: s.lastLive, Project: project, Now: a.now(), State: s.state, Policy: plan.PolicyOverrides(s.spec)}
+	return plan.Availability{Sites: sites, Project: project, Now: a.now(), State: s.state, Policy: plan.PolicyOverrides(s.spec)}
+}
+
+// checkAvailability reads the inventory of every site where p creates or changes a lease
+// (once per site) and annotates p with plan.CheckAvailability; it returns the verdicts that
+// will fail. A site whose inventory cannot be read is "availability unknown", with a warning:
+// the plan carries on.
+func (a *app) checkAvailability(ctx context.Context, s *session, p *plan.Plan) []string {
+	names := p.NeedsAvailability()
+	if len(names) == 0 {
+		return nil
+	}
+	in := a.availabilityInput(ctx, s, names)
+	in.Live = s.lastLive
 	failing := plan.ResolveEarliest(p, s.spec, in)
 	return append(failing, plan.CheckAvailability(p, in)...)
 }
@@ -227,17 +235,7 @@ func (a *app) recheckEarliest(ctx context.Context, s *session, p *plan.Plan) err
 	if len(names) == 0 {
 		return nil
 	}
-	sites, errs := s.fetchAvailability(ctx, names, cleaningGap, ownLeases(s.lastLive))
-	for _, name := range names {
-		if err := errs[name]; err != nil {
-			a.warnf("%s: availability unknown: %v", name, err)
-		}
-	}
-	project := map[string]string{}
-	for name, site := range s.sites {
-		project[name] = site.ProjectID
-	}
-	stale := plan.StaleEarliest(p, plan.Availability{Sites: sites, Project: project, Now: a.now(), State: s.state, Policy: plan.PolicyOverrides(s.spec)})
+	stale := plan.StaleEarliest(p, a.availabilityInput(ctx, s, names))
 	if len(stale) == 0 {
 		return nil
 	}
