@@ -192,55 +192,40 @@ func renderDrift(w io.Writer, p *Plan, pt painter) {
 // renderStateActions writes what the plan does to the state alone, beside the leases:
 // adoptions, forgotten intents, waits, moves, forgotten leases and the rename hints.
 func renderStateActions(w io.Writer, p *Plan) {
-	if len(p.Adopt) > 0 {
-		fmt.Fprintln(w, "leasefile will adopt leases that an interrupted apply created:")
-		fmt.Fprintln(w)
-		for _, a := range p.Adopt {
-			fmt.Fprintf(w, "  # lease.%s will be adopted: %s (%q) on %s\n", a.Key, a.LeaseID, a.Name, a.Site)
-		}
-		fmt.Fprintln(w)
+	textSection(w, "leasefile will adopt leases that an interrupted apply created:", len(p.Adopt), func(i int) {
+		a := p.Adopt[i]
+		fmt.Fprintf(w, "  # lease.%s will be adopted: %s (%q) on %s\n", a.Key, a.LeaseID, a.Name, a.Site)
+	})
+	textSection(w, "leasefile will forget create intents that it will not act on (too old to match a lease, or their key left the Leasefile):", len(p.DropIntents), func(i int) {
+		fmt.Fprintf(w, "  # intent for lease.%s will be forgotten\n", p.DropIntents[i])
+	})
+	textSection(w, "leasefile will wait for leases that have not reached their wait goal (an earlier apply stopped waiting):", len(p.Await), func(i int) {
+		fmt.Fprintf(w, "  # lease %s is %s: apply will wait for it to become ACTIVE\n", p.Await[i].Key, p.Await[i].Status)
+	})
+	textSection(w, "leasefile will move state entries, as the Leasefile's moved: says (no lease is deleted):", len(p.Moves), func(i int) {
+		fmt.Fprintf(w, "  # lease.%s has moved to lease.%s\n", p.Moves[i].From, p.Moves[i].To)
+	})
+	textSection(w, "leasefile will stop managing leases the Leasefile lists under removed: with destroy: false:", len(p.Forget), func(i int) {
+		fmt.Fprintf(w, "  # lease.%s will no longer be managed by leasefile: %s stays in Blazar\n", p.Forget[i], p.leaseOf(p.Forget[i]))
+	})
+	textSection(w, "Renamed keys? A key left the Leasefile and a new one appeared at the same site:", len(p.MoveHints), func(i int) {
+		m := p.MoveHints[i]
+		fmt.Fprintf(w, "  # lease.%s (%s) would be deleted and lease.%s created: if %s is %s renamed,\n", m.From, p.leaseOf(m.From), m.To, m.To, m.From)
+		fmt.Fprintf(w, "  # add to the Leasefile  moved: [{from: %s, to: %s}]  to keep the lease instead\n", m.From, m.To)
+	})
+}
+
+// textSection writes a titled block of n items, each written by item, or nothing when n is 0.
+func textSection(w io.Writer, title string, n int, item func(i int)) {
+	if n == 0 {
+		return
 	}
-	if len(p.DropIntents) > 0 {
-		fmt.Fprintln(w, "leasefile will forget create intents that it will not act on (too old to match a lease, or their key left the Leasefile):")
-		fmt.Fprintln(w)
-		for _, k := range p.DropIntents {
-			fmt.Fprintf(w, "  # intent for lease.%s will be forgotten\n", k)
-		}
-		fmt.Fprintln(w)
+	fmt.Fprintln(w, title)
+	fmt.Fprintln(w)
+	for i := range n {
+		item(i)
 	}
-	if len(p.Await) > 0 {
-		fmt.Fprintln(w, "leasefile will wait for leases that have not reached their wait goal (an earlier apply stopped waiting):")
-		fmt.Fprintln(w)
-		for _, a := range p.Await {
-			fmt.Fprintf(w, "  # lease %s is %s: apply will wait for it to become ACTIVE\n", a.Key, a.Status)
-		}
-		fmt.Fprintln(w)
-	}
-	if len(p.Moves) > 0 {
-		fmt.Fprintln(w, "leasefile will move state entries, as the Leasefile's moved: says (no lease is deleted):")
-		fmt.Fprintln(w)
-		for _, m := range p.Moves {
-			fmt.Fprintf(w, "  # lease.%s has moved to lease.%s\n", m.From, m.To)
-		}
-		fmt.Fprintln(w)
-	}
-	if len(p.Forget) > 0 {
-		fmt.Fprintln(w, "leasefile will stop managing leases the Leasefile lists under removed: with destroy: false:")
-		fmt.Fprintln(w)
-		for _, k := range p.Forget {
-			fmt.Fprintf(w, "  # lease.%s will no longer be managed by leasefile: %s stays in Blazar\n", k, p.leaseOf(k))
-		}
-		fmt.Fprintln(w)
-	}
-	if len(p.MoveHints) > 0 {
-		fmt.Fprintln(w, "Renamed keys? A key left the Leasefile and a new one appeared at the same site:")
-		fmt.Fprintln(w)
-		for _, m := range p.MoveHints {
-			fmt.Fprintf(w, "  # lease.%s (%s) would be deleted and lease.%s created: if %s is %s renamed,\n", m.From, p.leaseOf(m.From), m.To, m.To, m.From)
-			fmt.Fprintf(w, "  # add to the Leasefile  moved: [{from: %s, to: %s}]  to keep the lease instead\n", m.From, m.To)
-		}
-		fmt.Fprintln(w)
-	}
+	fmt.Fprintln(w)
 }
 
 func renderChange(w io.Writer, ch *Change, pt painter, diff bool) {
