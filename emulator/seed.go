@@ -107,15 +107,7 @@ func (sd *seeder) book(name string, span busySpan, resv map[string]any) error {
 
 // hosts books every host on the calendar pattern, node type by node type.
 func (sd *seeder) hosts() error {
-	byType := map[string][]Host{}
-	var order []string
-	for _, h := range sd.s.inv.Hosts {
-		t := h.Extra["node_type"]
-		if byType[t] == nil {
-			order = append(order, t)
-		}
-		byType[t] = append(byType[t], h)
-	}
+	order, byType := groupBy(sd.s.inv.Hosts, func(h Host) string { return h.Extra["node_type"] })
 	for _, t := range order {
 		hs := byType[t]
 		for i, h := range hs {
@@ -147,15 +139,7 @@ func (sd *seeder) segments() error {
 
 // devices books every device on the calendar pattern, machine by machine.
 func (sd *seeder) devices() error {
-	byMachine := map[string][]Device{}
-	var machines []string
-	for _, d := range sd.s.inv.Devices {
-		m := d.Extra["machine_name"]
-		if byMachine[m] == nil {
-			machines = append(machines, m)
-		}
-		byMachine[m] = append(byMachine[m], d)
-	}
+	machines, byMachine := groupBy(sd.s.inv.Devices, func(d Device) string { return d.Extra["machine_name"] })
 	for _, m := range machines {
 		ds := byMachine[m]
 		for i, d := range ds {
@@ -168,4 +152,17 @@ func (sd *seeder) devices() error {
 		}
 	}
 	return nil
+}
+
+// groupBy groups items by key, keeping the order in which keys first appear.
+func groupBy[T any](items []T, key func(T) string) (order []string, groups map[string][]T) {
+	groups = map[string][]T{}
+	for _, it := range items {
+		k := key(it)
+		if groups[k] == nil {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], it)
+	}
+	return order, groups
 }
