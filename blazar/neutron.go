@@ -32,15 +32,22 @@ func NetworkIDByName(ctx context.Context, netClient *gophercloud.ServiceClient, 
 			ids = append(ids, n.ID)
 		}
 	}
+	return oneNamed(ids, "Neutron network", "network", name)
+}
+
+// oneNamed is the one id among ids, the things of kind ("Neutron network") named name:
+// NotFound when there is none, Conflict (listing them, asking for the noun's id) when several
+// share the name.
+func oneNamed(ids []string, kind, noun, name string) (string, error) {
 	switch len(ids) {
 	case 0:
-		return "", &Error{Kind: NotFound, Message: fmt.Sprintf("no Neutron network named %q is visible to this project", name)}
+		return "", &Error{Kind: NotFound, Message: fmt.Sprintf("no %s named %q is visible to this project", kind, name)}
 	case 1:
 		return ids[0], nil
 	}
 	slices.Sort(ids)
-	return "", &Error{Kind: Conflict, Message: fmt.Sprintf("%d Neutron networks are named %q (%s): use the network id instead",
-		len(ids), name, strings.Join(ids, ", "))}
+	return "", &Error{Kind: Conflict, Message: fmt.Sprintf("%d %ss are named %q (%s): use the %s id instead",
+		len(ids), kind, name, strings.Join(ids, ", "), noun)}
 }
 
 // ReservedFloatingIPs returns the addresses of the Neutron floating IPs

@@ -2,9 +2,6 @@ package blazar
 
 import (
 	"context"
-	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/flavors"
@@ -31,13 +28,5 @@ func FlavorID(ctx context.Context, compute *gophercloud.ServiceClient, nameOrID 
 			ids = append(ids, f.ID)
 		}
 	}
-	switch len(ids) {
-	case 0:
-		return "", &Error{Kind: NotFound, Message: fmt.Sprintf("no Nova flavor named %q is visible to this project", nameOrID)}
-	case 1:
-		return ids[0], nil
-	}
-	slices.Sort(ids)
-	return "", &Error{Kind: Conflict, Message: fmt.Sprintf("%d Nova flavors are named %q (%s): use the flavor id instead",
-		len(ids), nameOrID, strings.Join(ids, ", "))}
+	return oneNamed(ids, "Nova flavor", "flavor", nameOrID)
 }
