@@ -140,8 +140,15 @@ func (d *doc) validate() {
 	}
 	var errs []*jsonschema.ValidationError
 	for attempt := 0; attempt < 8; attempt++ {
+		fast := validVerdict(d.root)
+		if fast && !verdictChecked {
+			return
+		}
 		var err error
 		errs, err = schemaErrors(sch, d.root)
+		if verdictChecked && err == nil && fast != (len(errs) == 0) {
+			panic(fmt.Sprintf("spec: the verdict says valid=%v, the schema library found %d errors (first: %v)", fast, len(errs), errs))
+		}
 		if err != nil {
 			d.errs.add(Pos{}, "", err.Error())
 			return

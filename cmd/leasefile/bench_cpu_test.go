@@ -121,6 +121,20 @@ func cpuRun(b *testing.B, dir string, env []string, name string, args ...string)
 	return wall, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), rss, buf.Bytes()
 }
 
+// keepBenchFiles writes one size's files to dir, for profiling plan outside the benchmark:
+// `leasefile emulator serve --data emu.json` on the port the state names, then plan there.
+func keepBenchFiles(b *testing.B, dir string, files map[string][]byte) {
+	b.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), body, 0o600); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // rawLists fetches each site's lease list as bytes, through the session leasefile uses.
 func rawLists(b *testing.B, dir string, clouds []byte) map[string][]byte {
 	b.Helper()
@@ -184,7 +198,8 @@ print(best)`
 // Metrics: s/plan-wall and s/plan-cpu (the plan process only), s/json.loads-cpu (CPython on
 // the same list bytes), their ratio cpu-vs-json.loads (the target: under 1, and under 0.5
 // for the 2x margin), s/decode-cpu (leasefile's decoder alone on those bytes, in this
-// process), list-MB, and peak-rss-MB of the plan process.
+// process), list-MB, and peak-rss-MB of the plan process. LEASEFILE_BENCH_KEEP=DIR keeps each
+// size's files in DIR/LIVE for profiling (profile.go).
 func BenchmarkPlanProcess(b *testing.B) {
 	w := seededWorld(b)
 	bin := os.Getenv("LEASEFILE_BENCH_BIN") // a given build, e.g. one that profiles itself
@@ -212,6 +227,9 @@ func BenchmarkPlanProcess(b *testing.B) {
 				if err := os.WriteFile(filepath.Join(dir, name), body, 0o600); err != nil {
 					b.Fatal(err)
 				}
+			}
+			if keep := os.Getenv("LEASEFILE_BENCH_KEEP"); keep != "" {
+				keepBenchFiles(b, filepath.Join(keep, strconv.Itoa(live)), map[string][]byte{"Leasefile": w.leasefile, "leasefile.state.json": st, "clouds.yaml": clouds, "emu.json": data})
 			}
 			lists := rawLists(b, dir, clouds)
 			var files []string

@@ -11,10 +11,14 @@ import (
 	"syscall"
 )
 
+// stopProfile ends the CPU profile of a build with the profile tag (profile.go).
+var stopProfile = func() {}
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr)
 	stop()
+	stopProfile()
 	os.Exit(code)
 }
 

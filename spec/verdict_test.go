@@ -1,0 +1,104 @@
+package spec
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/chameleoncloud/leasefile/schema"
+)
+
+// Every document this package's tests parse is validated by both the verdict and the
+// library, which must agree (validate panics otherwise).
+func init() { verdictChecked = true }
+
+func TestVerdictCompilesTheSchema(t *testing.T) {
+	var doc any
+	if err := json.Unmarshal(schema.JSON, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := compileVerdict(doc); err != nil {
+		t.Fatalf("the embedded schema does not compile into a verdict, so every Leasefile goes to the slow library: %v", err)
+	}
+}
+
+func TestVerdictRefusesUnknownKeywords(t *testing.T) {
+	for _, src := range []string{
+		`{"properties": {"a": {"format": "date-time"}}}`,
+		`{"items": [{"type": "string"}]}`,
+		`{"$ref": "https://example.com/x.json"}`,
+		`{"$ref": "#/$defs/missing"}`,
+	} {
+		var doc any
+		if err := json.Unmarshal([]byte(src), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := compileVerdict(doc); err == nil {
+			t.Errorf("%s: compiled; want an error", src)
+		}
+	}
+}
+
+// TestVerdictKeywords holds each compiled keyword to draft-07 on small schemas.
+func TestVerdictKeywords(t *testing.T) {
+	cases := []struct {
+		schema, value string
+		want          bool
+	}{
+		{`{"type": "integer"}`, `3`, true},
+		{`{"type": "integer"}`, `3.5`, false},
+		{`{"type": "integer"}`, `3.0`, true},
+		{`{"type": "integer"}`, `1e19`, true},
+		{`{"type": "integer"}`, `"3"`, false},
+		{`{"type": ["string", "null"]}`, `null`, true},
+		{`{"type": "number", "minimum": 1, "maximum": 2}`, `2`, true},
+		{`{"type": "number", "minimum": 1, "maximum": 2}`, `2.01`, false},
+		{`{"type": "number", "minimum": 1}`, `0.5`, false},
+		{`{"minimum": 1}`, `"not a number"`, true},
+		{`{"minLength": 2}`, `"é"`, false},
+		{`{"minLength": 2}`, `"éé"`, true},
+		{`{"pattern": "^[a-z]+$"}`, `"abc"`, true},
+		{`{"pattern": "^[a-z]+$"}`, `"aBc"`, false},
+		{`{"pattern": "^[a-z]+$"}`, `7`, true},
+		{`{"enum": ["a", 1, true, null]}`, `1`, true},
+		{`{"enum": ["a", 1, true, null]}`, `"1"`, false},
+		{`{"const": "x"}`, `"x"`, true},
+		{`{"const": "x"}`, `"y"`, false},
+		{`{"required": ["a"]}`, `{"b": 1}`, false},
+		{`{"required": ["a"]}`, `[]`, true},
+		{`{"minProperties": 1}`, `{}`, false},
+		{`{"properties": {"a": {"type": "string"}}, "additionalProperties": false}`, `{"a": "x"}`, true},
+		{`{"properties": {"a": {"type": "string"}}, "additionalProperties": false}`, `{"a": "x", "b": 1}`, false},
+		{`{"properties": {"a": {"type": "string"}}}`, `{"a": 1}`, false},
+		{`{"additionalProperties": {"type": "string"}}`, `{"a": "x", "b": 2}`, false},
+		{`{"propertyNames": {"pattern": "^x"}}`, `{"xa": 1, "y": 2}`, false},
+		{`{"items": {"type": "string"}}`, `["a", 2]`, false},
+		{`{"items": {"type": "string"}}`, `["a", "b"]`, true},
+		{`{"allOf": [{"type": "string"}, {"minLength": 3}]}`, `"ab"`, false},
+		{`{"if": {"properties": {"t": {"const": "n"}}}, "then": {"required": ["c"]}}`, `{"t": "n"}`, false},
+		{`{"if": {"properties": {"t": {"const": "n"}}}, "then": {"required": ["c"]}}`, `{"t": "d"}`, true},
+		{`{"if": {"const": 1}, "then": true, "else": false}`, `2`, false},
+		{`{"$defs": {"s": {"type": "string"}}, "properties": {"a": {"$ref": "#/$defs/s"}}}`, `{"a": 1}`, false},
+		{`{"$defs": {"s": {"type": "string"}}, "properties": {"a": {"$ref": "#/$defs/s"}}}`, `{"a": "x"}`, true},
+		{`{"properties": {"a": false}}`, `{"a": 1}`, false},
+	}
+	for _, c := range cases {
+		var doc any
+		if err := json.Unmarshal([]byte(c.schema), &doc); err != nil {
+			t.Fatal(err)
+		}
+		n, err := compileVerdict(doc)
+		if err != nil {
+			t.Fatalf("%s: %v", c.schema, err)
+		}
+		d := json.NewDecoder(strings.NewReader(c.value))
+		d.UseNumber()
+		var v any
+		if err := d.Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		if got := n.valid(v); got != c.want {
+			t.Errorf("%s against %s: valid=%v, want %v", c.value, c.schema, got, c.want)
+		}
+	}
+}
