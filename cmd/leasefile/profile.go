@@ -8,15 +8,32 @@ package main
 //	LEASEFILE_CPUPROFILE=cpu.prof /tmp/leasefile-prof plan
 //	go tool pprof -top -cum /tmp/leasefile-prof cpu.prof
 //
+// LEASEFILE_MEMPROFILE=mem.prof writes the allocations at exit (-sample_index=alloc_space).
+//
 // BenchmarkPlanProcess runs such a build as LEASEFILE_BENCH_BIN.
 
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 )
 
 func init() {
+	if path := os.Getenv("LEASEFILE_MEMPROFILE"); path != "" {
+		runtime.MemProfileRate = 1
+		stopProfile = func() {
+			f, err := os.Create(path)
+			if err == nil {
+				runtime.GC() // the profile is as of the last collection
+				err = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "LEASEFILE_MEMPROFILE:", err)
+			}
+		}
+	}
 	path := os.Getenv("LEASEFILE_CPUPROFILE")
 	if path == "" {
 		return
