@@ -39,6 +39,17 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			return
 		}
+		// The baseline and snapshot made later are what they would be made now.
+		eager, err := st.content().canonical(0)
+		if err != nil {
+			t.Fatalf("a state read does not encode: %v", err)
+		}
+		if st.settle(); !bytes.Equal(st.baseline, eager) {
+			t.Fatalf("baseline made from the bytes read:\n%s\nmade from the state read:\n%s", st.baseline, eager)
+		}
+		if diff := cmp.Diff(st.content(), st.snap, ignoreBaseline); diff != "" {
+			t.Fatalf("snapshot made from the bytes read (-state +snapshot):\n%s", diff)
+		}
 		content, err := st.canonical(st.Serial)
 		if err != nil {
 			t.Fatalf("a state read does not encode: %v", err)
