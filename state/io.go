@@ -81,24 +81,12 @@ func decode(data []byte) (*File, error) {
 
 // decodeContent reads the content of a state from data, without baseline or snap.
 func decodeContent(data []byte) (*File, error) {
-	var probe struct {
-		FormatVersion *int `json:"format_version"`
-	}
-	if err := json.Unmarshal(data, &probe); err != nil {
-		return nil, jsonError(data, err)
-	}
-	switch {
-	case probe.FormatVersion == nil:
-		return nil, errors.New("not a leasefile state (no format_version)")
-	case *probe.FormatVersion > FormatVersion:
-		return nil, fmt.Errorf("%w: the file has format version %d, this leasefile reads up to version %d; upgrade leasefile",
-			ErrNewerFormat, *probe.FormatVersion, FormatVersion)
-	case *probe.FormatVersion < 1:
-		return nil, fmt.Errorf("invalid format_version %d", *probe.FormatVersion)
-	}
-	f := &File{}
-	if err := json.Unmarshal(data, f); err != nil {
-		return nil, jsonError(data, err)
+	f, ok := decodeFast(data)
+	if !ok || f.FormatVersion < 1 || f.FormatVersion > FormatVersion {
+		var err error
+		if f, err = decodeJSON(data); err != nil {
+			return nil, err
+		}
 	}
 	if f.Lineage == "" {
 		return nil, errors.New("no lineage")
@@ -118,6 +106,31 @@ func decodeContent(data []byte) (*File, error) {
 	// current one on the next Save.
 	f.FormatVersion = FormatVersion
 	f.normalize()
+	return f, nil
+}
+
+// decodeJSON is the decode of data by encoding/json (what decodeFast must agree with), its
+// format version checked first so that a newer format is told as such, not as a type error.
+func decodeJSON(data []byte) (*File, error) {
+	var probe struct {
+		FormatVersion *int `json:"format_version"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return nil, jsonError(data, err)
+	}
+	switch {
+	case probe.FormatVersion == nil:
+		return nil, errors.New("not a leasefile state (no format_version)")
+	case *probe.FormatVersion > FormatVersion:
+		return nil, fmt.Errorf("%w: the file has format version %d, this leasefile reads up to version %d; upgrade leasefile",
+			ErrNewerFormat, *probe.FormatVersion, FormatVersion)
+	case *probe.FormatVersion < 1:
+		return nil, fmt.Errorf("invalid format_version %d", *probe.FormatVersion)
+	}
+	f := &File{}
+	if err := json.Unmarshal(data, f); err != nil {
+		return nil, jsonError(data, err)
+	}
 	return f, nil
 }
 
