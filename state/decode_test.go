@@ -108,3 +108,52 @@ func TestDecodeFastAgreesWithEncodingJSON(t *testing.T) {
 		t.Error("no golden plan state found")
 	}
 }
+
+// tooDeepRef is tooDeep as first written, a byte at a time: what the one that jumps over
+// strings must agree with.
+func tooDeepRef(data []byte, max int) int {
+	depth, inString, escaped := 0, false, false
+	for i, c := range data {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			if depth++; depth > max {
+				return i
+			}
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return -1
+}
+
+// checkTooDeep fails t when tooDeep and tooDeepRef place the first bracket too deep in data
+// differently, at a few depths.
+func checkTooDeep(t *testing.T, data []byte) {
+	t.Helper()
+	for _, max := range []int{0, 1, 2, 3, MaxJSONDepth} {
+		if got, want := tooDeep(data, max), tooDeepRef(data, max); got != want {
+			t.Errorf("tooDeep(%q, %d) = %d, want %d", data, max, got, want)
+		}
+	}
+}
+
+func TestTooDeepAgrees(t *testing.T) {
+	for _, s := range []string{
+		``, `[`, `"`, `"[`, `[[[`, `[]{}[`, `"\"[["`, `"\\"[[`, `"\\\"[["[`, `"\\\\"[[`,
+		`["a\"b", ["c\\", [["d"]]]]`, `\"[[`, `"a\`, `"\\`, `[["\"`, `{"a": "x\\\\\"]]", "b": [[[]]]}`,
+		sampleJSON, strings.Repeat(`[`, 40),
+	} {
+		checkTooDeep(t, []byte(s))
+	}
+}

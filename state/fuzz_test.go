@@ -31,6 +31,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"format_version": 1, "lineage": "x", "leases": {"a": null}}`))
 	f.Add([]byte(`{"format_version": 2}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		checkTooDeep(t, data)
 		data, err := ReadBounded(bytes.NewReader(data))
 		if err != nil {
 			return
