@@ -14,12 +14,11 @@ import (
 //
 // It decodes only what it is sure to decode as encoding/json does, and gives up (ok false) on
 // anything else: a key it does not know or meets twice (encoding/json matches keys without
-// regard to case and merges repeats), a null, a number that is not a plain integer, a string
-// it cannot slice as it is (one with an escape or invalid UTF-8 is unquoted by encoding/json
-// itself), a time Time.UnmarshalJSON refuses, anything after the value, or a state decode
-// refuses. The caller then decodes with encoding/json, which also says what is wrong. So the
-// fast path has no errors of its own; TestDecodeFastAgreesWithEncodingJSON and FuzzDecode
-// hold it to encoding/json.
+// regard to case and merges repeats), a null, a number that is not a plain integer, a time
+// Time.UnmarshalJSON refuses, anything after the value, or a state decode refuses. The caller
+// then decodes with encoding/json, which also says what is wrong. (A string with a \u escape
+// or invalid UTF-8 is left to encoding/json alone.) So the fast path has no errors of its own;
+// TestDecodeFastAgreesWithEncodingJSON and FuzzDecode hold it to encoding/json.
 
 // fastScanner reads a state held whole in b; s is b as a string, what strings are sliced from.
 type fastScanner struct {
@@ -128,43 +127,45 @@ func (sc *fastScanner) fields(set func(key string) (bit uint, ok bool)) bool {
 	})
 }
 
-// token returns the next string's bytes, quotes included, and whether it can be taken as it
-// is: no escape, no control character (invalid JSON then), valid UTF-8.
-func (sc *fastScanner) token() (start, end int, plain, ok bool) {
+// token returns the next string's bytes, quotes included, whether it has an escape, and
+// whether its bytes are valid UTF-8. A control character (invalid JSON) is not ok.
+func (sc *fastScanner) token() (start, end int, escaped, valid, ok bool) {
 	if !sc.next('"') {
-		return 0, 0, false, false
+		return 0, 0, false, false, false
 	}
-	start, plain, ascii := sc.i-1, true, true
+	start, ascii := sc.i-1, true
 	for j := sc.i; j < len(sc.b); j++ {
 		switch c := sc.b[j]; {
 		case c == '"':
 			sc.i = j + 1
-			if !ascii && plain {
-				plain = utf8.Valid(sc.b[start+1 : j])
-			}
-			return start, sc.i, plain, true
+			return start, sc.i, escaped, ascii || utf8.Valid(sc.b[start+1:j]), true
 		case c == '\\':
-			plain = false
+			escaped = true
 			if j++; j == len(sc.b) {
-				return 0, 0, false, false
+				return 0, 0, false, false, false
 			}
 		case c < 0x20:
-			return 0, 0, false, false
+			return 0, 0, false, false, false
 		case c >= utf8.RuneSelf:
 			ascii = false
 		}
 	}
-	return 0, 0, false, false
+	return 0, 0, false, false, false
 }
 
-// str decodes a string: sliced from the file when plain, else unquoted by encoding/json.
+// str decodes a string: sliced from the file when it has no escape, its one-letter escapes
+// replaced when valid UTF-8 has nothing else, else unquoted by encoding/json.
 func (sc *fastScanner) str() (string, bool) {
-	start, end, plain, ok := sc.token()
-	if !ok {
+	start, end, escaped, valid, ok := sc.token()
+	switch {
+	case !ok:
 		return "", false
-	}
-	if plain {
+	case !escaped && valid:
 		return sc.s[start+1 : end-1], true
+	case valid:
+		if v, ok := unescape(sc.b[start+1 : end-1]); ok {
+			return v, true
+		}
 	}
 	var v string
 	if json.Unmarshal(sc.b[start:end], &v) != nil {
@@ -173,10 +174,42 @@ func (sc *fastScanner) str() (string, bool) {
 	return v, true
 }
 
+// unescape replaces the one-letter escapes of a string's text (\" \\ \/ \b \f \n \r \t, what
+// resource properties are full of); ok is false for any other (\u is encoding/json's).
+func unescape(b []byte) (string, bool) {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c != '\\' {
+			out = append(out, c)
+			continue
+		}
+		i++ // token saw that a character follows
+		switch b[i] {
+		case '"', '\\', '/':
+			c = b[i]
+		case 'b':
+			c = '\b'
+		case 'f':
+			c = '\f'
+		case 'n':
+			c = '\n'
+		case 'r':
+			c = '\r'
+		case 't':
+			c = '\t'
+		default:
+			return "", false
+		}
+		out = append(out, c)
+	}
+	return string(out), true
+}
+
 // time decodes a time as encoding/json does: Time.UnmarshalJSON of the string as written.
 func (sc *fastScanner) time() (time.Time, bool) {
 	var t time.Time
-	start, end, _, ok := sc.token()
+	start, end, _, _, ok := sc.token()
 	if !ok || t.UnmarshalJSON(sc.b[start:end]) != nil {
 		return time.Time{}, false
 	}

@@ -46,6 +46,8 @@ func TestDecodeFastAgreesWithEncodingJSON(t *testing.T) {
 		{"empty containers", head + `"sites": {}, "leases": {"a": {"id": "l", "reservations": {}}}, "intents": []}`, true},
 		{"white space", "\t{\r\n\"format_version\"\t:\n1 ,\"lineage\" :\"x\" , \"serial\":-0}\n\n", true},
 		{"escapes", lease(`"name": "a\"b\\c\/d\b\f\n\r\t\u00e9\ud83d\ude00"`), true},
+		{"one-letter escapes", lease(`"name": "a\"b\\c\/d\b\f\n\r\té", "reservations": {"r\t": {"id": "\"", "resource_properties": "[\"==\", \"$node_type\", \"compute\"]"}}`), true},
+		{"escape and invalid UTF-8", lease("\"name\": \"\\n\xff\""), true},
 		{"lone surrogate", lease(`"name": "\ud800x"`), true},
 		{"UTF-8", lease(`"name": "é☃😀"`), true},
 		{"invalid UTF-8", lease("\"name\": \"a\xffb\xc3\""), true},
