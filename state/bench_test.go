@@ -59,3 +59,43 @@ func benchSave(b *testing.B, locked bool) {
 		})
 	}
 }
+
+// BenchmarkLoad1000 is what every plan pays to read its state: the load of a file of 1,000
+// leases shaped as the plan benchmark's (three sites, one lease in six with a second
+// reservation, about 500 KB).
+func BenchmarkLoad1000(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "leasefile.state.json")
+	if err := benchState(1000).Save(path); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		if _, err := state.Load(path); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+}
+
+// benchState is a state of n leases shaped as the plan benchmark's.
+func benchState(n int) *state.File {
+	f := state.New()
+	sites := []string{"CHI@UC", "CHI@TACC", "CHI@Edge"}
+	for _, s := range sites {
+		f.SetSite(s, state.Identity{AuthURL: "http://127.0.0.1:46423/" + s + "/identity/v3",
+			ProjectID: "ec352e7277f6f7153305b9966ee6348c", UserID: "96a2ffbec0f7ad073f719eea6c036f05"})
+	}
+	f.Leasefile = "Leasefile"
+	t := time.Date(2027, 1, 4, 8, 0, 0, 0, time.UTC)
+	for i := range n {
+		res := map[string]state.Reservation{"nodes": {ID: fmt.Sprintf("d86d3c9d-2a64-400a-9d5f-%012d", i), ResourceType: "physical:host"}}
+		if i%6 == 0 {
+			res["ip"] = state.Reservation{ID: fmt.Sprintf("21220fc1-45a0-4517-a227-%012d", i), ResourceType: "virtual:floatingip"}
+		}
+		f.SetLease(fmt.Sprintf("l%04d", i), &state.Lease{ID: fmt.Sprintf("476669f4-2a7a-4bd0-9be3-%012d", i),
+			Name: fmt.Sprintf("bench-l%04d", i), Site: sites[i%3], Status: "PENDING", Start: t, End: t.Add(time.Hour),
+			UpdatedAt: "2027-01-01 08:00:00", Reservations: res, CreatedAt: t.Add(-72 * time.Hour)})
+	}
+	return f
+}

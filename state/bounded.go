@@ -20,15 +20,19 @@ const MaxJSONDepth = 32
 // says what was too large, with a line and column for the depth. Saved plans are read with
 // it too.
 func ReadBounded(r io.Reader) ([]byte, error) {
+	var b bytes.Buffer
 	if f, ok := r.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > MaxFileBytes {
-			return nil, fmt.Errorf("the file is %d bytes: at most %d MiB is read", st.Size(), MaxFileBytes>>20)
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			if st.Size() > MaxFileBytes {
+				return nil, fmt.Errorf("the file is %d bytes: at most %d MiB is read", st.Size(), MaxFileBytes>>20)
+			}
+			b.Grow(int(st.Size()) + bytes.MinRead) // read in one go, not grown and copied
 		}
 	}
-	data, err := io.ReadAll(io.LimitReader(r, MaxFileBytes+1))
-	if err != nil {
+	if _, err := b.ReadFrom(io.LimitReader(r, MaxFileBytes+1)); err != nil {
 		return nil, err
 	}
+	data := b.Bytes()
 	if len(data) > MaxFileBytes {
 		return nil, fmt.Errorf("the file is more than %d MiB: at most that is read", MaxFileBytes>>20)
 	}
@@ -39,27 +43,33 @@ func ReadBounded(r io.Reader) ([]byte, error) {
 	return data, nil
 }
 
-// tooDeep returns the offset of the first bracket nesting JSON deeper than max, or -1.
+// tooDeep returns the offset of the first bracket nesting JSON deeper than max, or -1. It
+// jumps over the text of strings, most of a state: a quote ends one unless an odd run of
+// backslashes precedes it.
 func tooDeep(data []byte, max int) int {
-	depth, inString, escaped := 0, false, false
-	for i, c := range data {
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
+	depth := 0
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case '"':
+			for {
+				j := bytes.IndexByte(data[i+1:], '"')
+				if j < 0 {
+					return -1 // the string runs to the end: no bracket after it counts
+				}
+				i += 1 + j
+				k := i - 1
+				for data[k] == '\\' {
+					k--
+				}
+				if (i-1-k)%2 == 0 {
+					break
+				}
 			}
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
+		case '{', '[':
 			if depth++; depth > max {
 				return i
 			}
-		case c == '}' || c == ']':
+		case '}', ']':
 			depth--
 		}
 	}

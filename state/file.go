@@ -56,6 +56,10 @@ type File struct {
 	// loaded or saved; nil until then. Save compares against it so that only
 	// real changes are written and bump Serial.
 	baseline []byte
+	// pending, after a decode, holds the bytes decoded: baseline (and snap) are made from
+	// them on first use (settle), so that a run that only reads the state (a plan) does not
+	// pay for them. Non-nil only while baseline and snap are nil.
+	pending *pending
 	// snap is a copy of the content last loaded or saved (serial included), what a journal
 	// save diffs against; nil until then. journaled is true when Load replayed a journal.
 	snap      *File
@@ -64,6 +68,33 @@ type File struct {
 	// the last journal save, so that the next one diffs only those; nil when not tracked
 	// (then a save diffs every lease).
 	touched map[string]struct{}
+}
+
+// pending is what a decoded File's baseline and snap are made from (File.pending).
+type pending struct {
+	data []byte // the state's bytes, as decoded
+	snap bool   // false for a clone, which has the baseline alone (see Clone)
+}
+
+// settle makes f's baseline and snap from the bytes it was decoded from, if not made yet.
+func (f *File) settle() {
+	p := f.pending
+	if p == nil {
+		return
+	}
+	f.pending = nil
+	// The bytes decoded and encoded once already (decode), and decode is deterministic:
+	// neither can fail now.
+	g, err := decodeContent(p.data)
+	if err != nil {
+		panic("state: a decoded state no longer decodes: " + err.Error())
+	}
+	if f.baseline, err = g.canonical(0); err != nil {
+		panic("state: a decoded state no longer encodes: " + err.Error())
+	}
+	if p.snap {
+		f.snap = g
+	}
 }
 
 // Identity is the cloud identity a site was used with. It holds no secret on
@@ -165,6 +196,9 @@ func (f *File) Clone() *File {
 	c.Intents = slices.Clone(f.Intents)
 	c.baseline = slices.Clone(f.baseline)
 	c.snap, c.touched = nil, nil
+	if f.pending != nil { // the baseline still to be made, as f's is
+		c.pending = &pending{data: f.pending.data}
+	}
 	if f.snap != nil && f.baseline == nil { // after a journal save, snap alone tells the content
 		c.snap = f.snap.content()
 	}
@@ -174,7 +208,7 @@ func (f *File) Clone() *File {
 // content is a deep copy of f's content alone, without what it was loaded or saved as.
 func (f *File) content() *File {
 	c := *f
-	c.baseline, c.snap, c.journaled, c.touched = nil, nil, false, nil
+	c.baseline, c.snap, c.journaled, c.touched, c.pending = nil, nil, false, nil, nil
 	return c.Clone()
 }
 

@@ -10,8 +10,8 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 )
 
-// FuzzDecode: reading any state file never panics, and a state it accepts encodes to a file
-// that reads back to the same state. Seeded with the golden plans' states. Crashers found go to testdata/fuzz/FuzzDecode.
+// FuzzDecode: reading any state file never panics, decodes as encoding/json does, and a state
+// it accepts encodes to a file that reads back to the same state. Seeded with the golden plans' states. Crashers found go to testdata/fuzz/FuzzDecode.
 func FuzzDecode(f *testing.F) {
 	// The states of the golden plans, then hand-made shapes.
 	paths, _ := filepath.Glob("../plan/testdata/*.txtar")
@@ -31,13 +31,26 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"format_version": 1, "lineage": "x", "leases": {"a": null}}`))
 	f.Add([]byte(`{"format_version": 2}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		checkTooDeep(t, data)
 		data, err := ReadBounded(bytes.NewReader(data))
 		if err != nil {
 			return
 		}
+		checkDecodeFast(t, "input", data)
 		st, err := decode(data)
 		if err != nil {
 			return
+		}
+		// The baseline and snapshot made later are what they would be made now.
+		eager, err := st.content().canonical(0)
+		if err != nil {
+			t.Fatalf("a state read does not encode: %v", err)
+		}
+		if st.settle(); !bytes.Equal(st.baseline, eager) {
+			t.Fatalf("baseline made from the bytes read:\n%s\nmade from the state read:\n%s", st.baseline, eager)
+		}
+		if diff := cmp.Diff(st.content(), st.snap, ignoreBaseline); diff != "" {
+			t.Fatalf("snapshot made from the bytes read (-state +snapshot):\n%s", diff)
 		}
 		content, err := st.canonical(st.Serial)
 		if err != nil {

@@ -40,6 +40,7 @@ func Load(path string) (*File, error) {
 		return nil, err
 	}
 	if f.journaled {
+		f.pending = nil // the content is the file's and the journal's
 		if f.baseline, err = f.canonical(0); err != nil {
 			return nil, err
 		}
@@ -61,25 +62,31 @@ func LoadOrNew(path string) (f *File, existed bool, err error) {
 	return f, true, nil
 }
 
+// decode reads a state from data; its baseline and snap are made from data when first
+// needed (File.settle).
 func decode(data []byte) (*File, error) {
-	var probe struct {
-		FormatVersion *int `json:"format_version"`
+	f, err := decodeContent(data)
+	if err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal(data, &probe); err != nil {
-		return nil, jsonError(data, err)
+	if f.unencodable() {
+		// What settle would meet: say it now, as for any state that cannot be saved.
+		if _, err := f.canonical(0); err != nil {
+			return nil, err
+		}
 	}
-	switch {
-	case probe.FormatVersion == nil:
-		return nil, errors.New("not a leasefile state (no format_version)")
-	case *probe.FormatVersion > FormatVersion:
-		return nil, fmt.Errorf("%w: the file has format version %d, this leasefile reads up to version %d; upgrade leasefile",
-			ErrNewerFormat, *probe.FormatVersion, FormatVersion)
-	case *probe.FormatVersion < 1:
-		return nil, fmt.Errorf("invalid format_version %d", *probe.FormatVersion)
-	}
-	f := &File{}
-	if err := json.Unmarshal(data, f); err != nil {
-		return nil, jsonError(data, err)
+	f.pending = &pending{data: data, snap: true}
+	return f, nil
+}
+
+// decodeContent reads the content of a state from data, without baseline or snap.
+func decodeContent(data []byte) (*File, error) {
+	f, ok := decodeFast(data)
+	if !ok || f.FormatVersion < 1 || f.FormatVersion > FormatVersion {
+		var err error
+		if f, err = decodeJSON(data); err != nil {
+			return nil, err
+		}
 	}
 	if f.Lineage == "" {
 		return nil, errors.New("no lineage")
@@ -99,13 +106,49 @@ func decode(data []byte) (*File, error) {
 	// current one on the next Save.
 	f.FormatVersion = FormatVersion
 	f.normalize()
-	b, err := f.canonical(0)
-	if err != nil {
-		return nil, err
-	}
-	f.baseline = b
-	f.snap = f.content()
 	return f, nil
+}
+
+// decodeJSON is the decode of data by encoding/json (what decodeFast must agree with), its
+// format version checked first so that a newer format is told as such, not as a type error.
+func decodeJSON(data []byte) (*File, error) {
+	var probe struct {
+		FormatVersion *int `json:"format_version"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return nil, jsonError(data, err)
+	}
+	switch {
+	case probe.FormatVersion == nil:
+		return nil, errors.New("not a leasefile state (no format_version)")
+	case *probe.FormatVersion > FormatVersion:
+		return nil, fmt.Errorf("%w: the file has format version %d, this leasefile reads up to version %d; upgrade leasefile",
+			ErrNewerFormat, *probe.FormatVersion, FormatVersion)
+	case *probe.FormatVersion < 1:
+		return nil, fmt.Errorf("invalid format_version %d", *probe.FormatVersion)
+	}
+	f := &File{}
+	if err := json.Unmarshal(data, f); err != nil {
+		return nil, jsonError(data, err)
+	}
+	return f, nil
+}
+
+// unencodable reports whether a time of f, in UTC, is one JSON cannot hold (a year outside
+// 0 to 9999, as encoding/json's Time.MarshalJSON refuses): the only content canonical fails on.
+func (f *File) unencodable() bool {
+	bad := func(t time.Time) bool { y := t.UTC().Year(); return y < 0 || y > 9999 }
+	for _, l := range f.Leases {
+		if bad(l.Start) || bad(l.End) || bad(l.CreatedAt) {
+			return true
+		}
+	}
+	for _, in := range f.Intents {
+		if bad(in.Time) || bad(in.Sent) {
+			return true
+		}
+	}
+	return false
 }
 
 // jsonError adds a line and column to JSON errors that carry an offset, and
@@ -199,6 +242,7 @@ func (f *File) save(path string, check func(old []byte) error) error {
 // unchanged reports whether content, f's canonical JSON, is what f was last loaded or saved
 // as (or, after a journal save, the content that save recorded).
 func (f *File) unchanged(content []byte) bool {
+	f.settle()
 	if f.baseline != nil {
 		return bytes.Equal(content, f.baseline)
 	}
@@ -233,7 +277,7 @@ func (f *File) writeFull(path string, serial int64, content []byte, check func(o
 	}
 	f.Serial = serial
 	f.FormatVersion = FormatVersion
-	f.baseline = content
+	f.baseline, f.pending = content, nil
 	f.snap = f.content()
 	return nil
 }

@@ -110,6 +110,52 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// TestSaveComparesWithTheFileRead: what a save compares with is the state as read, made from
+// the file's bytes once a save needs it (Load leaves it for later, as a plan saves nothing),
+// not from the state as changed since, through the stored pointers or in a clone.
+func TestSaveComparesWithTheFileRead(t *testing.T) {
+	path := filepath.Join(t.TempDir(), DefaultFileName)
+	if err := sample().Save(path); err != nil {
+		t.Fatal(err)
+	}
+	load := func() *File {
+		t.Helper()
+		f, err := Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	f := load()
+	l, _ := f.Lease("training")
+	l.Status = "TERMINATED"
+	l.Reservations["gpus"] = Reservation{ID: "res-9"}
+	c := f.Clone()
+	if err := f.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	if f.Serial != 2 || load().Serial != 2 {
+		t.Fatalf("a change made after Load: serial %d in memory, %d in the file; want 2", f.Serial, load().Serial)
+	}
+	if err := c.Save(path + ".copy"); err != nil {
+		t.Fatal(err)
+	}
+	if c.Serial != 2 {
+		t.Errorf("the clone of a changed state saved at serial %d, want 2", c.Serial)
+	}
+	g := load()
+	g.Clone() // a clone of an unsettled state leaves it unsettled
+	if err := g.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	if g.Serial != 2 {
+		t.Errorf("an unchanged state saved at serial %d, want 2", g.Serial)
+	}
+	if r, ok := load().diff(); !ok || !r.empty() {
+		t.Errorf("a state just read differs from its snapshot: %+v, %v", r, ok)
+	}
+}
+
 func TestLoadOrNewMissing(t *testing.T) {
 	path := filepath.Join(t.TempDir(), DefaultFileName)
 	f, existed, err := LoadOrNew(path)
@@ -287,6 +333,8 @@ func TestLoadErrors(t *testing.T) {
 		{"no version", `{"lineage": "x"}`, []string{"not a leasefile state"}, false},
 		{"no lineage", `{"format_version": 1}`, []string{"no lineage"}, false},
 		{"null lease", `{"format_version": 1, "lineage": "x", "leases": {"a": null}}`, []string{`lease "a" is null`}, false},
+		{"year out of range in UTC", `{"format_version": 1, "lineage": "x", "leases": {"a": {"id": "l", "start": "0000-01-01T00:00:00+01:00"}}}`,
+			[]string{"encode state", "year outside of range"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

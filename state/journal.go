@@ -51,6 +51,7 @@ func (r *record) empty() bool {
 // diff is what changed in f since snap, its last loaded or saved content; ok is false when
 // it cannot be told as a record (no snap, a null lease).
 func (f *File) diff() (r *record, ok bool) {
+	f.settle()
 	s := f.snap
 	if s == nil {
 		return nil, false

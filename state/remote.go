@@ -35,6 +35,7 @@ func (f *File) Next() (*Version, error) {
 	if err != nil {
 		return nil, err
 	}
+	f.settle()
 	if f.baseline != nil && bytes.Equal(content, f.baseline) {
 		return nil, nil
 	}
@@ -44,6 +45,7 @@ func (f *File) Next() (*Version, error) {
 
 // Written records that v, from f.Next, is stored.
 func (f *File) Written(v *Version) {
+	f.settle() // the snap stays what it was read as
 	f.Serial = v.Serial
 	f.FormatVersion = FormatVersion
 	f.baseline = v.content
@@ -61,7 +63,7 @@ func CheckSuccessor(location string, stored []byte, f *File) error {
 // check refuses a state of another lineage, or one whose serial is f's or higher.
 func (f *File) ForCopy() *File {
 	c := f.Clone()
-	c.baseline = nil
+	c.baseline, c.pending = nil, nil
 	c.Serial--
 	return c
 }
