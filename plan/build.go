@@ -48,7 +48,8 @@ type builder struct {
 	in      Input
 	now     time.Time // Now truncated to the minute, as Blazar resolves "now"
 	p       *Plan
-	live    map[string]map[string]*leases.Lease // site -> id -> lease
+	live    map[string]map[string]*leases.Lease   // site -> id -> lease
+	named   map[string]map[string][]*leases.Lease // site -> name -> leases in list order; see sameName
 	tracked map[string]*tracked
 	targets map[string]bool
 	replace map[string]bool

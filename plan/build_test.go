@@ -161,6 +161,34 @@ func TestForeignLeasesUntouched(t *testing.T) {
 	}
 }
 
+// A create whose name live leases already have names each of them that no state entry tracks,
+// sorted, and offers to import the first one Blazar listed; leases of another site, name or
+// project, DELETING, TERMINATED or tracked do not count.
+func TestCreateRefusesEveryDuplicateName(t *testing.T) {
+	st, live := oneLease()
+	at := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	dup := func(id, name, status, project string) leases.Lease {
+		return leases.Lease{ID: id, Name: name, Status: status, ProjectID: project, StartDate: at, EndDate: at.Add(time.Hour)}
+	}
+	live["CHI@UC"] = append(live["CHI@UC"], dup("D2", "b", "PENDING", ""), dup("X1", "b", "DELETING", ""), dup("X2", "b", "TERMINATED", ""),
+		dup("X3", "bb", "PENDING", ""), dup("X4", "b", "PENDING", "other"), dup("D1", "b", "ACTIVE", "mine"), dup("T1", "b", "ACTIVE", ""))
+	st.SetLease("c", &state.Lease{ID: "T1", Name: "b", Site: "CHI@UC"})
+	live["CHI@TACC"] = []leases.Lease{dup("X5", "b", "PENDING", "")}
+	src := strings.Replace(leaseA, "COUNT", "2", 1) + `  b:
+    duration: 1h
+    reservations:
+      ip: {type: floating_ip}
+`
+	_, err := Build(Input{Spec: mustSpec(t, src), State: st, Live: live, Now: now,
+		Identity: map[string]state.Identity{"CHI@UC": {ProjectID: "mine"}}})
+	want := `lease "b": leases D1 (ACTIVE, 2026-12-02 09:00 to 2026-12-02 10:00), D2 (PENDING, 2026-12-02 09:00 to 2026-12-02 10:00) on CHI@UC are already named "b"` +
+		" and not tracked by this state (after a `state rm`, with a lost state file, or another state's lease): creating would make a second lease of that name;" +
+		" run `leasefile import b D2` if it is this lease, or plan with -allow-duplicate-name to create another"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error:\n%v\nwant it to contain:\n%s", err, want)
+	}
+}
+
 func TestTransitionalWarning(t *testing.T) {
 	st, live := oneLease()
 	live["CHI@UC"][0].Status = "UPDATING"

@@ -21,6 +21,25 @@ type tracked struct {
 	orphan  bool // adopted for a key no longer in the Leasefile
 }
 
+// sameName is the live leases of the site named name, in the order the list call returned
+// them. The index of a site is built the first time a create or an intent asks: a plan
+// without either never needs it.
+func (b *builder) sameName(site, name string) []*leases.Lease {
+	if b.named == nil {
+		b.named = map[string]map[string][]*leases.Lease{}
+	}
+	m, ok := b.named[site]
+	if !ok {
+		ls := b.in.Live[site]
+		m = make(map[string][]*leases.Lease, len(ls))
+		for i := range ls {
+			m[ls[i].Name] = append(m[ls[i].Name], &ls[i])
+		}
+		b.named[site] = m
+	}
+	return m[name]
+}
+
 func (b *builder) liveLease(site, id string) *leases.Lease {
 	l := b.live[site][id]
 	if l == nil || l.Status == "DELETING" {
@@ -186,18 +205,18 @@ func (b *builder) intentLease(in state.Intent, site string) (*leases.Lease, erro
 func (b *builder) candidates(in state.Intent, site string, d *spec.Lease) []*leases.Lease {
 	user := b.in.Identity[site].UserID
 	var cands []*leases.Lease
-	for _, l := range b.in.Live[site] {
-		if l.Name != in.Name || l.Status == "DELETING" || b.isTracked(site, l.ID) || !in.Admits(l.CreatedAt) {
+	for _, l := range b.sameName(site, in.Name) {
+		if l.Status == "DELETING" || b.isTracked(site, l.ID) || !in.Admits(l.CreatedAt) {
 			continue
 		}
 		if user != "" && l.UserID != user {
 			continue
 		}
-		if d != nil && !SameTypes(wanted(d), &l) {
+		if d != nil && !SameTypes(wanted(d), l) {
 			// Not what this create asked for: another state's lease of that name.
 			continue
 		}
-		cands = append(cands, &l)
+		cands = append(cands, l)
 	}
 	slices.SortFunc(cands, func(a, c *leases.Lease) int { return cmp.Compare(a.ID, c.ID) })
 	return cands
