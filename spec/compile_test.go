@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -111,4 +112,21 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A plain string is written between quotes as it is: exactly what encoding/json writes of it,
+// for every single byte and the characters it escapes.
+func TestEncodeValueStringsAsJSON(t *testing.T) {
+	cases := []string{"", "compute_skylake", "$node_type", "==", "a b", "<&>", "\x7f", `"`, `\`, "\u2028", "é", "\xff", "tab\there"}
+	for c := range 256 {
+		cases = append(cases, string(rune(c)), "x"+string([]byte{byte(c)})+"y")
+	}
+	for _, s := range cases {
+		var fast, slow bytes.Buffer
+		encodeValue(&fast, s)
+		encodeJSON(&slow, s)
+		if fast.String() != slow.String() {
+			t.Errorf("%q: encodeValue %s, encoding/json %s", s, fast.String(), slow.String())
+		}
+	}
 }

@@ -139,12 +139,36 @@ func encodeValue(b *bytes.Buffer, v any) {
 		b.WriteByte(']')
 	case Query:
 		encodeValue(b, []any(v))
+	case string:
+		if plainJSON(v) {
+			b.WriteByte('"')
+			b.WriteString(v)
+			b.WriteByte('"')
+			return
+		}
+		encodeJSON(b, v)
 	default:
-		enc := json.NewEncoder(b)
-		enc.SetEscapeHTML(false)
-		_ = enc.Encode(v) // strings and numbers cannot fail
-		b.Truncate(b.Len() - 1)
+		encodeJSON(b, v)
 	}
+}
+
+// plainJSON reports whether encoding/json writes s as it is between quotes (HTML escaping
+// off): printable ASCII without '"' or '\\', the strings queries are made of.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// encodeJSON writes v as encoding/json does, without HTML escaping.
+func encodeJSON(b *bytes.Buffer, v any) {
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v) // strings and numbers cannot fail
+	b.Truncate(b.Len() - 1)
 }
 
 // ParseQuery decodes a query string as Blazar stores it ("" and "[]" mean no constraint).
