@@ -115,18 +115,18 @@ func (b *builder) observe() {
 		if t.live == nil {
 			continue
 		}
-		b.p.Observed = append(b.p.Observed, Observed{Key: key, Lease: observed(t, b.in.Spec.Lease(key))})
+		b.p.Observed = append(b.p.Observed, Observed{Key: key, Lease: b.observed(t, b.in.Spec.Lease(key))})
 	}
 }
 
-func observed(t *tracked, d *spec.Lease) state.Lease {
+func (b *builder) observed(t *tracked, d *spec.Lease) state.Lease {
 	l := t.live
 	out := state.Lease{
 		ID: l.ID, Name: l.Name, Site: t.site, Status: l.Status,
 		Start: l.StartDate.UTC(), End: l.EndDate.UTC(), CreatedAt: l.CreatedAt.UTC(),
 	}
 	out.UpdatedAt = blazar.FormatTimestamp(l.UpdatedAt)
-	m, _ := matched(d, t.st, l)
+	m, _ := b.matched(d, t)
 	if len(m) > 0 {
 		out.Reservations = map[string]state.Reservation{}
 		for k, r := range m {

@@ -167,6 +167,23 @@ func wanted(d *spec.Lease) []ReservationSpec {
 	return out
 }
 
+// wantedUnrecorded is wanted(d) for Match with recorded: Match reads only the keys of the
+// reservations recorded with an ID, so only the others get their bodies compiled.
+func wantedUnrecorded(d *spec.Lease, recorded map[string]state.Reservation) []ReservationSpec {
+	if d == nil {
+		return nil
+	}
+	rs := specificFirst(d.Reservations)
+	out := make([]ReservationSpec, len(rs))
+	for i, r := range rs {
+		out[i] = ReservationSpec{Key: r.Key, Type: string(r.Type)}
+		if recorded[r.Key].ID == "" {
+			out[i].Body = r.Body(d.BeforeEnd, d.BeforeEndSet)
+		}
+	}
+	return out
+}
+
 // SameTypes reports whether lease l has the reservations want asks for, by resource type:
 // what a create of want would have made.
 func SameTypes(want []ReservationSpec, l *leases.Lease) bool {

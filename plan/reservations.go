@@ -12,17 +12,22 @@ import (
 	"github.com/chameleoncloud/leasefile/state"
 )
 
-// matched pairs the reservation keys of a tracked lease with its live reservations (Match).
-// When Match cannot, only the keys the state records by ID are paired, and the error says why.
-func matched(d *spec.Lease, st *state.Lease, l *leases.Lease) (map[string]*leases.Reservation, error) {
+// matched pairs the reservation keys of a tracked lease with its live reservations (Match),
+// d being its declaration. When Match cannot, only the keys the state records by ID are
+// paired, and the error says why. The answer is kept on t: callers only read it.
+func (b *builder) matched(d *spec.Lease, t *tracked) (map[string]*leases.Reservation, error) {
+	if t.paired && t.pairsOf == d {
+		return t.pairs, t.pairsErr
+	}
 	var recorded map[string]state.Reservation
-	if st != nil {
-		recorded = st.Reservations
+	if t.st != nil {
+		recorded = t.st.Reservations
 	}
-	m, err := Match(wanted(d), recorded, l.Reservations)
+	m, err := Match(wantedUnrecorded(d, recorded), recorded, t.live.Reservations)
 	if err != nil {
-		m, _ = Match(nil, recorded, l.Reservations)
+		m, _ = Match(nil, recorded, t.live.Reservations)
 	}
+	t.pairs, t.pairsErr, t.pairsOf, t.paired = m, err, d, true
 	return m, err
 }
 
@@ -90,7 +95,7 @@ func (rd *resDiff) forceBeforeEnd(p, key, old, want string) {
 // was removed, added or retyped (all replacements), then each pair by its type's diff.
 func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *diff) {
 	l := t.live
-	m, err := matched(d, t.st, l)
+	m, err := b.matched(d, t)
 	if err != nil {
 		df.matchErr = b.leaseError(d, "reservations", fmt.Sprintf("cannot tell which reservation of lease %s is which: %v", l.ID, err))
 	}

@@ -19,6 +19,13 @@ type tracked struct {
 	live    *leases.Lease // nil when gone from Blazar
 	adopted bool
 	orphan  bool // adopted for a key no longer in the Leasefile
+
+	// pairs is matched's answer for the declaration pairsOf, which observe and
+	// diffReservations both ask for.
+	pairs    map[string]*leases.Reservation
+	pairsErr error
+	pairsOf  *spec.Lease
+	paired   bool
 }
 
 // sameName is the live leases of the site named name, in the order the list call returned
