@@ -51,6 +51,7 @@ type builder struct {
 	live    map[string]map[string]*leases.Lease   // site -> id -> lease
 	named   map[string]map[string][]*leases.Lease // site -> name -> leases in list order; see sameName
 	tracked map[string]*tracked
+	order   []string // allKeys, once adopt has settled tracked
 	targets map[string]bool
 	replace map[string]bool
 }
@@ -75,6 +76,7 @@ func Build(in Input) (*Plan, error) {
 	if err := b.adopt(); err != nil {
 		return nil, err
 	}
+	b.order = b.allKeys()
 	b.drift()
 	b.observe()
 	if err := b.changes(); err != nil {
@@ -142,7 +144,7 @@ func newBuilder(in Input) (*builder, error) {
 // -refresh-only leaves out shows as unchanged, and its errors do not count.
 func (b *builder) changes() error {
 	var errs []error
-	for _, key := range b.allKeys() {
+	for _, key := range b.order {
 		pd := b.planKey(key)
 		ch := pd.ch
 		keep := !b.in.RefreshOnly && (len(b.targets) == 0 || b.targets[strings.TrimSuffix(key, state.DeposedSuffix)])
@@ -178,12 +180,37 @@ func (b *builder) changes() error {
 
 // sort orders what the plan lists by site, then key.
 func (p *Plan) sort() {
-	slices.SortStableFunc(p.Changes, func(a, c Change) int { return cmp.Or(cmp.Compare(a.Site, c.Site), cmp.Compare(a.Key, c.Key)) })
-	slices.SortStableFunc(p.Drift, func(a, c Drift) int { return cmp.Or(cmp.Compare(a.Site, c.Site), cmp.Compare(a.Key, c.Key)) })
-	slices.SortStableFunc(p.Await, func(a, c Await) int { return cmp.Or(cmp.Compare(a.Site, c.Site), cmp.Compare(a.Key, c.Key)) })
-	slices.SortStableFunc(p.Observed, func(a, c Observed) int {
+	sortStable(p.Changes, func(a, c *Change) int { return cmp.Or(cmp.Compare(a.Site, c.Site), cmp.Compare(a.Key, c.Key)) })
+	sortStable(p.Drift, func(a, c *Drift) int { return cmp.Or(cmp.Compare(a.Site, c.Site), cmp.Compare(a.Key, c.Key)) })
+	sortStable(p.Await, func(a, c *Await) int { return cmp.Or(cmp.Compare(a.Site, c.Site), cmp.Compare(a.Key, c.Key)) })
+	sortStable(p.Observed, func(a, c *Observed) int {
 		return cmp.Or(cmp.Compare(a.Lease.Site, c.Lease.Site), cmp.Compare(a.Key, c.Key))
 	})
+}
+
+// sortStable is slices.SortStableFunc for slices of large structs: it sorts their indexes,
+// then moves each element once along the permutation's cycles, instead of swapping the
+// elements through the merges.
+func sortStable[T any](s []T, cmp func(a, c *T) int) {
+	idx := make([]int, len(s))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(i, j int) int { return cmp(&s[i], &s[j]) })
+	// Position j takes the element at idx[j]; a visited position is marked -1.
+	for i := range idx {
+		if idx[i] < 0 {
+			continue
+		}
+		tmp := s[i]
+		j := i
+		for idx[j] != i {
+			k := idx[j]
+			s[j], idx[j] = s[k], -1
+			j = k
+		}
+		s[j], idx[j] = tmp, -1
+	}
 }
 
 // noop strips a change down to what a skipped (targeted out or refresh-only) key shows.

@@ -3,6 +3,7 @@ package plan
 import (
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -268,6 +269,28 @@ func TestReservationTypesComplete(t *testing.T) {
 	for _, ty := range spec.Types {
 		if e := reservationTypes[ty]; e.fields == nil || e.diff == nil {
 			t.Errorf("reservation type %s: incomplete entry", ty)
+		}
+	}
+}
+
+// sortStable orders as slices.SortStableFunc does, ties in their first order included.
+func TestSortStableIsSlicesSortStable(t *testing.T) {
+	for n := range 40 {
+		var s []Drift
+		for i := range n {
+			s = append(s, Drift{Site: []string{"CHI@UC", "CHI@TACC", "CHI@Edge"}[(i*7)%3], Key: string(rune('a' + (i*5)%4)), Detail: strconv.Itoa(i)})
+		}
+		want := slices.Clone(s)
+		by := func(a, c Drift) int {
+			if o := strings.Compare(a.Site, c.Site); o != 0 {
+				return o
+			}
+			return strings.Compare(a.Key, c.Key)
+		}
+		slices.SortStableFunc(want, by)
+		sortStable(s, func(a, c *Drift) int { return by(*a, *c) })
+		if !slices.Equal(s, want) {
+			t.Errorf("n=%d: sortStable %v, slices.SortStableFunc %v", n, s, want)
 		}
 	}
 }
