@@ -29,8 +29,9 @@ import (
 func Match(want []ReservationSpec, recorded map[string]state.Reservation, live []leases.Reservation) (map[string]*leases.Reservation, error) {
 	out := map[string]*leases.Reservation{}
 	claimed := map[string]bool{}
-	for _, k := range slices.Sorted(maps.Keys(recorded)) {
-		id := recorded[k].ID
+	for k, r := range recorded {
+		// Each key's pairing is its own: the order does not matter.
+		id := r.ID
 		if id == "" {
 			continue
 		}
@@ -105,8 +106,7 @@ func fits(body spec.ReservationBody, lr leases.Reservation) bool {
 	}
 	if body.ResourceProperties != nil && (lr.ResourceProperties != "" || lr.ResourceType != "network") {
 		want, err := spec.ParseQuery(*body.ResourceProperties)
-		have, err2 := spec.ParseQuery(lr.ResourceProperties)
-		if err != nil || err2 != nil || !want.Equal(have) {
+		if err != nil || !want.EqualEncoded(lr.ResourceProperties) {
 			return false
 		}
 	}

@@ -184,8 +184,7 @@ func diffHosts(c resCompare) resDiff {
 		}
 	}
 	want := r.Constraints()
-	have, err := spec.ParseQuery(lr.ResourceProperties)
-	if err != nil || !want.Equal(have) {
+	if !want.EqualEncoded(lr.ResourceProperties) {
 		changed = true
 		rd.change(p+".resource_properties", queryText(lr.ResourceProperties), want.Encode())
 		body.ResourceProperties = ref(want.Encode())

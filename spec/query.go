@@ -190,6 +190,41 @@ func (q Query) Equal(o Query) bool {
 	return q.canonical() == o.canonical()
 }
 
+// EqualEncoded reports whether s, a query as Blazar stores it, decodes (ParseQuery) into a
+// query Equal to q. A query of lists and plain strings decodes from its own Encode exactly
+// as it is, so that string needs no decoding.
+func (q Query) EqualEncoded(s string) bool {
+	if plainQuery(q) && q.Encode() == s {
+		return true
+	}
+	have, err := ParseQuery(s)
+	return err == nil && q.Equal(have)
+}
+
+// plainQuery reports whether q holds only lists and strings that encode as they are
+// (plainJSON), which JSON gives back unchanged.
+func plainQuery(q []any) bool {
+	for _, el := range q {
+		switch v := el.(type) {
+		case string:
+			if !plainJSON(v) {
+				return false
+			}
+		case []any:
+			if !plainQuery(v) {
+				return false
+			}
+		case Query:
+			if !plainQuery(v) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 func (q Query) canonical() string {
 	norm := func(t []any) string {
 		c := append([]any(nil), t...)
