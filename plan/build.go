@@ -107,7 +107,7 @@ func newBuilder(in Input) (*builder, error) {
 		in:      in,
 		now:     in.Now.UTC().Truncate(time.Minute),
 		live:    map[string]map[string]*leases.Lease{},
-		tracked: map[string]*tracked{},
+		tracked: make(map[string]*tracked, len(in.State.Leases)),
 	}
 	b.p = &Plan{
 		FormatVersion: FormatVersion,
@@ -123,7 +123,7 @@ func newBuilder(in Input) (*builder, error) {
 		Observed:      []Observed{},
 	}
 	for site, ls := range in.Live {
-		m := map[string]*leases.Lease{}
+		m := make(map[string]*leases.Lease, len(ls))
 		for i := range ls {
 			m[ls[i].ID] = &ls[i]
 		}
@@ -279,6 +279,25 @@ func (b *builder) keys(flag string, args []string) (map[string]bool, error) {
 }
 
 func (b *builder) allKeys() []string {
+	// The Leasefile's keys are sorted and unique: when the state tracks no other key, they
+	// are the answer.
+	keys := make([]string, len(b.in.Spec.Leases))
+	for i, d := range b.in.Spec.Leases {
+		keys[i] = d.Key
+		if i > 0 && keys[i-1] >= d.Key {
+			return b.allKeysSet()
+		}
+	}
+	for k := range b.tracked {
+		if b.in.Spec.Lease(k) == nil {
+			return b.allKeysSet()
+		}
+	}
+	return keys
+}
+
+// allKeysSet is allKeys for any Leasefile and state.
+func (b *builder) allKeysSet() []string {
 	set := map[string]bool{}
 	for _, d := range b.in.Spec.Leases {
 		set[d.Key] = true

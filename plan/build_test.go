@@ -2,6 +2,7 @@ package plan
 
 import (
 	"maps"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -292,5 +293,35 @@ func TestSortStableIsSlicesSortStable(t *testing.T) {
 		if !slices.Equal(s, want) {
 			t.Errorf("n=%d: sortStable %v, slices.SortStableFunc %v", n, s, want)
 		}
+	}
+}
+
+// allKeys takes the Leasefile's keys as they are when the state tracks no other: it answers
+// what allKeysSet answers for every golden case, at the point Build asks.
+func TestAllKeysIsAllKeysSet(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	short := 0
+	for _, file := range files {
+		b, err := newBuilder(loadCase(t, file).input)
+		if err != nil {
+			continue
+		}
+		b.move()
+		b.track()
+		if b.adopt() != nil {
+			continue
+		}
+		if got, want := b.allKeys(), b.allKeysSet(); !slices.Equal(got, want) {
+			t.Errorf("%s: allKeys %v, allKeysSet %v", file, got, want)
+		}
+		if len(b.tracked) > 0 && len(b.allKeysSet()) == len(b.in.Spec.Leases) {
+			short++
+		}
+	}
+	if short == 0 {
+		t.Error("no golden case takes the Leasefile's keys as they are")
 	}
 }

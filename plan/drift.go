@@ -136,7 +136,7 @@ func (b *builder) observed(t *tracked, d *spec.Lease) state.Lease {
 	out.UpdatedAt = blazar.FormatTimestamp(l.UpdatedAt)
 	m, _ := b.matched(d, t)
 	if len(m) > 0 {
-		out.Reservations = map[string]state.Reservation{}
+		out.Reservations = make(map[string]state.Reservation, len(m))
 		for k, r := range m {
 			sr := state.Reservation{ID: r.ID, ResourceType: r.ResourceType}
 			if t.st != nil {

@@ -46,6 +46,9 @@ func Match(want []ReservationSpec, recorded map[string]state.Reservation, live [
 			rest = append(rest, w)
 		}
 	}
+	if len(rest) == 0 {
+		return out, nil
+	}
 	pool := func(rt string) []int {
 		var idx []int
 		for i, lr := range live {

@@ -3,7 +3,6 @@ package plan
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 
@@ -99,20 +98,29 @@ func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *
 	if err != nil {
 		df.matchErr = b.leaseError(d, "reservations", fmt.Sprintf("cannot tell which reservation of lease %s is which: %v", l.ID, err))
 	}
-	owned := map[string]bool{}
-	for _, r := range m {
-		owned[r.ID] = true
+	owned := func(id string) bool {
+		for _, r := range m {
+			if r.ID == id {
+				return true
+			}
+		}
+		return false
 	}
 	if t.st != nil {
-		for _, k := range slices.Sorted(maps.Keys(t.st.Reservations)) {
+		var removed []string
+		for k := range t.st.Reservations {
 			if d.Reservation(k) == nil {
-				df.fields = append(df.fields, FieldChange{Path: "reservations." + k, Old: t.st.Reservations[k].ResourceType})
-				df.force("reservations."+k, fmt.Sprintf("reservation %s was removed, and Blazar cannot remove a reservation from a lease", k))
+				removed = append(removed, k)
 			}
+		}
+		slices.Sort(removed)
+		for _, k := range removed {
+			df.fields = append(df.fields, FieldChange{Path: "reservations." + k, Old: t.st.Reservations[k].ResourceType})
+			df.force("reservations."+k, fmt.Sprintf("reservation %s was removed, and Blazar cannot remove a reservation from a lease", k))
 		}
 	}
 	for _, r := range l.Reservations {
-		if !owned[r.ID] && !recordedID(t.st, r.ID) {
+		if !owned(r.ID) && !recordedID(t.st, r.ID) {
 			df.fields = append(df.fields, FieldChange{Path: "reservations", Old: r.ID})
 			df.force("reservations", fmt.Sprintf("the lease holds reservation %s (%s) that no key of the Leasefile declares", r.ID, r.ResourceType))
 		}

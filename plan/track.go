@@ -58,8 +58,7 @@ func (b *builder) liveLease(site, id string) *leases.Lease {
 
 // track ties each state key to its live lease, by ID only.
 func (b *builder) track() {
-	for _, key := range b.in.State.Keys() {
-		st, _ := b.in.State.Lease(key)
+	for key, st := range b.in.State.Leases {
 		c := *st
 		site := c.Site
 		if site == "" {
