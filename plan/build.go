@@ -77,6 +77,8 @@ func Build(in Input) (*Plan, error) {
 		return nil, err
 	}
 	b.order = b.allKeys()
+	b.p.Changes = make([]Change, 0, len(b.order))
+	b.p.Observed = make([]Observed, 0, len(b.tracked))
 	b.drift()
 	b.observe()
 	if err := b.changes(); err != nil {

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/chameleoncloud/leasefile/blazar"
 	"github.com/chameleoncloud/leasefile/blazar/leases"
 	"github.com/chameleoncloud/leasefile/spec"
 	"github.com/chameleoncloud/leasefile/state"
@@ -133,7 +132,7 @@ func (b *builder) observed(t *tracked, d *spec.Lease) state.Lease {
 		ID: l.ID, Name: l.Name, Site: t.site, Status: l.Status,
 		Start: l.StartDate.UTC(), End: l.EndDate.UTC(), CreatedAt: l.CreatedAt.UTC(),
 	}
-	out.UpdatedAt = blazar.FormatTimestamp(l.UpdatedAt)
+	out.UpdatedAt = t.updatedAt()
 	m, _ := b.matched(d, t)
 	if len(m) > 0 {
 		out.Reservations = make(map[string]state.Reservation, len(m))

@@ -28,14 +28,12 @@ import (
 // it (Blazar answers in that order).
 func Match(want []ReservationSpec, recorded map[string]state.Reservation, live []leases.Reservation) (map[string]*leases.Reservation, error) {
 	out := map[string]*leases.Reservation{}
-	claimed := map[string]bool{}
 	for k, r := range recorded {
 		// Each key's pairing is its own: the order does not matter.
 		id := r.ID
 		if id == "" {
 			continue
 		}
-		claimed[id] = true
 		if i := slices.IndexFunc(live, func(lr leases.Reservation) bool { return lr.ID == id }); i >= 0 {
 			out[k] = &live[i]
 		}
@@ -48,6 +46,12 @@ func Match(want []ReservationSpec, recorded map[string]state.Reservation, live [
 	}
 	if len(rest) == 0 {
 		return out, nil
+	}
+	claimed := map[string]bool{}
+	for _, r := range recorded {
+		if r.ID != "" {
+			claimed[r.ID] = true
+		}
 	}
 	pool := func(rt string) []int {
 		var idx []int
@@ -170,18 +174,17 @@ func wanted(d *spec.Lease) []ReservationSpec {
 	return out
 }
 
-// wantedUnrecorded is wanted(d) for Match with recorded: Match reads only the keys of the
-// reservations recorded with an ID, so only the others get their bodies compiled.
+// wantedUnrecorded is wanted(d) for Match with recorded, less the reservations recorded with
+// an ID: Match pairs those by ID whatever it is given, and reads want only for the others.
+// It is nil, compiling no body, when the state records every one.
 func wantedUnrecorded(d *spec.Lease, recorded map[string]state.Reservation) []ReservationSpec {
-	if d == nil {
+	if d == nil || !slices.ContainsFunc(d.Reservations, func(r *spec.Reservation) bool { return recorded[r.Key].ID == "" }) {
 		return nil
 	}
-	rs := specificFirst(d.Reservations)
-	out := make([]ReservationSpec, len(rs))
-	for i, r := range rs {
-		out[i] = ReservationSpec{Key: r.Key, Type: string(r.Type)}
+	var out []ReservationSpec
+	for _, r := range specificFirst(d.Reservations) {
 		if recorded[r.Key].ID == "" {
-			out[i].Body = r.Body(d.BeforeEnd, d.BeforeEndSet)
+			out = append(out, ReservationSpec{Key: r.Key, Type: string(r.Type), Body: r.Body(d.BeforeEnd, d.BeforeEndSet)})
 		}
 	}
 	return out

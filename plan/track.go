@@ -26,6 +26,16 @@ type tracked struct {
 	pairsErr error
 	pairsOf  *spec.Lease
 	paired   bool
+
+	updated string // updatedAt(live), which observe and the change both show
+}
+
+// updatedAt is updatedAt(t.live), formatted once.
+func (t *tracked) updatedAt() string {
+	if t.updated == "" {
+		t.updated = updatedAt(t.live)
+	}
+	return t.updated
 }
 
 // sameName is the live leases of the site named name, in the order the list call returned
