@@ -50,6 +50,7 @@ type builder struct {
 	p       *Plan
 	live    map[string]map[string]*leases.Lease   // site -> id -> lease
 	named   map[string]map[string][]*leases.Lease // site -> name -> leases in list order; see sameName
+	asked   map[string]bool                       // the names named indexes
 	tracked map[string]*tracked
 	order   []string // allKeys, once adopt has settled tracked
 	targets map[string]bool

@@ -325,3 +325,42 @@ func TestAllKeysIsAllKeysSet(t *testing.T) {
 		t.Error("no golden case takes the Leasefile's keys as they are")
 	}
 }
+
+// sameName finds what a scan of the site's list finds, in its order, whether the name is
+// one the Leasefile or an intent has (indexed) or not, for every golden case.
+func TestSameNameIsListScan(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range files {
+		in := loadCase(t, file).input
+		b, err := newBuilder(in)
+		if err != nil {
+			continue
+		}
+		names := []string{"", "nope"}
+		for _, d := range in.Spec.Leases {
+			names = append(names, d.Name)
+		}
+		for _, it := range in.State.Intents {
+			names = append(names, it.Name)
+		}
+		for site, ls := range in.Live {
+			for _, l := range ls {
+				names = append(names, l.Name)
+			}
+			for _, name := range names {
+				var want []*leases.Lease
+				for i := range ls {
+					if ls[i].Name == name {
+						want = append(want, &ls[i])
+					}
+				}
+				if got := b.sameName(site, name); !slices.Equal(got, want) {
+					t.Errorf("%s: sameName(%s, %q) = %v, the list has %v", file, site, name, got, want)
+				}
+			}
+		}
+	}
+}

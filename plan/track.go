@@ -39,18 +39,37 @@ func (t *tracked) updatedAt() string {
 }
 
 // sameName is the live leases of the site named name, in the order the list call returned
-// them. The index of a site is built the first time a create or an intent asks: a plan
-// without either never needs it.
+// them. Creates ask with the Leasefile's names and intents with theirs: the index of a site,
+// built the first time one asks, holds the leases of those names only, and any other name is
+// looked up in the whole list.
 func (b *builder) sameName(site, name string) []*leases.Lease {
 	if b.named == nil {
 		b.named = map[string]map[string][]*leases.Lease{}
+		b.asked = map[string]bool{}
+		for _, d := range b.in.Spec.Leases {
+			b.asked[d.Name] = true
+		}
+		for _, in := range b.in.State.Intents {
+			b.asked[in.Name] = true
+		}
+	}
+	ls := b.in.Live[site]
+	if !b.asked[name] {
+		var out []*leases.Lease
+		for i := range ls {
+			if ls[i].Name == name {
+				out = append(out, &ls[i])
+			}
+		}
+		return out
 	}
 	m, ok := b.named[site]
 	if !ok {
-		ls := b.in.Live[site]
-		m = make(map[string][]*leases.Lease, len(ls))
+		m = map[string][]*leases.Lease{}
 		for i := range ls {
-			m[ls[i].Name] = append(m[ls[i].Name], &ls[i])
+			if b.asked[ls[i].Name] {
+				m[ls[i].Name] = append(m[ls[i].Name], &ls[i])
+			}
 		}
 		b.named[site] = m
 	}
