@@ -48,7 +48,8 @@ type builder struct {
 	in      Input
 	now     time.Time // Now truncated to the minute, as Blazar resolves "now"
 	p       *Plan
-	live    map[string]map[string]*leases.Lease   // site -> id -> lease
+	live    map[string]map[string]*leases.Lease   // site -> id -> lease, for the IDs in ids; see listed
+	ids     map[string]bool                       // the lease IDs the state and its intents record
 	named   map[string]map[string][]*leases.Lease // site -> name -> leases in list order; see sameName
 	asked   map[string]bool                       // the names named indexes
 	tracked map[string]*tracked
@@ -109,7 +110,6 @@ func newBuilder(in Input) (*builder, error) {
 	b := &builder{
 		in:      in,
 		now:     in.Now.UTC().Truncate(time.Minute),
-		live:    map[string]map[string]*leases.Lease{},
 		tracked: make(map[string]*tracked, len(in.State.Leases)),
 	}
 	b.p = &Plan{
@@ -124,13 +124,6 @@ func newBuilder(in Input) (*builder, error) {
 		RefreshOnly:   in.RefreshOnly,
 		Changes:       []Change{},
 		Observed:      []Observed{},
-	}
-	for site, ls := range in.Live {
-		m := make(map[string]*leases.Lease, len(ls))
-		for i := range ls {
-			m[ls[i].ID] = &ls[i]
-		}
-		b.live[site] = m
 	}
 	if err := b.flags(); err != nil {
 		return nil, err

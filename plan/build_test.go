@@ -364,3 +364,44 @@ func TestSameNameIsListScan(t *testing.T) {
 		}
 	}
 }
+
+// listed finds the last lease of an ID in the site's list, as a map of the whole list did,
+// whether the state records the ID (indexed) or not, for every golden case and a list that
+// has an ID twice.
+func TestListedIsListScan(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inputs []Input
+	for _, file := range files {
+		inputs = append(inputs, loadCase(t, file).input)
+	}
+	st, live := oneLease()
+	live["CHI@UC"] = append(live["CHI@UC"], leases.Lease{ID: "L1", Name: "again"}, leases.Lease{ID: "X", Name: "x1"}, leases.Lease{ID: "X", Name: "x2"})
+	inputs = append(inputs, Input{State: st, Live: live})
+	for n, in := range inputs {
+		b, err := newBuilder(in)
+		if err != nil {
+			continue
+		}
+		ids := []string{"", "nope"}
+		for _, l := range in.State.Leases {
+			ids = append(ids, l.ID)
+		}
+		for site, ls := range in.Live {
+			for _, l := range ls {
+				ids = append(ids, l.ID)
+			}
+			whole := map[string]*leases.Lease{}
+			for i := range ls {
+				whole[ls[i].ID] = &ls[i]
+			}
+			for _, id := range ids {
+				if got, want := b.listed(site, id), whole[id]; got != want {
+					t.Errorf("input %d: listed(%s, %q) = %p, want %p", n, site, id, got, want)
+				}
+			}
+		}
+	}
+}

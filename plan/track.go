@@ -77,12 +77,49 @@ func (b *builder) sameName(site, name string) []*leases.Lease {
 }
 
 func (b *builder) liveLease(site, id string) *leases.Lease {
-	l := b.live[site][id]
+	l := b.listed(site, id)
 	if l == nil || l.Status == "DELETING" {
 		// A lease being deleted is as good as gone: nothing can be done with it.
 		return nil
 	}
 	return l
+}
+
+// listed is the lease of that ID in the site's list (the last one, should Blazar list an ID
+// twice). The index, built the first time, holds the leases of the IDs the state and its
+// intents record, the ones track and adopt ask about; any other ID is looked up in the list.
+func (b *builder) listed(site, id string) *leases.Lease {
+	if b.live == nil {
+		b.ids = map[string]bool{}
+		for _, st := range b.in.State.Leases {
+			b.ids[st.ID] = true
+		}
+		for _, in := range b.in.State.Intents {
+			if in.ID != "" {
+				b.ids[in.ID] = true
+			}
+		}
+		b.live = make(map[string]map[string]*leases.Lease, len(b.in.Live))
+		for s, ls := range b.in.Live {
+			m := map[string]*leases.Lease{}
+			for i := range ls {
+				if b.ids[ls[i].ID] {
+					m[ls[i].ID] = &ls[i]
+				}
+			}
+			b.live[s] = m
+		}
+	}
+	if b.ids[id] {
+		return b.live[site][id]
+	}
+	ls := b.in.Live[site]
+	for i := len(ls) - 1; i >= 0; i-- {
+		if ls[i].ID == id {
+			return &ls[i]
+		}
+	}
+	return nil
 }
 
 // track ties each state key to its live lease, by ID only.
