@@ -135,3 +135,20 @@ func BenchmarkBuild1000NoChanges(b *testing.B) {
 	b.ReportMetric(build.Seconds()/float64(b.N), "s/build")
 	b.ReportMetric(render.Seconds()/float64(b.N), "s/render")
 }
+
+// BenchmarkIdleSites1000 is the idle-lease check's look at the plan of
+// BenchmarkBuild1000NoChanges: which sites keep ACTIVE bare-metal leases, found among the
+// 11,000 live leases that plan was built from.
+func BenchmarkIdleSites1000(b *testing.B) {
+	f := benchSpec(b, 1000)
+	live := benchLive(10000)
+	p, err := plan.Build(plan.Input{Spec: f, State: benchTracked(f, live), StateExisted: true, Live: live, Now: benchNow})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		plan.IdleSites(p, live)
+	}
+}
