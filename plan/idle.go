@@ -43,9 +43,6 @@ func idleCandidates(p *Plan, live map[string][]leases.Lease) (out []idleLease) {
 func changedLeases(p *Plan, live map[string][]leases.Lease) map[string]map[string]*leases.Lease {
 	ids := map[string]map[string]bool{}
 	for _, ch := range p.Changes {
-		if ch.LeaseID == "" {
-			continue
-		}
 		if ids[ch.Site] == nil {
 			ids[ch.Site] = map[string]bool{}
 		}
