@@ -1,7 +1,6 @@
 package spec
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -122,7 +121,7 @@ func TestEncodeValueStringsAsJSON(t *testing.T) {
 		cases = append(cases, string(rune(c)), "x"+string([]byte{byte(c)})+"y")
 	}
 	for _, s := range cases {
-		var fast, slow bytes.Buffer
+		var fast, slow strings.Builder
 		encodeValue(&fast, s)
 		encodeJSON(&slow, s)
 		if fast.String() != slow.String() {

@@ -121,12 +121,13 @@ func Combine(user []any, extra ...[]any) Query {
 // Encode renders the query as the JSON string Blazar stores, formatted like Python's
 // json.dumps (", " separators) so requests match what python-chi sends.
 func (q Query) Encode() string {
-	var b bytes.Buffer
+	var b strings.Builder
+	b.Grow(64) // a constraint or two: one allocation
 	encodeValue(&b, []any(q))
 	return b.String()
 }
 
-func encodeValue(b *bytes.Buffer, v any) {
+func encodeValue(b *strings.Builder, v any) {
 	switch v := v.(type) {
 	case []any:
 		b.WriteByte('[')
@@ -164,11 +165,12 @@ func plainJSON(s string) bool {
 }
 
 // encodeJSON writes v as encoding/json does, without HTML escaping.
-func encodeJSON(b *bytes.Buffer, v any) {
-	enc := json.NewEncoder(b)
+func encodeJSON(b *strings.Builder, v any) {
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v) // strings and numbers cannot fail
-	b.Truncate(b.Len() - 1)
+	b.Write(out.Bytes()[:out.Len()-1])
 }
 
 // ParseQuery decodes a query string as Blazar stores it ("" and "[]" mean no constraint).
@@ -231,7 +233,7 @@ func (q Query) canonical() string {
 		if len(c) == 3 && c[0] == "=" {
 			c[0] = "=="
 		}
-		var b bytes.Buffer
+		var b strings.Builder
 		encodeValue(&b, c)
 		return b.String()
 	}
