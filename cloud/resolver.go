@@ -331,22 +331,55 @@ func (site *Site) serviceClients(res *resolved) error {
 // from the token the site authenticated with.
 func (site *Site) fromToken() {
 	if cr, ok := site.Provider.GetAuthResult().(tokens.CreateResult); ok {
-		if p, err := cr.ExtractProject(); err == nil && p != nil {
-			site.ProjectID = p.ID
-		}
-		if u, err := cr.ExtractUser(); err == nil && u != nil {
-			site.UserID = u.ID
-		}
-		// tokens' ExtractInto already descends into "token".
-		var tok struct {
-			AppCred *struct {
-				Restricted bool `json:"restricted"`
-			} `json:"application_credential"`
-		}
-		if cr.ExtractInto(&tok) == nil && tok.AppCred != nil {
-			site.RestrictedAppCred = tok.AppCred.Restricted
-		}
+		site.ProjectID, site.UserID, site.RestrictedAppCred = tokenFacts(cr)
 	}
+}
+
+// tokenFacts reads the project ID, the user ID and whether an application credential is
+// restricted from a token, as tokenFactsEach does but in one extraction (each re-encodes the
+// whole token, catalog included): when every field decodes, each alone would decode alike.
+func tokenFacts(cr tokens.CreateResult) (project, user string, restricted bool) {
+	// tokens' ExtractInto already descends into "token".
+	var tok struct {
+		Project *tokens.Project `json:"project"`
+		User    *tokens.User    `json:"user"`
+		AppCred *struct {
+			Restricted bool `json:"restricted"`
+		} `json:"application_credential"`
+	}
+	if cr.ExtractInto(&tok) != nil {
+		return tokenFactsEach(cr)
+	}
+	if tok.Project != nil {
+		project = tok.Project.ID
+	}
+	if tok.User != nil {
+		user = tok.User.ID
+	}
+	if tok.AppCred != nil {
+		restricted = tok.AppCred.Restricted
+	}
+	return project, user, restricted
+}
+
+// tokenFactsEach is tokenFacts field by field, so that one that does not decode loses
+// only itself.
+func tokenFactsEach(cr tokens.CreateResult) (project, user string, restricted bool) {
+	if p, err := cr.ExtractProject(); err == nil && p != nil {
+		project = p.ID
+	}
+	if u, err := cr.ExtractUser(); err == nil && u != nil {
+		user = u.ID
+	}
+	var tok struct {
+		AppCred *struct {
+			Restricted bool `json:"restricted"`
+		} `json:"application_credential"`
+	}
+	if cr.ExtractInto(&tok) == nil && tok.AppCred != nil {
+		restricted = tok.AppCred.Restricted
+	}
+	return project, user, restricted
 }
 
 // catalogRegions lists the regions of the token's catalog that have an endpoint of

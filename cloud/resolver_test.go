@@ -3,6 +3,7 @@ package cloud
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"github.com/chameleoncloud/leasefile/blazar/leases"
 	"github.com/google/go-cmp/cmp"
 	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/tokens"
 )
 
 // envMap is an injected environment.
@@ -508,5 +510,39 @@ func TestAuthOptions(t *testing.T) {
 				t.Errorf("authOptions (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// tokenFacts reads a token in one extraction what tokenFactsEach reads field by field, for
+// whole tokens and for tokens whose project, user or application credential does not decode.
+func TestTokenFactsIsEach(t *testing.T) {
+	bodies := []string{
+		`{"token": {"project": {"id": "p1", "name": "demo", "domain": {"id": "default"}}, "user": {"id": "u1", "name": "me"}, "catalog": [{"type": "reservation"}]}}`,
+		`{"token": {"project": {"id": "p1"}, "user": {"id": "u1"}, "application_credential": {"id": "a", "restricted": true}}}`,
+		`{"token": {"project": {"id": "p1"}, "user": {"id": "u1"}, "application_credential": {"restricted": false}}}`,
+		`{"token": {"user": {"id": "u1"}}}`,
+		`{"token": {}}`,
+		`{}`,
+		`{"token": {"project": {"id": 7}, "user": {"id": "u1"}, "application_credential": {"restricted": true}}}`,
+		`{"token": {"project": {"id": "p1"}, "user": "nobody", "application_credential": {"restricted": true}}}`,
+		`{"token": {"project": {"id": "p1"}, "user": {"id": "u1", "password_expires_at": "soon"}}}`,
+		`{"token": {"project": {"id": "p1"}, "user": {"id": "u1"}, "application_credential": {"restricted": "yes"}}}`,
+		`{"token": {"project": [], "user": [], "application_credential": []}}`,
+	}
+	for _, body := range bodies {
+		var cr tokens.CreateResult
+		if err := json.Unmarshal([]byte(body), &cr.Body); err != nil {
+			t.Fatal(err)
+		}
+		p, u, r := tokenFacts(cr)
+		wp, wu, wr := tokenFactsEach(cr)
+		if p != wp || u != wu || r != wr {
+			t.Errorf("%s: tokenFacts %q %q %v, tokenFactsEach %q %q %v", body, p, u, r, wp, wu, wr)
+		}
+	}
+	var failed tokens.CreateResult
+	failed.Err = errors.New("no token")
+	if p, u, r := tokenFacts(failed); p != "" || u != "" || r {
+		t.Errorf("failed authentication: %q %q %v", p, u, r)
 	}
 }

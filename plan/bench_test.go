@@ -10,6 +10,7 @@ import (
 	"github.com/chameleoncloud/leasefile/blazar/leases"
 	"github.com/chameleoncloud/leasefile/plan"
 	"github.com/chameleoncloud/leasefile/spec"
+	"github.com/chameleoncloud/leasefile/state"
 )
 
 var benchNow = time.Date(2027, 1, 1, 8, 0, 0, 0, time.UTC)
@@ -81,4 +82,73 @@ func BenchmarkBuild1000(b *testing.B) {
 	}
 	b.ReportMetric(build.Seconds()/float64(b.N), "s/build")
 	b.ReportMetric(render.Seconds()/float64(b.N), "s/render")
+}
+
+// benchTracked is what an apply of f left: a PENDING live lease for each of its leases,
+// with the reservations the Leasefile declares, and a state that tracks each by ID.
+func benchTracked(f *spec.File, live map[string][]leases.Lease) *state.File {
+	st := state.New()
+	for i, d := range f.Leases {
+		id := fmt.Sprintf("10000000-0000-4000-8000-%012d", i)
+		l := leases.Lease{ID: id, Name: d.Name, Status: "PENDING", ProjectID: "p", UserID: "u",
+			StartDate: d.Start.At, EndDate: d.EndFrom(d.Start.At), CreatedAt: benchNow, UpdatedAt: &benchNow}
+		sl := &state.Lease{ID: id, Name: d.Name, Site: d.Site, Status: "PENDING", Start: d.Start.At, End: d.EndFrom(d.Start.At),
+			CreatedAt: benchNow, Reservations: map[string]state.Reservation{}}
+		for j, r := range d.Reservations {
+			body := r.Body(d.BeforeEnd, d.BeforeEndSet)
+			lr := leases.Reservation{ID: fmt.Sprintf("%s-r%d", id, j), ResourceType: body.ResourceType, Status: "pending",
+				Min: body.Min, Max: body.Max}
+			if body.ResourceProperties != nil {
+				lr.ResourceProperties = *body.ResourceProperties
+			}
+			l.Reservations = append(l.Reservations, lr)
+			sl.Reservations[r.Key] = state.Reservation{ID: lr.ID, ResourceType: lr.ResourceType}
+		}
+		live[d.Site] = append(live[d.Site], l)
+		st.SetLease(d.Key, sl)
+	}
+	return st
+}
+
+// BenchmarkBuild1000NoChanges is the plan of BenchmarkBuild1000's Leasefile once applied:
+// 1,000 tracked leases that match it among 10,000 others, and "No changes".
+func BenchmarkBuild1000NoChanges(b *testing.B) {
+	f := benchSpec(b, 1000)
+	live := benchLive(10000)
+	st := benchTracked(f, live)
+	b.ReportAllocs()
+	b.ResetTimer()
+	var build, render time.Duration
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		p, err := plan.Build(plan.Input{Spec: f, State: st, StateExisted: true, Live: live, Now: benchNow})
+		build += time.Since(start)
+		if err != nil || len(p.Changes) != 1000 || p.HasChanges() {
+			b.Fatalf("build: %v", err)
+		}
+		start = time.Now()
+		if err := plan.RenderText(io.Discard, p, plan.TextOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		render += time.Since(start)
+	}
+	b.ReportMetric(build.Seconds()/float64(b.N), "s/build")
+	b.ReportMetric(render.Seconds()/float64(b.N), "s/render")
+}
+
+// BenchmarkIdleSites1000 is the idle-lease check's look at the plan of
+// BenchmarkBuild1000NoChanges: which sites keep ACTIVE bare-metal leases, found among the
+// 11,000 live leases that plan was built from.
+func BenchmarkIdleSites1000(b *testing.B) {
+	f := benchSpec(b, 1000)
+	live := benchLive(10000)
+	p, err := plan.Build(plan.Input{Spec: f, State: benchTracked(f, live), StateExisted: true, Live: live, Now: benchNow})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		plan.IdleSites(p, live)
+	}
 }

@@ -48,8 +48,12 @@ type builder struct {
 	in      Input
 	now     time.Time // Now truncated to the minute, as Blazar resolves "now"
 	p       *Plan
-	live    map[string]map[string]*leases.Lease // site -> id -> lease
+	live    map[string]map[string]*leases.Lease   // site -> id -> lease, for the IDs in ids; see listed
+	ids     map[string]bool                       // the lease IDs the state and its intents record
+	named   map[string]map[string][]*leases.Lease // site -> name -> leases in list order; see sameName
+	asked   map[string]bool                       // the names named indexes
 	tracked map[string]*tracked
+	order   []string // allKeys, once adopt has settled tracked
 	targets map[string]bool
 	replace map[string]bool
 }
@@ -74,6 +78,9 @@ func Build(in Input) (*Plan, error) {
 	if err := b.adopt(); err != nil {
 		return nil, err
 	}
+	b.order = b.allKeys()
+	b.p.Changes = make([]Change, 0, len(b.order))
+	b.p.Observed = make([]Observed, 0, len(b.tracked))
 	b.drift()
 	b.observe()
 	if err := b.changes(); err != nil {
@@ -103,8 +110,7 @@ func newBuilder(in Input) (*builder, error) {
 	b := &builder{
 		in:      in,
 		now:     in.Now.UTC().Truncate(time.Minute),
-		live:    map[string]map[string]*leases.Lease{},
-		tracked: map[string]*tracked{},
+		tracked: make(map[string]*tracked, len(in.State.Leases)),
 	}
 	b.p = &Plan{
 		FormatVersion: FormatVersion,
@@ -118,13 +124,6 @@ func newBuilder(in Input) (*builder, error) {
 		RefreshOnly:   in.RefreshOnly,
 		Changes:       []Change{},
 		Observed:      []Observed{},
-	}
-	for site, ls := range in.Live {
-		m := map[string]*leases.Lease{}
-		for i := range ls {
-			m[ls[i].ID] = &ls[i]
-		}
-		b.live[site] = m
 	}
 	if err := b.flags(); err != nil {
 		return nil, err
@@ -141,7 +140,7 @@ func newBuilder(in Input) (*builder, error) {
 // -refresh-only leaves out shows as unchanged, and its errors do not count.
 func (b *builder) changes() error {
 	var errs []error
-	for _, key := range b.allKeys() {
+	for _, key := range b.order {
 		pd := b.planKey(key)
 		ch := pd.ch
 		keep := !b.in.RefreshOnly && (len(b.targets) == 0 || b.targets[strings.TrimSuffix(key, state.DeposedSuffix)])
@@ -177,12 +176,37 @@ func (b *builder) changes() error {
 
 // sort orders what the plan lists by site, then key.
 func (p *Plan) sort() {
-	slices.SortStableFunc(p.Changes, func(a, c Change) int { return cmp.Or(cmp.Compare(a.Site, c.Site), cmp.Compare(a.Key, c.Key)) })
-	slices.SortStableFunc(p.Drift, func(a, c Drift) int { return cmp.Or(cmp.Compare(a.Site, c.Site), cmp.Compare(a.Key, c.Key)) })
-	slices.SortStableFunc(p.Await, func(a, c Await) int { return cmp.Or(cmp.Compare(a.Site, c.Site), cmp.Compare(a.Key, c.Key)) })
-	slices.SortStableFunc(p.Observed, func(a, c Observed) int {
+	sortStable(p.Changes, func(a, c *Change) int { return cmp.Or(cmp.Compare(a.Site, c.Site), cmp.Compare(a.Key, c.Key)) })
+	sortStable(p.Drift, func(a, c *Drift) int { return cmp.Or(cmp.Compare(a.Site, c.Site), cmp.Compare(a.Key, c.Key)) })
+	sortStable(p.Await, func(a, c *Await) int { return cmp.Or(cmp.Compare(a.Site, c.Site), cmp.Compare(a.Key, c.Key)) })
+	sortStable(p.Observed, func(a, c *Observed) int {
 		return cmp.Or(cmp.Compare(a.Lease.Site, c.Lease.Site), cmp.Compare(a.Key, c.Key))
 	})
+}
+
+// sortStable is slices.SortStableFunc for slices of large structs: it sorts their indexes,
+// then moves each element once along the permutation's cycles, instead of swapping the
+// elements through the merges.
+func sortStable[T any](s []T, cmp func(a, c *T) int) {
+	idx := make([]int, len(s))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(i, j int) int { return cmp(&s[i], &s[j]) })
+	// Position j takes the element at idx[j]; a visited position is marked -1.
+	for i := range idx {
+		if idx[i] < 0 {
+			continue
+		}
+		tmp := s[i]
+		j := i
+		for idx[j] != i {
+			k := idx[j]
+			s[j], idx[j] = s[k], -1
+			j = k
+		}
+		s[j], idx[j] = tmp, -1
+	}
 }
 
 // noop strips a change down to what a skipped (targeted out or refresh-only) key shows.
@@ -251,6 +275,25 @@ func (b *builder) keys(flag string, args []string) (map[string]bool, error) {
 }
 
 func (b *builder) allKeys() []string {
+	// The Leasefile's keys are sorted and unique: when the state tracks no other key, they
+	// are the answer.
+	keys := make([]string, len(b.in.Spec.Leases))
+	for i, d := range b.in.Spec.Leases {
+		keys[i] = d.Key
+		if i > 0 && keys[i-1] >= d.Key {
+			return b.allKeysSet()
+		}
+	}
+	for k := range b.tracked {
+		if b.in.Spec.Lease(k) == nil {
+			return b.allKeysSet()
+		}
+	}
+	return keys
+}
+
+// allKeysSet is allKeys for any Leasefile and state.
+func (b *builder) allKeysSet() []string {
 	set := map[string]bool{}
 	for _, d := range b.in.Spec.Leases {
 		set[d.Key] = true

@@ -2,7 +2,9 @@ package plan
 
 import (
 	"maps"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -161,6 +163,34 @@ func TestForeignLeasesUntouched(t *testing.T) {
 	}
 }
 
+// A create whose name live leases already have names each of them that no state entry tracks,
+// sorted, and offers to import the first one Blazar listed; leases of another site, name or
+// project, DELETING, TERMINATED or tracked do not count.
+func TestCreateRefusesEveryDuplicateName(t *testing.T) {
+	st, live := oneLease()
+	at := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	dup := func(id, name, status, project string) leases.Lease {
+		return leases.Lease{ID: id, Name: name, Status: status, ProjectID: project, StartDate: at, EndDate: at.Add(time.Hour)}
+	}
+	live["CHI@UC"] = append(live["CHI@UC"], dup("D2", "b", "PENDING", ""), dup("X1", "b", "DELETING", ""), dup("X2", "b", "TERMINATED", ""),
+		dup("X3", "bb", "PENDING", ""), dup("X4", "b", "PENDING", "other"), dup("D1", "b", "ACTIVE", "mine"), dup("T1", "b", "ACTIVE", ""))
+	st.SetLease("c", &state.Lease{ID: "T1", Name: "b", Site: "CHI@UC"})
+	live["CHI@TACC"] = []leases.Lease{dup("X5", "b", "PENDING", "")}
+	src := strings.Replace(leaseA, "COUNT", "2", 1) + `  b:
+    duration: 1h
+    reservations:
+      ip: {type: floating_ip}
+`
+	_, err := Build(Input{Spec: mustSpec(t, src), State: st, Live: live, Now: now,
+		Identity: map[string]state.Identity{"CHI@UC": {ProjectID: "mine"}}})
+	want := `lease "b": leases D1 (ACTIVE, 2026-12-02 09:00 to 2026-12-02 10:00), D2 (PENDING, 2026-12-02 09:00 to 2026-12-02 10:00) on CHI@UC are already named "b"` +
+		" and not tracked by this state (after a `state rm`, with a lost state file, or another state's lease): creating would make a second lease of that name;" +
+		" run `leasefile import b D2` if it is this lease, or plan with -allow-duplicate-name to create another"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error:\n%v\nwant it to contain:\n%s", err, want)
+	}
+}
+
 func TestTransitionalWarning(t *testing.T) {
 	st, live := oneLease()
 	live["CHI@UC"][0].Status = "UPDATING"
@@ -240,6 +270,138 @@ func TestReservationTypesComplete(t *testing.T) {
 	for _, ty := range spec.Types {
 		if e := reservationTypes[ty]; e.fields == nil || e.diff == nil {
 			t.Errorf("reservation type %s: incomplete entry", ty)
+		}
+	}
+}
+
+// sortStable orders as slices.SortStableFunc does, ties in their first order included.
+func TestSortStableIsSlicesSortStable(t *testing.T) {
+	for n := range 40 {
+		var s []Drift
+		for i := range n {
+			s = append(s, Drift{Site: []string{"CHI@UC", "CHI@TACC", "CHI@Edge"}[(i*7)%3], Key: string(rune('a' + (i*5)%4)), Detail: strconv.Itoa(i)})
+		}
+		want := slices.Clone(s)
+		by := func(a, c Drift) int {
+			if o := strings.Compare(a.Site, c.Site); o != 0 {
+				return o
+			}
+			return strings.Compare(a.Key, c.Key)
+		}
+		slices.SortStableFunc(want, by)
+		sortStable(s, func(a, c *Drift) int { return by(*a, *c) })
+		if !slices.Equal(s, want) {
+			t.Errorf("n=%d: sortStable %v, slices.SortStableFunc %v", n, s, want)
+		}
+	}
+}
+
+// allKeys takes the Leasefile's keys as they are when the state tracks no other: it answers
+// what allKeysSet answers for every golden case, at the point Build asks.
+func TestAllKeysIsAllKeysSet(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	short := 0
+	for _, file := range files {
+		b, err := newBuilder(loadCase(t, file).input)
+		if err != nil {
+			continue
+		}
+		b.move()
+		b.track()
+		if b.adopt() != nil {
+			continue
+		}
+		if got, want := b.allKeys(), b.allKeysSet(); !slices.Equal(got, want) {
+			t.Errorf("%s: allKeys %v, allKeysSet %v", file, got, want)
+		}
+		if len(b.tracked) > 0 && len(b.allKeysSet()) == len(b.in.Spec.Leases) {
+			short++
+		}
+	}
+	if short == 0 {
+		t.Error("no golden case takes the Leasefile's keys as they are")
+	}
+}
+
+// sameName finds what a scan of the site's list finds, in its order, whether the name is
+// one the Leasefile or an intent has (indexed) or not, for every golden case.
+func TestSameNameIsListScan(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range files {
+		in := loadCase(t, file).input
+		b, err := newBuilder(in)
+		if err != nil {
+			continue
+		}
+		names := []string{"", "nope"}
+		for _, d := range in.Spec.Leases {
+			names = append(names, d.Name)
+		}
+		for _, it := range in.State.Intents {
+			names = append(names, it.Name)
+		}
+		for site, ls := range in.Live {
+			for _, l := range ls {
+				names = append(names, l.Name)
+			}
+			for _, name := range names {
+				var want []*leases.Lease
+				for i := range ls {
+					if ls[i].Name == name {
+						want = append(want, &ls[i])
+					}
+				}
+				if got := b.sameName(site, name); !slices.Equal(got, want) {
+					t.Errorf("%s: sameName(%s, %q) = %v, the list has %v", file, site, name, got, want)
+				}
+			}
+		}
+	}
+}
+
+// listed finds the last lease of an ID in the site's list, as a map of the whole list did,
+// whether the state records the ID (indexed) or not, for every golden case and a list that
+// has an ID twice.
+func TestListedIsListScan(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inputs []Input
+	for _, file := range files {
+		inputs = append(inputs, loadCase(t, file).input)
+	}
+	st, live := oneLease()
+	live["CHI@UC"] = append(live["CHI@UC"], leases.Lease{ID: "L1", Name: "again"}, leases.Lease{ID: "X", Name: "x1"}, leases.Lease{ID: "X", Name: "x2"})
+	inputs = append(inputs, Input{State: st, Live: live})
+	for n, in := range inputs {
+		b, err := newBuilder(in)
+		if err != nil {
+			continue
+		}
+		ids := []string{"", "nope"}
+		for _, l := range in.State.Leases {
+			ids = append(ids, l.ID)
+		}
+		for site, ls := range in.Live {
+			for _, l := range ls {
+				ids = append(ids, l.ID)
+			}
+			whole := map[string]*leases.Lease{}
+			for i := range ls {
+				whole[ls[i].ID] = &ls[i]
+			}
+			for _, id := range ids {
+				if got, want := b.listed(site, id), whole[id]; got != want {
+					t.Errorf("input %d: listed(%s, %q) = %p, want %p", n, site, id, got, want)
+				}
+			}
 		}
 	}
 }

@@ -88,6 +88,7 @@ type capacityCheck struct {
 	reqs    []avail.Request
 	slots   []capacitySlot // beside reqs: where each request's result is noted
 	failing []string
+	byID    map[string]map[string]*leases.Lease // changedLeases, made for the first update
 }
 
 // capacitySlot is the change and the reservation label a request's result is noted on.
@@ -141,7 +142,10 @@ func (c *capacityCheck) create(i int, pol avail.Policy) {
 // of the live lease that moves or grows.
 func (c *capacityCheck) update(i int, pol avail.Policy) {
 	ch := &c.p.Changes[i]
-	cur := liveLease(c.in.Live[ch.Site], ch.LeaseID)
+	if c.byID == nil {
+		c.byID = changedLeases(c.p, c.in.Live)
+	}
+	cur := c.byID[ch.Site][ch.LeaseID]
 	if cur == nil {
 		return
 	}

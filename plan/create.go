@@ -83,8 +83,8 @@ func (b *builder) duplicates(d *spec.Lease) error {
 	project := b.in.Identity[d.Site].ProjectID
 	var found []string
 	var first string
-	for _, l := range b.in.Live[d.Site] {
-		if l.Name != d.Name || l.Status == "DELETING" || l.Status == "TERMINATED" || b.isTracked(d.Site, l.ID) {
+	for _, l := range b.sameName(d.Site, d.Name) {
+		if l.Status == "DELETING" || l.Status == "TERMINATED" || b.isTracked(d.Site, l.ID) {
 			continue
 		}
 		if project != "" && l.ProjectID != "" && l.ProjectID != project {

@@ -2,11 +2,9 @@ package plan
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
-	"github.com/chameleoncloud/leasefile/blazar"
 	"github.com/chameleoncloud/leasefile/blazar/leases"
 	"github.com/chameleoncloud/leasefile/spec"
 	"github.com/chameleoncloud/leasefile/state"
@@ -23,7 +21,7 @@ func (b *builder) drift() {
 		}
 		b.p.Drift = append(b.p.Drift, Drift{Key: key, Site: t.site, LeaseID: id, Kind: kind, Detail: detail})
 	}
-	for _, key := range b.allKeys() {
+	for _, key := range b.order {
 		t := b.tracked[key]
 		if t == nil {
 			continue
@@ -71,12 +69,13 @@ func (b *builder) drift() {
 			add(key, t, DriftEnd, fmt.Sprintf("end changed from %s to %s", fmtTime(st.End), fmtTime(l.EndDate)))
 		}
 		var gone []string
-		for _, rk := range slices.Sorted(maps.Keys(st.Reservations)) {
-			if findRes(l, st.Reservations[rk].ID) == nil {
+		for rk, r := range st.Reservations {
+			if findRes(l, r.ID) == nil {
 				gone = append(gone, rk)
 			}
 		}
 		if len(gone) > 0 {
+			slices.Sort(gone)
 			add(key, t, DriftReservations, "reservation "+strings.Join(gone, ", ")+" no longer in the lease")
 		}
 	}
@@ -96,7 +95,15 @@ func (b *builder) resName(key string, t *tracked, id string) string {
 
 // recordedID reports whether the state entry st records a reservation of that id.
 func recordedID(st *state.Lease, id string) bool {
-	return st != nil && slices.ContainsFunc(slices.Collect(maps.Values(st.Reservations)), func(r state.Reservation) bool { return r.ID == id })
+	if st == nil {
+		return false
+	}
+	for _, r := range st.Reservations {
+		if r.ID == id {
+			return true
+		}
+	}
+	return false
 }
 
 func findRes(l *leases.Lease, id string) *leases.Reservation {
@@ -110,25 +117,25 @@ func findRes(l *leases.Lease, id string) *leases.Reservation {
 
 // observe records what the state should hold for every tracked lease still in Blazar.
 func (b *builder) observe() {
-	for _, key := range slices.Sorted(maps.Keys(b.tracked)) {
+	for _, key := range b.order {
 		t := b.tracked[key]
-		if t.live == nil {
+		if t == nil || t.live == nil {
 			continue
 		}
-		b.p.Observed = append(b.p.Observed, Observed{Key: key, Lease: observed(t, b.in.Spec.Lease(key))})
+		b.p.Observed = append(b.p.Observed, Observed{Key: key, Lease: b.observed(t, b.in.Spec.Lease(key))})
 	}
 }
 
-func observed(t *tracked, d *spec.Lease) state.Lease {
+func (b *builder) observed(t *tracked, d *spec.Lease) state.Lease {
 	l := t.live
 	out := state.Lease{
 		ID: l.ID, Name: l.Name, Site: t.site, Status: l.Status,
 		Start: l.StartDate.UTC(), End: l.EndDate.UTC(), CreatedAt: l.CreatedAt.UTC(),
 	}
-	out.UpdatedAt = blazar.FormatTimestamp(l.UpdatedAt)
-	m, _ := matched(d, t.st, l)
+	out.UpdatedAt = t.updatedAt()
+	m, _ := b.matched(d, t)
 	if len(m) > 0 {
-		out.Reservations = map[string]state.Reservation{}
+		out.Reservations = make(map[string]state.Reservation, len(m))
 		for k, r := range m {
 			sr := state.Reservation{ID: r.ID, ResourceType: r.ResourceType}
 			if t.st != nil {

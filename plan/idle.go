@@ -20,11 +20,12 @@ type Idle struct {
 // idleCandidates lists the changes of p whose lease stays (no delete, no replacement) and is
 // ACTIVE with host reservations for longer than Chameleon's idle window, with that lease.
 func idleCandidates(p *Plan, live map[string][]leases.Lease) (out []idleLease) {
+	byID := changedLeases(p, live)
 	for i, ch := range p.Changes {
 		if ch.LeaseID == "" || ch.Action == Delete || ch.Action.IsReplace() {
 			continue
 		}
-		l := liveLease(live[ch.Site], ch.LeaseID)
+		l := byID[ch.Site][ch.LeaseID]
 		if l == nil || l.Status != "ACTIVE" || !hasHosts(l) {
 			continue
 		}
@@ -33,6 +34,30 @@ func idleCandidates(p *Plan, live map[string][]leases.Lease) (out []idleLease) {
 			continue
 		}
 		out = append(out, idleLease{change: i, lease: l, deadline: deadline})
+	}
+	return out
+}
+
+// changedLeases is liveLease(live[ch.Site], ch.LeaseID) for every change ch of p, by site and
+// ID, from one pass over each site's list instead of one per change.
+func changedLeases(p *Plan, live map[string][]leases.Lease) map[string]map[string]*leases.Lease {
+	ids := map[string]map[string]bool{}
+	for _, ch := range p.Changes {
+		if ids[ch.Site] == nil {
+			ids[ch.Site] = map[string]bool{}
+		}
+		ids[ch.Site][ch.LeaseID] = true
+	}
+	out := make(map[string]map[string]*leases.Lease, len(ids))
+	for site, want := range ids {
+		ls := live[site]
+		m := make(map[string]*leases.Lease, len(want))
+		for i := range ls {
+			if _, seen := m[ls[i].ID]; want[ls[i].ID] && !seen {
+				m[ls[i].ID] = &ls[i] // the first listed, as liveLease finds
+			}
+		}
+		out[site] = m
 	}
 	return out
 }

@@ -106,3 +106,22 @@ func TestIdleGolden(t *testing.T) {
 		})
 	}
 }
+
+// changedLeases finds for every change what liveLease finds in the change's site's list,
+// the first one listed when Blazar lists an ID twice (or a change has none), and nothing for
+// an ID it does not list.
+func TestChangedLeasesIsLiveLease(t *testing.T) {
+	live := map[string][]leases.Lease{
+		"CHI@UC":   {{ID: "a", Name: "a1"}, {ID: "b"}, {ID: "a", Name: "a2"}, {ID: "c"}},
+		"CHI@TACC": {{ID: "c", Name: "other site"}, {ID: "d"}},
+		"CHI@Edge": {{Name: "no ID"}, {ID: "d"}, {Name: "no ID either"}},
+	}
+	p := &Plan{Changes: []Change{{Site: "CHI@UC", LeaseID: "a"}, {Site: "CHI@UC", LeaseID: "c"}, {Site: "CHI@UC", LeaseID: "gone"},
+		{Site: "CHI@TACC", LeaseID: "c"}, {Site: "CHI@TACC", LeaseID: "a"}, {Site: "CHI@Edge", LeaseID: "d"}, {Site: "CHI@UC"}, {Site: "CHI@Edge"}}}
+	byID := changedLeases(p, live)
+	for _, ch := range p.Changes {
+		if got, want := byID[ch.Site][ch.LeaseID], liveLease(live[ch.Site], ch.LeaseID); got != want {
+			t.Errorf("%s %s: changedLeases %+v, liveLease %+v", ch.Site, ch.LeaseID, got, want)
+		}
+	}
+}

@@ -28,13 +28,12 @@ import (
 // it (Blazar answers in that order).
 func Match(want []ReservationSpec, recorded map[string]state.Reservation, live []leases.Reservation) (map[string]*leases.Reservation, error) {
 	out := map[string]*leases.Reservation{}
-	claimed := map[string]bool{}
-	for _, k := range slices.Sorted(maps.Keys(recorded)) {
-		id := recorded[k].ID
+	for k, r := range recorded {
+		// Each key's pairing is its own: the order does not matter.
+		id := r.ID
 		if id == "" {
 			continue
 		}
-		claimed[id] = true
 		if i := slices.IndexFunc(live, func(lr leases.Reservation) bool { return lr.ID == id }); i >= 0 {
 			out[k] = &live[i]
 		}
@@ -43,6 +42,15 @@ func Match(want []ReservationSpec, recorded map[string]state.Reservation, live [
 	for _, w := range want {
 		if recorded[w.Key].ID == "" {
 			rest = append(rest, w)
+		}
+	}
+	if len(rest) == 0 {
+		return out, nil
+	}
+	claimed := map[string]bool{}
+	for _, r := range recorded {
+		if r.ID != "" {
+			claimed[r.ID] = true
 		}
 	}
 	pool := func(rt string) []int {
@@ -105,8 +113,7 @@ func fits(body spec.ReservationBody, lr leases.Reservation) bool {
 	}
 	if body.ResourceProperties != nil && (lr.ResourceProperties != "" || lr.ResourceType != "network") {
 		want, err := spec.ParseQuery(*body.ResourceProperties)
-		have, err2 := spec.ParseQuery(lr.ResourceProperties)
-		if err != nil || err2 != nil || !want.Equal(have) {
+		if err != nil || !want.EqualEncoded(lr.ResourceProperties) {
 			return false
 		}
 	}
@@ -163,6 +170,22 @@ func wanted(d *spec.Lease) []ReservationSpec {
 	out := make([]ReservationSpec, len(rs))
 	for i, r := range rs {
 		out[i] = ReservationSpec{Key: r.Key, Type: string(r.Type), Body: r.Body(d.BeforeEnd, d.BeforeEndSet)}
+	}
+	return out
+}
+
+// wantedUnrecorded is wanted(d) for Match with recorded, less the reservations recorded with
+// an ID: Match pairs those by ID whatever it is given, and reads want only for the others.
+// It is nil, compiling no body, when the state records every one.
+func wantedUnrecorded(d *spec.Lease, recorded map[string]state.Reservation) []ReservationSpec {
+	if d == nil || !slices.ContainsFunc(d.Reservations, func(r *spec.Reservation) bool { return recorded[r.Key].ID == "" }) {
+		return nil
+	}
+	var out []ReservationSpec
+	for _, r := range specificFirst(d.Reservations) {
+		if recorded[r.Key].ID == "" {
+			out = append(out, ReservationSpec{Key: r.Key, Type: string(r.Type), Body: r.Body(d.BeforeEnd, d.BeforeEndSet)})
+		}
 	}
 	return out
 }

@@ -2,6 +2,10 @@ package plan
 
 import (
 	"errors"
+	"fmt"
+	"maps"
+	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/chameleoncloud/leasefile/blazar/leases"
@@ -71,5 +75,52 @@ func TestMatch(t *testing.T) {
 				t.Errorf("matched (-want +got):\n%s", d)
 			}
 		})
+	}
+}
+
+// wantedUnrecorded leaves out the bodies Match does not read: with them or without, Match
+// pairs every golden case's tracked leases alike, whichever reservations the state records.
+func TestWantedUnrecordedMatchesAlike(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pairs := func(m map[string]*leases.Reservation, err error) string {
+		var out []string
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			out = append(out, k+"="+m[k].ID)
+		}
+		return fmt.Sprint(out, err)
+	}
+	compared := 0
+	for _, file := range files {
+		in := loadCase(t, file).input
+		for _, key := range in.State.Keys() {
+			st, _ := in.State.Lease(key)
+			d := in.Spec.Lease(key)
+			for _, l := range in.Live[st.Site] {
+				if l.ID != st.ID {
+					continue
+				}
+				// As recorded, with no IDs, and with every other one.
+				variants := []map[string]state.Reservation{st.Reservations, {}, {}}
+				for i, k := range slices.Sorted(maps.Keys(st.Reservations)) {
+					if i%2 == 0 {
+						variants[2][k] = st.Reservations[k]
+					}
+				}
+				for _, rec := range variants {
+					slow := pairs(Match(wanted(d), rec, l.Reservations))
+					fast := pairs(Match(wantedUnrecorded(d, rec), rec, l.Reservations))
+					if slow != fast {
+						t.Errorf("%s: lease %s, recorded %v: Match with every body %s, with wantedUnrecorded %s", file, key, rec, slow, fast)
+					}
+					compared++
+				}
+			}
+		}
+	}
+	if compared < 100 {
+		t.Errorf("only %d pairings compared", compared)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/chameleoncloud/leasefile/spec"
 	"github.com/sergi/go-diff/diffmatchpatch"
@@ -120,13 +121,32 @@ func fieldSymbol(a Action, f FieldChange) string {
 
 // quote shows strings quoted, but numbers and JSON queries as they are, to stay readable.
 func quote(s string) string {
-	if _, err := strconv.Atoi(s); err == nil {
-		return s
+	if decimal(s) {
+		if _, err := strconv.Atoi(s); err == nil {
+			return s
+		}
 	}
 	if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
 		return s
 	}
 	return strconv.Quote(s)
+}
+
+// decimal reports whether s is a sign and digits, the only strings strconv.Atoi may take:
+// quote asks Atoi only about those, since its error for the others costs an allocation.
+func decimal(s string) bool {
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func fieldValue(f FieldChange) string {
@@ -270,10 +290,27 @@ func renderChange(w io.Writer, ch *Change, pt painter, diff bool) {
 			}
 			continue
 		}
-		fmt.Fprintf(w, "      %s %-*s = %s%s\n", pt.symbol(fs), width, f.Path, fieldValue(f), forced)
+		writeField(w, pt.symbol(fs), width, f.Path, fieldValue(f)+forced)
 	}
 	fmt.Fprintln(w, "    }")
 	fmt.Fprintln(w)
+}
+
+const spaces = "                                "
+
+// writeField writes one field line of a change, as fmt.Fprintf(w, "      %s %-*s = %s\n", sym,
+// width, path, value) would: the path padded to width runes. A plan lists thousands.
+func writeField(w io.Writer, sym string, width int, path, value string) {
+	io.WriteString(w, "      ")
+	io.WriteString(w, sym)
+	io.WriteString(w, " ")
+	io.WriteString(w, path)
+	for pad := width - utf8.RuneCountInString(path); pad > 0; pad -= len(spaces) {
+		io.WriteString(w, spaces[:min(pad, len(spaces))])
+	}
+	io.WriteString(w, " = ")
+	io.WriteString(w, value)
+	io.WriteString(w, "\n")
 }
 
 // forcedField reports whether a displayed field is (under) one that forces replacement.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -285,5 +286,38 @@ func TestReadWrite(t *testing.T) {
 				t.Errorf("errors.Is(ErrOlderFormat) = %v for %v", got, err)
 			}
 		})
+	}
+}
+
+// writeField pads as fmt's %-*s does: by runes, never cutting a longer path.
+func TestWriteFieldIsFprintf(t *testing.T) {
+	for _, path := range []string{"", "id", "reservations.gpus.resource_properties", "reservations.gpüs.count", strings.Repeat("p", 80)} {
+		for _, width := range []int{0, 2, 10, 37, 40, 100} {
+			var got, want strings.Builder
+			writeField(&got, "+", width, path, `"x" # forces replacement`)
+			fmt.Fprintf(&want, "      %s %-*s = %s%s\n", "+", width, path, `"x"`, " # forces replacement")
+			if got.String() != want.String() {
+				t.Errorf("path %q width %d: %q, fmt writes %q", path, width, got.String(), want.String())
+			}
+		}
+	}
+}
+
+// quote leaves unquoted exactly what strconv.Atoi reads.
+func TestQuoteAsksAtoiOnlyAboutDecimals(t *testing.T) {
+	slow := func(s string) string {
+		if _, err := strconv.Atoi(s); err == nil {
+			return s
+		}
+		if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
+			return s
+		}
+		return strconv.Quote(s)
+	}
+	for _, s := range []string{"", "0", "7", "-3", "+5", "+", "-", "--1", "1_000", "0x10", "1e3", " 1", "1 ", "2027-01-04 08:00", "12a",
+		"99999999999999999999", "-9223372036854775808", "9223372036854775807", "9223372036854775808", "١٢", "[1]", "CHI@UC", `a"b`} {
+		if got, want := quote(s), slow(s); got != want {
+			t.Errorf("quote(%q) = %s, want %s", s, got, want)
+		}
 	}
 }

@@ -3,7 +3,6 @@ package plan
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 
@@ -12,17 +11,22 @@ import (
 	"github.com/chameleoncloud/leasefile/state"
 )
 
-// matched pairs the reservation keys of a tracked lease with its live reservations (Match).
-// When Match cannot, only the keys the state records by ID are paired, and the error says why.
-func matched(d *spec.Lease, st *state.Lease, l *leases.Lease) (map[string]*leases.Reservation, error) {
+// matched pairs the reservation keys of a tracked lease with its live reservations (Match),
+// d being its declaration. When Match cannot, only the keys the state records by ID are
+// paired, and the error says why. The answer is kept on t: callers only read it.
+func (b *builder) matched(d *spec.Lease, t *tracked) (map[string]*leases.Reservation, error) {
+	if t.paired && t.pairsOf == d {
+		return t.pairs, t.pairsErr
+	}
 	var recorded map[string]state.Reservation
-	if st != nil {
-		recorded = st.Reservations
+	if t.st != nil {
+		recorded = t.st.Reservations
 	}
-	m, err := Match(wanted(d), recorded, l.Reservations)
+	m, err := Match(wantedUnrecorded(d, recorded), recorded, t.live.Reservations)
 	if err != nil {
-		m, _ = Match(nil, recorded, l.Reservations)
+		m, _ = Match(nil, recorded, t.live.Reservations)
 	}
+	t.pairs, t.pairsErr, t.pairsOf, t.paired = m, err, d, true
 	return m, err
 }
 
@@ -90,24 +94,33 @@ func (rd *resDiff) forceBeforeEnd(p, key, old, want string) {
 // was removed, added or retyped (all replacements), then each pair by its type's diff.
 func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *diff) {
 	l := t.live
-	m, err := matched(d, t.st, l)
+	m, err := b.matched(d, t)
 	if err != nil {
 		df.matchErr = b.leaseError(d, "reservations", fmt.Sprintf("cannot tell which reservation of lease %s is which: %v", l.ID, err))
 	}
-	owned := map[string]bool{}
-	for _, r := range m {
-		owned[r.ID] = true
+	owned := func(id string) bool {
+		for _, r := range m {
+			if r.ID == id {
+				return true
+			}
+		}
+		return false
 	}
 	if t.st != nil {
-		for _, k := range slices.Sorted(maps.Keys(t.st.Reservations)) {
+		var removed []string
+		for k := range t.st.Reservations {
 			if d.Reservation(k) == nil {
-				df.fields = append(df.fields, FieldChange{Path: "reservations." + k, Old: t.st.Reservations[k].ResourceType})
-				df.force("reservations."+k, fmt.Sprintf("reservation %s was removed, and Blazar cannot remove a reservation from a lease", k))
+				removed = append(removed, k)
 			}
+		}
+		slices.Sort(removed)
+		for _, k := range removed {
+			df.fields = append(df.fields, FieldChange{Path: "reservations." + k, Old: t.st.Reservations[k].ResourceType})
+			df.force("reservations."+k, fmt.Sprintf("reservation %s was removed, and Blazar cannot remove a reservation from a lease", k))
 		}
 	}
 	for _, r := range l.Reservations {
-		if !owned[r.ID] && !recordedID(t.st, r.ID) {
+		if !owned(r.ID) && !recordedID(t.st, r.ID) {
 			df.fields = append(df.fields, FieldChange{Path: "reservations", Old: r.ID})
 			df.force("reservations", fmt.Sprintf("the lease holds reservation %s (%s) that no key of the Leasefile declares", r.ID, r.ResourceType))
 		}
@@ -179,8 +192,7 @@ func diffHosts(c resCompare) resDiff {
 		}
 	}
 	want := r.Constraints()
-	have, err := spec.ParseQuery(lr.ResourceProperties)
-	if err != nil || !want.Equal(have) {
+	if !want.EqualEncoded(lr.ResourceProperties) {
 		changed = true
 		rd.change(p+".resource_properties", queryText(lr.ResourceProperties), want.Encode())
 		body.ResourceProperties = ref(want.Encode())

@@ -19,10 +19,65 @@ type tracked struct {
 	live    *leases.Lease // nil when gone from Blazar
 	adopted bool
 	orphan  bool // adopted for a key no longer in the Leasefile
+
+	// pairs is matched's answer for the declaration pairsOf, which observe and
+	// diffReservations both ask for.
+	pairs    map[string]*leases.Reservation
+	pairsErr error
+	pairsOf  *spec.Lease
+	paired   bool
+
+	updated string // updatedAt(live), which observe and the change both show
+}
+
+// updatedAt is updatedAt(t.live), formatted once.
+func (t *tracked) updatedAt() string {
+	if t.updated == "" {
+		t.updated = updatedAt(t.live)
+	}
+	return t.updated
+}
+
+// sameName is the live leases of the site named name, in the order the list call returned
+// them. Creates ask with the Leasefile's names and intents with theirs: the index of a site,
+// built the first time one asks, holds the leases of those names only, and any other name is
+// looked up in the whole list.
+func (b *builder) sameName(site, name string) []*leases.Lease {
+	if b.named == nil {
+		b.named = map[string]map[string][]*leases.Lease{}
+		b.asked = map[string]bool{}
+		for _, d := range b.in.Spec.Leases {
+			b.asked[d.Name] = true
+		}
+		for _, in := range b.in.State.Intents {
+			b.asked[in.Name] = true
+		}
+	}
+	ls := b.in.Live[site]
+	if !b.asked[name] {
+		var out []*leases.Lease
+		for i := range ls {
+			if ls[i].Name == name {
+				out = append(out, &ls[i])
+			}
+		}
+		return out
+	}
+	m, ok := b.named[site]
+	if !ok {
+		m = map[string][]*leases.Lease{}
+		for i := range ls {
+			if b.asked[ls[i].Name] {
+				m[ls[i].Name] = append(m[ls[i].Name], &ls[i])
+			}
+		}
+		b.named[site] = m
+	}
+	return m[name]
 }
 
 func (b *builder) liveLease(site, id string) *leases.Lease {
-	l := b.live[site][id]
+	l := b.listed(site, id)
 	if l == nil || l.Status == "DELETING" {
 		// A lease being deleted is as good as gone: nothing can be done with it.
 		return nil
@@ -30,10 +85,46 @@ func (b *builder) liveLease(site, id string) *leases.Lease {
 	return l
 }
 
+// listed is the lease of that ID in the site's list (the last one, should Blazar list an ID
+// twice). The index, built the first time, holds the leases of the IDs the state and its
+// intents record, the ones track and adopt ask about; any other ID is looked up in the list.
+func (b *builder) listed(site, id string) *leases.Lease {
+	if b.live == nil {
+		b.ids = map[string]bool{}
+		for _, st := range b.in.State.Leases {
+			b.ids[st.ID] = true
+		}
+		for _, in := range b.in.State.Intents {
+			if in.ID != "" {
+				b.ids[in.ID] = true
+			}
+		}
+		b.live = make(map[string]map[string]*leases.Lease, len(b.in.Live))
+		for s, ls := range b.in.Live {
+			m := map[string]*leases.Lease{}
+			for i := range ls {
+				if b.ids[ls[i].ID] {
+					m[ls[i].ID] = &ls[i]
+				}
+			}
+			b.live[s] = m
+		}
+	}
+	if b.ids[id] {
+		return b.live[site][id]
+	}
+	ls := b.in.Live[site]
+	for i := len(ls) - 1; i >= 0; i-- {
+		if ls[i].ID == id {
+			return &ls[i]
+		}
+	}
+	return nil
+}
+
 // track ties each state key to its live lease, by ID only.
 func (b *builder) track() {
-	for _, key := range b.in.State.Keys() {
-		st, _ := b.in.State.Lease(key)
+	for key, st := range b.in.State.Leases {
 		c := *st
 		site := c.Site
 		if site == "" {
@@ -186,18 +277,18 @@ func (b *builder) intentLease(in state.Intent, site string) (*leases.Lease, erro
 func (b *builder) candidates(in state.Intent, site string, d *spec.Lease) []*leases.Lease {
 	user := b.in.Identity[site].UserID
 	var cands []*leases.Lease
-	for _, l := range b.in.Live[site] {
-		if l.Name != in.Name || l.Status == "DELETING" || b.isTracked(site, l.ID) || !in.Admits(l.CreatedAt) {
+	for _, l := range b.sameName(site, in.Name) {
+		if l.Status == "DELETING" || b.isTracked(site, l.ID) || !in.Admits(l.CreatedAt) {
 			continue
 		}
 		if user != "" && l.UserID != user {
 			continue
 		}
-		if d != nil && !SameTypes(wanted(d), &l) {
+		if d != nil && !SameTypes(wanted(d), l) {
 			// Not what this create asked for: another state's lease of that name.
 			continue
 		}
-		cands = append(cands, &l)
+		cands = append(cands, l)
 	}
 	slices.SortFunc(cands, func(a, c *leases.Lease) int { return cmp.Compare(a.ID, c.ID) })
 	return cands

@@ -68,7 +68,7 @@ func (b *builder) planExisting(d *spec.Lease, t *tracked) pending {
 	if b.replace[d.Key] {
 		df.reasons = append(df.reasons, "replacement asked for with -replace")
 	}
-	ch := Change{Key: d.Key, Site: d.Site, Action: NoOp, Name: d.Name, LeaseID: l.ID, UpdatedAt: updatedAt(l), Status: l.Status,
+	ch := Change{Key: d.Key, Site: d.Site, Action: NoOp, Name: d.Name, LeaseID: l.ID, UpdatedAt: t.updatedAt(), Status: l.Status,
 		Fields: df.fields, ForcedBy: df.forced, Reasons: df.reasons}
 	var pd pending
 	switch {

@@ -112,3 +112,54 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// A plain string is written between quotes as it is: exactly what encoding/json writes of it,
+// for every single byte and the characters it escapes.
+func TestEncodeValueStringsAsJSON(t *testing.T) {
+	cases := []string{"", "compute_skylake", "$node_type", "==", "a b", "<&>", "\x7f", `"`, `\`, "\u2028", "é", "\xff", "tab\there"}
+	for c := range 256 {
+		cases = append(cases, string(rune(c)), "x"+string([]byte{byte(c)})+"y")
+	}
+	for _, s := range cases {
+		var fast, slow strings.Builder
+		encodeValue(&fast, s)
+		encodeJSON(&slow, s)
+		if fast.String() != slow.String() {
+			t.Errorf("%q: encodeValue %s, encoding/json %s", s, fast.String(), slow.String())
+		}
+	}
+}
+
+// EqualEncoded answers what decoding the string and comparing (ParseQuery, Equal) answers,
+// for the query's own encoding, reordered and respelled ones, other queries and bad JSON.
+func TestEqualEncodedIsParseAndEqual(t *testing.T) {
+	parse := func(s string) Query {
+		q, err := ParseQuery(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return q
+	}
+	queries := []Query{
+		{}, nil, {"==", "$node_type", "compute_skylake"}, {"=", "$node_type", "compute_skylake"},
+		{"and", []any{"==", "$a", "1"}, []any{"==", "$b", "2"}}, {"and", Query{"==", "$a", "1"}},
+		{"==", "$name", "caf\u00e9"}, {"==", "$name", "a\"b"}, {"==", "$name", "a\\b"}, {"==", "$name", "<&>"},
+		{"==", "$name", "\xff"}, {"==", "$name", "\ufffd"}, {"==", "$n", 1.0}, {"==", "$n", json.Number("1")}, {"and", "x"},
+		parse(`["and", ["==", "$b", "2"], ["=", "$a", "1"]]`), parse(`["==", "$n", 1e21]`),
+	}
+	strs := []string{"", " ", "[]", " [] ", "[oops", `"x"`, `{}`, `["and"]`, `["and", "x"]`, `["==", "$n", 1]`, `["==", "$n", "1"]`,
+		`["==", "$name", "caf\u00e9"]`, `["==", "$name", "\ufffd"]`, `["==","$node_type","compute_skylake"]`,
+		`["and", ["==", "$b", "2"], ["==", "$a", "1"]]`, `["and", ["==", "$a", "1"]]`}
+	for _, q := range queries {
+		strs = append(strs, q.Encode(), " "+q.Encode())
+	}
+	for _, q := range queries {
+		for _, s := range strs {
+			have, err := ParseQuery(s)
+			want := err == nil && q.Equal(have)
+			if got := q.EqualEncoded(s); got != want {
+				t.Errorf("%#v.EqualEncoded(%q) = %v, ParseQuery and Equal say %v", q, s, got, want)
+			}
+		}
+	}
+}

@@ -121,12 +121,13 @@ func Combine(user []any, extra ...[]any) Query {
 // Encode renders the query as the JSON string Blazar stores, formatted like Python's
 // json.dumps (", " separators) so requests match what python-chi sends.
 func (q Query) Encode() string {
-	var b bytes.Buffer
+	var b strings.Builder
+	b.Grow(64) // a constraint or two: one allocation
 	encodeValue(&b, []any(q))
 	return b.String()
 }
 
-func encodeValue(b *bytes.Buffer, v any) {
+func encodeValue(b *strings.Builder, v any) {
 	switch v := v.(type) {
 	case []any:
 		b.WriteByte('[')
@@ -139,12 +140,37 @@ func encodeValue(b *bytes.Buffer, v any) {
 		b.WriteByte(']')
 	case Query:
 		encodeValue(b, []any(v))
+	case string:
+		if plainJSON(v) {
+			b.WriteByte('"')
+			b.WriteString(v)
+			b.WriteByte('"')
+			return
+		}
+		encodeJSON(b, v)
 	default:
-		enc := json.NewEncoder(b)
-		enc.SetEscapeHTML(false)
-		_ = enc.Encode(v) // strings and numbers cannot fail
-		b.Truncate(b.Len() - 1)
+		encodeJSON(b, v)
 	}
+}
+
+// plainJSON reports whether encoding/json writes s as it is between quotes (HTML escaping
+// off): printable ASCII without '"' or '\\', the strings queries are made of.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// encodeJSON writes v as encoding/json does, without HTML escaping.
+func encodeJSON(b *strings.Builder, v any) {
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v) // strings and numbers cannot fail
+	b.Write(out.Bytes()[:out.Len()-1])
 }
 
 // ParseQuery decodes a query string as Blazar stores it ("" and "[]" mean no constraint).
@@ -166,13 +192,48 @@ func (q Query) Equal(o Query) bool {
 	return q.canonical() == o.canonical()
 }
 
+// EqualEncoded reports whether s, a query as Blazar stores it, decodes (ParseQuery) into a
+// query Equal to q. A query of lists and plain strings decodes from its own Encode exactly
+// as it is, so that string needs no decoding.
+func (q Query) EqualEncoded(s string) bool {
+	if plainQuery(q) && q.Encode() == s {
+		return true
+	}
+	have, err := ParseQuery(s)
+	return err == nil && q.Equal(have)
+}
+
+// plainQuery reports whether q holds only lists and strings that encode as they are
+// (plainJSON), which JSON gives back unchanged.
+func plainQuery(q []any) bool {
+	for _, el := range q {
+		switch v := el.(type) {
+		case string:
+			if !plainJSON(v) {
+				return false
+			}
+		case []any:
+			if !plainQuery(v) {
+				return false
+			}
+		case Query:
+			if !plainQuery(v) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 func (q Query) canonical() string {
 	norm := func(t []any) string {
 		c := append([]any(nil), t...)
 		if len(c) == 3 && c[0] == "=" {
 			c[0] = "=="
 		}
-		var b bytes.Buffer
+		var b strings.Builder
 		encodeValue(&b, c)
 		return b.String()
 	}
