@@ -52,6 +52,7 @@ func BenchmarkValidate1000(b *testing.B) {
 	for i := range single {
 		single[i] = genLeasefile(i, 1)
 	}
+	defer spec.WithoutVerdictCheck()()
 	b.SetBytes(int64(len(whole)))
 	b.ReportAllocs()
 	var batch, one time.Duration
@@ -75,4 +76,18 @@ func BenchmarkValidate1000(b *testing.B) {
 	b.ReportMetric(batch.Seconds()/float64(b.N), "s/leasefile")
 	b.ReportMetric(one.Seconds()/float64(b.N), "s/one-at-a-time")
 	b.ReportMetric(one.Seconds()/batch.Seconds(), "speedup")
+}
+
+// BenchmarkParse1000 is spec.Parse alone on the generated 1,000-lease Leasefile, the part of
+// every plan the parser owns, with its allocations.
+func BenchmarkParse1000(b *testing.B) {
+	defer spec.WithoutVerdictCheck()()
+	whole := genLeasefile(0, 1000)
+	b.SetBytes(int64(len(whole)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := spec.Parse("Leasefile", whole, noEnv); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -30,15 +31,15 @@ const maxKeyBytes = 256
 // MaxFileBytes is the largest Leasefile read: a thousand leases take about 150 KB.
 const MaxFileBytes = 8 << 20
 
-// doc is a Leasefile converted to JSON values, with the YAML position of every value (by JSON
-// pointer) and of every mapping key (by the pointer of the value it introduces).
+// doc is a Leasefile converted to JSON values: a tree of values, each with the YAML position
+// of its node and, in a mapping, of its key. Positions are looked up by JSON pointer only
+// when an error is reported (see at); nothing is built per value for the errors a valid file
+// never has.
 type doc struct {
-	root   any
-	values map[string]Pos
-	keys   map[string]Pos
-	// plain records pointers of unquoted YAML scalars that were converted to numbers or
-	// booleans: the schema may want them as strings (name: 2026), see coerce.
-	plain   map[string]string
+	tree *value
+	// root is tree as the schema library reads it (plain JSON values), made only when the
+	// verdict says the document is invalid, after the coercions of validate.
+	root    any
 	errs    *collector
 	nodes   int
 	tooDeep bool
@@ -47,6 +48,209 @@ type doc struct {
 	env     func(string) (string, bool)
 	// reachable is Options.SiteReachable.
 	reachable func(string) bool
+	// stack holds the reference tokens of the value being converted: its JSON pointer,
+	// spelled out only for an error.
+	stack []token
+	slab  []value // values are allocated from here, a chunk at a time
+}
+
+// token is one reference token of a JSON pointer: a mapping key, or a sequence index.
+type token struct {
+	key   string
+	index int // >= 0: a sequence index
+}
+
+// kind is the JSON type of a value.
+type kind uint8
+
+const (
+	kNull kind = iota
+	kBool
+	kString
+	kNumber // s holds the number as json.Number would
+	kList
+	kMap
+)
+
+// value is one converted YAML value, where it came from, and for a mapping its pairs.
+type value struct {
+	kind kind
+	b    bool
+	s    string // a string, or a number's digits
+	// plain is the text of an unquoted YAML scalar converted to a number or a boolean: the
+	// schema may want it as a string (name: 2026), see validate.
+	plain string
+	pos   Pos
+	// noPos marks a value nested too deep: converted to null, it has no position.
+	noPos  bool
+	items  []*value
+	fields []field // a mapping's pairs in order, each key once (the first definition)
+	index  map[string]int
+}
+
+// field is one pair of a mapping.
+type field struct {
+	key    string
+	keyPos Pos
+	val    *value
+}
+
+// indexAt is the number of pairs above which a mapping keeps an index of its keys.
+const indexAt = 16
+
+// get returns the value of key k in v, nil when v is not a mapping or has no such key.
+func (v *value) get(k string) *value {
+	if f := v.field(k); f != nil {
+		return f.val
+	}
+	return nil
+}
+
+func (v *value) field(k string) *field {
+	if v == nil || v.kind != kMap {
+		return nil
+	}
+	if v.index != nil {
+		if i, ok := v.index[k]; ok {
+			return &v.fields[i]
+		}
+		return nil
+	}
+	for i := range v.fields {
+		if v.fields[i].key == k {
+			return &v.fields[i]
+		}
+	}
+	return nil
+}
+
+func (v *value) add(f field) {
+	v.fields = append(v.fields, f)
+	switch {
+	case v.index != nil:
+		v.index[f.key] = len(v.fields) - 1
+	case len(v.fields) > indexAt:
+		v.index = make(map[string]int, 2*len(v.fields))
+		for i, f := range v.fields {
+			v.index[f.key] = i
+		}
+	}
+}
+
+// str returns the string at key k of the mapping v.
+func (v *value) str(k string) (string, bool) {
+	if e := v.get(k); e != nil && e.kind == kString {
+		return e.s, true
+	}
+	return "", false
+}
+
+// isKind reports whether v is a value of kind k.
+func (v *value) isKind(k kind) bool { return v != nil && v.kind == k }
+
+// sortedFields returns v's pairs sorted by key.
+func (v *value) sortedFields() []field {
+	if v == nil || v.kind != kMap {
+		return nil
+	}
+	out := slices.Clone(v.fields)
+	if !slices.IsSortedFunc(out, byKey) {
+		slices.SortFunc(out, byKey)
+	}
+	return out
+}
+
+func byKey(a, b field) int { return strings.Compare(a.key, b.key) }
+
+// toAny returns v as the JSON values encoding/json would decode it into (json.Number for
+// numbers): what the schema library and the resource queries read.
+func (v *value) toAny() any {
+	if v == nil {
+		return nil
+	}
+	switch v.kind {
+	case kBool:
+		return v.b
+	case kString:
+		return v.s
+	case kNumber:
+		return json.Number(v.s)
+	case kList:
+		out := make([]any, len(v.items))
+		for i, e := range v.items {
+			out[i] = e.toAny()
+		}
+		return out
+	case kMap:
+		out := make(map[string]any, len(v.fields))
+		for _, f := range v.fields {
+			out[f.key] = f.val.toAny()
+		}
+		return out
+	}
+	return nil
+}
+
+// at finds the value at the JSON pointer ptr (tokens escaped as escapeToken does, indexes
+// in decimal) and the position of the key that introduces it, if a mapping key does. v is
+// nil when the document has no value there.
+func (d *doc) at(ptr string) (v *value, keyPos Pos, isKey bool) {
+	v = d.tree
+	if ptr == "" {
+		return v, Pos{}, false
+	}
+	if !strings.HasPrefix(ptr, "/") {
+		return nil, Pos{}, false
+	}
+	for rest := ptr[1:]; v != nil; {
+		tok, more, found := strings.Cut(rest, "/")
+		switch v.kind {
+		case kMap:
+			key := unescapeToken(tok)
+			f := v.field(key)
+			if f == nil || escapeToken(key) != tok {
+				return nil, Pos{}, false
+			}
+			v, keyPos, isKey = f.val, f.keyPos, true
+		case kList:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(v.items) || strconv.Itoa(i) != tok {
+				return nil, Pos{}, false
+			}
+			v, keyPos, isKey = v.items[i], Pos{}, false
+		default:
+			return nil, Pos{}, false
+		}
+		if !found {
+			return v, keyPos, isKey
+		}
+		rest = more
+	}
+	return nil, Pos{}, false
+}
+
+// ptr is the JSON pointer of the value being converted.
+func (d *doc) ptr() string {
+	var b strings.Builder
+	for _, t := range d.stack {
+		b.WriteByte('/')
+		if t.index >= 0 {
+			b.WriteString(strconv.Itoa(t.index))
+		} else {
+			b.WriteString(escapeToken(t.key))
+		}
+	}
+	return b.String()
+}
+
+func (d *doc) newValue(k kind, p Pos) *value {
+	if len(d.slab) == 0 {
+		d.slab = make([]value, 256)
+	}
+	v := &d.slab[0]
+	d.slab = d.slab[1:]
+	v.kind, v.pos = k, p
+	return v
 }
 
 func posOf(n *yaml.Node) Pos { return Pos{Line: n.Line, Col: n.Column} }
@@ -54,6 +258,17 @@ func posOf(n *yaml.Node) Pos { return Pos{Line: n.Line, Col: n.Column} }
 // escapeToken escapes one JSON pointer reference token (RFC 6901).
 func escapeToken(s string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
+// escapedLen is len(escapeToken(s)).
+func escapedLen(s string) int {
+	n := len(s)
+	for i := 0; i < len(s); i++ {
+		if s[i] == '~' || s[i] == '/' {
+			n++
+		}
+	}
+	return n
 }
 
 // dotted turns a JSON pointer into the dotted path users see: /leases/a/reservations/b/count
@@ -64,37 +279,54 @@ func dotted(ptr string) string {
 	}
 	var b strings.Builder
 	for i, tok := range strings.Split(ptr[1:], "/") {
-		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
-		if _, err := strconv.Atoi(tok); err == nil && i > 0 {
-			b.WriteString("[" + tok + "]")
-			continue
-		}
-		if i > 0 {
-			b.WriteByte('.')
-		}
-		b.WriteString(tok)
+		b.WriteString(dottedToken(unescapeToken(tok), i == 0))
 	}
 	return b.String()
 }
 
-func (d *doc) convert(n *yaml.Node, ptr string) any {
-	return d.convertAt(n, ptr, 0)
+// dottedToken is how dotted writes the (unescaped) token tok after the path before it: a
+// number in brackets, anything else after a dot; the first token as it is.
+func dottedToken(tok string, first bool) string {
+	switch {
+	case first:
+		return tok
+	case isInt(tok):
+		return "[" + tok + "]"
+	}
+	return "." + tok
 }
 
-func (d *doc) convertAt(n *yaml.Node, ptr string, depth int) any {
+// isInt reports whether strconv.Atoi accepts s, without the cost of its error when not.
+func isInt(s string) bool {
+	if s == "" || !(s[0] >= '0' && s[0] <= '9' || s[0] == '-' || s[0] == '+') {
+		return false
+	}
+	_, err := strconv.Atoi(s)
+	return err == nil
+}
+
+// child is the dotted path of key k of the value at path (as dotted writes it).
+func child(path, k string) string { return path + dottedToken(k, path == "") }
+
+func (d *doc) convert(n *yaml.Node) *value {
+	return d.convertAt(n, 0, 0)
+}
+
+// convertAt converts n, whose JSON pointer is ptrLen bytes long (d.stack holds its tokens).
+func (d *doc) convertAt(n *yaml.Node, ptrLen, depth int) *value {
 	if d.tooBig {
 		return nil
 	}
 	d.nodes++
-	d.size += len(ptr)
+	d.size += ptrLen
 	switch {
 	case d.nodes > maxNodes:
 		d.tooBig = true
-		d.errs.add(posOf(n), dotted(ptr), fmt.Sprintf("document too large (more than %d values after expanding aliases)", maxNodes))
+		d.errs.add(posOf(n), dotted(d.ptr()), fmt.Sprintf("document too large (more than %d values after expanding aliases)", maxNodes))
 		return nil
 	case d.size > maxSize:
 		d.tooBig = true
-		d.errs.add(posOf(n), dotted(ptr), fmt.Sprintf("document too large (more than %d MiB of keys and values after expanding aliases: long keys nested deep and repeated by aliases?)", maxSize>>20))
+		d.errs.add(posOf(n), dotted(d.ptr()), fmt.Sprintf("document too large (more than %d MiB of keys and values after expanding aliases: long keys nested deep and repeated by aliases?)", maxSize>>20))
 		return nil
 	}
 	if depth > maxDepth {
@@ -102,43 +334,57 @@ func (d *doc) convertAt(n *yaml.Node, ptr string, depth int) any {
 			d.tooDeep = true
 			d.errs.add(posOf(n), "", fmt.Sprintf("nested more than %d levels deep (an alias that refers to itself?)", maxDepth))
 		}
-		return nil
+		v := d.newValue(kNull, Pos{})
+		v.noPos = true
+		return v
 	}
-	d.values[ptr] = posOf(n)
+	p := posOf(n)
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
-			return nil
+			return d.newValue(kNull, p)
 		}
-		return d.convertAt(n.Content[0], ptr, depth)
+		return d.convertAt(n.Content[0], ptrLen, depth)
 	case yaml.AliasNode:
 		if n.Alias == nil {
-			return nil
+			return d.newValue(kNull, p)
 		}
-		return d.convertAt(n.Alias, ptr, depth)
+		return d.convertAt(n.Alias, ptrLen, depth)
 	case yaml.SequenceNode:
-		out := make([]any, 0, len(n.Content))
+		out := d.newValue(kList, p)
+		out.items = make([]*value, 0, len(n.Content))
 		for i, c := range n.Content {
 			if d.tooBig {
 				break
 			}
-			out = append(out, d.convertAt(c, ptr+"/"+strconv.Itoa(i), depth+1))
+			d.stack = append(d.stack, token{index: i})
+			out.items = append(out.items, d.convertAt(c, ptrLen+1+digits(i), depth+1))
+			d.stack = d.stack[:len(d.stack)-1]
 		}
 		return out
 	case yaml.MappingNode:
-		out := map[string]any{}
-		seen := map[string]*yaml.Node{}
-		d.mapping(n, ptr, out, seen, false, depth)
+		out := d.newValue(kMap, p)
+		out.fields = make([]field, 0, len(n.Content)/2)
+		d.mapping(n, ptrLen, out, false, depth)
 		return out
 	case yaml.ScalarNode:
-		return d.scalar(n, ptr)
+		return d.scalar(n, p)
 	}
-	return nil
+	return d.newValue(kNull, p)
+}
+
+// digits is len(strconv.Itoa(i)) for i >= 0.
+func digits(i int) int {
+	n := 1
+	for ; i >= 10; i /= 10 {
+		n++
+	}
+	return n
 }
 
 // mapping converts the pairs of n into out. Merge keys (<<) add the pairs of the merged
 // mappings that the mapping does not set itself, as YAML specifies.
-func (d *doc) mapping(n *yaml.Node, ptr string, out map[string]any, seen map[string]*yaml.Node, merged bool, depth int) {
+func (d *doc) mapping(n *yaml.Node, ptrLen int, out *value, merged bool, depth int) {
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(n.Content) && !d.tooBig; i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
@@ -147,25 +393,27 @@ func (d *doc) mapping(n *yaml.Node, ptr string, out map[string]any, seen map[str
 			continue
 		}
 		if k.Kind != yaml.ScalarNode {
-			d.errs.add(posOf(k), dotted(ptr), "mapping keys must be plain strings")
+			d.errs.add(posOf(k), dotted(d.ptr()), "mapping keys must be plain strings")
 			continue
 		}
 		key := k.Value
 		if len(key) > maxKeyBytes {
-			d.errs.add(posOf(k), dotted(ptr), fmt.Sprintf("key %s is %d bytes long: keys are at most %d", quote(key), len(key), maxKeyBytes))
+			d.errs.add(posOf(k), dotted(d.ptr()), fmt.Sprintf("key %s is %d bytes long: keys are at most %d", quote(key), len(key), maxKeyBytes))
 			continue
 		}
-		if prev, dup := seen[key]; dup {
+		if prev := out.field(key); prev != nil {
 			if !merged {
-				d.errs.add(posOf(k), dotted(ptr+"/"+escapeToken(key)),
-					fmt.Sprintf("duplicate key %s (first defined at line %d, column %d)", quote(key), prev.Line, prev.Column))
+				d.errs.add(posOf(k), dotted(d.ptr()+"/"+escapeToken(key)),
+					fmt.Sprintf("duplicate key %s (first defined at line %d, column %d)", quote(key), prev.keyPos.Line, prev.keyPos.Col))
 			}
 			continue
 		}
-		seen[key] = k
-		vp := ptr + "/" + escapeToken(key)
-		d.keys[vp] = posOf(k)
-		out[key] = d.convertAt(v, vp, depth+1)
+		out.add(field{key: key, keyPos: posOf(k)})
+		at := len(out.fields) - 1
+		d.stack = append(d.stack, token{key: key, index: -1})
+		val := d.convertAt(v, ptrLen+1+escapedLen(key), depth+1)
+		d.stack = d.stack[:len(d.stack)-1]
+		out.fields[at].val = val
 	}
 	for _, m := range merges {
 		for m.Kind == yaml.AliasNode && m.Alias != nil {
@@ -173,7 +421,7 @@ func (d *doc) mapping(n *yaml.Node, ptr string, out map[string]any, seen map[str
 		}
 		switch m.Kind {
 		case yaml.MappingNode:
-			d.mapping(m, ptr, out, seen, true, depth+1)
+			d.mapping(m, ptrLen, out, true, depth+1)
 		case yaml.SequenceNode:
 			for _, c := range m.Content {
 				if d.tooBig {
@@ -183,27 +431,27 @@ func (d *doc) mapping(n *yaml.Node, ptr string, out map[string]any, seen map[str
 					c = c.Alias
 				}
 				if c.Kind == yaml.MappingNode {
-					d.mapping(c, ptr, out, seen, true, depth+1)
+					d.mapping(c, ptrLen, out, true, depth+1)
 				}
 			}
 		default:
-			d.errs.add(posOf(m), dotted(ptr), "a merge key (<<) must name a mapping")
+			d.errs.add(posOf(m), dotted(d.ptr()), "a merge key (<<) must name a mapping")
 		}
 	}
 }
 
-func (d *doc) scalar(n *yaml.Node, ptr string) any {
+func (d *doc) scalar(n *yaml.Node, p Pos) *value {
 	value, tag := n.Value, n.ShortTag()
 	if tag == "!!str" || tag == "!!timestamp" {
 		if strings.Contains(value, "$") {
 			expanded, err := expand(value, d.env)
 			if err != nil {
-				d.errs.add(posOf(n), dotted(ptr), err.Error())
-				return value
+				d.errs.add(p, dotted(d.ptr()), err.Error())
+				return d.text(value, p)
 			}
 			if d.size += len(expanded); d.size > maxSize {
 				d.tooBig = true
-				d.errs.add(posOf(n), dotted(ptr), fmt.Sprintf("document too large (more than %d MiB of keys and values after expanding aliases and ${VAR})", maxSize>>20))
+				d.errs.add(p, dotted(d.ptr()), fmt.Sprintf("document too large (more than %d MiB of keys and values after expanding aliases and ${VAR})", maxSize>>20))
 				return nil
 			}
 			if expanded != value && n.Style == 0 {
@@ -223,39 +471,67 @@ func (d *doc) scalar(n *yaml.Node, ptr string) any {
 	// accepts (0x, 0o, 0b, exponents), far cheaper than a YAML parse per scalar.
 	switch tag {
 	case "!!null":
-		return nil
+		return d.newValue(kNull, p)
 	case "!!bool":
-		d.plain[ptr] = value
-		return strings.EqualFold(value, "true")
+		v := d.newValue(kBool, p)
+		v.b, v.plain = strings.EqualFold(value, "true"), value
+		return v
 	case "!!int":
-		d.plain[ptr] = value
+		if canonicalInt(value) {
+			return d.number(value, value, p)
+		}
 		if i, err := strconv.ParseInt(strings.Replace(value, "0o", "0", 1), 0, 64); err == nil {
-			return json.Number(strconv.FormatInt(i, 10))
+			return d.number(strconv.FormatInt(i, 10), value, p)
 		}
 		// Too large for int64: still a whole number, which the range checks report as one.
-		if len(value) > maxNumberDigits {
-			return value
+		if len(value) <= maxNumberDigits {
+			if i, ok := new(big.Int).SetString(strings.Replace(value, "0o", "0", 1), 0); ok {
+				return d.number(i.String(), value, p)
+			}
 		}
-		if i, ok := new(big.Int).SetString(strings.Replace(value, "0o", "0", 1), 0); ok {
-			return json.Number(i.String())
-		}
-		return value
+		v := d.text(value, p)
+		v.plain = value
+		return v
 	case "!!float":
 		// yaml.v3 resolves a decimal integer beyond 64 bits as a float: keep its digits.
 		if len(value) <= maxNumberDigits && isDecimal(value) {
 			if i, ok := new(big.Int).SetString(value, 10); ok {
-				d.plain[ptr] = value
-				return json.Number(i.String())
+				return d.number(i.String(), value, p)
 			}
 		}
 		if f, err := strconv.ParseFloat(value, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
-			d.plain[ptr] = value
-			return json.Number(strconv.FormatFloat(f, 'g', -1, 64))
+			return d.number(strconv.FormatFloat(f, 'g', -1, 64), value, p)
 		}
 	}
 	// Strings, timestamps (kept as written: the schema wants strings and spec parses times
 	// itself), binary and anything else.
-	return value
+	return d.text(value, p)
+}
+
+func (d *doc) text(s string, p Pos) *value {
+	v := d.newValue(kString, p)
+	v.s = s
+	return v
+}
+
+func (d *doc) number(digits, plain string, p Pos) *value {
+	v := d.newValue(kNumber, p)
+	v.s, v.plain = digits, plain
+	return v
+}
+
+// canonicalInt reports whether s is a decimal int64 written as strconv.FormatInt writes it.
+func canonicalInt(s string) bool {
+	d := strings.TrimPrefix(s, "-")
+	if d == "" || len(d) > 18 || (d[0] == '0' && len(d) > 1) || (d == "0" && len(s) > 1) {
+		return false
+	}
+	for i := 0; i < len(d); i++ {
+		if d[i] < '0' || d[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // expand replaces ${VAR} and ${VAR:-default} with values from the environment. $${ stands
@@ -336,4 +612,19 @@ func validEnvName(s string) bool {
 		}
 	}
 	return true
+}
+
+// list returns the items of v, nil when v is not a list; an item that is not a mapping is
+// nil.
+func (v *value) list() []*value {
+	if !v.isKind(kList) {
+		return nil
+	}
+	out := make([]*value, len(v.items))
+	for i, e := range v.items {
+		if e.isKind(kMap) {
+			out[i] = e
+		}
+	}
+	return out
 }

@@ -1,9 +1,9 @@
 // Package spec turns a Leasefile into a typed, validated model: the first stage of the
 // pipeline (spec -> plan -> apply).
 //
-// Parsing goes YAML text -> yaml.Node tree -> JSON values (with a map from every JSON pointer
-// back to its YAML position) -> JSON Schema validation (package schema) -> typed File ->
-// semantic checks. Every problem found by any stage is collected and reported in one run as
+// Parsing goes YAML text -> yaml.Node tree -> JSON values (a tree of values that keep their
+// YAML positions, looked up by JSON pointer only for an error) -> JSON Schema validation
+// (package schema) -> typed File -> semantic checks. Every problem found by any stage is collected and reported in one run as
 // FILE:LINE:COL: dotted.path: message, sorted by position.
 //
 // Invariants:

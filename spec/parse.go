@@ -2,7 +2,6 @@ package spec
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -11,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -84,10 +84,10 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 		errs.add(Pos{Line: 1, Col: 1}, "", "the file is empty: a Leasefile starts with \"version: 1\" and declares leases")
 		return nil, errs.list
 	}
-	d := &doc{values: map[string]Pos{}, keys: map[string]Pos{}, plain: map[string]string{}, errs: errs, env: lookup, reachable: opts.SiteReachable}
-	d.root = d.convert(&root, "")
-	if _, ok := d.root.(map[string]any); !ok {
-		errs.add(d.values[""], "", "a Leasefile is a mapping that starts with \"version: 1\"")
+	d := &doc{errs: errs, env: lookup, reachable: opts.SiteReachable}
+	d.tree = d.convert(&root)
+	if !d.tree.isKind(kMap) {
+		errs.add(d.pos(""), "", "a Leasefile is a mapping that starts with \"version: 1\"")
 		return nil, errs.list.sort()
 	}
 	if d.tooBig {
@@ -125,21 +125,30 @@ func yamlErrorMsg(err error) string {
 	return "invalid YAML: " + msg
 }
 
-func (d *doc) pos(ptr string) Pos { return d.values[ptr] }
-func (d *doc) keyPos(ptr string) Pos {
-	if p, ok := d.keys[ptr]; ok {
-		return p
+// pos is the position of the value at ptr; zero when there is none.
+func (d *doc) pos(ptr string) Pos {
+	if v, _, _ := d.at(ptr); v != nil {
+		return v.pos
 	}
-	return d.values[ptr]
+	return Pos{}
+}
+
+// keyPos is the position of the key that introduces the value at ptr, or of the value.
+func (d *doc) keyPos(ptr string) Pos {
+	v, kp, isKey := d.at(ptr)
+	switch {
+	case isKey:
+		return kp
+	case v != nil:
+		return v.pos
+	}
+	return Pos{}
 }
 func (d *doc) fail(ptr, format string, args ...any) {
 	d.errs.add(d.pos(ptr), dotted(ptr), fmt.Sprintf(format, args...))
 }
 
-func str(m map[string]any, k string) (string, bool) {
-	s, ok := m[k].(string)
-	return s, ok
-}
+func str(m *value, k string) (string, bool) { return m.str(k) }
 
 // MaxCount is the largest count, min or max a reservation takes: more than any site has.
 const MaxCount = 10000
@@ -147,12 +156,25 @@ const MaxCount = 10000
 // whole reads the whole number at m[k] (pointer ptr + "/" + k) and reports, positioned, one
 // outside [lo, hi]: 1e19 or 18446744073709551616 is a range error, never a silent zero. ok is
 // false when the value is absent, out of range or not a whole number (the schema reported that).
-func (d *doc) whole(ptr string, m map[string]any, k string, lo, hi int64) (v int64, ok bool) {
-	n, isNum := m[k].(json.Number)
-	if !isNum {
+func (d *doc) whole(ptr string, m *value, k string, lo, hi int64) (v int64, ok bool) {
+	e := m.get(k)
+	if !e.isKind(kNumber) {
 		return 0, false
 	}
-	r, valid := new(big.Rat).SetString(string(n))
+	n := e.s
+	if canonicalInt(n) {
+		i, _ := strconv.ParseInt(n, 10, 64)
+		switch {
+		case i < lo:
+			d.fail(ptr+"/"+k, "must be at least %d", lo)
+			return 0, false
+		case i > hi:
+			d.fail(ptr+"/"+k, "%s is out of range: at most %d", clip(n), hi)
+			return 0, false
+		}
+		return i, true
+	}
+	r, valid := new(big.Rat).SetString(n)
 	if !valid || !r.IsInt() {
 		return 0, false
 	}
@@ -168,12 +190,13 @@ func (d *doc) whole(ptr string, m map[string]any, k string, lo, hi int64) (v int
 	return i.Int64(), true
 }
 
-func boolean(m map[string]any, k string) bool {
-	b, _ := m[k].(bool)
-	return b
+func boolean(m *value, k string) bool {
+	e := m.get(k)
+	return e.isKind(kBool) && e.b
 }
 
 type leaseDefaults struct {
+	values                *value // defaults:, nil when absent
 	site, beforeEnd, wait string
 	beforeEndSet          bool
 	start                 Time
@@ -185,23 +208,23 @@ type leaseDefaults struct {
 // as it goes. It is lenient about types: where the schema already reported a value of the
 // wrong type, the value is skipped, not reported twice.
 func (d *doc) build() *File {
-	top, _ := d.root.(map[string]any)
+	top := d.tree
 	f := &File{Version: 1, Sites: map[string]SiteConfig{}}
 	f.NamePrefix, _ = str(top, "name_prefix")
 
 	def := d.defaults(top)
-	if sm, ok := top["sites"].(map[string]any); ok {
-		for name, v := range sm {
-			c, _ := v.(map[string]any)
+	if sm := top.get("sites"); sm.isKind(kMap) {
+		for _, kv := range sm.fields {
+			name, c := kv.key, kv.val
 			cloud, _ := str(c, "cloud")
 			region, _ := str(c, "region")
 			f.Sites[name] = SiteConfig{Cloud: cloud, Region: region}
 		}
 	}
-	if sm, ok := top["state"].(map[string]any); ok {
+	if sm := top.get("state"); sm.isKind(kMap) {
 		f.State = d.stateConfig(sm)
 	}
-	if pm, ok := top["policy"].(map[string]any); ok {
+	if pm := top.get("policy"); pm.isKind(kMap) {
 		f.Policy = d.policy(pm)
 	}
 	d.leases(f, top, def)
@@ -211,11 +234,12 @@ func (d *doc) build() *File {
 }
 
 // defaults reads defaults:, which every lease falls back to.
-func (d *doc) defaults(top map[string]any) leaseDefaults {
+func (d *doc) defaults(top *value) leaseDefaults {
 	var def leaseDefaults
 	def.duration = DefaultDuration
 	def.start = Time{Now: true}
-	if dm, ok := top["defaults"].(map[string]any); ok {
+	if dm := top.get("defaults"); dm.isKind(kMap) {
+		def.values = dm
 		def.site, _ = str(dm, "site")
 		if s, ok := str(dm, "start"); ok {
 			if t, err := ParseTime(s); err != nil {
@@ -238,10 +262,10 @@ func (d *doc) defaults(top map[string]any) leaseDefaults {
 }
 
 // policy reads policy:, the per-site overrides of the limits a site enforces.
-func (d *doc) policy(pm map[string]any) map[string]PolicyOverride {
+func (d *doc) policy(pm *value) map[string]PolicyOverride {
 	policy := map[string]PolicyOverride{}
-	for _, site := range slices.Sorted(maps.Keys(pm)) {
-		m, _ := pm[site].(map[string]any)
+	for _, kv := range pm.sortedFields() {
+		site, m := kv.key, kv.val
 		var o PolicyOverride
 		for field, dst := range map[string]**time.Duration{"max_duration": &o.MaxDuration, "extension_window": &o.ExtensionWindow} {
 			s, ok := str(m, field)
@@ -265,16 +289,16 @@ func (d *doc) policy(pm map[string]any) map[string]PolicyOverride {
 }
 
 // leases reads leases: in key order, and checks that lease names are unique per site.
-func (d *doc) leases(f *File, top map[string]any, def leaseDefaults) {
-	leases, _ := top["leases"].(map[string]any)
+func (d *doc) leases(f *File, top *value, def leaseDefaults) {
+	leases := top.get("leases")
 	type siteName struct{ site, name string }
 	names := map[siteName]string{} // -> lease key
-	for _, key := range slices.Sorted(maps.Keys(leases)) {
-		lm, ok := leases[key].(map[string]any)
-		if !ok {
+	for _, kv := range leases.sortedFields() {
+		key, lm := kv.key, kv.val
+		if !lm.isKind(kMap) {
 			continue
 		}
-		l := d.lease(f, key, lm, def)
+		l := d.lease(f, kv, def)
 		f.Leases = append(f.Leases, l)
 		id := siteName{l.Site, l.Name}
 		if other, dup := names[id]; dup {
@@ -288,11 +312,10 @@ func (d *doc) leases(f *File, top map[string]any, def leaseDefaults) {
 
 // refactors reads moved: and removed:, and checks them against the leases: a move goes to a
 // lease of the file from a key that is not one, a removed key is not a lease of the file.
-func (d *doc) refactors(f *File, top map[string]any) {
-	ms, _ := top["moved"].([]any)
+func (d *doc) refactors(f *File, top *value) {
+	ms := top.get("moved")
 	from := map[string]bool{}
-	for i, v := range ms {
-		m, _ := v.(map[string]any)
+	for i, m := range ms.list() {
 		ptr := fmt.Sprintf("/moved/%d", i)
 		mv := Moved{Pos: d.pos(ptr)}
 		mv.From, _ = str(m, "from")
@@ -310,13 +333,12 @@ func (d *doc) refactors(f *File, top map[string]any) {
 		from[mv.From] = true
 		f.Moved = append(f.Moved, mv)
 	}
-	rs, _ := top["removed"].([]any)
-	for i, v := range rs {
-		m, _ := v.(map[string]any)
+	rs := top.get("removed")
+	for i, m := range rs.list() {
 		ptr := fmt.Sprintf("/removed/%d", i)
 		r := Removed{Pos: d.pos(ptr)}
 		r.Key, _ = str(m, "key")
-		r.Destroy, _ = m["destroy"].(bool)
+		r.Destroy = boolean(m, "destroy")
 		if r.Key == "" {
 			continue
 		}
@@ -331,7 +353,7 @@ func (d *doc) refactors(f *File, top map[string]any) {
 }
 
 // stateConfig reads the state: block; the schema checked the types and names.
-func (d *doc) stateConfig(m map[string]any) *StateConfig {
+func (d *doc) stateConfig(m *value) *StateConfig {
 	c := &StateConfig{Pos: d.keyPos("/state")}
 	c.Backend, _ = str(m, "backend")
 	c.Site, _ = str(m, "site")
@@ -344,12 +366,12 @@ func (d *doc) stateConfig(m map[string]any) *StateConfig {
 	c.NoLock = lock == "none"
 	need := map[string][]string{"swift": {"site", "container", "key"}, "http": {"address"}}[c.Backend]
 	for _, field := range need {
-		if _, ok := m[field]; !ok {
+		if m.get(field) == nil {
 			d.fail("/state", "backend %s needs %s", c.Backend, field)
 		}
 	}
 	for _, field := range []string{"site", "container", "key", "address", "lock_address", "unlock_address"} {
-		if _, ok := m[field]; ok && !slices.Contains(need, field) && !(c.Backend == "http" && strings.HasSuffix(field, "lock_address")) {
+		if m.get(field) != nil && !slices.Contains(need, field) && !(c.Backend == "http" && strings.HasSuffix(field, "lock_address")) {
 			d.fail("/state/"+field, "backend %s has no %s", c.Backend, field)
 		}
 	}
@@ -386,15 +408,23 @@ func (d *doc) checkSites(f *File) {
 	}
 }
 
-func (d *doc) lease(f *File, key string, lm map[string]any, def leaseDefaults) *Lease {
+// locFields are the fields whose place a Lease keeps in Locs, for the errors found later.
+var locFields = []string{"site", "start", "end", "duration", "prevent_destroy", "name"}
+
+func (d *doc) lease(f *File, kv field, def leaseDefaults) *Lease {
+	key, lm := kv.key, kv.val
 	ptr := "/leases/" + escapeToken(key)
-	l := &Lease{Key: key, Pos: d.keyPos(ptr), Start: def.start}
+	l := &Lease{Key: key, Pos: kv.keyPos, Start: def.start}
 	l.Locs = map[string]Loc{}
-	for _, field := range []string{"site", "start", "end", "duration", "prevent_destroy", "name"} {
-		if _, ok := lm[field]; ok {
-			l.Locs[field] = Loc{Pos: d.pos(ptr + "/" + field), Path: dotted(ptr + "/" + field)}
-		} else if p, ok := d.values["/defaults/"+field]; ok {
-			l.Locs[field] = Loc{Pos: p, Path: "defaults." + field}
+	var path string // dotted(ptr), made once a field needs it
+	for _, field := range locFields {
+		if v := lm.get(field); v != nil {
+			if path == "" {
+				path = child("leases", key)
+			}
+			l.Locs[field] = Loc{Pos: v.pos, Path: child(path, field)}
+		} else if v := def.values.get(field); v != nil && !v.noPos {
+			l.Locs[field] = Loc{Pos: v.pos, Path: "defaults." + field}
 		}
 	}
 	l.Site, _ = str(lm, "site")
@@ -424,13 +454,12 @@ func (d *doc) lease(f *File, key string, lm map[string]any, def leaseDefaults) *
 			l.Wait = "created"
 		}
 	}
-	res, _ := lm["reservations"].(map[string]any)
-	for _, rk := range slices.Sorted(maps.Keys(res)) {
-		rm, ok := res[rk].(map[string]any)
-		if !ok {
+	for _, rkv := range lm.get("reservations").sortedFields() {
+		rk, rm := rkv.key, rkv.val
+		if !rm.isKind(kMap) {
 			continue
 		}
-		if r := d.reservation(ptr+"/reservations/"+escapeToken(rk), rk, rm); r != nil {
+		if r := d.reservation(ptr+"/reservations/"+escapeToken(rk), rkv); r != nil {
 			l.Reservations = append(l.Reservations, r)
 		}
 	}
@@ -438,7 +467,7 @@ func (d *doc) lease(f *File, key string, lm map[string]any, def leaseDefaults) *
 }
 
 // leaseName sets the lease's Blazar name: its own, or the file's prefix and its key.
-func (d *doc) leaseName(l *Lease, f *File, lm map[string]any, ptr string) {
+func (d *doc) leaseName(l *Lease, f *File, lm *value, ptr string) {
 	if n, ok := str(lm, "name"); ok {
 		l.Name = n
 	} else {
@@ -446,7 +475,7 @@ func (d *doc) leaseName(l *Lease, f *File, lm map[string]any, ptr string) {
 	}
 	if len(l.Name) > MaxNameLength {
 		at := d.keyPos(ptr)
-		if _, ok := lm["name"]; ok {
+		if lm.get("name") != nil {
 			at = d.pos(ptr + "/name")
 		}
 		d.errs.add(at, dotted(ptr+"/name"), fmt.Sprintf("lease name %s is %d characters long: Blazar stores at most %d", quote(l.Name), len(l.Name), MaxNameLength))
@@ -455,7 +484,7 @@ func (d *doc) leaseName(l *Lease, f *File, lm map[string]any, ptr string) {
 
 // window reads the lease's start and its end or duration (l.Start holds the default
 // start); it says whether the lease sets an end.
-func (d *doc) window(l *Lease, lm map[string]any, ptr string, def leaseDefaults) (hasEnd bool) {
+func (d *doc) window(l *Lease, lm *value, ptr string, def leaseDefaults) (hasEnd bool) {
 	startOK := true
 	if s, ok := str(lm, "start"); ok && s == "earliest" {
 		l.Start, l.Earliest = Time{Now: true}, &Earliest{Within: DefaultWithin}
@@ -498,9 +527,10 @@ func (d *doc) window(l *Lease, lm map[string]any, ptr string, def leaseDefaults)
 	return hasEnd
 }
 
-func (d *doc) reservation(ptr, key string, m map[string]any) *Reservation {
+func (d *doc) reservation(ptr string, kv field) *Reservation {
+	key, m := kv.key, kv.val
 	t, _ := str(m, "type")
-	r := &Reservation{Key: key, Type: Type(t), Pos: d.keyPos(ptr)}
+	r := &Reservation{Key: key, Type: Type(t), Pos: kv.keyPos}
 	switch r.Type {
 	case Node, Device, Network, FloatingIP, Flavor:
 	default:
@@ -526,7 +556,7 @@ func (d *doc) reservation(ptr, key string, m map[string]any) *Reservation {
 	if r.Type == FloatingIP && r.FloatingNetwork == "" {
 		r.FloatingNetwork = "public"
 	}
-	if oc, ok := m["of_controller"].(map[string]any); ok {
+	if oc := m.get("of_controller"); oc.isKind(kMap) {
 		ip, _ := str(oc, "ip")
 		port, _ := d.whole(ptr+"/of_controller", oc, "port", 1, 65535)
 		r.OFController = &OFController{IP: ip, Port: int(port)}
@@ -535,7 +565,8 @@ func (d *doc) reservation(ptr, key string, m map[string]any) *Reservation {
 		}
 	}
 	d.counts(ptr, m, r)
-	if rp, ok := m["resource_properties"].([]any); ok {
+	if rpv := m.get("resource_properties"); rpv.isKind(kList) {
+		rp := rpv.toAny().([]any)
 		r.ResourceProperties = rp
 		for _, p := range checkQuery(rp) {
 			at := ptr + "/resource_properties"
@@ -551,12 +582,13 @@ func (d *doc) reservation(ptr, key string, m map[string]any) *Reservation {
 	if r.Type == Device && r.DeviceName != "" && r.Max > 1 {
 		d.fail(ptr+"/device_name", "device_name names one device: count must be 1 (python-chi raises ValueError here too)")
 	}
-	if addrs, ok := m["addresses"].([]any); ok {
+	if av := m.get("addresses"); av.isKind(kList) {
+		addrs := av.items
 		for i, a := range addrs {
-			s, ok := a.(string)
-			if !ok {
+			if !a.isKind(kString) {
 				continue
 			}
+			s := a.s
 			if _, err := netip.ParseAddr(s); err != nil {
 				d.fail(fmt.Sprintf("%s/addresses/%d", ptr, i), "%s is not an IP address", quote(s))
 				continue
@@ -571,10 +603,10 @@ func (d *doc) reservation(ptr, key string, m map[string]any) *Reservation {
 }
 
 // counts reads count, or min and max, into r.Min and r.Max.
-func (d *doc) counts(ptr string, m map[string]any, r *Reservation) {
-	_, rawMin := m["min"]
-	_, rawMax := m["max"]
-	_, rawCount := m["count"]
+func (d *doc) counts(ptr string, m *value, r *Reservation) {
+	rawMin := m.get("min") != nil
+	rawMax := m.get("max") != nil
+	rawCount := m.get("count") != nil
 	switch {
 	case rawCount && (rawMin || rawMax):
 		d.fail(ptr+"/count", "set either count, or min and max, not both")
@@ -610,9 +642,9 @@ func (d *doc) counts(ptr string, m map[string]any, r *Reservation) {
 }
 
 // earliest reads within, not_before and together, which only `start: earliest` takes.
-func (d *doc) earliest(l *Lease, lm map[string]any, ptr string, hasEnd bool) {
+func (d *doc) earliest(l *Lease, lm *value, ptr string, hasEnd bool) {
 	for _, k := range []string{"within", "not_before", "together"} {
-		if _, ok := lm[k]; ok && l.Earliest == nil {
+		if lm.get(k) != nil && l.Earliest == nil {
 			d.fail(ptr+"/"+k, "%s only applies with `start: earliest`", k)
 		}
 	}

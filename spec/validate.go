@@ -134,17 +134,17 @@ func leaves(e *jsonschema.ValidationError, out []*jsonschema.ValidationError) []
 // YAML numbers and booleans where the schema wants a string (name: 2026) are taken as the
 // string the user wrote, as a YAML-aware reader would expect.
 func (d *doc) validate() {
-	sch, err := loadSchema()
-	if err != nil {
-		panic("spec: embedded schema does not compile: " + err.Error()) // a build defect, caught by every test
-	}
 	var errs []*jsonschema.ValidationError
 	for attempt := 0; attempt < 8; attempt++ {
-		fast := validVerdict(d.root)
+		fast := validVerdict(d.tree)
 		if fast && !verdictChecked {
 			return
 		}
-		var err error
+		sch, err := loadSchema()
+		if err != nil {
+			panic("spec: embedded schema does not compile: " + err.Error()) // a build defect, caught by every test
+		}
+		d.root = d.tree.toAny()
 		errs, err = schemaErrors(sch, d.root)
 		if verdictChecked && err == nil && fast != (len(errs) == 0) {
 			panic(fmt.Sprintf("spec: the verdict says valid=%v, the schema library found %d errors (first: %v)", fast, len(errs), errs))
@@ -161,9 +161,8 @@ func (d *doc) validate() {
 			if !strings.HasSuffix(e.AbsoluteKeywordLocation, "/type") || !strings.HasPrefix(e.Message, "expected string") {
 				continue
 			}
-			if ptr := instancePtr(e); d.plain[ptr] != "" {
-				d.root = setAt(d.root, ptr, d.plain[ptr])
-				delete(d.plain, ptr)
+			if v, _, _ := d.at(instancePtr(e)); v != nil && v.plain != "" {
+				v.kind, v.s, v.plain = kString, v.plain, ""
 				changed = true
 			}
 		}
@@ -171,6 +170,7 @@ func (d *doc) validate() {
 			break
 		}
 	}
+	d.root = d.tree.toAny()
 	for _, e := range errs {
 		d.report(e)
 	}
@@ -244,7 +244,7 @@ func validateLeaves(sch *jsonschema.Schema, doc any) ([]*jsonschema.ValidationEr
 func (d *doc) report(e *jsonschema.ValidationError) {
 	ptr := instancePtr(e)
 	path := dotted(ptr)
-	pos := d.values[ptr]
+	pos := d.pos(ptr)
 	loc := fragment(e.AbsoluteKeywordLocation)
 	keyword := loc[strings.LastIndex(loc, "/")+1:]
 	switch {
@@ -289,10 +289,7 @@ func (d *doc) report(e *jsonschema.ValidationError) {
 // badKey reports an object key the schema's propertyNames refuses, at the key itself (the
 // instance location names it).
 func (d *doc) badKey(ptr, loc string) {
-	pos := d.values[ptr]
-	if p, ok := d.keys[ptr]; ok {
-		pos = p
-	}
+	pos := d.keyPos(ptr)
 	key := unescapeToken(ptr[strings.LastIndex(ptr, "/")+1:])
 	what := "key"
 	if strings.Contains(loc, "/reservations/") || strings.Contains(loc, "/$defs/lease/") {
@@ -317,7 +314,7 @@ func (d *doc) missing(ptr, loc string) bool {
 		}
 	}
 	for _, m := range missing {
-		d.errs.add(d.values[ptr], dotted(ptr), fmt.Sprintf("missing required field %q", m))
+		d.errs.add(d.pos(ptr), dotted(ptr), fmt.Sprintf("missing required field %q", m))
 	}
 	return len(missing) > 0
 }
@@ -331,9 +328,9 @@ func (d *doc) outOfRange(ptr, loc string, maximum bool) bool {
 	}
 	bound, _ := schemaAt(loc).(float64)
 	if maximum {
-		d.errs.add(d.values[ptr], dotted(ptr), fmt.Sprintf("%s is out of range: at most %d", clip(string(n)), int64(bound)))
+		d.errs.add(d.pos(ptr), dotted(ptr), fmt.Sprintf("%s is out of range: at most %d", clip(string(n)), int64(bound)))
 	} else {
-		d.errs.add(d.values[ptr], dotted(ptr), fmt.Sprintf("must be at least %d", int64(bound)))
+		d.errs.add(d.pos(ptr), dotted(ptr), fmt.Sprintf("must be at least %d", int64(bound)))
 	}
 	return true
 }
@@ -353,7 +350,7 @@ func (d *doc) nearMiss(ptr, loc, msg string) bool {
 	if v == "" || s == "" {
 		return false
 	}
-	d.errs.add(d.values[ptr], dotted(ptr), fmt.Sprintf("%s (did you mean %q?)", msg, s))
+	d.errs.add(d.pos(ptr), dotted(ptr), fmt.Sprintf("%s (did you mean %q?)", msg, s))
 	return true
 }
 
@@ -374,7 +371,8 @@ func (d *doc) unknownKeys(ptr, schemaPtr string) {
 		} else if len(known) > 0 {
 			msg += " (expected one of: " + strings.Join(known, ", ") + ")"
 		}
-		d.errs.add(d.keys[kp], dotted(kp), msg)
+		_, at, _ := d.at(kp)
+		d.errs.add(at, dotted(kp), msg)
 	}
 }
 
@@ -431,26 +429,6 @@ func getAt(root any, ptr string) any {
 		}
 	}
 	return v
-}
-
-// setAt replaces the value at ptr (which must exist) and returns the root.
-func setAt(root any, ptr string, nv any) any {
-	if ptr == "" {
-		return nv
-	}
-	i := strings.LastIndex(ptr, "/")
-	parent := getAt(root, ptr[:i])
-	tok := strings.ReplaceAll(strings.ReplaceAll(ptr[i+1:], "~1", "/"), "~0", "~")
-	switch c := parent.(type) {
-	case map[string]any:
-		c[tok] = nv
-	case []any:
-		var idx int
-		if _, err := fmt.Sscanf(tok, "%d", &idx); err == nil && idx >= 0 && idx < len(c) {
-			c[idx] = nv
-		}
-	}
-	return root
 }
 
 // suggest returns the known word closest to w, if it is close enough to be a likely typo.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/big"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -211,48 +210,44 @@ func compileNode(v any, at string, refs map[string]*vnode) (*vnode, error) {
 	return n, nil
 }
 
-// valid reports whether v satisfies n. v holds what convert produces: nil, bool, string,
-// json.Number, []any and map[string]any; anything else is invalid.
-func (n *vnode) valid(v any) bool {
+// valid reports whether v satisfies n. v is what convert produces.
+func (n *vnode) valid(v *value) bool {
 	if n.ref != "" && !n.refs[n.ref].valid(v) {
 		return false
 	}
-	if n.types != nil && !slices.ContainsFunc(n.types, func(t string) bool { return isType(v, t) }) {
+	if n.types != nil && !n.hasType(v) {
 		return false
 	}
-	if n.hasEnum && !slices.ContainsFunc(n.enum, func(e any) bool { return jsonEqual(e, v) }) {
+	if n.hasEnum && !n.inEnum(v) {
 		return false
 	}
-	switch v := v.(type) {
-	case map[string]any:
+	switch v.kind {
+	case kMap:
 		if !n.validObject(v) {
 			return false
 		}
-	case []any:
+	case kList:
 		if n.items != nil {
-			for _, e := range v {
+			for _, e := range v.items {
 				if !n.items.valid(e) {
 					return false
 				}
 			}
 		}
-	case string:
-		if n.minLength > 0 && utf8.RuneCountInString(v) < n.minLength {
+	case kString:
+		if n.minLength > 0 && utf8.RuneCountInString(v.s) < n.minLength {
 			return false
 		}
-		if n.pattern != nil && !n.pattern.MatchString(v) {
+		if n.pattern != nil && !n.pattern.MatchString(v.s) {
 			return false
 		}
-	case json.Number:
+	case kNumber:
 		if n.min != nil || n.max != nil {
-			r, ok := numberRat(v)
+			r, ok := numberRat(json.Number(v.s))
 			if !ok || (n.min != nil && r.Cmp(n.min) < 0) || (n.max != nil && r.Cmp(n.max) > 0) {
 				return false
 			}
 		}
-	case nil, bool:
-	default:
-		return false
 	}
 	for _, c := range n.allOf {
 		if !c.valid(v) {
@@ -268,17 +263,36 @@ func (n *vnode) valid(v any) bool {
 	return true
 }
 
-func (n *vnode) validObject(m map[string]any) bool {
-	if len(m) < n.minProps {
+func (n *vnode) hasType(v *value) bool {
+	for _, t := range n.types {
+		if isType(v, t) {
+			return true
+		}
+	}
+	return false
+}
+
+func (n *vnode) inEnum(v *value) bool {
+	for _, e := range n.enum {
+		if jsonEqual(e, v) {
+			return true
+		}
+	}
+	return false
+}
+
+func (n *vnode) validObject(m *value) bool {
+	if len(m.fields) < n.minProps {
 		return false
 	}
 	for _, r := range n.required {
-		if _, ok := m[r]; !ok {
+		if m.field(r) == nil {
 			return false
 		}
 	}
-	for k, e := range m {
-		if n.names != nil && !n.names.valid(k) {
+	for i := range m.fields {
+		k, e := m.fields[i].key, m.fields[i].val
+		if n.names != nil && !n.names.validKey(k) {
 			return false
 		}
 		if p, ok := n.props[k]; ok {
@@ -294,6 +308,12 @@ func (n *vnode) validObject(m map[string]any) bool {
 	return true
 }
 
+// validKey is valid for a mapping key, a string.
+func (n *vnode) validKey(k string) bool {
+	v := value{kind: kString, s: k}
+	return n.valid(&v)
+}
+
 // numberRat is n as an exact rational, as the library reads it; false for a number whose
 // exponent would make that costly (the library then decides).
 func numberRat(n json.Number) (*big.Rat, bool) {
@@ -306,51 +326,48 @@ func numberRat(n json.Number) (*big.Rat, bool) {
 
 // isType is draft-07's type test, as the library applies it: an integer is a number with no
 // fractional part (1.0 and 1e3 are integers).
-func isType(v any, t string) bool {
-	switch v := v.(type) {
-	case nil:
+func isType(v *value, t string) bool {
+	switch v.kind {
+	case kNull:
 		return t == "null"
-	case bool:
+	case kBool:
 		return t == "boolean"
-	case string:
+	case kString:
 		return t == "string"
-	case json.Number:
+	case kNumber:
 		if t == "number" {
 			return true
 		}
 		if t != "integer" {
 			return false
 		}
-		if s := strings.TrimPrefix(string(v), "-"); s != "" && strings.Trim(s, "0123456789") == "" {
+		if s := strings.TrimPrefix(v.s, "-"); s != "" && strings.Trim(s, "0123456789") == "" {
 			return true
 		}
-		r, ok := numberRat(v)
+		r, ok := numberRat(json.Number(v.s))
 		return ok && r.IsInt()
-	case []any:
+	case kList:
 		return t == "array"
-	case map[string]any:
+	case kMap:
 		return t == "object"
 	}
 	return false
 }
 
 // jsonEqual compares a schema value (as encoding/json decodes it) with an instance value.
-func jsonEqual(schemaVal, v any) bool {
+func jsonEqual(schemaVal any, v *value) bool {
 	switch s := schemaVal.(type) {
 	case string:
-		x, ok := v.(string)
-		return ok && x == s
+		return v.kind == kString && v.s == s
 	case bool:
-		x, ok := v.(bool)
-		return ok && x == s
+		return v.kind == kBool && v.b == s
 	case nil:
-		return v == nil
+		return v.kind == kNull
 	case float64:
-		x, ok := v.(json.Number)
-		if !ok {
+		if v.kind != kNumber {
 			return false
 		}
-		a, okA := numberRat(x)
+		a, okA := numberRat(json.Number(v.s))
 		b, okB := new(big.Rat).SetString(fmt.Sprint(s))
 		return okA && okB && a.Cmp(b) == 0
 	}
@@ -364,7 +381,7 @@ var (
 )
 
 // validVerdict reports whether root is certainly valid; false sends it to the library.
-func validVerdict(root any) bool {
+func validVerdict(root *value) bool {
 	verdictOnce.Do(func() {
 		if _, err := loadSchema(); err != nil {
 			verdictErr = err
