@@ -1,0 +1,252 @@
+package spec
+
+import (
+	"bytes"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// fastYAML reads a document written the way nearly every Leasefile is (block mappings of
+// plain keys, one scalar per line: plain, or quoted without escapes; comments and blank
+// lines) into the node tree yaml.v3 makes of it, less the comments, which Parse does not
+// read, in a fraction of yaml.v3's time. It refuses (ok false) anything else: sequences,
+// flow collections, anchors and aliases, tags, block scalars, empty values, multi-line
+// scalars, escapes, tabs, carriage returns, non-ASCII and control bytes, document markers,
+// and any layout yaml.v3 might read differently or refuse; the caller then decodes with
+// yaml.v3, which words the syntax errors. TestFastYAML and FuzzParse hold the trees it
+// makes to yaml.v3's.
+func fastYAML(data []byte) (doc *yaml.Node, ok bool) {
+	for _, c := range data {
+		if (c < 0x20 && c != '\n') || c > 0x7e {
+			return nil, false
+		}
+	}
+	p := &fastParser{src: data}
+	p.next()
+	if p.eof {
+		return nil, false
+	}
+	root, ok := p.mapping(p.indent)
+	if !ok || !p.eof {
+		return nil, false
+	}
+	doc = p.node()
+	doc.Kind, doc.Line, doc.Column = yaml.DocumentNode, root.Line, root.Column
+	doc.Content = []*yaml.Node{root}
+	return doc, true
+}
+
+// fastParser reads the lines of a document. The current line is src[start:end], its first
+// non-space byte at start+indent; eof when there is none.
+type fastParser struct {
+	src              []byte
+	pos              int // start of the line after the current one
+	line             int // 1-based number of the current line
+	start, end       int
+	indent           int
+	eof              bool
+	depth            int // of the mapping being read
+	slab             []yaml.Node
+	commentIndent    int // the greatest indent of a comment line skipped by the last next
+	sawCommentIndent bool
+}
+
+// fastMaxDepth is the deepest nesting fastYAML reads; deeper, yaml.v3 decides.
+const fastMaxDepth = 1000
+
+// next moves to the next line that holds content, skipping blank and comment lines.
+func (p *fastParser) next() {
+	p.sawCommentIndent = false
+	for p.pos < len(p.src) {
+		p.start = p.pos
+		p.line++
+		if i := bytes.IndexByte(p.src[p.pos:], '\n'); i >= 0 {
+			p.end, p.pos = p.pos+i, p.pos+i+1
+		} else {
+			p.end, p.pos = len(p.src), len(p.src)
+		}
+		p.indent = 0
+		for p.start+p.indent < p.end && p.src[p.start+p.indent] == ' ' {
+			p.indent++
+		}
+		switch {
+		case p.start+p.indent == p.end:
+			continue // blank
+		case p.src[p.start+p.indent] == '#':
+			if !p.sawCommentIndent || p.indent > p.commentIndent {
+				p.commentIndent, p.sawCommentIndent = p.indent, true
+			}
+			continue
+		}
+		return
+	}
+	p.eof = true
+}
+
+func (p *fastParser) node() *yaml.Node {
+	if len(p.slab) == 0 {
+		p.slab = make([]yaml.Node, 512)
+	}
+	n := &p.slab[0]
+	p.slab = p.slab[1:]
+	return n
+}
+
+// mapping reads the block mapping whose keys start the lines indented by indent, the
+// current line first.
+func (p *fastParser) mapping(indent int) (*yaml.Node, bool) {
+	if p.depth++; p.depth > fastMaxDepth {
+		return nil, false
+	}
+	defer func() { p.depth-- }()
+	m := p.node()
+	m.Kind, m.Tag, m.Line, m.Column = yaml.MappingNode, "!!map", p.line, indent+1
+	for !p.eof && p.indent == indent {
+		k, v, ok := p.entry()
+		if !ok {
+			return nil, false
+		}
+		m.Content = append(m.Content, k, v)
+	}
+	if !p.eof && p.indent > indent {
+		return nil, false // a line indented deeper than the keys, after a value
+	}
+	return m, true
+}
+
+// entry reads the pair that starts the current line, and the lines of its value.
+func (p *fastParser) entry() (k, v *yaml.Node, ok bool) {
+	line, indent := p.src[p.start:p.end], p.indent
+	i := indent
+	if !keyStart(line[i]) {
+		return nil, nil, false
+	}
+	for i < len(line) && keyByte(line[i]) {
+		i++
+	}
+	if i == len(line) || line[i] != ':' || i-indent > 1000 {
+		return nil, nil, false
+	}
+	k = p.scalar(string(line[indent:i]), 0, indent)
+	i++ // the ':'
+	if i < len(line) && line[i] != ' ' {
+		return nil, nil, false
+	}
+	for i < len(line) && line[i] == ' ' {
+		i++
+	}
+	if i == len(line) || line[i] == '#' {
+		// The value is the block below, a mapping indented deeper.
+		p.next()
+		if p.eof || p.indent <= indent || p.src[p.start+p.indent] == '-' {
+			return nil, nil, false // an empty value, or a sequence
+		}
+		v, ok = p.mapping(p.indent)
+		return k, v, ok
+	}
+	if v, ok = p.value(line, i); !ok {
+		return nil, nil, false
+	}
+	p.next()
+	if (!p.eof && p.indent > indent) || (p.sawCommentIndent && p.commentIndent > indent) {
+		return nil, nil, false // maybe a scalar continued on the next lines
+	}
+	return k, v, true
+}
+
+// value reads the scalar at line[i:], which runs to the end of the line or a comment.
+func (p *fastParser) value(line []byte, i int) (*yaml.Node, bool) {
+	switch c := line[i]; {
+	case c == '"' || c == '\'':
+		j := i + 1
+		var b strings.Builder
+		for ; j < len(line); j++ {
+			if line[j] == '\\' && c == '"' {
+				return nil, false
+			}
+			if line[j] == c {
+				if c == '\'' && j+1 < len(line) && line[j+1] == '\'' {
+					b.WriteByte('\'')
+					j++
+					continue
+				}
+				break
+			}
+			b.WriteByte(line[j])
+		}
+		if j == len(line) || !restIsComment(line[j+1:]) {
+			return nil, false
+		}
+		n := p.scalar(b.String(), yaml.DoubleQuotedStyle, i)
+		if c == '\'' {
+			n.Style = yaml.SingleQuotedStyle
+		}
+		n.Tag = "!!str"
+		return n, true
+	case !plainStart(line, i):
+		return nil, false
+	}
+	j := i
+	for j < len(line) {
+		if line[j] == ' ' && j+1 < len(line) && line[j+1] == '#' {
+			break
+		}
+		if line[j] == ':' && (j+1 == len(line) || line[j+1] == ' ') {
+			return nil, false // a mapping in a mapping's value
+		}
+		j++
+	}
+	text := strings.TrimRight(string(line[i:j]), " ")
+	return p.scalar(text, 0, i), true
+}
+
+// scalar is a scalar node for text found at byte col of the current line.
+func (p *fastParser) scalar(text string, style yaml.Style, col int) *yaml.Node {
+	n := p.node()
+	n.Kind, n.Value, n.Style, n.Line, n.Column = yaml.ScalarNode, text, style, p.line, col+1
+	if style == 0 {
+		n.Tag = plainTag(text)
+	}
+	return n
+}
+
+// plainTag is the tag yaml.v3 resolves an unquoted scalar to. Text whose first byte yaml.v3
+// does not look further at (no digit, sign, dot, or first letter of true, null, ...) is a
+// string; the rest is asked to yaml.v3 itself.
+func plainTag(text string) string {
+	if text != "" && !strings.ContainsRune("+-0123456789yYnNtTfFoO~<.", rune(text[0])) {
+		return "!!str"
+	}
+	return (&yaml.Node{Kind: yaml.ScalarNode, Value: text}).ShortTag()
+}
+
+// restIsComment reports whether what follows a quoted scalar on its line is at most spaces
+// and a comment.
+func restIsComment(rest []byte) bool {
+	t := bytes.TrimLeft(rest, " ")
+	return len(t) == 0 || (t[0] == '#' && len(t) < len(rest))
+}
+
+// keyStart and keyByte are the bytes a key may start with and hold: the key is then a
+// plain scalar that yaml.v3 reads the same way.
+func keyStart(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+}
+
+func keyByte(c byte) bool {
+	return keyStart(c) || c == '-' || c == '.' || c == '@' || c == '/' || c == '+' || c == '~'
+}
+
+// plainStart reports whether an unquoted scalar may start at line[i] without being read as
+// something else by YAML (indicators such as - [ { & * ! | > % @ `).
+func plainStart(line []byte, i int) bool {
+	c := line[i]
+	switch {
+	case keyStart(c) || c == '.' || c == '/' || c == '$' || c == '~' || c == '+' || c == '(':
+		return true
+	case c == '-':
+		return i+1 < len(line) && line[i+1] != ' '
+	}
+	return false
+}
