@@ -1,7 +1,6 @@
 package spec
 
 import (
-	"bytes"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -22,7 +21,8 @@ func fastYAML(data []byte) (doc *yaml.Node, ok bool) {
 			return nil, false
 		}
 	}
-	p := &fastParser{src: data}
+	// One copy of the text: every key and value is a substring of it.
+	p := &fastParser{src: string(data), tags: map[string]string{}}
 	p.next()
 	if p.eof {
 		return nil, false
@@ -33,14 +33,14 @@ func fastYAML(data []byte) (doc *yaml.Node, ok bool) {
 	}
 	doc = p.node()
 	doc.Kind, doc.Line, doc.Column = yaml.DocumentNode, root.Line, root.Column
-	doc.Content = []*yaml.Node{root}
+	doc.Content = p.carve([]*yaml.Node{root})
 	return doc, true
 }
 
 // fastParser reads the lines of a document. The current line is src[start:end], its first
 // non-space byte at start+indent; eof when there is none.
 type fastParser struct {
-	src              []byte
+	src              string
 	pos              int // start of the line after the current one
 	line             int // 1-based number of the current line
 	start, end       int
@@ -48,7 +48,10 @@ type fastParser struct {
 	eof              bool
 	depth            int // of the mapping being read
 	slab             []yaml.Node
-	commentIndent    int // the greatest indent of a comment line skipped by the last next
+	pairs            []*yaml.Node      // the keys and values of the mappings being read
+	content          []*yaml.Node      // Content slices are carved from here
+	tags             map[string]string // plainTag's answers, by text
+	commentIndent    int               // the greatest indent of a comment line skipped by the last next
 	sawCommentIndent bool
 }
 
@@ -61,7 +64,7 @@ func (p *fastParser) next() {
 	for p.pos < len(p.src) {
 		p.start = p.pos
 		p.line++
-		if i := bytes.IndexByte(p.src[p.pos:], '\n'); i >= 0 {
+		if i := strings.IndexByte(p.src[p.pos:], '\n'); i >= 0 {
 			p.end, p.pos = p.pos+i, p.pos+i+1
 		} else {
 			p.end, p.pos = len(p.src), len(p.src)
@@ -84,6 +87,17 @@ func (p *fastParser) next() {
 	p.eof = true
 }
 
+// carve returns a copy of nodes, from a chunk shared with the other Content slices.
+func (p *fastParser) carve(nodes []*yaml.Node) []*yaml.Node {
+	if len(nodes) > len(p.content) {
+		p.content = make([]*yaml.Node, max(1024, len(nodes)))
+	}
+	out := p.content[:len(nodes):len(nodes)]
+	p.content = p.content[len(nodes):]
+	copy(out, nodes)
+	return out
+}
+
 func (p *fastParser) node() *yaml.Node {
 	if len(p.slab) == 0 {
 		p.slab = make([]yaml.Node, 512)
@@ -102,13 +116,16 @@ func (p *fastParser) mapping(indent int) (*yaml.Node, bool) {
 	defer func() { p.depth-- }()
 	m := p.node()
 	m.Kind, m.Tag, m.Line, m.Column = yaml.MappingNode, "!!map", p.line, indent+1
+	base := len(p.pairs)
 	for !p.eof && p.indent == indent {
 		k, v, ok := p.entry()
 		if !ok {
 			return nil, false
 		}
-		m.Content = append(m.Content, k, v)
+		p.pairs = append(p.pairs, k, v)
 	}
+	m.Content = p.carve(p.pairs[base:])
+	p.pairs = p.pairs[:base]
 	if !p.eof && p.indent > indent {
 		return nil, false // a line indented deeper than the keys, after a value
 	}
@@ -128,7 +145,7 @@ func (p *fastParser) entry() (k, v *yaml.Node, ok bool) {
 	if i == len(line) || line[i] != ':' || i-indent > 1000 {
 		return nil, nil, false
 	}
-	k = p.scalar(string(line[indent:i]), 0, indent)
+	k = p.scalar(line[indent:i], 0, indent)
 	i++ // the ':'
 	if i < len(line) && line[i] != ' ' {
 		return nil, nil, false
@@ -156,29 +173,32 @@ func (p *fastParser) entry() (k, v *yaml.Node, ok bool) {
 }
 
 // value reads the scalar at line[i:], which runs to the end of the line or a comment.
-func (p *fastParser) value(line []byte, i int) (*yaml.Node, bool) {
+func (p *fastParser) value(line string, i int) (*yaml.Node, bool) {
 	switch c := line[i]; {
 	case c == '"' || c == '\'':
 		j := i + 1
-		var b strings.Builder
+		doubled := false // '' in a single-quoted scalar, which stands for '
 		for ; j < len(line); j++ {
 			if line[j] == '\\' && c == '"' {
 				return nil, false
 			}
 			if line[j] == c {
 				if c == '\'' && j+1 < len(line) && line[j+1] == '\'' {
-					b.WriteByte('\'')
+					doubled = true
 					j++
 					continue
 				}
 				break
 			}
-			b.WriteByte(line[j])
 		}
 		if j == len(line) || !restIsComment(line[j+1:]) {
 			return nil, false
 		}
-		n := p.scalar(b.String(), yaml.DoubleQuotedStyle, i)
+		text := line[i+1 : j]
+		if doubled {
+			text = strings.ReplaceAll(text, "''", "'")
+		}
+		n := p.scalar(text, yaml.DoubleQuotedStyle, i)
 		if c == '\'' {
 			n.Style = yaml.SingleQuotedStyle
 		}
@@ -197,7 +217,7 @@ func (p *fastParser) value(line []byte, i int) (*yaml.Node, bool) {
 		}
 		j++
 	}
-	text := strings.TrimRight(string(line[i:j]), " ")
+	text := strings.TrimRight(line[i:j], " ")
 	return p.scalar(text, 0, i), true
 }
 
@@ -206,25 +226,32 @@ func (p *fastParser) scalar(text string, style yaml.Style, col int) *yaml.Node {
 	n := p.node()
 	n.Kind, n.Value, n.Style, n.Line, n.Column = yaml.ScalarNode, text, style, p.line, col+1
 	if style == 0 {
-		n.Tag = plainTag(text)
+		n.Tag = p.plainTag(text)
 	}
 	return n
 }
 
 // plainTag is the tag yaml.v3 resolves an unquoted scalar to. Text whose first byte yaml.v3
 // does not look further at (no digit, sign, dot, or first letter of true, null, ...) is a
-// string; the rest is asked to yaml.v3 itself.
-func plainTag(text string) string {
+// string; the rest is asked to yaml.v3 itself, once per text.
+func (p *fastParser) plainTag(text string) string {
 	if text != "" && !strings.ContainsRune("+-0123456789yYnNtTfFoO~<.", rune(text[0])) {
 		return "!!str"
 	}
-	return (&yaml.Node{Kind: yaml.ScalarNode, Value: text}).ShortTag()
+	if tag, ok := p.tags[text]; ok {
+		return tag
+	}
+	tag := (&yaml.Node{Kind: yaml.ScalarNode, Value: text}).ShortTag()
+	if len(p.tags) < 1024 {
+		p.tags[text] = tag
+	}
+	return tag
 }
 
 // restIsComment reports whether what follows a quoted scalar on its line is at most spaces
 // and a comment.
-func restIsComment(rest []byte) bool {
-	t := bytes.TrimLeft(rest, " ")
+func restIsComment(rest string) bool {
+	t := strings.TrimLeft(rest, " ")
 	return len(t) == 0 || (t[0] == '#' && len(t) < len(rest))
 }
 
@@ -240,7 +267,7 @@ func keyByte(c byte) bool {
 
 // plainStart reports whether an unquoted scalar may start at line[i] without being read as
 // something else by YAML (indicators such as - [ { & * ! | > % @ `).
-func plainStart(line []byte, i int) bool {
+func plainStart(line string, i int) bool {
 	c := line[i]
 	switch {
 	case keyStart(c) || c == '.' || c == '/' || c == '$' || c == '~' || c == '+' || c == '(':

@@ -3,8 +3,10 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"math/rand"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -418,6 +420,23 @@ func TestHugeValuesQuotedShort(t *testing.T) {
 			if len(e) > 400 {
 				t.Errorf("error of %d bytes: %.300s...", len(e), e)
 			}
+		}
+	}
+}
+
+// TestDurationParts holds durationParts to the regexp it stands for.
+func TestDurationParts(t *testing.T) {
+	re := regexp.MustCompile(`^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$`)
+	alphabet := []string{"0", "1", "9", "12", "d", "h", "m", "s", " ", "x", "-", "٣", "D"}
+	r := rand.New(rand.NewSource(1))
+	for range 50000 {
+		var b strings.Builder
+		for k := r.Intn(7); k > 0; k-- {
+			b.WriteString(alphabet[r.Intn(len(alphabet))])
+		}
+		s := b.String()
+		if d := cmp.Diff(re.FindStringSubmatch(s), durationParts(s)); d != "" {
+			t.Fatalf("%q: (-regexp +durationParts)\n%s", s, d)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package spec
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -57,12 +56,30 @@ func ParseTime(s string) (Time, error) {
 	return Time{At: t}, nil
 }
 
-var durationRE = regexp.MustCompile(`^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$`)
+// durationParts splits s as ^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$ does, the regexp's match
+// and its groups (TestDurationParts holds it to the regexp); nil when s does not match.
+func durationParts(s string) []string {
+	m := []string{s, "", "", ""}
+	i := 0
+	for g, unit := range []byte{'d', 'h', 'm'} {
+		j := i
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		if j > i && j < len(s) && s[j] == unit {
+			m[g+1], i = s[i:j], j+1
+		}
+	}
+	if i != len(s) {
+		return nil
+	}
+	return m
+}
 
 // ParseDuration reads a lease length in days, hours and minutes: 1d, 6h, 90m, 1d12h.
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
-	m := durationRE.FindStringSubmatch(s)
+	m := durationParts(s)
 	if s == "" || m == nil {
 		if strings.HasSuffix(s, "s") {
 			return 0, fmt.Errorf("invalid duration %s: Blazar works to the minute, use m, h and d (e.g. 90m)", quote(s))

@@ -78,10 +78,15 @@ func clipPath(path string) string {
 var (
 	compileOnce sync.Once
 	compiled    *jsonschema.Schema
-	schemaDoc   any // the schema as JSON values, to look up allowed keys and expected types
 	compileErr  error
+
+	schemaDocOnce sync.Once
+	schemaDoc     any // the schema as JSON values, to look up allowed keys and expected types
+	schemaDocErr  error
 )
 
+// loadSchema compiles the schema for the library, which only a document the verdict finds
+// invalid needs.
 func loadSchema() (*jsonschema.Schema, error) {
 	compileOnce.Do(func() {
 		c := jsonschema.NewCompiler()
@@ -92,9 +97,15 @@ func loadSchema() (*jsonschema.Schema, error) {
 		if compiled, compileErr = c.Compile(schema.ID); compileErr != nil {
 			return
 		}
-		compileErr = json.Unmarshal(schema.JSON, &schemaDoc)
+		_, compileErr = loadSchemaDoc()
 	})
 	return compiled, compileErr
+}
+
+// loadSchemaDoc decodes the schema document (schemaDoc).
+func loadSchemaDoc() (any, error) {
+	schemaDocOnce.Do(func() { schemaDocErr = json.Unmarshal(schema.JSON, &schemaDoc) })
+	return schemaDoc, schemaDocErr
 }
 
 // schemaAt returns the schema value at a JSON pointer inside the schema document.

@@ -34,7 +34,8 @@ type vnode struct {
 	items      *vnode
 	minLength  int
 	pattern    *regexp.Regexp
-	enum       []any // const is an enum of one
+	match      func(string) bool // pattern's MatchString, or a faster equivalent
+	enum       []any             // const is an enum of one
 	hasEnum    bool
 	min, max   *big.Rat
 	allOf      []*vnode
@@ -169,7 +170,12 @@ func compileNode(v any, at string, refs map[string]*vnode) (*vnode, error) {
 		case "minLength":
 			n.minLength = int(val.(float64))
 		case "pattern":
-			n.pattern, err = regexp.Compile(val.(string))
+			if n.pattern, err = regexp.Compile(val.(string)); err == nil {
+				n.match = n.pattern.MatchString
+				if m := classPattern(val.(string)); m != nil {
+					n.match = m
+				}
+			}
 		case "enum":
 			n.enum, n.hasEnum = val.([]any), true
 		case "const":
@@ -238,7 +244,7 @@ func (n *vnode) valid(v *value) bool {
 		if n.minLength > 0 && utf8.RuneCountInString(v.s) < n.minLength {
 			return false
 		}
-		if n.pattern != nil && !n.pattern.MatchString(v.s) {
+		if n.pattern != nil && !n.match(v.s) {
 			return false
 		}
 	case kNumber:
@@ -314,6 +320,55 @@ func (n *vnode) validKey(k string) bool {
 	return n.valid(&v)
 }
 
+// classPattern returns a matcher for a pattern of the form ^[first][rest]*$, whose classes
+// list ASCII letters, digits, '_' and ranges of them, and '-' last (the key patterns); nil
+// for any other pattern, which the regexp matches. TestClassPattern holds it to the regexp.
+func classPattern(p string) func(string) bool {
+	first, rest, ok := strings.Cut(strings.TrimPrefix(p, "^"), "]")
+	if !ok || !strings.HasPrefix(p, "^[") || !strings.HasPrefix(rest, "[") || !strings.HasSuffix(rest, "]*$") {
+		return nil
+	}
+	a, b := classSet(first[1:]), classSet(rest[1:len(rest)-3])
+	if a == nil || b == nil {
+		return nil
+	}
+	return func(s string) bool {
+		if s == "" || s[0] >= 128 || !a[s[0]] {
+			return false
+		}
+		for i := 1; i < len(s); i++ {
+			if s[i] >= 128 || !b[s[i]] {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// classSet is the set of bytes a bracket expression's content c lists; nil when c holds
+// anything but ASCII letters, digits, '_', ranges of them and a final '-'.
+func classSet(c string) *[128]bool {
+	var set [128]bool
+	alnum := func(x byte) bool { return x >= 'a' && x <= 'z' || x >= 'A' && x <= 'Z' || x >= '0' && x <= '9' }
+	if c == "" {
+		return nil
+	}
+	for i := 0; i < len(c); i++ {
+		switch x := c[i]; {
+		case i+2 < len(c) && c[i+1] == '-' && alnum(x) && alnum(c[i+2]) && x <= c[i+2]:
+			for y := x; y <= c[i+2]; y++ {
+				set[y] = true
+			}
+			i += 2
+		case alnum(x) || x == '_' || (x == '-' && i == len(c)-1):
+			set[x] = true
+		default:
+			return nil
+		}
+	}
+	return &set
+}
+
 // numberRat is n as an exact rational, as the library reads it; false for a number whose
 // exponent would make that costly (the library then decides).
 func numberRat(n json.Number) (*big.Rat, bool) {
@@ -383,11 +438,12 @@ var (
 // validVerdict reports whether root is certainly valid; false sends it to the library.
 func validVerdict(root *value) bool {
 	verdictOnce.Do(func() {
-		if _, err := loadSchema(); err != nil {
+		doc, err := loadSchemaDoc()
+		if err != nil {
 			verdictErr = err
 			return
 		}
-		verdictRoot, verdictErr = compileVerdict(schemaDoc)
+		verdictRoot, verdictErr = compileVerdict(doc)
 	})
 	return verdictErr == nil && verdictRoot.valid(root)
 }

@@ -2,6 +2,8 @@ package spec
 
 import (
 	"encoding/json"
+	"math/rand"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -134,4 +136,33 @@ func WithoutVerdictCheck() (restore func()) {
 	old := verdictChecked
 	verdictChecked = false
 	return func() { verdictChecked = old }
+}
+
+// TestClassPattern holds the key patterns' fast matcher to the regexp.
+func TestClassPattern(t *testing.T) {
+	patterns := []string{`^[a-z0-9][a-z0-9_-]*$`, `^[A-Z_][a-zA-Z0-9]*$`}
+	for _, p := range patterns {
+		if classPattern(p) == nil {
+			t.Fatalf("%s: no fast matcher", p)
+		}
+	}
+	for _, p := range []string{`^[^/]`, `^[a-z]+$`, `^[a-z][a-z]*`, `^[\w][a-z]*$`, `^[a-z][-a]*$`, `^[z-a][a]*$`} {
+		if classPattern(p) != nil {
+			t.Errorf("%s: a fast matcher for a pattern it does not know", p)
+		}
+	}
+	alphabet := []string{"a", "z", "A", "Z", "0", "9", "_", "-", "/", ".", " ", "\n", "é", "\x00", "~", "`", "{", "@", "[", "^"}
+	r := rand.New(rand.NewSource(1))
+	for _, p := range patterns {
+		re, fast := regexp.MustCompile(p), classPattern(p)
+		for range 20000 {
+			var b strings.Builder
+			for k := r.Intn(6); k > 0; k-- {
+				b.WriteString(alphabet[r.Intn(len(alphabet))])
+			}
+			if s := b.String(); fast(s) != re.MatchString(s) {
+				t.Fatalf("%s on %q: fast %v, regexp %v", p, s, fast(s), re.MatchString(s))
+			}
+		}
+	}
 }
