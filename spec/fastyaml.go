@@ -172,37 +172,22 @@ func (p *fastParser) entry() (k, v *yaml.Node, ok bool) {
 	return k, v, true
 }
 
-// value reads the scalar at line[i:], which runs to the end of the line or a comment.
+// value reads the value at line[i:], which runs to the end of the line or a comment: a
+// scalar, or a flow collection written on the one line.
 func (p *fastParser) value(line string, i int) (*yaml.Node, bool) {
 	switch c := line[i]; {
-	case c == '"' || c == '\'':
-		j := i + 1
-		doubled := false // '' in a single-quoted scalar, which stands for '
-		for ; j < len(line); j++ {
-			if line[j] == '\\' && c == '"' {
-				return nil, false
-			}
-			if line[j] == c {
-				if c == '\'' && j+1 < len(line) && line[j+1] == '\'' {
-					doubled = true
-					j++
-					continue
-				}
-				break
-			}
+	case c == '"' || c == '\'' || c == '[' || c == '{':
+		var n *yaml.Node
+		var end int
+		var ok bool
+		if c == '[' || c == '{' {
+			n, end, ok = p.flow(line, i, 0)
+		} else {
+			n, end, ok = p.quoted(line, i)
 		}
-		if j == len(line) || !restIsComment(line[j+1:]) {
+		if !ok || !restIsComment(line[end:]) {
 			return nil, false
 		}
-		text := line[i+1 : j]
-		if doubled {
-			text = strings.ReplaceAll(text, "''", "'")
-		}
-		n := p.scalar(text, yaml.DoubleQuotedStyle, i)
-		if c == '\'' {
-			n.Style = yaml.SingleQuotedStyle
-		}
-		n.Tag = "!!str"
 		return n, true
 	case !plainStart(line, i):
 		return nil, false
@@ -219,6 +204,128 @@ func (p *fastParser) value(line string, i int) (*yaml.Node, bool) {
 	}
 	text := strings.TrimRight(line[i:j], " ")
 	return p.scalar(text, 0, i), true
+}
+
+// quoted reads the quoted scalar at line[i:] (without escapes, on one line); end is the
+// index after its closing quote.
+func (p *fastParser) quoted(line string, i int) (n *yaml.Node, end int, ok bool) {
+	c := line[i]
+	j := i + 1
+	doubled := false // '' in a single-quoted scalar, which stands for '
+	for ; j < len(line); j++ {
+		if line[j] == '\\' && c == '"' {
+			return nil, 0, false
+		}
+		if line[j] == c {
+			if c == '\'' && j+1 < len(line) && line[j+1] == '\'' {
+				doubled = true
+				j++
+				continue
+			}
+			break
+		}
+	}
+	if j == len(line) {
+		return nil, 0, false
+	}
+	text := line[i+1 : j]
+	if doubled {
+		text = strings.ReplaceAll(text, "''", "'")
+	}
+	n = p.scalar(text, yaml.DoubleQuotedStyle, i)
+	if c == '\'' {
+		n.Style = yaml.SingleQuotedStyle
+	}
+	n.Tag = "!!str"
+	return n, j + 1, true
+}
+
+// flow reads the flow sequence or mapping at line[i:], closed on the same line, of scalars
+// and flow collections: [a, "b", [c]], {a: b, c: [d]}. end is the index after it.
+func (p *fastParser) flow(line string, i, depth int) (n *yaml.Node, end int, ok bool) {
+	if depth > 32 {
+		return nil, 0, false
+	}
+	n = p.node()
+	n.Line, n.Column, n.Style = p.line, i+1, yaml.FlowStyle
+	closer := byte(']')
+	if line[i] == '[' {
+		n.Kind, n.Tag = yaml.SequenceNode, "!!seq"
+	} else {
+		n.Kind, n.Tag, closer = yaml.MappingNode, "!!map", '}'
+	}
+	base := len(p.pairs)
+	defer func() { p.pairs = p.pairs[:base] }()
+	j := skipSpaces(line, i+1)
+	if j < len(line) && line[j] == closer {
+		n.Content = []*yaml.Node{}
+		return n, j + 1, true
+	}
+	for {
+		if n.Kind == yaml.MappingNode {
+			k, kend, ok := p.flowPlain(line, j, true)
+			if !ok || kend >= len(line) || line[kend] != ':' || kend+1 >= len(line) || line[kend+1] != ' ' {
+				return nil, 0, false
+			}
+			p.pairs = append(p.pairs, k)
+			j = skipSpaces(line, kend+1)
+		}
+		var item *yaml.Node
+		if j >= len(line) {
+			return nil, 0, false
+		}
+		switch line[j] {
+		case '[', '{':
+			item, j, ok = p.flow(line, j, depth+1)
+		case '"', '\'':
+			item, j, ok = p.quoted(line, j)
+		default:
+			item, j, ok = p.flowPlain(line, j, false)
+		}
+		if !ok {
+			return nil, 0, false
+		}
+		p.pairs = append(p.pairs, item)
+		j = skipSpaces(line, j)
+		switch {
+		case j < len(line) && line[j] == closer:
+			n.Content = p.carve(p.pairs[base:])
+			return n, j + 1, true
+		case j < len(line) && line[j] == ',':
+			j = skipSpaces(line, j+1)
+			if j < len(line) && line[j] == closer {
+				return nil, 0, false // a trailing comma
+			}
+		default:
+			return nil, 0, false
+		}
+	}
+}
+
+// flowPlain reads a plain scalar inside a flow collection: a word of letters, digits and
+// _ . @ / $ ~ + - ( ), with no spaces; a key when key is set. end is the index after it.
+func (p *fastParser) flowPlain(line string, i int, key bool) (n *yaml.Node, end int, ok bool) {
+	if i >= len(line) || !plainStart(line, i) || (key && !keyStart(line[i])) {
+		return nil, 0, false
+	}
+	j := i
+	for j < len(line) && (keyByte(line[j]) || line[j] == '$' || line[j] == '(' || line[j] == ')') {
+		j++
+	}
+	if line[i] == '-' && j == i+1 {
+		return nil, 0, false // a lone -, or - before a flow indicator
+	}
+	if j < len(line) && line[j] != ',' && line[j] != ']' && line[j] != '}' && line[j] != ' ' && !(key && line[j] == ':') {
+		return nil, 0, false
+	}
+	return p.scalar(line[i:j], 0, i), j, true
+}
+
+func skipSpaces(line string, i int) int {
+	for i < len(line) && line[i] == ' ' {
+		i++
+	}
+	return i
 }
 
 // scalar is a scalar node for text found at byte col of the current line.

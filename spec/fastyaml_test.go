@@ -87,6 +87,13 @@ func yamlCorpus(t testing.TB) [][]byte {
 		"a: b\na: c\n", "a: (b)\n", "a: /b\n", "a: b # c # d\n", "a: 'b' # c\n", "a: \"\"\n", "a: ''\n",
 		"a: b\n\n\n  \n", "# only a comment\n", "", "\n", "a: b", "a:\n  b:\n    c: d\n  e: f\n",
 		"a:\n    b: c\n  d: e\n", "a: b\n#c\n  #d\ne: f\n", "a:\n  #c\n  b: c\n", "a:  # c\n  b: c\n",
+		"a: [b, 'c', \"d\"]\n", "a: []\n", "a: [ ]\n", "a: {}\n", "a: [b,c]\n", "a: [b ,c]\n", "a: [b, c,]\n",
+		"a: [b, [c, [d]]]\n", "a: [b, c] # e\n", "a: [b, c]#e\n", "a: [b, c] x\n", "a: [b,\n  c]\n", "a: [b c]\n",
+		"a: [-, b]\n", "a: [-b, -1, +1, .5, ~, null, true, 1e3, 0x1F]\n", "a: [b: c]\n", "a: [b:c]\n", "a: [$b, (c)]\n",
+		"a: {b: c, d: [e]}\n", "a: {b: c,d: e}\n", "a: {b:c}\n", "a: {b}\n", "a: {b: }\n", "a: {b: c, }\n",
+		"a: {'b': c}\n", "a: {b: {c: d}}\n", "a: [{b: c}]\n", "a: [\"==\", \"$node_type\", \"x\"]\n",
+		"a: [\"and\", [\"==\", \"$a\", \"1\"], [\"!=\", \"$b\", \"x y\"]]\n", "a: [,]\n", "a: [b]]\n", "a: [[b]\n",
+		"a: [\"b\"c]\n", "a: ['b''c', 'd']\n", "a: [b#c]\n", "a: [b #c]\n",
 		"a: b\r\n", "a:\tb\n", "a: é\n", "\ufeffa: b\n", "a: b\x00\n", "<<: {a: b}\n", "? a\n: b\n",
 	} {
 		out = append(out, []byte(s))
