@@ -154,12 +154,16 @@ func (p *fastParser) entry() (k, v *yaml.Node, ok bool) {
 		i++
 	}
 	if i == len(line) || line[i] == '#' {
-		// The value is the block below, a mapping indented deeper.
+		// The value is the block below, a mapping or a sequence indented deeper.
 		p.next()
-		if p.eof || p.indent <= indent || p.src[p.start+p.indent] == '-' {
-			return nil, nil, false // an empty value, or a sequence
+		if p.eof || p.indent <= indent {
+			return nil, nil, false // an empty value, or a sequence as deep as the key
 		}
-		v, ok = p.mapping(p.indent)
+		if p.src[p.start+p.indent] == '-' {
+			v, ok = p.sequence(p.indent)
+		} else {
+			v, ok = p.mapping(p.indent)
+		}
 		return k, v, ok
 	}
 	if v, ok = p.value(line, i); !ok {
@@ -170,6 +174,60 @@ func (p *fastParser) entry() (k, v *yaml.Node, ok bool) {
 		return nil, nil, false // maybe a scalar continued on the next lines
 	}
 	return k, v, true
+}
+
+// sequence reads the block sequence whose items start with "- " on the lines indented by
+// indent, the current line first. An item is a mapping that starts on the item's line
+// (- key: value) or a value on that line alone.
+func (p *fastParser) sequence(indent int) (*yaml.Node, bool) {
+	if p.depth++; p.depth > fastMaxDepth {
+		return nil, false
+	}
+	defer func() { p.depth-- }()
+	seq := p.node()
+	seq.Kind, seq.Tag, seq.Line, seq.Column = yaml.SequenceNode, "!!seq", p.line, indent+1
+	base := len(p.pairs)
+	defer func() { p.pairs = p.pairs[:base] }()
+	for !p.eof && p.indent == indent && p.src[p.start+indent] == '-' {
+		line := p.src[p.start:p.end]
+		if indent+1 >= len(line) || line[indent+1] != ' ' {
+			return nil, false // an empty item, or -x
+		}
+		at := skipSpaces(line, indent+1)
+		if at == len(line) || line[at] == '#' {
+			return nil, false
+		}
+		var item *yaml.Node
+		var ok bool
+		if isKeyAt(line, at) {
+			p.indent = at // the item's mapping is indented as its first key
+			if item, ok = p.mapping(at); !ok {
+				return nil, false
+			}
+		} else {
+			if item, ok = p.value(line, at); !ok {
+				return nil, false
+			}
+			p.next()
+			if (!p.eof && p.indent > indent) || (p.sawCommentIndent && p.commentIndent > indent) {
+				return nil, false // maybe a scalar continued on the next lines
+			}
+		}
+		p.pairs = append(p.pairs, item)
+	}
+	seq.Content = p.carve(p.pairs[base:])
+	return seq, true
+}
+
+// isKeyAt reports whether line[i:] starts with a key and its ':' (key: value, or key:).
+func isKeyAt(line string, i int) bool {
+	if !keyStart(line[i]) {
+		return false
+	}
+	for i < len(line) && keyByte(line[i]) {
+		i++
+	}
+	return i < len(line) && line[i] == ':' && (i+1 == len(line) || line[i+1] == ' ')
 }
 
 // value reads the value at line[i:], which runs to the end of the line or a comment: a

@@ -94,6 +94,12 @@ func yamlCorpus(t testing.TB) [][]byte {
 		"a: {'b': c}\n", "a: {b: {c: d}}\n", "a: [{b: c}]\n", "a: [\"==\", \"$node_type\", \"x\"]\n",
 		"a: [\"and\", [\"==\", \"$a\", \"1\"], [\"!=\", \"$b\", \"x y\"]]\n", "a: [,]\n", "a: [b]]\n", "a: [[b]\n",
 		"a: [\"b\"c]\n", "a: ['b''c', 'd']\n", "a: [b#c]\n", "a: [b #c]\n",
+		"a:\n  - b\n  - 'c'\n  - [d]\nx: y\n", "a:\n  - b: c\n    d: e\n  - f: g\n", "a:\n  -  b: c\n     d: e\n",
+		"a:\n  - b: c\n   d: e\n", "a:\n  - b: c\n      d: e\n", "a:\n  - b:\n      c: d\n  - e\n", "a:\n  - b\n    c\n",
+		"a:\n  - b\n  # c\n  - d\n", "a:\n  - b\n    # c\n", "a:\n  -\n  - b\n", "a:\n  -b\n", "a:\n  - - b\n",
+		"a:\n  - b\n - c\n", "a:\n  - b\n  c: d\n", "a:\n  - b\n   - c\n", "a:\n  - b: [c, d]\n    e: 'f'\n",
+		"a:\n  - b:\n    - c\n", "a:\n  - b:\n      - c\n      - d: e\n", "a:\n  - {b: c}\n", "a:\n  - b: c # d\n",
+		"a:\n- b\n", "moved:\n  - from: a\n    to: b\nremoved:\n  - key: c\n    destroy: true\n",
 		"a: b\r\n", "a:\tb\n", "a: é\n", "\ufeffa: b\n", "a: b\x00\n", "<<: {a: b}\n", "? a\n: b\n",
 	} {
 		out = append(out, []byte(s))
