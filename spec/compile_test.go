@@ -2,6 +2,7 @@ package spec
 
 import (
 	"encoding/json"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"strings"
@@ -163,6 +164,59 @@ func TestEqualEncodedIsParseAndEqual(t *testing.T) {
 			if got := q.EqualEncoded(s); got != want {
 				t.Errorf("%#v.EqualEncoded(%q) = %v, ParseQuery and Equal say %v", q, s, got, want)
 			}
+		}
+	}
+}
+
+// TestParseQueryAsJSON holds ParseQuery's reading of simple arrays to json.Unmarshal's.
+func TestParseQueryAsJSON(t *testing.T) {
+	tokens := []string{"[", "]", ",", " ", "\n", `"=="`, `"$a"`, `"x y"`, `""`, `"a\"b"`, `"é"`, `"\u00e9"`, `"<&>"`, "1", "null", "true", `{"a": 1}`, `"`, "\t"}
+	r := rand.New(rand.NewSource(1))
+	for range 50000 {
+		var sb strings.Builder
+		for k := r.Intn(9); k > 0; k-- {
+			sb.WriteString(tokens[r.Intn(len(tokens))])
+		}
+		s := sb.String()
+		got, err := ParseQuery(s)
+		var want []any
+		werr := json.Unmarshal([]byte(strings.TrimSpace(s)), &want)
+		if strings.TrimSpace(s) == "" {
+			want, werr = Query{}, nil
+		}
+		if (err != nil) != (werr != nil) || (err == nil && !cmp.Equal([]any(got), want)) {
+			t.Fatalf("%q: ParseQuery %#v, %v; json.Unmarshal %#v, %v", s, got, err, want, werr)
+		}
+	}
+}
+
+// TestQueryEqualFastPath holds Equal's shortcut for identical queries to the canonical forms.
+func TestQueryEqualFastPath(t *testing.T) {
+	parts := []string{`["==", "$a", "1"]`, `["=", "$a", "1"]`, `["==", "$b", "2"]`, `["==", "$a", 1]`, `"and"`, `"or"`}
+	r := rand.New(rand.NewSource(1))
+	random := func() Query {
+		var sb strings.Builder
+		sb.WriteString("[")
+		for k := r.Intn(4); k >= 0; k-- {
+			sb.WriteString(parts[r.Intn(len(parts))])
+			if k > 0 {
+				sb.WriteString(", ")
+			}
+		}
+		sb.WriteString("]")
+		q, err := ParseQuery(sb.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return q
+	}
+	for range 20000 {
+		a, b := random(), random()
+		if r.Intn(3) == 0 {
+			b = a
+		}
+		if got, want := a.Equal(b), a.canonical() == b.canonical(); got != want {
+			t.Fatalf("%v ~ %v: Equal %v, canonical forms equal %v", a, b, got, want)
 		}
 	}
 }

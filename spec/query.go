@@ -179,6 +179,9 @@ func ParseQuery(s string) (Query, error) {
 	if s == "" {
 		return Query{}, nil
 	}
+	if q, rest, ok := simpleArray(s, 0); ok && strings.TrimLeft(rest, " \t\r\n") == "" {
+		return Query(q), nil
+	}
 	var q []any
 	if err := json.Unmarshal([]byte(s), &q); err != nil {
 		return nil, fmt.Errorf("malformed resource query %s: %w", quote(s), err)
@@ -186,10 +189,77 @@ func ParseQuery(s string) (Query, error) {
 	return Query(q), nil
 }
 
+// simpleArray reads the JSON array at the start of s when it holds only strings of
+// printable ASCII without escapes and such arrays, as json.Unmarshal would into []any (the
+// queries Blazar stores); ok is false for anything else, which json.Unmarshal then reads.
+// rest is what follows the array. TestParseQueryAsJSON holds it to json.Unmarshal.
+func simpleArray(s string, depth int) (out []any, rest string, ok bool) {
+	s = strings.TrimLeft(s, " \t\r\n")
+	if depth > 16 || !strings.HasPrefix(s, "[") {
+		return nil, "", false
+	}
+	s = strings.TrimLeft(s[1:], " \t\r\n")
+	out = []any{}
+	if strings.HasPrefix(s, "]") {
+		return out, s[1:], true
+	}
+	for {
+		switch {
+		case strings.HasPrefix(s, `"`):
+			end := strings.IndexByte(s[1:], '"')
+			if end < 0 || !plainJSON(s[1:1+end]) {
+				return nil, "", false
+			}
+			out = append(out, s[1:1+end])
+			s = s[2+end:]
+		case strings.HasPrefix(s, "["):
+			var sub []any
+			if sub, s, ok = simpleArray(s, depth+1); !ok {
+				return nil, "", false
+			}
+			out = append(out, sub)
+		default:
+			return nil, "", false
+		}
+		s = strings.TrimLeft(s, " \t\r\n")
+		switch {
+		case strings.HasPrefix(s, "]"):
+			return out, s[1:], true
+		case strings.HasPrefix(s, ","):
+			s = strings.TrimLeft(s[1:], " \t\r\n")
+		default:
+			return nil, "", false
+		}
+	}
+}
+
 // Equal reports whether two queries ask for the same thing: "=" and "==" are one operator,
 // and the order of the sub-queries of "and" does not matter.
 func (q Query) Equal(o Query) bool {
-	return q.canonical() == o.canonical()
+	return sameStrings(q, o) || q.canonical() == o.canonical()
+}
+
+// sameStrings reports whether a and b hold the same strings and lists of them, in the same
+// order: then their canonical forms are the same too.
+func sameStrings(a, b []any) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		switch x := a[i].(type) {
+		case string:
+			if y, ok := b[i].(string); !ok || x != y {
+				return false
+			}
+		case []any:
+			if y, ok := b[i].([]any); !ok || !sameStrings(x, y) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // EqualEncoded reports whether s, a query as Blazar stores it, decodes (ParseQuery) into a
