@@ -7,14 +7,15 @@ import (
 )
 
 // fastYAML reads a document written the way nearly every Leasefile is (block mappings of
-// plain keys, one scalar per line: plain, or quoted without escapes; comments and blank
-// lines) into the node tree yaml.v3 makes of it, less the comments, which Parse does not
-// read, in a fraction of yaml.v3's time. It refuses (ok false) anything else: sequences,
-// flow collections, anchors and aliases, tags, block scalars, empty values, multi-line
-// scalars, escapes, tabs, carriage returns, non-ASCII and control bytes, document markers,
-// and any layout yaml.v3 might read differently or refuse; the caller then decodes with
-// yaml.v3, which words the syntax errors. TestFastYAML and FuzzParse hold the trees it
-// makes to yaml.v3's.
+// plain keys; values on the key's line: plain or escape-free quoted scalars, or flow
+// collections closed on the line; block sequences of such values or of mappings; comments
+// and blank lines) into the node tree yaml.v3 makes of it, less the comments, which Parse
+// does not read, in a fraction of yaml.v3's time. It refuses (ok false) anything else:
+// anchors and aliases, tags, block scalars, empty values, multi-line scalars and flows,
+// escapes, tabs, carriage returns, non-ASCII and control bytes, document markers, and any
+// layout yaml.v3 might read differently or refuse; the caller then decodes with yaml.v3,
+// which words the syntax errors. TestFastYAML and FuzzParse hold the trees it makes to
+// yaml.v3's.
 func fastYAML(data []byte) (doc *yaml.Node, ok bool) {
 	for _, c := range data {
 		if (c < 0x20 && c != '\n') || c > 0x7e {
@@ -369,6 +370,9 @@ func (p *fastParser) flowPlain(line string, i int, key bool) (n *yaml.Node, end 
 	j := i
 	for j < len(line) && (keyByte(line[j]) || line[j] == '$' || line[j] == '(' || line[j] == ')') {
 		j++
+	}
+	if key && j-i > 1000 {
+		return nil, 0, false // YAML looks for the ':' of a key within 1,024 characters
 	}
 	if line[i] == '-' && j == i+1 {
 		return nil, 0, false // a lone -, or - before a flow indicator
