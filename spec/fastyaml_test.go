@@ -101,6 +101,8 @@ func yamlCorpus(t testing.TB) [][]byte {
 		"a:\n  - b:\n    - c\n", "a:\n  - b:\n      - c\n      - d: e\n", "a:\n  - {b: c}\n", "a:\n  - b: c # d\n",
 		"a:\n- b\n", "moved:\n  - from: a\n    to: b\nremoved:\n  - key: c\n    destroy: true\n",
 		"a: b\r\n", "a:\tb\n", "a: é\n", "\ufeffa: b\n", "a: b\x00\n", "<<: {a: b}\n", "? a\n: b\n",
+		strings.Repeat("k", 1000) + ": b\n", strings.Repeat("k", 1100) + ": b\n", "x: {" + strings.Repeat("k", 1100) + ": b}\n",
+		"x: [" + strings.Repeat("v", 3000) + "]\n", "x: " + strings.Repeat("v", 3000) + "\n",
 	} {
 		out = append(out, []byte(s))
 	}
