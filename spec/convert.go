@@ -76,13 +76,13 @@ const (
 type value struct {
 	kind kind
 	b    bool
-	s    string // a string, or a number's digits
+	// noPos marks a value nested too deep: converted to null, it has no position.
+	noPos bool
+	s     string // a string, or a number's digits
 	// plain is the text of an unquoted YAML scalar converted to a number or a boolean: the
 	// schema may want it as a string (name: 2026), see validate.
-	plain string
-	pos   Pos
-	// noPos marks a value nested too deep: converted to null, it has no position.
-	noPos  bool
+	plain  string
+	pos    Pos
 	items  []*value
 	fields []field // a mapping's pairs in order, each key once (the first definition)
 	index  map[string]int
