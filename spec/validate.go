@@ -141,9 +141,10 @@ func leaves(e *jsonschema.ValidationError, out []*jsonschema.ValidationError) []
 	return out
 }
 
-// validate checks d.root against the schema, adding positioned errors to d.errs. Unquoted
-// YAML numbers and booleans where the schema wants a string (name: 2026) are taken as the
-// string the user wrote, as a YAML-aware reader would expect.
+// validate checks d.tree against the schema, adding positioned errors to d.errs: the verdict
+// first, the library (on d.root, the tree as plain values) only for a file the verdict does
+// not pass. Unquoted YAML numbers and booleans where the schema wants a string (name: 2026)
+// are taken as the string the user wrote, as a YAML-aware reader would expect.
 func (d *doc) validate() {
 	var errs []*jsonschema.ValidationError
 	for attempt := 0; attempt < 8; attempt++ {
