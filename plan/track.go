@@ -85,8 +85,8 @@ func (b *builder) liveLease(site, id string) *leases.Lease {
 	return l
 }
 
-// listed is the lease of that ID in the site's list (the last one, should Blazar list an ID
-// twice). The index, built the first time, holds the leases of the IDs the state and its
+// listed is the lease of that ID in the site's list (the first one, should Blazar list an ID
+// twice, as every lookup of a listed lease takes). The index, built the first time, holds the leases of the IDs the state and its
 // intents record, the ones track and adopt ask about; any other ID is looked up in the list.
 func (b *builder) listed(site, id string) *leases.Lease {
 	if b.live == nil {
@@ -103,8 +103,8 @@ func (b *builder) listed(site, id string) *leases.Lease {
 		for s, ls := range b.in.Live {
 			m := map[string]*leases.Lease{}
 			for i := range ls {
-				if b.ids[ls[i].ID] {
-					m[ls[i].ID] = &ls[i]
+				if _, seen := m[ls[i].ID]; b.ids[ls[i].ID] && !seen {
+					m[ls[i].ID] = &ls[i] // the first listed, as liveLease and changedLeases find
 				}
 			}
 			b.live[s] = m
@@ -113,13 +113,7 @@ func (b *builder) listed(site, id string) *leases.Lease {
 	if b.ids[id] {
 		return b.live[site][id]
 	}
-	ls := b.in.Live[site]
-	for i := len(ls) - 1; i >= 0; i-- {
-		if ls[i].ID == id {
-			return &ls[i]
-		}
-	}
-	return nil
+	return liveLease(b.in.Live[site], id)
 }
 
 // track ties each state key to its live lease, by ID only.
