@@ -19,9 +19,9 @@ const maxNodes = 250_000
 // maxDepth bounds nesting, which also stops self-referencing aliases (&a [*a]).
 const maxDepth = 64
 
-// maxSize bounds the bytes conversion keeps after expanding aliases: the JSON pointer of every
-// value (kept for positions, and as long as the keys above it), every key and every string
-// ${VAR} expansion made. A few deep, long keys aliased a few hundred times stay under
+// maxSize bounds the bytes conversion makes after expanding aliases: the length of every
+// value's JSON pointer (counted, as long as the keys above it, though only an error's pointer
+// is built), every key and every string ${VAR} expansion made. A few deep, long keys aliased a few hundred times stay under
 // maxNodes and still cost gigabytes without it.
 const maxSize = 16 << 20
 

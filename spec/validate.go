@@ -149,7 +149,7 @@ func (d *doc) validate() {
 	var errs []*jsonschema.ValidationError
 	for attempt := 0; attempt < 8; attempt++ {
 		fast := validVerdict(d.tree)
-		if fast && !verdictChecked {
+		if fast && !testOnlyVerdictChecked {
 			return
 		}
 		sch, err := loadSchema()
@@ -158,7 +158,7 @@ func (d *doc) validate() {
 		}
 		d.root = d.tree.toAny()
 		errs, err = schemaErrors(sch, d.root)
-		if verdictChecked && err == nil && fast != (len(errs) == 0) {
+		if testOnlyVerdictChecked && err == nil && fast != (len(errs) == 0) {
 			panic(fmt.Sprintf("spec: the verdict says valid=%v, the schema library found %d errors (first: %v)", fast, len(errs), errs))
 		}
 		if err != nil {

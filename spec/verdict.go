@@ -16,8 +16,8 @@ import (
 // Nearly every Leasefile a plan reads is valid, so validate asks the verdict first and calls
 // the library, which finds and words the errors, only when the verdict is "invalid". The
 // verdict is never more lenient than the library: where draft-07 leaves a choice (the
-// siblings of a $ref, a number written 1.0 where an integer is wanted) it takes the stricter
-// reading, which at worst sends a document to the library. It compiles only the keywords the
+// siblings of a $ref) it takes the stricter reading, which at worst sends a document to the
+// library; elsewhere it reads as the library does (1.0 and 1e3 are integers). It compiles only the keywords the
 // schema uses; one it does not know makes compileVerdict fail, and a test holds the embedded
 // schema to compiling. In tests every validation runs both and panics when they disagree.
 
@@ -33,8 +33,7 @@ type vnode struct {
 	minProps   int
 	items      *vnode
 	minLength  int
-	pattern    *regexp.Regexp
-	match      func(string) bool // pattern's MatchString, or a faster equivalent
+	match      func(string) bool // "pattern": the regexp's MatchString, or a faster equivalent
 	enum       []any             // const is an enum of one
 	hasEnum    bool
 	min, max   *big.Rat
@@ -170,8 +169,9 @@ func compileNode(v any, at string, refs map[string]*vnode) (*vnode, error) {
 		case "minLength":
 			n.minLength = int(val.(float64))
 		case "pattern":
-			if n.pattern, err = regexp.Compile(val.(string)); err == nil {
-				n.match = n.pattern.MatchString
+			var re *regexp.Regexp
+			if re, err = regexp.Compile(val.(string)); err == nil {
+				n.match = re.MatchString
 				if m := classPattern(val.(string)); m != nil {
 					n.match = m
 				}
@@ -244,7 +244,7 @@ func (n *vnode) valid(v *value) bool {
 		if n.minLength > 0 && utf8.RuneCountInString(v.s) < n.minLength {
 			return false
 		}
-		if n.pattern != nil && !n.match(v.s) {
+		if n.match != nil && !n.match(v.s) {
 			return false
 		}
 	case kNumber:
@@ -448,6 +448,6 @@ func validVerdict(root *value) bool {
 	return verdictErr == nil && verdictRoot.valid(root)
 }
 
-// verdictChecked makes every validation ask the library too and panic when the two disagree
+// testOnlyVerdictChecked makes every validation ask the library too and panic when the two disagree
 // (set by the package's tests, so that every document they parse checks the verdict).
-var verdictChecked bool
+var testOnlyVerdictChecked bool

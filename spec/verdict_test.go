@@ -12,7 +12,7 @@ import (
 
 // Every document this package's tests parse is validated by both the verdict and the
 // library, which must agree (validate panics otherwise).
-func init() { verdictChecked = true }
+func init() { testOnlyVerdictChecked = true }
 
 func TestVerdictCompilesTheSchema(t *testing.T) {
 	var doc any
@@ -133,9 +133,9 @@ func valueOf(v any) *value {
 // WithoutVerdictCheck (for the external benchmarks) turns off, until restore is called, the cross-check of every
 // validation against the library, so that a benchmark measures what a user's run costs.
 func WithoutVerdictCheck() (restore func()) {
-	old := verdictChecked
-	verdictChecked = false
-	return func() { verdictChecked = old }
+	old := testOnlyVerdictChecked
+	testOnlyVerdictChecked = false
+	return func() { testOnlyVerdictChecked = old }
 }
 
 // TestClassPattern holds the key patterns' fast matcher to the regexp.

@@ -40,7 +40,9 @@ func FileNameFor(path string) string {
 	return base + ".state.json"
 }
 
-// File is the content of a state file.
+// File is the content of a state file. It is not safe for concurrent use, reads included:
+// Lease records what it was asked for, and the first Clone, Save or diff of a decoded File
+// builds what it compares with (settle). Store serializes every use during apply.
 type File struct {
 	FormatVersion int    `json:"format_version"`
 	Lineage       string `json:"lineage"`

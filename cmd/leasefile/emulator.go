@@ -27,6 +27,10 @@ func (a *app) emulatorCommand() *cli.Command {
 			"`openstack reservation` CLI, python-chi, gophercloud and leasefile itself work against it offline.\n\n" +
 			"Example:\n  leasefile emulator serve --env-file emu.env",
 		Commands: []*cli.Command{a.emulatorServeCommand()},
+		Before: func(ctx context.Context, c *cli.Command) (context.Context, error) {
+			serverGC(a.lookupEnv)
+			return ctx, nil
+		},
 	}
 }
 

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"math"
 	"runtime/debug"
+	"strings"
 	"testing"
 )
 
@@ -15,26 +17,42 @@ func TestTuneGC(t *testing.T) {
 	env := func(vars map[string]string) func(string) (string, bool) {
 		return func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
 	}
+	check := func(name string, wantPercent int, wantLimit int64) {
+		t.Helper()
+		if got := debug.SetGCPercent(100); got != wantPercent {
+			t.Errorf("%s: GC percent %d, want %d", name, got, wantPercent)
+		}
+		if got := debug.SetMemoryLimit(-1); got != wantLimit {
+			t.Errorf("%s: memory limit %d, want %d", name, got, wantLimit)
+		}
+	}
 	cases := []struct {
 		name        string
-		args        []string
 		vars        map[string]string
 		wantPercent int
 		wantLimit   int64
 	}{
-		{"plan", []string{"leasefile", "plan"}, nil, clientGCPercent, clientMemoryLimit},
-		{"user GOGC wins", []string{"leasefile", "plan"}, map[string]string{"GOGC": "50"}, 100, clientMemoryLimit},
-		{"user GOMEMLIMIT wins", []string{"leasefile", "apply"}, map[string]string{"GOMEMLIMIT": "1GiB"}, clientGCPercent, math.MaxInt64},
-		{"emulator keeps the defaults", []string{"leasefile", "emulator", "serve"}, nil, 100, math.MaxInt64},
+		{"client", nil, clientGCPercent, clientMemoryLimit},
+		{"user GOGC wins", map[string]string{"GOGC": "50"}, 100, clientMemoryLimit},
+		{"user GOMEMLIMIT wins", map[string]string{"GOMEMLIMIT": "1GiB"}, clientGCPercent, math.MaxInt64},
 	}
 	for _, c := range cases {
 		restore(100, math.MaxInt64)
-		tuneGC(c.args, env(c.vars))
-		if got := debug.SetGCPercent(100); got != c.wantPercent {
-			t.Errorf("%s: GC percent %d, want %d", c.name, got, c.wantPercent)
-		}
-		if got := debug.SetMemoryLimit(-1); got != c.wantLimit {
-			t.Errorf("%s: memory limit %d, want %d", c.name, got, c.wantLimit)
-		}
+		tuneGC(env(c.vars))
+		check(c.name, c.wantPercent, c.wantLimit)
+	}
+
+	// The emulator server gets Go's defaults back, wherever its name stands in the command line.
+	for _, args := range [][]string{
+		{"leasefile", "emulator"},
+		{"leasefile", "--debug", "emulator"},
+		{"leasefile", "-f", "x.yaml", "--no-color", "emulator"},
+	} {
+		restore(100, math.MaxInt64)
+		tuneGC(env(nil))
+		var out strings.Builder
+		a := newApp(strings.NewReader(""), &out, &out, env(nil))
+		a.run(context.Background(), args)
+		check(strings.Join(args, " "), 100, math.MaxInt64)
 	}
 }

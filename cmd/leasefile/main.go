@@ -15,7 +15,7 @@ import (
 var stopProfile = func() {}
 
 func main() {
-	tuneGC(os.Args, os.LookupEnv)
+	tuneGC(os.LookupEnv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr)
 	stop()

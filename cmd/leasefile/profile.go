@@ -9,8 +9,8 @@ package main
 //	go tool pprof -top -cum /tmp/leasefile-prof cpu.prof
 //
 // LEASEFILE_MEMPROFILE=mem.prof writes the allocations at exit (-sample_index=alloc_space).
-//
-// BenchmarkPlanProcess runs such a build as LEASEFILE_BENCH_BIN.
+// BenchmarkPlanProcess runs such a build as LEASEFILE_BENCH_BIN. A developer's tool: its
+// messages go straight to stderr, and a profile it cannot start stops the command.
 
 import (
 	"fmt"
@@ -20,9 +20,25 @@ import (
 )
 
 func init() {
+	if path := os.Getenv("LEASEFILE_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "LEASEFILE_CPUPROFILE:", err)
+			os.Exit(2)
+		}
+		stopProfile = func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}
+	}
 	if path := os.Getenv("LEASEFILE_MEMPROFILE"); path != "" {
 		runtime.MemProfileRate = 1
+		stopCPU := stopProfile
 		stopProfile = func() {
+			stopCPU()
 			f, err := os.Create(path)
 			if err == nil {
 				runtime.GC() // the profile is as of the last collection
@@ -33,21 +49,5 @@ func init() {
 				fmt.Fprintln(os.Stderr, "LEASEFILE_MEMPROFILE:", err)
 			}
 		}
-	}
-	path := os.Getenv("LEASEFILE_CPUPROFILE")
-	if path == "" {
-		return
-	}
-	f, err := os.Create(path)
-	if err == nil {
-		err = pprof.StartCPUProfile(f)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "LEASEFILE_CPUPROFILE:", err)
-		os.Exit(2)
-	}
-	stopProfile = func() {
-		pprof.StopCPUProfile()
-		f.Close()
 	}
 }
