@@ -159,10 +159,11 @@ func (r *runner) createLease(ch plan.Change) (*state.Lease, error) {
 func (r *runner) markSent(key string, intent state.Intent) (state.Intent, error) {
 	intent.Unsent, intent.Sent = false, r.o.Now().UTC()
 	if err := r.update(func(f *state.File) {
-		for _, in := range f.PendingIntents() {
-			if in.Key == key && in.Time.Equal(intent.Time) && in.ID == "" {
-				f.AddIntent(intent)
-			}
+		// f.Intents is read in place: a copy of every intent per create was quadratic.
+		if slices.ContainsFunc(f.Intents, func(in state.Intent) bool {
+			return in.Key == key && in.Time.Equal(intent.Time) && in.ID == ""
+		}) {
+			f.AddIntent(intent)
 		}
 	}); err != nil {
 		return intent, err

@@ -70,6 +70,17 @@ type File struct {
 	// the last journal save, so that the next one diffs only those; nil when not tracked
 	// (then a save diffs every lease).
 	touched map[string]struct{}
+	// touchedIntents is touched for the intents: the keys AddIntent and DropIntent were
+	// called with since the last journal save; nil when not tracked.
+	touchedIntents map[string]struct{}
+	// keyedOK, keyedLen and keyedFirst say that Intents, at that length and first element,
+	// was last known sorted by key with one intent per key (keyed), so that AddIntent and
+	// DropIntent find a key by binary search: a run holds one intent per create in flight,
+	// thousands of them. A list replaced or resized by other means no longer matches and is
+	// checked again; Intents' keys are not edited in place.
+	keyedOK    bool
+	keyedLen   int
+	keyedFirst *Intent
 }
 
 // pending is what a decoded File's baseline and snap are made from (File.pending).
@@ -197,7 +208,7 @@ func (f *File) Clone() *File {
 	}
 	c.Intents = slices.Clone(f.Intents)
 	c.baseline = slices.Clone(f.baseline)
-	c.snap, c.touched = nil, nil
+	c.snap, c.touched, c.touchedIntents, c.keyedOK = nil, nil, nil, false
 	if f.pending != nil { // the baseline still to be made, as f's is
 		c.pending = &pending{data: f.pending.data}
 	}
@@ -210,7 +221,7 @@ func (f *File) Clone() *File {
 // content is a deep copy of f's content alone, without what it was loaded or saved as.
 func (f *File) content() *File {
 	c := *f
-	c.baseline, c.snap, c.journaled, c.touched, c.pending = nil, nil, false, nil, nil
+	c.baseline, c.snap, c.journaled, c.touched, c.touchedIntents, c.pending = nil, nil, false, nil, nil, nil
 	return c.Clone()
 }
 
@@ -295,9 +306,61 @@ func PublicURL(raw string) string {
 // AddIntent records in before a create call. An intent already recorded for
 // the same key is replaced: one key has at most one create in flight.
 func (f *File) AddIntent(in Intent) {
+	f.touchIntent(in.Key)
+	if f.keyed() {
+		if i, found := f.intentIndex(in.Key); found {
+			f.Intents[i] = in
+		} else {
+			f.Intents = slices.Insert(f.Intents, i, in)
+		}
+		f.markKeyed(true)
+		return
+	}
 	f.DropIntent(in.Key)
 	f.Intents = append(f.Intents, in)
-	slices.SortFunc(f.Intents, func(a, b Intent) int { return strings.Compare(a.Key, b.Key) })
+	slices.SortStableFunc(f.Intents, func(a, b Intent) int { return strings.Compare(a.Key, b.Key) })
+	f.markKeyed(sortedUniqueKeys(f.Intents))
+}
+
+// keyed reports whether Intents is sorted by key with one intent per key, as AddIntent
+// keeps it, checking the whole list only when it changed other than by AddIntent and
+// DropIntent.
+func (f *File) keyed() bool {
+	if f.keyedOK && len(f.Intents) == f.keyedLen && (len(f.Intents) == 0 || &f.Intents[0] == f.keyedFirst) {
+		return true
+	}
+	ok := sortedUniqueKeys(f.Intents)
+	f.markKeyed(ok)
+	return ok
+}
+
+func (f *File) markKeyed(ok bool) {
+	f.keyedOK, f.keyedLen, f.keyedFirst = ok, len(f.Intents), nil
+	if len(f.Intents) > 0 {
+		f.keyedFirst = &f.Intents[0]
+	}
+}
+
+// intentIndex is where key's intent is, or would be inserted, in a keyed list.
+func (f *File) intentIndex(key string) (int, bool) {
+	return slices.BinarySearchFunc(f.Intents, key, func(in Intent, k string) int { return strings.Compare(in.Key, k) })
+}
+
+// sortedUniqueKeys reports whether ins is sorted by key with one intent per key.
+func sortedUniqueKeys(ins []Intent) bool {
+	for i := 1; i < len(ins); i++ {
+		if ins[i-1].Key >= ins[i].Key {
+			return false
+		}
+	}
+	return true
+}
+
+// touchIntent notes that the intent of key may change (see touchedIntents).
+func (f *File) touchIntent(key string) {
+	if f.touchedIntents != nil {
+		f.touchedIntents[key] = struct{}{}
+	}
 }
 
 // PendingIntents returns a copy of the intents still recorded, sorted by key.
@@ -310,6 +373,18 @@ func (f *File) PendingIntents() []Intent {
 // DropIntent forgets the intent of key, once its lease is recorded or known
 // not to exist; it reports whether there was one.
 func (f *File) DropIntent(key string) bool {
+	f.touchIntent(key)
+	if f.keyed() {
+		i, found := f.intentIndex(key)
+		if !found {
+			return false
+		}
+		if f.Intents = slices.Delete(f.Intents, i, i+1); len(f.Intents) == 0 {
+			f.Intents = nil // as a loaded file without intents has it
+		}
+		f.markKeyed(true)
+		return true
+	}
 	n := len(f.Intents)
 	f.Intents = slices.DeleteFunc(f.Intents, func(in Intent) bool { return in.Key == key })
 	if len(f.Intents) == 0 {

@@ -33,19 +33,26 @@ const journalCompactBytes = 4 << 20
 // journalPath is the journal of the state file at path.
 func journalPath(path string) string { return path + ".journal" }
 
-// record is one journal line: what changed at Serial. Nil fields did not change.
+// record is one journal line: what changed at Serial. Nil fields did not change. Intents
+// replaces the whole list; IntentSet and IntentDel then change it by key (set: replaced or
+// inserted in key order; del: removed). A run records one intent per create in flight,
+// thousands at once: the whole list in every record made each save cost the size of the
+// batch, so saves tell the keys changed (intentsTouched, intentsDiff).
 type record struct {
 	Lineage   string               `json:"lineage"`
 	Serial    int64                `json:"serial"`
 	Set       map[string]*Lease    `json:"set,omitempty"`
 	Del       []string             `json:"del,omitempty"`
 	Intents   *[]Intent            `json:"intents,omitempty"`
+	IntentSet []Intent             `json:"intent_set,omitempty"`
+	IntentDel []string             `json:"intent_del,omitempty"`
 	Sites     *map[string]Identity `json:"sites,omitempty"`
 	Leasefile *string              `json:"leasefile,omitempty"`
 }
 
 func (r *record) empty() bool {
-	return len(r.Set) == 0 && len(r.Del) == 0 && r.Intents == nil && r.Sites == nil && r.Leasefile == nil
+	return len(r.Set) == 0 && len(r.Del) == 0 && r.Intents == nil && len(r.IntentSet) == 0 &&
+		len(r.IntentDel) == 0 && r.Sites == nil && r.Leasefile == nil
 }
 
 // diff is what changed in f since snap, its last loaded or saved content; ok is false when
@@ -77,7 +84,7 @@ func (f *File) diff() (r *record, ok bool) {
 		}
 	}
 	slices.Sort(r.Del)
-	if !slices.EqualFunc(f.Intents, s.Intents, intentEqual) {
+	if !r.intentsTouched(f, s) && !slices.EqualFunc(f.Intents, s.Intents, intentEqual) && !r.intentsDiff(s.Intents, f.Intents) {
 		in := slices.Clone(f.Intents)
 		if in == nil {
 			in = []Intent{}
@@ -134,6 +141,61 @@ func leaseEqual(a, b *Lease) bool {
 		a.CreatedAt.Equal(b.CreatedAt) && maps.Equal(a.Reservations, b.Reservations)
 }
 
+// intentsDiff sets r's IntentSet and IntentDel to what turns old into cur, walking both in
+// key order; false when either is not sorted by key with one intent per key (a hand-edited
+// file), which the whole list then tells.
+func (r *record) intentsDiff(old, cur []Intent) bool {
+	if !sortedUniqueKeys(old) || !sortedUniqueKeys(cur) {
+		return false
+	}
+	i, j := 0, 0
+	for i < len(old) || j < len(cur) {
+		switch {
+		case j == len(cur) || (i < len(old) && old[i].Key < cur[j].Key):
+			r.IntentDel = append(r.IntentDel, old[i].Key)
+			i++
+		case i == len(old) || cur[j].Key < old[i].Key:
+			r.IntentSet = append(r.IntentSet, cur[j])
+			j++
+		default:
+			if !intentEqual(old[i], cur[j]) {
+				r.IntentSet = append(r.IntentSet, cur[j])
+			}
+			i, j = i+1, j+1
+		}
+	}
+	return true
+}
+
+// intentsTouched sets r's IntentSet and IntentDel from the intent keys touched since snap
+// was made, looked up in both keyed lists; false when they cannot tell (not tracked, or a
+// list not keyed), and a walk of both lists then does.
+func (r *record) intentsTouched(f, snap *File) bool {
+	if f.touchedIntents == nil || !f.keyed() || !snap.keyed() {
+		return false
+	}
+	n := len(snap.Intents)
+	for _, k := range slices.Sorted(maps.Keys(f.touchedIntents)) {
+		i, now := f.intentIndex(k)
+		j, was := snap.intentIndex(k)
+		switch {
+		case now && (!was || !intentEqual(f.Intents[i], snap.Intents[j])):
+			r.IntentSet = append(r.IntentSet, f.Intents[i])
+			if !was {
+				n++
+			}
+		case !now && was:
+			r.IntentDel = append(r.IntentDel, k)
+			n--
+		}
+	}
+	if n != len(f.Intents) { // the list changed other than by AddIntent and DropIntent
+		r.IntentSet, r.IntentDel = nil, nil
+		return false
+	}
+	return true
+}
+
 func intentEqual(a, b Intent) bool {
 	return a.Key == b.Key && a.Site == b.Site && a.Name == b.Name && a.ID == b.ID &&
 		a.Unsent == b.Unsent && a.Time.Equal(b.Time) && a.Sent.Equal(b.Sent)
@@ -155,6 +217,12 @@ func (r *record) apply(f *File, copies bool) {
 	}
 	if r.Intents != nil {
 		f.Intents = slices.Clone(*r.Intents)
+	}
+	for _, k := range r.IntentDel {
+		f.DropIntent(k)
+	}
+	for _, in := range r.IntentSet {
+		f.AddIntent(in)
 	}
 	if r.Sites != nil {
 		f.Sites = maps.Clone(*r.Sites)
@@ -258,7 +326,7 @@ func (l *Local) appendJournal(f *File) (done bool, err error) {
 		return false, nil
 	}
 	if rec.empty() {
-		f.touched = map[string]struct{}{}
+		f.touched, f.touchedIntents = map[string]struct{}{}, map[string]struct{}{}
 		return true, nil
 	}
 	rec.Serial = f.Serial + 1
@@ -284,7 +352,7 @@ func (l *Local) appendJournal(f *File) (done bool, err error) {
 		return true, fmt.Errorf("save state journal: %w", err)
 	}
 	j.size += int64(len(line))
-	f.touched = map[string]struct{}{}
+	f.touched, f.touchedIntents = map[string]struct{}{}, map[string]struct{}{}
 	rec.apply(f.snap, true)
 	f.Serial = rec.Serial
 	f.FormatVersion = FormatVersion
@@ -348,7 +416,7 @@ func (l *Local) fullWrite(f *File) error {
 	if l.j == nil {
 		return nil
 	}
-	f.touched = map[string]struct{}{}
+	f.touched, f.touchedIntents = map[string]struct{}{}, map[string]struct{}{}
 	if _, err := os.Stat(journalPath(l.Path)); f.Serial == before && err == nil {
 		// Nothing changed, but the file may lag the journal f was loaded with: write it in
 		// full at the same serial before dropping the journal.

@@ -3,11 +3,15 @@ package state_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chameleoncloud/leasefile/state"
 )
@@ -227,5 +231,87 @@ func TestJournalTracksChanges(t *testing.T) {
 	}
 	if l, _ := f.Lease("a"); l.Status != "ACTIVE" {
 		t.Fatalf("lease a status %q; want the change made through Lease's pointer", l.Status)
+	}
+}
+
+// TestJournalIntentsByKey: a save that adds, replaces or drops one intent among many
+// journals that intent alone (the whole list in every record made a run of N creates cost
+// N^2), and Load replays the journal to the same intents, in key order.
+func TestJournalIntentsByKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.json")
+	st, held := lockedStore(t, path)
+	defer held.Unlock()
+	at := time.Date(2027, 1, 4, 8, 0, 0, 0, time.UTC)
+	if err := st.Update(func(f *state.File) {
+		for i := range 200 {
+			f.AddIntent(state.Intent{Key: fmt.Sprintf("k%03d", 199-i), Name: "n", Time: at, Unsent: true})
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	journal := func() int64 {
+		fi, err := os.Stat(path + ".journal")
+		if err != nil {
+			return 0
+		}
+		return fi.Size()
+	}
+	steps := []func(*state.File){
+		func(f *state.File) { f.AddIntent(state.Intent{Key: "k100", Name: "n", Time: at, Sent: at}) }, // replace
+		func(f *state.File) { f.DropIntent("k007") },                                                  // drop
+		func(f *state.File) { f.AddIntent(state.Intent{Key: "k0500", Name: "new", Time: at}) },        // insert
+		func(f *state.File) { f.SetLease("k100", &state.Lease{ID: "L"}); f.DropIntent("k100") },       // record a create
+	}
+	for i, u := range steps {
+		before := journal()
+		if err := st.Update(u); err != nil {
+			t.Fatal(err)
+		}
+		if grown := journal() - before; grown <= 0 || grown > 1024 {
+			t.Errorf("step %d journalled %d bytes; want one intent's worth (the list holds 200)", i, grown)
+		}
+	}
+	want := st.Snapshot().Intents
+	got := mustLoad(t, path).Intents
+	if len(got) != 199 || !slices.EqualFunc(got, want, func(a, b state.Intent) bool {
+		return a.Key == b.Key && a.Name == b.Name && a.Time.Equal(b.Time) && a.Sent.Equal(b.Sent) && a.Unsent == b.Unsent
+	}) {
+		t.Fatalf("replayed %d intents, want the store's %d:\n%v\n%v", len(got), len(want), got, want)
+	}
+	if !slices.IsSortedFunc(got, func(a, b state.Intent) int { return strings.Compare(a.Key, b.Key) }) {
+		t.Errorf("replayed intents not in key order: %v", got)
+	}
+}
+
+// TestJournalIntentsReplay: after every save of a random run of intent and lease changes,
+// Load (the file and its journal) gives the store's intents and leases.
+func TestJournalIntentsReplay(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.json")
+	st, held := lockedStore(t, path)
+	defer held.Unlock()
+	rng := rand.New(rand.NewPCG(1, 2))
+	at := time.Date(2027, 1, 4, 8, 0, 0, 0, time.UTC)
+	for step := range 400 {
+		k := fmt.Sprintf("k%02d", rng.IntN(40))
+		var u func(*state.File)
+		switch rng.IntN(4) {
+		case 0, 1:
+			u = func(f *state.File) {
+				f.AddIntent(state.Intent{Key: k, Name: k, Time: at.Add(time.Duration(step) * time.Second), Unsent: rng.IntN(2) == 0})
+			}
+		case 2:
+			u = func(f *state.File) { f.DropIntent(k) }
+		default:
+			u = func(f *state.File) { f.SetLease(k, &state.Lease{ID: fmt.Sprint(step)}); f.DropIntent(k) }
+		}
+		if err := st.Update(u); err != nil {
+			t.Fatal(err)
+		}
+		want, got := st.Snapshot(), mustLoad(t, path)
+		if !slices.EqualFunc(got.Intents, want.Intents, func(a, b state.Intent) bool {
+			return a.Key == b.Key && a.Time.Equal(b.Time) && a.Unsent == b.Unsent
+		}) || !slices.Equal(got.Keys(), want.Keys()) {
+			t.Fatalf("step %d: loaded intents %v, keys %v; the store has %v, %v", step, got.Intents, got.Keys(), want.Intents, want.Keys())
+		}
 	}
 }
