@@ -29,8 +29,10 @@ runs=(
 	"./blazar/leases BenchmarkDecodeList10000 5x"
 	"./blazar/leases BenchmarkPollCost 100x"
 	"./state BenchmarkSave 10x"
+	"./state BenchmarkSaveLocked 100x"
 	"./emulator BenchmarkListHandler 10x"
 	"./cmd/leasefile BenchmarkPlanProcess 3x"
+	"./cmd/leasefile BenchmarkApplyProcess 1x"
 )
 for r in "${runs[@]}"; do
 	set -- $r
@@ -92,17 +94,28 @@ END {
 	if (has(lo, "s/plan-cpu") && has(hi, "s/plan-cpu"))
 		printf "\nGrowth order of plan CPU from 2,000 to 50,000 live leases: n^%.2f (json.loads: n^%.2f).\n", log(m[hi, "s/plan-cpu"] / m[lo, "s/plan-cpu"]) / log(25), has(hi, "s/json.loads-cpu") ? log(m[hi, "s/json.loads-cpu"] / m[lo, "s/json.loads-cpu"]) / log(25) : 0
 	print ""
-	print "The state save of one apply step (one lease changed), by state size:"
+	print "The state save of one apply step (one lease changed), by state size: under the lock, as apply saves (journalled), and whole (a save outside a run):"
 	print ""
-	printf "| leases in the state | per save | allocated | allocs |\n| --- | --- | --- | --- |\n"
+	printf "| leases in the state | per save under the lock, CPU | allocated | whole-file save | allocated | allocs |\n| --- | --- | --- | --- | --- | --- |\n"
 	split("100 1000 10000", sv, " ")
 	for (i = 1; i <= 3; i++) {
-		b = W "/leases=" sv[i]
-		printf "| %s | %.1f ms | %.1f MB | %s |\n", sv[i], m[b, "ns/op"] / 1e6, m[b, "B/op"] / 1048576, m[b, "allocs/op"]
+		b = W "/leases=" sv[i]; k = W "Locked/leases=" sv[i]
+		printf "| %s | %s | %s | %.1f ms | %.1f MB | %s |\n", sv[i], has(k, "cpu-ns/op") ? sprintf("%.0f us", m[k, "cpu-ns/op"] / 1000) : "n/a", has(k, "B/op") ? sprintf("%.1f KB", m[k, "B/op"] / 1024) : "n/a", m[b, "ns/op"] / 1e6, m[b, "B/op"] / 1048576, m[b, "allocs/op"]
 	}
 	lo = W "/leases=100"; hi = W "/leases=10000"
 	if (has(lo, "ns/op") && has(hi, "ns/op"))
-		printf "\nGrowth order of a save from 100 to 10,000 leases: n^%.2f.\n", log(m[hi, "ns/op"] / m[lo, "ns/op"]) / log(100)
+		printf "\nGrowth order from 100 to 10,000 leases: n^%.2f under the lock, n^%.2f whole.\n", has(W "Locked/leases=100", "cpu-ns/op") ? log(m[W "Locked/leases=10000", "cpu-ns/op"] / m[W "Locked/leases=100", "cpu-ns/op"]) / log(100) : 0, log(m[hi, "ns/op"] / m[lo, "ns/op"]) / log(100)
+	print ""
+	print "`leasefile apply` of N new leases as a process against `emulator serve` in another (client CPU only):"
+	print ""
+	printf "| leases | client CPU per lease | apply wall |\n| --- | --- | --- |\n"
+	for (i = 1; i <= 3; i++) {
+		b = "BenchmarkApplyProcess/leases=" sv[i]
+		printf "| %s | %s | %s |\n", sv[i], has(b, "ms/lease-cpu") ? sprintf("%.2f ms", m[b, "ms/lease-cpu"]) : "n/a", sec(b, "s/apply-wall")
+	}
+	lo = "BenchmarkApplyProcess/leases=100"; hi = "BenchmarkApplyProcess/leases=10000"
+	if (has(lo, "ms/lease-cpu") && has(hi, "ms/lease-cpu"))
+		printf "\nGrowth order of CPU per lease from 100 to 10,000: n^%.2f (flat is n^0).\n", log(m[hi, "ms/lease-cpu"] / m[lo, "ms/lease-cpu"]) / log(100)
 	print ""
 	print "The emulator'"'"'s GET /leases (in-process HTTP), by leases in the project:"
 	print ""

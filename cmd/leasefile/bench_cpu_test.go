@@ -35,8 +35,10 @@ func serveData(b *testing.B, bin string, data []byte) *served {
 	dir := b.TempDir()
 	s := &served{bin: bin, dir: dir, clouds: filepath.Join(dir, "clouds.yaml")}
 	dataFile := filepath.Join(dir, "emu.json")
-	if err := os.WriteFile(dataFile, data, 0o600); err != nil {
-		b.Fatal(err)
+	if data != nil { // else the emulator starts empty and makes the file
+		if err := os.WriteFile(dataFile, data, 0o600); err != nil {
+			b.Fatal(err)
+		}
 	}
 	env := filepath.Join(dir, "emu.env")
 	cmd := exec.Command(bin, "emulator", "serve", "--addr", "127.0.0.1:0", "--data", dataFile,
@@ -278,6 +280,59 @@ func BenchmarkPlanProcess(b *testing.B) {
 				b.ReportMetric(py.Seconds(), "s/json.loads-cpu")
 				b.ReportMetric(per(cpu)/py.Seconds(), "cpu-vs-json.loads")
 			}
+		})
+	}
+}
+
+// BenchmarkApplyProcess runs `leasefile apply` of 100, 1,000 and 10,000 new leases (floating
+// IPs at two sites, in windows that never compete) as a process against a fresh `emulator
+// serve` in another, so that the CPU measured is the client's alone: issue 13.2's target is
+// that it stays flat per lease as N grows (the state's saves cost the size of the change).
+// Metrics: ms/lease-cpu, s/apply-wall.
+func BenchmarkApplyProcess(b *testing.B) {
+	bin := os.Getenv("LEASEFILE_BENCH_BIN")
+	if bin == "" {
+		bin = buildLeasefile(b)
+	}
+	for _, n := range []int{100, 1000, 10000} {
+		b.Run(fmt.Sprintf("leases=%d", n), func(b *testing.B) {
+			var src strings.Builder
+			src.WriteString("version: 1\nname_prefix: bench-\nleases:\n")
+			base := time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC)
+			for i := range n {
+				// 20 leases a window (10 a site) fit the sites' floating IPs; the next window
+				// starts after the last ends.
+				start := base.Add(time.Duration(i/20) * 2 * time.Hour)
+				fmt.Fprintf(&src, "  l%05d:\n    site: %s\n    start: %q\n    duration: 1h\n    reservations:\n      ip:\n        type: floating_ip\n",
+					i, benchSites[i%2], start.Format("2006-01-02 15:04"))
+			}
+			var wall, cpu time.Duration
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				srv := serveData(b, bin, nil)
+				clouds, err := os.ReadFile(srv.clouds)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, site := range benchSites {
+					clouds = bytes.ReplaceAll(clouds, []byte(strconv.Quote(emulator.Slug(site))+":"), []byte(strconv.Quote(site)+":"))
+				}
+				dir := b.TempDir()
+				for name, body := range map[string][]byte{"Leasefile": []byte(src.String()), "clouds.yaml": clouds} {
+					if err := os.WriteFile(filepath.Join(dir, name), body, 0o600); err != nil {
+						b.Fatal(err)
+					}
+				}
+				env := []string{"OS_CLIENT_CONFIG_FILE=" + filepath.Join(dir, "clouds.yaml"), "NO_COLOR=1"}
+				b.StartTimer()
+				wl, c, _, out := cpuRun(b, dir, env, bin, "apply", "-auto-approve")
+				if want := fmt.Sprintf("%d created", n); !strings.Contains(string(out), want) {
+					b.Fatalf("apply: want %q:\n%s", want, tail(string(out), 2000))
+				}
+				wall, cpu = wall+wl, cpu+c
+			}
+			b.ReportMetric(cpu.Seconds()*1000/float64(b.N*n), "ms/lease-cpu")
+			b.ReportMetric(wall.Seconds()/float64(b.N), "s/apply-wall")
 		})
 	}
 }
