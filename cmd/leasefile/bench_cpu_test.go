@@ -123,9 +123,8 @@ func cpuRun(b *testing.B, dir string, env []string, name string, args ...string)
 	return wall, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), rss, buf.Bytes()
 }
 
-// keepBenchFiles writes one size's files to dir, for profiling plan outside the benchmark:
-// `leasefile emulator serve --data emu.json` on the port the state names, then plan there.
-func keepBenchFiles(b *testing.B, dir string, files map[string][]byte) {
+// writeBenchFiles writes files (name -> content) to dir, which it makes if need be.
+func writeBenchFiles(b *testing.B, dir string, files map[string][]byte) {
 	b.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		b.Fatal(err)
@@ -135,6 +134,29 @@ func keepBenchFiles(b *testing.B, dir string, files map[string][]byte) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// cloudsBySite is the clouds.yaml serve wrote, its entries named by site as the Leasefiles and
+// states name them (serve's entries are slugs).
+func (s *served) cloudsBySite(b *testing.B) []byte {
+	b.Helper()
+	clouds, err := os.ReadFile(s.clouds)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, site := range benchSites {
+		clouds = bytes.ReplaceAll(clouds, []byte(strconv.Quote(emulator.Slug(site))+":"), []byte(strconv.Quote(site)+":"))
+	}
+	return clouds
+}
+
+// benchBinary is LEASEFILE_BENCH_BIN (a given build, e.g. one that profiles itself), or a
+// build of this command.
+func benchBinary(b *testing.B) string {
+	if bin := os.Getenv("LEASEFILE_BENCH_BIN"); bin != "" {
+		return bin
+	}
+	return buildLeasefile(b)
 }
 
 // rawLists fetches each site's lease list as bytes, through the session leasefile uses.
@@ -204,10 +226,7 @@ print(best)`
 // size's files in DIR/LIVE for profiling (profile.go).
 func BenchmarkPlanProcess(b *testing.B) {
 	w := seededWorld(b)
-	bin := os.Getenv("LEASEFILE_BENCH_BIN") // a given build, e.g. one that profiles itself
-	if bin == "" {
-		bin = buildLeasefile(b)
-	}
+	bin := benchBinary(b)
 	for _, live := range []int{2000, 10000, 50000} {
 		b.Run(fmt.Sprintf("live=%d", live), func(b *testing.B) {
 			data, err := addOlderLeases(w.applied, live)
@@ -215,23 +234,16 @@ func BenchmarkPlanProcess(b *testing.B) {
 				b.Fatal(err)
 			}
 			srv := serveData(b, bin, data)
-			clouds, err := os.ReadFile(srv.clouds)
-			if err != nil {
-				b.Fatal(err)
-			}
-			// The Leasefile names its sites as the state does; serve's entries are slugs.
-			for _, site := range benchSites {
-				clouds = bytes.ReplaceAll(clouds, []byte(strconv.Quote(emulator.Slug(site))+":"), []byte(strconv.Quote(site)+":"))
-			}
+			clouds := srv.cloudsBySite(b)
 			dir := b.TempDir()
 			st := bytes.ReplaceAll(w.state, []byte(w.url+"/"), []byte(strings.TrimSuffix(srv.url, "/")+"/"))
-			for name, body := range map[string][]byte{"Leasefile": w.leasefile, "leasefile.state.json": st, "clouds.yaml": clouds} {
-				if err := os.WriteFile(filepath.Join(dir, name), body, 0o600); err != nil {
-					b.Fatal(err)
-				}
-			}
+			inputs := map[string][]byte{"Leasefile": w.leasefile, "leasefile.state.json": st, "clouds.yaml": clouds}
+			writeBenchFiles(b, dir, inputs)
 			if keep := os.Getenv("LEASEFILE_BENCH_KEEP"); keep != "" {
-				keepBenchFiles(b, filepath.Join(keep, strconv.Itoa(live)), map[string][]byte{"Leasefile": w.leasefile, "leasefile.state.json": st, "clouds.yaml": clouds, "emu.json": data})
+				// For profiling plan outside the benchmark: `leasefile emulator serve --data
+				// emu.json` on the port the state names, then plan there.
+				inputs["emu.json"] = data
+				writeBenchFiles(b, filepath.Join(keep, strconv.Itoa(live)), inputs)
 			}
 			lists := rawLists(b, dir, clouds)
 			var files []string
@@ -290,10 +302,7 @@ func BenchmarkPlanProcess(b *testing.B) {
 // that it stays flat per lease as N grows (the state's saves cost the size of the change).
 // Metrics: ms/lease-cpu, s/apply-wall.
 func BenchmarkApplyProcess(b *testing.B) {
-	bin := os.Getenv("LEASEFILE_BENCH_BIN")
-	if bin == "" {
-		bin = buildLeasefile(b)
-	}
+	bin := benchBinary(b)
 	for _, n := range []int{100, 1000, 10000} {
 		b.Run(fmt.Sprintf("leases=%d", n), func(b *testing.B) {
 			var src strings.Builder
@@ -310,19 +319,8 @@ func BenchmarkApplyProcess(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				srv := serveData(b, bin, nil)
-				clouds, err := os.ReadFile(srv.clouds)
-				if err != nil {
-					b.Fatal(err)
-				}
-				for _, site := range benchSites {
-					clouds = bytes.ReplaceAll(clouds, []byte(strconv.Quote(emulator.Slug(site))+":"), []byte(strconv.Quote(site)+":"))
-				}
 				dir := b.TempDir()
-				for name, body := range map[string][]byte{"Leasefile": []byte(src.String()), "clouds.yaml": clouds} {
-					if err := os.WriteFile(filepath.Join(dir, name), body, 0o600); err != nil {
-						b.Fatal(err)
-					}
-				}
+				writeBenchFiles(b, dir, map[string][]byte{"Leasefile": []byte(src.String()), "clouds.yaml": srv.cloudsBySite(b)})
 				env := []string{"OS_CLIENT_CONFIG_FILE=" + filepath.Join(dir, "clouds.yaml"), "NO_COLOR=1"}
 				b.StartTimer()
 				wl, c, _, out := cpuRun(b, dir, env, bin, "apply", "-auto-approve")
