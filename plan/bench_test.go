@@ -63,15 +63,20 @@ func benchLive(n int) map[string][]leases.Lease {
 // much of cmd/leasefile's BenchmarkPlan1000 is planning rather than fetching.
 func BenchmarkBuild1000(b *testing.B) {
 	f := benchSpec(b, 1000)
-	live := benchLive(10000)
+	benchBuild(b, plan.Input{Spec: f, Live: benchLive(10000), Now: benchNow}, func(p *plan.Plan) bool { return len(p.Changes) == 1000 })
+}
+
+// benchBuild times plan.Build of in and the text rendering of its plan, apart (s/build,
+// s/render); want checks each plan.
+func benchBuild(b *testing.B, in plan.Input, want func(*plan.Plan) bool) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	var build, render time.Duration
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
-		p, err := plan.Build(plan.Input{Spec: f, Live: live, Now: benchNow})
+		p, err := plan.Build(in)
 		build += time.Since(start)
-		if err != nil || len(p.Changes) != 1000 {
+		if err != nil || !want(p) {
 			b.Fatalf("build: %v", err)
 		}
 		start = time.Now()
@@ -116,24 +121,8 @@ func BenchmarkBuild1000NoChanges(b *testing.B) {
 	f := benchSpec(b, 1000)
 	live := benchLive(10000)
 	st := benchTracked(f, live)
-	b.ReportAllocs()
-	b.ResetTimer()
-	var build, render time.Duration
-	for i := 0; i < b.N; i++ {
-		start := time.Now()
-		p, err := plan.Build(plan.Input{Spec: f, State: st, StateExisted: true, Live: live, Now: benchNow})
-		build += time.Since(start)
-		if err != nil || len(p.Changes) != 1000 || p.HasChanges() {
-			b.Fatalf("build: %v", err)
-		}
-		start = time.Now()
-		if err := plan.RenderText(io.Discard, p, plan.TextOptions{}); err != nil {
-			b.Fatal(err)
-		}
-		render += time.Since(start)
-	}
-	b.ReportMetric(build.Seconds()/float64(b.N), "s/build")
-	b.ReportMetric(render.Seconds()/float64(b.N), "s/render")
+	benchBuild(b, plan.Input{Spec: f, State: st, StateExisted: true, Live: live, Now: benchNow},
+		func(p *plan.Plan) bool { return len(p.Changes) == 1000 && !p.HasChanges() })
 }
 
 // BenchmarkIdleSites1000 is the idle-lease check's look at the plan of
