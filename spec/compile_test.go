@@ -173,11 +173,7 @@ func TestParseQueryAsJSON(t *testing.T) {
 	tokens := []string{"[", "]", ",", " ", "\n", `"=="`, `"$a"`, `"x y"`, `""`, `"a\"b"`, `"é"`, `"\u00e9"`, `"<&>"`, "1", "null", "true", `{"a": 1}`, `"`, "\t"}
 	r := rand.New(rand.NewSource(1))
 	for range 50000 {
-		var sb strings.Builder
-		for k := r.Intn(9); k > 0; k-- {
-			sb.WriteString(tokens[r.Intn(len(tokens))])
-		}
-		s := sb.String()
+		s := randomText(r, tokens, 9)
 		got, err := ParseQuery(s)
 		var want []any
 		werr := json.Unmarshal([]byte(strings.TrimSpace(s)), &want)

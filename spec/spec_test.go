@@ -424,17 +424,23 @@ func TestHugeValuesQuotedShort(t *testing.T) {
 	}
 }
 
+// randomText joins fewer than n pieces drawn from pieces, for tests that hold a shortcut to
+// what it stands for on many small inputs.
+func randomText(r *rand.Rand, pieces []string, n int) string {
+	var b strings.Builder
+	for k := r.Intn(n); k > 0; k-- {
+		b.WriteString(pieces[r.Intn(len(pieces))])
+	}
+	return b.String()
+}
+
 // TestDurationParts holds durationParts to the regexp it stands for.
 func TestDurationParts(t *testing.T) {
 	re := regexp.MustCompile(`^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$`)
 	alphabet := []string{"0", "1", "9", "12", "d", "h", "m", "s", " ", "x", "-", "٣", "D"}
 	r := rand.New(rand.NewSource(1))
 	for range 50000 {
-		var b strings.Builder
-		for k := r.Intn(7); k > 0; k-- {
-			b.WriteString(alphabet[r.Intn(len(alphabet))])
-		}
-		s := b.String()
+		s := randomText(r, alphabet, 7)
 		if d := cmp.Diff(re.FindStringSubmatch(s), durationParts(s)); d != "" {
 			t.Fatalf("%q: (-regexp +durationParts)\n%s", s, d)
 		}

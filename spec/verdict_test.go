@@ -156,11 +156,7 @@ func TestClassPattern(t *testing.T) {
 	for _, p := range patterns {
 		re, fast := regexp.MustCompile(p), classPattern(p)
 		for range 20000 {
-			var b strings.Builder
-			for k := r.Intn(6); k > 0; k-- {
-				b.WriteString(alphabet[r.Intn(len(alphabet))])
-			}
-			if s := b.String(); fast(s) != re.MatchString(s) {
+			if s := randomText(r, alphabet, 6); fast(s) != re.MatchString(s) {
 				t.Fatalf("%s on %q: fast %v, regexp %v", p, s, fast(s), re.MatchString(s))
 			}
 		}
