@@ -2,7 +2,6 @@ package plan
 
 import (
 	"maps"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -299,13 +298,9 @@ func TestSortStableIsSlicesSortStable(t *testing.T) {
 // allKeys takes the Leasefile's keys as they are when the state tracks no other: it answers
 // what allKeysSet answers for every golden case, at the point Build asks.
 func TestAllKeysIsAllKeysSet(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.txtar")
-	if err != nil {
-		t.Fatal(err)
-	}
 	short := 0
-	for _, file := range files {
-		b, err := newBuilder(loadCase(t, file).input)
+	for _, g := range goldenInputs(t) {
+		b, err := newBuilder(g.in)
 		if err != nil {
 			continue
 		}
@@ -315,7 +310,7 @@ func TestAllKeysIsAllKeysSet(t *testing.T) {
 			continue
 		}
 		if got, want := b.allKeys(), b.allKeysSet(); !slices.Equal(got, want) {
-			t.Errorf("%s: allKeys %v, allKeysSet %v", file, got, want)
+			t.Errorf("%s: allKeys %v, allKeysSet %v", g.file, got, want)
 		}
 		if len(b.tracked) > 0 && len(b.allKeysSet()) == len(b.in.Spec.Leases) {
 			short++
@@ -329,12 +324,8 @@ func TestAllKeysIsAllKeysSet(t *testing.T) {
 // sameName finds what a scan of the site's list finds, in its order, whether the name is
 // one the Leasefile or an intent has (indexed) or not, for every golden case.
 func TestSameNameIsListScan(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.txtar")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, file := range files {
-		in := loadCase(t, file).input
+	for _, g := range goldenInputs(t) {
+		in := g.in
 		b, err := newBuilder(in)
 		if err != nil {
 			continue
@@ -358,7 +349,7 @@ func TestSameNameIsListScan(t *testing.T) {
 					}
 				}
 				if got := b.sameName(site, name); !slices.Equal(got, want) {
-					t.Errorf("%s: sameName(%s, %q) = %v, the list has %v", file, site, name, got, want)
+					t.Errorf("%s: sameName(%s, %q) = %v, the list has %v", g.file, site, name, got, want)
 				}
 			}
 		}
@@ -369,13 +360,9 @@ func TestSameNameIsListScan(t *testing.T) {
 // whether the state records the ID (indexed) or not, for every golden case and a list that
 // has an ID twice.
 func TestListedIsListScan(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.txtar")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var inputs []Input
-	for _, file := range files {
-		inputs = append(inputs, loadCase(t, file).input)
+	for _, g := range goldenInputs(t) {
+		inputs = append(inputs, g.in)
 	}
 	st, live := oneLease()
 	live["CHI@UC"] = append(live["CHI@UC"], leases.Lease{ID: "L1", Name: "again"}, leases.Lease{ID: "X", Name: "x1"}, leases.Lease{ID: "X", Name: "x2"})

@@ -134,6 +134,27 @@ func loadCase(t *testing.T, path string) goldenCase {
 	return goldenCase{arc: a, input: in}
 }
 
+// namedInput is a golden case's Build input, with the file it comes from.
+type namedInput struct {
+	file string
+	in   Input
+}
+
+// goldenInputs loads every golden case's Build input, for tests that hold a shortcut of
+// Build's to what it stands for on all of them.
+func goldenInputs(t *testing.T) []namedInput {
+	t.Helper()
+	files, err := filepath.Glob("testdata/*.txtar")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden cases: %v", err)
+	}
+	out := make([]namedInput, len(files))
+	for i, f := range files {
+		out[i] = namedInput{f, loadCase(t, f).input}
+	}
+	return out
+}
+
 func TestGolden(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.txtar")
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -81,10 +80,6 @@ func TestMatch(t *testing.T) {
 // wantedUnrecorded leaves out the bodies Match does not read: with them or without, Match
 // pairs every golden case's tracked leases alike, whichever reservations the state records.
 func TestWantedUnrecordedMatchesAlike(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.txtar")
-	if err != nil {
-		t.Fatal(err)
-	}
 	pairs := func(m map[string]*leases.Reservation, err error) string {
 		var out []string
 		for _, k := range slices.Sorted(maps.Keys(m)) {
@@ -93,8 +88,8 @@ func TestWantedUnrecordedMatchesAlike(t *testing.T) {
 		return fmt.Sprint(out, err)
 	}
 	compared := 0
-	for _, file := range files {
-		in := loadCase(t, file).input
+	for _, g := range goldenInputs(t) {
+		in := g.in
 		for _, key := range in.State.Keys() {
 			st, _ := in.State.Lease(key)
 			d := in.Spec.Lease(key)
@@ -113,7 +108,7 @@ func TestWantedUnrecordedMatchesAlike(t *testing.T) {
 					slow := pairs(Match(wanted(d), rec, l.Reservations))
 					fast := pairs(Match(wantedUnrecorded(d, rec), rec, l.Reservations))
 					if slow != fast {
-						t.Errorf("%s: lease %s, recorded %v: Match with every body %s, with wantedUnrecorded %s", file, key, rec, slow, fast)
+						t.Errorf("%s: lease %s, recorded %v: Match with every body %s, with wantedUnrecorded %s", g.file, key, rec, slow, fast)
 					}
 					compared++
 				}
