@@ -90,25 +90,34 @@ func TestDecodeFastAgreesWithEncodingJSON(t *testing.T) {
 			t.Errorf("%s: decodeFast took it: %v, want %v", tt.name, took, tt.fast)
 		}
 	}
+	golden := goldenStates(t)
+	for path, data := range golden {
+		if !checkDecodeFast(t, path, data) && !strings.Contains(string(data), "null") {
+			t.Errorf("%s: decodeFast does not take the golden plan's state", path)
+		}
+	}
+	if len(golden) == 0 {
+		t.Error("no golden plan state found")
+	}
+}
+
+// goldenStates is the state.json of each golden plan case (../plan/testdata), by case file.
+func goldenStates(tb testing.TB) map[string][]byte {
+	tb.Helper()
 	paths, _ := filepath.Glob("../plan/testdata/*.txtar")
-	golden := 0
+	out := map[string][]byte{}
 	for _, path := range paths {
 		a, err := txtar.ParseFile(path)
 		if err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
 		for _, file := range a.Files {
 			if file.Name == "state.json" {
-				golden++
-				if !checkDecodeFast(t, path, file.Data) && !strings.Contains(string(file.Data), "null") {
-					t.Errorf("%s: decodeFast does not take the golden plan's state", path)
-				}
+				out[path] = file.Data
 			}
 		}
 	}
-	if golden == 0 {
-		t.Error("no golden plan state found")
-	}
+	return out
 }
 
 // tooDeepRef is tooDeep as first written, a byte at a time: what the one that jumps over

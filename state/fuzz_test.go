@@ -2,29 +2,21 @@ package state
 
 import (
 	"bytes"
-	"path/filepath"
+	"maps"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"github.com/rogpeppe/go-internal/txtar"
 )
 
 // FuzzDecode: reading any state file never panics, decodes as encoding/json does, and a state
 // it accepts encodes to a file that reads back to the same state. Seeded with the golden plans' states. Crashers found go to testdata/fuzz/FuzzDecode.
 func FuzzDecode(f *testing.F) {
 	// The states of the golden plans, then hand-made shapes.
-	paths, _ := filepath.Glob("../plan/testdata/*.txtar")
-	for _, path := range paths {
-		a, err := txtar.ParseFile(path)
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, file := range a.Files {
-			if file.Name == "state.json" {
-				f.Add(file.Data)
-			}
-		}
+	golden := goldenStates(f)
+	for _, path := range slices.Sorted(maps.Keys(golden)) {
+		f.Add(golden[path])
 	}
 	f.Add([]byte(sampleJSON))
 	f.Add([]byte(`{"format_version": 1, "lineage": "x", "leases": {"a": {"id": "l", "reservations": {"r": {"id": "q"}}}}, "intents": [{"key": "b", "name": "b", "time": "2026-12-01T08:00:00Z"}]}`))
