@@ -319,7 +319,6 @@ func (f *File) AddIntent(in Intent) {
 	f.DropIntent(in.Key)
 	f.Intents = append(f.Intents, in)
 	slices.SortStableFunc(f.Intents, func(a, b Intent) int { return strings.Compare(a.Key, b.Key) })
-	f.markKeyed(sortedUniqueKeys(f.Intents))
 }
 
 // keyed reports whether Intents is sorted by key with one intent per key, as AddIntent

@@ -37,7 +37,7 @@ func journalPath(path string) string { return path + ".journal" }
 // replaces the whole list; IntentSet and IntentDel then change it by key (set: replaced or
 // inserted in key order; del: removed). A run records one intent per create in flight,
 // thousands at once: the whole list in every record made each save cost the size of the
-// batch, so saves tell the keys changed (intentsTouched, intentsDiff).
+// batch, so saves tell the keys changed (intentsTouched).
 type record struct {
 	Lineage   string               `json:"lineage"`
 	Serial    int64                `json:"serial"`
@@ -84,7 +84,7 @@ func (f *File) diff() (r *record, ok bool) {
 		}
 	}
 	slices.Sort(r.Del)
-	if !r.intentsTouched(f, s) && !slices.EqualFunc(f.Intents, s.Intents, intentEqual) && !r.intentsDiff(s.Intents, f.Intents) {
+	if !r.intentsTouched(f, s) && !slices.EqualFunc(f.Intents, s.Intents, intentEqual) {
 		in := slices.Clone(f.Intents)
 		if in == nil {
 			in = []Intent{}
@@ -141,35 +141,10 @@ func leaseEqual(a, b *Lease) bool {
 		a.CreatedAt.Equal(b.CreatedAt) && maps.Equal(a.Reservations, b.Reservations)
 }
 
-// intentsDiff sets r's IntentSet and IntentDel to what turns old into cur, walking both in
-// key order; false when either is not sorted by key with one intent per key (a hand-edited
-// file), which the whole list then tells.
-func (r *record) intentsDiff(old, cur []Intent) bool {
-	if !sortedUniqueKeys(old) || !sortedUniqueKeys(cur) {
-		return false
-	}
-	i, j := 0, 0
-	for i < len(old) || j < len(cur) {
-		switch {
-		case j == len(cur) || (i < len(old) && old[i].Key < cur[j].Key):
-			r.IntentDel = append(r.IntentDel, old[i].Key)
-			i++
-		case i == len(old) || cur[j].Key < old[i].Key:
-			r.IntentSet = append(r.IntentSet, cur[j])
-			j++
-		default:
-			if !intentEqual(old[i], cur[j]) {
-				r.IntentSet = append(r.IntentSet, cur[j])
-			}
-			i, j = i+1, j+1
-		}
-	}
-	return true
-}
-
 // intentsTouched sets r's IntentSet and IntentDel from the intent keys touched since snap
 // was made, looked up in both keyed lists; false when they cannot tell (not tracked, or a
-// list not keyed), and a walk of both lists then does.
+// list not keyed, or changed other than by AddIntent and DropIntent), and the record then
+// carries the whole list.
 func (r *record) intentsTouched(f, snap *File) bool {
 	if f.touchedIntents == nil || !f.keyed() || !snap.keyed() {
 		return false
