@@ -429,7 +429,8 @@ type uncertainError struct{ err error }
 func (e *uncertainError) Error() string { return e.err.Error() }
 func (e *uncertainError) Unwrap() error { return e.err }
 
-// siteName is a network name at a site, the key of the runner's network lookups.
+// siteName is a name looked up at a site (a network; a flavor, prefixed "flavor:"), the
+// key of the runner's lookups.
 type siteName struct{ site, name string }
 
 type netEntry struct {
@@ -437,15 +438,33 @@ type netEntry struct {
 	id string
 }
 
-// networkID resolves a network name once per site, and retries a lookup
-// that failed.
+// networkID resolves a network name once per site.
 func (r *runner) networkID(key, site, name string) (string, error) {
 	s := r.sites[site]
 	if s.Network == nil {
 		return "", fmt.Errorf("site %s has no network (Neutron) endpoint to look the network up", site)
 	}
+	return r.lookupOnce(key, siteName{site, name}, "network lookup", func(c context.Context) (string, error) {
+		return blazar.NetworkIDByName(c, s.Network, name)
+	})
+}
+
+// flavorID resolves a flavor name through Nova, once per site.
+func (r *runner) flavorID(key, site, name string) (string, error) {
+	s := r.sites[site]
+	if s.Compute == nil {
+		return "", fmt.Errorf("site %s has no compute (Nova) endpoint to look the flavor up", site)
+	}
+	return r.lookupOnce(key, siteName{site, "flavor:" + name}, "flavor lookup", func(c context.Context) (string, error) {
+		return blazar.FlavorID(c, s.Compute, name)
+	})
+}
+
+// lookupOnce answers k's lookup from the first that succeeded: concurrent askers wait for
+// the one in flight, and a failed lookup (retried as every call is) is tried again by the
+// next asker.
+func (r *runner) lookupOnce(key string, k siteName, what string, lookup func(context.Context) (string, error)) (string, error) {
 	r.netMu.Lock()
-	k := siteName{site, name}
 	e := r.nets[k]
 	if e == nil {
 		e = &netEntry{}
@@ -458,9 +477,9 @@ func (r *runner) networkID(key, site, name string) (string, error) {
 		return e.id, nil
 	}
 	var id string
-	err := r.call(key, site, "network lookup", func(c context.Context) error {
+	err := r.call(key, k.site, what, func(c context.Context) error {
 		var err error
-		id, err = blazar.NetworkIDByName(c, s.Network, name)
+		id, err = lookup(c)
 		return err
 	})
 	if err != nil {
@@ -468,33 +487,6 @@ func (r *runner) networkID(key, site, name string) (string, error) {
 	}
 	e.id = id
 	return id, nil
-}
-
-// flavorID resolves a flavor name through Nova, once per site as networkID does networks.
-func (r *runner) flavorID(key, site, name string) (string, error) {
-	s := r.sites[site]
-	if s.Compute == nil {
-		return "", fmt.Errorf("site %s has no compute (Nova) endpoint to look the flavor up", site)
-	}
-	r.netMu.Lock()
-	k := siteName{site, "flavor:" + name}
-	e := r.nets[k]
-	if e == nil {
-		e = &netEntry{}
-		r.nets[k] = e
-	}
-	r.netMu.Unlock()
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.id != "" {
-		return e.id, nil
-	}
-	err := r.call(key, site, "flavor lookup", func(c context.Context) error {
-		var err error
-		e.id, err = blazar.FlavorID(c, s.Compute, name)
-		return err
-	})
-	return e.id, err
 }
 
 // deleteLease deletes lease id and removes it from the state under
