@@ -3,6 +3,7 @@ package state
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 )
 
@@ -15,6 +16,18 @@ func Decode(r io.Reader) (*File, error) {
 		return nil, err
 	}
 	return decode(data)
+}
+
+// Stored is what a remote Backend's Read returns for the bytes it holds at location: a new
+// state (existed false) when it holds none (nil), else the state they decode to.
+func Stored(location string, data []byte) (f *File, existed bool, err error) {
+	if data == nil {
+		return New(), false, nil
+	}
+	if f, err = Decode(bytes.NewReader(data)); err != nil {
+		return nil, false, fmt.Errorf("state %s: %w", location, err)
+	}
+	return f, true, nil
 }
 
 // Version is the next version of a state, ready to be stored: Data with Serial.

@@ -159,14 +159,7 @@ func (b *Backend) Read(ctx context.Context) (*state.File, bool, error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("read state: %w", err)
 	}
-	if data == nil {
-		return state.New(), false, nil
-	}
-	f, err := state.Decode(bytes.NewReader(data))
-	if err != nil {
-		return nil, false, fmt.Errorf("state %s: %w", b.Location(), err)
-	}
-	return f, true, nil
+	return state.Stored(b.Location(), data)
 }
 
 // Write re-reads the state, refuses one that moved, and posts f's next version with the ID

@@ -143,14 +143,7 @@ func (b *Backend) Read(ctx context.Context) (*state.File, bool, error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("read state %s: %w", b.Location(), err)
 	}
-	if data == nil {
-		return state.New(), false, nil
-	}
-	f, err := state.Decode(bytes.NewReader(data))
-	if err != nil {
-		return nil, false, fmt.Errorf("state %s: %w", b.Location(), err)
-	}
-	return f, true, nil
+	return state.Stored(b.Location(), data)
 }
 
 // Write stores f's next version if it changed: it re-reads the stored state and refuses one
