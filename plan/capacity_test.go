@@ -3,15 +3,12 @@ package plan
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chameleoncloud/leasefile/avail"
 	"github.com/google/go-cmp/cmp"
-	"github.com/rogpeppe/go-internal/txtar"
 )
 
 // inventoryCase is the inventory.json section of a capacity case: per site, resources
@@ -60,59 +57,34 @@ func (ic inventoryCase) sites() map[string]*avail.Site {
 // TestCapacityGolden plans each testdata/capacity case (a golden case plus inventory.json),
 // checks it against the inventory and compares the text plan and the failing verdicts.
 func TestCapacityGolden(t *testing.T) {
-	files, err := filepath.Glob("testdata/capacity/*.txtar")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no capacity cases: %v", err)
-	}
-	for _, path := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(path), ".txtar"), func(t *testing.T) {
-			gc := loadCase(t, path)
-			p, err := Build(gc.input)
-			if err != nil {
-				t.Fatal(err)
-			}
-			data, ok := section(gc.arc, "inventory.json")
-			if !ok {
-				t.Fatal("no inventory.json section")
-			}
-			var ic inventoryCase
-			if err := json.Unmarshal(data, &ic); err != nil {
-				t.Fatalf("inventory.json: %v", err)
-			}
-			av := Availability{Sites: ic.sites(), Live: gc.input.Live, Now: gc.input.Now, State: gc.input.State, Policy: PolicyOverrides(gc.input.Spec),
-				Project: map[string]string{"CHI@UC": "project-1", "CHI@TACC": "project-1", "CHI@Edge": "project-1"}}
-			failing := append(ResolveEarliest(p, gc.input.Spec, av), CheckAvailability(p, av)...)
-			var txt bytes.Buffer
-			if err := RenderText(&txt, p, TextOptions{}); err != nil {
-				t.Fatal(err)
-			}
-			got := map[string]string{"plan.txt": txt.String(), "failing": strings.Join(failing, "\n") + "\n"}
-			if *update {
-				for name, v := range got {
-					setSection(gc.arc, name, []byte(v))
-				}
-				if err := os.WriteFile(path, txtar.Format(gc.arc), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			for _, name := range []string{"plan.txt", "failing"} {
-				want, _ := section(gc.arc, name)
-				if diff := cmp.Diff(string(want), got[name]); diff != "" {
-					t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
-				}
-			}
-			// The verdicts survive a saved plan.
-			var js bytes.Buffer
-			_ = Write(&js, p)
-			back, err := Read(&js)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(p, back); diff != "" {
-				t.Errorf("plan read back differs:\n%s", diff)
-			}
-		})
-	}
+	eachPlannedCase(t, "capacity", func(t *testing.T, path string, gc goldenCase, p *Plan) {
+		data, ok := section(gc.arc, "inventory.json")
+		if !ok {
+			t.Fatal("no inventory.json section")
+		}
+		var ic inventoryCase
+		if err := json.Unmarshal(data, &ic); err != nil {
+			t.Fatalf("inventory.json: %v", err)
+		}
+		av := Availability{Sites: ic.sites(), Live: gc.input.Live, Now: gc.input.Now, State: gc.input.State, Policy: PolicyOverrides(gc.input.Spec),
+			Project: map[string]string{"CHI@UC": "project-1", "CHI@TACC": "project-1", "CHI@Edge": "project-1"}}
+		failing := append(ResolveEarliest(p, gc.input.Spec, av), CheckAvailability(p, av)...)
+		var txt bytes.Buffer
+		if err := RenderText(&txt, p, TextOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		compareSections(t, path, gc, map[string]string{"plan.txt": txt.String(), "failing": strings.Join(failing, "\n") + "\n"})
+		// The verdicts survive a saved plan.
+		var js bytes.Buffer
+		_ = Write(&js, p)
+		back, err := Read(&js)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(p, back); diff != "" {
+			t.Errorf("plan read back differs:\n%s", diff)
+		}
+	})
 }
 
 // TestStaleEarliest re-checks a window ResolveEarliest chose: it holds at first, and is stale

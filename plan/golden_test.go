@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -153,6 +155,45 @@ func goldenInputs(t *testing.T) []namedInput {
 		out[i] = namedInput{f, loadCase(t, f).input}
 	}
 	return out
+}
+
+// eachPlannedCase runs fn in a subtest for each testdata/DIR case, with the case and the
+// plan Build makes of it.
+func eachPlannedCase(t *testing.T, dir string, fn func(t *testing.T, path string, gc goldenCase, p *Plan)) {
+	files, err := filepath.Glob(filepath.Join("testdata", dir, "*.txtar"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no %s cases: %v", dir, err)
+	}
+	for _, path := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(path), ".txtar"), func(t *testing.T) {
+			gc := loadCase(t, path)
+			p, err := Build(gc.input)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fn(t, path, gc, p)
+		})
+	}
+}
+
+// compareSections compares each of got's sections with the case's, in name order; with
+// -update it writes them into the case file first.
+func compareSections(t *testing.T, path string, gc goldenCase, got map[string]string) {
+	t.Helper()
+	if *update {
+		for name, v := range got {
+			setSection(gc.arc, name, []byte(v))
+		}
+		if err := os.WriteFile(path, txtar.Format(gc.arc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(got)) {
+		want, _ := section(gc.arc, name)
+		if diff := cmp.Diff(string(want), got[name]); diff != "" {
+			t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
+		}
+	}
 }
 
 func TestGolden(t *testing.T) {

@@ -3,15 +3,11 @@ package plan
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/chameleoncloud/leasefile/blazar/leases"
 	"github.com/google/go-cmp/cmp"
-	"github.com/rogpeppe/go-internal/txtar"
 )
 
 // TestWarnIdle checks the idle-lease rule: an ACTIVE bare-metal lease at a site where the
@@ -71,40 +67,20 @@ func TestWarnIdle(t *testing.T) {
 // whether the project has a server there; a site left out is unknown), warns of idle leases
 // and compares the text plan.
 func TestIdleGolden(t *testing.T) {
-	files, err := filepath.Glob("testdata/idle/*.txtar")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no idle cases: %v", err)
-	}
-	for _, path := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(path), ".txtar"), func(t *testing.T) {
-			gc := loadCase(t, path)
-			p, err := Build(gc.input)
-			if err != nil {
-				t.Fatal(err)
+	eachPlannedCase(t, "idle", func(t *testing.T, path string, gc goldenCase, p *Plan) {
+		var servers map[string]bool
+		if data, ok := section(gc.arc, "servers.json"); ok {
+			if err := json.Unmarshal(data, &servers); err != nil {
+				t.Fatalf("servers.json: %v", err)
 			}
-			var servers map[string]bool
-			if data, ok := section(gc.arc, "servers.json"); ok {
-				if err := json.Unmarshal(data, &servers); err != nil {
-					t.Fatalf("servers.json: %v", err)
-				}
-			}
-			WarnIdle(p, Idle{Live: gc.input.Live, Servers: servers, Now: gc.input.Now})
-			var txt bytes.Buffer
-			if err := RenderText(&txt, p, TextOptions{}); err != nil {
-				t.Fatal(err)
-			}
-			if *update {
-				setSection(gc.arc, "plan.txt", txt.Bytes())
-				if err := os.WriteFile(path, txtar.Format(gc.arc), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, _ := section(gc.arc, "plan.txt")
-			if diff := cmp.Diff(string(want), txt.String()); diff != "" {
-				t.Errorf("plan.txt mismatch (-want +got):\n%s", diff)
-			}
-		})
-	}
+		}
+		WarnIdle(p, Idle{Live: gc.input.Live, Servers: servers, Now: gc.input.Now})
+		var txt bytes.Buffer
+		if err := RenderText(&txt, p, TextOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		compareSections(t, path, gc, map[string]string{"plan.txt": txt.String()})
+	})
 }
 
 // changedLeases finds for every change what liveLease finds in the change's site's list,
