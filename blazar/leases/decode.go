@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -124,8 +125,14 @@ func (st *stream) leases(out []Lease, keep Keep) ([]Lease, error) {
 			return nil, err
 		}
 		s := scanner{b: st.buf[st.pos:], intern: st.intern}
-		var l Lease
-		if err := s.lease(&l, keep); err != nil {
+		if len(cur) == chunk {
+			chunks, cur = append(chunks, cur), make([]Lease, 0, chunk)
+		}
+		// Decoded in place: a Lease is a few hundred bytes, not worth a copy.
+		cur = append(cur, Lease{})
+		if err := s.lease(&cur[len(cur)-1], keep); err != nil {
+			cur[len(cur)-1] = Lease{}
+			cur = cur[:len(cur)-1]
 			// Read at least as much again before the next try, so that an object longer than
 			// the reads costs a few tries, not one per read.
 			if need := 2 * (len(st.buf) - st.pos); st.fill() {
@@ -139,10 +146,7 @@ func (st *stream) leases(out []Lease, keep Keep) ([]Lease, error) {
 			return nil, fmt.Errorf("lease %d: %w", n, err)
 		}
 		st.pos += s.i
-		if len(cur) == chunk {
-			chunks, cur = append(chunks, cur), make([]Lease, 0, chunk)
-		}
-		cur, n = append(cur, l), n+1
+		n++
 		c, err := st.peek()
 		if err != nil {
 			return nil, err
@@ -808,8 +812,8 @@ func (s *scanner) lease(l *Lease, keep Keep) error {
 }
 
 // span skips one value and returns its bytes. Unless check is set, it only finds the end of
-// the value (its strings and nesting), as stream.value did: the bytes are checked in full if
-// the lease is kept and they are decoded.
+// the value (skipNested), as stream.value did: the bytes are checked in full if the lease is
+// kept and they are decoded.
 func (s *scanner) span(check bool) ([]byte, error) {
 	s.ws()
 	start := s.i
@@ -817,35 +821,79 @@ func (s *scanner) span(check bool) ([]byte, error) {
 		err := s.skip()
 		return s.b[start:s.i], err
 	}
-	depth := 0
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		s.i++
-		switch c {
-		case '"':
-			for {
-				j := bytes.IndexByte(s.b[s.i:], '"')
-				if j < 0 {
-					return nil, s.errorf("unterminated string")
-				}
-				s.i += j + 1
-				n := 0 // backslashes before the quote
-				for k := s.i - 2; k >= start && s.b[k] == '\\'; k-- {
-					n++
-				}
-				if n%2 == 0 {
-					break
-				}
+	end, err := skipNested(s.b, s.i)
+	if err != nil {
+		return nil, s.errorf("%v", err) // the stream reads more and tries again
+	}
+	s.i = end
+	return s.b[start:s.i], nil
+}
+
+// skipNested returns the offset after the array or object that starts at b[i], finding it
+// without looking at most of its bytes: most of a lease is strings, and visiting each of them
+// costs more than the bytes do. In valid JSON only the brackets of the value's own kind
+// matter (the others balance inside it), so it jumps from one such bracket to the next and
+// tells whether a bracket is inside a string by the parity of the quotes before it, counting
+// them in bulk; a stretch with a backslash (an escaped quote may hide there) is walked byte by
+// byte instead. The bytes are not checked: an unkept lease's reservations are never decoded.
+func skipNested(b []byte, i int) (int, error) {
+	open := b[i]
+	closer := open + 2 // '[' ']' and '{' '}' are two apart
+	depth := 1
+	at, inStr := i+1, false // quotes before at are accounted for; inStr holds at at
+	nc := -1                // the next closer at or after at, once found
+	for {
+		if nc < at {
+			j := bytes.IndexByte(b[at:], closer)
+			if j < 0 {
+				return 0, errUnterminated
 			}
-		case '{', '[':
+			nc = at + j
+		}
+		q := nc
+		if j := bytes.IndexByte(b[at:nc], open); j >= 0 {
+			q = at + j
+		}
+		seg := b[at:q]
+		if bytes.IndexByte(seg, '\\') < 0 {
+			if bytes.Count(seg, quote)%2 == 1 {
+				inStr = !inStr
+			}
+		} else {
+			inStr = walkStrings(seg, inStr)
+		}
+		at = q + 1
+		if inStr {
+			continue
+		}
+		if b[q] == open {
 			depth++
-		case '}', ']':
-			if depth--; depth == 0 {
-				return s.b[start:s.i], nil
-			}
+		} else if depth--; depth == 0 {
+			return at, nil
 		}
 	}
-	return nil, s.errorf("unterminated value")
+}
+
+var (
+	quote           = []byte{'"'}
+	errUnterminated = errors.New("unterminated value")
+)
+
+// walkStrings returns whether the end of seg is inside a string, given whether its start is.
+// A backslash that ends seg escapes the byte after it, which is then inside the string too.
+func walkStrings(seg []byte, inStr bool) bool {
+	esc := false
+	for _, c := range seg {
+		switch {
+		case esc:
+			esc = false
+		case c == '\\' && inStr:
+			esc = true
+		case c == '"':
+			inStr = !inStr
+		}
+	}
+	return inStr
 }
 
 // reservation decodes a reservation object, keeping the keys it does not model in Extra.

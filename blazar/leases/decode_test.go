@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -263,6 +265,72 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
+// TestSkipNestedAgreesWithSkip: skipNested, which jumps from bracket to bracket, ends every
+// array and object where the byte-by-byte skip does, on random values full of the strings
+// that could mislead it (brackets, quotes and backslashes inside strings, nesting of both
+// kinds) and on the recorded lists.
+func TestSkipNestedAgreesWithSkip(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	pieces := []string{`[`, `]`, `{`, `}`, `\"`, `\\`, `\\\"`, `"`, `x`, `\u005d`, `é`, ` `}
+	var str func() string
+	str = func() string {
+		var b strings.Builder
+		for range r.IntN(6) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		v, _ := json.Marshal(b.String())
+		return string(v)
+	}
+	var value func(depth int) string
+	value = func(depth int) string {
+		switch k := r.IntN(6); {
+		case depth > 4 || k == 0:
+			return str()
+		case k == 1:
+			return []string{"1", "-2.5e3", "true", "null"}[r.IntN(4)]
+		case k%2 == 0:
+			var parts []string
+			for range r.IntN(4) {
+				parts = append(parts, value(depth+1))
+			}
+			return "[" + strings.Join(parts, ", ") + "]"
+		default:
+			var parts []string
+			for range r.IntN(4) {
+				parts = append(parts, str()+": "+value(depth+1))
+			}
+			return "{" + strings.Join(parts, ",") + "}"
+		}
+	}
+	check := func(v string) {
+		t.Helper()
+		b := []byte(v + ` , "next": "]}"`)
+		s := scanner{b: b}
+		if err := s.skip(); err != nil {
+			t.Fatalf("skip(%s): %v", v, err)
+		}
+		got, err := skipNested(b, 0)
+		if err != nil || got != s.i {
+			t.Fatalf("skipNested(%s) = %d, %v; skip ends at %d", v, got, err, s.i)
+		}
+	}
+	for range 20000 {
+		if v := value(0); v[0] == '[' || v[0] == '{' {
+			check(v)
+		}
+	}
+	for name, b := range recordedLists(t) {
+		if i := bytes.IndexByte(b, '['); i >= 0 {
+			check(string(b[i:]))
+		} else {
+			t.Fatalf("%s: no list", name)
+		}
+	}
+	if _, err := skipNested([]byte(`[{"a": "]"}`), 0); err == nil {
+		t.Error("an unterminated array has an end")
+	}
+}
+
 type slowReader struct{ b []byte }
 
 func (r *slowReader) Read(p []byte) (int, error) {
@@ -343,7 +411,19 @@ func BenchmarkDecodeList10000(b *testing.B) {
 		return len(l), err
 	})
 	run("leasefile-keep1000", func() (int, error) {
-		l, err := decodeList(bytes.NewReader(body), func(id, _ string) bool { return id[len(id)-1] == '0' })
+		kept := 0
+		l, err := decodeList(bytes.NewReader(body), func(id, _ string) bool {
+			// benchList numbers the leases in hex after the fourth group of the id
+			k, _ := strconv.ParseUint(id[19:23], 16, 64)
+			if k%10 == 0 {
+				kept++
+				return true
+			}
+			return false
+		})
+		if kept != 1000 {
+			b.Fatalf("kept %d leases, want 1000", kept)
+		}
 		return len(l), err
 	})
 	run("encoding-json-before", func() (int, error) {
