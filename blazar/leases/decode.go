@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -437,9 +438,9 @@ func (s *scanner) rawStr() ([]byte, error) {
 	}
 	start := s.i
 	s.i++
-	if j := bytes.IndexByte(s.b[s.i:], '"'); j >= 0 && plainASCII(s.b[s.i:s.i+j]) {
-		s.i += j + 1
-		return s.b[start+1 : s.i-1], nil
+	if j := s.i + plainEnd(s.b[s.i:]); j < len(s.b) && s.b[j] == '"' {
+		s.i = j + 1
+		return s.b[start+1 : j], nil
 	}
 	plain := true
 	for s.i < len(s.b) {
@@ -467,29 +468,29 @@ func (s *scanner) rawStr() ([]byte, error) {
 	return nil, s.errorf("unterminated string")
 }
 
-// plainASCII reports whether b holds only printable ASCII and no backslash: a string that
-// decodes to itself. It looks at eight bytes at a time.
-func plainASCII(b []byte) bool {
+// plainEnd returns the offset of the first byte of b that is a quote, a backslash, a control
+// character or not ASCII (len(b) if none): a string's bytes up to a quote there decode to
+// themselves. It looks at eight bytes at a time, in one pass: most strings of a lease are
+// short, and a call to find the quote first costs more than the bytes.
+func plainEnd(b []byte) int {
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
-	for len(b) >= 8 {
-		x := binary.LittleEndian.Uint64(b)
-		// a byte >= 0x80, a byte < 0x20, or a backslash (0x5c)
-		if (x|(x-lo*0x20)|((x^(lo*0x5c))-lo))&hi != 0 && slowCheck(b[:8]) {
-			return false
-		}
-		b = b[8:]
-	}
-	return !slowCheck(b)
-}
-
-// slowCheck reports whether b holds a byte plainASCII refuses.
-func slowCheck(b []byte) bool {
-	for _, c := range b {
-		if c < 0x20 || c >= utf8.RuneSelf || c == '\\' {
-			return true
+	i := 0
+	for ; len(b)-i >= 8; i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		q, bs := x^(lo*'"'), x^(lo*'\\')
+		// A byte's high bit is set for a zero byte of q or bs, a byte below 0x20, or a byte
+		// of 0x80 or more. A borrow can set it falsely only above a byte truly set, so the
+		// lowest one set is right.
+		if m := ((q-lo)&^q | (bs-lo)&^bs | (x - lo*0x20) | x) & hi; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
 		}
 	}
-	return false
+	for ; i < len(b); i++ {
+		if c := b[i]; c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			return i
+		}
+	}
+	return i
 }
 
 // str reads a string or null ("").
@@ -617,7 +618,7 @@ func fastDate(b []byte) (time.Time, bool) {
 		return v
 	}
 	year, month, day, hour, minute, sec := num(0, 4), num(5, 2), num(8, 2), num(11, 2), num(14, 2), num(17, 2)
-	if year < 0 || month < 1 || month > 12 || day < 1 || day > daysIn(month, year) || hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59 {
+	if year < 1 || month < 1 || month > 12 || day < 1 || day > daysIn(month, year) || hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59 {
 		return time.Time{}, false
 	}
 	usec := 0
@@ -629,7 +630,14 @@ func fastDate(b []byte) (time.Time, bool) {
 			return time.Time{}, false
 		}
 	}
-	return time.Date(year, time.Month(month), day, hour, minute, sec, usec*1000, time.UTC), true
+	// time.Date's normalisation and zone lookup, for a date already checked: the days since
+	// 1970 by the civil-calendar formula (years from March, so that leap days come last).
+	y, m := year, month-3
+	if m < 0 {
+		y, m = y-1, m+12
+	}
+	days := y*365 + y/4 - y/100 + y/400 + (153*m+2)/5 + day - 719469
+	return time.Unix(int64(days)*86400+int64(hour*3600+minute*60+sec), int64(usec)*1000).UTC(), true
 }
 
 // daysIn is the number of days of month in year.

@@ -331,6 +331,72 @@ func TestSkipNestedAgreesWithSkip(t *testing.T) {
 	}
 }
 
+// TestPlainEnd: the eight-bytes-at-a-time search stops where a byte-by-byte one does, for
+// every special byte at every offset of strings around the word size.
+func TestPlainEnd(t *testing.T) {
+	slow := func(b []byte) int {
+		for i, c := range b {
+			if c == '"' || c == '\\' || c < 0x20 || c >= 0x80 {
+				return i
+			}
+		}
+		return len(b)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for n := range 40 {
+		for range 200 {
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = byte(0x20 + r.IntN(0x5f)) // printable ASCII
+			}
+			for range r.IntN(3) {
+				if n > 0 {
+					b[r.IntN(n)] = []byte{'"', '\\', 0, 0x1f, 0x7f, 0x80, 0xff, 0xc3, ' ', '!', '#', '[', 0x21, 0x5b, 0x5d}[r.IntN(15)]
+				}
+			}
+			if got, want := plainEnd(b), slow(b); got != want {
+				t.Fatalf("plainEnd(%q) = %d, want %d", b, got, want)
+			}
+		}
+	}
+}
+
+// TestFastDate: the direct reading of Blazar's two layouts gives what time.Parse gives, over
+// random instants, leap days and the ends of the calendar; what it cannot read it leaves to
+// blazar.ParseTime.
+func TestFastDate(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := range 20000 {
+		at := time.Unix(r.Int64N(253402300800-(-62135596800))+(-62135596800), r.Int64N(1e6)*1000).UTC()
+		switch i {
+		case 0:
+			at = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+		case 1:
+			at = time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC)
+		case 2:
+			at = time.Date(2000, 2, 29, 12, 0, 0, 0, time.UTC)
+		case 3:
+			at = time.Date(1900, 3, 1, 0, 0, 0, 0, time.UTC)
+		}
+		for _, layout := range []string{"2006-01-02T15:04:05.000000", "2006-01-02 15:04:05"} {
+			text := at.Format(layout)
+			want, err := time.Parse(layout, text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ok := fastDate([]byte(text))
+			if !ok || got != want {
+				t.Fatalf("fastDate(%q) = %v, %v; want %v", text, got, ok, want)
+			}
+		}
+	}
+	for _, text := range []string{"0000-01-01 00:00:00", "2026-02-29 10:00:00", "2026-13-01 10:00:00", "2026-01-01 24:00:00", "2026-01-01T10:00:00.00000x", "2026-01-01 10:00"} {
+		if got, ok := fastDate([]byte(text)); ok {
+			t.Errorf("fastDate(%q) = %v, want it left to time.Parse", text, got)
+		}
+	}
+}
+
 type slowReader struct{ b []byte }
 
 func (r *slowReader) Read(p []byte) (int, error) {
