@@ -235,8 +235,13 @@ func (r *runner) findCreated(key, site, name string, since time.Time, cs *plan.C
 	var all []leases.Lease
 	err := r.call(key, site, "list", func(c context.Context) error {
 		var err error
-		// Only leases of that name can be the create's: the others need no reservations.
-		all, err = leases.ListKeep(c, r.sites[site].Reservation, func(_, n string) bool { return n == name })
+		// Only leases of that name can be the create's: the others are not even decoded.
+		all, err = leases.ListKeep(c, r.sites[site].Reservation, func(_, n string) leases.Need {
+			if n == name {
+				return leases.Whole
+			}
+			return leases.Drop
+		})
 		return err
 	})
 	if err != nil {

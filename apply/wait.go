@@ -273,7 +273,14 @@ func (r *runner) listFor(site string, ws []*waiter, deadline time.Time) (map[str
 	var all []leases.Lease
 	err := r.callUntil(ws[0].key, site, "list", deadline, func(c context.Context) error {
 		var err error
-		all, err = leases.ListKeep(c, r.sites[site].Reservation, func(id, _ string) bool { return want[id] })
+		// The others are kept without their details: the count of the site's leases is
+		// what chooses between a list and a GET per lease.
+		all, err = leases.ListKeep(c, r.sites[site].Reservation, func(id, _ string) leases.Need {
+			if want[id] {
+				return leases.Whole
+			}
+			return leases.Scalars
+		})
 		return err
 	})
 	if err != nil {

@@ -19,7 +19,9 @@ type Input struct {
 	Spec         *spec.File
 	State        *state.File
 	StateExisted bool
-	// Live is every lease listed per site, as one list call returned it.
+	// Live is the leases listed per site, in the order one list call returned them: every
+	// lease, or at least those of the IDs the state and its intents record and of the names
+	// the Leasefile and the intents give (all a plan asks about; cmd's planLive drops the rest).
 	Live map[string][]leases.Lease
 	// Identity is this run's identity per site, UserID included (adoption checks it).
 	Identity map[string]state.Identity

@@ -21,8 +21,9 @@ import (
 // details of the few its state tracks, so the list is the hot path of every command: it is
 // read as a stream, one lease object at a time (memory holds one object and what is kept),
 // and each object is decoded in one pass by the scanner below, without reflection. A lease
-// that keep refuses keeps its scalar fields only: its reservations and events are skipped
-// without being decoded. docs/benchmarks.md has the numbers that chose this over
+// keep wants as Scalars keeps its own fields only: its reservations and events are skipped
+// without being decoded; one it drops is skipped from its name on (skipFrom: bracket to
+// bracket, most bytes unread). docs/benchmarks.md has the numbers that chose this over
 // encoding/json, gophercloud's own types and the fast decoders of the module proxy.
 //
 // It decodes what encoding/json would into the documented types: ids and counts as strings or
@@ -30,9 +31,22 @@ import (
 // key it does not model into Extra as encoding/json's generic values. One difference: keys
 // match exactly, as Blazar writes them, where encoding/json also takes "ID" for "id".
 
-// Keep says whether a lease of the list needs its reservations and events (the leases a state
-// tracks or may adopt); the others are decoded without them.
-type Keep func(id, name string) bool
+// Keep says how much of a lease of the list a caller needs, from its id and name. It may be
+// asked more than once about a lease (a lease split across two reads of the answer is decoded
+// again), so it must answer alike and count nothing.
+type Keep func(id, name string) Need
+
+// Need is how much of a lease Keep asks for.
+type Need uint8
+
+const (
+	// Drop leaves the lease out of the list: most of its bytes are skipped unread.
+	Drop Need = iota
+	// Scalars decodes the lease without its reservations and events.
+	Scalars
+	// Whole decodes it all.
+	Whole
+)
 
 // decodeList reads a lease listing ({"leases": [...]}) from r.
 func decodeList(r io.Reader, keep Keep) ([]Lease, error) {
@@ -131,9 +145,12 @@ func (st *stream) leases(out []Lease, keep Keep) ([]Lease, error) {
 		}
 		// Decoded in place: a Lease is a few hundred bytes, not worth a copy.
 		cur = append(cur, Lease{})
-		if err := s.lease(&cur[len(cur)-1], keep); err != nil {
+		kept, err := s.lease(&cur[len(cur)-1], keep)
+		if err != nil || !kept {
 			cur[len(cur)-1] = Lease{}
 			cur = cur[:len(cur)-1]
+		}
+		if err != nil {
 			// Read at least as much again before the next try, so that an object longer than
 			// the reads costs a few tries, not one per read.
 			if need := 2 * (len(st.buf) - st.pos); st.fill() {
@@ -147,7 +164,9 @@ func (st *stream) leases(out []Lease, keep Keep) ([]Lease, error) {
 			return nil, fmt.Errorf("lease %d: %w", n, err)
 		}
 		st.pos += s.i
-		n++
+		if kept {
+			n++
+		}
 		c, err := st.peek()
 		if err != nil {
 			return nil, err
@@ -377,7 +396,9 @@ func (s *scanner) object(member func(key []byte) error) error {
 		if err := s.expect(':'); err != nil {
 			return err
 		}
-		if err := member(key); err != nil {
+		if err := member(key); err == errDrop {
+			return err
+		} else if err != nil {
 			return fmt.Errorf("%s: %w", key, err)
 		}
 		switch s.peek() {
@@ -749,16 +770,22 @@ func (s *scanner) generic() (any, error) {
 	return f, nil
 }
 
-// lease decodes a lease object; its reservations and events only when keep is nil or says so.
-func (s *scanner) lease(l *Lease, keep Keep) error {
+// lease decodes a lease object; its reservations and events only when keep is nil or asks
+// for the whole lease. kept is false when keep drops it: as soon as its id and name are known
+// (Blazar sends them among the first keys), the rest of the object is skipped unread.
+func (s *scanner) lease(l *Lease, keep Keep) (kept bool, err error) {
 	var res, evs []byte // the raw arrays, decoded once the id and name are known
-	err := s.object(func(key []byte) error {
+	seen := 0           // 1: the id, 2: the name
+	need := Whole
+	err = s.object(func(key []byte) error {
 		var err error
 		switch string(key) {
 		case "id":
 			l.ID, err = s.str()
+			seen |= 1
 		case "name":
 			l.Name, err = s.str()
+			seen |= 2
 		case "status":
 			l.Status, err = s.shared()
 		case "status_reason":
@@ -787,10 +814,30 @@ func (s *scanner) lease(l *Lease, keep Keep) error {
 		default:
 			err = s.skip()
 		}
+		if err == nil && seen == 3 && keep != nil {
+			seen = 4 // asked once
+			if need = keep(l.ID, l.Name); need == Drop {
+				return errDrop
+			}
+		}
 		return err
 	})
-	if err != nil || (keep != nil && !keep(l.ID, l.Name)) {
-		return err
+	if err == errDrop {
+		end, err := skipFrom(s.b, s.i, '{', 1)
+		if err != nil {
+			return false, s.errorf("%v", err) // the stream reads more and tries again
+		}
+		s.i = end
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if keep != nil && seen != 4 {
+		need = keep(l.ID, l.Name)
+	}
+	if need != Whole {
+		return need == Scalars, nil
 	}
 	if res != nil && string(res) != "null" {
 		l.Reservations = []Reservation{}
@@ -801,7 +848,7 @@ func (s *scanner) lease(l *Lease, keep Keep) error {
 			l.Reservations = append(l.Reservations, r)
 			return err
 		}); err != nil {
-			return fmt.Errorf("reservations: %w", err)
+			return false, fmt.Errorf("reservations: %w", err)
 		}
 	}
 	if evs != nil && string(evs) != "null" {
@@ -813,10 +860,10 @@ func (s *scanner) lease(l *Lease, keep Keep) error {
 			l.Events = append(l.Events, e)
 			return err
 		}); err != nil {
-			return fmt.Errorf("events: %w", err)
+			return false, fmt.Errorf("events: %w", err)
 		}
 	}
-	return nil
+	return true, nil
 }
 
 // span skips one value and returns its bytes. Unless check is set, it only finds the end of
@@ -844,12 +891,14 @@ func (s *scanner) span(check bool) ([]byte, error) {
 // tells whether a bracket is inside a string by the parity of the quotes before it, counting
 // them in bulk; a stretch with a backslash (an escaped quote may hide there) is walked byte by
 // byte instead. The bytes are not checked: an unkept lease's reservations are never decoded.
-func skipNested(b []byte, i int) (int, error) {
-	open := b[i]
+func skipNested(b []byte, i int) (int, error) { return skipFrom(b, i+1, b[i], 1) }
+
+// skipFrom is skipNested from b[at], outside any string, depth brackets deep in a value that
+// opened with open.
+func skipFrom(b []byte, at int, open byte, depth int) (int, error) {
 	closer := open + 2 // '[' ']' and '{' '}' are two apart
-	depth := 1
-	at, inStr := i+1, false // quotes before at are accounted for; inStr holds at at
-	nc := -1                // the next closer at or after at, once found
+	inStr := false     // quotes before at are accounted for; inStr holds at at
+	nc := -1           // the next closer at or after at, once found
 	for {
 		if nc < at {
 			j := bytes.IndexByte(b[at:], closer)
@@ -885,23 +934,31 @@ func skipNested(b []byte, i int) (int, error) {
 var (
 	quote           = []byte{'"'}
 	errUnterminated = errors.New("unterminated value")
+	errDrop         = errors.New("dropped") // stops the members of a lease keep drops
 )
 
-// walkStrings returns whether the end of seg is inside a string, given whether its start is.
-// A backslash that ends seg escapes the byte after it, which is then inside the string too.
+// walkStrings returns whether the end of seg is inside a string, given whether its start is,
+// counting quotes in bulk from one backslash to the next: a backslash (in a string, in valid
+// JSON) escapes the byte after it, which is inside the string too, even when that byte is the
+// one after seg.
 func walkStrings(seg []byte, inStr bool) bool {
-	esc := false
-	for _, c := range seg {
-		switch {
-		case esc:
-			esc = false
-		case c == '\\' && inStr:
-			esc = true
-		case c == '"':
+	for {
+		k := bytes.IndexByte(seg, '\\')
+		if k < 0 {
+			k = len(seg)
+		}
+		if bytes.Count(seg[:k], quote)%2 == 1 {
 			inStr = !inStr
 		}
+		switch {
+		case k == len(seg):
+			return inStr
+		case inStr:
+			seg = seg[min(k+2, len(seg)):]
+		default: // not JSON: a backslash outside strings escapes nothing
+			seg = seg[k+1:]
+		}
 	}
-	return inStr
 }
 
 // reservation decodes a reservation object, keeping the keys it does not model in Extra.

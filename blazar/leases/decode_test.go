@@ -16,6 +16,7 @@ import (
 	"github.com/chameleoncloud/leasefile/blazar"
 	"github.com/chameleoncloud/leasefile/blazar/internal/wire"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	gcleases "github.com/gophercloud/gophercloud/v2/openstack/reservation/v1/leases"
 )
 
@@ -191,8 +192,10 @@ func TestDecodeAgreesWithEncodingJSON(t *testing.T) {
 	}
 }
 
-// TestDecodeKeep: a lease keep refuses has its scalars and no reservations or events, even
-// when its id comes after them; one it accepts is whole.
+// TestDecodeKeep: a lease keep wants in Scalars has its scalars and no reservations or
+// events, even when its id comes after them; one it wants Whole is whole; one it drops is left
+// out, the others as they were, whether its id and name come first (the rest of the object
+// then skipped unread) or last, and whether the answer comes whole or a byte at a time.
 func TestDecodeKeep(t *testing.T) {
 	b := []byte(syntheticList)
 	all, err := decodeList(bytes.NewReader(b), nil)
@@ -200,7 +203,12 @@ func TestDecodeKeep(t *testing.T) {
 		t.Fatal(err)
 	}
 	keepID := all[0].ID
-	got, err := decodeList(bytes.NewReader(b), func(id, name string) bool { return id == keepID })
+	got, err := decodeList(bytes.NewReader(b), func(id, name string) Need {
+		if id == keepID {
+			return Whole
+		}
+		return Scalars
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,6 +219,40 @@ func TestDecodeKeep(t *testing.T) {
 	want.Reservations, want.Events = nil, nil
 	if diff := cmp.Diff(want, got[1]); diff != "" {
 		t.Errorf("refused lease (-scalars +got):\n%s", diff)
+	}
+
+	bodies := recordedLists(t)
+	bodies["synthetic"] = b
+	bodies["many"] = benchList(t, 300) // longer than a read: leases split across reads
+	for name, b := range bodies {
+		all, err := decodeList(bytes.NewReader(b), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for shift := range 3 { // every lease dropped, kept whole and kept bare in turn
+			need := map[string]Need{}
+			var want []Lease
+			for i, l := range all {
+				n := Need((i + shift) % 3)
+				need[l.ID] = n
+				switch n {
+				case Whole:
+					want = append(want, l)
+				case Scalars:
+					l.Reservations, l.Events = nil, nil
+					want = append(want, l)
+				}
+			}
+			for _, r := range []io.Reader{bytes.NewReader(b), &slowReader{b: b}} {
+				got, err := decodeList(r, func(id, name string) Need { return need[id] })
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+					t.Errorf("%s, shift %d, %T (-want +got):\n%s", name, shift, r, diff)
+				}
+			}
+		}
 	}
 }
 
@@ -252,9 +294,24 @@ func FuzzDecode(f *testing.F) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Fatalf("(-encoding/json +decodeList):\n%s", diff)
 		}
-		bare, err := decodeList(bytes.NewReader(b), func(string, string) bool { return false })
+		bare, err := decodeList(bytes.NewReader(b), func(string, string) Need { return Scalars })
 		if err != nil {
 			t.Fatalf("refused every lease: %v", err)
+		}
+		var asked []string
+		none, err := decodeList(bytes.NewReader(b), func(id, name string) Need {
+			asked = append(asked, id, name)
+			return Drop
+		})
+		if err != nil || len(none) != 0 {
+			t.Fatalf("dropped every lease: %d leases, %v", len(none), err)
+		}
+		var each []string
+		for _, l := range want {
+			each = append(each, l.ID, l.Name)
+		}
+		if diff := cmp.Diff(each, asked, cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("dropped every lease: keep asked (-leases +asked):\n%s", diff)
 		}
 		for i := range want {
 			want[i].Reservations, want[i].Events = nil, nil
@@ -476,22 +533,32 @@ func BenchmarkDecodeList10000(b *testing.B) {
 		l, err := decodeList(bytes.NewReader(body), nil)
 		return len(l), err
 	})
-	run("leasefile-keep1000", func() (int, error) {
-		kept := 0
-		l, err := decodeList(bytes.NewReader(body), func(id, _ string) bool {
-			// benchList numbers the leases in hex after the fourth group of the id
-			k, _ := strconv.ParseUint(id[19:23], 16, 64)
-			if k%10 == 0 {
-				kept++
-				return true
+	// A plan's cases: 1,000 leases kept whole, the others bare or, as a plan asks, dropped.
+	for _, other := range []Need{Scalars, Drop} {
+		name := map[Need]string{Scalars: "leasefile-keep1000", Drop: "leasefile-keep1000-drop"}[other]
+		run(name, func() (int, error) {
+			kept := 0
+			l, err := decodeList(bytes.NewReader(body), func(id, _ string) Need {
+				// benchList numbers the leases in hex after the fourth group of the id
+				if k, _ := strconv.ParseUint(id[19:23], 16, 64); k%10 == 0 {
+					return Whole
+				}
+				return other
+			})
+			for _, l := range l {
+				if l.Reservations != nil {
+					kept++
+				}
 			}
-			return false
+			if kept != 1000 {
+				b.Fatalf("kept %d leases whole, want 1000", kept)
+			}
+			if other == Drop && len(l) == 1000 {
+				return 10000, err
+			}
+			return len(l), err
 		})
-		if kept != 1000 {
-			b.Fatalf("kept %d leases, want 1000", kept)
-		}
-		return len(l), err
-	})
+	}
 	run("encoding-json-before", func() (int, error) {
 		l, err := refDecode(body)
 		return len(l), err

@@ -42,7 +42,7 @@ func BenchmarkPollCost(b *testing.B) {
 					}
 					continue
 				}
-				if _, err := ListKeep(ctx, c, func(id, _ string) bool { return false }); err != nil {
+				if _, err := ListKeep(ctx, c, func(id, _ string) Need { return Scalars }); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -26,9 +26,9 @@ func ListAll(ctx context.Context, client *gophercloud.ServiceClient) ([]Lease, e
 	return ListKeep(ctx, client, nil)
 }
 
-// ListKeep fetches every lease visible to the project in one call, with the reservations and
-// events of the leases keep accepts only (all of them when keep is nil): a plan needs the
-// details of the leases its state tracks, and only the names, statuses and dates of the
+// ListKeep fetches every lease visible to the project in one call, as much of each as keep
+// asks (all of every lease when keep is nil): a plan needs the details of the leases its state
+// tracks, the names, statuses and dates of those its Leasefile names, and nothing of the
 // thousands of others. The answer is decoded as it arrives (decode.go), never held whole.
 func ListKeep(ctx context.Context, client *gophercloud.ServiceClient, keep Keep) ([]Lease, error) {
 	resp, err := client.Get(ctx, listURL(client), nil, &gophercloud.RequestOpts{KeepResponseBody: true})

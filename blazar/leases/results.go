@@ -29,7 +29,7 @@ type Lease struct {
 // decoder (decode.go).
 func (l *Lease) UnmarshalJSON(b []byte) error {
 	var v Lease
-	if err := whole(b, func(s *scanner) error { return s.lease(&v, nil) }); err != nil {
+	if err := whole(b, func(s *scanner) error { _, err := s.lease(&v, nil); return err }); err != nil {
 		return err
 	}
 	*l = v

@@ -151,7 +151,7 @@ func (a *app) availability(ctx context.Context, o availabilityOptions, countSet 
 	if err != nil {
 		return err
 	}
-	sites, errs := s.fetchAvailability(ctx, []string{o.site}, cleaningGap, ownLeases(live))
+	sites, errs := s.fetchAvailability(ctx, []string{o.site}, cleaningGap, ownLeases(live, s.lastDropped))
 	if err := errs[o.site]; err != nil {
 		return fmt.Errorf("%s: %w", o.site, err)
 	}

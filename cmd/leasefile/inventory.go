@@ -58,13 +58,17 @@ func (s *session) fetchAvailability(ctx context.Context, names []string, gap tim
 	return out, errs
 }
 
-// ownLeases is the set of lease ids of the project's leases, as listed.
-func ownLeases(live map[string][]leases.Lease) map[string]bool {
+// ownLeases is the set of lease ids of the project's leases, as listed: those live holds and
+// those it left out (session.lastDropped).
+func ownLeases(live map[string][]leases.Lease, dropped []string) map[string]bool {
 	own := map[string]bool{}
 	for _, ls := range live {
 		for _, l := range ls {
 			own[l.ID] = true
 		}
+	}
+	for _, id := range dropped {
+		own[id] = true
 	}
 	return own
 }
@@ -73,7 +77,7 @@ func ownLeases(live map[string][]leases.Lease) map[string]bool {
 // be read is "availability unknown", with a warning) and what plan's availability stage needs
 // beside them.
 func (a *app) availabilityInput(ctx context.Context, s *session, names []string) plan.Availability {
-	sites, errs := s.fetchAvailability(ctx, names, cleaningGap, ownLeases(s.lastLive))
+	sites, errs := s.fetchAvailability(ctx, names, cleaningGap, ownLeases(s.lastLive, s.lastDropped))
 	for _, name := range names {
 		if err := errs[name]; err != nil {
 			a.warnf("%s: availability unknown: %v", name, err)

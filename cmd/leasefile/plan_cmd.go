@@ -146,7 +146,7 @@ func (a *app) problemsElsewhere(ctx context.Context, s *session, o planOptions) 
 }
 
 func (a *app) buildPlan(ctx context.Context, s *session, o planOptions, f *spec.File) (*plan.Plan, error) {
-	live, err := s.live(ctx)
+	live, err := s.planLive(ctx, f)
 	if err != nil {
 		return nil, err
 	}

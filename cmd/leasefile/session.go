@@ -60,8 +60,10 @@ type session struct {
 
 	mu    sync.Mutex
 	sites map[string]*cloud.Site
-	// lastLive is what live listed last, for the availability check of the same plan.
-	lastLive map[string][]leases.Lease
+	// lastLive is what live listed last, for the availability check of the same plan, and
+	// lastDropped the IDs of the leases it left out (planLive), which are the project's too.
+	lastLive    map[string][]leases.Lease
+	lastDropped []string
 
 	warnMu sync.Mutex // serialises warnings from concurrent calls
 }
@@ -399,9 +401,29 @@ func (s *session) siteNames() []string {
 
 // live lists the leases of every connected site: one call per site, all sites at once. Only
 // the leases the state tracks or may adopt (an intent's id or name) come with their
-// reservations and events: plan, apply's freshness check and output look no further into the
+// reservations and events: apply's freshness check and output look no further into the
 // others than their names, statuses and dates.
 func (s *session) live(ctx context.Context) (map[string][]leases.Lease, error) {
+	return s.list(ctx, nil)
+}
+
+// planLive is live for a plan of f, which asks about no other lease than those: the leases
+// neither the state nor its intents record, whose names are neither f's nor an intent's, are
+// left out of the lists (their bytes skipped unread), and only their IDs kept (lastDropped),
+// for the availability check's set of the project's own leases. At 10,000 listed leases and
+// 1,000 declared, that is most of the list.
+func (s *session) planLive(ctx context.Context, f *spec.File) (map[string][]leases.Lease, error) {
+	declared := map[string]bool{}
+	if f != nil {
+		for _, d := range f.Leases {
+			declared[d.Name] = true
+		}
+	}
+	return s.list(ctx, declared)
+}
+
+// list is live, and planLive when declared is not nil.
+func (s *session) list(ctx context.Context, declared map[string]bool) (map[string][]leases.Lease, error) {
 	ids, names := map[string]bool{}, map[string]bool{}
 	for _, l := range s.state.Leases {
 		ids[l.ID] = true
@@ -409,18 +431,30 @@ func (s *session) live(ctx context.Context) (map[string][]leases.Lease, error) {
 	for _, in := range s.state.Intents {
 		ids[in.ID], names[in.Name] = true, true
 	}
-	keep := func(id, name string) bool { return ids[id] || names[name] }
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	out := map[string][]leases.Lease{}
+	var dropped []string
 	var errs []error
 	for name, site := range s.sites {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var list []leases.Lease
+			var drops []string // may repeat an ID: keep can be asked twice about a lease
+			keep := func(id, name string) leases.Need {
+				switch {
+				case ids[id] || names[name]:
+					return leases.Whole
+				case declared == nil || declared[name]:
+					return leases.Scalars
+				}
+				drops = append(drops, id)
+				return leases.Drop
+			}
 			err := s.retrier(name+": list leases").Do(ctx, func(c context.Context) error {
 				var err error
+				drops = drops[:0]
 				list, err = leases.ListKeep(c, site.Reservation, keep)
 				return err
 			})
@@ -431,10 +465,11 @@ func (s *session) live(ctx context.Context) (map[string][]leases.Lease, error) {
 				return
 			}
 			out[name] = list
+			dropped = append(dropped, drops...)
 		}()
 	}
 	wg.Wait()
-	s.lastLive = out
+	s.lastLive, s.lastDropped = out, dropped
 	return out, errors.Join(errs...)
 }
 

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,4 +25,61 @@ func TestLockDir(t *testing.T) {
 		t.Fatalf("lock after release: %v", err)
 	}
 	again()
+}
+
+// TestPlanLiveDropsWhatAPlanNeverAsks: a plan's list keeps the leases the state tracks
+// (whole) and those of the Leasefile's names (without their reservations), and leaves out the
+// rest, whose IDs are still the project's for the availability check; live keeps them all.
+func TestPlanLiveDropsWhatAPlanNeverAsks(t *testing.T) {
+	const others = "version: 1\ndefaults: {site: CHI@UC, duration: 6h}\nleases:\n" +
+		"  other: {reservations: {ip: {type: floating_ip}}}\n  b: {reservations: {ip: {type: floating_ip}}}\n"
+	const ours = "version: 1\ndefaults: {site: CHI@UC, duration: 6h}\nleases:\n" +
+		"  a: {reservations: {ip: {type: floating_ip}}}\n"
+	w := newTestWorld(t, others)
+	w.leasefile("apply", "-auto-approve")
+	w.dir = t.TempDir() // another project directory, the same project
+	w.write("Leasefile", ours)
+	w.leasefile("apply", "-auto-approve")
+	w.write("Leasefile", ours+"  b: {reservations: {ip: {type: floating_ip}}}\n")
+	ids := map[string]string{}
+	for _, l := range w.srv.Emulator.Leases("CHI@UC") {
+		ids[l.Name] = l.ID
+	}
+	if len(ids) != 3 {
+		t.Fatalf("the emulator holds %v, want a, b and other", ids)
+	}
+
+	ctx := context.Background()
+	s, err := w.app().openSession(ctx, specRequired)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	if err := s.connect(ctx, s.siteNames()); err != nil {
+		t.Fatal(err)
+	}
+	live, err := s.planLive(ctx, s.spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{} // name: with its reservations
+	for _, l := range live["CHI@UC"] {
+		got[l.Name] = l.Reservations != nil
+	}
+	if want := map[string]bool{"a": true, "b": false}; !maps.Equal(got, want) {
+		t.Errorf("planLive kept %v (name: whole), want %v", got, want)
+	}
+	if !slices.Equal(s.lastDropped, []string{ids["other"]}) {
+		t.Errorf("dropped %v, want other's ID %s", s.lastDropped, ids["other"])
+	}
+	if own := ownLeases(live, s.lastDropped); len(own) != 3 || !own[ids["a"]] || !own[ids["b"]] || !own[ids["other"]] {
+		t.Errorf("own leases %v, want the three of %v", own, ids)
+	}
+	all, err := s.live(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all["CHI@UC"]) != 3 || len(s.lastDropped) != 0 {
+		t.Errorf("live listed %d leases and dropped %v, want all 3 and none", len(all["CHI@UC"]), s.lastDropped)
+	}
 }
