@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"math"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -32,15 +33,25 @@ func TestTuneGC(t *testing.T) {
 		wantPercent int
 		wantLimit   int64
 	}{
-		{"client", nil, clientGCPercent, clientMemoryLimit},
+		{"client", nil, clientFirstGCPercent, clientMemoryLimit},
 		{"user GOGC wins", map[string]string{"GOGC": "50"}, 100, clientMemoryLimit},
-		{"user GOMEMLIMIT wins", map[string]string{"GOMEMLIMIT": "1GiB"}, clientGCPercent, math.MaxInt64},
+		{"user GOMEMLIMIT wins", map[string]string{"GOMEMLIMIT": "1GiB"}, clientFirstGCPercent, math.MaxInt64},
 	}
 	for _, c := range cases {
 		restore(100, math.MaxInt64)
+		firstGC.Store(false)
 		tuneGC(env(c.vars))
 		check(c.name, c.wantPercent, c.wantLimit)
 	}
+
+	// After the first collection, the client's steady setting.
+	restore(100, math.MaxInt64)
+	tuneGC(env(nil))
+	for firstGC.Load() { // the cleanup runs on its own goroutine, after a collection
+		runtime.GC()
+		runtime.Gosched()
+	}
+	check("after the first collection", clientGCPercent, clientMemoryLimit)
 
 	// The emulator server gets Go's defaults back, wherever its name stands in the command line.
 	for _, args := range [][]string{
