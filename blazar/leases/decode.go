@@ -606,13 +606,26 @@ func (s *scanner) boolean() (bool, error) {
 // date reads one of Blazar's dates, or null or "" (the zero time). The two formats Blazar
 // writes are read directly; anything else goes through blazar.ParseTime.
 func (s *scanner) date() (time.Time, error) {
-	if s.literal("null") {
-		return time.Time{}, nil
-	}
-	b, err := s.rawStr()
-	if err != nil || len(b) == 0 {
+	b, err := s.rawDate()
+	if err != nil || b == nil {
 		return time.Time{}, err
 	}
+	return parseDate(b)
+}
+
+// rawDate reads a date's text, nil for null or "".
+func (s *scanner) rawDate() ([]byte, error) {
+	if s.literal("null") {
+		return nil, nil
+	}
+	b, err := s.rawStr()
+	if len(b) == 0 {
+		b = nil
+	}
+	return b, err
+}
+
+func parseDate(b []byte) (time.Time, error) {
 	if t, ok := fastDate(b); ok {
 		return t, nil
 	}
@@ -775,7 +788,9 @@ func (s *scanner) generic() (any, error) {
 // (Blazar sends them among the first keys), the rest of the object is skipped unread.
 func (s *scanner) lease(l *Lease, keep Keep) (kept bool, err error) {
 	var res, evs []byte // the raw arrays, decoded once the id and name are known
-	seen := 0           // 1: the id, 2: the name
+	// The dates Blazar sends before the id and name, read once the lease is known kept.
+	var created, updated []byte
+	seen := 0 // 1: the id, 2: the name, 4: keep asked
 	need := Whole
 	err = s.object(func(key []byte) error {
 		var err error
@@ -801,11 +816,14 @@ func (s *scanner) lease(l *Lease, keep Keep) (kept bool, err error) {
 		case "end_date":
 			l.EndDate, err = s.date()
 		case "created_at":
-			l.CreatedAt, err = s.date()
+			created, err = s.rawDate()
+			if err == nil && (keep == nil || seen == 4) {
+				l.CreatedAt, err = s.dateOf(&created)
+			}
 		case "updated_at":
-			var t time.Time
-			if t, err = s.date(); !t.IsZero() {
-				l.UpdatedAt = &t
+			updated, err = s.rawDate()
+			if err == nil && (keep == nil || seen == 4) {
+				l.UpdatedAt, err = s.updatedOf(&updated)
 			}
 		case "reservations":
 			res, err = s.span(keep == nil)
@@ -834,10 +852,22 @@ func (s *scanner) lease(l *Lease, keep Keep) (kept bool, err error) {
 		return false, err
 	}
 	if keep != nil && seen != 4 {
-		need = keep(l.ID, l.Name)
+		if need = keep(l.ID, l.Name); need == Drop {
+			return false, nil
+		}
+	}
+	if created != nil {
+		if l.CreatedAt, err = s.dateOf(&created); err != nil {
+			return false, fmt.Errorf("created_at: %w", err)
+		}
+	}
+	if updated != nil {
+		if l.UpdatedAt, err = s.updatedOf(&updated); err != nil {
+			return false, fmt.Errorf("updated_at: %w", err)
+		}
 	}
 	if need != Whole {
-		return need == Scalars, nil
+		return true, nil
 	}
 	if res != nil && string(res) != "null" {
 		l.Reservations = []Reservation{}
@@ -864,6 +894,29 @@ func (s *scanner) lease(l *Lease, keep Keep) (kept bool, err error) {
 		}
 	}
 	return true, nil
+}
+
+// dateOf parses the date text *b read earlier (the zero time for none) and forgets it, so
+// that a key sent twice keeps its last value.
+func (s *scanner) dateOf(b *[]byte) (time.Time, error) {
+	if *b == nil {
+		return time.Time{}, nil
+	}
+	t, err := parseDate(*b)
+	*b = nil
+	return t, err
+}
+
+// updatedOf is dateOf for updated_at, nil until the lease is first changed.
+func (s *scanner) updatedOf(b *[]byte) (*time.Time, error) {
+	if *b == nil {
+		return nil, nil
+	}
+	t, err := s.dateOf(b)
+	if err != nil || t.IsZero() {
+		return nil, err
+	}
+	return &t, nil
 }
 
 // span skips one value and returns its bytes. Unless check is set, it only finds the end of
