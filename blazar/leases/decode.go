@@ -543,6 +543,31 @@ func (s *scanner) shared() (string, error) {
 	return v, nil
 }
 
+// same reads a string or null as str does, reusing known when it is that string (a
+// reservation's or event's lease_id is its lease's id).
+func (s *scanner) same(known string) (string, error) {
+	if s.literal("null") {
+		return "", nil
+	}
+	b, err := s.rawStr()
+	if err == nil && string(b) == known {
+		return known, nil
+	}
+	return string(b), err
+}
+
+// key is an object key as a string, interned: reservations repeat the same few.
+func (s *scanner) key(b []byte) string {
+	if v, ok := s.intern[string(b)]; ok {
+		return v
+	}
+	v := string(b)
+	if s.intern != nil && len(s.intern) < 1024 {
+		s.intern[v] = v
+	}
+	return v
+}
+
 // token reads a number, true, false or null and returns its text.
 func (s *scanner) token() []byte {
 	s.ws()
@@ -871,10 +896,10 @@ func (s *scanner) lease(l *Lease, keep Keep) (kept bool, err error) {
 	}
 	if res != nil && string(res) != "null" {
 		l.Reservations = []Reservation{}
-		rs := scanner{b: res}
+		rs := scanner{b: res, intern: s.intern}
 		if err := rs.array(func() error {
 			var r Reservation
-			err := rs.reservation(&r)
+			err := rs.reservation(&r, l.ID)
 			l.Reservations = append(l.Reservations, r)
 			return err
 		}); err != nil {
@@ -883,10 +908,10 @@ func (s *scanner) lease(l *Lease, keep Keep) (kept bool, err error) {
 	}
 	if evs != nil && string(evs) != "null" {
 		l.Events = []Event{}
-		es := scanner{b: evs}
+		es := scanner{b: evs, intern: s.intern}
 		if err := es.array(func() error {
 			var e Event
-			err := es.event(&e)
+			err := es.event(&e, l.ID)
 			l.Events = append(l.Events, e)
 			return err
 		}); err != nil {
@@ -1014,21 +1039,22 @@ func walkStrings(seg []byte, inStr bool) bool {
 	}
 }
 
-// reservation decodes a reservation object, keeping the keys it does not model in Extra.
-func (s *scanner) reservation(r *Reservation) error {
+// reservation decodes a reservation object of the lease leaseID, keeping the keys it does not
+// model in Extra.
+func (s *scanner) reservation(r *Reservation, leaseID string) error {
 	return s.object(func(key []byte) error {
 		var err error
 		switch string(key) {
 		case "id":
 			r.ID, err = s.str()
 		case "lease_id":
-			r.LeaseID, err = s.str()
+			r.LeaseID, err = s.same(leaseID)
 		case "resource_id":
 			r.ResourceID, err = s.lenient()
 		case "resource_type":
-			r.ResourceType, err = s.str()
+			r.ResourceType, err = s.shared()
 		case "status":
-			r.Status, err = s.str()
+			r.Status, err = s.shared()
 		case "min":
 			r.Min, err = s.integer()
 		case "max":
@@ -1038,7 +1064,7 @@ func (s *scanner) reservation(r *Reservation) error {
 		case "hypervisor_properties":
 			r.HypervisorProperties, err = s.str()
 		case "before_end":
-			r.BeforeEnd, err = s.str()
+			r.BeforeEnd, err = s.shared()
 		case "network_id":
 			r.NetworkID, err = s.str()
 		case "amount":
@@ -1060,32 +1086,40 @@ func (s *scanner) reservation(r *Reservation) error {
 			r.ResourcesChanged, err = s.boolean()
 		default:
 			var v any
-			if v, err = s.generic(); err == nil {
+			if s.peek() == '"' {
+				// Most are the dates and policies every reservation repeats.
+				var str string
+				str, err = s.shared()
+				v = str
+			} else {
+				v, err = s.generic()
+			}
+			if err == nil {
 				if r.Extra == nil {
-					r.Extra = map[string]any{}
+					r.Extra = make(map[string]any, 4)
 				}
-				r.Extra[string(key)] = v
+				r.Extra[s.key(key)] = v
 			}
 		}
 		return err
 	})
 }
 
-// event decodes an event object.
-func (s *scanner) event(e *Event) error {
+// event decodes an event object of the lease leaseID.
+func (s *scanner) event(e *Event, leaseID string) error {
 	return s.object(func(key []byte) error {
 		var err error
 		switch string(key) {
 		case "id":
 			e.ID, err = s.str()
 		case "lease_id":
-			e.LeaseID, err = s.str()
+			e.LeaseID, err = s.same(leaseID)
 		case "event_type":
-			e.EventType, err = s.str()
+			e.EventType, err = s.shared()
 		case "time":
 			e.Time, err = s.date()
 		case "status":
-			e.Status, err = s.str()
+			e.Status, err = s.shared()
 		case "created_at":
 			e.CreatedAt, err = s.date()
 		case "updated_at":

@@ -64,7 +64,7 @@ type Reservation struct {
 // UnmarshalJSON implements json.Unmarshaler, keeping unknown keys in Extra.
 func (r *Reservation) UnmarshalJSON(b []byte) error {
 	var v Reservation
-	if err := whole(b, func(s *scanner) error { return s.reservation(&v) }); err != nil {
+	if err := whole(b, func(s *scanner) error { return s.reservation(&v, "") }); err != nil {
 		return err
 	}
 	*r = v
@@ -86,7 +86,7 @@ type Event struct {
 // UnmarshalJSON implements json.Unmarshaler for Blazar's date formats.
 func (e *Event) UnmarshalJSON(b []byte) error {
 	var v Event
-	if err := whole(b, func(s *scanner) error { return s.event(&v) }); err != nil {
+	if err := whole(b, func(s *scanner) error { return s.event(&v, "") }); err != nil {
 		return err
 	}
 	*e = v
