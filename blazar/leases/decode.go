@@ -907,7 +907,7 @@ func (s *scanner) lease(l *Lease, keep Keep) (kept bool, err error) {
 		}
 	}
 	if evs != nil && string(evs) != "null" {
-		l.Events = []Event{}
+		l.Events = make([]Event, 0, 3) // Blazar's three: start, end, before end
 		es := scanner{b: evs, intern: s.intern}
 		if err := es.array(func() error {
 			var e Event
