@@ -238,7 +238,7 @@ func (r *runner) findCreated(key, site, name string, since time.Time, cs *plan.C
 		// Only leases of that name can be the create's: the others are not even decoded.
 		all, err = leases.ListKeep(c, r.sites[site].Reservation, func(_, n string) leases.Need {
 			if n == name {
-				return leases.Whole
+				return leases.Reservations
 			}
 			return leases.Drop
 		})

@@ -277,7 +277,7 @@ func (r *runner) listFor(site string, ws []*waiter, deadline time.Time) (map[str
 		// what chooses between a list and a GET per lease.
 		all, err = leases.ListKeep(c, r.sites[site].Reservation, func(id, _ string) leases.Need {
 			if want[id] {
-				return leases.Whole
+				return leases.Reservations
 			}
 			return leases.Scalars
 		})

@@ -44,6 +44,9 @@ const (
 	Drop Need = iota
 	// Scalars decodes the lease without its reservations and events.
 	Scalars
+	// Reservations decodes the lease and its reservations, not its events (which plan,
+	// apply and output never read).
+	Reservations
 	// Whole decodes it all.
 	Whole
 )
@@ -809,7 +812,7 @@ func (s *scanner) generic() (any, error) {
 }
 
 // lease decodes a lease object; its reservations and events only when keep is nil or asks
-// for the whole lease. kept is false when keep drops it: as soon as its id and name are known
+// for them. kept is false when keep drops it: as soon as its id and name are known
 // (Blazar sends them among the first keys), the rest of the object is skipped unread.
 func (s *scanner) lease(l *Lease, keep Keep) (kept bool, err error) {
 	var res, evs []byte // the raw arrays, decoded once the id and name are known
@@ -891,7 +894,7 @@ func (s *scanner) lease(l *Lease, keep Keep) (kept bool, err error) {
 			return false, fmt.Errorf("updated_at: %w", err)
 		}
 	}
-	if need != Whole {
+	if need == Scalars {
 		return true, nil
 	}
 	if res != nil && string(res) != "null" {
@@ -906,7 +909,7 @@ func (s *scanner) lease(l *Lease, keep Keep) (kept bool, err error) {
 			return false, fmt.Errorf("reservations: %w", err)
 		}
 	}
-	if evs != nil && string(evs) != "null" {
+	if evs != nil && string(evs) != "null" && need == Whole {
 		l.Events = make([]Event, 0, 3) // Blazar's three: start, end, before end
 		es := scanner{b: evs, intern: s.intern}
 		if err := es.array(func() error {

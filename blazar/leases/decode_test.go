@@ -193,7 +193,8 @@ func TestDecodeAgreesWithEncodingJSON(t *testing.T) {
 }
 
 // TestDecodeKeep: a lease keep wants in Scalars has its scalars and no reservations or
-// events, even when its id comes after them; one it wants Whole is whole; one it drops is left
+// events, even when its id comes after them; one it wants Whole is whole, with Reservations
+// whole but its events; one it drops is left
 // out, the others as they were, whether its id and name come first (the rest of the object
 // then skipped unread) or last, and whether the answer comes whole or a byte at a time.
 func TestDecodeKeep(t *testing.T) {
@@ -229,14 +230,17 @@ func TestDecodeKeep(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for shift := range 3 { // every lease dropped, kept whole and kept bare in turn
+		for shift := range 4 { // every lease dropped, kept bare, without events and whole in turn
 			need := map[string]Need{}
 			var want []Lease
 			for i, l := range all {
-				n := Need((i + shift) % 3)
+				n := Need((i + shift) % 4)
 				need[l.ID] = n
 				switch n {
 				case Whole:
+					want = append(want, l)
+				case Reservations:
+					l.Events = nil
 					want = append(want, l)
 				case Scalars:
 					l.Reservations, l.Events = nil, nil
@@ -533,7 +537,8 @@ func BenchmarkDecodeList10000(b *testing.B) {
 		l, err := decodeList(bytes.NewReader(body), nil)
 		return len(l), err
 	})
-	// A plan's cases: 1,000 leases kept whole, the others bare or, as a plan asks, dropped.
+	// A plan's cases: 1,000 leases kept with their reservations (what plan, apply and output
+	// ask), the others bare (apply's waits) or, as a plan asks, dropped.
 	for _, other := range []Need{Scalars, Drop} {
 		name := map[Need]string{Scalars: "leasefile-keep1000", Drop: "leasefile-keep1000-drop"}[other]
 		run(name, func() (int, error) {
@@ -541,7 +546,7 @@ func BenchmarkDecodeList10000(b *testing.B) {
 			l, err := decodeList(bytes.NewReader(body), func(id, _ string) Need {
 				// benchList numbers the leases in hex after the fourth group of the id
 				if k, _ := strconv.ParseUint(id[19:23], 16, 64); k%10 == 0 {
-					return Whole
+					return Reservations
 				}
 				return other
 			})

@@ -401,8 +401,8 @@ func (s *session) siteNames() []string {
 
 // live lists the leases of every connected site: one call per site, all sites at once. Only
 // the leases the state tracks or may adopt (an intent's id or name) come with their
-// reservations and events: apply's freshness check and output look no further into the
-// others than their names, statuses and dates.
+// reservations (and none with its events): apply's freshness check and output look no
+// further into the others than their names, statuses and dates.
 func (s *session) live(ctx context.Context) (map[string][]leases.Lease, error) {
 	return s.list(ctx, nil)
 }
@@ -445,7 +445,7 @@ func (s *session) list(ctx context.Context, declared map[string]bool) (map[strin
 			keep := func(id, name string) leases.Need {
 				switch {
 				case ids[id] || names[name]:
-					return leases.Whole
+					return leases.Reservations // nothing here reads events
 				case declared == nil || declared[name]:
 					return leases.Scalars
 				}
