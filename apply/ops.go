@@ -235,7 +235,7 @@ func (r *runner) findCreated(key, site, name string, since time.Time, cs *plan.C
 	var all []leases.Lease
 	err := r.call(key, site, "list", func(c context.Context) error {
 		var err error
-		// Only leases of that name can be the create's: the others are not even decoded.
+		// Only leases of that name can be the create's: the others are dropped once named.
 		all, err = leases.ListKeep(c, r.sites[site].Reservation, func(_, n string) leases.Need {
 			if n == name {
 				return leases.Reservations

@@ -846,12 +846,12 @@ func (s *scanner) lease(l *Lease, keep Keep) (kept bool, err error) {
 		case "created_at":
 			created, err = s.rawDate()
 			if err == nil && (keep == nil || seen == 4) {
-				l.CreatedAt, err = s.dateOf(&created)
+				l.CreatedAt, err = dateOf(&created)
 			}
 		case "updated_at":
 			updated, err = s.rawDate()
 			if err == nil && (keep == nil || seen == 4) {
-				l.UpdatedAt, err = s.updatedOf(&updated)
+				l.UpdatedAt, err = updatedOf(&updated)
 			}
 		case "reservations":
 			res, err = s.span(keep == nil)
@@ -885,12 +885,12 @@ func (s *scanner) lease(l *Lease, keep Keep) (kept bool, err error) {
 		}
 	}
 	if created != nil {
-		if l.CreatedAt, err = s.dateOf(&created); err != nil {
+		if l.CreatedAt, err = dateOf(&created); err != nil {
 			return false, fmt.Errorf("created_at: %w", err)
 		}
 	}
 	if updated != nil {
-		if l.UpdatedAt, err = s.updatedOf(&updated); err != nil {
+		if l.UpdatedAt, err = updatedOf(&updated); err != nil {
 			return false, fmt.Errorf("updated_at: %w", err)
 		}
 	}
@@ -926,7 +926,7 @@ func (s *scanner) lease(l *Lease, keep Keep) (kept bool, err error) {
 
 // dateOf parses the date text *b read earlier (the zero time for none) and forgets it, so
 // that a key sent twice keeps its last value.
-func (s *scanner) dateOf(b *[]byte) (time.Time, error) {
+func dateOf(b *[]byte) (time.Time, error) {
 	if *b == nil {
 		return time.Time{}, nil
 	}
@@ -936,11 +936,11 @@ func (s *scanner) dateOf(b *[]byte) (time.Time, error) {
 }
 
 // updatedOf is dateOf for updated_at, nil until the lease is first changed.
-func (s *scanner) updatedOf(b *[]byte) (*time.Time, error) {
+func updatedOf(b *[]byte) (*time.Time, error) {
 	if *b == nil {
 		return nil, nil
 	}
-	t, err := s.dateOf(b)
+	t, err := dateOf(b)
 	if err != nil || t.IsZero() {
 		return nil, err
 	}
