@@ -466,7 +466,10 @@ func (s *scanner) rawStr() ([]byte, error) {
 		s.i = j + 1
 		return s.b[start+1 : j], nil
 	}
-	plain := true
+	// simple: ASCII, and escapes of a quote, a backslash or a slash only (a query string
+	// such as "[\"==\", \"$node_type\", \"x\"]"), unescaped here; anything else is
+	// encoding/json's to decode.
+	plain, simple := true, true
 	for s.i < len(s.b) {
 		c := s.b[s.i]
 		s.i++
@@ -475,6 +478,9 @@ func (s *scanner) rawStr() ([]byte, error) {
 			if plain {
 				return s.b[start+1 : s.i-1], nil
 			}
+			if simple {
+				return unescapeSimple(s.b[start+1 : s.i-1]), nil
+			}
 			var v string
 			if err := json.Unmarshal(s.b[start:s.i], &v); err != nil {
 				return nil, s.errorf("%v", err)
@@ -482,14 +488,31 @@ func (s *scanner) rawStr() ([]byte, error) {
 			return []byte(v), nil
 		case c == '\\':
 			plain = false
+			if s.i < len(s.b) {
+				if e := s.b[s.i]; e != '"' && e != '\\' && e != '/' {
+					simple = false
+				}
+			}
 			s.i++
 		case c < 0x20:
 			return nil, s.errorf("control character in a string")
 		case c >= utf8.RuneSelf:
-			plain = false
+			plain, simple = false, false
 		}
 	}
 	return nil, s.errorf("unterminated string")
+}
+
+// unescapeSimple is the text of a string's bytes b whose only escapes are \", \\ and \/.
+func unescapeSimple(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		if b[i] == '\\' {
+			i++
+		}
+		out = append(out, b[i])
+	}
+	return out
 }
 
 // plainEnd returns the offset of the first byte of b that is a quote, a backslash, a control

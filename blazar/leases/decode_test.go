@@ -422,6 +422,30 @@ func TestPlainEnd(t *testing.T) {
 	}
 }
 
+// TestRawStrAgreesWithEncodingJSON: a string with only quote, backslash and slash escapes is
+// unescaped without encoding/json; it and every other string read as encoding/json reads it,
+// or fail where it fails.
+func TestRawStrAgreesWithEncodingJSON(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	pieces := []string{`\"`, `\\`, `\/`, `\n`, `\u005d`, `\ud83d\ude00`, `\x`, `é`, "\xff", "\x01", `[`, `==`, `$node_type`, ` `, `a`}
+	for range 20000 {
+		var b strings.Builder
+		b.WriteByte('"')
+		for range r.IntN(8) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		b.WriteByte('"')
+		in := b.String()
+		var want string
+		werr := json.Unmarshal([]byte(in), &want)
+		s := scanner{b: []byte(in)}
+		got, gerr := s.rawStr()
+		if (werr != nil) != (gerr != nil) || (werr == nil && string(got) != want) {
+			t.Fatalf("rawStr(%q) = %q, %v; encoding/json: %q, %v", in, got, gerr, want, werr)
+		}
+	}
+}
+
 // TestFastDate: the direct reading of Blazar's two layouts gives what time.Parse gives, over
 // random instants, leap days and the ends of the calendar; what it cannot read it leaves to
 // blazar.ParseTime.
