@@ -12,6 +12,7 @@ import (
 
 	"github.com/chameleoncloud/leasefile/emulator"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack"
 	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/tokens"
@@ -297,5 +298,49 @@ func TestKeystoneAuthIsGophercloudsAuthenticate(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDecodeCloudsIsTwice holds decodeClouds (one parse, each entry decoded for clouds.Parse
+// and for the OIDC fields) to the two decodes it replaced, on the emulator's files and edge
+// cases: the same entries and OIDC settings, or the same error.
+func TestDecodeCloudsIsTwice(t *testing.T) {
+	srv, err := emulator.Start(emulator.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	files := []string{
+		string(srv.CloudsYAML()),
+		string(srv.OIDCCloudsYAML()),
+		"clouds:\n  a:\n    auth_type: v3oidcdeviceauthz\n    auth: {auth_url: 'http://k/v3', identity_provider: idp, protocol: openid, client_id: c, " +
+			"client_secret: s, discovery_endpoint: 'http://d', openid_scope: 'openid profile', access_token: t}\n    region_name: R\n",
+		"defaults: &d\n  auth: {auth_url: 'http://k/v3', client_id: shared}\n  region_name: R\nclouds:\n  a:\n    <<: *d\n  b:\n    <<: *d\n    region_name: S\n",
+		"clouds:\n  a:\n  b: ~\n  c: {}\n",
+		"clouds: {}\n",
+		"clouds:\n",
+		"other: 1\n",
+		"",
+		"clouds:\n  a:\n    auth: {auth_url: 'http://k/v3', client_id: [1, 2]}\n",
+		"clouds:\n  a:\n    region_name: [1]\n    auth: {client_id: [1]}\n  b:\n    auth: {client_secret: {x: 1}}\n",
+		"clouds:\n  a:\n    auth: [1]\n",
+		"clouds: [1]\n",
+		"clouds:\n  a: 5\n",
+		"clouds:\n  a: {auth: {auth_url: x}\n",
+		"- 1\n",
+	}
+	for _, data := range files {
+		got, err := decodeClouds([]byte(data))
+		want, werr := decodeCloudsTwice([]byte(data))
+		if fmt.Sprint(err) != fmt.Sprint(werr) {
+			t.Errorf("%q: error %v, two decodes %v", data, err, werr)
+			continue
+		}
+		if err != nil {
+			continue
+		}
+		if diff := cmp.Diff(want, got, cmp.AllowUnexported(cloudsFile{}), cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%q (-two decodes +one):\n%s", data, diff)
+		}
 	}
 }
