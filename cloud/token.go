@@ -33,6 +33,12 @@ func (t *keystoneToken) ExtractTokenID() (string, error) { return t.id, nil }
 // TokenExpiry is read by ProviderClient.SetTokenAndAuthResult, as tokens.CreateResult's.
 func (t *keystoneToken) TokenExpiry() time.Time { return t.expires }
 
+// String and GoString keep the token out of anything that formats the auth result.
+func (t *keystoneToken) String() string { return "Keystone token of project " + t.project }
+
+// GoString: see String.
+func (t *keystoneToken) GoString() string { return t.String() }
+
 // tokenBody is what gophercloud's extractions read of the "token" object, under their
 // names and types: TokenExpiry's tokens.Token, ExtractServiceCatalog's tokens.ServiceCatalog
 // and tokenFacts' fields. A body that decodes into it without error decodes alike into each

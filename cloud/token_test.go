@@ -344,3 +344,14 @@ func TestDecodeCloudsIsTwice(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenFormatsWithoutSecret: an auth result formatted by mistake (%v, %+v, %#v) does not
+// print the token.
+func TestTokenFormatsWithoutSecret(t *testing.T) {
+	tok := &keystoneToken{id: tokenPrefix + "1", project: demoProjectID}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		if out := fmt.Sprintf(verb, tok); strings.Contains(out, tokenPrefix) || !strings.Contains(out, demoProjectID) {
+			t.Errorf("%s: %s", verb, out)
+		}
+	}
+}
