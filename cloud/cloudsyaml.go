@@ -108,8 +108,50 @@ func loadClouds(injected []byte, paths []string) (*cloudsFile, error) {
 }
 
 // decodeClouds uses the decoder and types clouds.Parse uses, so that both
-// agree on which entries exist.
+// agree on which entries exist. The file is parsed once: each entry is decoded
+// as clouds.Parse reads it and for the OIDC fields it does not read
+// (cloudsEntry). A file with an error goes through decodeCloudsTwice, so that
+// the error is the one the two decodes give.
 func decodeClouds(data []byte) (*cloudsFile, error) {
+	var c struct {
+		Clouds map[string]cloudsEntry `yaml:"clouds"`
+	}
+	if err := yaml.Unmarshal(data, &c); err != nil {
+		return decodeCloudsTwice(data)
+	}
+	f := &cloudsFile{entries: make(map[string]clouds.Cloud, len(c.Clouds)), oidc: make(map[string]oidcSettings, len(c.Clouds))}
+	for name, e := range c.Clouds {
+		f.entries[name], f.oidc[name] = e.cloud, e.oidc
+	}
+	if c.Clouds == nil {
+		// As clouds.Clouds decodes a file without entries.
+		f.entries = nil
+	}
+	return f, nil
+}
+
+// cloudsEntry is one entry of clouds.yaml decoded twice from its one parse: into
+// clouds.Cloud, and for its auth section's OIDC fields.
+type cloudsEntry struct {
+	cloud clouds.Cloud
+	oidc  oidcSettings
+}
+
+func (e *cloudsEntry) UnmarshalYAML(unmarshal func(any) error) error {
+	if err := unmarshal(&e.cloud); err != nil {
+		return err
+	}
+	var o struct {
+		Auth oidcSettings `yaml:"auth"`
+	}
+	err := unmarshal(&o)
+	e.oidc = o.Auth
+	return err
+}
+
+// decodeCloudsTwice is decodeClouds in two decodes of the file, the first as
+// clouds.Parse decodes it: its errors name clouds.Parse's types.
+func decodeCloudsTwice(data []byte) (*cloudsFile, error) {
 	var c clouds.Clouds
 	if err := yaml.Unmarshal(data, &c); err != nil {
 		return nil, err

@@ -201,14 +201,20 @@ func redactJSON(v any, inSecret bool) any {
 	return v
 }
 
+// The secret patterns are compiled on first use, not at package init: only --debug traces
+// use them, and every process would pay for them.
 var (
-	jsonSecretRE = regexp.MustCompile(`(?i)("[^"]*(?:password|secret|token|passcode|device_code)[^"]*"\s*:\s*)"(?:[^"\\]|\\.)*"`)
-	formSecretRE = regexp.MustCompile(`(?i)((?:password|secret|token|passcode|device_code)[a-z_]*=)[^&\s]+`)
+	jsonSecretRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)("[^"]*(?:password|secret|token|passcode|device_code)[^"]*"\s*:\s*)"(?:[^"\\]|\\.)*"`)
+	})
+	formSecretRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)((?:password|secret|token|passcode|device_code)[a-z_]*=)[^&\s]+`)
+	})
 )
 
 func redactText(s string) string {
-	s = jsonSecretRE.ReplaceAllString(s, `$1"`+redacted+`"`)
-	return formSecretRE.ReplaceAllString(s, "${1}"+redacted)
+	s = jsonSecretRE().ReplaceAllString(s, `$1"`+redacted+`"`)
+	return formSecretRE().ReplaceAllString(s, "${1}"+redacted)
 }
 
 func redactURL(u *url.URL) string {

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
-	"github.com/gophercloud/gophercloud/v2/openstack"
 	"golang.org/x/oauth2"
 )
 
@@ -208,7 +207,7 @@ func (r *Resolver) authenticateOIDC(ctx context.Context, provider *gophercloud.P
 		}
 		scoped := ao
 		scoped.TokenID, scoped.AllowReauth = unscoped, false
-		if err := openstack.Authenticate(ctx, pc, scoped); err != nil {
+		if err := keystoneAuth(ctx, pc, scoped); err != nil {
 			var ae *AuthError
 			if errors.As(authError(name, res.source, ao.IdentityEndpoint, err), &ae) && ae.StatusCode == http.StatusUnauthorized {
 				// The login worked; the project did not.

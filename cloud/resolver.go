@@ -330,8 +330,11 @@ func (site *Site) serviceClients(res *resolved) error {
 // fromToken reads the project, the user and whether an application credential is restricted
 // from the token the site authenticated with.
 func (site *Site) fromToken() {
-	if cr, ok := site.Provider.GetAuthResult().(tokens.CreateResult); ok {
-		site.ProjectID, site.UserID, site.RestrictedAppCred = tokenFacts(cr)
+	switch t := site.Provider.GetAuthResult().(type) {
+	case *keystoneToken:
+		site.ProjectID, site.UserID, site.RestrictedAppCred = t.project, t.user, t.restricted
+	case tokens.CreateResult:
+		site.ProjectID, site.UserID, site.RestrictedAppCred = tokenFacts(t)
 	}
 }
 
@@ -385,12 +388,16 @@ func tokenFactsEach(cr tokens.CreateResult) (project, user string, restricted bo
 // catalogRegions lists the regions of the token's catalog that have an endpoint of
 // serviceType, sorted.
 func catalogRegions(provider *gophercloud.ProviderClient, serviceType string) []string {
-	cr, ok := provider.GetAuthResult().(tokens.CreateResult)
-	if !ok {
-		return nil
-	}
-	catalog, err := cr.ExtractServiceCatalog()
-	if err != nil {
+	var catalog *tokens.ServiceCatalog
+	switch t := provider.GetAuthResult().(type) {
+	case *keystoneToken:
+		catalog = &t.catalog
+	case tokens.CreateResult:
+		var err error
+		if catalog, err = t.ExtractServiceCatalog(); err != nil {
+			return nil
+		}
+	default:
 		return nil
 	}
 	var out []string

@@ -8,7 +8,6 @@ import (
 
 	"github.com/chameleoncloud/leasefile/blazar"
 	"github.com/gophercloud/gophercloud/v2"
-	"github.com/gophercloud/gophercloud/v2/openstack"
 )
 
 // authenticate gets a token, repeating a request that failed transiently: a dropped or
@@ -23,7 +22,7 @@ func (r *Resolver) authenticate(ctx context.Context, site string, provider *goph
 			on(fmt.Errorf("site %q: Keystone at %s: %w", site, ao.IdentityEndpoint, err), d)
 		}
 	}
-	return rt.Do(ctx, func(c context.Context) error { return openstack.Authenticate(c, provider, ao) })
+	return rt.Do(ctx, func(c context.Context) error { return keystoneAuth(c, provider, ao) })
 }
 
 func authRetryable(err error) bool {

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -21,7 +22,9 @@ func blazarHeaders(w http.ResponseWriter) {
 	h.Set("X-Openstack-Request-Id", requestID())
 }
 
-var versionRe = regexp.MustCompile(`^([1-9]\d*)\.(0|[1-9]\d*)$`)
+// versionRe is compiled on first use: a leasefile process that never starts the emulator
+// should not pay for it at package init.
+var versionRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([1-9]\d*)\.(0|[1-9]\d*)$`) })
 
 // blazarOp classifies a request for fault injection and call counting.
 func blazarOp(method string, parts []string) string {
@@ -142,7 +145,7 @@ func acceptAPIVersion(w http.ResponseWriter, r *http.Request) bool {
 	if len(f) != 2 || !strings.EqualFold(f[0], "reservation") || f[1] == "latest" || f[1] == "1.0" {
 		return true
 	}
-	if !versionRe.MatchString(f[1]) {
+	if !versionRe().MatchString(f[1]) {
 		writeJSON(w, http.StatusBadRequest, omap{{"error", 400}, {"error_message", "API Version String " + f[1] + " is of invalid format. Must be of format MajorNum.MinorNum."}})
 		return false
 	}

@@ -164,11 +164,14 @@ func TestInterruptDuringWait(t *testing.T) {
 }
 
 // buildLeasefile builds the command into a temporary directory, for tests that need it as a
-// process of its own (signals, SIGKILL, start-up time).
+// process of its own (signals, SIGKILL, start-up time), linked as a release is (releaseEnv):
+// the process benchmarks measure the binary users run.
 func buildLeasefile(tb testing.TB) string {
 	tb.Helper()
 	bin := filepath.Join(tb.TempDir(), "leasefile")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Env = releaseEnv()
+	if out, err := build.CombinedOutput(); err != nil {
 		tb.Fatalf("go build: %v\n%s", err, out)
 	}
 	return bin

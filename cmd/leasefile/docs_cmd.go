@@ -6,12 +6,14 @@ import (
 	"os"
 	"path/filepath"
 
-	docs "github.com/urfave/cli-docs/v3"
 	"github.com/urfave/cli/v3"
 )
 
 // docsCommand generates the man page (and a markdown reference) from the command tree, so
-// that they never drift from -help: `make man` runs it. Hidden: it is for packagers.
+// that they never drift from -help: `make man` runs it. Hidden: it is for packagers. The pages
+// are written by docs_pages.go, not urfave/cli-docs: its man page goes through go-md2man and
+// blackfriday, whose package init every leasefile process paid (about 1 ms of CPU and 110 page
+// faults per run) for a command packagers run once.
 func (a *app) docsCommand() *cli.Command {
 	var format, dir string
 	return &cli.Command{
@@ -31,10 +33,10 @@ func (a *app) docsCommand() *cli.Command {
 			var err error
 			switch format {
 			case "man":
-				text, err = docs.ToManWithSection(root, 1)
+				text, err = manPage(root), nil
 				name = "leasefile.1"
 			case "markdown", "md":
-				text, err = docs.ToMarkdown(root)
+				text, err = markdownPage(root)
 				name = "leasefile.md"
 			default:
 				return fmt.Errorf("unknown -format %q: use man or markdown", format)
