@@ -151,19 +151,12 @@ func (s *served) cloudsBySite(b *testing.B) []byte {
 }
 
 // benchBinary is LEASEFILE_BENCH_BIN (a given build, e.g. one that profiles itself), or a
-// build of this command as releases ship it (.goreleaser.yaml, the wheel): static, without
-// cgo, stripped. A cgo build links libc dynamically and starts about 1 ms later.
+// build of this command as releases make it (buildLeasefile: static, without cgo).
 func benchBinary(b *testing.B) string {
 	if bin := os.Getenv("LEASEFILE_BENCH_BIN"); bin != "" {
 		return bin
 	}
-	bin := filepath.Join(b.TempDir(), "leasefile")
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, ".")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return buildLeasefile(b)
 }
 
 // rawLists fetches each site's lease list as bytes, through the session leasefile uses.
