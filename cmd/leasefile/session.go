@@ -424,12 +424,21 @@ func (s *session) planLive(ctx context.Context, f *spec.File) (map[string][]leas
 
 // list is live, and planLive when declared is not nil.
 func (s *session) list(ctx context.Context, declared map[string]bool) (map[string][]leases.Lease, error) {
-	ids, names := map[string]bool{}, map[string]bool{}
+	// What keep answers, by id and then by name (nothing here reads events): one lookup of
+	// each per listed lease.
+	ids, names := map[string]bool{}, map[string]leases.Need{}
+	for name := range declared {
+		names[name] = leases.Scalars
+	}
 	for _, l := range s.state.Leases {
 		ids[l.ID] = true
 	}
 	for _, in := range s.state.Intents {
-		ids[in.ID], names[in.Name] = true, true
+		ids[in.ID], names[in.Name] = true, leases.Reservations
+	}
+	other := leases.Scalars
+	if declared != nil {
+		other = leases.Drop
 	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -441,16 +450,24 @@ func (s *session) list(ctx context.Context, declared map[string]bool) (map[strin
 		go func() {
 			defer wg.Done()
 			var list []leases.Lease
-			var drops []string // may repeat an ID: keep can be asked twice about a lease
+			// The IDs keep drops, in chunks that are never copied as they grow; an ID may
+			// repeat (keep can be asked twice about a lease).
+			var drops [][]string
 			keep := func(id, name string) leases.Need {
-				switch {
-				case ids[id] || names[name]:
-					return leases.Reservations // nothing here reads events
-				case declared == nil || declared[name]:
-					return leases.Scalars
+				if ids[id] {
+					return leases.Reservations
 				}
-				drops = append(drops, id)
-				return leases.Drop
+				if n, ok := names[name]; ok {
+					return n
+				}
+				if other == leases.Drop {
+					if len(drops) == 0 || len(drops[len(drops)-1]) == cap(drops[len(drops)-1]) {
+						drops = append(drops, make([]string, 0, 1024))
+					}
+					last := &drops[len(drops)-1]
+					*last = append(*last, id)
+				}
+				return other
 			}
 			err := s.retrier(name+": list leases").Do(ctx, func(c context.Context) error {
 				var err error
@@ -465,7 +482,14 @@ func (s *session) list(ctx context.Context, declared map[string]bool) (map[strin
 				return
 			}
 			out[name] = list
-			dropped = append(dropped, drops...)
+			n := 0
+			for _, c := range drops {
+				n += len(c)
+			}
+			dropped = slices.Grow(dropped, n)
+			for _, c := range drops {
+				dropped = append(dropped, c...)
+			}
 		}()
 	}
 	wg.Wait()
