@@ -333,8 +333,7 @@ func FuzzDecode(f *testing.F) {
 func TestSkipNestedAgreesWithSkip(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	pieces := []string{`[`, `]`, `{`, `}`, `\"`, `\\`, `\\\"`, `"`, `x`, `\u005d`, `é`, ` `}
-	var str func() string
-	str = func() string {
+	str := func() string {
 		var b strings.Builder
 		for range r.IntN(6) {
 			b.WriteString(pieces[r.IntN(len(pieces))])
