@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -392,5 +393,52 @@ func TestListedIsListScan(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// observed shares the state's reservations map only where it holds what
+// observedReservations would make: every golden case's observed leases, shared or built,
+// and a state that records a reservation without its ID or with another type.
+func TestObservedIsObservedReservations(t *testing.T) {
+	inputs := goldenInputs(t)
+	for _, rec := range []state.Reservation{{ResourceType: "physical:host"}, {ID: "R1", ResourceType: "network"}} {
+		st, live := oneLease()
+		st.Leases["a"].Reservations["n"] = rec
+		inputs = append(inputs, namedInput{fmt.Sprintf("recorded %+v", rec), Input{Spec: mustSpec(t, strings.ReplaceAll(leaseA, "COUNT", "2")), State: st, Live: live, Now: now}})
+	}
+	shared, built := 0, 0
+	for _, g := range inputs {
+		b, err := newBuilder(g.in)
+		if err != nil {
+			continue
+		}
+		b.move()
+		b.track()
+		if b.adopt() != nil {
+			continue
+		}
+		for key, tr := range b.tracked {
+			if tr.live == nil {
+				continue
+			}
+			d := b.in.Spec.Lease(key)
+			m, _ := b.matched(d, tr)
+			got := b.observed(tr, d).Reservations
+			var want map[string]state.Reservation
+			if len(m) > 0 {
+				want = observedReservations(tr.st, m)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s: lease %s: observed reservations (-want +got):\n%s", g.file, key, diff)
+			}
+			if tr.st != nil && len(m) > 0 && recordsPairs(tr.st.Reservations, m) {
+				shared++
+			} else if len(m) > 0 {
+				built++
+			}
+		}
+	}
+	if shared == 0 || built == 0 {
+		t.Errorf("%d observed leases share the state's map and %d are built: the test holds too little", shared, built)
 	}
 }
