@@ -99,7 +99,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("a: &a [*a, *a]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if d := sameAsYAML(data); d != "" {
-			t.Fatalf("fastYAML and yaml.v3 differ: %s", d)
+			t.Fatalf("fastYAML and yaml.v3 with convert differ: %s", d)
 		}
 		_, err := Parse("Leasefile", data, env(map[string]string{"USER": "fuzz"}))
 		if err == nil {

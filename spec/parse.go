@@ -63,9 +63,12 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 		errs.add(pos, "", "invalid UTF-8: a Leasefile is UTF-8 text (the byte at this position is not)")
 		return nil, errs.list
 	}
-	root, ok := fastYAML(data)
-	if !ok {
-		root = &yaml.Node{}
+	d := &doc{errs: errs, env: lookup, reachable: opts.SiteReachable}
+	if !d.fastYAML(data) {
+		// What fastYAML did is dropped: its errors too, which convert finds again.
+		errs = &collector{file: name}
+		d = &doc{errs: errs, env: lookup, reachable: opts.SiteReachable}
+		root := &yaml.Node{}
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		if err := dec.Decode(root); err != nil && err != io.EOF {
 			errs.add(yamlErrorPos(err), "", yamlErrorMsg(err))
@@ -82,13 +85,12 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 			errs.add(posOf(next.Content[0]), "", "a second YAML document (after ---): a Leasefile is one document; merge the two or remove the ---")
 			return nil, errs.list
 		}
+		if root.Kind == 0 || len(root.Content) == 0 {
+			errs.add(Pos{Line: 1, Col: 1}, "", "the file is empty: a Leasefile starts with \"version: 1\" and declares leases")
+			return nil, errs.list
+		}
+		d.tree = d.convert(root)
 	}
-	if root.Kind == 0 || len(root.Content) == 0 {
-		errs.add(Pos{Line: 1, Col: 1}, "", "the file is empty: a Leasefile starts with \"version: 1\" and declares leases")
-		return nil, errs.list
-	}
-	d := &doc{errs: errs, env: lookup, reachable: opts.SiteReachable}
-	d.tree = d.convert(root)
 	if !d.tree.isKind(kMap) {
 		errs.add(d.pos(""), "", "a Leasefile is a mapping that starts with \"version: 1\"")
 		return nil, errs.list.sort()
