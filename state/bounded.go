@@ -20,6 +20,18 @@ const MaxJSONDepth = 32
 // says what was too large, with a line and column for the depth. Saved plans are read with
 // it too.
 func ReadBounded(r io.Reader) ([]byte, error) {
+	data, err := readLimited(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDepth(data); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+// readLimited is ReadBounded without the depth check, for readDecode.
+func readLimited(r io.Reader) ([]byte, error) {
 	var b bytes.Buffer
 	if f, ok := r.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
@@ -36,11 +48,28 @@ func ReadBounded(r io.Reader) ([]byte, error) {
 	if len(data) > MaxFileBytes {
 		return nil, fmt.Errorf("the file is more than %d MiB: at most that is read", MaxFileBytes>>20)
 	}
+	return data, nil
+}
+
+// checkDepth says where data nests deeper than MaxJSONDepth, if it does.
+func checkDepth(data []byte) error {
 	if off := tooDeep(data, MaxJSONDepth); off >= 0 {
 		line, col := lineCol(data, off)
-		return nil, fmt.Errorf("nested more than %d levels deep at line %d, column %d", MaxJSONDepth, line, col)
+		return fmt.Errorf("nested more than %d levels deep at line %d, column %d", MaxJSONDepth, line, col)
 	}
-	return data, nil
+	return nil
+}
+
+// readDecode is ReadBounded, then decode, without scanning a state that decodeFast takes for
+// its depth: decodeFast reads nothing nested deeper than fastDepth, and decodeContent checks
+// the depth of any other before encoding/json reads it. Its answer is the pair's
+// (FuzzDecode), for one pass less over the file of every plan.
+func readDecode(r io.Reader) (*File, error) {
+	data, err := readLimited(r)
+	if err != nil {
+		return nil, err
+	}
+	return decode(data)
 }
 
 // tooDeep returns the offset of the first bracket nesting JSON deeper than max, or -1. It

@@ -20,6 +20,10 @@ import (
 // or invalid UTF-8 is left to encoding/json alone.) So the fast path has no errors of its own;
 // TestDecodeFastAgreesWithEncodingJSON and FuzzDecode hold it to encoding/json.
 
+// fastDepth is the deepest decodeFast reads: a reservation's object, in its lease's
+// reservations, in its lease, in leases, in the state.
+const fastDepth = 5
+
 // fastScanner reads a state held whole in b; s is b as a string, what strings are sliced from.
 type fastScanner struct {
 	b []byte

@@ -28,11 +28,7 @@ func Load(path string) (*File, error) {
 		return nil, fmt.Errorf("read state: %w", err)
 	}
 	defer r.Close()
-	data, err := ReadBounded(r)
-	if err != nil {
-		return nil, fmt.Errorf("state %s: %w", path, err)
-	}
-	f, err := decode(data)
+	f, err := readDecode(r)
 	if err != nil {
 		return nil, fmt.Errorf("state %s: %w", path, err)
 	}
@@ -83,6 +79,10 @@ func decode(data []byte) (*File, error) {
 func decodeContent(data []byte) (*File, error) {
 	f, ok := decodeFast(data)
 	if !ok || f.FormatVersion < 1 || f.FormatVersion > FormatVersion {
+		// ReadBounded's check, which readDecode leaves to here.
+		if err := checkDepth(data); err != nil {
+			return nil, err
+		}
 		var err error
 		if f, err = decodeJSON(data); err != nil {
 			return nil, err
