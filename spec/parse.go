@@ -389,7 +389,7 @@ func (d *doc) checkSites(f *File) {
 	known := slices.Concat(KnownSites, slices.Sorted(maps.Keys(f.Sites)))
 	seen := map[Pos]bool{}
 	for _, l := range f.Leases {
-		loc, ok := l.Locs["site"]
+		loc, ok := l.Loc("site")
 		if l.Site == "" || slices.Contains(known, l.Site) || !ok || seen[loc.Pos] {
 			continue
 		}
@@ -413,23 +413,15 @@ func (d *doc) checkSites(f *File) {
 	}
 }
 
-// locFields are the fields whose place a Lease keeps in Locs, for the errors found later.
-var locFields = []string{"site", "start", "end", "duration", "prevent_destroy", "name"}
-
 func (d *doc) lease(f *File, kv field, def leaseDefaults) *Lease {
 	key, lm := kv.key, kv.val
 	ptr := "/leases/" + escapeToken(key)
 	l := &Lease{Key: key, Pos: kv.keyPos, Start: def.start}
-	l.Locs = map[string]Loc{}
-	var path string // dotted(ptr), made once a field needs it
-	for _, field := range locFields {
+	for i, field := range locFields {
 		if v := lm.get(field); v != nil {
-			if path == "" {
-				path = child("leases", key)
-			}
-			l.Locs[field] = Loc{Pos: v.pos, Path: child(path, field)}
+			l.locs[i] = fieldLoc{Pos: v.pos, Set: true}
 		} else if v := def.values.get(field); v != nil && !v.noPos {
-			l.Locs[field] = Loc{Pos: v.pos, Path: "defaults." + field}
+			l.locs[i] = fieldLoc{Pos: v.pos, Set: true, Inherited: true}
 		}
 	}
 	l.Site, _ = str(lm, "site")
