@@ -48,8 +48,7 @@ type builder struct {
 	in      Input
 	now     time.Time // Now truncated to the minute, as Blazar resolves "now"
 	p       *Plan
-	live    map[string]map[string]*leases.Lease   // site -> id -> lease, for the IDs in ids; see listed
-	ids     map[string]bool                       // the lease IDs the state and its intents record
+	look    *liveLookup                           // how listed finds a lease by ID, once built
 	named   map[string]map[string][]*leases.Lease // site -> name -> leases in list order; see sameName
 	asked   map[string]bool                       // the names named indexes
 	tracked map[string]*tracked
@@ -96,6 +95,7 @@ func Build(in Input) (*Plan, error) {
 	b.moveHints()
 	b.p.sort()
 	b.p.setActionReasons()
+	b.p.lookup = b.look
 	return b.p, nil
 }
 

@@ -125,7 +125,7 @@ func TestBuildIsPureAndDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(p1, p2); diff != "" {
+	if diff := cmp.Diff(p1, p2, savedPart); diff != "" {
 		t.Errorf("two builds differ:\n%s", diff)
 	}
 	if diff := cmp.Diff(before.Leases, st.Leases); diff != "" {
@@ -440,5 +440,45 @@ func TestObservedIsObservedReservations(t *testing.T) {
 	}
 	if shared == 0 || built == 0 {
 		t.Errorf("%d observed leases share the state's map and %d are built: the test holds too little", shared, built)
+	}
+}
+
+// liveFinder finds, for every change, the lease changedLeases indexes, whether live is the
+// lists the plan was built from (Build's lookup) or a copy of them (indexed again), for every
+// golden case and a list that has an ID twice.
+func TestLiveFinderIsChangedLeases(t *testing.T) {
+	var inputs []namedInput
+	inputs = append(inputs, goldenInputs(t)...)
+	st, live := oneLease()
+	live["CHI@UC"] = append(live["CHI@UC"], leases.Lease{ID: "L1", Name: "again", Status: "ACTIVE"}, leases.Lease{ID: "X", Name: "x1"})
+	inputs = append(inputs, namedInput{"listed twice", Input{Spec: mustSpec(t, strings.ReplaceAll(leaseA, "COUNT", "2")), State: st, Live: live, Now: now}})
+	looked := 0
+	for _, g := range inputs {
+		p, err := Build(g.in)
+		if err != nil {
+			continue
+		}
+		copied := map[string][]leases.Lease{}
+		for site, ls := range g.in.Live {
+			copied[site] = slices.Clone(ls)
+		}
+		if p.lookup != nil && p.lookup.of(g.in.Live) {
+			looked++
+		}
+		if p.lookup != nil && len(copied) > 0 && p.lookup.of(copied) {
+			t.Errorf("%s: Build's lookup takes a copy of the lists for them", g.file)
+		}
+		for _, live := range []map[string][]leases.Lease{g.in.Live, copied} {
+			want := changedLeases(p, live)
+			find := p.liveFinder(live)
+			for _, ch := range p.Changes {
+				if got, want := find(ch.Site, ch.LeaseID), want[ch.Site][ch.LeaseID]; got != want {
+					t.Errorf("%s: the live lease of %s (%s): %p, changedLeases has %p", g.file, ch.Key, ch.LeaseID, got, want)
+				}
+			}
+		}
+	}
+	if looked == 0 {
+		t.Error("no golden case's plan looks its live leases up through Build's lookup")
 	}
 }
