@@ -389,8 +389,11 @@ func (d *doc) checkSites(f *File) {
 	known := slices.Concat(KnownSites, slices.Sorted(maps.Keys(f.Sites)))
 	seen := map[Pos]bool{}
 	for _, l := range f.Leases {
+		if l.Site == "" || slices.Contains(known, l.Site) {
+			continue
+		}
 		loc, ok := l.Loc("site")
-		if l.Site == "" || slices.Contains(known, l.Site) || !ok || seen[loc.Pos] {
+		if !ok || seen[loc.Pos] {
 			continue
 		}
 		seen[loc.Pos] = true
