@@ -90,21 +90,26 @@ func (b *builder) liveLease(site, id string) *leases.Lease {
 // intents record, the ones track and adopt ask about; any other ID is looked up in the list.
 func (b *builder) listed(site, id string) *leases.Lease {
 	if b.look == nil {
-		lk := &liveLookup{lists: b.in.Live, ids: map[string]bool{}}
+		lk := &liveLookup{lists: b.in.Live, ids: make(map[string]bool, len(b.in.State.Leases)+len(b.in.State.Intents))}
+		perSite := map[string]int{} // how many IDs each site's index may hold, to size it
 		for _, st := range b.in.State.Leases {
 			lk.ids[st.ID] = true
+			perSite[st.Site]++
 		}
 		for _, in := range b.in.State.Intents {
 			if in.ID != "" {
 				lk.ids[in.ID] = true
+				perSite[in.Site]++
 			}
 		}
 		lk.index = make(map[string]map[string]*leases.Lease, len(b.in.Live))
 		for s, ls := range b.in.Live {
-			m := map[string]*leases.Lease{}
+			m := make(map[string]*leases.Lease, perSite[s])
 			for i := range ls {
-				if _, seen := m[ls[i].ID]; lk.ids[ls[i].ID] && !seen {
-					m[ls[i].ID] = &ls[i] // the first listed, as liveLease and changedLeases find
+				if lk.ids[ls[i].ID] {
+					if _, seen := m[ls[i].ID]; !seen {
+						m[ls[i].ID] = &ls[i] // the first listed, as liveLease and changedLeases find
+					}
 				}
 			}
 			lk.index[s] = m
