@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"maps"
+	"math/rand"
 	"slices"
 	"strconv"
 	"strings"
@@ -297,10 +298,15 @@ func TestSortStableIsSlicesSortStable(t *testing.T) {
 }
 
 // allKeys takes the Leasefile's keys as they are when the state tracks no other: it answers
-// what allKeysSet answers for every golden case, at the point Build asks.
+// what allKeysSet answers for every golden case, at the point Build asks; declared finds
+// what Spec.Lease finds for each.
 func TestAllKeysIsAllKeysSet(t *testing.T) {
 	short := 0
-	for _, g := range goldenInputs(t) {
+	inputs := goldenInputs(t)
+	two := mustSpec(t, "version: 1\ndefaults: {site: CHI@UC}\nleases:\n  a: {reservations: {n: {type: node}}}\n  b: {reservations: {n: {type: node}}}\n")
+	two.Leases[0], two.Leases[1] = two.Leases[1], two.Leases[0] // a File not made by Parse
+	inputs = append(inputs, namedInput{"leases out of order", Input{Spec: two, Now: now}})
+	for _, g := range inputs {
 		b, err := newBuilder(g.in)
 		if err != nil {
 			continue
@@ -312,6 +318,12 @@ func TestAllKeysIsAllKeysSet(t *testing.T) {
 		}
 		if got, want := b.allKeys(), b.allKeysSet(); !slices.Equal(got, want) {
 			t.Errorf("%s: allKeys %v, allKeysSet %v", g.file, got, want)
+		}
+		b.order = b.allKeys()
+		for i, d := range b.declared() {
+			if want := b.in.Spec.Lease(b.order[i]); d != want {
+				t.Errorf("%s: declared lease of %s: %p, the Leasefile has %p", g.file, b.order[i], d, want)
+			}
 		}
 		if len(b.tracked) > 0 && len(b.allKeysSet()) == len(b.in.Spec.Leases) {
 			short++
@@ -480,5 +492,38 @@ func TestLiveFinderIsChangedLeases(t *testing.T) {
 	}
 	if looked == 0 {
 		t.Error("no golden case's plan looks its live leases up through Build's lookup")
+	}
+}
+
+// sortBySite sorts as slices.SortStableFunc by site then key does: lists in key order (the
+// partition) or not, with repeated keys, one site, and more sites than it partitions.
+func TestSortBySiteIsSortStable(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	by := func(a, c Drift) int {
+		if o := strings.Compare(a.Site, c.Site); o != 0 {
+			return o
+		}
+		return strings.Compare(a.Key, c.Key)
+	}
+	partitioned := 0
+	for range 2000 {
+		n, nsites := r.Intn(40), 1+r.Intn(20)
+		var s []Drift
+		for i := range n {
+			s = append(s, Drift{Site: fmt.Sprintf("S%02d", r.Intn(nsites)), Key: string(rune('a' + r.Intn(6))), Detail: strconv.Itoa(i)})
+		}
+		if r.Intn(4) > 0 {
+			slices.SortStableFunc(s, func(a, c Drift) int { return strings.Compare(a.Key, c.Key) })
+			partitioned++
+		}
+		want := slices.Clone(s)
+		slices.SortStableFunc(want, by)
+		sortBySite(s, func(d *Drift) string { return d.Site }, func(d *Drift) string { return d.Key })
+		if !slices.Equal(s, want) {
+			t.Fatalf("sortBySite %v, slices.SortStableFunc %v", s, want)
+		}
+	}
+	if partitioned == 0 {
+		t.Error("no list in key order")
 	}
 }

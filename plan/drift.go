@@ -117,12 +117,12 @@ func findRes(l *leases.Lease, id string) *leases.Reservation {
 
 // observe records what the state should hold for every tracked lease still in Blazar.
 func (b *builder) observe() {
-	for _, key := range b.order {
+	for i, key := range b.order {
 		t := b.tracked[key]
 		if t == nil || t.live == nil {
 			continue
 		}
-		b.p.Observed = append(b.p.Observed, Observed{Key: key, Lease: b.observed(t, b.in.Spec.Lease(key))})
+		b.p.Observed = append(b.p.Observed, Observed{Key: key, Lease: b.observed(t, b.decls[i])})
 	}
 }
 
