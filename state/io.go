@@ -60,7 +60,10 @@ func LoadOrNew(path string) (f *File, existed bool, err error) {
 
 // decode reads a state from data; its baseline and snap are made from data when first
 // needed (File.settle).
-func decode(data []byte) (*File, error) {
+func decode(data []byte) (*File, error) { return decodeText(string(data)) }
+
+// decodeText is decode of the state's text, which it keeps for settle.
+func decodeText(data string) (*File, error) {
 	f, err := decodeContent(data)
 	if err != nil {
 		return nil, err
@@ -76,15 +79,16 @@ func decode(data []byte) (*File, error) {
 }
 
 // decodeContent reads the content of a state from data, without baseline or snap.
-func decodeContent(data []byte) (*File, error) {
+func decodeContent(data string) (*File, error) {
 	f, ok := decodeFast(data)
 	if !ok || f.FormatVersion < 1 || f.FormatVersion > FormatVersion {
+		b := []byte(data)
 		// ReadBounded's check, which readDecode leaves to here.
-		if err := checkDepth(data); err != nil {
+		if err := checkDepth(b); err != nil {
 			return nil, err
 		}
 		var err error
-		if f, err = decodeJSON(data); err != nil {
+		if f, err = decodeJSON(b); err != nil {
 			return nil, err
 		}
 	}
