@@ -148,15 +148,17 @@ func (v *value) str(k string) (string, bool) {
 // isKind reports whether v is a value of kind k.
 func (v *value) isKind(k kind) bool { return v != nil && v.kind == k }
 
-// sortedFields returns v's pairs sorted by key.
+// sortedFields returns v's pairs sorted by key, for reading: v's own when they are (as a
+// Leasefile's leases and reservations mostly are), else a sorted copy.
 func (v *value) sortedFields() []field {
 	if v == nil || v.kind != kMap {
 		return nil
 	}
-	out := slices.Clone(v.fields)
-	if !slices.IsSortedFunc(out, byKey) {
-		slices.SortFunc(out, byKey)
+	if slices.IsSortedFunc(v.fields, byKey) {
+		return v.fields
 	}
+	out := slices.Clone(v.fields)
+	slices.SortFunc(out, byKey)
 	return out
 }
 

@@ -7,6 +7,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -274,6 +275,25 @@ func TestFastYAMLLimits(t *testing.T) {
 		}
 		if d := sameAsYAML([]byte(doc)); d != "" {
 			t.Errorf("%.60q: %s", doc, d)
+		}
+	}
+}
+
+// sortedFields returns a mapping's pairs sorted by key, its own when they are, and leaves
+// its order as written.
+func TestSortedFields(t *testing.T) {
+	for _, src := range []string{"b: 1\na: 2\nc: 3\n", "a: 1\nb: 2\nc: 3\n", "a: 1\n"} {
+		d := testDoc()
+		if !d.fastYAML([]byte(src)) {
+			t.Fatalf("%q: not read", src)
+		}
+		before := slices.Clone(d.tree.fields)
+		got := d.tree.sortedFields()
+		if !slices.IsSortedFunc(got, byKey) || len(got) != len(before) {
+			t.Errorf("%q: sortedFields %v", src, got)
+		}
+		if !slices.EqualFunc(before, d.tree.fields, func(a, b field) bool { return a.key == b.key && a.val == b.val }) {
+			t.Errorf("%q: sortedFields reordered the mapping: %v", src, d.tree.fields)
 		}
 	}
 }

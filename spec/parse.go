@@ -297,8 +297,9 @@ func (d *doc) policy(pm *value) map[string]PolicyOverride {
 func (d *doc) leases(f *File, top *value, def leaseDefaults) {
 	leases := top.get("leases")
 	type siteName struct{ site, name string }
-	names := map[siteName]string{} // -> lease key
-	for _, kv := range leases.sortedFields() {
+	fields := leases.sortedFields()
+	names := make(map[siteName]string, len(fields)) // -> lease key
+	for _, kv := range fields {
 		key, lm := kv.key, kv.val
 		if !lm.isKind(kMap) {
 			continue
