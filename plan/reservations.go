@@ -217,7 +217,7 @@ func diffHosts(c resCompare) resDiff {
 	if r.Type == spec.Node {
 		body.HypervisorProperties = ref(lr.HypervisorProperties)
 	}
-	rd.body = &body
+	rd.body = ref(body) // a copy: body itself stays off the heap when nothing changes
 	return rd
 }
 
@@ -266,7 +266,7 @@ func diffFloatingIP(c resCompare) resDiff {
 		body.NetworkID = ref(lr.NetworkID)
 	}
 	if changed {
-		rd.body = &body
+		rd.body = ref(body) // a copy, as in diffHosts
 	}
 	return rd
 }
