@@ -150,17 +150,24 @@ func (lk *liveLookup) of(live map[string][]leases.Lease) bool {
 	return true
 }
 
-// track ties each state key to its live lease, by ID only.
+// track ties each state key to its live lease, by ID only. The tracked leases and the copies
+// of their state entries are made two slices at a time, not two objects per key.
 func (b *builder) track() {
+	ts := make([]tracked, len(b.in.State.Leases))
+	copies := make([]state.Lease, len(b.in.State.Leases))
+	i := 0
 	for key, st := range b.in.State.Leases {
-		c := *st
+		copies[i] = *st
+		c := &copies[i]
 		site := c.Site
 		if site == "" {
 			if d := b.in.Spec.Lease(key); d != nil {
 				site = d.Site
 			}
 		}
-		b.tracked[key] = &tracked{st: &c, site: site, live: b.liveLease(site, c.ID)}
+		ts[i] = tracked{st: c, site: site, live: b.liveLease(site, c.ID)}
+		b.tracked[key] = &ts[i]
+		i++
 	}
 }
 
