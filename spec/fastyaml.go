@@ -156,12 +156,17 @@ func (p *fastParser) parent(saved int) {
 }
 
 // fastMap is a mapping being read: its value (nil when not converted), where its pairs
-// start in fields, and their index once they are more than indexAt, as value.add keeps it.
+// start in fields, and their index once they are more than indexAt, as value.add keeps it,
+// unless its keys come in increasing order (ordered, the last one in last), as a
+// Leasefile's leases mostly do: then a key after the last cannot be a repeat, and a lookup
+// by key (for an error's position) scans the pairs.
 type fastMap struct {
-	p     *fastParser
-	v     *value
-	base  int
-	index map[string]int
+	p       *fastParser
+	v       *value
+	base    int
+	index   map[string]int
+	ordered bool
+	last    string
 }
 
 // key adds the pair of key, at keyPos, to m as convert's mapping does. It returns the
@@ -176,10 +181,11 @@ func (p *fastParser) key(m *fastMap, key string, keyPos Pos) int {
 	}
 	p.fields = append(p.fields, field{key: key, keyPos: keyPos})
 	n := len(p.fields) - m.base
+	m.ordered, m.last = (n == 1 || m.ordered) && (n == 1 || key > m.last), key
 	switch {
 	case m.index != nil:
 		m.index[key] = n - 1
-	case n > indexAt:
+	case n > indexAt && !m.ordered:
 		m.index = make(map[string]int, 2*n)
 		for i, f := range p.fields[m.base:] {
 			m.index[f.key] = i
@@ -190,6 +196,9 @@ func (p *fastParser) key(m *fastMap, key string, keyPos Pos) int {
 
 // find is value.field for the pairs of m read so far.
 func (m *fastMap) find(key string) *field {
+	if m.ordered && key > m.last {
+		return nil // after every key so far
+	}
 	if m.index != nil {
 		if i, ok := m.index[key]; ok {
 			return &m.p.fields[m.base+i]
