@@ -527,3 +527,28 @@ func TestSortBySiteIsSortStable(t *testing.T) {
 		t.Error("no list in key order")
 	}
 }
+
+// Build reads the state's entries in place (track keeps no copies of them) and changes none,
+// for every golden case.
+func TestBuildLeavesTheStateAlone(t *testing.T) {
+	checked := 0
+	for _, g := range goldenInputs(t) {
+		if g.in.State == nil || len(g.in.State.Leases) == 0 {
+			continue
+		}
+		before := g.in.State.Clone()
+		if _, err := Build(g.in); err != nil {
+			continue
+		}
+		checked++
+		if diff := cmp.Diff(before.Leases, g.in.State.Leases); diff != "" {
+			t.Errorf("%s: Build changed the state's leases:\n%s", g.file, diff)
+		}
+		if diff := cmp.Diff(before.Intents, g.in.State.Intents); diff != "" {
+			t.Errorf("%s: Build changed the state's intents:\n%s", g.file, diff)
+		}
+	}
+	if checked == 0 {
+		t.Error("no golden case has a state")
+	}
+}

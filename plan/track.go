@@ -150,22 +150,19 @@ func (lk *liveLookup) of(live map[string][]leases.Lease) bool {
 	return true
 }
 
-// track ties each state key to its live lease, by ID only. The tracked leases and the copies
-// of their state entries are made two slices at a time, not two objects per key.
+// track ties each state key to its live lease, by ID only. The tracked leases are made as one
+// slice, not one object per key, and point at the state's entries, which Build only reads.
 func (b *builder) track() {
 	ts := make([]tracked, len(b.in.State.Leases))
-	copies := make([]state.Lease, len(b.in.State.Leases))
 	i := 0
 	for key, st := range b.in.State.Leases {
-		copies[i] = *st
-		c := &copies[i]
-		site := c.Site
+		site := st.Site
 		if site == "" {
 			if d := b.in.Spec.Lease(key); d != nil {
 				site = d.Site
 			}
 		}
-		ts[i] = tracked{st: c, site: site, live: b.liveLease(site, c.ID)}
+		ts[i] = tracked{st: st, site: site, live: b.liveLease(site, st.ID)}
 		b.tracked[key] = &ts[i]
 		i++
 	}
