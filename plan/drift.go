@@ -149,9 +149,10 @@ func (b *builder) observed(t *tracked, d *spec.Lease) state.Lease {
 // observedReservations is what the state should record of the reservations m pairs with
 // keys: their IDs and types, and what the state entry st (nil: none) recorded of what apply
 // sent for each, as long as it is the same reservation.
-func observedReservations(st *state.Lease, m map[string]*leases.Reservation) map[string]state.Reservation {
+func observedReservations(st *state.Lease, m pairs) map[string]state.Reservation {
 	out := make(map[string]state.Reservation, len(m))
-	for k, r := range m {
+	for _, p := range m {
+		k, r := p.key, p.res
 		sr := state.Reservation{ID: r.ID, ResourceType: r.ResourceType}
 		if st != nil {
 			// Keep what apply recorded of what it sent: Blazar does not return it.
@@ -167,12 +168,12 @@ func observedReservations(st *state.Lease, m map[string]*leases.Reservation) map
 
 // recordsPairs reports whether recorded is what observedReservations makes of m: the same
 // keys, each with the ID and type of its paired reservation.
-func recordsPairs(recorded map[string]state.Reservation, m map[string]*leases.Reservation) bool {
+func recordsPairs(recorded map[string]state.Reservation, m pairs) bool {
 	if len(recorded) != len(m) {
 		return false
 	}
-	for k, r := range m {
-		if old, ok := recorded[k]; !ok || old.ID != r.ID || old.ResourceType != r.ResourceType {
+	for _, p := range m {
+		if old, ok := recorded[p.key]; !ok || old.ID != p.res.ID || old.ResourceType != p.res.ResourceType {
 			return false
 		}
 	}

@@ -22,7 +22,7 @@ type tracked struct {
 
 	// pairs is matched's answer for the declaration pairsOf, which observe and
 	// diffReservations both ask for.
-	pairs    map[string]*leases.Reservation
+	pairs    pairs
 	pairsErr error
 	pairsOf  *spec.Lease
 	paired   bool
