@@ -15,21 +15,41 @@ import (
 // python-chi resolves "public" for floating IP reservations. No match is a
 // NotFound error and several matches a Conflict error, both naming what was
 // found.
+//
+// It reads the pages of networks.List as its pager does (from the first, until one is empty
+// or links to no next), each decoded once into the two fields it needs: the pager decodes a
+// page four times over (to see it is not empty, to merge the pages, to find the next, to
+// extract the networks) and encodes it once.
 func NetworkIDByName(ctx context.Context, netClient *gophercloud.ServiceClient, name string) (string, error) {
-	page, err := networks.List(netClient, networks.ListOpts{Name: name}).AllPages(ctx)
-	if err != nil {
-		return "", ConvertError(err)
-	}
-	all, err := networks.ExtractNetworks(page)
+	query, err := networks.ListOpts{Name: name}.ToNetworkListQuery()
 	if err != nil {
 		return "", err
 	}
-	// Filter again: a server that ignores ?name= must not make us pick
-	// the first network of the project.
 	var ids []string
-	for _, n := range all {
-		if n.Name == name {
-			ids = append(ids, n.ID)
+	for url := netClient.ServiceURL("networks") + query; url != ""; {
+		var page struct {
+			Networks []struct {
+				ID   string `json:"id"`
+				Name string `json:"name"`
+			} `json:"networks"`
+			Links []gophercloud.Link `json:"networks_links"`
+		}
+		resp, err := netClient.Get(ctx, url, &page, &gophercloud.RequestOpts{OkCodes: []int{200, 204, 300}})
+		if err != nil {
+			return "", ConvertError(err)
+		}
+		if resp.StatusCode == 204 || len(page.Networks) == 0 {
+			break
+		}
+		// Filter again: a server that ignores ?name= must not make us pick
+		// the first network of the project.
+		for _, n := range page.Networks {
+			if n.Name == name {
+				ids = append(ids, n.ID)
+			}
+		}
+		if url, err = gophercloud.ExtractNextURL(page.Links); err != nil {
+			return "", err
 		}
 	}
 	return oneNamed(ids, "Neutron network", "network", name)

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/networks"
 	th "github.com/gophercloud/gophercloud/v2/testhelper"
 	"github.com/gophercloud/gophercloud/v2/testhelper/client"
 )
@@ -90,5 +92,72 @@ func TestReservedFloatingIPs(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("ReservedFloatingIPs(%s) (-want +got):\n%s", id, diff)
 		}
+	}
+}
+
+// networkIDByPager is NetworkIDByName as first written, through gophercloud's pager: what
+// the one-decode reading of the pages must agree with.
+func networkIDByPager(ctx context.Context, netClient *gophercloud.ServiceClient, name string) (string, error) {
+	page, err := networks.List(netClient, networks.ListOpts{Name: name}).AllPages(ctx)
+	if err != nil {
+		return "", ConvertError(err)
+	}
+	all, err := networks.ExtractNetworks(page)
+	if err != nil {
+		return "", err
+	}
+	var ids []string
+	for _, n := range all {
+		if n.Name == name {
+			ids = append(ids, n.ID)
+		}
+	}
+	return oneNamed(ids, "Neutron network", "network", name)
+}
+
+// NetworkIDByName reads Neutron's pages as gophercloud's pager does: the same requests, to
+// the same answer, for one page, several linked ones, an empty last page, 204 and errors.
+func TestNetworkIDByNameReadsPagesAsThePager(t *testing.T) {
+	net := func(id, name string) string {
+		return fmt.Sprintf(`{"id": %q, "name": %q, "status": "ACTIVE"}`, id, name)
+	}
+	pages := map[string]map[string]string{ // scenario -> query -> body ("" answers 204, "503" fails)
+		"one page": {"name=public": `{"networks": [` + net("n1", "public") + `, ` + net("n2", "other") + `]}`},
+		"two pages": {"name=public": `{"networks": [` + net("n1", "public") + `], "networks_links": [{"href": "NEXT?marker=n1&name=public", "rel": "next"}]}`,
+			"marker=n1&name=public": `{"networks": [` + net("n3", "public") + `], "networks_links": [{"href": "NEXT?marker=n3&name=public", "rel": "previous"}]}`},
+		"empty last page": {"name=public": `{"networks": [` + net("n1", "public") + `], "networks_links": [{"href": "NEXT?marker=n1&name=public", "rel": "next"}]}`,
+			"marker=n1&name=public": `{"networks": [], "networks_links": [{"href": "NEXT?marker=n9&name=public", "rel": "next"}]}`},
+		"no content":   {"name=public": ""},
+		"none":         {"name=public": `{"networks": []}`},
+		"failing page": {"name=public": `{"networks": [` + net("n1", "public") + `], "networks_links": [{"href": "NEXT?marker=n1&name=public", "rel": "next"}]}`, "marker=n1&name=public": "503"},
+	}
+	for scenario, bodies := range pages {
+		fake := th.SetupHTTP()
+		var calls []string
+		fake.Mux.HandleFunc("/v2.0/networks", func(w http.ResponseWriter, r *http.Request) {
+			calls = append(calls, r.URL.RawQuery)
+			body, ok := bodies[r.URL.RawQuery]
+			switch {
+			case !ok || body == "503":
+				w.WriteHeader(http.StatusServiceUnavailable)
+			case body == "":
+				w.WriteHeader(http.StatusNoContent)
+			default:
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprint(w, strings.ReplaceAll(body, "NEXT", fake.Endpoint()+"v2.0/networks"))
+			}
+		})
+		c := netClient(fake, "")
+		wantID, wantErr := networkIDByPager(context.Background(), c, "public")
+		wantCalls := calls
+		calls = nil
+		id, err := NetworkIDByName(context.Background(), c, "public")
+		if id != wantID || fmt.Sprint(err) != fmt.Sprint(wantErr) {
+			t.Errorf("%s: NetworkIDByName = %q, %v; the pager's %q, %v", scenario, id, err, wantID, wantErr)
+		}
+		if diff := cmp.Diff(wantCalls, calls); diff != "" {
+			t.Errorf("%s: requests (-pager +NetworkIDByName):\n%s", scenario, diff)
+		}
+		fake.Teardown()
 	}
 }

@@ -50,12 +50,12 @@ type builder struct {
 	in      Input
 	now     time.Time // Now truncated to the minute, as Blazar resolves "now"
 	p       *Plan
-	live    map[string]map[string]*leases.Lease   // site -> id -> lease, for the IDs in ids; see listed
-	ids     map[string]bool                       // the lease IDs the state and its intents record
+	look    *liveLookup                           // how listed finds a lease by ID, once built
 	named   map[string]map[string][]*leases.Lease // site -> name -> leases in list order; see sameName
 	asked   map[string]bool                       // the names named indexes
 	tracked map[string]*tracked
-	order   []string // allKeys, once adopt has settled tracked
+	order   []string      // allKeys, once adopt has settled tracked
+	decls   []*spec.Lease // the Leasefile's lease of each key of order, nil for none
 	targets map[string]bool
 	replace map[string]bool
 }
@@ -81,6 +81,7 @@ func Build(in Input) (*Plan, error) {
 		return nil, err
 	}
 	b.order = b.allKeys()
+	b.decls = b.declared()
 	b.p.Changes = make([]Change, 0, len(b.order))
 	b.p.Observed = make([]Observed, 0, len(b.tracked))
 	b.drift()
@@ -98,6 +99,7 @@ func Build(in Input) (*Plan, error) {
 	b.moveHints()
 	b.p.sort()
 	b.p.setActionReasons()
+	b.p.lookup = b.look
 	return b.p, nil
 }
 
@@ -142,8 +144,9 @@ func newBuilder(in Input) (*builder, error) {
 // -refresh-only leaves out shows as unchanged, and its errors do not count.
 func (b *builder) changes() error {
 	var errs []error
-	for _, key := range b.order {
-		pd := b.planKey(key)
+	for i, key := range b.order {
+		d := b.decls[i]
+		pd := b.planKey(key, d)
 		ch := pd.ch
 		keep := !b.in.RefreshOnly && (len(b.targets) == 0 || b.targets[strings.TrimSuffix(key, state.DeposedSuffix)])
 		if !keep && ch.Action != NoOp {
@@ -161,7 +164,7 @@ func (b *builder) changes() error {
 			}
 		}
 		if keep && ch.Action == NoOp && !b.in.Destroy {
-			if t := b.tracked[key]; t != nil && b.unfinished(b.in.Spec.Lease(key), t.live) {
+			if t := b.tracked[key]; t != nil && b.unfinished(d, t.live) {
 				b.p.Await = append(b.p.Await, Await{Key: key, Site: t.site, LeaseID: t.live.ID, Status: t.live.Status})
 			}
 		}
@@ -178,12 +181,62 @@ func (b *builder) changes() error {
 
 // sort orders what the plan lists by site, then key.
 func (p *Plan) sort() {
-	sortStable(p.Changes, func(a, c *Change) int { return cmp.Or(cmp.Compare(a.Site, c.Site), cmp.Compare(a.Key, c.Key)) })
-	sortStable(p.Drift, func(a, c *Drift) int { return cmp.Or(cmp.Compare(a.Site, c.Site), cmp.Compare(a.Key, c.Key)) })
-	sortStable(p.Await, func(a, c *Await) int { return cmp.Or(cmp.Compare(a.Site, c.Site), cmp.Compare(a.Key, c.Key)) })
-	sortStable(p.Observed, func(a, c *Observed) int {
-		return cmp.Or(cmp.Compare(a.Lease.Site, c.Lease.Site), cmp.Compare(a.Key, c.Key))
-	})
+	sortBySite(p.Changes, func(c *Change) string { return c.Site }, func(c *Change) string { return c.Key })
+	sortBySite(p.Drift, func(d *Drift) string { return d.Site }, func(d *Drift) string { return d.Key })
+	sortBySite(p.Await, func(a *Await) string { return a.Site }, func(a *Await) string { return a.Key })
+	sortBySite(p.Observed, func(o *Observed) string { return o.Lease.Site }, func(o *Observed) string { return o.Key })
+}
+
+// sortBySite sorts s stably by site, then key, as sortStable does. Build makes its lists in
+// key order: such a list is partitioned by site, stably, without comparing any two
+// elements' keys and sites again.
+func sortBySite[T any](s []T, site, key func(*T) string) {
+	bySiteKey := func(a, c *T) int { return cmp.Or(cmp.Compare(site(a), site(c)), cmp.Compare(key(a), key(c))) }
+	for i := 1; i < len(s); i++ {
+		if key(&s[i-1]) > key(&s[i]) {
+			sortStable(s, bySiteKey)
+			return
+		}
+	}
+	const maxSites = 16 // beyond, the linear look-up of a site costs more than it saves
+	var sites []string
+	bucket := make([]int, len(s)) // the index in sites of each element's site
+	for i := range s {
+		st := site(&s[i])
+		j := slices.Index(sites, st)
+		if j < 0 {
+			if len(sites) == maxSites {
+				sortStable(s, bySiteKey)
+				return
+			}
+			j = len(sites)
+			sites = append(sites, st)
+		}
+		bucket[i] = j
+	}
+	if len(sites) < 2 {
+		return
+	}
+	// next[j] is where the next element of sites[j] goes: after those of the sites before it.
+	order := make([]int, len(sites))
+	for j := range order {
+		order[j] = j
+	}
+	slices.SortFunc(order, func(a, c int) int { return cmp.Compare(sites[a], sites[c]) })
+	count := make([]int, len(sites))
+	for _, j := range bucket {
+		count[j]++
+	}
+	next, at := make([]int, len(sites)), 0
+	for _, j := range order {
+		next[j], at = at, at+count[j]
+	}
+	idx := make([]int, len(s))
+	for i, j := range bucket {
+		idx[next[j]] = i
+		next[j]++
+	}
+	permute(s, idx)
 }
 
 // sortStable is slices.SortStableFunc for slices of large structs: it sorts their indexes,
@@ -195,7 +248,13 @@ func sortStable[T any](s []T, cmp func(a, c *T) int) {
 		idx[i] = i
 	}
 	slices.SortStableFunc(idx, func(i, j int) int { return cmp(&s[i], &s[j]) })
-	// Position j takes the element at idx[j]; a visited position is marked -1.
+	permute(s, idx)
+}
+
+// permute moves each element of s once, along the cycles of idx: position j takes the
+// element at idx[j]. idx is spoilt.
+func permute[T any](s []T, idx []int) {
+	// A visited position is marked -1.
 	for i := range idx {
 		if idx[i] < 0 {
 			continue
@@ -277,21 +336,40 @@ func (b *builder) keys(flag string, args []string) (map[string]bool, error) {
 }
 
 func (b *builder) allKeys() []string {
-	// The Leasefile's keys are sorted and unique: when the state tracks no other key, they
-	// are the answer.
+	// The Leasefile's keys are sorted and unique: when the state tracks no other key (as
+	// many of them are tracked as the state tracks keys), they are the answer.
 	keys := make([]string, len(b.in.Spec.Leases))
+	inState := 0
 	for i, d := range b.in.Spec.Leases {
 		keys[i] = d.Key
 		if i > 0 && keys[i-1] >= d.Key {
 			return b.allKeysSet()
 		}
-	}
-	for k := range b.tracked {
-		if b.in.Spec.Lease(k) == nil {
-			return b.allKeysSet()
+		if _, ok := b.tracked[d.Key]; ok {
+			inState++
 		}
 	}
+	if inState != len(b.tracked) {
+		return b.allKeysSet()
+	}
 	return keys
+}
+
+// declared is the Leasefile's lease of each key of b.order: the Leasefile's leases
+// themselves when the keys are theirs, in their order, as allKeys mostly finds.
+func (b *builder) declared() []*spec.Lease {
+	own := len(b.order) == len(b.in.Spec.Leases)
+	for i := 0; own && i < len(b.order); i++ {
+		own = b.order[i] == b.in.Spec.Leases[i].Key
+	}
+	if own {
+		return b.in.Spec.Leases
+	}
+	out := make([]*spec.Lease, len(b.order))
+	for i, key := range b.order {
+		out[i] = b.in.Spec.Lease(key)
+	}
+	return out
 }
 
 // allKeysSet is allKeys for any Leasefile and state.
@@ -330,14 +408,14 @@ func (b *builder) destroysActive(l *leases.Lease) bool {
 	return false
 }
 
-func (b *builder) planKey(key string) pending {
-	d := b.in.Spec.Lease(key)
+// planKey plans key, whose lease in the Leasefile is d (nil: none).
+func (b *builder) planKey(key string, d *spec.Lease) pending {
 	t := b.tracked[key]
 	if b.in.Destroy {
 		if t == nil {
 			return pending{ch: Change{Key: key, Site: d.Site, Action: NoOp, Name: d.Name}}
 		}
-		return b.planDelete(key, t, b.in.Spec.Lease(key), "destroy requested")
+		return b.planDelete(key, t, d, "destroy requested")
 	}
 	if d == nil {
 		if b.forgotten(key) {

@@ -1,7 +1,9 @@
 package plan
 
 import (
+	"fmt"
 	"maps"
+	"math/rand"
 	"slices"
 	"strconv"
 	"strings"
@@ -124,7 +126,7 @@ func TestBuildIsPureAndDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(p1, p2); diff != "" {
+	if diff := cmp.Diff(p1, p2, savedPart); diff != "" {
 		t.Errorf("two builds differ:\n%s", diff)
 	}
 	if diff := cmp.Diff(before.Leases, st.Leases); diff != "" {
@@ -296,10 +298,15 @@ func TestSortStableIsSlicesSortStable(t *testing.T) {
 }
 
 // allKeys takes the Leasefile's keys as they are when the state tracks no other: it answers
-// what allKeysSet answers for every golden case, at the point Build asks.
+// what allKeysSet answers for every golden case, at the point Build asks; declared finds
+// what Spec.Lease finds for each.
 func TestAllKeysIsAllKeysSet(t *testing.T) {
 	short := 0
-	for _, g := range goldenInputs(t) {
+	inputs := goldenInputs(t)
+	two := mustSpec(t, "version: 1\ndefaults: {site: CHI@UC}\nleases:\n  a: {reservations: {n: {type: node}}}\n  b: {reservations: {n: {type: node}}}\n")
+	two.Leases[0], two.Leases[1] = two.Leases[1], two.Leases[0] // a File not made by Parse
+	inputs = append(inputs, namedInput{"leases out of order", Input{Spec: two, Now: now}})
+	for _, g := range inputs {
 		b, err := newBuilder(g.in)
 		if err != nil {
 			continue
@@ -311,6 +318,12 @@ func TestAllKeysIsAllKeysSet(t *testing.T) {
 		}
 		if got, want := b.allKeys(), b.allKeysSet(); !slices.Equal(got, want) {
 			t.Errorf("%s: allKeys %v, allKeysSet %v", g.file, got, want)
+		}
+		b.order = b.allKeys()
+		for i, d := range b.declared() {
+			if want := b.in.Spec.Lease(b.order[i]); d != want {
+				t.Errorf("%s: declared lease of %s: %p, the Leasefile has %p", g.file, b.order[i], d, want)
+			}
 		}
 		if len(b.tracked) > 0 && len(b.allKeysSet()) == len(b.in.Spec.Leases) {
 			short++
@@ -392,5 +405,150 @@ func TestListedIsListScan(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// observed shares the state's reservations map only where it holds what
+// observedReservations would make: every golden case's observed leases, shared or built,
+// and a state that records a reservation without its ID or with another type.
+func TestObservedIsObservedReservations(t *testing.T) {
+	inputs := goldenInputs(t)
+	for _, rec := range []state.Reservation{{ResourceType: "physical:host"}, {ID: "R1", ResourceType: "network"}} {
+		st, live := oneLease()
+		st.Leases["a"].Reservations["n"] = rec
+		inputs = append(inputs, namedInput{fmt.Sprintf("recorded %+v", rec), Input{Spec: mustSpec(t, strings.ReplaceAll(leaseA, "COUNT", "2")), State: st, Live: live, Now: now}})
+	}
+	shared, built := 0, 0
+	for _, g := range inputs {
+		b, err := newBuilder(g.in)
+		if err != nil {
+			continue
+		}
+		b.move()
+		b.track()
+		if b.adopt() != nil {
+			continue
+		}
+		for key, tr := range b.tracked {
+			if tr.live == nil {
+				continue
+			}
+			d := b.in.Spec.Lease(key)
+			m, _ := b.matched(d, tr)
+			got := b.observed(tr, d).Reservations
+			var want map[string]state.Reservation
+			if len(m) > 0 {
+				want = observedReservations(tr.st, m)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s: lease %s: observed reservations (-want +got):\n%s", g.file, key, diff)
+			}
+			if tr.st != nil && len(m) > 0 && recordsPairs(tr.st.Reservations, m) {
+				shared++
+			} else if len(m) > 0 {
+				built++
+			}
+		}
+	}
+	if shared == 0 || built == 0 {
+		t.Errorf("%d observed leases share the state's map and %d are built: the test holds too little", shared, built)
+	}
+}
+
+// liveFinder finds, for every change, the lease changedLeases indexes, whether live is the
+// lists the plan was built from (Build's lookup) or a copy of them (indexed again), for every
+// golden case and a list that has an ID twice.
+func TestLiveFinderIsChangedLeases(t *testing.T) {
+	var inputs []namedInput
+	inputs = append(inputs, goldenInputs(t)...)
+	st, live := oneLease()
+	live["CHI@UC"] = append(live["CHI@UC"], leases.Lease{ID: "L1", Name: "again", Status: "ACTIVE"}, leases.Lease{ID: "X", Name: "x1"})
+	inputs = append(inputs, namedInput{"listed twice", Input{Spec: mustSpec(t, strings.ReplaceAll(leaseA, "COUNT", "2")), State: st, Live: live, Now: now}})
+	looked := 0
+	for _, g := range inputs {
+		p, err := Build(g.in)
+		if err != nil {
+			continue
+		}
+		copied := map[string][]leases.Lease{}
+		for site, ls := range g.in.Live {
+			copied[site] = slices.Clone(ls)
+		}
+		if p.lookup != nil && p.lookup.of(g.in.Live) {
+			looked++
+		}
+		if p.lookup != nil && len(copied) > 0 && p.lookup.of(copied) {
+			t.Errorf("%s: Build's lookup takes a copy of the lists for them", g.file)
+		}
+		for _, live := range []map[string][]leases.Lease{g.in.Live, copied} {
+			want := changedLeases(p, live)
+			find := p.liveFinder(live)
+			for _, ch := range p.Changes {
+				if got, want := find(ch.Site, ch.LeaseID), want[ch.Site][ch.LeaseID]; got != want {
+					t.Errorf("%s: the live lease of %s (%s): %p, changedLeases has %p", g.file, ch.Key, ch.LeaseID, got, want)
+				}
+			}
+		}
+	}
+	if looked == 0 {
+		t.Error("no golden case's plan looks its live leases up through Build's lookup")
+	}
+}
+
+// sortBySite sorts as slices.SortStableFunc by site then key does: lists in key order (the
+// partition) or not, with repeated keys, one site, and more sites than it partitions.
+func TestSortBySiteIsSortStable(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	by := func(a, c Drift) int {
+		if o := strings.Compare(a.Site, c.Site); o != 0 {
+			return o
+		}
+		return strings.Compare(a.Key, c.Key)
+	}
+	partitioned := 0
+	for range 2000 {
+		n, nsites := r.Intn(40), 1+r.Intn(20)
+		var s []Drift
+		for i := range n {
+			s = append(s, Drift{Site: fmt.Sprintf("S%02d", r.Intn(nsites)), Key: string(rune('a' + r.Intn(6))), Detail: strconv.Itoa(i)})
+		}
+		if r.Intn(4) > 0 {
+			slices.SortStableFunc(s, func(a, c Drift) int { return strings.Compare(a.Key, c.Key) })
+			partitioned++
+		}
+		want := slices.Clone(s)
+		slices.SortStableFunc(want, by)
+		sortBySite(s, func(d *Drift) string { return d.Site }, func(d *Drift) string { return d.Key })
+		if !slices.Equal(s, want) {
+			t.Fatalf("sortBySite %v, slices.SortStableFunc %v", s, want)
+		}
+	}
+	if partitioned == 0 {
+		t.Error("no list in key order")
+	}
+}
+
+// Build reads the state's entries in place (track keeps no copies of them) and changes none,
+// for every golden case.
+func TestBuildLeavesTheStateAlone(t *testing.T) {
+	checked := 0
+	for _, g := range goldenInputs(t) {
+		if g.in.State == nil || len(g.in.State.Leases) == 0 {
+			continue
+		}
+		before := g.in.State.Clone()
+		if _, err := Build(g.in); err != nil {
+			continue
+		}
+		checked++
+		if diff := cmp.Diff(before.Leases, g.in.State.Leases); diff != "" {
+			t.Errorf("%s: Build changed the state's leases:\n%s", g.file, diff)
+		}
+		if diff := cmp.Diff(before.Intents, g.in.State.Intents); diff != "" {
+			t.Errorf("%s: Build changed the state's intents:\n%s", g.file, diff)
+		}
+	}
+	if checked == 0 {
+		t.Error("no golden case has a state")
 	}
 }

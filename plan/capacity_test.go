@@ -81,7 +81,7 @@ func TestCapacityGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(p, back); diff != "" {
+		if diff := cmp.Diff(p, back, savedPart); diff != "" {
 			t.Errorf("plan read back differs:\n%s", diff)
 		}
 	})

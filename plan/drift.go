@@ -117,12 +117,12 @@ func findRes(l *leases.Lease, id string) *leases.Reservation {
 
 // observe records what the state should hold for every tracked lease still in Blazar.
 func (b *builder) observe() {
-	for _, key := range b.order {
+	for i, key := range b.order {
 		t := b.tracked[key]
 		if t == nil || t.live == nil {
 			continue
 		}
-		b.p.Observed = append(b.p.Observed, Observed{Key: key, Lease: b.observed(t, b.in.Spec.Lease(key))})
+		b.p.Observed = append(b.p.Observed, Observed{Key: key, Lease: b.observed(t, b.decls[i])})
 	}
 }
 
@@ -135,18 +135,47 @@ func (b *builder) observed(t *tracked, d *spec.Lease) state.Lease {
 	out.UpdatedAt = t.updatedAt()
 	m, _ := b.matched(d, t)
 	if len(m) > 0 {
-		out.Reservations = make(map[string]state.Reservation, len(m))
-		for k, r := range m {
-			sr := state.Reservation{ID: r.ID, ResourceType: r.ResourceType}
-			if t.st != nil {
-				// Keep what apply recorded of what it sent: Blazar does not return it.
-				if old, ok := t.st.Reservations[k]; ok && old.ID == r.ID {
-					sr.NetworkName, sr.NetworkDescription = old.NetworkName, old.NetworkDescription
-					sr.ResourceProperties, sr.BeforeEnd = old.ResourceProperties, old.BeforeEnd
-				}
-			}
-			out.Reservations[k] = sr
+		if t.st != nil && recordsPairs(t.st.Reservations, m) {
+			// What the state records already, as a lease that did not change has: its map,
+			// not a copy of it. Plans only read it, and apply copies it into the state.
+			out.Reservations = t.st.Reservations
+		} else {
+			out.Reservations = observedReservations(t.st, m)
 		}
 	}
 	return out
+}
+
+// observedReservations is what the state should record of the reservations m pairs with
+// keys: their IDs and types, and what the state entry st (nil: none) recorded of what apply
+// sent for each, as long as it is the same reservation.
+func observedReservations(st *state.Lease, m pairs) map[string]state.Reservation {
+	out := make(map[string]state.Reservation, len(m))
+	for _, p := range m {
+		k, r := p.key, p.res
+		sr := state.Reservation{ID: r.ID, ResourceType: r.ResourceType}
+		if st != nil {
+			// Keep what apply recorded of what it sent: Blazar does not return it.
+			if old, ok := st.Reservations[k]; ok && old.ID == r.ID {
+				sr.NetworkName, sr.NetworkDescription = old.NetworkName, old.NetworkDescription
+				sr.ResourceProperties, sr.BeforeEnd = old.ResourceProperties, old.BeforeEnd
+			}
+		}
+		out[k] = sr
+	}
+	return out
+}
+
+// recordsPairs reports whether recorded is what observedReservations makes of m: the same
+// keys, each with the ID and type of its paired reservation.
+func recordsPairs(recorded map[string]state.Reservation, m pairs) bool {
+	if len(recorded) != len(m) {
+		return false
+	}
+	for _, p := range m {
+		if old, ok := recorded[p.key]; !ok || old.ID != p.res.ID || old.ResourceType != p.res.ResourceType {
+			return false
+		}
+	}
+	return true
 }

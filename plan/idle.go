@@ -20,12 +20,12 @@ type Idle struct {
 // idleCandidates lists the changes of p whose lease stays (no delete, no replacement) and is
 // ACTIVE with host reservations for longer than Chameleon's idle window, with that lease.
 func idleCandidates(p *Plan, live map[string][]leases.Lease) (out []idleLease) {
-	byID := changedLeases(p, live)
+	find := p.liveFinder(live)
 	for i, ch := range p.Changes {
 		if ch.LeaseID == "" || ch.Action == Delete || ch.Action.IsReplace() {
 			continue
 		}
-		l := byID[ch.Site][ch.LeaseID]
+		l := find(ch.Site, ch.LeaseID)
 		if l == nil || l.Status != "ACTIVE" || !hasHosts(l) {
 			continue
 		}
@@ -36,6 +36,16 @@ func idleCandidates(p *Plan, live map[string][]leases.Lease) (out []idleLease) {
 		out = append(out, idleLease{change: i, lease: l, deadline: deadline})
 	}
 	return out
+}
+
+// liveFinder finds the live lease of a change of p as changedLeases does: through the lookup
+// Build made, when live is the lists p was built from, else by indexing live.
+func (p *Plan) liveFinder(live map[string][]leases.Lease) func(site, id string) *leases.Lease {
+	if p.lookup != nil && p.lookup.of(live) {
+		return p.lookup.listed
+	}
+	byID := changedLeases(p, live)
+	return func(site, id string) *leases.Lease { return byID[site][id] }
 }
 
 // changedLeases is liveLease(live[ch.Site], ch.LeaseID) for every change ch of p, by site and

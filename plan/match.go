@@ -27,7 +27,40 @@ import (
 // decides (plan replaces the lease, import refuses). want is in the order a create sends
 // it (Blazar answers in that order).
 func Match(want []ReservationSpec, recorded map[string]state.Reservation, live []leases.Reservation) (map[string]*leases.Reservation, error) {
-	out := map[string]*leases.Reservation{}
+	ps, err := matchPairs(want, recorded, live)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*leases.Reservation, len(ps))
+	for _, p := range ps {
+		out[p.key] = p.res
+	}
+	return out, nil
+}
+
+// pair is a reservation key and the live reservation Match gives it.
+type pair struct {
+	key string
+	res *leases.Reservation
+}
+
+// pairs are Match's answer as a list, each key once: what Build reads of a lease's pairing,
+// a few keys long, without a map made for each lease.
+type pairs []pair
+
+// get is the reservation paired with key, nil for none.
+func (ps pairs) get(key string) *leases.Reservation {
+	for _, p := range ps {
+		if p.key == key {
+			return p.res
+		}
+	}
+	return nil
+}
+
+// matchPairs is Match, its pairs as a list.
+func matchPairs(want []ReservationSpec, recorded map[string]state.Reservation, live []leases.Reservation) (pairs, error) {
+	var out pairs
 	for k, r := range recorded {
 		// Each key's pairing is its own: the order does not matter.
 		id := r.ID
@@ -35,7 +68,7 @@ func Match(want []ReservationSpec, recorded map[string]state.Reservation, live [
 			continue
 		}
 		if i := slices.IndexFunc(live, func(lr leases.Reservation) bool { return lr.ID == id }); i >= 0 {
-			out[k] = &live[i]
+			out = append(out, pair{k, &live[i]})
 		}
 	}
 	var rest []ReservationSpec
@@ -95,7 +128,7 @@ func Match(want []ReservationSpec, recorded map[string]state.Reservation, live [
 			return nil, &MatchError{Kind: MatchShared, Key: w.Key, Type: w.Body.ResourceType, Other: other, IDs: []string{live[pick].ID}}
 		}
 		used[pick] = w.Key
-		out[w.Key] = &live[pick]
+		out = append(out, pair{w.Key, &live[pick]})
 	}
 	return out, nil
 }

@@ -73,6 +73,16 @@ func TestMatch(t *testing.T) {
 			if d := cmp.Diff(tt.got, got); d != "" {
 				t.Errorf("matched (-want +got):\n%s", d)
 			}
+			// The list Build reads holds each key once, with the map's reservation.
+			ps, _ := matchPairs(tt.want, tt.recorded, tt.live)
+			if len(ps) != len(m) {
+				t.Errorf("matchPairs %v, Match %v", ps, m)
+			}
+			for k, r := range m {
+				if ps.get(k) != r {
+					t.Errorf("matchPairs gives %s %v, Match %v", k, ps.get(k), r)
+				}
+			}
 		})
 	}
 }

@@ -131,6 +131,8 @@ type Plan struct {
 	MoveHints []Move     `json:"move_hints,omitempty"`
 	Changes   []Change   `json:"changes"`  // every lease key in the Leasefile or state, NoOp included, sorted by site then key
 	Observed  []Observed `json:"observed"` // what the state should record of each live lease it tracks (refresh)
+
+	lookup *liveLookup // how Build found the live leases; nil in a plan read from a file
 }
 
 // Drift is a difference between the state and Blazar that someone else made.

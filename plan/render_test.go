@@ -256,7 +256,7 @@ func TestReadWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(p, got); diff != "" {
+	if diff := cmp.Diff(p, got, savedPart); diff != "" {
 		t.Errorf("round trip (-wrote +read):\n%s", diff)
 	}
 

@@ -14,7 +14,7 @@ import (
 // matched pairs the reservation keys of a tracked lease with its live reservations (Match),
 // d being its declaration. When Match cannot, only the keys the state records by ID are
 // paired, and the error says why. The answer is kept on t: callers only read it.
-func (b *builder) matched(d *spec.Lease, t *tracked) (map[string]*leases.Reservation, error) {
+func (b *builder) matched(d *spec.Lease, t *tracked) (pairs, error) {
 	if t.paired && t.pairsOf == d {
 		return t.pairs, t.pairsErr
 	}
@@ -22,9 +22,9 @@ func (b *builder) matched(d *spec.Lease, t *tracked) (map[string]*leases.Reserva
 	if t.st != nil {
 		recorded = t.st.Reservations
 	}
-	m, err := Match(wantedUnrecorded(d, recorded), recorded, t.live.Reservations)
+	m, err := matchPairs(wantedUnrecorded(d, recorded), recorded, t.live.Reservations)
 	if err != nil {
-		m, _ = Match(nil, recorded, t.live.Reservations)
+		m, _ = matchPairs(nil, recorded, t.live.Reservations)
 	}
 	t.pairs, t.pairsErr, t.pairsOf, t.paired = m, err, d, true
 	return m, err
@@ -99,8 +99,8 @@ func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *
 		df.matchErr = b.leaseError(d, "reservations", fmt.Sprintf("cannot tell which reservation of lease %s is which: %v", l.ID, err))
 	}
 	owned := func(id string) bool {
-		for _, r := range m {
-			if r.ID == id {
+		for _, p := range m {
+			if p.res.ID == id {
 				return true
 			}
 		}
@@ -127,7 +127,7 @@ func (b *builder) diffReservations(d *spec.Lease, t *tracked, started bool, df *
 	}
 	for _, r := range d.Reservations {
 		p := "reservations." + r.Key
-		lr := m[r.Key]
+		lr := m.get(r.Key)
 		if lr == nil {
 			df.fields = append(df.fields, FieldChange{Path: p, New: string(r.Type)})
 			df.force(p, fmt.Sprintf("reservation %s was added, and Blazar cannot add a reservation to a lease", r.Key))
@@ -217,7 +217,7 @@ func diffHosts(c resCompare) resDiff {
 	if r.Type == spec.Node {
 		body.HypervisorProperties = ref(lr.HypervisorProperties)
 	}
-	rd.body = &body
+	rd.body = ref(body) // a copy: body itself stays off the heap when nothing changes
 	return rd
 }
 
@@ -266,7 +266,7 @@ func diffFloatingIP(c resCompare) resDiff {
 		body.NetworkID = ref(lr.NetworkID)
 	}
 	if changed {
-		rd.body = &body
+		rd.body = ref(body) // a copy, as in diffHosts
 	}
 	return rd
 }

@@ -22,7 +22,7 @@ type tracked struct {
 
 	// pairs is matched's answer for the declaration pairsOf, which observe and
 	// diffReservations both ask for.
-	pairs    map[string]*leases.Reservation
+	pairs    pairs
 	pairsErr error
 	pairsOf  *spec.Lease
 	paired   bool
@@ -89,44 +89,82 @@ func (b *builder) liveLease(site, id string) *leases.Lease {
 // twice, as every lookup of a listed lease takes). The index, built the first time, holds the leases of the IDs the state and its
 // intents record, the ones track and adopt ask about; any other ID is looked up in the list.
 func (b *builder) listed(site, id string) *leases.Lease {
-	if b.live == nil {
-		b.ids = map[string]bool{}
+	if b.look == nil {
+		lk := &liveLookup{lists: b.in.Live, ids: make(map[string]bool, len(b.in.State.Leases)+len(b.in.State.Intents))}
+		perSite := map[string]int{} // how many IDs each site's index may hold, to size it
 		for _, st := range b.in.State.Leases {
-			b.ids[st.ID] = true
+			lk.ids[st.ID] = true
+			perSite[st.Site]++
 		}
 		for _, in := range b.in.State.Intents {
 			if in.ID != "" {
-				b.ids[in.ID] = true
+				lk.ids[in.ID] = true
+				perSite[in.Site]++
 			}
 		}
-		b.live = make(map[string]map[string]*leases.Lease, len(b.in.Live))
+		lk.index = make(map[string]map[string]*leases.Lease, len(b.in.Live))
 		for s, ls := range b.in.Live {
-			m := map[string]*leases.Lease{}
+			m := make(map[string]*leases.Lease, perSite[s])
 			for i := range ls {
-				if _, seen := m[ls[i].ID]; b.ids[ls[i].ID] && !seen {
-					m[ls[i].ID] = &ls[i] // the first listed, as liveLease and changedLeases find
+				if lk.ids[ls[i].ID] {
+					if _, seen := m[ls[i].ID]; !seen {
+						m[ls[i].ID] = &ls[i] // the first listed, as liveLease and changedLeases find
+					}
 				}
 			}
-			b.live[s] = m
+			lk.index[s] = m
 		}
+		b.look = lk
 	}
-	if b.ids[id] {
-		return b.live[site][id]
-	}
-	return liveLease(b.in.Live[site], id)
+	return b.look.listed(site, id)
 }
 
-// track ties each state key to its live lease, by ID only.
+// liveLookup finds a listed lease by ID for listed: an index of the lists' leases whose IDs
+// are in ids, a scan of the list for any other. Build leaves it on the plan for the checks
+// that follow (IdleSites, WarnIdle), which ask it for the leases of the changes.
+type liveLookup struct {
+	lists map[string][]leases.Lease // Input.Live
+	ids   map[string]bool           // the lease IDs the state and its intents record
+	index map[string]map[string]*leases.Lease
+}
+
+func (lk *liveLookup) listed(site, id string) *leases.Lease {
+	if lk.ids[id] {
+		return lk.index[site][id]
+	}
+	return liveLease(lk.lists[site], id)
+}
+
+// of reports whether live holds the lists lk was made of (the same arrays, as long), which
+// the caller has not changed since.
+func (lk *liveLookup) of(live map[string][]leases.Lease) bool {
+	if len(live) != len(lk.lists) {
+		return false
+	}
+	for site, ls := range live {
+		mine, ok := lk.lists[site]
+		if !ok || len(mine) != len(ls) || (len(ls) > 0 && &mine[0] != &ls[0]) {
+			return false
+		}
+	}
+	return true
+}
+
+// track ties each state key to its live lease, by ID only. The tracked leases are made as one
+// slice, not one object per key, and point at the state's entries, which Build only reads.
 func (b *builder) track() {
+	ts := make([]tracked, len(b.in.State.Leases))
+	i := 0
 	for key, st := range b.in.State.Leases {
-		c := *st
-		site := c.Site
+		site := st.Site
 		if site == "" {
 			if d := b.in.Spec.Lease(key); d != nil {
 				site = d.Site
 			}
 		}
-		b.tracked[key] = &tracked{st: &c, site: site, live: b.liveLease(site, c.ID)}
+		ts[i] = tracked{st: st, site: site, live: b.liveLease(site, st.ID)}
+		b.tracked[key] = &ts[i]
+		i++
 	}
 }
 

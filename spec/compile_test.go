@@ -99,7 +99,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("a: &a [*a, *a]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if d := sameAsYAML(data); d != "" {
-			t.Fatalf("fastYAML and yaml.v3 differ: %s", d)
+			t.Fatalf("fastYAML and yaml.v3 with convert differ: %s", d)
 		}
 		_, err := Parse("Leasefile", data, env(map[string]string{"USER": "fuzz"}))
 		if err == nil {
@@ -213,6 +213,45 @@ func TestQueryEqualFastPath(t *testing.T) {
 		}
 		if got, want := a.Equal(b), a.canonical() == b.canonical(); got != want {
 			t.Fatalf("%v ~ %v: Equal %v, canonical forms equal %v", a, b, got, want)
+		}
+	}
+}
+
+// encodesAs(q, s) is q.Encode() == s for plain queries: random ones against their encoding
+// and strings a byte off it (cut, changed, extended).
+func TestEncodesAsIsEncode(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	words := []string{"", "==", "and", "$node_type", "compute_skylake", "a b", "[", "]", ", ", `x`}
+	var gen func(depth int) []any
+	gen = func(depth int) []any {
+		out := []any{}
+		for range r.Intn(4) {
+			switch {
+			case depth < 3 && r.Intn(4) == 0:
+				out = append(out, gen(depth+1))
+			case depth < 3 && r.Intn(8) == 0:
+				out = append(out, Query(gen(depth+1)))
+			default:
+				out = append(out, words[r.Intn(len(words))])
+			}
+		}
+		return out
+	}
+	for range 20000 {
+		q := Query(gen(0))
+		if !plainQuery(q) {
+			continue
+		}
+		enc := q.Encode()
+		strs := []string{enc, enc + " ", enc + "]", "", "[]", strings.Replace(enc, ", ", ",", 1)}
+		if len(enc) > 0 {
+			i := r.Intn(len(enc))
+			strs = append(strs, enc[:i], enc[:i]+"x"+enc[i+1:], enc[:i]+enc[i+1:])
+		}
+		for _, s := range strs {
+			if got, want := encodesAs(q, s), q.Encode() == s; got != want {
+				t.Fatalf("encodesAs(%#v, %q) = %v, Encode gives %q", q, s, got, enc)
+			}
 		}
 	}
 }

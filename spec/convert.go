@@ -148,15 +148,17 @@ func (v *value) str(k string) (string, bool) {
 // isKind reports whether v is a value of kind k.
 func (v *value) isKind(k kind) bool { return v != nil && v.kind == k }
 
-// sortedFields returns v's pairs sorted by key.
+// sortedFields returns v's pairs sorted by key, for reading: v's own when they are (as a
+// Leasefile's leases and reservations mostly are), else a sorted copy.
 func (v *value) sortedFields() []field {
 	if v == nil || v.kind != kMap {
 		return nil
 	}
-	out := slices.Clone(v.fields)
-	if !slices.IsSortedFunc(out, byKey) {
-		slices.SortFunc(out, byKey)
+	if slices.IsSortedFunc(v.fields, byKey) {
+		return v.fields
 	}
+	out := slices.Clone(v.fields)
+	slices.SortFunc(out, byKey)
 	return out
 }
 
@@ -312,33 +314,58 @@ func (d *doc) convert(n *yaml.Node) *value {
 	return d.convertAt(n, 0, 0)
 }
 
-// convertAt converts n, whose JSON pointer is ptrLen bytes long (d.stack holds its tokens).
-func (d *doc) convertAt(n *yaml.Node, ptrLen, depth int) *value {
+// How visit says a value is converted.
+const (
+	skipValue    = iota // not at all: the document is too big
+	deepValue           // nested past maxDepth: a null without position, its contents skipped
+	convertValue        // as it is
+)
+
+// visit counts the value at p, whose JSON pointer is ptrLen bytes long (d.stack holds its
+// tokens), nested depth deep, against the limits, and says how it is converted. Every
+// value converted goes through it, in document order, whichever reader made it.
+func (d *doc) visit(p Pos, ptrLen, depth int) int {
 	if d.tooBig {
-		return nil
+		return skipValue
 	}
 	d.nodes++
 	d.size += ptrLen
 	switch {
 	case d.nodes > maxNodes:
 		d.tooBig = true
-		d.errs.add(posOf(n), dotted(d.ptr()), fmt.Sprintf("document too large (more than %d values after expanding aliases)", maxNodes))
-		return nil
+		d.errs.add(p, dotted(d.ptr()), fmt.Sprintf("document too large (more than %d values after expanding aliases)", maxNodes))
+		return skipValue
 	case d.size > maxSize:
 		d.tooBig = true
-		d.errs.add(posOf(n), dotted(d.ptr()), fmt.Sprintf("document too large (more than %d MiB of keys and values after expanding aliases: long keys nested deep and repeated by aliases?)", maxSize>>20))
-		return nil
+		d.errs.add(p, dotted(d.ptr()), fmt.Sprintf("document too large (more than %d MiB of keys and values after expanding aliases: long keys nested deep and repeated by aliases?)", maxSize>>20))
+		return skipValue
 	}
 	if depth > maxDepth {
 		if !d.tooDeep {
 			d.tooDeep = true
-			d.errs.add(posOf(n), "", fmt.Sprintf("nested more than %d levels deep (an alias that refers to itself?)", maxDepth))
+			d.errs.add(p, "", fmt.Sprintf("nested more than %d levels deep (an alias that refers to itself?)", maxDepth))
 		}
-		v := d.newValue(kNull, Pos{})
-		v.noPos = true
-		return v
+		return deepValue
 	}
+	return convertValue
+}
+
+// deepNull is what a value nested past maxDepth converts to.
+func (d *doc) deepNull() *value {
+	v := d.newValue(kNull, Pos{})
+	v.noPos = true
+	return v
+}
+
+// convertAt converts n, whose JSON pointer is ptrLen bytes long (d.stack holds its tokens).
+func (d *doc) convertAt(n *yaml.Node, ptrLen, depth int) *value {
 	p := posOf(n)
+	switch d.visit(p, ptrLen, depth) {
+	case skipValue:
+		return nil
+	case deepValue:
+		return d.deepNull()
+	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
@@ -397,15 +424,7 @@ func (d *doc) mapping(n *yaml.Node, ptrLen int, out *value, merged bool, depth i
 			continue
 		}
 		key := k.Value
-		if len(key) > maxKeyBytes {
-			d.errs.add(posOf(k), dotted(d.ptr()), fmt.Sprintf("key %s is %d bytes long: keys are at most %d", quote(key), len(key), maxKeyBytes))
-			continue
-		}
-		if prev := out.field(key); prev != nil {
-			if !merged {
-				d.errs.add(posOf(k), dotted(d.ptr()+"/"+escapeToken(key)),
-					fmt.Sprintf("duplicate key %s (first defined at line %d, column %d)", quote(key), prev.keyPos.Line, prev.keyPos.Col))
-			}
+		if d.refuseKey(key, posOf(k), out.field, merged) {
 			continue
 		}
 		out.add(field{key: key, keyPos: posOf(k)})
@@ -440,8 +459,32 @@ func (d *doc) mapping(n *yaml.Node, ptrLen int, out *value, merged bool, depth i
 	}
 }
 
+// refuseKey reports key, at keyPos, when its mapping cannot take it: longer than
+// maxKeyBytes, or a key the mapping has already (in find, which looks the mapping's keys
+// up); in a merged mapping, whose own keys win, that is no error. The value of a refused
+// key is not converted.
+func (d *doc) refuseKey(key string, keyPos Pos, find func(string) *field, merged bool) bool {
+	if len(key) > maxKeyBytes {
+		d.errs.add(keyPos, dotted(d.ptr()), fmt.Sprintf("key %s is %d bytes long: keys are at most %d", quote(key), len(key), maxKeyBytes))
+		return true
+	}
+	if prev := find(key); prev != nil {
+		if !merged {
+			d.errs.add(keyPos, dotted(d.ptr()+"/"+escapeToken(key)),
+				fmt.Sprintf("duplicate key %s (first defined at line %d, column %d)", quote(key), prev.keyPos.Line, prev.keyPos.Col))
+		}
+		return true
+	}
+	return false
+}
+
 func (d *doc) scalar(n *yaml.Node, p Pos) *value {
-	value, tag := n.Value, n.ShortTag()
+	return d.scalarOf(n.Value, n.ShortTag(), n.Style, p)
+}
+
+// scalarOf converts the scalar value at p, which YAML resolved to tag (short form) and
+// wrote in style.
+func (d *doc) scalarOf(value, tag string, style yaml.Style, p Pos) *value {
 	if tag == "!!str" || tag == "!!timestamp" {
 		if strings.Contains(value, "$") {
 			expanded, err := expand(value, d.env)
@@ -454,7 +497,7 @@ func (d *doc) scalar(n *yaml.Node, p Pos) *value {
 				d.errs.add(p, dotted(d.ptr()), fmt.Sprintf("document too large (more than %d MiB of keys and values after expanding aliases and ${VAR})", maxSize>>20))
 				return nil
 			}
-			if expanded != value && n.Style == 0 {
+			if expanded != value && style == 0 {
 				// An unquoted ${COUNT} stands for what it expands to: count: ${N} is a number.
 				var re yaml.Node
 				if yaml.Unmarshal([]byte(expanded), &re) == nil && len(re.Content) == 1 &&

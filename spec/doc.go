@@ -1,16 +1,18 @@
 // Package spec turns a Leasefile into a typed, validated model: the first stage of the
 // pipeline (spec -> plan -> apply).
 //
-// Parsing goes YAML text -> yaml.Node tree (fastYAML for the plain block style of nearly
-// every Leasefile, yaml.v3 for anything else) -> JSON values (a tree of values that keep
-// their YAML positions, looked up by JSON pointer only for an error) -> JSON Schema
+// Parsing goes YAML text -> JSON values (a tree of values that keep their YAML positions,
+// looked up by JSON pointer only for an error: read straight from the text by fastYAML for
+// the plain block style of nearly every Leasefile, else converted from yaml.v3's node
+// tree) -> JSON Schema
 // validation (package schema; a verdict compiled from the schema first, the library only
 // for an invalid document) -> typed File -> semantic checks. Every problem found by any stage is collected and reported in one run as
 // FILE:LINE:COL: dotted.path: message, sorted by position.
 //
 // Invariants:
 //   - Parse never panics on any input (FuzzParse) and every error it returns has a position.
-//   - fastYAML's tree is yaml.v3's (TestFastYAML, FuzzParse): the fast path changes no result.
+//   - fastYAML's values and errors are those convert makes of yaml.v3's tree (TestFastYAML,
+//     TestFastYAMLLimits, FuzzParse): the fast path changes no result.
 //   - Parse costs bounded memory and time whatever the input: at most MaxFileBytes read, 64
 //     levels of nesting, maxNodes values and maxSize bytes of keys, paths and expanded strings
 //     after aliases, keys of maxKeyBytes; past a limit, one positioned error. Messages quote

@@ -9,51 +9,59 @@ import (
 // fastYAML reads a document written the way nearly every Leasefile is (block mappings of
 // plain keys; values on the key's line: plain or escape-free quoted scalars, or flow
 // collections closed on the line; block sequences of such values or of mappings; comments
-// and blank lines) into the node tree yaml.v3 makes of it, less the comments, which Parse
-// does not read, in a fraction of yaml.v3's time. It refuses (ok false) anything else:
-// anchors and aliases, tags, block scalars, empty values, multi-line scalars and flows,
-// escapes, tabs, carriage returns, non-ASCII and control bytes, document markers, and any
-// layout yaml.v3 might read differently or refuse; the caller then decodes with yaml.v3,
-// which words the syntax errors. TestFastYAML and FuzzParse hold the trees it makes to
-// yaml.v3's.
-func fastYAML(data []byte) (doc *yaml.Node, ok bool) {
+// and blank lines) straight into d's values, in a fraction of yaml.v3's time and without
+// its node tree: what d.convert makes of yaml.v3's tree, with the same errors (duplicate and
+// long keys, ${VAR}, the limits), in the same order. Comments are skipped: Parse does not
+// read them. It refuses (false) anything else: anchors and aliases, tags, block scalars,
+// empty values, multi-line scalars and flows, escapes, tabs, carriage returns, non-ASCII and
+// control bytes, document markers, and any layout yaml.v3 might read differently or refuse;
+// d is then spoilt, and the caller starts again from yaml.v3's tree, which words the syntax
+// errors. TestFastYAML and FuzzParse hold what it makes to what convert makes of yaml.v3's
+// tree.
+func (d *doc) fastYAML(data []byte) bool {
 	for _, c := range data {
 		if (c < 0x20 && c != '\n') || c > 0x7e {
-			return nil, false
+			return false
 		}
 	}
 	// One copy of the text: every key and value is a substring of it.
-	p := &fastParser{src: string(data), tags: map[string]string{}}
+	p := &fastParser{d: d, src: string(data), tags: map[string]string{}}
 	p.next()
 	if p.eof {
-		return nil, false
+		return false
 	}
+	// The document node is a value convert counts, before the root mapping at its depth.
+	d.nodes++
 	root, ok := p.mapping(p.indent)
 	if !ok || !p.eof {
-		return nil, false
+		return false
 	}
-	doc = p.node()
-	doc.Kind, doc.Line, doc.Column = yaml.DocumentNode, root.Line, root.Column
-	doc.Content = p.carve([]*yaml.Node{root})
-	return doc, true
+	d.tree = root
+	return true
 }
 
-// fastParser reads the lines of a document. The current line is src[start:end], its first
-// non-space byte at start+indent; eof when there is none.
+// fastParser reads the lines of a document into the values of d. The current line is
+// src[start:end], its first non-space byte at start+indent; eof when there is none.
 type fastParser struct {
-	src              string
-	pos              int // start of the line after the current one
-	line             int // 1-based number of the current line
-	start, end       int
-	indent           int
-	eof              bool
-	depth            int // of the mapping being read
-	slab             []yaml.Node
-	pairs            []*yaml.Node      // the keys and values of the mappings being read
-	content          []*yaml.Node      // Content slices are carved from here
-	tags             map[string]string // plainTag's answers, by text
-	commentIndent    int               // the greatest indent of a comment line skipped by the last next
-	sawCommentIndent bool
+	d          *doc
+	src        string
+	pos        int // start of the line after the current one
+	line       int // 1-based number of the current line
+	start, end int
+	indent     int
+	eof        bool
+	depth      int // of the block collection being read
+	// ptrLen and level are convert's ptrLen and depth for the value being read (d.stack
+	// holds its JSON pointer's tokens); skip > 0 while reading a value convert would not
+	// convert (of a refused key, inside one nested too deep, after the document got too big).
+	ptrLen, level, skip int
+	fields              []field           // the pairs of the mappings being read
+	items               []*value          // the items of the sequences being read
+	fieldChunk          []field           // mappings' pairs are carved from here
+	itemChunk           []*value          // sequences' items are carved from here
+	tags                map[string]string // plainTag's answers, by text
+	commentIndent       int               // the greatest indent of a comment line skipped by the last next
+	sawCommentIndent    bool
 }
 
 // fastMaxDepth is the deepest nesting fastYAML reads; deeper, yaml.v3 decides.
@@ -88,108 +96,235 @@ func (p *fastParser) next() {
 	p.eof = true
 }
 
-// carve returns a copy of nodes, from a chunk shared with the other Content slices.
-func (p *fastParser) carve(nodes []*yaml.Node) []*yaml.Node {
-	if len(nodes) > len(p.content) {
-		p.content = make([]*yaml.Node, max(1024, len(nodes)))
+// carveFields and carveItems return a copy of a collection's contents, from a chunk shared
+// with the others.
+func (p *fastParser) carveFields(fs []field) []field {
+	if len(fs) > len(p.fieldChunk) {
+		p.fieldChunk = make([]field, max(512, len(fs)))
 	}
-	out := p.content[:len(nodes):len(nodes)]
-	p.content = p.content[len(nodes):]
-	copy(out, nodes)
+	out := p.fieldChunk[:len(fs):len(fs)]
+	p.fieldChunk = p.fieldChunk[len(fs):]
+	copy(out, fs)
 	return out
 }
 
-func (p *fastParser) node() *yaml.Node {
-	if len(p.slab) == 0 {
-		p.slab = make([]yaml.Node, 512)
+func (p *fastParser) carveItems(items []*value) []*value {
+	if len(items) > len(p.itemChunk) {
+		p.itemChunk = make([]*value, max(256, len(items)))
 	}
-	n := &p.slab[0]
-	p.slab = p.slab[1:]
-	return n
+	out := p.itemChunk[:len(items):len(items)]
+	p.itemChunk = p.itemChunk[len(items):]
+	copy(out, items)
+	return out
+}
+
+// open starts the mapping or sequence at pos as convertAt does: its value, nil when it is
+// not converted, and whether its contents are (not past maxDepth, where it is a null).
+// Unless they are, the caller reads them with skip raised.
+func (p *fastParser) open(k kind, pos Pos) (v *value, contents bool) {
+	if p.skip > 0 {
+		return nil, false
+	}
+	switch p.d.visit(pos, p.ptrLen, p.level) {
+	case skipValue:
+		return nil, false
+	case deepValue:
+		return p.d.deepNull(), false
+	}
+	return p.d.newValue(k, pos), true
+}
+
+// child moves the conversion to the value of key (index < 0) or to item index of the
+// collection being read, as convert's recursion does; parent(saved) moves back.
+func (p *fastParser) child(key string, index int) (saved int) {
+	saved = p.ptrLen
+	if index >= 0 {
+		p.d.stack = append(p.d.stack, token{index: index})
+		p.ptrLen += 1 + digits(index)
+	} else {
+		p.d.stack = append(p.d.stack, token{key: key, index: -1})
+		p.ptrLen += 1 + escapedLen(key)
+	}
+	p.level++
+	return saved
+}
+
+func (p *fastParser) parent(saved int) {
+	p.d.stack = p.d.stack[:len(p.d.stack)-1]
+	p.ptrLen = saved
+	p.level--
+}
+
+// fastMap is a mapping being read: its value (nil when not converted), where its pairs
+// start in fields, and their index once they are more than indexAt, as value.add keeps it,
+// unless its keys come in increasing order (ordered, the last one in last), as a
+// Leasefile's leases mostly do: then a key after the last cannot be a repeat, and a lookup
+// by key (for an error's position) scans the pairs.
+type fastMap struct {
+	p       *fastParser
+	v       *value
+	base    int
+	index   map[string]int
+	ordered bool
+	last    string
+}
+
+// key adds the pair of key, at keyPos, to m as convert's mapping does. It returns the
+// pair's place in p.fields, or -1 when the value is not to be converted (m is not, the
+// document is too big, or refuseKey refused the key).
+func (p *fastParser) key(m *fastMap, key string, keyPos Pos) int {
+	if m.v == nil || p.d.tooBig {
+		return -1
+	}
+	if p.d.refuseKey(key, keyPos, m.find, false) {
+		return -1
+	}
+	p.fields = append(p.fields, field{key: key, keyPos: keyPos})
+	n := len(p.fields) - m.base
+	m.ordered, m.last = (n == 1 || m.ordered) && (n == 1 || key > m.last), key
+	switch {
+	case m.index != nil:
+		m.index[key] = n - 1
+	case n > indexAt && !m.ordered:
+		m.index = make(map[string]int, 2*n)
+		for i, f := range p.fields[m.base:] {
+			m.index[f.key] = i
+		}
+	}
+	return len(p.fields) - 1
+}
+
+// find is value.field for the pairs of m read so far.
+func (m *fastMap) find(key string) *field {
+	if m.ordered && key > m.last {
+		return nil // after every key so far
+	}
+	if m.index != nil {
+		if i, ok := m.index[key]; ok {
+			return &m.p.fields[m.base+i]
+		}
+		return nil
+	}
+	for i := m.base; i < len(m.p.fields); i++ {
+		if m.p.fields[i].key == key {
+			return &m.p.fields[i]
+		}
+	}
+	return nil
+}
+
+// close gives m its pairs.
+func (m *fastMap) close() {
+	if m.v != nil {
+		m.v.fields, m.v.index = m.p.carveFields(m.p.fields[m.base:]), m.index
+	}
+	m.p.fields = m.p.fields[:m.base]
 }
 
 // mapping reads the block mapping whose keys start the lines indented by indent, the
 // current line first.
-func (p *fastParser) mapping(indent int) (*yaml.Node, bool) {
+func (p *fastParser) mapping(indent int) (*value, bool) {
 	if p.depth++; p.depth > fastMaxDepth {
 		return nil, false
 	}
 	defer func() { p.depth-- }()
-	m := p.node()
-	m.Kind, m.Tag, m.Line, m.Column = yaml.MappingNode, "!!map", p.line, indent+1
-	base := len(p.pairs)
+	v, contents := p.open(kMap, Pos{Line: p.line, Col: indent + 1})
+	if !contents {
+		p.skip++
+		defer func() { p.skip-- }()
+	}
+	m := &fastMap{p: p, base: len(p.fields)}
+	if contents {
+		m.v = v
+	}
 	for !p.eof && p.indent == indent {
-		k, v, ok := p.entry()
-		if !ok {
+		if !p.entry(m) {
 			return nil, false
 		}
-		p.pairs = append(p.pairs, k, v)
 	}
-	m.Content = p.carve(p.pairs[base:])
-	p.pairs = p.pairs[:base]
+	m.close()
 	if !p.eof && p.indent > indent {
 		return nil, false // a line indented deeper than the keys, after a value
 	}
-	return m, true
+	return v, true
 }
 
-// entry reads the pair that starts the current line, and the lines of its value.
-func (p *fastParser) entry() (k, v *yaml.Node, ok bool) {
+// entry reads the pair that starts the current line, and the lines of its value, into m.
+func (p *fastParser) entry(m *fastMap) bool {
 	line, indent := p.src[p.start:p.end], p.indent
 	i := indent
 	if !keyStart(line[i]) {
-		return nil, nil, false
+		return false
 	}
 	for i < len(line) && keyByte(line[i]) {
 		i++
 	}
 	if i == len(line) || line[i] != ':' || i-indent > 1000 {
-		return nil, nil, false
+		return false
 	}
-	k = p.scalar(line[indent:i], 0, indent)
+	at := p.key(m, line[indent:i], Pos{Line: p.line, Col: indent + 1})
 	i++ // the ':'
 	if i < len(line) && line[i] != ' ' {
-		return nil, nil, false
+		return false
 	}
 	for i < len(line) && line[i] == ' ' {
 		i++
 	}
+	var saved int
+	if at < 0 {
+		p.skip++
+	} else {
+		saved = p.child(p.fields[at].key, -1)
+	}
+	v, ok := p.entryValue(line, i, indent)
+	if at < 0 {
+		p.skip--
+	} else {
+		p.parent(saved)
+		p.fields[at].val = v
+	}
+	return ok
+}
+
+// entryValue reads the value of the key indented by indent whose line is line, from i on.
+func (p *fastParser) entryValue(line string, i, indent int) (v *value, ok bool) {
 	if i == len(line) || line[i] == '#' {
 		// The value is the block below, a mapping or a sequence indented deeper.
 		p.next()
 		if p.eof || p.indent <= indent {
-			return nil, nil, false // an empty value, or a sequence as deep as the key
+			return nil, false // an empty value, or a sequence as deep as the key
 		}
 		if p.src[p.start+p.indent] == '-' {
-			v, ok = p.sequence(p.indent)
-		} else {
-			v, ok = p.mapping(p.indent)
+			return p.sequence(p.indent)
 		}
-		return k, v, ok
+		return p.mapping(p.indent)
 	}
 	if v, ok = p.value(line, i); !ok {
-		return nil, nil, false
+		return nil, false
 	}
 	p.next()
 	if (!p.eof && p.indent > indent) || (p.sawCommentIndent && p.commentIndent > indent) {
-		return nil, nil, false // maybe a scalar continued on the next lines
+		return nil, false // maybe a scalar continued on the next lines
 	}
-	return k, v, true
+	return v, true
 }
 
 // sequence reads the block sequence whose items start with "- " on the lines indented by
 // indent, the current line first. An item is a mapping that starts on the item's line
 // (- key: value) or a value on that line alone.
-func (p *fastParser) sequence(indent int) (*yaml.Node, bool) {
+func (p *fastParser) sequence(indent int) (*value, bool) {
 	if p.depth++; p.depth > fastMaxDepth {
 		return nil, false
 	}
 	defer func() { p.depth-- }()
-	seq := p.node()
-	seq.Kind, seq.Tag, seq.Line, seq.Column = yaml.SequenceNode, "!!seq", p.line, indent+1
-	base := len(p.pairs)
-	defer func() { p.pairs = p.pairs[:base] }()
-	for !p.eof && p.indent == indent && p.src[p.start+indent] == '-' {
+	seq, contents := p.open(kList, Pos{Line: p.line, Col: indent + 1})
+	if !contents {
+		p.skip++
+		defer func() { p.skip-- }()
+	}
+	base := len(p.items)
+	defer func() { p.items = p.items[:base] }()
+	for n := 0; !p.eof && p.indent == indent && p.src[p.start+indent] == '-'; n++ {
 		line := p.src[p.start:p.end]
 		if indent+1 >= len(line) || line[indent+1] != ' ' {
 			return nil, false // an empty item, or -x
@@ -198,26 +333,46 @@ func (p *fastParser) sequence(indent int) (*yaml.Node, bool) {
 		if at == len(line) || line[at] == '#' {
 			return nil, false
 		}
-		var item *yaml.Node
-		var ok bool
-		if isKeyAt(line, at) {
-			p.indent = at // the item's mapping is indented as its first key
-			if item, ok = p.mapping(at); !ok {
-				return nil, false
-			}
+		// Past a limit, visit converts nothing more, as convert's loop stops.
+		convert := contents
+		var saved int
+		if convert {
+			saved = p.child("", n)
 		} else {
-			if item, ok = p.value(line, at); !ok {
-				return nil, false
-			}
-			p.next()
-			if (!p.eof && p.indent > indent) || (p.sawCommentIndent && p.commentIndent > indent) {
-				return nil, false // maybe a scalar continued on the next lines
-			}
+			p.skip++
 		}
-		p.pairs = append(p.pairs, item)
+		item, ok := p.item(line, indent, at)
+		if convert {
+			p.parent(saved)
+			p.items = append(p.items, item)
+		} else {
+			p.skip--
+		}
+		if !ok {
+			return nil, false
+		}
 	}
-	seq.Content = p.carve(p.pairs[base:])
+	if contents {
+		seq.items = p.carveItems(p.items[base:])
+	}
 	return seq, true
+}
+
+// item reads the item of a block sequence indented by indent that starts at line[at].
+func (p *fastParser) item(line string, indent, at int) (*value, bool) {
+	if isKeyAt(line, at) {
+		p.indent = at // the item's mapping is indented as its first key
+		return p.mapping(at)
+	}
+	item, ok := p.value(line, at)
+	if !ok {
+		return nil, false
+	}
+	p.next()
+	if (!p.eof && p.indent > indent) || (p.sawCommentIndent && p.commentIndent > indent) {
+		return nil, false // maybe a scalar continued on the next lines
+	}
+	return item, true
 }
 
 // isKeyAt reports whether line[i:] starts with a key and its ':' (key: value, or key:).
@@ -233,21 +388,21 @@ func isKeyAt(line string, i int) bool {
 
 // value reads the value at line[i:], which runs to the end of the line or a comment: a
 // scalar, or a flow collection written on the one line.
-func (p *fastParser) value(line string, i int) (*yaml.Node, bool) {
+func (p *fastParser) value(line string, i int) (*value, bool) {
 	switch c := line[i]; {
 	case c == '"' || c == '\'' || c == '[' || c == '{':
-		var n *yaml.Node
+		var v *value
 		var end int
 		var ok bool
 		if c == '[' || c == '{' {
-			n, end, ok = p.flow(line, i, 0)
+			v, end, ok = p.flow(line, i, 0)
 		} else {
-			n, end, ok = p.quoted(line, i)
+			v, end, ok = p.quoted(line, i)
 		}
 		if !ok || !restIsComment(line[end:]) {
 			return nil, false
 		}
-		return n, true
+		return v, true
 	case !plainStart(line, i):
 		return nil, false
 	}
@@ -267,7 +422,7 @@ func (p *fastParser) value(line string, i int) (*yaml.Node, bool) {
 
 // quoted reads the quoted scalar at line[i:] (without escapes, on one line); end is the
 // index after its closing quote.
-func (p *fastParser) quoted(line string, i int) (n *yaml.Node, end int, ok bool) {
+func (p *fastParser) quoted(line string, i int) (v *value, end int, ok bool) {
 	c := line[i]
 	j := i + 1
 	doubled := false // '' in a single-quoted scalar, which stands for '
@@ -288,50 +443,74 @@ func (p *fastParser) quoted(line string, i int) (n *yaml.Node, end int, ok bool)
 		return nil, 0, false
 	}
 	text := line[i+1 : j]
-	if doubled {
+	if doubled && p.skip == 0 {
 		text = strings.ReplaceAll(text, "''", "'")
 	}
-	n = p.scalar(text, yaml.DoubleQuotedStyle, i)
+	style := yaml.DoubleQuotedStyle
 	if c == '\'' {
-		n.Style = yaml.SingleQuotedStyle
+		style = yaml.SingleQuotedStyle
 	}
-	n.Tag = "!!str"
-	return n, j + 1, true
+	return p.scalar(text, style, i), j + 1, true
 }
 
 // flow reads the flow sequence or mapping at line[i:], closed on the same line, of scalars
 // and flow collections: [a, "b", [c]], {a: b, c: [d]}. end is the index after it.
-func (p *fastParser) flow(line string, i, depth int) (n *yaml.Node, end int, ok bool) {
+func (p *fastParser) flow(line string, i, depth int) (v *value, end int, ok bool) {
 	if depth > 32 {
 		return nil, 0, false
 	}
-	n = p.node()
-	n.Line, n.Column, n.Style = p.line, i+1, yaml.FlowStyle
-	closer := byte(']')
-	if line[i] == '[' {
-		n.Kind, n.Tag = yaml.SequenceNode, "!!seq"
-	} else {
-		n.Kind, n.Tag, closer = yaml.MappingNode, "!!map", '}'
+	isMap := line[i] == '{'
+	closer, k := byte(']'), kList
+	if isMap {
+		closer, k = '}', kMap
 	}
-	base := len(p.pairs)
-	defer func() { p.pairs = p.pairs[:base] }()
+	v, contents := p.open(k, Pos{Line: p.line, Col: i + 1})
+	if !contents {
+		p.skip++
+		defer func() { p.skip-- }()
+	}
+	m := &fastMap{p: p, base: len(p.fields)}
+	if contents && isMap {
+		m.v = v
+	}
+	base := len(p.items)
+	defer func() { p.items = p.items[:base] }()
 	j := skipSpaces(line, i+1)
 	if j < len(line) && line[j] == closer {
-		n.Content = []*yaml.Node{}
-		return n, j + 1, true
+		m.close()
+		if contents && !isMap {
+			v.items = []*value{}
+		}
+		return v, j + 1, true
 	}
-	for {
-		if n.Kind == yaml.MappingNode {
-			k, kend, ok := p.flowPlain(line, j, true)
+	for n := 0; ; n++ {
+		var convert bool
+		var key string
+		at := -1 // the pair's place in p.fields
+		if isMap {
+			kend, ok := p.flowWord(line, j, true)
 			if !ok || kend >= len(line) || line[kend] != ':' || kend+1 >= len(line) || line[kend+1] != ' ' {
 				return nil, 0, false
 			}
-			p.pairs = append(p.pairs, k)
+			key = line[j:kend]
+			at = p.key(m, key, Pos{Line: p.line, Col: j + 1})
+			convert = at >= 0
 			j = skipSpaces(line, kend+1)
+		} else {
+			convert = contents
 		}
-		var item *yaml.Node
+		var item *value
 		if j >= len(line) {
 			return nil, 0, false
+		}
+		var saved int
+		switch {
+		case !convert:
+			p.skip++
+		case isMap:
+			saved = p.child(key, -1)
+		default:
+			saved = p.child("", n)
 		}
 		switch line[j] {
 		case '[', '{':
@@ -339,17 +518,32 @@ func (p *fastParser) flow(line string, i, depth int) (n *yaml.Node, end int, ok 
 		case '"', '\'':
 			item, j, ok = p.quoted(line, j)
 		default:
-			item, j, ok = p.flowPlain(line, j, false)
+			var wend int
+			if wend, ok = p.flowWord(line, j, false); ok {
+				item, j = p.scalar(line[j:wend], 0, j), wend
+			}
+		}
+		switch {
+		case !convert:
+			p.skip--
+		case isMap:
+			p.parent(saved)
+			p.fields[at].val = item
+		default:
+			p.parent(saved)
+			p.items = append(p.items, item)
 		}
 		if !ok {
 			return nil, 0, false
 		}
-		p.pairs = append(p.pairs, item)
 		j = skipSpaces(line, j)
 		switch {
 		case j < len(line) && line[j] == closer:
-			n.Content = p.carve(p.pairs[base:])
-			return n, j + 1, true
+			m.close()
+			if contents && !isMap {
+				v.items = p.carveItems(p.items[base:])
+			}
+			return v, j + 1, true
 		case j < len(line) && line[j] == ',':
 			j = skipSpaces(line, j+1)
 			if j < len(line) && line[j] == closer {
@@ -361,26 +555,26 @@ func (p *fastParser) flow(line string, i, depth int) (n *yaml.Node, end int, ok 
 	}
 }
 
-// flowPlain reads a plain scalar inside a flow collection: a word of letters, digits and
+// flowWord reads a plain scalar inside a flow collection: a word of letters, digits and
 // _ . @ / $ ~ + - ( ), with no spaces; a key when key is set. end is the index after it.
-func (p *fastParser) flowPlain(line string, i int, key bool) (n *yaml.Node, end int, ok bool) {
+func (p *fastParser) flowWord(line string, i int, key bool) (end int, ok bool) {
 	if i >= len(line) || !plainStart(line, i) || (key && !keyStart(line[i])) {
-		return nil, 0, false
+		return 0, false
 	}
 	j := i
 	for j < len(line) && (keyByte(line[j]) || line[j] == '$' || line[j] == '(' || line[j] == ')') {
 		j++
 	}
 	if key && j-i > 1000 {
-		return nil, 0, false // YAML looks for the ':' of a key within 1,024 characters
+		return 0, false // YAML looks for the ':' of a key within 1,024 characters
 	}
 	if line[i] == '-' && j == i+1 {
-		return nil, 0, false // a lone -, or - before a flow indicator
+		return 0, false // a lone -, or - before a flow indicator
 	}
 	if j < len(line) && line[j] != ',' && line[j] != ']' && line[j] != '}' && line[j] != ' ' && !(key && line[j] == ':') {
-		return nil, 0, false
+		return 0, false
 	}
-	return p.scalar(line[i:j], 0, i), j, true
+	return j, true
 }
 
 func skipSpaces(line string, i int) int {
@@ -390,14 +584,24 @@ func skipSpaces(line string, i int) int {
 	return i
 }
 
-// scalar is a scalar node for text found at byte col of the current line.
-func (p *fastParser) scalar(text string, style yaml.Style, col int) *yaml.Node {
-	n := p.node()
-	n.Kind, n.Value, n.Style, n.Line, n.Column = yaml.ScalarNode, text, style, p.line, col+1
-	if style == 0 {
-		n.Tag = p.plainTag(text)
+// scalar converts the scalar text found at byte col of the current line, written in
+// style (0: plain), as convertAt does.
+func (p *fastParser) scalar(text string, style yaml.Style, col int) *value {
+	if p.skip > 0 {
+		return nil
 	}
-	return n
+	pos := Pos{Line: p.line, Col: col + 1}
+	switch p.d.visit(pos, p.ptrLen, p.level) {
+	case skipValue:
+		return nil
+	case deepValue:
+		return p.d.deepNull()
+	}
+	tag := "!!str"
+	if style == 0 {
+		tag = p.plainTag(text)
+	}
+	return p.d.scalarOf(text, tag, style, pos)
 }
 
 // plainTag is the tag yaml.v3 resolves an unquoted scalar to. Text whose first byte yaml.v3

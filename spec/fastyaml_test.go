@@ -7,47 +7,89 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
 )
 
-// sameAsYAML reports how the tree fastYAML made of data differs from yaml.v3's, "" when
-// fastYAML refused data or both agree (comments aside: Parse never reads them).
+// sameAsYAML reports how what fastYAML made of data differs from what convert makes of
+// yaml.v3's tree (the values, the errors, the counts against the limits), "" when fastYAML
+// refused data or both agree.
 func sameAsYAML(data []byte) string {
-	fast, ok := fastYAML(data)
-	if !ok {
+	fast := testDoc()
+	if !fast.fastYAML(data) {
 		return ""
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var slow, next yaml.Node
-	if err := dec.Decode(&slow); err != nil {
+	var root, next yaml.Node
+	if err := dec.Decode(&root); err != nil {
 		return fmt.Sprintf("fastYAML read what yaml.v3 refuses: %v", err)
 	}
 	if err := dec.Decode(&next); err != io.EOF {
 		return fmt.Sprintf("yaml.v3 found more than one document: %v", err)
 	}
-	return diffNodes(fast, &slow, "")
+	slow := testDoc()
+	slow.tree = slow.convert(&root)
+	type counts struct {
+		Nodes, Size     int
+		TooBig, TooDeep bool
+		Stack           int
+	}
+	if a, b := (counts{fast.nodes, fast.size, fast.tooBig, fast.tooDeep, len(fast.stack)}), (counts{slow.nodes, slow.size, slow.tooBig, slow.tooDeep, len(slow.stack)}); a != b {
+		return fmt.Sprintf("fastYAML counts %+v, convert %+v", a, b)
+	}
+	if a, b := fmt.Sprint(fast.errs.list), fmt.Sprint(slow.errs.list); a != b {
+		return fmt.Sprintf("fastYAML errors %s, convert %s", a, b)
+	}
+	if fast.tooBig {
+		return "" // conversion stopped: Parse reads no value
+	}
+	return diffValues(fast.tree, slow.tree, "")
 }
 
-func diffNodes(a, b *yaml.Node, at string) string {
+// testDoc is a doc for sameAsYAML, with a few variables to expand.
+func testDoc() *doc {
+	vars := map[string]string{"N": "3", "S": "a b", "E": "", "USER": "u", "F": "1.5", "B": "true"}
+	return &doc{errs: &collector{file: "Leasefile"}, env: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }}
+}
+
+func diffValues(a, b *value, at string) string {
+	if a == nil || b == nil {
+		if a != b {
+			return fmt.Sprintf("at %s: fastYAML %v, convert %v", at, a, b)
+		}
+		return ""
+	}
+	// The index of a mapping past indexAt pairs is left out of the shape: fastYAML keeps
+	// none for keys in increasing order. A lookup finds each key's pair either way.
 	type shape struct {
-		Kind         yaml.Kind
-		Style        yaml.Style
-		Tag, Value   string
-		Anchor       string
-		Alias        bool
-		Line, Column int
-		N            int
+		Kind          kind
+		B, NoPos      bool
+		S, Plain      string
+		Pos           Pos
+		Items, Fields int
 	}
-	sa := shape{a.Kind, a.Style, a.Tag, a.Value, a.Anchor, a.Alias != nil, a.Line, a.Column, len(a.Content)}
-	sb := shape{b.Kind, b.Style, b.Tag, b.Value, b.Anchor, b.Alias != nil, b.Line, b.Column, len(b.Content)}
+	sa := shape{a.kind, a.b, a.noPos, a.s, a.plain, a.pos, len(a.items), len(a.fields)}
+	sb := shape{b.kind, b.b, b.noPos, b.s, b.plain, b.pos, len(b.items), len(b.fields)}
 	if sa != sb {
-		return fmt.Sprintf("at %s: fastYAML %+v, yaml.v3 %+v", at, sa, sb)
+		return fmt.Sprintf("at %s: fastYAML %+v, convert %+v", at, sa, sb)
 	}
-	for i := range a.Content {
-		if d := diffNodes(a.Content[i], b.Content[i], fmt.Sprintf("%s/%d", at, i)); d != "" {
+	for i := range a.items {
+		if d := diffValues(a.items[i], b.items[i], fmt.Sprintf("%s/%d", at, i)); d != "" {
+			return d
+		}
+	}
+	for i, f := range a.fields {
+		g := b.fields[i]
+		if f.key != g.key || f.keyPos != g.keyPos {
+			return fmt.Sprintf("at %s: fastYAML key %q at %v, convert %q at %v", at, f.key, f.keyPos, g.key, g.keyPos)
+		}
+		if got := a.field(f.key); got != &a.fields[i] {
+			return fmt.Sprintf("at %s: fastYAML finds key %q at %p, not its pair %d", at, f.key, got, i)
+		}
+		if d := diffValues(f.val, g.val, at+"/"+f.key); d != "" {
 			return d
 		}
 	}
@@ -103,10 +145,33 @@ func yamlCorpus(t testing.TB) [][]byte {
 		"a: b\r\n", "a:\tb\n", "a: é\n", "\ufeffa: b\n", "a: b\x00\n", "<<: {a: b}\n", "? a\n: b\n",
 		strings.Repeat("k", 1000) + ": b\n", strings.Repeat("k", 1100) + ": b\n", "x: {" + strings.Repeat("k", 1100) + ": b}\n",
 		"x: [" + strings.Repeat("v", 3000) + "]\n", "x: " + strings.Repeat("v", 3000) + "\n",
+		// What convert reports or rewrites as it goes: duplicate and long keys (whose values it
+		// skips), ${VAR}, numbers and booleans, mappings past indexAt pairs.
+		"a: {b: 1, b: [2, {c: d}]}\n", "a:\n  b: 1\na:\n  c: [1, 2]\n  d:\n    - e: f\nz: 1\n", "a: [{b: 1, b: 2}, {b: 3}]\n",
+		strings.Repeat("k", 300) + ":\n  b: [1, 2]\nc: d\n", "a: {" + strings.Repeat("k", 300) + ": [1, 2], b: c}\n",
+		"a: ${N}\nb: '${N}'\nc: \"${S}\"\nd: ${S}\ne: ${E:-7}\nf: ${F}\ng: ${B}\nh: x${N}\n", "a: ${NOPE}\nb: [${NOPE}, ${N}]\n",
+		"a: ${N\nb: ${1X}\n", "a: ${OS_PASSWORD}\n", "a: 1e400\nb: 99999999999999999999\nc: 0x10\nd: 0o17\ne: -0\nf: .nan\ng: 1.50\n",
+		"a: [yes, No, on, ~, null, Null, 1_0, +5, -.5]\n", manyKeys(20, false), manyKeys(20, true), manyKeys(16, true),
+		manyKeys(20, false) + "    k25: 1\n    k21: 2\n    k25: 3\n    k19: 4\n", manyKeys(18, false) + "    k00: 9\n",
+		"a: 'it''s'\nb: ['x''y', 'z']\n", "a/b~c:\n  d~e/f: [x]\n  d~e/f: y\n",
 	} {
 		out = append(out, []byte(s))
 	}
 	return out
+}
+
+// manyKeys is a mapping of n pairs (past indexAt when n > 16) inside a lease, with one key
+// defined twice at the end when dup is set.
+func manyKeys(n int, dup bool) string {
+	var b strings.Builder
+	b.WriteString("leases:\n  a:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "    k%02d: %d\n", i, i)
+	}
+	if dup {
+		b.WriteString("    k03: {x: y}\n")
+	}
+	return b.String()
 }
 
 // TestFastYAML holds fastYAML to yaml.v3 on the corpus and on mutations of it: every tree
@@ -115,7 +180,7 @@ func TestFastYAML(t *testing.T) {
 	corpus := yamlCorpus(t)
 	for _, data := range corpus {
 		if bytes.HasPrefix(data, []byte("# generated")) {
-			if _, ok := fastYAML(data); !ok {
+			if !testDoc().fastYAML(data) {
 				t.Errorf("fastYAML refuses the generated Leasefile")
 			}
 		}
@@ -129,7 +194,7 @@ func TestFastYAML(t *testing.T) {
 	fast := 0
 	for range 20000 {
 		data := mutateLines(r, corpus[r.Intn(len(corpus))], corpus)
-		if _, ok := fastYAML(data); ok {
+		if testDoc().fastYAML(data) {
 			fast++
 		}
 		if d := sameAsYAML(data); d != "" {
@@ -178,4 +243,59 @@ func mutateLines(r *rand.Rand, data []byte, corpus [][]byte) []byte {
 		}
 	}
 	return []byte(strings.Join(lines, "\n"))
+}
+
+// TestFastYAMLLimits holds fastYAML to convert on documents past the limits convert counts:
+// more than maxNodes values (in a flow, in a block sequence), more than maxSize bytes of
+// JSON pointers, nesting past maxDepth, with more of the document after the point where
+// conversion stopped.
+func TestFastYAMLLimits(t *testing.T) {
+	deep := func(levels int, leaf string) string {
+		var b strings.Builder
+		for i := range levels {
+			fmt.Fprintf(&b, "%s%s:\n", strings.Repeat("  ", i), strings.Repeat("k", 250))
+		}
+		fmt.Fprintf(&b, "%s%s\nafter: [1, {a: b}]\n", strings.Repeat("  ", levels), leaf)
+		return b.String()
+	}
+	items := strings.Repeat("1, ", maxNodes) + "1"
+	for _, doc := range []string{
+		"a: [" + items + "]\nb: {c: d, c: e}\nc: [1]\na: 1\n" + strings.Repeat("k", 300) + ": 1\n",
+		"a:\n" + strings.Repeat("  - 1\n", maxNodes+1) + "b: {c: d}\n",
+		"a:\n  - [" + strings.Repeat("1, ", maxNodes/2) + "1]\n  - [" + strings.Repeat("1, ", maxNodes/2) + "1]\n  - x\nb: 1\n",
+		deep(60, "x: ["+strings.Repeat("1, ", 2000)+"1]"),
+		deep(70, "x: [1, [2, {y: z}]]\n"+strings.Repeat("  ", 70)+"w: 1"),
+		deep(63, "x: [1, [2, [3]]]"), deep(64, "x: 1"), deep(65, "x: {y: 1}"),
+	} {
+		fast := testDoc()
+		if !fast.fastYAML([]byte(doc)) {
+			t.Errorf("fastYAML refuses %.60q", doc)
+			continue
+		}
+		if !fast.tooBig && !fast.tooDeep {
+			t.Errorf("%.60q: within the limits (%d values, %d bytes)", doc, fast.nodes, fast.size)
+		}
+		if d := sameAsYAML([]byte(doc)); d != "" {
+			t.Errorf("%.60q: %s", doc, d)
+		}
+	}
+}
+
+// sortedFields returns a mapping's pairs sorted by key, its own when they are, and leaves
+// its order as written.
+func TestSortedFields(t *testing.T) {
+	for _, src := range []string{"b: 1\na: 2\nc: 3\n", "a: 1\nb: 2\nc: 3\n", "a: 1\n"} {
+		d := testDoc()
+		if !d.fastYAML([]byte(src)) {
+			t.Fatalf("%q: not read", src)
+		}
+		before := slices.Clone(d.tree.fields)
+		got := d.tree.sortedFields()
+		if !slices.IsSortedFunc(got, byKey) || len(got) != len(before) {
+			t.Errorf("%q: sortedFields %v", src, got)
+		}
+		if !slices.EqualFunc(before, d.tree.fields, func(a, b field) bool { return a.key == b.key && a.val == b.val }) {
+			t.Errorf("%q: sortedFields reordered the mapping: %v", src, d.tree.fields)
+		}
+	}
 }

@@ -39,7 +39,7 @@ type Loc struct {
 // prevent_destroy, name) found after parsing, at the field (or the default it inherits), else
 // at the lease's key.
 func (f *File) ErrorAt(l *Lease, field, msg string) *Error {
-	loc, ok := l.Locs[field]
+	loc, ok := l.Loc(field)
 	if !ok {
 		loc = Loc{Pos: l.Pos, Path: "leases." + l.Key}
 	}
@@ -109,9 +109,34 @@ type Lease struct {
 	// Earliest is set by `start: earliest`: the plan picks the start (Start is then Now
 	// until it does, and once the lease exists its real start is authoritative).
 	Earliest *Earliest
-	// Locs is where each of site, start, end, duration, prevent_destroy and name is written,
-	// in defaults when inherited; absent when neither sets it.
-	Locs map[string]Loc
+	// locs is where each of locFields is written (see Loc): positions only, the paths are
+	// spelled out for an error.
+	locs [len(locFields)]fieldLoc
+}
+
+// locFields are the fields whose place a Lease keeps, for the errors found later.
+var locFields = [...]string{"site", "start", "end", "duration", "prevent_destroy", "name"}
+
+// fieldLoc is where one of a lease's locFields is written: in the lease, or in defaults
+// when inherited; nowhere unless set.
+type fieldLoc struct {
+	Pos            Pos
+	Set, Inherited bool
+}
+
+// Loc is where the lease's field (site, start, end, duration, prevent_destroy or name) is
+// written, in defaults when inherited; ok is false when neither sets it.
+func (l *Lease) Loc(field string) (loc Loc, ok bool) {
+	for i, f := range locFields {
+		if f != field || !l.locs[i].Set {
+			continue
+		}
+		if l.locs[i].Inherited {
+			return Loc{Pos: l.locs[i].Pos, Path: "defaults." + field}, true
+		}
+		return Loc{Pos: l.locs[i].Pos, Path: child(child("leases", l.Key), field)}, true
+	}
+	return Loc{}, false
 }
 
 // Earliest is how `start: earliest` searches: within Within after NotBefore (or now), and

@@ -63,9 +63,12 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 		errs.add(pos, "", "invalid UTF-8: a Leasefile is UTF-8 text (the byte at this position is not)")
 		return nil, errs.list
 	}
-	root, ok := fastYAML(data)
-	if !ok {
-		root = &yaml.Node{}
+	d := &doc{errs: errs, env: lookup, reachable: opts.SiteReachable}
+	if !d.fastYAML(data) {
+		// What fastYAML did is dropped: its errors too, which convert finds again.
+		errs = &collector{file: name}
+		d = &doc{errs: errs, env: lookup, reachable: opts.SiteReachable}
+		root := &yaml.Node{}
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		if err := dec.Decode(root); err != nil && err != io.EOF {
 			errs.add(yamlErrorPos(err), "", yamlErrorMsg(err))
@@ -82,13 +85,12 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 			errs.add(posOf(next.Content[0]), "", "a second YAML document (after ---): a Leasefile is one document; merge the two or remove the ---")
 			return nil, errs.list
 		}
+		if root.Kind == 0 || len(root.Content) == 0 {
+			errs.add(Pos{Line: 1, Col: 1}, "", "the file is empty: a Leasefile starts with \"version: 1\" and declares leases")
+			return nil, errs.list
+		}
+		d.tree = d.convert(root)
 	}
-	if root.Kind == 0 || len(root.Content) == 0 {
-		errs.add(Pos{Line: 1, Col: 1}, "", "the file is empty: a Leasefile starts with \"version: 1\" and declares leases")
-		return nil, errs.list
-	}
-	d := &doc{errs: errs, env: lookup, reachable: opts.SiteReachable}
-	d.tree = d.convert(root)
 	if !d.tree.isKind(kMap) {
 		errs.add(d.pos(""), "", "a Leasefile is a mapping that starts with \"version: 1\"")
 		return nil, errs.list.sort()
@@ -295,8 +297,9 @@ func (d *doc) policy(pm *value) map[string]PolicyOverride {
 func (d *doc) leases(f *File, top *value, def leaseDefaults) {
 	leases := top.get("leases")
 	type siteName struct{ site, name string }
-	names := map[siteName]string{} // -> lease key
-	for _, kv := range leases.sortedFields() {
+	fields := leases.sortedFields()
+	names := make(map[siteName]string, len(fields)) // -> lease key
+	for _, kv := range fields {
 		key, lm := kv.key, kv.val
 		if !lm.isKind(kMap) {
 			continue
@@ -387,8 +390,11 @@ func (d *doc) checkSites(f *File) {
 	known := slices.Concat(KnownSites, slices.Sorted(maps.Keys(f.Sites)))
 	seen := map[Pos]bool{}
 	for _, l := range f.Leases {
-		loc, ok := l.Locs["site"]
-		if l.Site == "" || slices.Contains(known, l.Site) || !ok || seen[loc.Pos] {
+		if l.Site == "" || slices.Contains(known, l.Site) {
+			continue
+		}
+		loc, ok := l.Loc("site")
+		if !ok || seen[loc.Pos] {
 			continue
 		}
 		seen[loc.Pos] = true
@@ -411,23 +417,15 @@ func (d *doc) checkSites(f *File) {
 	}
 }
 
-// locFields are the fields whose place a Lease keeps in Locs, for the errors found later.
-var locFields = []string{"site", "start", "end", "duration", "prevent_destroy", "name"}
-
 func (d *doc) lease(f *File, kv field, def leaseDefaults) *Lease {
 	key, lm := kv.key, kv.val
 	ptr := "/leases/" + escapeToken(key)
 	l := &Lease{Key: key, Pos: kv.keyPos, Start: def.start}
-	l.Locs = map[string]Loc{}
-	var path string // dotted(ptr), made once a field needs it
-	for _, field := range locFields {
+	for i, field := range locFields {
 		if v := lm.get(field); v != nil {
-			if path == "" {
-				path = child("leases", key)
-			}
-			l.Locs[field] = Loc{Pos: v.pos, Path: child(path, field)}
+			l.locs[i] = fieldLoc{Pos: v.pos, Set: true}
 		} else if v := def.values.get(field); v != nil && !v.noPos {
-			l.Locs[field] = Loc{Pos: v.pos, Path: "defaults." + field}
+			l.locs[i] = fieldLoc{Pos: v.pos, Set: true, Inherited: true}
 		}
 	}
 	l.Site, _ = str(lm, "site")

@@ -266,11 +266,55 @@ func sameStrings(a, b []any) bool {
 // query Equal to q. A query of lists and plain strings decodes from its own Encode exactly
 // as it is, so that string needs no decoding.
 func (q Query) EqualEncoded(s string) bool {
-	if plainQuery(q) && q.Encode() == s {
+	if plainQuery(q) && encodesAs(q, s) {
 		return true
 	}
 	have, err := ParseQuery(s)
 	return err == nil && q.Equal(have)
+}
+
+// encodesAs reports whether q.Encode() == s for a plainQuery q, comparing as it goes
+// instead of writing the encoding.
+func encodesAs(q []any, s string) bool {
+	rest, ok := encodedPrefix(q, s)
+	return ok && rest == ""
+}
+
+// encodedPrefix matches what encodeValue writes of the plain list v at the start of s, and
+// returns what follows.
+func encodedPrefix(v []any, s string) (string, bool) {
+	if s == "" || s[0] != '[' {
+		return "", false
+	}
+	s = s[1:]
+	for i, el := range v {
+		if i > 0 {
+			if !strings.HasPrefix(s, ", ") {
+				return "", false
+			}
+			s = s[2:]
+		}
+		ok := true
+		switch el := el.(type) {
+		case string:
+			if ok = len(s) >= len(el)+2 && s[0] == '"' && s[1:1+len(el)] == el && s[1+len(el)] == '"'; ok {
+				s = s[len(el)+2:]
+			}
+		case []any:
+			s, ok = encodedPrefix(el, s)
+		case Query:
+			s, ok = encodedPrefix(el, s)
+		default:
+			ok = false
+		}
+		if !ok {
+			return "", false
+		}
+	}
+	if s == "" || s[0] != ']' {
+		return "", false
+	}
+	return s[1:], true
 }
 
 // plainQuery reports whether q holds only lists and strings that encode as they are

@@ -446,3 +446,49 @@ func TestDurationParts(t *testing.T) {
 		}
 	}
 }
+
+// Loc places each field where the lease or defaults writes it, with the dotted path errors
+// show, and says when neither does.
+func TestLeaseLoc(t *testing.T) {
+	src := `version: 1
+defaults:
+  site: CHI@UC
+  duration: 2h
+leases:
+  a:
+    start: "2030-01-01 08:00"
+    name: x
+    reservations:
+      n: {type: node}
+  "7":
+    site: CHI@TACC
+    prevent_destroy: true
+    end: "2030-01-01 10:00"
+    reservations:
+      n: {type: node}
+`
+	f, err := Parse("Leasefile", []byte(src), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, key := range []string{"a", "7"} {
+		l := f.Lease(key)
+		for _, field := range append(locFields[:], "wait", "") {
+			if loc, ok := l.Loc(field); ok {
+				got = append(got, fmt.Sprintf("%s %s %d:%d %s", key, field, loc.Pos.Line, loc.Pos.Col, loc.Path))
+			} else {
+				got = append(got, fmt.Sprintf("%s %s none", key, field))
+			}
+		}
+	}
+	want := []string{
+		"a site 3:9 defaults.site", "a start 7:12 leases.a.start", "a end none", "a duration 4:13 defaults.duration",
+		"a prevent_destroy none", "a name 8:11 leases.a.name", "a wait none", "a  none",
+		"7 site 12:11 leases[7].site", "7 start none", "7 end 14:10 leases[7].end", "7 duration 4:13 defaults.duration",
+		"7 prevent_destroy 13:22 leases[7].prevent_destroy", "7 name none", "7 wait none", "7  none",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Loc (-want +got):\n%s", diff)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -314,8 +315,24 @@ func (n *vnode) validObject(m *value) bool {
 	return true
 }
 
-// validKey is valid for a mapping key, a string.
+// validKey is valid for a mapping key, a string. A schema of only a type, a minLength and a
+// pattern (as the key schemas are) is checked on the key itself, as valid checks a string,
+// without a value made for each key; any other is asked of valid.
 func (n *vnode) validKey(k string) bool {
+	if n.ref != "" || n.hasEnum || n.allOf != nil || n.ifS != nil {
+		return n.validKeyValue(k)
+	}
+	if n.types != nil && !slices.Contains(n.types, "string") {
+		return false
+	}
+	if n.minLength > 0 && utf8.RuneCountInString(k) < n.minLength {
+		return false
+	}
+	return n.match == nil || n.match(k)
+}
+
+// validKeyValue is validKey through valid, for any schema.
+func (n *vnode) validKeyValue(k string) bool {
 	v := value{kind: kString, s: k}
 	return n.valid(&v)
 }

@@ -162,3 +162,57 @@ func TestClassPattern(t *testing.T) {
 		}
 	}
 }
+
+// validKey answers as valid does of the key as a string value, for every node of the
+// Leasefile schema and of schemas of each keyword validKey checks itself or leaves to valid.
+func TestValidKeyIsValid(t *testing.T) {
+	var nodes []*vnode
+	var walk func(n *vnode, seen map[*vnode]bool)
+	walk = func(n *vnode, seen map[*vnode]bool) {
+		if n == nil || seen[n] {
+			return
+		}
+		seen[n] = true
+		nodes = append(nodes, n)
+		for _, c := range n.props {
+			walk(c, seen)
+		}
+		for _, c := range append([]*vnode{n.extra, n.names, n.items, n.ifS, n.thenS, n.elseS}, n.allOf...) {
+			walk(c, seen)
+		}
+		for _, c := range n.refs {
+			walk(c, seen)
+		}
+	}
+	doc, err := loadSchemaDoc()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := compileVerdict(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[*vnode]bool{}
+	walk(root, seen)
+	for _, schema := range []string{`{"type": "string", "minLength": 2, "pattern": "^[a-z][a-z0-9_-]*$"}`, `{"type": ["integer", "string"]}`,
+		`{"type": "integer"}`, `{"pattern": "^x"}`, `{"minLength": 3}`, `{"enum": ["a", "b"]}`, `{"const": "a"}`, `{"allOf": [{"pattern": "^a"}, {"minLength": 2}]}`,
+		`{"if": {"const": "a"}, "then": false}`, `{"$defs": {"k": {"pattern": "^[a-z]+$"}}, "$ref": "#/$defs/k"}`, `true`, `false`, `{}`} {
+		var d any
+		if err := json.Unmarshal([]byte(schema), &d); err != nil {
+			t.Fatal(err)
+		}
+		n, err := compileVerdict(d)
+		if err != nil {
+			t.Fatalf("%s: %v", schema, err)
+		}
+		walk(n, seen)
+	}
+	keys := []string{"", "a", "b", "ab", "A", "l0001", "my lease", "x-y", "x_y", "1a", "ü", "üü", "xx", strings.Repeat("k", 300), "a\n"}
+	for i, n := range nodes {
+		for _, k := range keys {
+			if got, want := n.validKey(k), n.validKeyValue(k); got != want {
+				t.Errorf("node %d: validKey(%q) = %v, valid says %v", i, k, got, want)
+			}
+		}
+	}
+}

@@ -20,17 +20,20 @@ import (
 // or invalid UTF-8 is left to encoding/json alone.) So the fast path has no errors of its own;
 // TestDecodeFastAgreesWithEncodingJSON and FuzzDecode hold it to encoding/json.
 
-// fastScanner reads a state held whole in b; s is b as a string, what strings are sliced from.
+// fastDepth is the deepest decodeFast reads: a reservation's object, in its lease's
+// reservations, in its lease, in leases, in the state.
+const fastDepth = 5
+
+// fastScanner reads a state held whole in s, what its strings are sliced from.
 type fastScanner struct {
-	b []byte
 	s string
 	i int
 }
 
 // decodeFast decodes a state file as decodeContent's encoding/json pass does, before the
 // checks and the normalisation; ok is false when it cannot tell (see above).
-func decodeFast(data []byte) (*File, bool) {
-	sc := &fastScanner{b: data, s: string(data)}
+func decodeFast(data string) (*File, bool) {
+	sc := &fastScanner{s: data}
 	f := &File{}
 	version := false
 	if !sc.fields(func(key string) (bit uint, ok bool) {
@@ -67,8 +70,8 @@ func decodeFast(data []byte) (*File, bool) {
 }
 
 func (sc *fastScanner) ws() {
-	for sc.i < len(sc.b) {
-		switch sc.b[sc.i] {
+	for sc.i < len(sc.s) {
+		switch sc.s[sc.i] {
 		case ' ', '\t', '\n', '\r':
 			sc.i++
 		default:
@@ -80,7 +83,7 @@ func (sc *fastScanner) ws() {
 // next skips white space and consumes c if it comes next.
 func (sc *fastScanner) next(c byte) bool {
 	sc.ws()
-	if sc.i < len(sc.b) && sc.b[sc.i] == c {
+	if sc.i < len(sc.s) && sc.s[sc.i] == c {
 		sc.i++
 		return true
 	}
@@ -90,7 +93,7 @@ func (sc *fastScanner) next(c byte) bool {
 // end reports whether only white space is left.
 func (sc *fastScanner) end() bool {
 	sc.ws()
-	return sc.i == len(sc.b)
+	return sc.i == len(sc.s)
 }
 
 // object calls member with the key of each member of an object; member consumes the value.
@@ -134,14 +137,14 @@ func (sc *fastScanner) token() (start, end int, escaped, valid, ok bool) {
 		return 0, 0, false, false, false
 	}
 	start, ascii := sc.i-1, true
-	for j := sc.i; j < len(sc.b); j++ {
-		switch c := sc.b[j]; {
+	for j := sc.i; j < len(sc.s); j++ {
+		switch c := sc.s[j]; {
 		case c == '"':
 			sc.i = j + 1
-			return start, sc.i, escaped, ascii || utf8.Valid(sc.b[start+1:j]), true
+			return start, sc.i, escaped, ascii || utf8.ValidString(sc.s[start+1:j]), true
 		case c == '\\':
 			escaped = true
-			if j++; j == len(sc.b) {
+			if j++; j == len(sc.s) {
 				return 0, 0, false, false, false
 			}
 		case c < 0x20:
@@ -163,12 +166,12 @@ func (sc *fastScanner) str() (string, bool) {
 	case !escaped && valid:
 		return sc.s[start+1 : end-1], true
 	case valid:
-		if v, ok := unescape(sc.b[start+1 : end-1]); ok {
+		if v, ok := unescape(sc.s[start+1 : end-1]); ok {
 			return v, true
 		}
 	}
 	var v string
-	if json.Unmarshal(sc.b[start:end], &v) != nil {
+	if json.Unmarshal([]byte(sc.s[start:end]), &v) != nil {
 		return "", false
 	}
 	return v, true
@@ -176,7 +179,7 @@ func (sc *fastScanner) str() (string, bool) {
 
 // unescape replaces the one-letter escapes of a string's text (\" \\ \/ \b \f \n \r \t, what
 // resource properties are full of); ok is false for any other (\u is encoding/json's).
-func unescape(b []byte) (string, bool) {
+func unescape(b string) (string, bool) {
 	out := make([]byte, 0, len(b))
 	for i := 0; i < len(b); i++ {
 		c := b[i]
@@ -210,7 +213,7 @@ func unescape(b []byte) (string, bool) {
 func (sc *fastScanner) time() (time.Time, bool) {
 	var t time.Time
 	start, end, _, _, ok := sc.token()
-	if !ok || t.UnmarshalJSON(sc.b[start:end]) != nil {
+	if !ok || t.UnmarshalJSON([]byte(sc.s[start:end])) != nil {
 		return time.Time{}, false
 	}
 	return t, true
@@ -220,17 +223,17 @@ func (sc *fastScanner) time() (time.Time, bool) {
 func (sc *fastScanner) integer(bits int) (int64, bool) {
 	sc.ws()
 	start := sc.i
-	if sc.i < len(sc.b) && sc.b[sc.i] == '-' {
+	if sc.i < len(sc.s) && sc.s[sc.i] == '-' {
 		sc.i++
 	}
 	digits := sc.i
-	for sc.i < len(sc.b) && '0' <= sc.b[sc.i] && sc.b[sc.i] <= '9' {
+	for sc.i < len(sc.s) && '0' <= sc.s[sc.i] && sc.s[sc.i] <= '9' {
 		sc.i++
 	}
 	switch {
-	case sc.i == digits, sc.b[digits] == '0' && sc.i > digits+1: // no digit, a leading zero
+	case sc.i == digits, sc.s[digits] == '0' && sc.i > digits+1: // no digit, a leading zero
 		return 0, false
-	case sc.i < len(sc.b) && (sc.b[sc.i] == '.' || sc.b[sc.i] == 'e' || sc.b[sc.i] == 'E'):
+	case sc.i < len(sc.s) && (sc.s[sc.i] == '.' || sc.s[sc.i] == 'e' || sc.s[sc.i] == 'E'):
 		return 0, false
 	}
 	n, err := strconv.ParseInt(sc.s[start:sc.i], 10, bits)
@@ -240,12 +243,12 @@ func (sc *fastScanner) integer(bits int) (int64, bool) {
 // boolean decodes true or false.
 func (sc *fastScanner) boolean() (v, ok bool) {
 	sc.ws()
-	rest := sc.b[sc.i:]
+	rest := sc.s[sc.i:]
 	switch {
-	case len(rest) >= 4 && string(rest[:4]) == "true":
+	case len(rest) >= 4 && rest[:4] == "true":
 		sc.i += 4
 		return true, true
-	case len(rest) >= 5 && string(rest[:5]) == "false":
+	case len(rest) >= 5 && rest[:5] == "false":
 		sc.i += 5
 		return false, true
 	}

@@ -13,7 +13,10 @@ import (
 // encoding/json (decodeJSON); it reports whether decodeFast took it.
 func checkDecodeFast(t *testing.T, name string, data []byte) bool {
 	t.Helper()
-	got, ok := decodeFast(data)
+	got, ok := decodeFast(string(data))
+	if off := tooDeep(data, fastDepth); ok && off >= 0 {
+		t.Errorf("%s: decodeFast took a state nested deeper than %d (at byte %d)", name, fastDepth, off)
+	}
 	if !ok || got.FormatVersion < 1 || got.FormatVersion > FormatVersion {
 		return false // decodeContent decodes it with encoding/json
 	}

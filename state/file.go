@@ -85,7 +85,7 @@ type File struct {
 
 // pending is what a decoded File's baseline and snap are made from (File.pending).
 type pending struct {
-	data []byte // the state's bytes, as decoded
+	data string // the state's text, as decoded
 	snap bool   // false for a clone, which has the baseline alone (see Clone)
 }
 

@@ -2,15 +2,18 @@ package state
 
 import (
 	"bytes"
+	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
-// FuzzDecode: reading any state file never panics, decodes as encoding/json does, and a state
+// FuzzDecode: reading any state file never panics, decodes as encoding/json does, readDecode
+// answers as ReadBounded and decode, and a state
 // it accepts encodes to a file that reads back to the same state. Seeded with the golden plans' states. Crashers found go to testdata/fuzz/FuzzDecode.
 func FuzzDecode(f *testing.F) {
 	// The states of the golden plans, then hand-made shapes.
@@ -22,8 +25,10 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"format_version": 1, "lineage": "x", "leases": {"a": {"id": "l", "reservations": {"r": {"id": "q"}}}}, "intents": [{"key": "b", "name": "b", "time": "2026-12-01T08:00:00Z"}]}`))
 	f.Add([]byte(`{"format_version": 1, "lineage": "x", "leases": {"a": null}}`))
 	f.Add([]byte(`{"format_version": 2}`))
+	f.Add([]byte(`{"format_version": 1, "lineage": "x", "leases": {"a": {"id": "l", "x": ` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `}}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkTooDeep(t, data)
+		checkReadDecode(t, data)
 		data, err := ReadBounded(bytes.NewReader(data))
 		if err != nil {
 			return
@@ -56,4 +61,21 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("state differs after a round trip (-read +reread):\n%s", diff)
 		}
 	})
+}
+
+// checkReadDecode fails t when readDecode answers otherwise than ReadBounded then decode.
+func checkReadDecode(t *testing.T, data []byte) {
+	t.Helper()
+	got, gotErr := readDecode(bytes.NewReader(data))
+	var want *File
+	b, wantErr := ReadBounded(bytes.NewReader(data))
+	if wantErr == nil {
+		want, wantErr = decode(b)
+	}
+	if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+		t.Fatalf("readDecode: %v; ReadBounded and decode: %v\n%s", gotErr, wantErr, data)
+	}
+	if diff := cmp.Diff(want, got, ignoreBaseline); diff != "" {
+		t.Fatalf("readDecode (-ReadBounded and decode +readDecode):\n%s", diff)
+	}
 }

@@ -28,11 +28,7 @@ func Load(path string) (*File, error) {
 		return nil, fmt.Errorf("read state: %w", err)
 	}
 	defer r.Close()
-	data, err := ReadBounded(r)
-	if err != nil {
-		return nil, fmt.Errorf("state %s: %w", path, err)
-	}
-	f, err := decode(data)
+	f, err := readDecode(r)
 	if err != nil {
 		return nil, fmt.Errorf("state %s: %w", path, err)
 	}
@@ -64,7 +60,10 @@ func LoadOrNew(path string) (f *File, existed bool, err error) {
 
 // decode reads a state from data; its baseline and snap are made from data when first
 // needed (File.settle).
-func decode(data []byte) (*File, error) {
+func decode(data []byte) (*File, error) { return decodeText(string(data)) }
+
+// decodeText is decode of the state's text, which it keeps for settle.
+func decodeText(data string) (*File, error) {
 	f, err := decodeContent(data)
 	if err != nil {
 		return nil, err
@@ -80,11 +79,16 @@ func decode(data []byte) (*File, error) {
 }
 
 // decodeContent reads the content of a state from data, without baseline or snap.
-func decodeContent(data []byte) (*File, error) {
+func decodeContent(data string) (*File, error) {
 	f, ok := decodeFast(data)
 	if !ok || f.FormatVersion < 1 || f.FormatVersion > FormatVersion {
+		b := []byte(data)
+		// ReadBounded's check, which readDecode leaves to here.
+		if err := checkDepth(b); err != nil {
+			return nil, err
+		}
 		var err error
-		if f, err = decodeJSON(data); err != nil {
+		if f, err = decodeJSON(b); err != nil {
 			return nil, err
 		}
 	}
