@@ -178,6 +178,9 @@ func (st *stream) leases(out []Lease, keep Keep) ([]Lease, error) {
 		switch c {
 		case ',':
 		case ']':
+			if len(out) == 0 && len(chunks) == 0 {
+				return cur, nil // one chunk: no copy
+			}
 			out = slices.Grow(out, n-len(out))
 			for _, c := range chunks {
 				out = append(out, c...)
