@@ -52,6 +52,9 @@ type doc struct {
 	// spelled out only for an error.
 	stack []token
 	slab  []value // values are allocated from here, a chunk at a time
+	// plainText is the text of the plain numbers written otherwise than their digits
+	// (0x1F, 1e3), see value.plain.
+	plainText map[*value]string
 }
 
 // token is one reference token of a JSON pointer: a mapping key, or a sequence index.
@@ -78,20 +81,31 @@ type value struct {
 	b    bool
 	// noPos marks a value nested too deep: converted to null, it has no position.
 	noPos bool
-	s     string // a string, or a number's digits
-	// plain is the text of an unquoted YAML scalar converted to a number or a boolean: the
-	// schema may want it as a string (name: 2026), see validate.
-	plain  string
-	pos    Pos
+	// plain marks an unquoted YAML scalar converted to a number or a boolean: the schema may
+	// want it as a string (name: 2026), see validate. Its text is s for a boolean, and for a
+	// number d.plainText[v] unless that is its digits (count: 2) (see doc.plainOf).
+	plain  bool
+	at     spot
+	s      string // a string, or a number's digits, or a boolean's text
 	items  []*value
 	fields []field // a mapping's pairs in order, each key once (the first definition)
 	index  map[string]int
 }
 
+// spot is a Pos in half the bytes, for the many values and keys of a document (a
+// document's lines and columns fit 32 bits: yaml.v3 reads no text of 2 GiB).
+type spot struct{ line, col int32 }
+
+func spotOf(p Pos) spot { return spot{int32(p.Line), int32(p.Col)} }
+
+func (s spot) pos() Pos { return Pos{Line: int(s.line), Col: int(s.col)} }
+
+func (v *value) pos() Pos { return v.at.pos() }
+
 // field is one pair of a mapping.
 type field struct {
 	key    string
-	keyPos Pos
+	keyPos spot
 	val    *value
 }
 
@@ -213,7 +227,7 @@ func (d *doc) at(ptr string) (v *value, keyPos Pos, isKey bool) {
 			if f == nil || escapeToken(key) != tok {
 				return nil, Pos{}, false
 			}
-			v, keyPos, isKey = f.val, f.keyPos, true
+			v, keyPos, isKey = f.val, f.keyPos.pos(), true
 		case kList:
 			i, err := strconv.Atoi(tok)
 			if err != nil || i < 0 || i >= len(v.items) || strconv.Itoa(i) != tok {
@@ -251,7 +265,7 @@ func (d *doc) newValue(k kind, p Pos) *value {
 	}
 	v := &d.slab[0]
 	d.slab = d.slab[1:]
-	v.kind, v.pos = k, p
+	v.kind, v.at = k, spotOf(p)
 	return v
 }
 
@@ -427,7 +441,7 @@ func (d *doc) mapping(n *yaml.Node, ptrLen int, out *value, merged bool, depth i
 		if d.refuseKey(key, posOf(k), out.field, merged) {
 			continue
 		}
-		out.add(field{key: key, keyPos: posOf(k)})
+		out.add(field{key: key, keyPos: spotOf(posOf(k))})
 		at := len(out.fields) - 1
 		d.stack = append(d.stack, token{key: key, index: -1})
 		val := d.convertAt(v, ptrLen+1+escapedLen(key), depth+1)
@@ -471,7 +485,7 @@ func (d *doc) refuseKey(key string, keyPos Pos, find func(string) *field, merged
 	if prev := find(key); prev != nil {
 		if !merged {
 			d.errs.add(keyPos, dotted(d.ptr()+"/"+escapeToken(key)),
-				fmt.Sprintf("duplicate key %s (first defined at line %d, column %d)", quote(key), prev.keyPos.Line, prev.keyPos.Col))
+				fmt.Sprintf("duplicate key %s (first defined at line %d, column %d)", quote(key), prev.keyPos.line, prev.keyPos.col))
 		}
 		return true
 	}
@@ -517,7 +531,7 @@ func (d *doc) scalarOf(value, tag string, style yaml.Style, p Pos) *value {
 		return d.newValue(kNull, p)
 	case "!!bool":
 		v := d.newValue(kBool, p)
-		v.b, v.plain = strings.EqualFold(value, "true"), value
+		v.b, v.s, v.plain = strings.EqualFold(value, "true"), value, true
 		return v
 	case "!!int":
 		if canonicalInt(value) {
@@ -533,7 +547,7 @@ func (d *doc) scalarOf(value, tag string, style yaml.Style, p Pos) *value {
 			}
 		}
 		v := d.text(value, p)
-		v.plain = value
+		v.plain = true
 		return v
 	case "!!float":
 		// yaml.v3 resolves a decimal integer beyond 64 bits as a float: keep its digits.
@@ -559,8 +573,22 @@ func (d *doc) text(s string, p Pos) *value {
 
 func (d *doc) number(digits, plain string, p Pos) *value {
 	v := d.newValue(kNumber, p)
-	v.s, v.plain = digits, plain
+	v.s, v.plain = digits, true
+	if plain != digits {
+		if d.plainText == nil {
+			d.plainText = map[*value]string{}
+		}
+		d.plainText[v] = plain
+	}
 	return v
+}
+
+// plainOf is the text of the plain scalar v (see value.plain).
+func (d *doc) plainOf(v *value) string {
+	if t, ok := d.plainText[v]; ok {
+		return t
+	}
+	return v.s
 }
 
 // canonicalInt reports whether s is a decimal int64 written as strconv.FormatInt writes it.

@@ -179,7 +179,7 @@ func (p *fastParser) key(m *fastMap, key string, keyPos Pos) int {
 	if p.d.refuseKey(key, keyPos, m.find, false) {
 		return -1
 	}
-	p.fields = append(p.fields, field{key: key, keyPos: keyPos})
+	p.fields = append(p.fields, field{key: key, keyPos: spotOf(keyPos)})
 	n := len(p.fields) - m.base
 	m.ordered, m.last = (n == 1 || m.ordered) && (n == 1 || key > m.last), key
 	switch {

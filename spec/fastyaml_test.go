@@ -46,7 +46,7 @@ func sameAsYAML(data []byte) string {
 	if fast.tooBig {
 		return "" // conversion stopped: Parse reads no value
 	}
-	return diffValues(fast.tree, slow.tree, "")
+	return diffValues(fast, slow, fast.tree, slow.tree, "")
 }
 
 // testDoc is a doc for sameAsYAML, with a few variables to expand.
@@ -55,7 +55,7 @@ func testDoc() *doc {
 	return &doc{errs: &collector{file: "Leasefile"}, env: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }}
 }
 
-func diffValues(a, b *value, at string) string {
+func diffValues(da, db *doc, a, b *value, at string) string {
 	if a == nil || b == nil {
 		if a != b {
 			return fmt.Sprintf("at %s: fastYAML %v, convert %v", at, a, b)
@@ -67,17 +67,19 @@ func diffValues(a, b *value, at string) string {
 	type shape struct {
 		Kind          kind
 		B, NoPos      bool
-		S, Plain      string
+		S             string
+		Plain         bool
+		PlainText     string
 		Pos           Pos
 		Items, Fields int
 	}
-	sa := shape{a.kind, a.b, a.noPos, a.s, a.plain, a.pos, len(a.items), len(a.fields)}
-	sb := shape{b.kind, b.b, b.noPos, b.s, b.plain, b.pos, len(b.items), len(b.fields)}
+	sa := shape{a.kind, a.b, a.noPos, a.s, a.plain, da.plainOf(a), a.pos(), len(a.items), len(a.fields)}
+	sb := shape{b.kind, b.b, b.noPos, b.s, b.plain, db.plainOf(b), b.pos(), len(b.items), len(b.fields)}
 	if sa != sb {
 		return fmt.Sprintf("at %s: fastYAML %+v, convert %+v", at, sa, sb)
 	}
 	for i := range a.items {
-		if d := diffValues(a.items[i], b.items[i], fmt.Sprintf("%s/%d", at, i)); d != "" {
+		if d := diffValues(da, db, a.items[i], b.items[i], fmt.Sprintf("%s/%d", at, i)); d != "" {
 			return d
 		}
 	}
@@ -89,7 +91,7 @@ func diffValues(a, b *value, at string) string {
 		if got := a.field(f.key); got != &a.fields[i] {
 			return fmt.Sprintf("at %s: fastYAML finds key %q at %p, not its pair %d", at, f.key, got, i)
 		}
-		if d := diffValues(f.val, g.val, at+"/"+f.key); d != "" {
+		if d := diffValues(da, db, f.val, g.val, at+"/"+f.key); d != "" {
 			return d
 		}
 	}

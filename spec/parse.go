@@ -133,7 +133,7 @@ func yamlErrorMsg(err error) string {
 // pos is the position of the value at ptr; zero when there is none.
 func (d *doc) pos(ptr string) Pos {
 	if v, _, _ := d.at(ptr); v != nil {
-		return v.pos
+		return v.pos()
 	}
 	return Pos{}
 }
@@ -145,7 +145,7 @@ func (d *doc) keyPos(ptr string) Pos {
 	case isKey:
 		return kp
 	case v != nil:
-		return v.pos
+		return v.pos()
 	}
 	return Pos{}
 }
@@ -420,12 +420,12 @@ func (d *doc) checkSites(f *File) {
 func (d *doc) lease(f *File, kv field, def leaseDefaults) *Lease {
 	key, lm := kv.key, kv.val
 	ptr := "/leases/" + escapeToken(key)
-	l := &Lease{Key: key, Pos: kv.keyPos, Start: def.start}
+	l := &Lease{Key: key, Pos: kv.keyPos.pos(), Start: def.start}
 	for i, field := range locFields {
 		if v := lm.get(field); v != nil {
-			l.locs[i] = fieldLoc{Pos: v.pos, Set: true}
+			l.locs[i] = fieldLoc{Pos: v.pos(), Set: true}
 		} else if v := def.values.get(field); v != nil && !v.noPos {
-			l.locs[i] = fieldLoc{Pos: v.pos, Set: true, Inherited: true}
+			l.locs[i] = fieldLoc{Pos: v.pos(), Set: true, Inherited: true}
 		}
 	}
 	l.Site, _ = str(lm, "site")
@@ -531,7 +531,7 @@ func (d *doc) window(l *Lease, lm *value, ptr string, def leaseDefaults) (hasEnd
 func (d *doc) reservation(ptr string, kv field) *Reservation {
 	key, m := kv.key, kv.val
 	t, _ := str(m, "type")
-	r := &Reservation{Key: key, Type: Type(t), Pos: kv.keyPos}
+	r := &Reservation{Key: key, Type: Type(t), Pos: kv.keyPos.pos()}
 	switch r.Type {
 	case Node, Device, Network, FloatingIP, Flavor:
 	default:

@@ -492,3 +492,19 @@ leases:
 		t.Errorf("Loc (-want +got):\n%s", diff)
 	}
 }
+
+// TestPlainNumberAsString holds a plain scalar the schema wants as a string to its text as
+// written, not its digits: a number written otherwise than its digits keeps its text aside.
+func TestPlainNumberAsString(t *testing.T) {
+	node := "    reservations:\n      n:\n        type: node\n"
+	for _, text := range []string{"2026", "0x1F", "1e3", "0o17", "99999999999999999999999", "true", "No"} {
+		f, err := Parse("Leasefile", []byte(lease("    name: "+text+"\n"+node+"        node_type: "+text+"\n")), Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", text, err)
+		}
+		l := f.Lease("exp")
+		if l.Name != text || l.Reservations[0].NodeType != text {
+			t.Errorf("%s: name %q, node_type %q, want the text as written", text, l.Name, l.Reservations[0].NodeType)
+		}
+	}
+}
