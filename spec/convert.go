@@ -94,11 +94,11 @@ type value struct {
 
 // spot is a Pos in half the bytes, for the many values and keys of a document (a
 // document's lines and columns fit 32 bits: yaml.v3 reads no text of 2 GiB).
-type spot struct{ line, col int32 }
+type spot struct{ Line, Col int32 }
 
 func spotOf(p Pos) spot { return spot{int32(p.Line), int32(p.Col)} }
 
-func (s spot) pos() Pos { return Pos{Line: int(s.line), Col: int(s.col)} }
+func (s spot) pos() Pos { return Pos{Line: int(s.Line), Col: int(s.Col)} }
 
 func (v *value) pos() Pos { return v.at.pos() }
 
@@ -485,7 +485,7 @@ func (d *doc) refuseKey(key string, keyPos Pos, find func(string) *field, merged
 	if prev := find(key); prev != nil {
 		if !merged {
 			d.errs.add(keyPos, dotted(d.ptr()+"/"+escapeToken(key)),
-				fmt.Sprintf("duplicate key %s (first defined at line %d, column %d)", quote(key), prev.keyPos.line, prev.keyPos.col))
+				fmt.Sprintf("duplicate key %s (first defined at line %d, column %d)", quote(key), prev.keyPos.Line, prev.keyPos.Col))
 		}
 		return true
 	}

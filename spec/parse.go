@@ -423,9 +423,9 @@ func (d *doc) lease(f *File, kv field, def leaseDefaults) *Lease {
 	l := &Lease{Key: key, Pos: kv.keyPos.pos(), Start: def.start}
 	for i, field := range locFields {
 		if v := lm.get(field); v != nil {
-			l.locs[i] = fieldLoc{Pos: v.pos(), Set: true}
+			l.locs[i] = fieldLoc{Pos: v.at, Set: true}
 		} else if v := def.values.get(field); v != nil && !v.noPos {
-			l.locs[i] = fieldLoc{Pos: v.pos(), Set: true, Inherited: true}
+			l.locs[i] = fieldLoc{Pos: v.at, Set: true, Inherited: true}
 		}
 	}
 	l.Site, _ = str(lm, "site")
