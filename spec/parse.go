@@ -298,7 +298,9 @@ func (d *doc) leases(f *File, top *value, def leaseDefaults) {
 	leases := top.get("leases")
 	type siteName struct{ site, name string }
 	fields := leases.sortedFields()
-	names := make(map[siteName]string, len(fields)) // -> lease key
+	// While the names come in increasing order (name_prefix + key, as most do), none can be
+	// a repeat and names stays nil; past the first that does not, it holds every name.
+	var names map[siteName]string // -> lease key
 	for _, kv := range fields {
 		key, lm := kv.key, kv.val
 		if !lm.isKind(kMap) {
@@ -306,6 +308,15 @@ func (d *doc) leases(f *File, top *value, def leaseDefaults) {
 		}
 		l := d.lease(f, kv, def)
 		f.Leases = append(f.Leases, l)
+		if names == nil {
+			if n := len(f.Leases); n == 1 || l.Name > f.Leases[n-2].Name {
+				continue
+			}
+			names = make(map[siteName]string, len(fields))
+			for _, prev := range f.Leases[:len(f.Leases)-1] {
+				names[siteName{prev.Site, prev.Name}] = prev.Key
+			}
+		}
 		id := siteName{l.Site, l.Name}
 		if other, dup := names[id]; dup {
 			ptr := "/leases/" + escapeToken(key)

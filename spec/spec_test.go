@@ -151,6 +151,9 @@ func TestRules(t *testing.T) {
 		{"duration ok", lease("    duration: 1d12h\n" + node), nil, nil},
 		{"duplicate names", "version: 1\ndefaults: {site: CHI@UC}\nleases:\n  a:\n    name: same\n" + node + "  b:\n    name: same\n" + node, nil,
 			[]string{`9:3: leases.b: lease name "same" is also the name of leases.a on CHI@UC`}},
+		{"duplicate name after names in increasing order", "version: 1\ndefaults: {site: CHI@UC}\nleases:\n  a:\n    name: n1\n" + node + "  b:\n    name: n2\n" + node +
+			"  c:\n    name: n1\n" + node + "  d:\n    name: n1\n    site: CHI@TACC\n" + node + "  e:\n    name: n2\n" + node, nil,
+			[]string{`14:3: leases.c: lease name "n1" is also the name of leases.a on CHI@UC`, `25:3: leases.e: lease name "n2" is also the name of leases.b on CHI@UC`}},
 		{"number where a string is wanted", lease("    name: 2026\n" + node), nil, nil},
 		{"wrong version", strings.Replace(lease(node), "version: 1", "version: 2", 1), nil,
 			[]string{"1:10: version: unsupported Leasefile version"}},
