@@ -84,11 +84,12 @@ type value struct {
 	// plain marks an unquoted YAML scalar converted to a number or a boolean: the schema may
 	// want it as a string (name: 2026), see validate. Its text is s for a boolean, and for a
 	// number d.plainText[v] unless that is its digits (count: 2) (see doc.plainOf).
-	plain  bool
-	at     spot
-	s      string // a string, or a number's digits, or a boolean's text
-	items  []*value
-	fields []field // a mapping's pairs in order, each key once (the first definition)
+	plain bool
+	at    spot
+	s     string // a string, or a number's digits, or a boolean's text
+	// fields is a mapping's pairs in order, each key once (the first definition), or a
+	// list's items (val only): a value holds one slice, lists are few.
+	fields []field
 	index  map[string]int
 }
 
@@ -192,9 +193,9 @@ func (v *value) toAny() any {
 	case kNumber:
 		return json.Number(v.s)
 	case kList:
-		out := make([]any, len(v.items))
-		for i, e := range v.items {
-			out[i] = e.toAny()
+		out := make([]any, len(v.fields))
+		for i, f := range v.fields {
+			out[i] = f.val.toAny()
 		}
 		return out
 	case kMap:
@@ -230,10 +231,10 @@ func (d *doc) at(ptr string) (v *value, keyPos Pos, isKey bool) {
 			v, keyPos, isKey = f.val, f.keyPos.pos(), true
 		case kList:
 			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(v.items) || strconv.Itoa(i) != tok {
+			if err != nil || i < 0 || i >= len(v.fields) || strconv.Itoa(i) != tok {
 				return nil, Pos{}, false
 			}
-			v, keyPos, isKey = v.items[i], Pos{}, false
+			v, keyPos, isKey = v.fields[i].val, Pos{}, false
 		default:
 			return nil, Pos{}, false
 		}
@@ -393,13 +394,13 @@ func (d *doc) convertAt(n *yaml.Node, ptrLen, depth int) *value {
 		return d.convertAt(n.Alias, ptrLen, depth)
 	case yaml.SequenceNode:
 		out := d.newValue(kList, p)
-		out.items = make([]*value, 0, len(n.Content))
+		out.fields = make([]field, 0, len(n.Content))
 		for i, c := range n.Content {
 			if d.tooBig {
 				break
 			}
 			d.stack = append(d.stack, token{index: i})
-			out.items = append(out.items, d.convertAt(c, ptrLen+1+digits(i), depth+1))
+			out.fields = append(out.fields, field{val: d.convertAt(c, ptrLen+1+digits(i), depth+1)})
 			d.stack = d.stack[:len(d.stack)-1]
 		}
 		return out
@@ -691,10 +692,10 @@ func (v *value) list() []*value {
 	if !v.isKind(kList) {
 		return nil
 	}
-	out := make([]*value, len(v.items))
-	for i, e := range v.items {
-		if e.isKind(kMap) {
-			out[i] = e
+	out := make([]*value, len(v.fields))
+	for i, f := range v.fields {
+		if f.val.isKind(kMap) {
+			out[i] = f.val
 		}
 	}
 	return out

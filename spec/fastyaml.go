@@ -57,8 +57,7 @@ type fastParser struct {
 	ptrLen, level, skip int
 	fields              []field           // the pairs of the mappings being read
 	items               []*value          // the items of the sequences being read
-	fieldChunk          []field           // mappings' pairs are carved from here
-	itemChunk           []*value          // sequences' items are carved from here
+	fieldChunk          []field           // mappings' pairs and sequences' items are carved from here
 	tags                map[string]string // plainTag's answers, by text
 	commentIndent       int               // the greatest indent of a comment line skipped by the last next
 	sawCommentIndent    bool
@@ -108,13 +107,15 @@ func (p *fastParser) carveFields(fs []field) []field {
 	return out
 }
 
-func (p *fastParser) carveItems(items []*value) []*value {
-	if len(items) > len(p.itemChunk) {
-		p.itemChunk = make([]*value, max(256, len(items)))
+func (p *fastParser) carveItems(items []*value) []field {
+	if len(items) > len(p.fieldChunk) {
+		p.fieldChunk = make([]field, max(512, len(items)))
 	}
-	out := p.itemChunk[:len(items):len(items)]
-	p.itemChunk = p.itemChunk[len(items):]
-	copy(out, items)
+	out := p.fieldChunk[:len(items):len(items)]
+	p.fieldChunk = p.fieldChunk[len(items):]
+	for i, e := range items {
+		out[i].val = e
+	}
 	return out
 }
 
@@ -353,7 +354,7 @@ func (p *fastParser) sequence(indent int) (*value, bool) {
 		}
 	}
 	if contents {
-		seq.items = p.carveItems(p.items[base:])
+		seq.fields = p.carveItems(p.items[base:])
 	}
 	return seq, true
 }
@@ -479,7 +480,7 @@ func (p *fastParser) flow(line string, i, depth int) (v *value, end int, ok bool
 	if j < len(line) && line[j] == closer {
 		m.close()
 		if contents && !isMap {
-			v.items = []*value{}
+			v.fields = []field{}
 		}
 		return v, j + 1, true
 	}
@@ -541,7 +542,7 @@ func (p *fastParser) flow(line string, i, depth int) (v *value, end int, ok bool
 		case j < len(line) && line[j] == closer:
 			m.close()
 			if contents && !isMap {
-				v.items = p.carveItems(p.items[base:])
+				v.fields = p.carveItems(p.items[base:])
 			}
 			return v, j + 1, true
 		case j < len(line) && line[j] == ',':

@@ -65,23 +65,29 @@ func diffValues(da, db *doc, a, b *value, at string) string {
 	// The index of a mapping past indexAt pairs is left out of the shape: fastYAML keeps
 	// none for keys in increasing order. A lookup finds each key's pair either way.
 	type shape struct {
-		Kind          kind
-		B, NoPos      bool
-		S             string
-		Plain         bool
-		PlainText     string
-		Pos           Pos
-		Items, Fields int
+		Kind      kind
+		B, NoPos  bool
+		S         string
+		Plain     bool
+		PlainText string
+		Pos       Pos
+		Fields    int
 	}
-	sa := shape{a.kind, a.b, a.noPos, a.s, a.plain, da.plainOf(a), a.pos(), len(a.items), len(a.fields)}
-	sb := shape{b.kind, b.b, b.noPos, b.s, b.plain, db.plainOf(b), b.pos(), len(b.items), len(b.fields)}
+	sa := shape{a.kind, a.b, a.noPos, a.s, a.plain, da.plainOf(a), a.pos(), len(a.fields)}
+	sb := shape{b.kind, b.b, b.noPos, b.s, b.plain, db.plainOf(b), b.pos(), len(b.fields)}
 	if sa != sb {
 		return fmt.Sprintf("at %s: fastYAML %+v, convert %+v", at, sa, sb)
 	}
-	for i := range a.items {
-		if d := diffValues(da, db, a.items[i], b.items[i], fmt.Sprintf("%s/%d", at, i)); d != "" {
-			return d
+	if a.kind == kList {
+		for i := range a.fields {
+			if a.fields[i].key != "" || a.fields[i].keyPos != (spot{}) || b.fields[i].key != "" || b.fields[i].keyPos != (spot{}) {
+				return fmt.Sprintf("at %s/%d: an item with a key", at, i)
+			}
+			if d := diffValues(da, db, a.fields[i].val, b.fields[i].val, fmt.Sprintf("%s/%d", at, i)); d != "" {
+				return d
+			}
 		}
+		return ""
 	}
 	for i, f := range a.fields {
 		g := b.fields[i]

@@ -595,8 +595,8 @@ func (d *doc) reservation(ptr string, kv field) *Reservation {
 		d.fail(ptr+"/device_name", "device_name names one device: count must be 1 (python-chi raises ValueError here too)")
 	}
 	if av := m.get("addresses"); av.isKind(kList) {
-		addrs := av.items
-		for i, a := range addrs {
+		for i, af := range av.fields {
+			a := af.val
 			if !a.isKind(kString) {
 				continue
 			}
@@ -607,8 +607,8 @@ func (d *doc) reservation(ptr string, kv field) *Reservation {
 			}
 			r.Addresses = append(r.Addresses, s)
 		}
-		if len(addrs) > r.Max && r.Max > 0 {
-			d.fail(ptr+"/addresses", "%d addresses listed but count is %d: list no more addresses than count", len(addrs), r.Max)
+		if len(av.fields) > r.Max && r.Max > 0 {
+			d.fail(ptr+"/addresses", "%d addresses listed but count is %d: list no more addresses than count", len(av.fields), r.Max)
 		}
 	}
 	return r
