@@ -18,14 +18,14 @@ import (
 // d is then spoilt, and the caller starts again from yaml.v3's tree, which words the syntax
 // errors. TestFastYAML and FuzzParse hold what it makes to what convert makes of yaml.v3's
 // tree.
-func (d *doc) fastYAML(data []byte) bool {
-	for _, c := range data {
-		if (c < 0x20 && c != '\n') || c > 0x7e {
+func (d *doc) fastYAML(data string) bool {
+	for i := 0; i < len(data); i++ {
+		if c := data[i]; (c < 0x20 && c != '\n') || c > 0x7e {
 			return false
 		}
 	}
-	// One copy of the text: every key and value is a substring of it.
-	p := &fastParser{d: d, src: string(data), tags: map[string]string{}}
+	// Every key and value is a substring of the text.
+	p := &fastParser{d: d, src: data, tags: map[string]string{}}
 	p.next()
 	if p.eof {
 		return false

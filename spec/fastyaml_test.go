@@ -19,7 +19,7 @@ import (
 // refused data or both agree.
 func sameAsYAML(data []byte) string {
 	fast := testDoc()
-	if !fast.fastYAML(data) {
+	if !fast.fastYAML(string(data)) {
 		return ""
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -188,7 +188,7 @@ func TestFastYAML(t *testing.T) {
 	corpus := yamlCorpus(t)
 	for _, data := range corpus {
 		if bytes.HasPrefix(data, []byte("# generated")) {
-			if !testDoc().fastYAML(data) {
+			if !testDoc().fastYAML(string(data)) {
 				t.Errorf("fastYAML refuses the generated Leasefile")
 			}
 		}
@@ -202,7 +202,7 @@ func TestFastYAML(t *testing.T) {
 	fast := 0
 	for range 20000 {
 		data := mutateLines(r, corpus[r.Intn(len(corpus))], corpus)
-		if testDoc().fastYAML(data) {
+		if testDoc().fastYAML(string(data)) {
 			fast++
 		}
 		if d := sameAsYAML(data); d != "" {
@@ -276,7 +276,7 @@ func TestFastYAMLLimits(t *testing.T) {
 		deep(63, "x: [1, [2, [3]]]"), deep(64, "x: 1"), deep(65, "x: {y: 1}"),
 	} {
 		fast := testDoc()
-		if !fast.fastYAML([]byte(doc)) {
+		if !fast.fastYAML(doc) {
 			t.Errorf("fastYAML refuses %.60q", doc)
 			continue
 		}
@@ -294,7 +294,7 @@ func TestFastYAMLLimits(t *testing.T) {
 func TestSortedFields(t *testing.T) {
 	for _, src := range []string{"b: 1\na: 2\nc: 3\n", "a: 1\nb: 2\nc: 3\n", "a: 1\n"} {
 		d := testDoc()
-		if !d.fastYAML([]byte(src)) {
+		if !d.fastYAML(src) {
 			t.Fatalf("%q: not read", src)
 		}
 		before := slices.Clone(d.tree.fields)

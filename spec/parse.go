@@ -1,7 +1,6 @@
 package spec
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"maps"
@@ -49,14 +48,22 @@ func Find(dir string) (string, error) {
 // Parse parses a Leasefile. On failure the error is an ErrorList holding every problem found,
 // each with its position; name is the file name used in the messages.
 func Parse(name string, data []byte, opts Options) (*File, error) {
+	if len(data) > MaxFileBytes {
+		return nil, tooLarge(name, len(data))
+	}
+	return ParseText(name, string(data), opts)
+}
+
+// ParseText is Parse of a Leasefile's text, which the File's strings are slices of: it
+// makes no copy of it.
+func ParseText(name, data string, opts Options) (*File, error) {
 	errs := &collector{file: name}
 	lookup := opts.LookupEnv
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
 	if len(data) > MaxFileBytes {
-		errs.add(Pos{Line: 1, Col: 1}, "", fmt.Sprintf("the file is %d bytes: a Leasefile is at most %d MiB", len(data), MaxFileBytes>>20))
-		return nil, errs.list
+		return nil, tooLarge(name, len(data))
 	}
 	if pos, ok := invalidUTF8(data); ok {
 		// yaml.v3 reports an encoding error without a position.
@@ -69,7 +76,7 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 		errs = &collector{file: name}
 		d = &doc{errs: errs, env: lookup, reachable: opts.SiteReachable}
 		root := &yaml.Node{}
-		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec := yaml.NewDecoder(strings.NewReader(data))
 		if err := dec.Decode(root); err != nil && err != io.EOF {
 			errs.add(yamlErrorPos(err), "", yamlErrorMsg(err))
 			return nil, errs.list
@@ -105,6 +112,12 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 	}
 	f.Path = name
 	return f, nil
+}
+
+func tooLarge(name string, n int) error {
+	errs := &collector{file: name}
+	errs.add(Pos{Line: 1, Col: 1}, "", fmt.Sprintf("the file is %d bytes: a Leasefile is at most %d MiB", n, MaxFileBytes>>20))
+	return errs.list
 }
 
 // yamlErrorPos digs the line out of a yaml.v3 syntax error ("yaml: line 3: ...").
@@ -687,13 +700,13 @@ func (d *doc) earliest(l *Lease, lm *value, ptr string, hasEnd bool) {
 
 // invalidUTF8 finds the first byte of data that is not UTF-8, as a line and column (columns
 // count runes, as editors do).
-func invalidUTF8(data []byte) (Pos, bool) {
-	if utf8.Valid(data) {
+func invalidUTF8(data string) (Pos, bool) {
+	if utf8.ValidString(data) {
 		return Pos{}, false
 	}
 	pos := Pos{Line: 1, Col: 1}
 	for len(data) > 0 {
-		r, n := utf8.DecodeRune(data)
+		r, n := utf8.DecodeRuneInString(data)
 		if r == utf8.RuneError && n <= 1 {
 			return pos, true
 		}
