@@ -52,6 +52,9 @@ type doc struct {
 	// spelled out only for an error.
 	stack []token
 	slab  []value // values are allocated from here, a chunk at a time
+	// plainText is the text of the plain numbers written otherwise than their digits
+	// (0x1F, 1e3), see value.plain.
+	plainText map[*value]string
 }
 
 // token is one reference token of a JSON pointer: a mapping key, or a sequence index.
@@ -78,20 +81,32 @@ type value struct {
 	b    bool
 	// noPos marks a value nested too deep: converted to null, it has no position.
 	noPos bool
-	s     string // a string, or a number's digits
-	// plain is the text of an unquoted YAML scalar converted to a number or a boolean: the
-	// schema may want it as a string (name: 2026), see validate.
-	plain  string
-	pos    Pos
-	items  []*value
-	fields []field // a mapping's pairs in order, each key once (the first definition)
+	// plain marks an unquoted YAML scalar converted to a number or a boolean: the schema may
+	// want it as a string (name: 2026), see validate. Its text is s for a boolean, and for a
+	// number d.plainText[v] unless that is its digits (count: 2) (see doc.plainOf).
+	plain bool
+	at    spot
+	s     string // a string, or a number's digits, or a boolean's text
+	// fields is a mapping's pairs in order, each key once (the first definition), or a
+	// list's items (val only): a value holds one slice, lists are few.
+	fields []field
 	index  map[string]int
 }
+
+// spot is a Pos in half the bytes, for the many values and keys of a document (a
+// document's lines and columns fit 32 bits: yaml.v3 reads no text of 2 GiB).
+type spot struct{ Line, Col int32 }
+
+func spotOf(p Pos) spot { return spot{int32(p.Line), int32(p.Col)} }
+
+func (s spot) pos() Pos { return Pos{Line: int(s.Line), Col: int(s.Col)} }
+
+func (v *value) pos() Pos { return v.at.pos() }
 
 // field is one pair of a mapping.
 type field struct {
 	key    string
-	keyPos Pos
+	keyPos spot
 	val    *value
 }
 
@@ -178,9 +193,9 @@ func (v *value) toAny() any {
 	case kNumber:
 		return json.Number(v.s)
 	case kList:
-		out := make([]any, len(v.items))
-		for i, e := range v.items {
-			out[i] = e.toAny()
+		out := make([]any, len(v.fields))
+		for i, f := range v.fields {
+			out[i] = f.val.toAny()
 		}
 		return out
 	case kMap:
@@ -213,13 +228,13 @@ func (d *doc) at(ptr string) (v *value, keyPos Pos, isKey bool) {
 			if f == nil || escapeToken(key) != tok {
 				return nil, Pos{}, false
 			}
-			v, keyPos, isKey = f.val, f.keyPos, true
+			v, keyPos, isKey = f.val, f.keyPos.pos(), true
 		case kList:
 			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(v.items) || strconv.Itoa(i) != tok {
+			if err != nil || i < 0 || i >= len(v.fields) || strconv.Itoa(i) != tok {
 				return nil, Pos{}, false
 			}
-			v, keyPos, isKey = v.items[i], Pos{}, false
+			v, keyPos, isKey = v.fields[i].val, Pos{}, false
 		default:
 			return nil, Pos{}, false
 		}
@@ -251,7 +266,7 @@ func (d *doc) newValue(k kind, p Pos) *value {
 	}
 	v := &d.slab[0]
 	d.slab = d.slab[1:]
-	v.kind, v.pos = k, p
+	v.kind, v.at = k, spotOf(p)
 	return v
 }
 
@@ -379,13 +394,13 @@ func (d *doc) convertAt(n *yaml.Node, ptrLen, depth int) *value {
 		return d.convertAt(n.Alias, ptrLen, depth)
 	case yaml.SequenceNode:
 		out := d.newValue(kList, p)
-		out.items = make([]*value, 0, len(n.Content))
+		out.fields = make([]field, 0, len(n.Content))
 		for i, c := range n.Content {
 			if d.tooBig {
 				break
 			}
 			d.stack = append(d.stack, token{index: i})
-			out.items = append(out.items, d.convertAt(c, ptrLen+1+digits(i), depth+1))
+			out.fields = append(out.fields, field{val: d.convertAt(c, ptrLen+1+digits(i), depth+1)})
 			d.stack = d.stack[:len(d.stack)-1]
 		}
 		return out
@@ -427,7 +442,7 @@ func (d *doc) mapping(n *yaml.Node, ptrLen int, out *value, merged bool, depth i
 		if d.refuseKey(key, posOf(k), out.field, merged) {
 			continue
 		}
-		out.add(field{key: key, keyPos: posOf(k)})
+		out.add(field{key: key, keyPos: spotOf(posOf(k))})
 		at := len(out.fields) - 1
 		d.stack = append(d.stack, token{key: key, index: -1})
 		val := d.convertAt(v, ptrLen+1+escapedLen(key), depth+1)
@@ -517,7 +532,7 @@ func (d *doc) scalarOf(value, tag string, style yaml.Style, p Pos) *value {
 		return d.newValue(kNull, p)
 	case "!!bool":
 		v := d.newValue(kBool, p)
-		v.b, v.plain = strings.EqualFold(value, "true"), value
+		v.b, v.s, v.plain = strings.EqualFold(value, "true"), value, true
 		return v
 	case "!!int":
 		if canonicalInt(value) {
@@ -533,7 +548,7 @@ func (d *doc) scalarOf(value, tag string, style yaml.Style, p Pos) *value {
 			}
 		}
 		v := d.text(value, p)
-		v.plain = value
+		v.plain = true
 		return v
 	case "!!float":
 		// yaml.v3 resolves a decimal integer beyond 64 bits as a float: keep its digits.
@@ -559,8 +574,22 @@ func (d *doc) text(s string, p Pos) *value {
 
 func (d *doc) number(digits, plain string, p Pos) *value {
 	v := d.newValue(kNumber, p)
-	v.s, v.plain = digits, plain
+	v.s, v.plain = digits, true
+	if plain != digits {
+		if d.plainText == nil {
+			d.plainText = map[*value]string{}
+		}
+		d.plainText[v] = plain
+	}
 	return v
+}
+
+// plainOf is the text of the plain scalar v (see value.plain).
+func (d *doc) plainOf(v *value) string {
+	if t, ok := d.plainText[v]; ok {
+		return t
+	}
+	return v.s
 }
 
 // canonicalInt reports whether s is a decimal int64 written as strconv.FormatInt writes it.
@@ -663,10 +692,10 @@ func (v *value) list() []*value {
 	if !v.isKind(kList) {
 		return nil
 	}
-	out := make([]*value, len(v.items))
-	for i, e := range v.items {
-		if e.isKind(kMap) {
-			out[i] = e
+	out := make([]*value, len(v.fields))
+	for i, f := range v.fields {
+		if f.val.isKind(kMap) {
+			out[i] = f.val
 		}
 	}
 	return out

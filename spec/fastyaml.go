@@ -18,14 +18,14 @@ import (
 // d is then spoilt, and the caller starts again from yaml.v3's tree, which words the syntax
 // errors. TestFastYAML and FuzzParse hold what it makes to what convert makes of yaml.v3's
 // tree.
-func (d *doc) fastYAML(data []byte) bool {
-	for _, c := range data {
-		if (c < 0x20 && c != '\n') || c > 0x7e {
+func (d *doc) fastYAML(data string) bool {
+	for i := 0; i < len(data); i++ {
+		if c := data[i]; (c < 0x20 && c != '\n') || c > 0x7e {
 			return false
 		}
 	}
-	// One copy of the text: every key and value is a substring of it.
-	p := &fastParser{d: d, src: string(data), tags: map[string]string{}}
+	// Every key and value is a substring of the text.
+	p := &fastParser{d: d, src: data, tags: map[string]string{}}
 	p.next()
 	if p.eof {
 		return false
@@ -57,8 +57,7 @@ type fastParser struct {
 	ptrLen, level, skip int
 	fields              []field           // the pairs of the mappings being read
 	items               []*value          // the items of the sequences being read
-	fieldChunk          []field           // mappings' pairs are carved from here
-	itemChunk           []*value          // sequences' items are carved from here
+	fieldChunk          []field           // mappings' pairs and sequences' items are carved from here
 	tags                map[string]string // plainTag's answers, by text
 	commentIndent       int               // the greatest indent of a comment line skipped by the last next
 	sawCommentIndent    bool
@@ -108,13 +107,15 @@ func (p *fastParser) carveFields(fs []field) []field {
 	return out
 }
 
-func (p *fastParser) carveItems(items []*value) []*value {
-	if len(items) > len(p.itemChunk) {
-		p.itemChunk = make([]*value, max(256, len(items)))
+func (p *fastParser) carveItems(items []*value) []field {
+	if len(items) > len(p.fieldChunk) {
+		p.fieldChunk = make([]field, max(512, len(items)))
 	}
-	out := p.itemChunk[:len(items):len(items)]
-	p.itemChunk = p.itemChunk[len(items):]
-	copy(out, items)
+	out := p.fieldChunk[:len(items):len(items)]
+	p.fieldChunk = p.fieldChunk[len(items):]
+	for i, e := range items {
+		out[i].val = e
+	}
 	return out
 }
 
@@ -179,7 +180,7 @@ func (p *fastParser) key(m *fastMap, key string, keyPos Pos) int {
 	if p.d.refuseKey(key, keyPos, m.find, false) {
 		return -1
 	}
-	p.fields = append(p.fields, field{key: key, keyPos: keyPos})
+	p.fields = append(p.fields, field{key: key, keyPos: spotOf(keyPos)})
 	n := len(p.fields) - m.base
 	m.ordered, m.last = (n == 1 || m.ordered) && (n == 1 || key > m.last), key
 	switch {
@@ -353,7 +354,7 @@ func (p *fastParser) sequence(indent int) (*value, bool) {
 		}
 	}
 	if contents {
-		seq.items = p.carveItems(p.items[base:])
+		seq.fields = p.carveItems(p.items[base:])
 	}
 	return seq, true
 }
@@ -479,7 +480,7 @@ func (p *fastParser) flow(line string, i, depth int) (v *value, end int, ok bool
 	if j < len(line) && line[j] == closer {
 		m.close()
 		if contents && !isMap {
-			v.items = []*value{}
+			v.fields = []field{}
 		}
 		return v, j + 1, true
 	}
@@ -541,7 +542,7 @@ func (p *fastParser) flow(line string, i, depth int) (v *value, end int, ok bool
 		case j < len(line) && line[j] == closer:
 			m.close()
 			if contents && !isMap {
-				v.items = p.carveItems(p.items[base:])
+				v.fields = p.carveItems(p.items[base:])
 			}
 			return v, j + 1, true
 		case j < len(line) && line[j] == ',':

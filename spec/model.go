@@ -120,7 +120,7 @@ var locFields = [...]string{"site", "start", "end", "duration", "prevent_destroy
 // fieldLoc is where one of a lease's locFields is written: in the lease, or in defaults
 // when inherited; nowhere unless set.
 type fieldLoc struct {
-	Pos            Pos
+	Pos            spot // a Pos in half the bytes: a Leasefile has a Lease per lease
 	Set, Inherited bool
 }
 
@@ -132,9 +132,9 @@ func (l *Lease) Loc(field string) (loc Loc, ok bool) {
 			continue
 		}
 		if l.locs[i].Inherited {
-			return Loc{Pos: l.locs[i].Pos, Path: "defaults." + field}, true
+			return Loc{Pos: l.locs[i].Pos.pos(), Path: "defaults." + field}, true
 		}
-		return Loc{Pos: l.locs[i].Pos, Path: child(child("leases", l.Key), field)}, true
+		return Loc{Pos: l.locs[i].Pos.pos(), Path: child(child("leases", l.Key), field)}, true
 	}
 	return Loc{}, false
 }

@@ -1,7 +1,6 @@
 package spec
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"maps"
@@ -49,14 +48,22 @@ func Find(dir string) (string, error) {
 // Parse parses a Leasefile. On failure the error is an ErrorList holding every problem found,
 // each with its position; name is the file name used in the messages.
 func Parse(name string, data []byte, opts Options) (*File, error) {
+	if len(data) > MaxFileBytes {
+		return nil, tooLarge(name, len(data))
+	}
+	return ParseText(name, string(data), opts)
+}
+
+// ParseText is Parse of a Leasefile's text, which the File's strings are slices of: it
+// makes no copy of it.
+func ParseText(name, data string, opts Options) (*File, error) {
 	errs := &collector{file: name}
 	lookup := opts.LookupEnv
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
 	if len(data) > MaxFileBytes {
-		errs.add(Pos{Line: 1, Col: 1}, "", fmt.Sprintf("the file is %d bytes: a Leasefile is at most %d MiB", len(data), MaxFileBytes>>20))
-		return nil, errs.list
+		return nil, tooLarge(name, len(data))
 	}
 	if pos, ok := invalidUTF8(data); ok {
 		// yaml.v3 reports an encoding error without a position.
@@ -69,7 +76,7 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 		errs = &collector{file: name}
 		d = &doc{errs: errs, env: lookup, reachable: opts.SiteReachable}
 		root := &yaml.Node{}
-		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec := yaml.NewDecoder(strings.NewReader(data))
 		if err := dec.Decode(root); err != nil && err != io.EOF {
 			errs.add(yamlErrorPos(err), "", yamlErrorMsg(err))
 			return nil, errs.list
@@ -107,6 +114,12 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 	return f, nil
 }
 
+func tooLarge(name string, n int) error {
+	errs := &collector{file: name}
+	errs.add(Pos{Line: 1, Col: 1}, "", fmt.Sprintf("the file is %d bytes: a Leasefile is at most %d MiB", n, MaxFileBytes>>20))
+	return errs.list
+}
+
 // yamlErrorPos digs the line out of a yaml.v3 syntax error ("yaml: line 3: ...").
 func yamlErrorPos(err error) Pos {
 	var line int
@@ -133,7 +146,7 @@ func yamlErrorMsg(err error) string {
 // pos is the position of the value at ptr; zero when there is none.
 func (d *doc) pos(ptr string) Pos {
 	if v, _, _ := d.at(ptr); v != nil {
-		return v.pos
+		return v.pos()
 	}
 	return Pos{}
 }
@@ -145,7 +158,7 @@ func (d *doc) keyPos(ptr string) Pos {
 	case isKey:
 		return kp
 	case v != nil:
-		return v.pos
+		return v.pos()
 	}
 	return Pos{}
 }
@@ -298,7 +311,9 @@ func (d *doc) leases(f *File, top *value, def leaseDefaults) {
 	leases := top.get("leases")
 	type siteName struct{ site, name string }
 	fields := leases.sortedFields()
-	names := make(map[siteName]string, len(fields)) // -> lease key
+	// While the names come in increasing order (name_prefix + key, as most do), none can be
+	// a repeat and names stays nil; past the first that does not, it holds every name.
+	var names map[siteName]string // -> lease key
 	for _, kv := range fields {
 		key, lm := kv.key, kv.val
 		if !lm.isKind(kMap) {
@@ -306,6 +321,15 @@ func (d *doc) leases(f *File, top *value, def leaseDefaults) {
 		}
 		l := d.lease(f, kv, def)
 		f.Leases = append(f.Leases, l)
+		if names == nil {
+			if n := len(f.Leases); n == 1 || l.Name > f.Leases[n-2].Name {
+				continue
+			}
+			names = make(map[siteName]string, len(fields))
+			for _, prev := range f.Leases[:len(f.Leases)-1] {
+				names[siteName{prev.Site, prev.Name}] = prev.Key
+			}
+		}
 		id := siteName{l.Site, l.Name}
 		if other, dup := names[id]; dup {
 			ptr := "/leases/" + escapeToken(key)
@@ -420,12 +444,12 @@ func (d *doc) checkSites(f *File) {
 func (d *doc) lease(f *File, kv field, def leaseDefaults) *Lease {
 	key, lm := kv.key, kv.val
 	ptr := "/leases/" + escapeToken(key)
-	l := &Lease{Key: key, Pos: kv.keyPos, Start: def.start}
+	l := &Lease{Key: key, Pos: kv.keyPos.pos(), Start: def.start}
 	for i, field := range locFields {
 		if v := lm.get(field); v != nil {
-			l.locs[i] = fieldLoc{Pos: v.pos, Set: true}
+			l.locs[i] = fieldLoc{Pos: v.at, Set: true}
 		} else if v := def.values.get(field); v != nil && !v.noPos {
-			l.locs[i] = fieldLoc{Pos: v.pos, Set: true, Inherited: true}
+			l.locs[i] = fieldLoc{Pos: v.at, Set: true, Inherited: true}
 		}
 	}
 	l.Site, _ = str(lm, "site")
@@ -531,7 +555,7 @@ func (d *doc) window(l *Lease, lm *value, ptr string, def leaseDefaults) (hasEnd
 func (d *doc) reservation(ptr string, kv field) *Reservation {
 	key, m := kv.key, kv.val
 	t, _ := str(m, "type")
-	r := &Reservation{Key: key, Type: Type(t), Pos: kv.keyPos}
+	r := &Reservation{Key: key, Type: Type(t), Pos: kv.keyPos.pos()}
 	switch r.Type {
 	case Node, Device, Network, FloatingIP, Flavor:
 	default:
@@ -584,8 +608,8 @@ func (d *doc) reservation(ptr string, kv field) *Reservation {
 		d.fail(ptr+"/device_name", "device_name names one device: count must be 1 (python-chi raises ValueError here too)")
 	}
 	if av := m.get("addresses"); av.isKind(kList) {
-		addrs := av.items
-		for i, a := range addrs {
+		for i, af := range av.fields {
+			a := af.val
 			if !a.isKind(kString) {
 				continue
 			}
@@ -596,8 +620,8 @@ func (d *doc) reservation(ptr string, kv field) *Reservation {
 			}
 			r.Addresses = append(r.Addresses, s)
 		}
-		if len(addrs) > r.Max && r.Max > 0 {
-			d.fail(ptr+"/addresses", "%d addresses listed but count is %d: list no more addresses than count", len(addrs), r.Max)
+		if len(av.fields) > r.Max && r.Max > 0 {
+			d.fail(ptr+"/addresses", "%d addresses listed but count is %d: list no more addresses than count", len(av.fields), r.Max)
 		}
 	}
 	return r
@@ -676,13 +700,13 @@ func (d *doc) earliest(l *Lease, lm *value, ptr string, hasEnd bool) {
 
 // invalidUTF8 finds the first byte of data that is not UTF-8, as a line and column (columns
 // count runes, as editors do).
-func invalidUTF8(data []byte) (Pos, bool) {
-	if utf8.Valid(data) {
+func invalidUTF8(data string) (Pos, bool) {
+	if utf8.ValidString(data) {
 		return Pos{}, false
 	}
 	pos := Pos{Line: 1, Col: 1}
 	for len(data) > 0 {
-		r, n := utf8.DecodeRune(data)
+		r, n := utf8.DecodeRuneInString(data)
 		if r == utf8.RuneError && n <= 1 {
 			return pos, true
 		}

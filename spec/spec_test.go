@@ -151,6 +151,9 @@ func TestRules(t *testing.T) {
 		{"duration ok", lease("    duration: 1d12h\n" + node), nil, nil},
 		{"duplicate names", "version: 1\ndefaults: {site: CHI@UC}\nleases:\n  a:\n    name: same\n" + node + "  b:\n    name: same\n" + node, nil,
 			[]string{`9:3: leases.b: lease name "same" is also the name of leases.a on CHI@UC`}},
+		{"duplicate name after names in increasing order", "version: 1\ndefaults: {site: CHI@UC}\nleases:\n  a:\n    name: n1\n" + node + "  b:\n    name: n2\n" + node +
+			"  c:\n    name: n1\n" + node + "  d:\n    name: n1\n    site: CHI@TACC\n" + node + "  e:\n    name: n2\n" + node, nil,
+			[]string{`14:3: leases.c: lease name "n1" is also the name of leases.a on CHI@UC`, `25:3: leases.e: lease name "n2" is also the name of leases.b on CHI@UC`}},
 		{"number where a string is wanted", lease("    name: 2026\n" + node), nil, nil},
 		{"wrong version", strings.Replace(lease(node), "version: 1", "version: 2", 1), nil,
 			[]string{"1:10: version: unsupported Leasefile version"}},
@@ -441,7 +444,11 @@ func TestDurationParts(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
 	for range 50000 {
 		s := randomText(r, alphabet, 7)
-		if d := cmp.Diff(re.FindStringSubmatch(s), durationParts(s)); d != "" {
+		var got []string
+		if m, ok := durationParts(s); ok {
+			got = m[:]
+		}
+		if d := cmp.Diff(re.FindStringSubmatch(s), got); d != "" {
 			t.Fatalf("%q: (-regexp +durationParts)\n%s", s, d)
 		}
 	}
@@ -490,5 +497,21 @@ leases:
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Loc (-want +got):\n%s", diff)
+	}
+}
+
+// TestPlainNumberAsString holds a plain scalar the schema wants as a string to its text as
+// written, not its digits: a number written otherwise than its digits keeps its text aside.
+func TestPlainNumberAsString(t *testing.T) {
+	node := "    reservations:\n      n:\n        type: node\n"
+	for _, text := range []string{"2026", "0x1F", "1e3", "0o17", "99999999999999999999999", "true", "No"} {
+		f, err := Parse("Leasefile", []byte(lease("    name: "+text+"\n"+node+"        node_type: "+text+"\n")), Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", text, err)
+		}
+		l := f.Lease("exp")
+		if l.Name != text || l.Reservations[0].NodeType != text {
+			t.Errorf("%s: name %q, node_type %q, want the text as written", text, l.Name, l.Reservations[0].NodeType)
+		}
 	}
 }

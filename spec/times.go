@@ -57,9 +57,10 @@ func ParseTime(s string) (Time, error) {
 }
 
 // durationParts splits s as ^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$ does, the regexp's match
-// and its groups (TestDurationParts holds it to the regexp); nil when s does not match.
-func durationParts(s string) []string {
-	m := []string{s, "", "", ""}
+// and its groups (TestDurationParts holds it to the regexp); ok is false when s does not
+// match. An array, not a slice: a Leasefile's every duration is read with no allocation.
+func durationParts(s string) (m [4]string, ok bool) {
+	m[0] = s
 	i := 0
 	for g, unit := range []byte{'d', 'h', 'm'} {
 		j := i
@@ -71,16 +72,16 @@ func durationParts(s string) []string {
 		}
 	}
 	if i != len(s) {
-		return nil
+		return [4]string{}, false
 	}
-	return m
+	return m, true
 }
 
 // ParseDuration reads a lease length in days, hours and minutes: 1d, 6h, 90m, 1d12h.
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
-	m := durationParts(s)
-	if s == "" || m == nil {
+	m, ok := durationParts(s)
+	if s == "" || !ok {
 		if strings.HasSuffix(s, "s") {
 			return 0, fmt.Errorf("invalid duration %s: Blazar works to the minute, use m, h and d (e.g. 90m)", quote(s))
 		}

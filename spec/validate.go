@@ -173,8 +173,8 @@ func (d *doc) validate() {
 			if !strings.HasSuffix(e.AbsoluteKeywordLocation, "/type") || !strings.HasPrefix(e.Message, "expected string") {
 				continue
 			}
-			if v, _, _ := d.at(instancePtr(e)); v != nil && v.plain != "" {
-				v.kind, v.s, v.plain = kString, v.plain, ""
+			if v, _, _ := d.at(instancePtr(e)); v != nil && v.plain {
+				v.kind, v.s, v.plain = kString, d.plainOf(v), false
 				changed = true
 			}
 		}

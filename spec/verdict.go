@@ -235,8 +235,8 @@ func (n *vnode) valid(v *value) bool {
 		}
 	case kList:
 		if n.items != nil {
-			for _, e := range v.items {
-				if !n.items.valid(e) {
+			for _, f := range v.fields {
+				if !n.items.valid(f.val) {
 					return false
 				}
 			}

@@ -117,7 +117,7 @@ func valueOf(v any) *value {
 	case []any:
 		out := &value{kind: kList}
 		for _, e := range v {
-			out.items = append(out.items, valueOf(e))
+			out.fields = append(out.fields, field{val: valueOf(e)})
 		}
 		return out
 	case map[string]any:

@@ -208,19 +208,30 @@ func (s *session) ownState() error {
 }
 
 func (s *session) loadSpec(path string) error {
-	data, err := s.a.readLeasefile(path)
+	text, err := s.a.readLeasefileText(path)
 	if err != nil {
 		return err
 	}
 	// The hash is of the bytes, parsed or not: a saved plan is stale once the file changed.
-	sum := sha256.Sum256(data)
-	s.specHash = hex.EncodeToString(sum[:])
-	f, err := s.a.parseSpec(path, data)
+	s.specHash = hashText(text)
+	f, err := s.a.parseSpec(path, text)
 	if err != nil {
 		return err
 	}
 	s.spec = f
 	return nil
+}
+
+// hashText is the hex SHA-256 of text, hashed a block at a time, not from a copy of it.
+func hashText(text string) string {
+	h := sha256.New()
+	var buf [4096]byte
+	for len(text) > 0 {
+		n := copy(buf[:], text)
+		h.Write(buf[:n])
+		text = text[n:]
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // displayPath shortens path for messages: relative to the working directory when inside it.

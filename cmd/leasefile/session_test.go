@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -81,5 +85,28 @@ func TestPlanLiveDropsWhatAPlanNeverAsks(t *testing.T) {
 	}
 	if len(all["CHI@UC"]) != 3 || len(s.lastDropped) != 0 {
 		t.Errorf("live listed %d leases and dropped %v, want all 3 and none", len(all["CHI@UC"]), s.lastDropped)
+	}
+}
+
+// TestHashText holds the Leasefile hash of the text read as a string to the SHA-256 of the
+// file's bytes, which saved plans recorded.
+func TestHashText(t *testing.T) {
+	for _, n := range []int{0, 1, 4095, 4096, 4097, 100_000} {
+		data := make([]byte, n)
+		for i := range data {
+			data[i] = byte(i*7 + i/4096)
+		}
+		path := filepath.Join(t.TempDir(), "Leasefile")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		text, err := (&app{}).readLeasefileText(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		if text != string(data) || hashText(text) != hex.EncodeToString(sum[:]) {
+			t.Errorf("%d bytes: read or hashed otherwise than the file's bytes", n)
+		}
 	}
 }
