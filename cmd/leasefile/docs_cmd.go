@@ -6,14 +6,12 @@ import (
 	"os"
 	"path/filepath"
 
+	docs "github.com/urfave/cli-docs/v3"
 	"github.com/urfave/cli/v3"
 )
 
 // docsCommand generates the man page (and a markdown reference) from the command tree, so
-// that they never drift from -help: `make man` runs it. Hidden: it is for packagers. The pages
-// are written by docs_pages.go, not urfave/cli-docs: its man page goes through go-md2man and
-// blackfriday, whose package init every leasefile process paid (about 1 ms of CPU and 110 page
-// faults per run) for a command packagers run once.
+// that they never drift from -help: `make man` runs it. Hidden: it is for packagers.
 func (a *app) docsCommand() *cli.Command {
 	var format, dir string
 	return &cli.Command{
@@ -33,10 +31,10 @@ func (a *app) docsCommand() *cli.Command {
 			var err error
 			switch format {
 			case "man":
-				text, err = manPage(root), nil
+				text, err = docs.ToManWithSection(root, 1)
 				name = "leasefile.1"
 			case "markdown", "md":
-				text, err = markdownPage(root)
+				text, err = docs.ToMarkdown(root)
 				name = "leasefile.md"
 			default:
 				return fmt.Errorf("unknown -format %q: use man or markdown", format)
