@@ -461,9 +461,7 @@ func (s *session) list(ctx context.Context, declared map[string]bool) (map[strin
 		go func() {
 			defer wg.Done()
 			var list []leases.Lease
-			// The IDs keep drops, in chunks that are never copied as they grow; an ID may
-			// repeat (keep can be asked twice about a lease).
-			var drops [][]string
+			var drops []string // may repeat an ID: keep can be asked twice about a lease
 			keep := func(id, name string) leases.Need {
 				if ids[id] {
 					return leases.Reservations
@@ -472,11 +470,7 @@ func (s *session) list(ctx context.Context, declared map[string]bool) (map[strin
 					return n
 				}
 				if other == leases.Drop {
-					if len(drops) == 0 || len(drops[len(drops)-1]) == cap(drops[len(drops)-1]) {
-						drops = append(drops, make([]string, 0, 1024))
-					}
-					last := &drops[len(drops)-1]
-					*last = append(*last, id)
+					drops = append(drops, id)
 				}
 				return other
 			}
@@ -493,14 +487,7 @@ func (s *session) list(ctx context.Context, declared map[string]bool) (map[strin
 				return
 			}
 			out[name] = list
-			n := 0
-			for _, c := range drops {
-				n += len(c)
-			}
-			dropped = slices.Grow(dropped, n)
-			for _, c := range drops {
-				dropped = append(dropped, c...)
-			}
+			dropped = append(dropped, drops...)
 		}()
 	}
 	wg.Wait()
