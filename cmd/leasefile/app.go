@@ -208,17 +208,18 @@ func (a *app) parseSpec(path string, text string) (*spec.File, error) {
 	return f, nil
 }
 
+// readLeasefile is readLeasefileText as bytes, for what edits or scans the file.
 func (a *app) readLeasefile(path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s: no such Leasefile", displayPath(a, path))
+	text, err := a.readLeasefileText(path)
+	if err != nil {
+		return nil, err
 	}
-	return data, err
+	return []byte(text), nil
 }
 
-// readLeasefileText is readLeasefile read straight into the text the spec's strings are
-// sliced from (spec.ParseText), not into bytes copied to a string: a 1,000-lease Leasefile
-// is 180 KB of fresh memory less per plan.
+// readLeasefileText reads the Leasefile at path straight into the text the spec's strings
+// are sliced from (spec.ParseText), not into bytes copied to a string: a 1,000-lease
+// Leasefile is 180 KB of fresh memory less per plan.
 func (a *app) readLeasefileText(path string) (string, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
