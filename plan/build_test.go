@@ -297,6 +297,21 @@ func TestSortStableIsSlicesSortStable(t *testing.T) {
 	}
 }
 
+// trackedBuilder is in's builder as Build has it once the leases are tracked and adopted,
+// nil when Build would stop before that.
+func trackedBuilder(in Input) *builder {
+	b, err := newBuilder(in)
+	if err != nil {
+		return nil
+	}
+	b.move()
+	b.track()
+	if b.adopt() != nil {
+		return nil
+	}
+	return b
+}
+
 // allKeys takes the Leasefile's keys as they are when the state tracks no other: it answers
 // what allKeysSet answers for every golden case, at the point Build asks; declared finds
 // what Spec.Lease finds for each.
@@ -307,13 +322,8 @@ func TestAllKeysIsAllKeysSet(t *testing.T) {
 	two.Leases[0], two.Leases[1] = two.Leases[1], two.Leases[0] // a File not made by Parse
 	inputs = append(inputs, namedInput{"leases out of order", Input{Spec: two, Now: now}})
 	for _, g := range inputs {
-		b, err := newBuilder(g.in)
-		if err != nil {
-			continue
-		}
-		b.move()
-		b.track()
-		if b.adopt() != nil {
+		b := trackedBuilder(g.in)
+		if b == nil {
 			continue
 		}
 		if got, want := b.allKeys(), b.allKeysSet(); !slices.Equal(got, want) {
@@ -369,8 +379,8 @@ func TestSameNameIsListScan(t *testing.T) {
 	}
 }
 
-// listed finds the last lease of an ID in the site's list, as a map of the whole list did,
-// whether the state records the ID (indexed) or not, for every golden case and a list that
+// listed finds the first lease of an ID in the site's list (the copy every lookup of a
+// listed lease takes), whether the state records the ID (indexed) or not, for every golden case and a list that
 // has an ID twice.
 func TestListedIsListScan(t *testing.T) {
 	var inputs []Input
@@ -420,13 +430,8 @@ func TestObservedIsObservedReservations(t *testing.T) {
 	}
 	shared, built := 0, 0
 	for _, g := range inputs {
-		b, err := newBuilder(g.in)
-		if err != nil {
-			continue
-		}
-		b.move()
-		b.track()
-		if b.adopt() != nil {
+		b := trackedBuilder(g.in)
+		if b == nil {
 			continue
 		}
 		for key, tr := range b.tracked {
