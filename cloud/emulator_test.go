@@ -12,16 +12,23 @@ import (
 	"github.com/chameleoncloud/leasefile/emulator"
 )
 
+// startEmulator runs an emulator on a fake clock for the test.
+func startEmulator(tb testing.TB) *emulator.Server {
+	tb.Helper()
+	srv, err := emulator.Start(emulator.Config{Clock: emulator.NewFakeClock(time.Date(2031, 3, 3, 8, 0, 0, 0, time.UTC))})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { srv.Close() })
+	return srv
+}
+
 // TestEmulatorApplicationCredentials connects to the emulator with its
 // unrestricted and restricted application credentials from an injected
 // openrc: the restricted one is flagged on the Site, and its lease creation
 // fails with the bare 500 that cmd's remedy explains.
 func TestEmulatorApplicationCredentials(t *testing.T) {
-	srv, err := emulator.Start(emulator.Config{Clock: emulator.NewFakeClock(time.Date(2031, 3, 3, 8, 0, 0, 0, time.UTC))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := startEmulator(t)
 	cases := []struct {
 		id, secret string
 		restricted bool
@@ -59,11 +66,7 @@ func TestEmulatorApplicationCredentials(t *testing.T) {
 // site from its own cloud, so a lease for CHI@TACC was created at CHI@UC. Credentials without
 // a region serve only the site named like their catalog's region.
 func TestNoRegionServesOnlyTheCatalogsSite(t *testing.T) {
-	srv, err := emulator.Start(emulator.Config{Clock: emulator.NewFakeClock(time.Date(2031, 3, 3, 8, 0, 0, 0, time.UTC))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := startEmulator(t)
 	env := envMap("OS_AUTH_URL", srv.AuthURL("CHI@UC"), "OS_AUTH_TYPE", "password",
 		"OS_USERNAME", emulator.DemoUser, "OS_PASSWORD", emulator.DemoPassword, "OS_PROJECT_NAME", emulator.DemoProject,
 		"OS_USER_DOMAIN_NAME", emulator.DemoDomain, "OS_PROJECT_DOMAIN_NAME", emulator.DemoDomain)

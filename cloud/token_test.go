@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chameleoncloud/leasefile/emulator"
 	"github.com/google/go-cmp/cmp"
@@ -165,11 +164,7 @@ func endpointCases(typ string) []gophercloud.EndpointOpts {
 
 // emulatorToken is the body of a token the emulator issues.
 func emulatorToken(t *testing.T) string {
-	srv, err := emulator.Start(emulator.Config{Clock: emulator.NewFakeClock(time.Date(2031, 3, 3, 8, 0, 0, 0, time.UTC))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := startEmulator(t)
 	pc, err := openstack.NewClient(srv.AuthURL("CHI@UC"))
 	if err != nil {
 		t.Fatal(err)
@@ -196,11 +191,7 @@ func emulatorToken(t *testing.T) string {
 // regions). Both give the same expiry, site facts, service clients and endpoints, and both
 // re-authenticate; refused credentials fail with the same error.
 func TestKeystoneAuthIsGophercloudsAuthenticate(t *testing.T) {
-	srv, err := emulator.Start(emulator.Config{Clock: emulator.NewFakeClock(time.Date(2031, 3, 3, 8, 0, 0, 0, time.UTC))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := startEmulator(t)
 	k := newFakeKeystone(t, false)
 	k.restricted = true
 	k.regions = []string{"CHI@TACC", demoRegion}
